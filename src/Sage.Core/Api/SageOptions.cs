@@ -1,0 +1,42 @@
+namespace Sage;
+
+/// <summary>The quantised-attention choices of SageAttention2/2++ (see docs/kernel-spec.md).</summary>
+public sealed record SageOptions
+{
+    /// <summary>Head dimensions the Sage kernels (and therefore the emulator) implement.</summary>
+    public static IReadOnlyList<int> SupportedHeadDims { get; } = [64, 128];
+
+    public QkFormat QkFormat { get; init; } = QkFormat.Int8;
+    public QuantGranularity Granularity { get; init; } = QuantGranularity.PerThread;
+
+    /// <summary>Subtract the per-channel mean of K over the sequence before quantising (exact for the output).</summary>
+    public bool SmoothK { get; init; } = true;
+
+    /// <summary>Subtract the per-block mean of Q and add ΔS back (SageAttention2 paper, not in the public release).</summary>
+    public bool SmoothQ { get; init; }
+
+    public PvAccumulation PvAccumulation { get; init; } = PvAccumulation.Fp16TwoLevel;
+    public ElementType OutputType { get; init; } = ElementType.Float16;
+
+    /// <summary>SageAttention2++ defaults: INT8 per-thread QK, K smoothing, FP16 two-level PV, FP16 output.</summary>
+    public static SageOptions Default { get; } = new();
+
+    /// <summary>Largest |V| after per-channel scaling: 2.25 for FP16 accumulation (no overflow over 64 tokens), 448 otherwise.</summary>
+    public double VScaleMax => PvAccumulation == PvAccumulation.Fp16TwoLevel ? 2.25 : 448.0;
+
+    /// <summary>Throws a NotSupportedException or ArgumentException when these options cannot run <paramref name="problem"/>.</summary>
+    public void Validate(AttentionProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        if (!Enum.IsDefined(QkFormat)) throw new ArgumentOutOfRangeException(nameof(QkFormat), QkFormat, "Unknown QK format.");
+        if (!Enum.IsDefined(Granularity)) throw new ArgumentOutOfRangeException(nameof(Granularity), Granularity, "Unknown granularity.");
+        if (!Enum.IsDefined(PvAccumulation)) throw new ArgumentOutOfRangeException(nameof(PvAccumulation), PvAccumulation, "Unknown PV accumulation.");
+        if (!Enum.IsDefined(OutputType)) throw new ArgumentOutOfRangeException(nameof(OutputType), OutputType, "Unknown output type.");
+        if (!SupportedHeadDims.Contains(problem.Shape.HeadDim))
+            throw new NotSupportedException(
+                $"Head dim {problem.Shape.HeadDim} is not supported by the Sage kernels; supported: {string.Join(", ", SupportedHeadDims)}.");
+    }
+
+    public override string ToString() =>
+        $"{QkFormat}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}/{PvAccumulation}/{OutputType}";
+}
