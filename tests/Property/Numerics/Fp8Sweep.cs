@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using Sage.Numerics;
+
+namespace Sage.Property.Tests.Numerics;
+
+/// <summary>
+/// Runs every float32 → FP8 conversion (E4M3/E5M2, satfinite/non-saturating, scalar and span) over a family of
+/// inputs and compares each result with <see cref="Fp8Oracle"/>. Work is split in chunks across cores; each chunk
+/// goes through the span converters in one call so their vector bodies and tails are exercised too.
+/// </summary>
+public static class Fp8Sweep
+{
+    private const int ChunkSize = 1 << 16;
+    private const int MaxReported = 12;
+
+    /// <summary>Checks inputs <c>inputAt(0) … inputAt(count − 1)</c>; returns a readable list of mismatches (empty when all agree).</summary>
+    public static IReadOnlyList<string> Check(long count, Func<long, float> inputAt)
+    {
+        var failures = new ConcurrentQueue<string>();
+        long chunks = (count + ChunkSize - 1) / ChunkSize;
+        Parallel.For(0L, chunks, () => new Buffers(), (chunk, _, buffers) =>
+        {
+            long start = chunk * ChunkSize;
+            int n = (int)Math.Min(ChunkSize, count - start);
+            Span<float> x = buffers.Input.AsSpan(0, n);
+            for (int i = 0; i < n; i++)
+                x[i] = inputAt(start + i);
+            CheckChunk(x, buffers, failures);
+            return buffers;
+        }, _ => { });
+        return failures.Take(MaxReported).ToList();
+    }
+
+    /// <summary>Checks an explicit list of inputs.</summary>
+    public static IReadOnlyList<string> Check(float[] inputs) => Check(inputs.Length, i => inputs[i]);
+
+    private static void CheckChunk(ReadOnlySpan<float> x, Buffers b, ConcurrentQueue<string> failures)
+    {
+        int n = x.Length;
+        Ptx.CvtRnSatfiniteE4M3(x, b.E4M3Sat.AsSpan(0, n));
+        Ptx.CvtRnE4M3(x, b.E4M3NoSat.AsSpan(0, n));
+        Ptx.CvtRnSatfiniteE5M2(x, b.E5M2Sat.AsSpan(0, n));
+        Ptx.CvtRnE5M2(x, b.E5M2NoSat.AsSpan(0, n));
+        for (int i = 0; i < n; i++)
+        {
+            if (failures.Count >= MaxReported) return;
+            float v = x[i];
+            Compare("E4M3 satfinite", v, Fp8Oracle.E4M3.ExpectedSatFinite(v), Ptx.CvtRnSatfiniteE4M3(v), b.E4M3Sat[i], failures);
+            Compare("E4M3 nosat", v, Fp8Oracle.E4M3.ExpectedNoSat(v), Ptx.CvtRnE4M3(v), b.E4M3NoSat[i], failures);
+            Compare("E5M2 satfinite", v, Fp8Oracle.E5M2.ExpectedSatFinite(v), Ptx.CvtRnSatfiniteE5M2(v), b.E5M2Sat[i], failures);
+            Compare("E5M2 nosat", v, Fp8Oracle.E5M2.ExpectedNoSat(v), Ptx.CvtRnE5M2(v), b.E5M2NoSat[i], failures);
+        }
+    }
+
+    private static void Compare(string what, float x, byte expected, byte scalar, byte span, ConcurrentQueue<string> failures)
+    {
+        if (scalar != expected || span != expected)
+            failures.Enqueue($"{what}: x = {x:R} (0x{BitConverter.SingleToUInt32Bits(x):X8}) expected 0x{expected:X2}, scalar 0x{scalar:X2}, span 0x{span:X2}");
+    }
+
+    private sealed class Buffers
+    {
+        public readonly float[] Input = new float[ChunkSize];
+        public readonly byte[] E4M3Sat = new byte[ChunkSize];
+        public readonly byte[] E4M3NoSat = new byte[ChunkSize];
+        public readonly byte[] E5M2Sat = new byte[ChunkSize];
+        public readonly byte[] E5M2NoSat = new byte[ChunkSize];
+    }
+}
