@@ -5,7 +5,8 @@ namespace Sage.Property.Tests.Numerics;
 
 /// <summary>
 /// Exhaustive and large random sweeps of the float32 → FP8 conversions against the independent oracle.
-/// Each binade sweep covers all 2^23 float32 values of [2^e, 2^(e+1)) with both signs alternating.
+/// Each binade sweep covers all 2^23 float32 values of [2^e, 2^(e+1)); the sign flips every 64 inputs, so both
+/// signs meet every rounding pattern across the binade (sign symmetry itself is a property test).
 /// </summary>
 public class Fp8ExhaustiveTests
 {
@@ -24,9 +25,8 @@ public class Fp8ExhaustiveTests
     public void EveryFloatOfABinadeConvertsLikeTheOracle(int exponent)
     {
         uint first = (uint)(exponent + 127) << 23;
-        // Odd indices take the negative twin so both signs are covered in one pass.
-        AssertNone(Fp8Sweep.Check(1L << 24, i =>
-            BitConverter.UInt32BitsToSingle((first + (uint)(i >> 1)) | ((uint)(i & 1) << 31))));
+        AssertNone(Fp8Sweep.Check(1L << 23, i =>
+            BitConverter.UInt32BitsToSingle((first + (uint)i) | ((uint)(i >> 6) & 1u) << 31)));
     }
 
     /// <summary>Every float32 subnormal with its top 16 fraction bits varied (all of them would be 2^23).</summary>

@@ -72,20 +72,21 @@ public sealed class Fp8Oracle
     }
 
     /// <summary>Expected code of the saturating conversion (<c>cvt.rn.satfinite</c>).</summary>
-    public byte ExpectedSatFinite(float x)
-    {
-        if (float.IsNaN(x)) return 0x7F;
-        int code = Math.Min(NearestExtended(Math.Abs((double)x)), MaxFiniteCode);
-        return (byte)(code | SignBit(x));
-    }
+    public byte ExpectedSatFinite(float x) => float.IsNaN(x) ? (byte)0x7F : SatFiniteFrom(x, NearestExtended(x));
 
     /// <summary>Expected code of the non-saturating conversion: overflow → NaN (E4M3) or inf (E5M2).</summary>
-    public byte ExpectedNoSat(float x)
+    public byte ExpectedNoSat(float x) => float.IsNaN(x) ? (byte)0x7F : NoSatFrom(x, NearestExtended(x));
+
+    /// <summary>Nearest entry (code without sign) of the extended table for |x|; x must not be NaN.</summary>
+    public int NearestExtended(float x) => NearestExtended(Math.Abs((double)x));
+
+    /// <summary>The satfinite code of non-NaN x given its <see cref="NearestExtended(float)"/> entry.</summary>
+    public byte SatFiniteFrom(float x, int nearest) => (byte)(Math.Min(nearest, MaxFiniteCode) | SignBit(x));
+
+    /// <summary>The non-saturating code of non-NaN x given its <see cref="NearestExtended(float)"/> entry.</summary>
+    public byte NoSatFrom(float x, int nearest)
     {
-        if (float.IsNaN(x)) return 0x7F;
-        int code = NearestExtended(Math.Abs((double)x));
-        if (code > MaxFiniteCode)
-            code = HasInfinity ? ((1 << ExponentBits) - 1) << MantissaBits : 0x7F;
+        int code = nearest <= MaxFiniteCode ? nearest : HasInfinity ? ((1 << ExponentBits) - 1) << MantissaBits : 0x7F;
         return (byte)(code | SignBit(x));
     }
 

@@ -86,7 +86,8 @@ public class HalfConversionTests
     {
         // exponent −127 selects the float32 subnormals (biased exponent field 0)
         uint first = (uint)(exponent + 127) << 23;
-        Sweep(1L << 24, i => BitConverter.UInt32BitsToSingle((first + (uint)(i >> 1)) | ((uint)(i & 1) << 31)));
+        // the sign flips every 64 inputs so both signs meet every rounding pattern
+        Sweep(1L << 23, i => BitConverter.UInt32BitsToSingle((first + (uint)i) | ((uint)(i >> 6) & 1u) << 31));
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public class HalfConversionTests
         Parallel.For(0L, (count + chunk - 1) / chunk, c =>
         {
             long end = Math.Min(count, (c + 1) * chunk);
-            for (long i = c * chunk; i < end && failures.Count < 10; i++)
+            for (long i = c * chunk; i < end && failures.IsEmpty; i++)
             {
                 float x = inputAt(i);
                 ushort f16 = Ptx.CvtRnF16(x), expectedF16 = OracleF16(x);
