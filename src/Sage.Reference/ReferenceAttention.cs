@@ -13,7 +13,7 @@ namespace Sage.Reference;
 /// A row that sees no key (and every row when KeyLength = 0) gives output 0 and log-sum-exp −∞.</para>
 /// <para>Inputs are widened exactly to float64; each row's scores, softmax (two passes, maximum subtracted) and
 /// weighted sum of values are computed in float64. Work runs in parallel over batch × query heads, and memory
-/// beyond the inputs and output is O(KeyLength · HeadDim) per worker: one head's K and V and one row of scores.</para>
+/// beyond the inputs and output is O(KeyLength · HeadDim) per worker: one head's K and V and the scores of a tile of rows.</para>
 /// <para>NaN and infinity are not filtered: they propagate as IEEE arithmetic dictates (a NaN in q or in a visible
 /// key makes that row NaN; a NaN in a visible value makes that output channel NaN; an infinite score makes its row
 /// NaN through ∞ − ∞). Reporting them is the job of <see cref="AccuracyMetrics"/>.</para>
@@ -60,23 +60,33 @@ public sealed class ReferenceAttention : IAttentionBackend
                 keyValues.Gather(ks, batch, kvHead, work.Keys);
                 keyValues.Gather(vs, batch, kvHead, work.Values);
                 long queryStart = queries.Start(batch, head);
-                for (int row = 0; row < s.QueryLength; row++)
+                for (int tileStart = 0; tileStart < s.QueryLength; tileStart += QueryTile.Rows)
                 {
-                    long lseIndex = (long)index * s.QueryLength + row;
-                    int visible = problem.LastVisibleKey(row) + 1;
-                    if (visible <= 0)
+                    int rows = Math.Min(QueryTile.Rows, s.QueryLength - tileStart);
+                    var visible = work.Visible.AsSpan(0, rows);
+                    for (int r = 0; r < rows; r++)
                     {
-                        lse[lseIndex] = double.NegativeInfinity; // log of an empty sum
-                        continue;
+                        visible[r] = Math.Max(0, problem.LastVisibleKey(tileStart + r) + 1);
+                        var query = qs.AsSpan(checked((int)(queryStart + (tileStart + r) * queries.TokenStride)), s.HeadDim);
+                        TensorPrimitives.ConvertChecked<float, double>(query, work.Queries.AsSpan(r * s.HeadDim, s.HeadDim));
                     }
-                    var query = qs.AsSpan(checked((int)(queryStart + row * queries.TokenStride)), s.HeadDim);
-                    TensorPrimitives.ConvertChecked<float, double>(query, work.Query);
-                    var weights = work.Scores.AsSpan(0, visible);
-                    RowAttention.ScaledScores(work.Query, work.Keys, problem.SoftmaxScale, weights);
-                    var (sum, logSumExp) = RowAttention.ExponentiateShifted(weights);
-                    RowAttention.WeightedValues(weights, sum, work.Values, work.Row);
-                    queries.Scatter(work.Row, batch, head, row, output);
-                    lse[lseIndex] = logSumExp;
+
+                    QueryTile.ScaledScores(work.Queries, visible, work.Keys, problem.SoftmaxScale, work.Scores, s.KeyLength);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        long lseIndex = (long)index * s.QueryLength + tileStart + r;
+                        if (visible[r] == 0)
+                        {
+                            lse[lseIndex] = double.NegativeInfinity; // log of an empty sum; the output row stays 0
+                            continue;
+                        }
+                        (work.Sums[r], lse[lseIndex]) = RowAttention.ExponentiateShifted(work.Scores.AsSpan(r * s.KeyLength, visible[r]));
+                    }
+                    QueryTile.WeightedValues(work.Scores, s.KeyLength, visible, work.Sums, work.Values, work.Outputs);
+
+                    for (int r = 0; r < rows; r++)
+                        if (visible[r] > 0)
+                            queries.Scatter(work.Outputs.AsSpan(r * s.HeadDim, s.HeadDim), batch, head, tileStart + r, output);
                 }
                 return work;
             },
@@ -120,13 +130,16 @@ public sealed class ReferenceAttention : IAttentionBackend
         return probabilities;
     }
 
-    /// <summary>Per-worker buffers: one head's K and V (contiguous, float64), one query row, its scores and output.</summary>
+    /// <summary>Per-worker buffers: one head's K and V (contiguous, float64) and one tile of query rows with their
+    /// scores and outputs: O(KeyLength · (HeadDim + tile rows)) doubles.</summary>
     private sealed class HeadWorkspace(int keyLength, int headDim)
     {
         public double[] Keys { get; } = new double[(long)keyLength * headDim];
         public double[] Values { get; } = new double[(long)keyLength * headDim];
-        public double[] Query { get; } = new double[headDim];
-        public double[] Scores { get; } = new double[keyLength];
-        public double[] Row { get; } = new double[headDim];
+        public double[] Queries { get; } = new double[QueryTile.Rows * headDim];
+        public int[] Visible { get; } = new int[QueryTile.Rows];
+        public double[] Scores { get; } = new double[(long)QueryTile.Rows * keyLength];
+        public double[] Sums { get; } = new double[QueryTile.Rows];
+        public double[] Outputs { get; } = new double[QueryTile.Rows * headDim];
     }
 }
