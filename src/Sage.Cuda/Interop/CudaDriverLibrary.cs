@@ -51,7 +51,7 @@ internal static unsafe class CudaDriverLibrary
             string ldPath = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "(unset)";
             throw new CudaUnavailableException(
                 CudaComponent.Driver,
-                $"no CUDA driver: {CuDriver.LibraryName} could not be loaded ({e.Message.Trim()}). "
+                $"no CUDA driver: {CuDriver.LibraryName} could not be loaded ({LoaderMessage.Shorten(e.Message)}). "
                 + $"Looked in the loader path: LD_LIBRARY_PATH={ldPath}, the ld.so cache and the system folders. "
                 + "Install the NVIDIA driver, or run where one is installed.",
                 [$"{CuDriver.LibraryName} via the loader path (LD_LIBRARY_PATH={ldPath}, /etc/ld.so.cache, /lib, /usr/lib)"],

@@ -46,11 +46,11 @@ internal sealed class NvrtcSearchEnvironment
         }
         catch (DllNotFoundException e)
         {
-            return (0, e.Message.Trim());
+            return (0, LoaderMessage.Shorten(e.Message));
         }
         catch (BadImageFormatException e)
         {
-            return (0, e.Message.Trim());
+            return (0, LoaderMessage.Shorten(e.Message));
         }
     }
 
