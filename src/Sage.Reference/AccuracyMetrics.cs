@@ -61,6 +61,21 @@ public static class AccuracyMetrics
         return Compare(expected.Output, actual);
     }
 
+    /// <summary>Compares two backends' output tensors (e.g. the emulator against the GPU); the shapes must match.</summary>
+    public static AccuracyReport Compare(HostTensor expected, HostTensor actual)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        if (!expected.Shape.SequenceEqual(actual.Shape))
+            throw new ArgumentException(
+                $"Tensor actual has shape [{string.Join(", ", actual.Shape)}]; expected has [{string.Join(", ", expected.Shape)}].",
+                nameof(actual));
+        var widened = new double[expected.Length];
+        var single = expected.ToSingleArray();
+        for (int i = 0; i < single.Length; i++) widened[i] = single[i];
+        return Compare(widened, actual.ToSingleArray());
+    }
+
     private static void CheckLengths(long expected, long actual)
     {
         if (expected != actual)

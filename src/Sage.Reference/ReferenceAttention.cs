@@ -17,6 +17,9 @@ namespace Sage.Reference;
 /// <para>NaN and infinity are not filtered: they propagate as IEEE arithmetic dictates (a NaN in q or in a visible
 /// key makes that row NaN; a NaN in a visible value makes that output channel NaN; an infinite score makes its row
 /// NaN through ∞ − ∞). Reporting them is the job of <see cref="AccuracyMetrics"/>.</para>
+/// <para>Results are deterministic on one machine (no reduction depends on thread scheduling or tiling). Across
+/// machines the vectorised sums (TensorPrimitives picks 128-, 256- or 512-bit vectors) may order additions differently,
+/// which moves results by a few float64 ulps: far below any format the backends produce.</para>
 /// </remarks>
 public sealed class ReferenceAttention : IAttentionBackend
 {

@@ -138,3 +138,18 @@ public class AccuracyMetricsTests
         Assert.Equal("actual", Assert.Throws<ArgumentException>(() => AccuracyMetrics.Compare(reference, transposed)).ParamName);
     }
 }
+
+public class AccuracyMetricsTensorPairTests
+{
+    [Fact]
+    public void TwoTensorsOfDifferentTypesCompareAsTheirExactValues()
+    {
+        float[] values = [0.1f, -2.5f, 3.25f, 1e-3f];
+        var fp32 = HostTensor.FromSingle(values, 2, 2);
+        var bf16 = HostTensor.Create(ElementType.BFloat16, values, 2, 2);
+        var report = AccuracyMetrics.Compare(fp32, bf16);
+        Assert.Equal(AccuracyMetrics.Compare(values.Select(x => (double)x).ToArray(), bf16.ToSingleArray()), report);
+        Assert.Equal(Math.Abs(0.1f - bf16[0]), report.MaxAbsError, 1e-9); // -2.5 and 3.25 are exact in BF16
+        Assert.Equal("actual", Assert.Throws<ArgumentException>(() => AccuracyMetrics.Compare(fp32, HostTensor.FromSingle(values, 4))).ParamName);
+    }
+}
