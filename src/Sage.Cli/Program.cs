@@ -1,1 +1,51 @@
-return 0;
+using Sage.Cli;
+using Sage.Cli.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+// Redirected output (CI logs, pipes) gets a wide, fixed table width instead of Spectre's 80-column default.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("sage");
+    config.PropagateExceptions();
+    config.AddCommand<VerifyCommand>("verify")
+        .WithDescription("Emulator vs. float64 reference on built-in data families, every mode, with the budget verdict.")
+        .WithExample("verify")
+        .WithExample("verify", "--seq", "2048", "--json");
+    config.AddBranch("tc", tc =>
+    {
+        tc.SetDescription("Tensor-core arithmetic models.");
+        tc.AddCommand<TcListCommand>("list")
+            .WithDescription("List the modelled tensor-core variants and whether each was verified on hardware.")
+            .WithExample("tc", "list");
+        tc.AddCommand<TcDotCommand>("dot")
+            .WithDescription("Evaluate dot products exactly as the named tensor-core variant does.")
+            .WithExample("tc", "dot", "--variant", "wgmma.e4m3.f32", "--input", "cases.txt");
+    });
+    config.AddCommand<InfoCommand>("info")
+        .WithDescription("CUDA devices, driver and NVRTC, kernel cache folder.")
+        .WithExample("info", "--json");
+});
+
+try
+{
+    return app.Run(args);
+}
+catch (CommandAppException e)
+{
+    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+    return ExitCodes.BadInput;
+}
+catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or NotSupportedException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.BadInput;
+}
+catch (Sage.Cuda.CudaUnavailableException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.NoCuda;
+}

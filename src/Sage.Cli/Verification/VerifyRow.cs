@@ -1,0 +1,9 @@
+using Sage.Reference;
+
+namespace Sage.Cli.Verification;
+
+/// <summary>The outcome of one (data set, mode) pair.</summary>
+public sealed record VerifyRow(string Case, string Mode, bool Gating, AccuracyReport Report, IReadOnlyList<string> Violations, bool ModelsVerifiedOnHardware, double Seconds)
+{
+    public bool Passed => Violations.Count == 0;
+}
