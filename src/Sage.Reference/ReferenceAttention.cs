@@ -48,54 +48,12 @@ public sealed class ReferenceAttention : IAttentionBackend
         ArgumentNullException.ThrowIfNull(problem);
         problem.CheckInputs(q, k, v);
         var s = problem.Shape;
-        var queries = new HeadAddressing(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        var keyValues = new HeadAddressing(problem.Layout, s.KeyValueHeads, s.KeyLength, s.HeadDim);
-        float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
-
-        var output = new double[q.Length]; // rows that see no key keep these zeros
-        var lse = new double[(long)s.Batch * s.QueryHeads * s.QueryLength];
-
+        var pass = new ExactPass(problem, q.ToSingleArray(), k.ToSingleArray(), v.ToSingleArray());
         Parallel.For(0, s.Batch * s.QueryHeads,
             () => new HeadWorkspace(s.KeyLength, s.HeadDim),
-            (index, _, work) =>
-            {
-                int batch = index / s.QueryHeads, head = index % s.QueryHeads, kvHead = head / s.GroupSize;
-                keyValues.Gather(ks, batch, kvHead, work.Keys);
-                keyValues.Gather(vs, batch, kvHead, work.Values);
-                long queryStart = queries.Start(batch, head);
-                for (int tileStart = 0; tileStart < s.QueryLength; tileStart += QueryTile.Rows)
-                {
-                    int rows = Math.Min(QueryTile.Rows, s.QueryLength - tileStart);
-                    var visible = work.Visible.AsSpan(0, rows);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        visible[r] = Math.Max(0, problem.LastVisibleKey(tileStart + r) + 1);
-                        var query = qs.AsSpan(checked((int)(queryStart + (tileStart + r) * queries.TokenStride)), s.HeadDim);
-                        TensorPrimitives.ConvertChecked<float, double>(query, work.Queries.AsSpan(r * s.HeadDim, s.HeadDim));
-                    }
-
-                    QueryTile.ScaledScores(work.Queries, visible, work.Keys, problem.SoftmaxScale, work.Scores, s.KeyLength);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        long lseIndex = (long)index * s.QueryLength + tileStart + r;
-                        if (visible[r] == 0)
-                        {
-                            lse[lseIndex] = double.NegativeInfinity; // log of an empty sum; the output row stays 0
-                            continue;
-                        }
-                        (work.Sums[r], lse[lseIndex]) = RowAttention.ExponentiateShifted(work.Scores.AsSpan(r * s.KeyLength, visible[r]));
-                    }
-                    QueryTile.WeightedValues(work.Scores, s.KeyLength, visible, work.Sums, work.Values, work.Outputs);
-
-                    for (int r = 0; r < rows; r++)
-                        if (visible[r] > 0)
-                            queries.Scatter(work.Outputs.AsSpan(r * s.HeadDim, s.HeadDim), batch, head, tileStart + r, output);
-                }
-                return work;
-            },
+            (index, _, work) => pass.RunHead(index, work),
             _ => { });
-
-        return new ReferenceResult(output, [.. s.QueryShape(problem.Layout)], problem.Layout, lse);
+        return new ReferenceResult(pass.Output, [.. s.QueryShape(problem.Layout)], problem.Layout, pass.Lse);
     }
 
     /// <summary>
@@ -131,6 +89,61 @@ public sealed class ReferenceAttention : IAttentionBackend
         var (sum, _) = RowAttention.ExponentiateShifted(weights);
         TensorPrimitives.Divide(weights, sum, weights);
         return probabilities;
+    }
+
+    /// <summary>One exact attention call: the inputs widened to float32 arrays, the float64 outputs, and the per-head work.</summary>
+    private sealed class ExactPass(AttentionProblem problem, float[] q, float[] k, float[] v)
+    {
+        private readonly AttentionShape _shape = problem.Shape;
+        private readonly HeadAddressing _queries = new(problem.Layout, problem.Shape.QueryHeads, problem.Shape.QueryLength, problem.Shape.HeadDim);
+        private readonly HeadAddressing _keyValues = new(problem.Layout, problem.Shape.KeyValueHeads, problem.Shape.KeyLength, problem.Shape.HeadDim);
+
+        /// <summary>Output in Q's layout; rows that see no key keep their zeros.</summary>
+        public double[] Output { get; } = new double[q.Length];
+
+        public double[] Lse { get; } = new double[(long)problem.Shape.Batch * problem.Shape.QueryHeads * problem.Shape.QueryLength];
+
+        /// <summary>All rows of query head <paramref name="index"/> = batch · QueryHeads + head, tile by tile.</summary>
+        public HeadWorkspace RunHead(int index, HeadWorkspace work)
+        {
+            int batch = index / _shape.QueryHeads, head = index % _shape.QueryHeads;
+            int kvHead = head / _shape.GroupSize; // grouped-query attention
+            _keyValues.Gather(k, batch, kvHead, work.Keys);
+            _keyValues.Gather(v, batch, kvHead, work.Values);
+            for (int tileStart = 0; tileStart < _shape.QueryLength; tileStart += QueryTile.Rows)
+                RunTile(batch, head, tileStart, Math.Min(QueryTile.Rows, _shape.QueryLength - tileStart), work);
+            return work;
+        }
+
+        private void RunTile(int batch, int head, int tileStart, int rows, HeadWorkspace work)
+        {
+            int d = _shape.HeadDim, nk = _shape.KeyLength;
+            var visible = work.Visible.AsSpan(0, rows);
+            long queryStart = _queries.Start(batch, head);
+            for (int r = 0; r < rows; r++)
+            {
+                visible[r] = Math.Max(0, problem.LastVisibleKey(tileStart + r) + 1);
+                var query = q.AsSpan(checked((int)(queryStart + (tileStart + r) * _queries.TokenStride)), d);
+                TensorPrimitives.ConvertChecked<float, double>(query, work.Queries.AsSpan(r * d, d));
+            }
+
+            QueryTile.ScaledScores(work.Queries, d, visible, work.Keys, problem.SoftmaxScale, work.Scores, nk);
+            long lseStart = ((long)batch * _shape.QueryHeads + head) * _shape.QueryLength + tileStart;
+            for (int r = 0; r < rows; r++)
+            {
+                if (visible[r] == 0)
+                {
+                    Lse[lseStart + r] = double.NegativeInfinity; // log of an empty sum
+                    continue;
+                }
+                (work.Sums[r], Lse[lseStart + r]) = RowAttention.ExponentiateShifted(work.Scores.AsSpan(r * nk, visible[r]));
+            }
+            QueryTile.WeightedValues(work.Scores, nk, visible, work.Sums, work.Values, work.Outputs, d);
+
+            for (int r = 0; r < rows; r++)
+                if (visible[r] > 0)
+                    _queries.Scatter(work.Outputs.AsSpan(r * d, d), batch, head, tileStart + r, Output);
+        }
     }
 
     /// <summary>Per-worker buffers: one head's K and V (contiguous, float64) and one tile of query rows with their
