@@ -14,12 +14,13 @@ internal static class QueryTile
     public const int Rows = 16;
 
     /// <summary>
-    /// scores[r · stride + j] = scale · q_r·k_j for j &lt; visible[r]. Rows are [rows, d] in <paramref name="queries"/>.
+    /// scores[r · stride + j] = scale · q_r·k_j for j &lt; visible[r]. Rows are [rows, d] in <paramref name="queries"/>;
+    /// keys are [tokens, d].
     /// </summary>
-    public static void ScaledScores(ReadOnlySpan<double> queries, ReadOnlySpan<int> visible, ReadOnlySpan<double> keys,
+    public static void ScaledScores(ReadOnlySpan<double> queries, int d, ReadOnlySpan<int> visible, ReadOnlySpan<double> keys,
         double scale, Span<double> scores, int stride)
     {
-        int rows = visible.Length, d = queries.Length / Rows, keysNeeded = Max(visible);
+        int rows = visible.Length, keysNeeded = Max(visible);
         for (int j = 0; j < keysNeeded; j++)
         {
             var key = keys.Slice(j * d, d);
@@ -31,9 +32,9 @@ internal static class QueryTile
 
     /// <summary>output_r = (Σ_j w[r · stride + j] v_j) / sums[r] for rows that see at least one key.</summary>
     public static void WeightedValues(ReadOnlySpan<double> weights, int stride, ReadOnlySpan<int> visible, ReadOnlySpan<double> sums,
-        ReadOnlySpan<double> values, Span<double> outputs)
+        ReadOnlySpan<double> values, Span<double> outputs, int d)
     {
-        int rows = visible.Length, d = outputs.Length / Rows, keysNeeded = Max(visible);
+        int rows = visible.Length, keysNeeded = Max(visible);
         outputs[..(rows * d)].Clear();
         for (int j = 0; j < keysNeeded; j++)
         {

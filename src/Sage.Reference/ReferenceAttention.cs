@@ -48,54 +48,12 @@ public sealed class ReferenceAttention : IAttentionBackend
         ArgumentNullException.ThrowIfNull(problem);
         problem.CheckInputs(q, k, v);
         var s = problem.Shape;
-        var queries = new HeadAddressing(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        var keyValues = new HeadAddressing(problem.Layout, s.KeyValueHeads, s.KeyLength, s.HeadDim);
-        float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
-
-        var output = new double[q.Length]; // rows that see no key keep these zeros
-        var lse = new double[(long)s.Batch * s.QueryHeads * s.QueryLength];
-
+        var pass = new ExactPass(problem, q.ToSingleArray(), k.ToSingleArray(), v.ToSingleArray());
         Parallel.For(0, s.Batch * s.QueryHeads,
             () => new HeadWorkspace(s.KeyLength, s.HeadDim),
-            (index, _, work) =>
-            {
-                int batch = index / s.QueryHeads, head = index % s.QueryHeads, kvHead = head / s.GroupSize;
-                keyValues.Gather(ks, batch, kvHead, work.Keys);
-                keyValues.Gather(vs, batch, kvHead, work.Values);
-                long queryStart = queries.Start(batch, head);
-                for (int tileStart = 0; tileStart < s.QueryLength; tileStart += QueryTile.Rows)
-                {
-                    int rows = Math.Min(QueryTile.Rows, s.QueryLength - tileStart);
-                    var visible = work.Visible.AsSpan(0, rows);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        visible[r] = Math.Max(0, problem.LastVisibleKey(tileStart + r) + 1);
-                        var query = qs.AsSpan(checked((int)(queryStart + (tileStart + r) * queries.TokenStride)), s.HeadDim);
-                        TensorPrimitives.ConvertChecked<float, double>(query, work.Queries.AsSpan(r * s.HeadDim, s.HeadDim));
-                    }
-
-                    QueryTile.ScaledScores(work.Queries, visible, work.Keys, problem.SoftmaxScale, work.Scores, s.KeyLength);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        long lseIndex = (long)index * s.QueryLength + tileStart + r;
-                        if (visible[r] == 0)
-                        {
-                            lse[lseIndex] = double.NegativeInfinity; // log of an empty sum; the output row stays 0
-                            continue;
-                        }
-                        (work.Sums[r], lse[lseIndex]) = RowAttention.ExponentiateShifted(work.Scores.AsSpan(r * s.KeyLength, visible[r]));
-                    }
-                    QueryTile.WeightedValues(work.Scores, s.KeyLength, visible, work.Sums, work.Values, work.Outputs);
-
-                    for (int r = 0; r < rows; r++)
-                        if (visible[r] > 0)
-                            queries.Scatter(work.Outputs.AsSpan(r * s.HeadDim, s.HeadDim), batch, head, tileStart + r, output);
-                }
-                return work;
-            },
+            (index, _, work) => pass.RunHead(index, work),
             _ => { });
-
-        return new ReferenceResult(output, [.. s.QueryShape(problem.Layout)], problem.Layout, lse);
+        return new ReferenceResult(pass.Output, [.. s.QueryShape(problem.Layout)], problem.Layout, pass.Lse);
     }
 
     /// <summary>
@@ -131,18 +89,5 @@ public sealed class ReferenceAttention : IAttentionBackend
         var (sum, _) = RowAttention.ExponentiateShifted(weights);
         TensorPrimitives.Divide(weights, sum, weights);
         return probabilities;
-    }
-
-    /// <summary>Per-worker buffers: one head's K and V (contiguous, float64) and one tile of query rows with their
-    /// scores and outputs: O(KeyLength · (HeadDim + tile rows)) doubles.</summary>
-    private sealed class HeadWorkspace(int keyLength, int headDim)
-    {
-        public double[] Keys { get; } = new double[(long)keyLength * headDim];
-        public double[] Values { get; } = new double[(long)keyLength * headDim];
-        public double[] Queries { get; } = new double[QueryTile.Rows * headDim];
-        public int[] Visible { get; } = new int[QueryTile.Rows];
-        public double[] Scores { get; } = new double[(long)QueryTile.Rows * keyLength];
-        public double[] Sums { get; } = new double[QueryTile.Rows];
-        public double[] Outputs { get; } = new double[QueryTile.Rows * headDim];
     }
 }

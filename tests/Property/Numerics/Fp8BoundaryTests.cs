@@ -78,11 +78,11 @@ public class Fp8BoundaryTests
         Assert.Equal(noSat, SpanOf(x, Ptx.CvtRnE5M2));
     }
 
-    /// <summary>Puts x in every lane position of a 130-element span (vector bodies of both widths and the tail).</summary>
+    /// <summary>Puts x in every lane position of a 100-element span (lanes 0–63 take the 512-bit body, 64–95 the 256-bit body, 96–99 the scalar tail).</summary>
     private static byte SpanOf(float x, SpanConverter convert)
     {
-        var src = new float[130];
-        var dst = new byte[130];
+        var src = new float[100];
+        var dst = new byte[100];
         byte? seen = null;
         for (int position = 0; position < src.Length; position += 7)
         {

@@ -153,3 +153,40 @@ public class AccuracyMetricsTensorPairTests
         Assert.Equal("actual", Assert.Throws<ArgumentException>(() => AccuracyMetrics.Compare(fp32, HostTensor.FromSingle(values, 4))).ParamName);
     }
 }
+
+public class AccuracyMetricsLseTests
+{
+    [Fact]
+    public void RowsEmptyOnBothSidesAgreeAndAreLeftOut()
+    {
+        double[] expected = [double.NegativeInfinity, 1.0, 2.0, double.NegativeInfinity];
+        float[] actual = [float.NegativeInfinity, 1f, 2.5f, float.NegativeInfinity];
+        var report = AccuracyMetrics.CompareLse(expected, actual);
+        Assert.True(report.AllFinite);
+        Assert.Equal(2, report.Count);
+        Assert.Equal(0.5, report.MaxAbsError);
+        Assert.Equal(0.5 / 3, report.RelativeL1, 1e-15);
+    }
+
+    [Fact]
+    public void AnEmptyRowOnOneSideOnlyIsReported()
+    {
+        var report = AccuracyMetrics.CompareLse([double.NegativeInfinity, 1.0], [0.5f, 1f]);
+        Assert.Equal((1L, 0L), (report.InfinityInExpected, report.InfinityInActual));
+        Assert.True(double.IsNaN(report.Rmse));
+        Assert.Equal(1, AccuracyMetrics.CompareLse([1.0], [float.NegativeInfinity]).InfinityInActual);
+        Assert.Equal(1, AccuracyMetrics.CompareLse([double.NegativeInfinity], [float.NaN]).NaNInActual);
+    }
+
+    [Fact]
+    public void ReferenceLseAgainstItsOwnRoundedRun()
+    {
+        var problem = new AttentionProblem(new AttentionShape(1, 2, 1, 9, 4, 8), causal: true, returnLse: true); // 5 empty rows per head
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.Gaussian, ElementType.Float16, 4);
+        var reference = new ReferenceAttention();
+        var exact = reference.Compute(problem, inputs.Q, inputs.K, inputs.V);
+        var report = AccuracyMetrics.CompareLse(exact.Lse, reference.Run(problem, inputs.Q, inputs.K, inputs.V).Lse!);
+        Assert.Equal(2 * 4, report.Count);
+        Assert.True(report.AllFinite && report.RelativeL1 < 1e-7, report.ToString());
+    }
+}
