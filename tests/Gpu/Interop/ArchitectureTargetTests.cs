@@ -38,5 +38,7 @@ public sealed class ArchitectureTargetTests(ITestOutputHelper output)
         var e = Assert.Throws<NvrtcException>(() => new KernelCompiler(cache: null).Compile(KernelSource.FromText("hopper_only.cu", HopperOnly), "sm_90"));
         output.WriteLine(e.Log);
         Assert.Equal("NVRTC_ERROR_COMPILATION", e.ErrorName);
+        Assert.Contains("wgmma.fence", e.Log);
+        Assert.DoesNotContain('\0', e.Log); // ptxas' part of the log once ended in a stray NUL
     }
 }
