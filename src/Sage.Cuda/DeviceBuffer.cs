@@ -76,25 +76,29 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>Copies <paramref name="source"/> into the first source.Length elements.</summary>
-    public void CopyFrom(ReadOnlySpan<T> source)
+    public void CopyFrom(ReadOnlySpan<T> source) => CopyFrom(source, 0);
+
+    /// <summary>Copies <paramref name="source"/> into elements [destinationOffset, destinationOffset + source.Length).</summary>
+    public void CopyFrom(ReadOnlySpan<T> source, long destinationOffset)
     {
-        if (source.Length > Count)
-            throw new ArgumentException($"source has {source.Length} elements but the device buffer holds {Count}", nameof(source));
+        CheckRange(destinationOffset, source.Length, nameof(source), nameof(destinationOffset));
         if (source.IsEmpty) return;
         Context.MakeCurrent();
         fixed (T* host = source)
-            CudaCheck.ThrowIfFailed(CuDriver.cuMemcpyHtoD_v2(Pointer, host, (nuint)((long)source.Length * sizeof(T))));
+            CudaCheck.ThrowIfFailed(CuDriver.cuMemcpyHtoD_v2(ElementAddress(destinationOffset), host, (nuint)((long)source.Length * sizeof(T))));
     }
 
     /// <summary>Copies the first destination.Length elements into <paramref name="destination"/>; waits for earlier work on the legacy default stream (and on blocking streams).</summary>
-    public void CopyTo(Span<T> destination)
+    public void CopyTo(Span<T> destination) => CopyTo(destination, 0);
+
+    /// <summary>Copies elements [sourceOffset, sourceOffset + destination.Length) into <paramref name="destination"/>.</summary>
+    public void CopyTo(Span<T> destination, long sourceOffset)
     {
-        if (destination.Length > Count)
-            throw new ArgumentException($"destination has {destination.Length} elements but the device buffer holds {Count}", nameof(destination));
+        CheckRange(sourceOffset, destination.Length, nameof(destination), nameof(sourceOffset));
         if (destination.IsEmpty) return;
         Context.MakeCurrent();
         fixed (T* host = destination)
-            CudaCheck.ThrowIfFailed(CuDriver.cuMemcpyDtoH_v2(host, Pointer, (nuint)((long)destination.Length * sizeof(T))));
+            CudaCheck.ThrowIfFailed(CuDriver.cuMemcpyDtoH_v2(host, ElementAddress(sourceOffset), (nuint)((long)destination.Length * sizeof(T))));
     }
 
     /// <summary>The whole buffer, copied to a new array.</summary>
@@ -121,6 +125,16 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
     }
 
     public void Dispose() => memory?.Dispose();
+
+    private ulong ElementAddress(long index) => Pointer + (ulong)(index * sizeof(T));
+
+    private void CheckRange(long offset, int length, string spanName, string offsetName)
+    {
+        if (offset < 0 || offset > Count)
+            throw new ArgumentOutOfRangeException(offsetName, offset, $"offset must be in [0, {Count}] for a buffer of {Count} elements");
+        if (length > Count - offset)
+            throw new ArgumentException($"{spanName} has {length} elements but the device buffer holds {Count - offset} from offset {offset}", spanName);
+    }
 
     private static string AllocationDetail(CudaContext context, long count, long bytes)
     {

@@ -39,7 +39,8 @@ internal static unsafe class NvrtcProgram
         if (size <= 1) return "";
         var log = new byte[(int)size];
         fixed (byte* p = log) NvrtcCheck.ThrowIfFailed(Nvrtc.nvrtcGetProgramLog(program, p));
-        return Encoding.UTF8.GetString(log, 0, log.Length - 1).TrimEnd();
+        // The log of a failed ptxas pass can carry its own NUL before NVRTC's terminator; drop both.
+        return Encoding.UTF8.GetString(log).TrimEnd('\0', ' ', '\t', '\r', '\n');
     }
 
     private static byte[] ReadCubin(nint program)

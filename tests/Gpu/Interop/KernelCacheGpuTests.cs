@@ -15,8 +15,12 @@ public sealed class KernelCacheGpuTests(ITestOutputHelper output)
             var compiler = new KernelCompiler(new KernelCache(directory));
             var source = InteropGpu.InteropSource("vector_add.cu");
 
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             using var first = compiler.Load(context, source);
+            var compileTime = clock.Elapsed;
+            clock.Restart();
             using var second = compiler.Load(context, source);
+            output.WriteLine($"NVRTC compile + load {compileTime.TotalMilliseconds:F1} ms; cache hit + load {clock.Elapsed.TotalMilliseconds:F1} ms");
 
             Assert.False(first.LoadedFromCache);
             Assert.True(second.LoadedFromCache);

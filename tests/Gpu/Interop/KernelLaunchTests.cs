@@ -138,6 +138,24 @@ public sealed class KernelLaunchTests(ITestOutputHelper output)
         Assert.Equal(a.Select(x => x + x), deviceC.ToArray());
     }
 
+    [Fact]
+    public void Offset_copies_touch_only_their_range()
+    {
+        using var context = InteropGpu.ContextOrSkip();
+        using var buffer = DeviceBuffer<int>.Allocate(context, 10);
+        buffer.FillBytes(0);
+        buffer.CopyFrom([7, 8, 9], destinationOffset: 6);
+        Assert.Equal([0, 0, 0, 0, 0, 0, 7, 8, 9, 0], buffer.ToArray());
+
+        int[] middle = new int[4];
+        buffer.CopyTo(middle, sourceOffset: 5);
+        Assert.Equal([0, 7, 8, 9], middle);
+
+        Assert.Throws<ArgumentException>(() => buffer.CopyFrom([1, 2], destinationOffset: 9));
+        Assert.Throws<ArgumentOutOfRangeException>(() => buffer.CopyTo(middle, sourceOffset: -1));
+        Assert.Throws<ArgumentException>(() => buffer.CopyFrom(new int[11]));
+    }
+
     /// <summary>Half finite random bit patterns (every exponent, subnormals, both signs), half ordinary values in [-1, 1).</summary>
     private static float[] RandomFloats(Random random, int count)
     {
