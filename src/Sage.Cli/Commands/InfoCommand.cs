@@ -21,9 +21,10 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         bool available = CudaDevice.IsAvailable(out string reason);
         IReadOnlyList<CudaDeviceInfo> devices = available ? CudaDevice.Enumerate() : [];
         string cache = KernelCache.DefaultDirectory();
+        bool hasNvrtc = NvrtcInfo.TryGet(out NvrtcInfo? nvrtc, out string nvrtcReason);
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { cudaAvailable = available, reason = available ? null : reason, devices, kernelCache = cache },
+            Console.WriteLine(JsonSerializer.Serialize(new { cudaAvailable = available, reason = available ? null : reason, devices, nvrtc, nvrtcReason = hasNvrtc ? null : nvrtcReason, kernelCache = cache },
                 new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Success;
         }
@@ -37,6 +38,9 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
                     $"{d.TotalMemoryBytes / (1L << 30)} GiB", Markup.Escape(d.DriverVersion));
             AnsiConsole.Write(table);
         }
+        AnsiConsole.MarkupLine(hasNvrtc
+            ? $"NVRTC {Markup.Escape(nvrtc!.Version)} ({Markup.Escape(nvrtc.LoadedFrom)}), targets sm_{string.Join(", sm_", nvrtc.SupportedArchitectures)}"
+            : $"[yellow]No NVRTC:[/] {Markup.Escape(nvrtcReason)}");
         AnsiConsole.MarkupLine($"Kernel cache: {Markup.Escape(cache)}");
         return ExitCodes.Success;
     }
