@@ -35,10 +35,11 @@ public static class AccumulatorRounding
 
     /// <summary>
     /// Rounds S·2^scale to nearest-even FP16 (subnormals kept, overflow to ±inf) and returns it widened to float32.
-    /// Zero returns +0.
+    /// Zero returns +0. A nonzero sum that rounds to zero returns +0 (what the H100's FP16-accumulator QGMMA
+    /// writes, measured) unless <paramref name="keepSignOnUnderflow"/> (IEEE addition, e.g. HADD2) asks for ±0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float RoundToHalf(long sum, int scale)
+    public static float RoundToHalf(long sum, int scale, bool keepSignOnUnderflow = false)
     {
         if (sum == 0) return 0f;
         bool neg = sum < 0;
@@ -64,7 +65,7 @@ public static class AccumulatorRounding
             if (rem > half || (rem == half && (q & 1) != 0)) q++;
         }
         ushort bits;
-        if (q == 0) bits = 0;
+        if (q == 0) return neg && keepSignOnUnderflow ? -0f : 0f;
         else if (q < 1024) bits = (ushort)q; // subnormal (ulpExp == −24)
         else
         {

@@ -1,17 +1,35 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Sage.Emulation.TensorCores;
 
+/// <summary>How an FP8 variant's instruction is carried out on the card.</summary>
+public enum Fp8Datapath
+{
+    /// <summary>
+    /// Native FP8 tensor-core dot-add (Hopper QGMMA / Ada): per block, the exact products (FP8 operand exponents,
+    /// subnormals pinned at the FP8 minimum) and, in the first block, C are aligned to the largest exponent among
+    /// them and summed as one fused sum.
+    /// </summary>
+    FusedFp8,
+
+    /// <summary>
+    /// What ptxas emits for `mma.sync ... e4m3/e5m2` on sm_90 (no FP8 mma.sync in the hardware): the operands are
+    /// widened to FP16 (F2FP.F16.E4M3.UNPACK_B, exact) and fed to two HMMA.16816 with a zero accumulator, the first
+    /// taking the products whose k mod 4 is 0 or 1, the second the rest (chained through the accumulator);
+    /// C is then added with one IEEE round-to-nearest addition (FADD, or HADD2 for FP16).
+    /// </summary>
+    Fp16HmmaEmulation,
+}
+
 /// <summary>
-/// Parameters of an FP8 tensor-core dot product, the "fused dot-add" family measured by the probes:
-/// the products of one block (exact) and, in the first block, the incoming accumulator C are aligned to the
-/// largest exponent among them (product exponent = sum of the operand exponents, significand in [1,4));
-/// each aligned term keeps <see cref="AlignmentFractionBits"/> bits below that exponent, the rest cut toward
-/// zero; the terms are summed exactly; the sum is written to the accumulator: FP32 truncated toward zero to
+/// Parameters of the fused dot-add family: each term keeps <see cref="AlignmentFractionBits"/> bits below the
+/// largest exponent (product exponent = sum of the operand exponents, so a product significand lies in [1,4)),
+/// the rest cut toward zero; the exact sum is written to the accumulator: FP32 truncated toward zero to
 /// <see cref="Fp32OutputFractionBits"/> fraction bits, FP16 rounded to nearest-even (overflow to ±inf).
-/// A block's result becomes the C of the next block and of the next instruction of a chain.
 /// </summary>
 public sealed record Fp8DotParameters(
+    Fp8Datapath Datapath,
     int BlockSize,
     int AlignmentFractionBits,
     int Fp32OutputFractionBits,
@@ -24,9 +42,18 @@ public sealed record Fp8DotParameters(
 /// </summary>
 public sealed class Fp8FusedDotModel : IDotProductModel
 {
-    private const int ZeroExponent = -1000;
-    private readonly int[] _products; // packed (signed significand product, exponent sum, class) per (a,b) byte pair
-    private readonly int _productFractionBits;
+    private const int ZeroExponent = -10000;
+
+    // One exact product: Significand·2^ValueExponent; AlignExponent is the exponent the hardware aligns by.
+    private readonly struct Product(int significand, int alignExponent, int valueExponent, byte cls)
+    {
+        public readonly int Significand = significand;
+        public readonly short AlignExponent = (short)alignExponent;
+        public readonly short ValueExponent = (short)valueExponent;
+        public readonly byte Class = cls; // 0 finite, 1 infinite (Significand = ±1), 2 NaN
+    }
+
+    private readonly Product[] _products;
 
     public Fp8FusedDotModel(string name, MmaInputFormat input, MmaAccumulator accumulator, Fp8DotParameters parameters,
         bool verifiedOnHardware, string provenance, int k = 32)
@@ -39,8 +66,7 @@ public sealed class Fp8FusedDotModel : IDotProductModel
             throw new ArgumentOutOfRangeException(nameof(parameters), parameters.BlockSize, $"block size must divide K={k}");
         Name = name; Input = input; Accumulator = accumulator; Parameters = parameters; K = k;
         VerifiedOnHardware = verifiedOnHardware; Provenance = provenance;
-        _productFractionBits = 2 * Fp8Codec.FractionBits(input);
-        _products = BuildProductTable(input);
+        _products = BuildProductTable(input, parameters.Datapath == Fp8Datapath.Fp16HmmaEmulation);
     }
 
     public string Name { get; }
@@ -51,7 +77,8 @@ public sealed class Fp8FusedDotModel : IDotProductModel
     public string Provenance { get; }
     public Fp8DotParameters Parameters { get; }
 
-    public override string ToString() => $"{Name} (K={K}, block {Parameters.BlockSize}, {Parameters.AlignmentFractionBits} alignment bits, verified={VerifiedOnHardware})";
+    public override string ToString() =>
+        $"{Name} (K={K}, {Parameters.Datapath}, block {Parameters.BlockSize}, {Parameters.AlignmentFractionBits} alignment bits, verified={VerifiedOnHardware})";
 
     public float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float c)
     {
@@ -81,9 +108,23 @@ public sealed class Fp8FusedDotModel : IDotProductModel
     {
         if (a.Length != b.Length || a.Length % K != 0 || a.Length == 0)
             throw new ArgumentException($"a and b must have the same length, a positive multiple of K={K}; got {a.Length} and {b.Length}", nameof(a));
-        int block = Parameters.BlockSize;
-        for (int start = 0; start < a.Length; start += block)
-            c = FusedBlock(a.Slice(start, block), b.Slice(start, block), c);
+        if (Parameters.Datapath == Fp8Datapath.FusedFp8)
+        {
+            int block = Parameters.BlockSize;
+            for (int start = 0; start < a.Length; start += block)
+                c = FusedBlock(a.Slice(start, block), b.Slice(start, block), c, 0, 1);
+            return c;
+        }
+        for (int start = 0; start < a.Length; start += K)
+        {
+            var sa = a.Slice(start, K);
+            var sb = b.Slice(start, K);
+            float d = FusedBlock(sa, sb, 0f, 0, 2);  // k mod 4 ∈ {0,1}
+            d = FusedBlock(sa, sb, d, 2, 2);         // k mod 4 ∈ {2,3}
+            // FADD/HADD2 return the canonical NaN (0x7FFFFFFF / 0x7FFF) for any NaN result, inf − inf included.
+            float sum = Accumulator == MmaAccumulator.Fp16 ? AddHalf(d, c) : d + c;
+            c = float.IsNaN(sum) ? NaNResult() : sum;
+        }
         return c;
     }
 
@@ -105,24 +146,26 @@ public sealed class Fp8FusedDotModel : IDotProductModel
         }
     }
 
+    // The products a[i]·b[i] for i with (i mod 4) in [phase, phase+width) when width is 2, all i when width is 1.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float FusedBlock(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, float c)
+    private static bool Selected(int i, int phase, int width) => width == 1 || ((i & 3) >> 1) == (phase >> 1);
+
+    private float FusedBlock(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, float c, int phase, int width)
     {
         int n = a.Length;
-        Span<int> packed = stackalloc int[n];
         int maxExp = ZeroExponent;
         bool anySpecial = false;
+        var table = _products;
         for (int i = 0; i < n; i++)
         {
-            int p = _products[(a[i] << 8) | b[i]];
-            packed[i] = p;
-            anySpecial |= (p >> 24) != 0;
-            int e = ((p >> 16) & 0xFF) - 128;
-            if ((short)p != 0 && e > maxExp) maxExp = e;
+            if (!Selected(i, phase, width)) continue;
+            ref readonly Product p = ref table[(a[i] << 8) | b[i]];
+            anySpecial |= p.Class != 0;
+            if (p.Significand != 0 && p.AlignExponent > maxExp) maxExp = p.AlignExponent;
         }
         uint cBits = BitConverter.SingleToUInt32Bits(c);
         bool fp16 = Accumulator == MmaAccumulator.Fp16;
-        if (anySpecial || (cBits & 0x7F80_0000u) == 0x7F80_0000u) return Special(packed, c);
+        if (anySpecial || (cBits & 0x7F80_0000u) == 0x7F80_0000u) return Special(a, b, c, phase, width);
 
         // C as significand·2^(cExp − cFrac), with the accumulator format's own subnormal pinning.
         long cSig; int cExp, cFrac;
@@ -145,14 +188,12 @@ public sealed class Fp8FusedDotModel : IDotProductModel
 
         int f = Parameters.AlignmentFractionBits;
         long sum = 0;
-        int baseShift = f - _productFractionBits - maxExp;
         for (int i = 0; i < n; i++)
         {
-            int p = packed[i];
-            int sig = (short)p;
-            if (sig == 0) continue;
-            int sh = ((p >> 16) & 0xFF) - 128 + baseShift;
-            sum += AlignTruncate(sig, sh);
+            if (!Selected(i, phase, width)) continue;
+            ref readonly Product p = ref table[(a[i] << 8) | b[i]];
+            if (p.Significand == 0) continue;
+            sum += AlignTruncate(p.Significand, p.ValueExponent + f - maxExp);
         }
         if (cSig != 0) sum += AlignTruncate(cSig, cExp - cFrac + f - maxExp);
         int scale = maxExp - f;
@@ -169,14 +210,30 @@ public sealed class Fp8FusedDotModel : IDotProductModel
         return sig >= 0 ? sig >> -shift : -((-sig) >> -shift);
     }
 
-    private float Special(ReadOnlySpan<int> packed, float c)
+    // IEEE FP16 addition, round to nearest-even (HADD2): the exact sum of two halves is exact in double.
+    private static float AddHalf(float x, float y)
+    {
+        double s = (double)x + y;
+        if (double.IsNaN(s)) return float.NaN;
+        if (double.IsInfinity(s)) return (float)s;
+        if (s == 0) return (x == 0 && y == 0 && float.IsNegative(x) && float.IsNegative(y)) ? -0f : 0f;
+        // s = sig·2^(e−52) with |sig| < 2^53: exact decomposition for RoundToHalf.
+        long bits = BitConverter.DoubleToInt64Bits(s);
+        int field = (int)((bits >> 52) & 0x7FF);
+        long sig = (bits & 0xF_FFFF_FFFF_FFFFL) | (field == 0 ? 0 : 1L << 52);
+        int scale = (field == 0 ? 1 : field) - 1075;
+        return AccumulatorRounding.RoundToHalf(s < 0 ? -sig : sig, scale, keepSignOnUnderflow: true);
+    }
+
+    private float Special(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, float c, int phase, int width)
     {
         bool nan = float.IsNaN(c), posInf = float.IsPositiveInfinity(c), negInf = float.IsNegativeInfinity(c);
-        foreach (int p in packed)
+        for (int i = 0; i < a.Length; i++)
         {
-            int cls = p >> 24;
-            if (cls == 2) nan = true;
-            else if (cls == 1) { if ((short)p > 0) posInf = true; else negInf = true; }
+            if (!Selected(i, phase, width)) continue;
+            ref readonly Product p = ref _products[(a[i] << 8) | b[i]];
+            if (p.Class == 2) nan = true;
+            else if (p.Class == 1) { if (p.Significand > 0) posInf = true; else negInf = true; }
         }
         if (nan || (posInf && negInf)) return NaNResult();
         return posInf ? float.PositiveInfinity : float.NegativeInfinity;
@@ -186,32 +243,38 @@ public sealed class Fp8FusedDotModel : IDotProductModel
         ? (float)BitConverter.UInt16BitsToHalf(Parameters.Fp16NaNBits)
         : BitConverter.UInt32BitsToSingle(Parameters.Fp32NaNBits);
 
-    // Entry: bits 0..15 signed significand product (0 for a zero product), bits 16..23 exponent sum + 128,
-    // bits 24..25 class (0 finite, 1 infinite: significand holds the sign as ±1, 2 NaN, also inf·0).
-    private static int[] BuildProductTable(MmaInputFormat format)
+    private static Product[] BuildProductTable(MmaInputFormat format, bool widenToHalf)
     {
-        var t = new int[65536];
+        int f = Fp8Codec.FractionBits(format);
+        var t = new Product[65536];
         for (int x = 0; x < 256; x++)
         for (int y = 0; y < 256; y++)
         {
             var ca = Fp8Codec.Decode(format, (byte)x, out bool na, out int sa, out int ea);
             var cb = Fp8Codec.Decode(format, (byte)y, out bool nb, out int sb, out int eb);
             bool neg = na ^ nb;
-            int entry;
-            if (ca == Fp8Codec.Fp8Class.NaN || cb == Fp8Codec.Fp8Class.NaN) entry = 2 << 24;
-            else if (ca == Fp8Codec.Fp8Class.Infinity || cb == Fp8Codec.Fp8Class.Infinity)
+            if (ca == Fp8Codec.Fp8Class.NaN || cb == Fp8Codec.Fp8Class.NaN) { t[(x << 8) | y] = new(0, 0, 0, 2); continue; }
+            if (ca == Fp8Codec.Fp8Class.Infinity || cb == Fp8Codec.Fp8Class.Infinity)
             {
-                bool otherZero = (ca == Fp8Codec.Fp8Class.Infinity ? (cb == Fp8Codec.Fp8Class.Finite && sb == 0) : (sa == 0));
-                entry = otherZero ? 2 << 24 : (1 << 24) | (ushort)(short)(neg ? -1 : 1);
+                bool otherZero = ca == Fp8Codec.Fp8Class.Infinity ? (cb == Fp8Codec.Fp8Class.Finite && sb == 0) : sa == 0;
+                t[(x << 8) | y] = otherZero ? new(0, 0, 0, 2) : new(neg ? -1 : 1, 0, 0, 1);
+                continue;
             }
-            else
-            {
-                int sig = sa * sb;
-                if (neg) sig = -sig;
-                entry = ((ea + eb + 128) << 16) | (ushort)(short)sig;
-            }
-            t[(x << 8) | y] = entry;
+            int sig = sa * sb;
+            if (sig == 0) { t[(x << 8) | y] = new(0, ZeroExponent, 0, 0); continue; }
+            // value = sa·sb·2^(ea+eb−2f); alignment exponent: FP8 exponents (subnormals pinned at the FP8 minimum),
+            // or, on the FP16 path, FP16 exponents (E4M3 subnormals become FP16 normals; E5M2 subnormals stay pinned at −14).
+            int align = ea + eb;
+            if (widenToHalf) align = HalfExponent(sa, ea, f) + HalfExponent(sb, eb, f);
+            t[(x << 8) | y] = new(neg ? -sig : sig, align, ea + eb - 2 * f, 0);
         }
         return t;
+    }
+
+    // Exponent of sig·2^(e−f) once widened to FP16 (normal: floor(log2); below 2^−14: pinned at −14).
+    private static int HalfExponent(int sig, int e, int f)
+    {
+        int log2 = 31 - BitOperations.LeadingZeroCount((uint)sig) + e - f;
+        return Math.Max(log2, -14);
     }
 }
