@@ -1,7 +1,7 @@
-namespace Sage.Property.Tests.TensorCores;
+namespace Sage.Emulation.TensorCores;
 
 /// <summary>
-/// Twin of the device probe's case generator (.probe/gen.h, recorded in docs/results/tensor-cores-2026-11-25.md):
+/// The probes' case generator, bit-identical to the nvcc harness's gen.h (docs/results/tensor-cores-2026-11-25.md):
 /// the device run writes only the outputs of its 10^6 random cases per variant; the inputs are regenerated here
 /// from (seed, index) and must match bit for bit (the first 512 cases of each variant are recorded with their
 /// inputs to prove it). Modes stress the models: 0 uniform, 1 narrow exponent band, 2 wide spread with zeros,
