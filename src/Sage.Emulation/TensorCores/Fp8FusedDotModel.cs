@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Sage.Emulation.TensorCores;
 
@@ -55,6 +56,11 @@ public sealed class Fp8FusedDotModel : IDotProductModel
 
     private readonly Product[] _products;
 
+    // Fast path of the native FP8 datapath: one int per (a,b) byte pair: bits 0..15 the signed significand product,
+    // bits 16..23 the exponent sum + 64 (0 for a zero product), bit 24 set for NaN/inf products.
+    private readonly int[] _packed;
+    private readonly int _productPreShift; // AlignmentFractionBits − 2·(FP8 fraction bits)
+
     public Fp8FusedDotModel(string name, MmaInputFormat input, MmaAccumulator accumulator, Fp8DotParameters parameters,
         bool verifiedOnHardware, string provenance, int k = 32)
     {
@@ -67,6 +73,10 @@ public sealed class Fp8FusedDotModel : IDotProductModel
         Name = name; Input = input; Accumulator = accumulator; Parameters = parameters; K = k;
         VerifiedOnHardware = verifiedOnHardware; Provenance = provenance;
         _products = BuildProductTable(input, parameters.Datapath == Fp8Datapath.Fp16HmmaEmulation);
+        _packed = BuildPackedTable(_products);
+        _productPreShift = parameters.AlignmentFractionBits - 2 * Fp8Codec.FractionBits(input);
+        if (_productPreShift < 0 || _productPreShift > 30)
+            throw new ArgumentOutOfRangeException(nameof(parameters), parameters.AlignmentFractionBits, "alignment bits out of the modelled range");
     }
 
     public string Name { get; }
@@ -112,7 +122,7 @@ public sealed class Fp8FusedDotModel : IDotProductModel
         {
             int block = Parameters.BlockSize;
             for (int start = 0; start < a.Length; start += block)
-                c = FusedBlock(a.Slice(start, block), b.Slice(start, block), c, 0, 1);
+                c = FusedFp8Block(a.Slice(start, block), b.Slice(start, block), c);
             return c;
         }
         for (int start = 0; start < a.Length; start += K)
@@ -149,6 +159,81 @@ public sealed class Fp8FusedDotModel : IDotProductModel
     // The products a[i]·b[i] for i with (i mod 4) in [phase, phase+width) when width is 2, all i when width is 1.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Selected(int i, int phase, int width) => width == 1 || ((i & 3) >> 1) == (phase >> 1);
+
+    // The native path without the generic machinery: one table load per product, branch-free alignment.
+    private float FusedFp8Block(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, float c)
+    {
+        int n = a.Length;
+        if (n > 64) return FusedBlock(a, b, c, 0, 1);
+        Span<int> packed = stackalloc int[64];
+        ref int table = ref MemoryMarshal.GetArrayDataReference(_packed);
+        ref byte ra = ref MemoryMarshal.GetReference(a);
+        ref byte rb = ref MemoryMarshal.GetReference(b);
+        int maxField = 0, special = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int p = Unsafe.Add(ref table, (Unsafe.Add(ref ra, i) << 8) | Unsafe.Add(ref rb, i));
+            packed[i] = p;
+            special |= p;
+            maxField = Math.Max(maxField, (p >> 16) & 0xFF);
+        }
+        uint cBits = BitConverter.SingleToUInt32Bits(c);
+        if ((special & (1 << 24)) != 0 || (cBits & 0x7F80_0000u) == 0x7F80_0000u) return FusedBlock(a, b, c, 0, 1);
+
+        long cSig; int cExp, cFrac;
+        bool fp16 = Accumulator == MmaAccumulator.Fp16;
+        if (fp16)
+        {
+            ushort h = BitConverter.HalfToUInt16Bits((Half)c);
+            int field = (h >> 10) & 0x1F;
+            cSig = field == 0 ? h & 0x3FF : (h & 0x3FF) | 0x400;
+            cExp = field == 0 ? -14 : field - 15; cFrac = 10;
+        }
+        else
+        {
+            int field = (int)((cBits >> 23) & 0xFF);
+            cSig = field == 0 ? cBits & 0x7FFFFF : (cBits & 0x7FFFFF) | 0x800000;
+            cExp = field == 0 ? -126 : field - 127; cFrac = 23;
+        }
+        int maxExp = maxField == 0 ? int.MinValue : maxField - 64;
+        if (cSig != 0 && cExp > maxExp) maxExp = cExp;
+        if (maxExp == int.MinValue) return 0f; // every term zero
+
+        int f = Parameters.AlignmentFractionBits;
+        int pre = _productPreShift;
+        long sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int p = packed[i];
+            int sig = (short)p;
+            int d = Math.Min(maxExp - (((p >> 16) & 0xFF) - 64), 63);
+            long mag = ((long)Math.Abs(sig) << pre) >> d; // zero products have sig 0
+            long s = sig >> 31;
+            sum += (mag ^ s) - s;
+        }
+        if (cSig != 0)
+        {
+            int d = maxExp - cExp + cFrac - f; // FP16 C at the top exponent keeps 3 extra zero bits: d = −3
+            long mag = d >= 63 ? 0 : d >= 0 ? cSig >> d : cSig << -d;
+            sum += (cBits & 0x8000_0000u) != 0 ? -mag : mag;
+        }
+        int scale = maxExp - f;
+        return fp16 ? AccumulatorRounding.RoundToHalf(sum, scale)
+                    : AccumulatorRounding.TruncateToFloat(sum, scale, Parameters.Fp32OutputFractionBits);
+    }
+
+    private static int[] BuildPackedTable(Product[] products)
+    {
+        var t = new int[products.Length];
+        for (int i = 0; i < t.Length; i++)
+        {
+            var p = products[i];
+            t[i] = p.Class != 0 ? 1 << 24
+                 : p.Significand == 0 ? 0
+                 : ((p.AlignExponent + 64) << 16) | (ushort)(short)p.Significand;
+        }
+        return t;
+    }
 
     private float FusedBlock(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, float c, int phase, int width)
     {
