@@ -27,10 +27,22 @@ public static class AccumulatorRounding
             if (drop >= 64) return neg ? -0f : 0f;
             v = v >> drop << drop;
         }
-        // v < 2^63 and keeps at most fractionBits+1 significant bits: exact in double, then exact in float.
-        double d = Math.ScaleB((double)v, scale);
-        float f = (float)d;
-        return neg ? -f : f;
+        // Assemble the float directly: v now has at most fractionBits+1 ≤ 24 significant bits, so the shifts below
+        // drop only zero bits.
+        uint bits;
+        int unclamped = top + scale;
+        if (unclamped >= -126)
+        {
+            if (unclamped > 127) return neg ? float.NegativeInfinity : float.PositiveInfinity;
+            uint m = (uint)(top > 23 ? v >> (top - 23) : v << (23 - top));
+            bits = ((uint)(unclamped + 127) << 23) | (m & 0x7FFFFF);
+        }
+        else
+        {
+            int sh = scale + 149; // subnormal: value = bits · 2^−149
+            bits = (uint)(sh >= 0 ? v << sh : v >> -sh);
+        }
+        return BitConverter.UInt32BitsToSingle(neg ? bits | 0x8000_0000u : bits);
     }
 
     /// <summary>
