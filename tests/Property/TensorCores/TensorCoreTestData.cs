@@ -46,9 +46,11 @@ internal static class TensorCoreTestData
     }
 
     /// <summary>SHA-256 (lower-case hex) of the model's output words for cases [0, count) of a variant's random stream.</summary>
-    public static string ModelDigest(ProbeVariant variant, int count)
+    public static string ModelDigest(ProbeVariant variant, int count) => ModelDigest(variant, TensorCoreVariants.Get(variant.ModelName), count);
+
+    /// <summary>As above with a given model (e.g. the scalar path of an FP8 model).</summary>
+    public static string ModelDigest(ProbeVariant variant, IDotProductModel model, int count)
     {
-        var model = TensorCoreVariants.Get(variant.ModelName);
         var outputs = new byte[count * variant.OutputBytes];
         int w = variant.OutputBytes;
         Parallel.For(0, Environment.ProcessorCount, part =>
