@@ -28,8 +28,10 @@ public sealed class TcDotCommand : Command<TcDotCommand.Settings>
     {
         IDotProductModel variant = TensorCoreVariants.Get(settings.Variant!);
         using TextReader reader = settings.Input is null ? Console.In : OpenInput(settings.Input);
+        // Parse every line before printing anything, so a bad line never leaves a partial result on stdout.
+        List<DotCase> cases = DotCaseReader.Read(reader, variant).ToList();
         var output = Console.Out;
-        foreach (DotCase dot in DotCaseReader.Read(reader, variant))
+        foreach (DotCase dot in cases)
             output.WriteLine(Evaluate(variant, dot).ToString("x8"));
         return ExitCodes.Success;
     }
