@@ -5,7 +5,8 @@ namespace Sage.Numerics;
 /// <summary>
 /// bfloat16: 1 sign, 8 exponent, 7 fraction bits, the upper half of an IEEE float32.
 /// .NET 10 has no such type. Conversion from float32 rounds to nearest, ties to even
-/// (as `cvt.rn.bf16.f32`); NaN stays NaN (quietened), infinities stay infinite.
+/// (as `cvt.rn.bf16.f32`); infinities stay infinite; a NaN becomes NVIDIA's canonical NaN 0x7FFF
+/// (sign and payload dropped, as CUDA's <c>__float2bfloat16_rn</c>).
 /// </summary>
 public readonly struct BFloat16 : IEquatable<BFloat16>
 {
@@ -21,7 +22,7 @@ public readonly struct BFloat16 : IEquatable<BFloat16>
     {
         uint u = BitConverter.SingleToUInt32Bits(value);
         if ((u & 0x7FFF_FFFFu) > 0x7F80_0000u)
-            return new((ushort)((u >> 16) | 0x0040)); // NaN: keep sign and payload top, force quiet bit
+            return new(0x7FFF); // NaN: canonical, like the GPU, so emulated and device bits agree
         // Adding 0x7FFF plus the lowest kept bit rounds half to even; a carry into the exponent is the
         // correct result (it rounds up to the next binade or to infinity).
         uint rounded = u + 0x7FFFu + ((u >> 16) & 1u);

@@ -1,0 +1,140 @@
+using Sage.Emulation.Preprocessing;
+using Sage.Emulation.Tracing;
+using Sage.Numerics;
+
+namespace Sage.Emulation;
+
+/// <summary>
+/// CPU emulator of our SageAttention2++ Hopper kernel, bit-exact with docs/kernel-spec.md: pre-processing per
+/// (batch, key/value head), then one <see cref="QueryTileEmulator"/> per (batch, query head, 128-row query tile),
+/// in parallel. Memory: the inputs, the quantised K/V, and O(tile) scratch per worker; never O(N²).
+/// </summary>
+public sealed class EmulatedAttention : IAttentionBackend
+{
+    private readonly PvModelSet _models;
+
+    /// <summary>Uses the project's tensor-core models (<see cref="PvModelSet.Measured"/>).</summary>
+    public EmulatedAttention() : this(PvModelSet.Measured()) { }
+
+    /// <summary>Uses the given PV models (e.g. a literature model in tests).</summary>
+    public EmulatedAttention(PvModelSet models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        _models = models;
+    }
+
+    public string Name => "emulator";
+
+    /// <summary>Maximum worker threads (default: all cores).</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>Whether the tensor-core model that <paramref name="mode"/> uses was verified bit for bit on the H100.</summary>
+    public bool ModelVerifiedOnHardware(PvAccumulation mode) => _models.For(mode).Model.VerifiedOnHardware;
+
+    public AttentionResult Run(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, SageOptions? options = null)
+    {
+        var run = Prepare(problem, q, k, v, options);
+        var shape = problem.Shape;
+        int d = shape.HeadDim;
+        int qTiles = KernelTiling.TileCount(shape.QueryLength, KernelTiling.QueryTileRows);
+        var output = new float[(long)shape.Batch * shape.QueryHeads * shape.QueryLength * d];
+        float[]? lse = problem.ReturnLse ? new float[(long)shape.Batch * shape.QueryHeads * shape.QueryLength] : null;
+        var outAddressing = new TokenAddressing(problem.Layout, shape.QueryHeads, shape.QueryLength, d);
+
+        Parallel.For(0, shape.Batch * shape.QueryHeads * qTiles, ParallelOptions,
+            () => (Worker: new QueryTileEmulator(problem, run.Options, _models), Out: new float[KernelTiling.QueryTileRows * d],
+                Lse: new float[KernelTiling.QueryTileRows]),
+            (item, _, local) =>
+            {
+                int tile = item % qTiles, bh = item / qTiles, head = bh % shape.QueryHeads, batch = bh / shape.QueryHeads;
+                var kv = run.KeyValueHeads[batch * shape.KeyValueHeads + head / shape.GroupSize];
+                local.Worker.Run(run.Q, outAddressing, batch, head, tile, kv, local.Out, lse is null ? Span<float>.Empty : local.Lse, null);
+                int q0 = tile * KernelTiling.QueryTileRows;
+                int rows = Math.Min(KernelTiling.QueryTileRows, shape.QueryLength - q0);
+                for (int r = 0; r < rows; r++)
+                {
+                    Array.Copy(local.Out, r * d, output, outAddressing.Offset(batch, head, q0 + r), d);
+                    if (lse is not null) lse[((long)batch * shape.QueryHeads + head) * shape.QueryLength + q0 + r] = local.Lse[r];
+                }
+                return local;
+            },
+            _ => { });
+
+        return new AttentionResult(RoundOutput(output, run.Options.OutputType, shape.QueryShape(problem.Layout)), lse);
+    }
+
+    /// <summary>
+    /// Runs one (batch, query head, query tile) and returns every intermediate (docs/kernel-spec.md §11). The values
+    /// are those <see cref="Run"/> computes for that tile.
+    /// </summary>
+    public EmulatorTrace Trace(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, SageOptions? options,
+        TraceSelection selection)
+    {
+        var shape = problem.Shape;
+        int qTiles = KernelTiling.TileCount(shape.QueryLength, KernelTiling.QueryTileRows);
+        if ((uint)selection.Batch >= (uint)shape.Batch || (uint)selection.QueryHead >= (uint)shape.QueryHeads
+            || (uint)selection.QueryTile >= (uint)qTiles)
+            throw new ArgumentOutOfRangeException(nameof(selection), selection,
+                $"Expected batch < {shape.Batch}, query head < {shape.QueryHeads}, query tile < {qTiles} for {shape}.");
+        var run = Prepare(problem, q, k, v, options, selection);
+        int d = shape.HeadDim;
+        int rows = Math.Min(KernelTiling.QueryTileRows, shape.QueryLength - selection.QueryTile * KernelTiling.QueryTileRows);
+        var trace = new EmulatorTrace(selection, run.Options, rows, d);
+        var worker = new QueryTileEmulator(problem, run.Options, _models);
+        var outAddressing = new TokenAddressing(problem.Layout, shape.QueryHeads, shape.QueryLength, d);
+        var kv = run.KeyValueHeads[0];
+        worker.Run(run.Q, outAddressing, selection.Batch, selection.QueryHead, selection.QueryTile, kv,
+            new float[KernelTiling.QueryTileRows * d], problem.ReturnLse ? new float[KernelTiling.QueryTileRows] : Span<float>.Empty, trace);
+        return trace;
+    }
+
+    private ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
+
+    private sealed record PreparedRun(SageOptions Options, float[] Q, PreparedKeyValueHead[] KeyValueHeads);
+
+    /// <summary>Validates, widens the inputs to fp32, and runs the K/V pre-processing (all heads, or the traced one).</summary>
+    private PreparedRun Prepare(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, SageOptions? options,
+        TraceSelection? only = null)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        options ??= SageOptions.Default;
+        options.Validate(problem);
+        problem.CheckInputs(q, k, v);
+        var shape = problem.Shape;
+        float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
+        var kvAddressing = new TokenAddressing(problem.Layout, shape.KeyValueHeads, shape.KeyLength, shape.HeadDim);
+        PreparedKeyValueHead[] heads;
+        if (only is { } sel)
+        {
+            heads = [KeyValuePreprocessing.Prepare(ks, vs, kvAddressing, sel.Batch, sel.QueryHead / shape.GroupSize, options)];
+        }
+        else
+        {
+            heads = new PreparedKeyValueHead[shape.Batch * shape.KeyValueHeads];
+            Parallel.For(0, heads.Length, ParallelOptions, i =>
+                heads[i] = KeyValuePreprocessing.Prepare(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
+        }
+        return new PreparedRun(options, qs, heads);
+    }
+
+    private static HostTensor RoundOutput(float[] output, ElementType type, int[] shape)
+    {
+        switch (type)
+        {
+            case ElementType.Float32:
+                return HostTensor.FromSingle(output, shape);
+            case ElementType.Float16:
+            {
+                var bits = new ushort[output.Length];
+                for (long i = 0; i < bits.LongLength; i++) bits[i] = Ptx.CvtRnF16(output[i]);
+                return HostTensor.FromBits(type, bits, shape);
+            }
+            default:
+            {
+                var bits = new ushort[output.Length];
+                for (long i = 0; i < bits.LongLength; i++) bits[i] = Ptx.CvtRnBf16(output[i]);
+                return HostTensor.FromBits(type, bits, shape);
+            }
+        }
+    }
+}

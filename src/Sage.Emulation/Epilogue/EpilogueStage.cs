@@ -1,0 +1,41 @@
+namespace Sage.Emulation.Epilogue;
+
+/// <summary>
+/// Stage Epilogue (docs/kernel-spec.md §9–10) for one row: quad reduction of the lane sums, exact division by l,
+/// per-channel V scale, and the natural-log LSE with the K-smoothing correction. Output rounding is applied by the
+/// caller when it writes the tensor.
+/// </summary>
+public static class EpilogueStage
+{
+    /// <summary>l = (l0 ⊕ l1) ⊕ (l2 ⊕ l3): shfl.xor 1, then shfl.xor 2.</summary>
+    public static float RowSum(ReadOnlySpan<float> laneSums) => (laneSums[0] + laneSums[1]) + (laneSums[2] + laneSums[3]);
+
+    /// <summary>o[c] = (acc_o[c] ⊘ l) ⊗ v_scale[c]; a row with l = 0 saw no key and is +0.</summary>
+    public static void Normalize(ReadOnlySpan<float> accO, float l, ReadOnlySpan<float> valueScales, Span<float> output)
+    {
+        if (l == 0f) { output.Clear(); return; }
+        for (int c = 0; c < output.Length; c++) output[c] = accO[c] / l * valueScales[c];
+    }
+
+    /// <summary>
+    /// LSE = ((double)base + Log2(l))·ln2 + corr, rounded once to fp32; −∞ when l = 0. corr = sm_scale·Σ_c q[c]·mean[c]
+    /// in binary64 (products exact, summed in channel order), 0 without K smoothing.
+    /// </summary>
+    public static float LogSumExp(float @base, float l, ReadOnlySpan<float> query, ReadOnlySpan<float> keyMean,
+        bool smoothK, double softmaxScale)
+    {
+        if (l == 0f) return float.NegativeInfinity;
+        double lse2 = @base + KernelLog2.Evaluate(l);
+        double lse = lse2 * KernelConstants.Ln2;
+        if (smoothK) lse += softmaxScale * KeyMeanCorrection(query, keyMean);
+        return (float)lse;
+    }
+
+    /// <summary>Σ_c (double)q[c]·(double)mean[c] in channel order (each product exact in binary64).</summary>
+    public static double KeyMeanCorrection(ReadOnlySpan<float> query, ReadOnlySpan<float> keyMean)
+    {
+        double dot = 0;
+        for (int c = 0; c < query.Length; c++) dot += (double)query[c] * keyMean[c];
+        return dot;
+    }
+}

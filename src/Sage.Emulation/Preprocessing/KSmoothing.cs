@@ -1,0 +1,39 @@
+namespace Sage.Emulation.Preprocessing;
+
+/// <summary>
+/// Stage KSmoothing (docs/kernel-spec.md §1): the per-channel mean of K over the sequence, summed as the kernel does
+/// (sequentially within each 128-token chunk, then the chunk sums in order), and K − mean in fp32.
+/// </summary>
+public static class KSmoothing
+{
+    /// <summary>Mean of each channel of <paramref name="keys"/> (<paramref name="length"/> tokens × head dim, token-major).</summary>
+    public static void ChannelMean(ReadOnlySpan<float> keys, int length, int headDim, Span<float> mean)
+    {
+        mean.Slice(0, headDim).Clear();
+        if (length == 0) return;
+        Span<float> chunk = stackalloc float[headDim];
+        for (int start = 0; start < length; start += KernelTiling.KeyTileTokens)
+        {
+            int end = Math.Min(length, start + KernelTiling.KeyTileTokens);
+            chunk.Clear();
+            for (int t = start; t < end; t++)
+            {
+                var row = keys.Slice(t * headDim, headDim);
+                for (int c = 0; c < headDim; c++) chunk[c] += row[c];
+            }
+            for (int c = 0; c < headDim; c++) mean[c] += chunk[c];
+        }
+        float n = length; // exact: sequence lengths are far below 2^24
+        for (int c = 0; c < headDim; c++) mean[c] /= n;
+    }
+
+    /// <summary>K̃ = K − mean, one fp32 subtraction per element (in place).</summary>
+    public static void Subtract(Span<float> keys, int length, int headDim, ReadOnlySpan<float> mean)
+    {
+        for (int t = 0; t < length; t++)
+        {
+            var row = keys.Slice(t * headDim, headDim);
+            for (int c = 0; c < headDim; c++) row[c] -= mean[c];
+        }
+    }
+}

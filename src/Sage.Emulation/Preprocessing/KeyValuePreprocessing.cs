@@ -1,0 +1,57 @@
+namespace Sage.Emulation.Preprocessing;
+
+/// <summary>The pre-processing kernels for one (batch, key/value head): KSmoothing, K quantisation, VQuantization.</summary>
+internal static class KeyValuePreprocessing
+{
+    public static PreparedKeyValueHead Prepare(float[] k, float[] v, TokenAddressing addressing, int batch, int head,
+        SageOptions options)
+    {
+        int n = addressing.Tokens, d = addressing.HeadDim;
+        var prepared = new PreparedKeyValueHead(n, d);
+        var keys = prepared.SmoothedKeys;
+        var values = new float[(long)n * d];
+        for (int t = 0; t < n; t++)
+        {
+            long at = addressing.Offset(batch, head, t);
+            Array.Copy(k, at, keys, (long)t * d, d);
+            Array.Copy(v, at, values, (long)t * d, d);
+        }
+        if (options.SmoothK)
+        {
+            KSmoothing.ChannelMean(keys, n, d, prepared.KeyMean);
+            KSmoothing.Subtract(keys, n, d, prepared.KeyMean);
+        }
+
+        var granularity = options.Granularity;
+        int groupsPerTile = QuantGroups.KeyGroupsPerTile(granularity);
+        prepared.KeyScales = new float[prepared.Tiles * groupsPerTile];
+        var padded = new float[KernelTiling.KeyTileTokens * d];
+        for (int tile = 0; tile < prepared.Tiles; tile++)
+        {
+            int start = tile * KernelTiling.KeyTileTokens;
+            int real = Math.Min(KernelTiling.KeyTileTokens, n - start);
+            Array.Clear(padded);
+            Array.Copy(keys, (long)start * d, padded, 0, (long)real * d);
+            var scales = prepared.KeyScales.AsSpan(tile * groupsPerTile, groupsPerTile);
+            var quantized = prepared.QuantizedKeys.AsSpan(start * d, KernelTiling.KeyTileTokens * d);
+            QkQuantization.Quantize(options.QkFormat, padded, KernelTiling.KeyTileTokens, d,
+                token => QuantGroups.KeyGroup(granularity, token), scales, quantized);
+            for (int j = 0; j < KernelTiling.KeyTileTokens; j++)
+                prepared.KeyScalePerToken[start + j] = scales[QuantGroups.KeyGroup(granularity, j)];
+        }
+        for (long i = 0; i < prepared.QuantizedKeys.LongLength; i++) prepared.KeyValuesAsSingle[i] = prepared.QuantizedKeys[i];
+
+        VQuantization.Quantize(values, n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
+            prepared.ValueScales, prepared.ValueCodesTransposed);
+        var codeValues = Mainloop.Fp8PvFastPath.Values;
+        var codeExponents = Mainloop.Fp8PvFastPath.Exponents;
+        for (int c = 0; c < d; c++)
+        for (int t = 0; t < prepared.PaddedLength; t++)
+        {
+            byte code = prepared.ValueCodesTransposed[(long)c * prepared.PaddedLength + t];
+            prepared.ValuesTokenMajor[(long)t * d + c] = codeValues[code];
+            prepared.ExponentsTokenMajor[(long)t * d + c] = codeExponents[code];
+        }
+        return prepared;
+    }
+}

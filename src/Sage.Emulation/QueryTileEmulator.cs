@@ -1,0 +1,203 @@
+using Sage.Emulation.Epilogue;
+using Sage.Emulation.Mainloop;
+using Sage.Emulation.Preprocessing;
+using Sage.Emulation.Softmax;
+using Sage.Emulation.Tracing;
+
+namespace Sage.Emulation;
+
+/// <summary>
+/// One CTA of the kernel: a 128-row query tile of one (batch, query head) against its key/value head, through every
+/// main-loop stage of docs/kernel-spec.md. Holds O(tile) scratch, reused across tiles by one worker thread.
+/// </summary>
+internal sealed class QueryTileEmulator
+{
+    private const int TileRows = KernelTiling.QueryTileRows;
+    private const int TileKeys = KernelTiling.KeyTileTokens;
+
+    private readonly AttentionProblem _problem;
+    private readonly SageOptions _options;
+    private readonly PvMma _mma;
+    private readonly int _d;
+    private readonly float _softmaxScaleLog2;
+
+    private readonly float[] _queries;        // original Q rows (for the LSE correction)
+    private readonly float[] _smoothed;       // Q̃ rows, padded rows 0
+    private readonly sbyte[] _quantized;
+    private readonly float[] _quantizedAsSingle;
+    private readonly float[] _groupScales;
+    private readonly float[] _rowScale;
+    private readonly float[] _queryMean;      // 2 blocks × d
+    private readonly float[] _deltaS;         // 2 blocks × 128
+    private readonly int[] _acc;              // 128 × 128
+    private readonly float[] _scores = new float[TileKeys];
+    private readonly float[] _probabilities = new float[TileKeys];
+    private readonly byte[] _codes = new byte[TileKeys];
+    private readonly float[] _accO;           // 128 × d
+    private readonly float[] _runningMax = new float[TileRows];
+    private readonly float[] _base = new float[TileRows];
+    private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
+    private readonly float[] _blocks;
+
+    public QueryTileEmulator(AttentionProblem problem, SageOptions options, PvModelSet models)
+    {
+        _problem = problem;
+        _options = options;
+        _mma = models.For(options.PvAccumulation);
+        _d = problem.Shape.HeadDim;
+        _softmaxScaleLog2 = KernelConstants.SoftmaxScaleLog2(problem.SoftmaxScale);
+        _queries = new float[TileRows * _d];
+        _smoothed = new float[TileRows * _d];
+        _quantized = new sbyte[TileRows * _d];
+        _quantizedAsSingle = new float[TileRows * _d];
+        _groupScales = new float[QuantGroups.QueryGroupsPerTile(options.Granularity)];
+        _rowScale = new float[TileRows];
+        _queryMean = new float[2 * _d];
+        _deltaS = new float[2 * TileKeys];
+        _acc = new int[TileRows * TileKeys];
+        _accO = new float[TileRows * _d];
+        _blocks = new float[2 * _d];
+    }
+
+    /// <summary>Number of value slots per row that the PV stage's inner accumulators occupy in a trace.</summary>
+    private int BlockValuesPerRow => _options.PvAccumulation switch
+    {
+        PvAccumulation.Fp32TwoLevel => _d,
+        PvAccumulation.Fp16TwoLevel => 2 * _d,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Runs the tile: Q rows of (batch, head) are read from <paramref name="q"/> via
+    /// <paramref name="addressing"/>. Writes rows × d outputs (fp32, before output rounding) and rows LSE values.
+    /// </summary>
+    public void Run(float[] q, TokenAddressing addressing, int batch, int head, int tile, PreparedKeyValueHead kv,
+        Span<float> output, Span<float> lse, EmulatorTrace? trace)
+    {
+        int d = _d;
+        int q0 = tile * TileRows;
+        int rows = Math.Min(TileRows, _problem.Shape.QueryLength - q0);
+        LoadQueries(q, addressing, batch, head, q0, rows);
+        QuantizeQueries(rows);
+        if (trace is not null) RecordPreprocessing(trace, kv);
+
+        Array.Clear(_accO);
+        Array.Fill(_runningMax, float.NegativeInfinity);
+        Array.Clear(_base);
+        Array.Clear(_laneSums);
+
+        int visitedTiles = VisitedKeyTiles(q0, rows, kv.Tiles);
+        for (int kt = 0; kt < visitedTiles; kt++)
+        {
+            int k0 = kt * TileKeys;
+            int realKeys = Math.Min(TileKeys, kv.Length - k0);
+            var tileTrace = trace is null ? null : new KeyTileTrace(kt, rows, d, BlockValuesPerRow);
+            QkProduct.Multiply(_quantizedAsSingle, kv.KeyValuesAsSingle.AsSpan(k0 * d, TileKeys * d), rows, TileKeys, d, _acc);
+            if (_options.SmoothQ)
+            {
+                for (int b = 0; b < 2; b++)
+                    QSmoothing.ScoreCorrection(_queryMean.AsSpan(b * d, d), kv.SmoothedKeys.AsSpan(k0 * d), realKeys, d,
+                        _softmaxScaleLog2, _deltaS.AsSpan(b * TileKeys, TileKeys));
+                if (tileTrace is not null) tileTrace.DeltaS = (float[])_deltaS.Clone();
+            }
+            var keyScales = kv.KeyScalePerToken.AsSpan(k0, TileKeys);
+            for (int i = 0; i < rows; i++)
+            {
+                int lastKey = _problem.LastVisibleKey(q0 + i);
+                int visible = Math.Min(realKeys, lastKey - k0 + 1);
+                var deltaS = _options.SmoothQ
+                    ? _deltaS.AsSpan(i / KernelTiling.WarpgroupRows * TileKeys, TileKeys)
+                    : ReadOnlySpan<float>.Empty;
+                ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, _scores);
+                var step = OnlineSoftmax.Update(_scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
+                    _probabilities, _codes);
+                _base[i] = step.Base;
+                PvAccumulationStage.Accumulate(_options.PvAccumulation, _mma, _codes, kv, k0, step.Rescale, _accO.AsSpan(i * d, d), _blocks);
+                if (tileTrace is not null) RecordRow(tileTrace, i, step, _blocks.AsSpan(0, BlockValuesPerRow));
+            }
+            if (tileTrace is not null)
+            {
+                Array.Copy(_acc, tileTrace.QkAccumulator, rows * TileKeys);
+                Array.Copy(_accO, tileTrace.AccumulatorAfter, rows * d);
+                Array.Copy(_laneSums, tileTrace.LaneSumsAfter, rows * KernelTiling.LanesPerRow);
+                trace!._tiles.Add(tileTrace);
+            }
+        }
+
+        float[]? rowSums = trace is null ? null : new float[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            float l = EpilogueStage.RowSum(_laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow));
+            if (rowSums is not null) rowSums[i] = l;
+            EpilogueStage.Normalize(_accO.AsSpan(i * d, d), l, kv.ValueScales, output.Slice(i * d, d));
+            if (!lse.IsEmpty)
+                lse[i] = EpilogueStage.LogSumExp(_base[i], l, _queries.AsSpan(i * d, d), kv.KeyMean, _options.SmoothK, _problem.SoftmaxScale);
+        }
+        if (trace is not null)
+        {
+            trace.RowSums = rowSums!;
+            trace.Output = output.Slice(0, rows * d).ToArray();
+            trace.Lse = lse.IsEmpty ? [] : lse.Slice(0, rows).ToArray();
+        }
+    }
+
+    /// <summary>K tiles the CTA visits (docs/kernel-spec.md §6).</summary>
+    private int VisitedKeyTiles(int q0, int rows, int keyTiles)
+    {
+        if (!_problem.Causal) return keyTiles;
+        int lastKey = _problem.LastVisibleKey(q0 + rows - 1);
+        return lastKey < 0 ? 0 : lastKey / TileKeys + 1;
+    }
+
+    private void LoadQueries(float[] q, TokenAddressing addressing, int batch, int head, int q0, int rows)
+    {
+        int d = _d;
+        Array.Clear(_queries);
+        for (int r = 0; r < rows; r++)
+            Array.Copy(q, addressing.Offset(batch, head, q0 + r), _queries, r * d, d);
+        Array.Copy(_queries, _smoothed, _queries.Length);
+        Array.Clear(_queryMean);
+        if (!_options.SmoothQ) return;
+        for (int b = 0; b < 2; b++)
+        {
+            int blockRows = Math.Clamp(rows - b * KernelTiling.WarpgroupRows, 0, KernelTiling.WarpgroupRows);
+            QSmoothing.SmoothBlock(_smoothed.AsSpan(b * KernelTiling.WarpgroupRows * d, KernelTiling.WarpgroupRows * d),
+                blockRows, d, _queryMean.AsSpan(b * d, d));
+        }
+    }
+
+    private void QuantizeQueries(int rows)
+    {
+        var g = _options.Granularity;
+        // Padded rows are zero and join their group harmlessly (a zero never raises a maximum).
+        QkQuantization.Quantize(_options.QkFormat, _smoothed, TileRows, _d, r => QuantGroups.QueryGroup(g, r), _groupScales, _quantized);
+        for (int i = 0; i < _quantized.Length; i++) _quantizedAsSingle[i] = _quantized[i];
+        for (int r = 0; r < TileRows; r++) _rowScale[r] = _groupScales[QuantGroups.QueryGroup(g, r)] * _softmaxScaleLog2;
+        _ = rows;
+    }
+
+    private void RecordPreprocessing(EmulatorTrace trace, PreparedKeyValueHead kv)
+    {
+        trace.KeyMean = (float[])kv.KeyMean.Clone();
+        trace.QueryMean = _options.SmoothQ ? (float[])_queryMean.Clone() : [];
+        trace.QuantizedQ = (sbyte[])_quantized.Clone();
+        trace.QueryGroupScales = (float[])_groupScales.Clone();
+        trace.QueryScalePerRow = (float[])_rowScale.Clone();
+        trace.QuantizedK = (sbyte[])kv.QuantizedKeys.Clone();
+        trace.KeyGroupScales = (float[])kv.KeyScales.Clone();
+        trace.ValueScales = (float[])kv.ValueScales.Clone();
+        trace.ValueCodesTransposed = (byte[])kv.ValueCodesTransposed.Clone();
+    }
+
+    private void RecordRow(KeyTileTrace t, int i, OnlineSoftmax.Step step, ReadOnlySpan<float> blocks)
+    {
+        _scores.CopyTo(t.Scores.AsSpan(i * TileKeys));
+        _probabilities.CopyTo(t.Probabilities.AsSpan(i * TileKeys));
+        _codes.CopyTo(t.ProbabilityCodes.AsSpan(i * TileKeys));
+        t.TileMax[i] = step.TileMax;
+        t.NewMax[i] = step.NewMax;
+        t.Rescale[i] = step.Rescale;
+        t.Base[i] = step.Base;
+        blocks.CopyTo(t.PvBlocks.AsSpan(i * blocks.Length));
+    }
+}

@@ -1,0 +1,66 @@
+using Sage.Emulation.SpecialFunctions;
+using Sage.Numerics;
+
+namespace Sage.Emulation.Softmax;
+
+/// <summary>
+/// Stage OnlineSoftmax (docs/kernel-spec.md §7) for one row and one K tile: tile max, new running max, rescale factor,
+/// base = m − log2(448), P = exp2(S − base), the lane partial sums in register order, l_t = fma(l_t, rescale, s),
+/// and P to FP8 (stage PQuantization).
+/// </summary>
+public static class OnlineSoftmax
+{
+    /// <summary>The per-row quantities of one online-softmax step.</summary>
+    public readonly record struct Step(float TileMax, float NewMax, float Rescale, float Base);
+
+    /// <summary>
+    /// Runs one step. <paramref name="runningMax"/> is updated; <paramref name="laneSums"/> (4 lanes) are rescaled and
+    /// increased; <paramref name="probabilities"/> and <paramref name="codes"/> receive P and its E4M3 codes.
+    /// </summary>
+    public static Step Update(ReadOnlySpan<float> scores, ref float runningMax, Span<float> laneSums,
+        Span<float> probabilities, Span<byte> codes)
+    {
+        float tileMax = float.NegativeInfinity;
+        foreach (float s in scores) tileMax = MaxF32(tileMax, s);
+        float mOld = runningMax;
+        float mNew = MaxF32(mOld, tileMax);
+        bool empty = float.IsNegativeInfinity(mNew);
+        float rescale = empty ? 1f : KernelExp2.Evaluate(mOld - mNew);
+        float @base = empty ? 0f : mNew - KernelConstants.Log2Of448;
+        for (int j = 0; j < scores.Length; j++)
+        {
+            float p = KernelExp2.Evaluate(scores[j] - @base);
+            probabilities[j] = p;
+            codes[j] = Ptx.CvtRnSatfiniteE4M3(p);
+        }
+        Span<float> partial = stackalloc float[KernelTiling.LanesPerRow];
+        LanePartialSums(probabilities, partial);
+        for (int t = 0; t < KernelTiling.LanesPerRow; t++)
+            laneSums[t] = MathF.FusedMultiplyAdd(laneSums[t], rescale, partial[t]);
+        runningMax = mNew;
+        return new Step(tileMax, mNew, rescale, @base);
+    }
+
+    /// <summary>
+    /// Each lane t sums its columns 8i+2t, 8i+2t+1 for i = 0..15 in that order, starting from 0.
+    /// </summary>
+    public static void LanePartialSums(ReadOnlySpan<float> probabilities, Span<float> partial)
+    {
+        for (int t = 0; t < KernelTiling.LanesPerRow; t++)
+        {
+            float s = 0f;
+            for (int i = 0; i < probabilities.Length; i += 8)
+            {
+                s += probabilities[i + 2 * t];
+                s += probabilities[i + 2 * t + 1];
+            }
+            partial[t] = s;
+        }
+    }
+
+    /// <summary>
+    /// max.f32: a NaN operand is ignored. The sign of a zero result is unspecified by the spec (it reaches no output);
+    /// this returns IEEE maximumNumber's choice.
+    /// </summary>
+    public static float MaxF32(float a, float b) => float.MaxNumber(a, b);
+}

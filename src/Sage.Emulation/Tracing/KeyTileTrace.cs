@@ -1,0 +1,58 @@
+namespace Sage.Emulation.Tracing;
+
+/// <summary>
+/// Every intermediate of one visited K tile for the traced query tile (rows × 128 keys, row-major; rows =
+/// <see cref="EmulatorTrace.Rows"/>, the real rows of the tile). Stage names follow docs/kernel-spec.md.
+/// </summary>
+public sealed class KeyTileTrace
+{
+    internal KeyTileTrace(int keyTile, int rows, int headDim, int blockValuesPerRow)
+    {
+        KeyTile = keyTile;
+        const int n = KernelTiling.KeyTileTokens;
+        QkAccumulator = new int[rows * n];
+        DeltaS = [];
+        Scores = new float[rows * n];
+        TileMax = new float[rows];
+        NewMax = new float[rows];
+        Rescale = new float[rows];
+        Base = new float[rows];
+        Probabilities = new float[rows * n];
+        ProbabilityCodes = new byte[rows * n];
+        PvBlocks = new float[rows * blockValuesPerRow];
+        AccumulatorAfter = new float[rows * headDim];
+        LaneSumsAfter = new float[rows * KernelTiling.LanesPerRow];
+    }
+
+    public int KeyTile { get; }
+
+    /// <summary>QkProduct: the int32 accumulator.</summary>
+    public int[] QkAccumulator { get; }
+
+    /// <summary>QSmoothing: ΔS per warpgroup block (2 × 128), empty without Q smoothing.</summary>
+    public float[] DeltaS { get; internal set; }
+
+    /// <summary>ScoreDequantization: S in log2 units, masked keys −∞.</summary>
+    public float[] Scores { get; }
+
+    /// <summary>OnlineSoftmax per row: tile max, new running max, rescale = exp2(m_old − m_new), base = m_new − log2 448.</summary>
+    public float[] TileMax { get; }
+    public float[] NewMax { get; }
+    public float[] Rescale { get; }
+    public float[] Base { get; }
+
+    /// <summary>OnlineSoftmax: P = exp2(S − base) in fp32.</summary>
+    public float[] Probabilities { get; }
+
+    /// <summary>PQuantization: P as E4M3 codes.</summary>
+    public byte[] ProbabilityCodes { get; }
+
+    /// <summary>PvAccumulation: the fresh inner accumulators (Fp32TwoLevel: d per row; Fp16TwoLevel: h0 then h1, 2·d per row; Fp32: none).</summary>
+    public float[] PvBlocks { get; }
+
+    /// <summary>PvAccumulation: acc_o after this tile.</summary>
+    public float[] AccumulatorAfter { get; }
+
+    /// <summary>OnlineSoftmax: the 4 lane partial row sums after this tile.</summary>
+    public float[] LaneSumsAfter { get; }
+}

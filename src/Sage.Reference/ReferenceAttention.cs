@@ -1,0 +1,132 @@
+using System.Numerics.Tensors;
+
+namespace Sage.Reference;
+
+/// <summary>
+/// Exact attention in float64: the ground truth that the emulator and the CUDA kernels are measured against.
+/// </summary>
+/// <remarks>
+/// <para>Handles every problem <see cref="AttentionProblem"/> can express: grouped-query attention (query head h
+/// reads key/value head h / GroupSize), HND and NHD layouts, any query and key lengths, causal masking aligned
+/// bottom-right (row i sees key j when j ≤ i + KeyLength − QueryLength, see
+/// <see cref="AttentionProblem.LastVisibleKey"/>), the softmax scale and the natural-log log-sum-exp.
+/// A row that sees no key (and every row when KeyLength = 0) gives output 0 and log-sum-exp −∞.</para>
+/// <para>Inputs are widened exactly to float64; each row's scores, softmax (two passes, maximum subtracted) and
+/// weighted sum of values are computed in float64. Work runs in parallel over batch × query heads, and memory
+/// beyond the inputs and output is O(KeyLength · HeadDim) per worker: one head's K and V and one row of scores.</para>
+/// <para>NaN and infinity are not filtered: they propagate as IEEE arithmetic dictates (a NaN in q or in a visible
+/// key makes that row NaN; a NaN in a visible value makes that output channel NaN; an infinite score makes its row
+/// NaN through ∞ − ∞). Reporting them is the job of <see cref="AccuracyMetrics"/>.</para>
+/// </remarks>
+public sealed class ReferenceAttention : IAttentionBackend
+{
+    public string Name => "reference";
+
+    /// <summary>
+    /// Runs <see cref="Compute"/> and rounds the output once (round-to-nearest-even, straight from float64) to
+    /// <see cref="SageOptions.OutputType"/>, and the log-sum-exp to float32 when the problem asks for it.
+    /// The other options do not apply to exact attention and are ignored, as are the Sage kernels' head-dim limits.
+    /// </summary>
+    public AttentionResult Run(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, SageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.CheckInputs(q, k, v);
+        var outputType = (options ?? SageOptions.Default).OutputType;
+        if (!Enum.IsDefined(outputType))
+            throw new ArgumentOutOfRangeException(nameof(options), outputType, "Unknown output element type in SageOptions.OutputType.");
+        var exact = Compute(problem, q, k, v);
+        return new AttentionResult(exact.ToTensor(outputType), problem.ReturnLse ? exact.LseAsSingle() : null);
+    }
+
+    /// <summary>Exact attention: float64 output in Q's layout and shape, and the float64 log-sum-exp of every row.</summary>
+    /// <exception cref="ArgumentException">A tensor's shape does not match <paramref name="problem"/> (checked before any work).</exception>
+    public ReferenceResult Compute(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.CheckInputs(q, k, v);
+        var s = problem.Shape;
+        var queries = new HeadAddressing(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
+        var keyValues = new HeadAddressing(problem.Layout, s.KeyValueHeads, s.KeyLength, s.HeadDim);
+        float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
+
+        var output = new double[q.Length]; // rows that see no key keep these zeros
+        var lse = new double[(long)s.Batch * s.QueryHeads * s.QueryLength];
+
+        Parallel.For(0, s.Batch * s.QueryHeads,
+            () => new HeadWorkspace(s.KeyLength, s.HeadDim),
+            (index, _, work) =>
+            {
+                int batch = index / s.QueryHeads, head = index % s.QueryHeads, kvHead = head / s.GroupSize;
+                keyValues.Gather(ks, batch, kvHead, work.Keys);
+                keyValues.Gather(vs, batch, kvHead, work.Values);
+                long queryStart = queries.Start(batch, head);
+                for (int row = 0; row < s.QueryLength; row++)
+                {
+                    long lseIndex = (long)index * s.QueryLength + row;
+                    int visible = problem.LastVisibleKey(row) + 1;
+                    if (visible <= 0)
+                    {
+                        lse[lseIndex] = double.NegativeInfinity; // log of an empty sum
+                        continue;
+                    }
+                    var query = qs.AsSpan(checked((int)(queryStart + row * queries.TokenStride)), s.HeadDim);
+                    TensorPrimitives.ConvertChecked<float, double>(query, work.Query);
+                    var weights = work.Scores.AsSpan(0, visible);
+                    RowAttention.ScaledScores(work.Query, work.Keys, problem.SoftmaxScale, weights);
+                    var (sum, logSumExp) = RowAttention.ExponentiateShifted(weights);
+                    RowAttention.WeightedValues(weights, sum, work.Values, work.Row);
+                    queries.Scatter(work.Row, batch, head, row, output);
+                    lse[lseIndex] = logSumExp;
+                }
+                return work;
+            },
+            _ => { });
+
+        return new ReferenceResult(output, [.. s.QueryShape(problem.Layout)], problem.Layout, lse);
+    }
+
+    /// <summary>
+    /// The softmax probabilities of one query row over all KeyLength keys (0 for keys the row may not see; all 0
+    /// for a row that sees none). For tests and diagnostics: the output of that row is Σ_j p_j v_j.
+    /// </summary>
+    public static double[] RowProbabilities(AttentionProblem problem, HostTensor q, HostTensor k, int batch, int queryHead, int row)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.CheckInputs(q, k, k); // V plays no part; K stands in for it, having V's shape
+        var s = problem.Shape;
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(batch, s.Batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(queryHead);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(queryHead, s.QueryHeads);
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, s.QueryLength);
+
+        var probabilities = new double[s.KeyLength];
+        int visible = problem.LastVisibleKey(row) + 1;
+        if (visible <= 0) return probabilities;
+
+        var queries = new HeadAddressing(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
+        var keyValues = new HeadAddressing(problem.Layout, s.KeyValueHeads, s.KeyLength, s.HeadDim);
+        var keys = new double[(long)s.KeyLength * s.HeadDim];
+        keyValues.Gather(k.ToSingleArray(), batch, queryHead / s.GroupSize, keys);
+        var query = new double[s.HeadDim];
+        TensorPrimitives.ConvertChecked<float, double>(
+            q.ToSingleArray().AsSpan(checked((int)(queries.Start(batch, queryHead) + row * queries.TokenStride)), s.HeadDim), query);
+
+        var weights = probabilities.AsSpan(0, visible);
+        RowAttention.ScaledScores(query, keys, problem.SoftmaxScale, weights);
+        var (sum, _) = RowAttention.ExponentiateShifted(weights);
+        TensorPrimitives.Divide(weights, sum, weights);
+        return probabilities;
+    }
+
+    /// <summary>Per-worker buffers: one head's K and V (contiguous, float64), one query row, its scores and output.</summary>
+    private sealed class HeadWorkspace(int keyLength, int headDim)
+    {
+        public double[] Keys { get; } = new double[(long)keyLength * headDim];
+        public double[] Values { get; } = new double[(long)keyLength * headDim];
+        public double[] Query { get; } = new double[headDim];
+        public double[] Scores { get; } = new double[keyLength];
+        public double[] Row { get; } = new double[headDim];
+    }
+}
