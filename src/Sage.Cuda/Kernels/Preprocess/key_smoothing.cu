@@ -15,6 +15,8 @@ __device__ __forceinline__ void key_chunk_sums(const typename E::storage* __rest
     const int t0 = chunk * SAGE_KEY_TILE;
     const int t1 = min(length, t0 + SAGE_KEY_TILE);
     float s = 0.0f;
+    // Unrolled so the independent loads are in flight together; the additions stay in order.
+    #pragma unroll 8
     for (int t = t0; t < t1; ++t) s = __fadd_rn(s, widen<E>(k[token_offset(strides, b, h, t) + c]));
     partial[((static_cast<long long>(b) * heads + h) * chunks + chunk) * headDim + c] = s;
 }

@@ -165,6 +165,8 @@ __device__ __forceinline__ void query_quantize(const typename E::storage* __rest
         if (smooth && rows > 0)
         {
             float s = 0.0f;
+            // Unrolled so the independent loads are in flight together; the additions stay in order.
+            #pragma unroll 8
             for (int r = 0; r < rows; ++r) s = __fadd_rn(s, widen<E>(q[token_offset(strides, b, h, row0 + r) + tid]));
             m = __fdiv_rn(s, __int2float_rn(rows));
             means[(bh * meanBlocks + block) * headDim + tid] = m;

@@ -16,6 +16,8 @@ __device__ __forceinline__ void value_amax(const typename E::storage* __restrict
     const int t0 = tile * SAGE_KEY_TILE;
     const int t1 = min(length, t0 + SAGE_KEY_TILE);
     float amax = 0.0f;
+    // Unrolled so the independent loads are in flight together; the additions stay in order.
+    #pragma unroll 8
     for (int t = t0; t < t1; ++t) amax = fmaxf(amax, fabsf(widen<E>(v[token_offset(strides, b, h, t) + c])));
     shared_max(&amaxBits[(static_cast<long long>(b) * heads + h) * headDim + c], amax);
 }
