@@ -5,7 +5,8 @@ namespace Sage.Cuda.Preprocessing;
 /// INT8/INT4 quantisation of Q and K at every granularity, and per-channel FP8 E4M3 quantisation of V. Bit-exact
 /// with the emulator's stages (tests/Gpu/Preprocessing). Kernels are compiled once per instance through NVRTC
 /// (with --fmad=false; every rounding is an explicit _rn intrinsic or PTX cvt). All launches go to the legacy
-/// default stream, in order; the methods return without waiting for the GPU.
+/// default stream, in order; the methods return without waiting for the GPU. Not thread-safe: an instance keeps
+/// scratch buffers that consecutive calls reuse (in stream order).
 /// </summary>
 public sealed class GpuPreprocessor : IDisposable
 {
@@ -16,6 +17,10 @@ public sealed class GpuPreprocessor : IDisposable
     private readonly CudaModule _keySmoothing;
     private readonly CudaModule _qkQuantize;
     private readonly CudaModule _vQuantize;
+
+    // Scratch reused across calls (grow-only): freeing it per call would synchronise the device mid-pipeline.
+    private DeviceBuffer<float>? _chunkSums;
+    private DeviceBuffer<uint>? _valueMaxima;
 
     public GpuPreprocessor(CudaContext context, KernelCompiler? compiler = null)
     {
@@ -101,11 +106,10 @@ public sealed class GpuPreprocessor : IDisposable
                 var grid = new Dim3((uint)tiles, (uint)heads, (uint)s.Batch);
                 if (options.SmoothK)
                 {
-                    using var partial = DeviceBuffer<float>.Allocate(_context, bh * tiles * d);
+                    var partial = Scratch(ref _chunkSums, bh * tiles * d);
                     _keySmoothing.GetFunction("key_chunk_sums_" + suffix).Launch(grid, (uint)d, 0, null,
                         KernelArgument.DevicePointer(k.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads, partial);
                     _keySmoothing.GetFunction("key_mean").Launch(new Dim3((uint)bh), (uint)d, 0, null, partial, tiles, n, d, mean);
-                    // cuMemFree waits for the kernels that use `partial` (it synchronises the device).
                 }
                 _qkQuantize.GetFunction("key_quantize_" + suffix).Launch(grid, Threads, 0, null,
                     KernelArgument.DevicePointer(k.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads,
@@ -185,8 +189,8 @@ public sealed class GpuPreprocessor : IDisposable
                 scales.FillBytes(0); // no token: amax = 0, v_scale = 0
                 return new QuantizedValues(codes, scales, padded);
             }
-            using var amax = DeviceBuffer<uint>.Allocate(_context, bh * d);
-            amax.FillBytes(0);
+            var amax = Scratch(ref _valueMaxima, bh * d);
+            amax.FillBytes(0); // the same (legacy default) stream as the kernels, so ordered after earlier users
             var grid = new Dim3((uint)tiles, (uint)heads, (uint)s.Batch);
             _vQuantize.GetFunction("value_amax_" + suffix).Launch(grid, (uint)d, 0, null,
                 KernelArgument.DevicePointer(v.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads, amax);
@@ -205,9 +209,22 @@ public sealed class GpuPreprocessor : IDisposable
 
     public void Dispose()
     {
+        _chunkSums?.Dispose();
+        _valueMaxima?.Dispose();
         _keySmoothing.Dispose();
         _qkQuantize.Dispose();
         _vQuantize.Dispose();
+    }
+
+    private DeviceBuffer<T> Scratch<T>(ref DeviceBuffer<T>? buffer, long count) where T : unmanaged
+    {
+        if (buffer is null || buffer.Count < count)
+        {
+            buffer?.Dispose();
+            buffer = null;
+            buffer = DeviceBuffer<T>.Allocate(_context, Math.Max(count, 1));
+        }
+        return buffer;
     }
 
     private static KernelSource Source(string file) =>
