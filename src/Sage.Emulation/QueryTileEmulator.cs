@@ -112,10 +112,8 @@ internal sealed class QueryTileEmulator
                 var step = OnlineSoftmax.Update(_scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
                     _probabilities, _codes);
                 _base[i] = step.Base;
-                var blocks = tileTrace is null ? Span<float>.Empty : _blocks.AsSpan(0, BlockValuesPerRow);
-                PvAccumulationStage.Accumulate(_options.PvAccumulation, _mma, _codes, kv.ValueCodesTransposed, kv.PaddedLength, k0,
-                    step.Rescale, _accO.AsSpan(i * d, d), blocks);
-                if (tileTrace is not null) RecordRow(tileTrace, i, step, blocks);
+                PvAccumulationStage.Accumulate(_options.PvAccumulation, _mma, _codes, kv, k0, step.Rescale, _accO.AsSpan(i * d, d), _blocks);
+                if (tileTrace is not null) RecordRow(tileTrace, i, step, _blocks.AsSpan(0, BlockValuesPerRow));
             }
             if (tileTrace is not null)
             {

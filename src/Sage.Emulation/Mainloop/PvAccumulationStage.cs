@@ -1,3 +1,5 @@
+using Sage.Emulation.Preprocessing;
+
 namespace Sage.Emulation.Mainloop;
 
 /// <summary>
@@ -6,39 +8,40 @@ namespace Sage.Emulation.Mainloop;
 public static class PvAccumulationStage
 {
     /// <summary>
-    /// Updates <paramref name="accO"/> (head dim values of one row). <paramref name="p8"/>: the row's 128 P codes;
-    /// <paramref name="valueCodesTransposed"/>: V codes channel-major with row stride <paramref name="paddedLength"/>;
-    /// <paramref name="tokenStart"/>: first token of the tile. <paramref name="blocks"/> (optional, for tracing)
-    /// receives the fresh inner accumulators: Fp32TwoLevel d values, Fp16TwoLevel 2·d (h0 then h1), Fp32 none.
+    /// Updates <paramref name="accO"/> (head dim values of one row) with the tile starting at token
+    /// <paramref name="tileStart"/>. <paramref name="p8"/>: the row's 128 P codes. <paramref name="scratch"/>: 2·d
+    /// floats; on return it holds the fresh inner accumulators (Fp32TwoLevel: d values; Fp16TwoLevel: h0 then h1).
     /// </summary>
-    public static void Accumulate(PvAccumulation mode, PvMma mma, ReadOnlySpan<byte> p8, ReadOnlySpan<byte> valueCodesTransposed,
-        int paddedLength, int tokenStart, float rescale, Span<float> accO, Span<float> blocks)
+    public static void Accumulate(PvAccumulation mode, PvMma mma, ReadOnlySpan<byte> p8, PreparedKeyValueHead kv,
+        int tileStart, float rescale, Span<float> accO, Span<float> scratch)
     {
         int d = accO.Length;
-        const int half = KernelTiling.Fp16BlockTokens;
-        for (int c = 0; c < d; c++)
+        const int tile = KernelTiling.KeyTileTokens, half = KernelTiling.Fp16BlockTokens;
+        switch (mode)
         {
-            var v = valueCodesTransposed.Slice(c * paddedLength + tokenStart, KernelTiling.KeyTileTokens);
-            switch (mode)
+            case PvAccumulation.Fp32:
+                // One accumulator across tiles: rescale on the CUDA cores, then it re-enters the tensor core as C.
+                for (int c = 0; c < d; c++) accO[c] *= rescale;
+                mma.Chain(p8, tileStart, 0, tile, kv, accO);
+                break;
+            case PvAccumulation.Fp32TwoLevel:
             {
-                case PvAccumulation.Fp32:
-                    accO[c] = mma.Chain(p8, v, accO[c] * rescale);
-                    break;
-                case PvAccumulation.Fp32TwoLevel:
-                {
-                    float blk = mma.Chain(p8, v, 0f);
-                    if (!blocks.IsEmpty) blocks[c] = blk;
-                    accO[c] = MathF.FusedMultiplyAdd(accO[c], rescale, blk);
-                    break;
-                }
-                default:
-                {
-                    float h0 = mma.Chain(p8.Slice(0, half), v.Slice(0, half), 0f);
-                    float h1 = mma.Chain(p8.Slice(half, half), v.Slice(half, half), 0f);
-                    if (!blocks.IsEmpty) { blocks[c] = h0; blocks[d + c] = h1; }
-                    accO[c] = MathF.FusedMultiplyAdd(accO[c], rescale, h0) + h1;
-                    break;
-                }
+                var blk = scratch.Slice(0, d);
+                blk.Clear();
+                mma.Chain(p8, tileStart, 0, tile, kv, blk);
+                for (int c = 0; c < d; c++) accO[c] = MathF.FusedMultiplyAdd(accO[c], rescale, blk[c]);
+                break;
+            }
+            default:
+            {
+                var h0 = scratch.Slice(0, d);
+                var h1 = scratch.Slice(d, d);
+                h0.Clear();
+                h1.Clear();
+                mma.Chain(p8, tileStart, 0, half, kv, h0);
+                mma.Chain(p8, tileStart, half, half, kv, h1);
+                for (int c = 0; c < d; c++) accO[c] = MathF.FusedMultiplyAdd(accO[c], rescale, h0[c]) + h1[c];
+                break;
             }
         }
     }

@@ -19,6 +19,8 @@ public sealed class PreparedKeyValueHead
         KeyScalePerToken = new float[PaddedLength];
         ValueScales = new float[headDim];
         ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
+        ValuesTokenMajor = new float[(long)PaddedLength * headDim];
+        ExponentsTokenMajor = new int[(long)PaddedLength * headDim];
     }
 
     public int Length { get; }
@@ -49,4 +51,10 @@ public sealed class PreparedKeyValueHead
 
     /// <summary>V in E4M3 codes, channel-major (head dim × padded length), padding = +0.</summary>
     public byte[] ValueCodesTransposed { get; }
+
+    /// <summary>The E4M3 values of V as fp32, token-major (for the vectorised PV path).</summary>
+    public float[] ValuesTokenMajor { get; }
+
+    /// <summary>The alignment exponents of V's codes, token-major (see <see cref="Mainloop.Fp8PvFastPath.Exponents"/>).</summary>
+    public int[] ExponentsTokenMajor { get; }
 }

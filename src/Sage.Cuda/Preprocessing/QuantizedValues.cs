@@ -1,0 +1,25 @@
+namespace Sage.Cuda.Preprocessing;
+
+/// <summary>
+/// V after VQuantization. <see cref="Codes"/>: E4M3 codes, channel-major [B, Hkv, d, PaddedLength] (the K-major
+/// B operand of the FP8 P·V wgmma), padded tokens +0. <see cref="Scales"/>: v_scale, [B, Hkv, d].
+/// </summary>
+public sealed class QuantizedValues : IDisposable
+{
+    internal QuantizedValues(DeviceBuffer<byte> codes, DeviceBuffer<float> scales, int paddedLength)
+    {
+        Codes = codes;
+        Scales = scales;
+        PaddedLength = paddedLength;
+    }
+
+    public DeviceBuffer<byte> Codes { get; }
+    public DeviceBuffer<float> Scales { get; }
+    public int PaddedLength { get; }
+
+    public void Dispose()
+    {
+        Codes.Dispose();
+        Scales.Dispose();
+    }
+}

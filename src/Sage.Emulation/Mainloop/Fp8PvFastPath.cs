@@ -1,0 +1,177 @@
+using System.Runtime.Intrinsics;
+using Sage.Emulation.Preprocessing;
+using Sage.Emulation.TensorCores;
+
+namespace Sage.Emulation.Mainloop;
+
+/// <summary>
+/// A vectorised evaluation of <see cref="Fp8FusedDotModel"/> (one block of 32 E4M3 products plus C per k-step) for
+/// all channels of one P row at once. It computes exactly what the model computes, with float arithmetic that is
+/// provably exact: E4M3 products are exact in fp32; scaling by 2^(f − emax) is exact; each aligned term is then
+/// truncated toward zero to an integer below 2^15 (the alignment keeps f = 13 bits below the largest exponent) and
+/// the ≤ 33 terms sum exactly (below 2^21 &lt; 2^24). Lanes outside that envelope (C not finite, C so small that
+/// 2^(emax − f) is subnormal, NaN codes) are handed to the model itself. tests/Property/Emulation checks equality
+/// with <see cref="Fp8FusedDotModel.DotBytes"/> on random and adversarial inputs.
+/// </summary>
+public sealed class Fp8PvFastPath
+{
+    /// <summary>Exponent given to zero codes: far below any real exponent, so zero products never set the maximum.</summary>
+    private const int ZeroExponent = -100_000;
+    private const int LowestSafeMax = -100; // 2^(emax − f) and 2^(f − emax) stay normal fp32 for f ≤ 20
+
+    private static readonly float[] s_value = BuildValues();
+    private static readonly int[] s_exponent = BuildExponents();
+
+    private readonly Fp8FusedDotModel _model;
+    private readonly int _alignmentBits;
+    private readonly uint _fp32Mask;
+    private readonly bool _fp16;
+
+    private Fp8PvFastPath(Fp8FusedDotModel model)
+    {
+        _model = model;
+        _alignmentBits = model.Parameters.AlignmentFractionBits;
+        _fp32Mask = ~((1u << (23 - model.Parameters.Fp32OutputFractionBits)) - 1u);
+        _fp16 = model.Accumulator == MmaAccumulator.Fp16;
+    }
+
+    /// <summary>The fast path for <paramref name="model"/>, or null when the model is not of the supported shape.</summary>
+    public static Fp8PvFastPath? TryCreate(IDotProductModel model) =>
+        model is Fp8FusedDotModel { Input: MmaInputFormat.E4M3, K: KernelTiling.PvKStep } m
+        && m.Parameters.BlockSize == KernelTiling.PvKStep
+        && m.Parameters.AlignmentFractionBits is >= 1 and <= 20
+        && m.Parameters.Fp32OutputFractionBits is >= 0 and <= 23
+            ? new Fp8PvFastPath(m)
+            : null;
+
+    /// <summary>Exact fp32 value of each E4M3 code (NaN codes: NaN).</summary>
+    public static ReadOnlySpan<float> Values => s_value;
+
+    /// <summary>Alignment exponent of each E4M3 code as the model uses it (subnormals pinned at −6; zero: a sentinel).</summary>
+    public static ReadOnlySpan<int> Exponents => s_exponent;
+
+    /// <summary>
+    /// For every channel c: acc[c] = chain of k-steps over tokens [from, from + count) of the tile starting at global
+    /// token <paramref name="tileStart"/>, with P codes <paramref name="p8"/> (indexed within the tile), starting from
+    /// C = acc[c]. <paramref name="count"/> is a multiple of 32.
+    /// </summary>
+    public void Chain(ReadOnlySpan<byte> p8, int tileStart, int from, int count, PreparedKeyValueHead kv, Span<float> acc)
+    {
+        int d = acc.Length;
+        Span<float> pValue = stackalloc float[KernelTiling.PvKStep];
+        Span<int> pExponent = stackalloc int[KernelTiling.PvKStep];
+        var values = kv.ValuesTokenMajor;
+        var exponents = kv.ExponentsTokenMajor;
+        for (int s = from; s < from + count; s += KernelTiling.PvKStep)
+        {
+            bool nan = false;
+            for (int k = 0; k < KernelTiling.PvKStep; k++)
+            {
+                byte code = p8[s + k];
+                nan |= (code & 0x7F) == 0x7F;
+                pValue[k] = s_value[code];
+                pExponent[k] = s_exponent[code];
+            }
+            int row0 = (tileStart + s) * d;
+            if (nan)
+            {
+                ModelStep(p8.Slice(s, KernelTiling.PvKStep), kv, tileStart + s, acc);
+                continue;
+            }
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; c + 16 <= d; c += 16) Step512(pValue, pExponent, values, exponents, row0, d, c, acc, p8.Slice(s, KernelTiling.PvKStep), kv, tileStart + s);
+            for (; c < d; c++) acc[c] = StepScalar(pValue, pExponent, values, exponents, row0, d, c, acc[c], p8.Slice(s, KernelTiling.PvKStep), kv, tileStart + s);
+        }
+    }
+
+    private float StepScalar(ReadOnlySpan<float> pValue, ReadOnlySpan<int> pExponent, float[] values, int[] exponents,
+        int row0, int d, int c, float acc, ReadOnlySpan<byte> p8, PreparedKeyValueHead kv, int token0)
+    {
+        int emax = AccumulatorExponent(acc);
+        for (int k = 0; k < KernelTiling.PvKStep; k++) emax = Math.Max(emax, pExponent[k] + exponents[row0 + k * d + c]);
+        if (emax < ZeroExponent / 2) return 0f; // every product and C are zero
+        if (emax < LowestSafeMax || !float.IsFinite(acc)) return ModelChannel(p8, kv, token0, c, acc);
+        float invUnit = Pow2(_alignmentBits - emax);
+        float sum = MathF.Truncate(acc * invUnit);
+        for (int k = 0; k < KernelTiling.PvKStep; k++)
+            sum += MathF.Truncate(pValue[k] * values[row0 + k * d + c] * invUnit);
+        return Finish(sum * Pow2(emax - _alignmentBits));
+    }
+
+    private void Step512(ReadOnlySpan<float> pValue, ReadOnlySpan<int> pExponent, float[] values, int[] exponents,
+        int row0, int d, int c, Span<float> acc, ReadOnlySpan<byte> p8, PreparedKeyValueHead kv, int token0)
+    {
+        var cv = Vector512.Create(acc.Slice(c, 16));
+        var cBits = cv.AsInt32();
+        var field = (cBits >>> 23) & Vector512.Create(0xFF);
+        var isZero = Vector512.Equals(cBits & Vector512.Create(0x7FFF_FFFF), Vector512<int>.Zero);
+        // C's exponent as the model reads it: fp32 subnormals pinned at −126; an FP16 C pinned at −14.
+        Vector512<int> cExp = Vector512.Max(field - Vector512.Create(127), Vector512.Create(_fp16 ? -14 : -126));
+        Vector512<int> emax = Vector512.ConditionalSelect(isZero, Vector512.Create(ZeroExponent), cExp);
+        for (int k = 0; k < KernelTiling.PvKStep; k++)
+            emax = Vector512.Max(emax, Vector512.Create(pExponent[k]) + Vector512.LoadUnsafe(ref exponents[row0 + k * d + c]));
+        Vector512<int> bad = Vector512.LessThan(emax, Vector512.Create(LowestSafeMax)) | Vector512.Equals(field, Vector512.Create(0xFF));
+        var alignment = Vector512.Create(_alignmentBits);
+        var invUnit = ((Vector512.Create(127) + alignment - emax) << 23).AsSingle();
+        var sum = Vector512.Truncate(cv * invUnit);
+        for (int k = 0; k < KernelTiling.PvKStep; k++)
+            sum += Vector512.Truncate(Vector512.Create(pValue[k]) * Vector512.LoadUnsafe(ref values[row0 + k * d + c]) * invUnit);
+        var unit = ((Vector512.Create(127) + emax - alignment) << 23).AsSingle();
+        var result = sum * unit;
+        for (int lane = 0; lane < 16; lane++)
+        {
+            if (bad[lane] != 0)
+            {
+                acc[c + lane] = emax[lane] < ZeroExponent / 2 ? 0f : ModelChannel(p8, kv, token0, c + lane, acc[c + lane]);
+                continue;
+            }
+            acc[c + lane] = Finish(result[lane]);
+        }
+    }
+
+    /// <summary>Writes the exact block sum into the accumulator format (FP32 truncated to the model's bits, FP16 RNE).</summary>
+    private float Finish(float exact)
+    {
+        if (exact == 0f) return 0f;
+        if (_fp16) return (float)(Half)exact;
+        return BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(exact) & _fp32Mask);
+    }
+
+    private int AccumulatorExponent(float c)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(c);
+        if ((bits & 0x7FFF_FFFFu) == 0) return ZeroExponent;
+        int field = (int)((bits >> 23) & 0xFF);
+        int e = field == 0 ? -126 : field - 127;
+        return _fp16 ? Math.Max(e, -14) : e;
+    }
+
+    private static float Pow2(int e) => BitConverter.Int32BitsToSingle((127 + e) << 23);
+
+    private float ModelChannel(ReadOnlySpan<byte> p8, PreparedKeyValueHead kv, int token0, int c, float acc) =>
+        _model.DotBytes(p8, kv.ValueCodesTransposed.AsSpan(c * kv.PaddedLength + token0, KernelTiling.PvKStep), acc);
+
+    private void ModelStep(ReadOnlySpan<byte> p8, PreparedKeyValueHead kv, int token0, Span<float> acc)
+    {
+        for (int c = 0; c < acc.Length; c++) acc[c] = ModelChannel(p8, kv, token0, c, acc[c]);
+    }
+
+    private static float[] BuildValues()
+    {
+        var t = new float[256];
+        for (int i = 0; i < 256; i++) t[i] = Fp8Codec.ToSingle(MmaInputFormat.E4M3, (byte)i);
+        return t;
+    }
+
+    private static int[] BuildExponents()
+    {
+        var t = new int[256];
+        for (int i = 0; i < 256; i++)
+        {
+            Fp8Codec.Decode(MmaInputFormat.E4M3, (byte)i, out _, out int sig, out int exp);
+            t[i] = sig == 0 ? ZeroExponent : exp;
+        }
+        return t;
+    }
+}
