@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Text.Json;
 using Sage.Cuda;
 using Spectre.Console;
@@ -9,12 +8,7 @@ namespace Sage.Cli.Commands;
 /// <summary>`sage info`: CUDA devices, NVRTC, kernel cache.</summary>
 public sealed class InfoCommand : Command<InfoCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
-    {
-        [CommandOption("--json")]
-        [Description("Print JSON for scripts instead of a table.")]
-        public bool Json { get; init; }
-    }
+    public sealed class Settings : JsonSettings;
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Text.Json;
 using Sage.Emulation.TensorCores;
 using Spectre.Console;
@@ -9,12 +8,7 @@ namespace Sage.Cli.Commands;
 /// <summary>`sage tc list`: the modelled tensor-core variants.</summary>
 public sealed class TcListCommand : Command<TcListCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
-    {
-        [CommandOption("--json")]
-        [Description("Print JSON for scripts instead of a table.")]
-        public bool Json { get; init; }
-    }
+    public sealed class Settings : JsonSettings;
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {

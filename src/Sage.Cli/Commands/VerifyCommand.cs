@@ -14,15 +14,11 @@ namespace Sage.Cli.Commands;
 /// <summary>`sage verify`: the emulator against the float64 reference on built-in data, every mode, with budget verdicts.</summary>
 public sealed class VerifyCommand : Command<VerifyCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : JsonSettings
     {
         [CommandOption("--seq <N>")]
         [Description("Sequence length of the built-in problems (default 1024).")]
         public int SequenceLength { get; init; } = 1024;
-
-        [CommandOption("--json")]
-        [Description("Print JSON for scripts instead of a table.")]
-        public bool Json { get; init; }
 
         public override ValidationResult Validate() =>
             SequenceLength is < 1 or > 1 << 20
