@@ -86,7 +86,7 @@ internal sealed record NpyHeader(StoredElementType ElementType, int[] Shape, lon
             $"dtype '{descr}' is not supported; expected '<f2' (float16), '<f4' (float32) or '|i1' (int8)"),
     };
 
-    /// <summary>Formats a header as numpy 1.x/2.x writes it, padded so that data starts at a multiple of 64.</summary>
+    /// <summary>Formats a header as numpy (1.22 and later) writes it, padded so that data starts at a multiple of 64.</summary>
     public static byte[] Format(StoredElementType type, IReadOnlyList<int> shape, int major)
     {
         string descr = type switch
@@ -98,6 +98,8 @@ internal sealed record NpyHeader(StoredElementType ElementType, int[] Shape, lon
         };
         string dims = shape.Count == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}";
+        // numpy >= 1.22 leaves room for the first axis to grow to 21 digits, so that a header can be rewritten in place.
+        if (shape.Count > 0) dict += new string(' ', Math.Max(0, 21 - shape[0].ToString(System.Globalization.CultureInfo.InvariantCulture).Length));
         int preamble = major == 1 ? 10 : 12;
         int total = (preamble + dict.Length + 1 + 63) / 64 * 64;
         string header = dict.PadRight(total - preamble - 1) + "\n";
