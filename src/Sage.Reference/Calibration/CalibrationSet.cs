@@ -117,7 +117,7 @@ public sealed class CalibrationSet : IEnumerable<CalibrationLayer>
                     throw new CalibrationFormatException(path, $"{layer}.{Roles[r]}",
                         $"layer '{layer}' has {Present(roles)} but no {Roles[r]}; every layer needs {layer}.q, {layer}.k and {layer}.v");
             }
-            layers.Add(Layer(path, layer, roles!, layout, causal));
+            layers.Add(Layer(_ => path, layer, roles!, layout, causal));
         }
         if (layers.Count == 0)
             throw new CalibrationFormatException(path, null,
@@ -150,7 +150,7 @@ public sealed class CalibrationSet : IEnumerable<CalibrationLayer>
                 roles[r] = NpyFile.ReadInfo(roleFiles[r], name);
                 files[name] = roleFiles[r];
             }
-            layers.Add(Layer(folder, layer, roles, layout, causal));
+            layers.Add(Layer(t => files[t.Name], layer, roles, layout, causal));
         }
         if (layers.Count == 0)
             throw new CalibrationFormatException(path, null,
@@ -160,8 +160,8 @@ public sealed class CalibrationSet : IEnumerable<CalibrationLayer>
             t => NpyFile.ReadHostTensor(files[t.Name], t.Name));
     }
 
-    private static CalibrationLayerInfo Layer(string file, string name, TensorInfo[] roles, TensorLayout layout, bool causal) =>
-        new(name, LayerProblem.Build(file, roles[0], roles[1], roles[2], layout, causal), roles[0], roles[1], roles[2]);
+    private static CalibrationLayerInfo Layer(Func<TensorInfo, string> fileOf, string name, TensorInfo[] roles, TensorLayout layout, bool causal) =>
+        new(name, LayerProblem.Build(fileOf, roles[0], roles[1], roles[2], layout, causal), roles[0], roles[1], roles[2]);
 
     private static string Present(TensorInfo?[] roles) =>
         string.Join(" and ", roles.Where(r => r is not null).Select(r => r!.Name));

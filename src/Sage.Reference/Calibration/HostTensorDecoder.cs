@@ -72,8 +72,8 @@ internal static class HostTensorDecoder
             Fp8E4M3.Decode(bytes, values);
             return;
         }
-        var int8 = MemoryMarshal.Cast<byte, sbyte>(bytes);
-        for (int i = 0; i < int8.Length; i++) values[i] = int8[i];
+        // Every int8 is exactly representable in float32, so the "truncating" conversion is exact here.
+        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<sbyte, float>(MemoryMarshal.Cast<byte, sbyte>(bytes), values);
     }
 
     private static void RequireLittleEndianHost()

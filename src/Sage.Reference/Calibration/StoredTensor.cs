@@ -25,9 +25,10 @@ public sealed class StoredTensor
         {
             if (d < 0)
                 throw new ArgumentOutOfRangeException(nameof(shape), d, $"Shape {TensorGeometry.Format(shape)} of tensor '{name}' has a negative dimension.");
-            count *= d;
+            // Saturate: a product beyond any array can never equal data's length, and must not wrap around to it.
+            count = count > Array.MaxLength ? count : count * d;
         }
-        if (count * elementType.SizeInBytes() != data.LongLength)
+        if (count > Array.MaxLength || count * elementType.SizeInBytes() != data.LongLength)
             throw new ArgumentException(
                 $"Tensor '{name}' of shape {TensorGeometry.Format(shape)} and type {elementType} needs {count * elementType.SizeInBytes()} bytes; data has {data.LongLength}.",
                 nameof(data));

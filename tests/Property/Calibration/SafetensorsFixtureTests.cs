@@ -87,6 +87,9 @@ public class SafetensorsFixtureTests
     [InlineData("{" + A + "} {}", 8, null, "not valid JSON")]
     [InlineData("{" + A + " // comment\n}", 8, null, "not valid JSON")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}", 8, null, "not valid JSON")]
+    [InlineData("{\"\\ud800\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, null, "not valid JSON")]
+    [InlineData("{\"a\\q\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, null, "not valid JSON")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[[[[[[[[[[2]]]]]]]]]],\"data_offsets\":[0,8]}}", 8, "a", "not an integer")]
     [InlineData(" {" + A + "}", 8, null, "must start with '{'")]
     [InlineData("[]", 0, null, "must start with '{'")]
     public void RejectsWithTheProblemNamed(string json, int dataBytes, string? tensor, string problem)
