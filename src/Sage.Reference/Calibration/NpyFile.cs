@@ -53,33 +53,35 @@ public static class NpyFile
 
     /// <summary>
     /// Writes <paramref name="tensor"/> as numpy.save does. <paramref name="formatVersion"/> 1, 2 or 3; null picks
-    /// 1.0 (2.0 only for a header over 64 KiB). BF16 and FP8 tensors have no NumPy dtype and are refused.
+    /// 1.0, as numpy does. BF16 and FP8 tensors have no NumPy dtype and are refused.
     /// </summary>
     public static void Write(string path, StoredTensor tensor, int? formatVersion = null)
     {
-        var bytes = Serialize(tensor, formatVersion);
-        File.WriteAllBytes(path, bytes);
+        var header = Header(tensor, formatVersion);
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        stream.Write(header);
+        stream.Write(tensor.Bytes);
     }
 
     /// <summary>The bytes <see cref="Write"/> would write.</summary>
     public static byte[] Serialize(StoredTensor tensor, int? formatVersion = null)
     {
-        ArgumentNullException.ThrowIfNull(tensor);
-        if (formatVersion is { } v && v is < 1 or > 3)
-            throw new ArgumentOutOfRangeException(nameof(formatVersion), v, "The .npy format version must be 1, 2 or 3.");
-        byte[] header;
-        try
-        {
-            header = NpyHeader.Format(tensor.ElementType, tensor.Shape, formatVersion ?? 1);
-        }
-        catch (ArgumentException) when (formatVersion is null)
-        {
-            header = NpyHeader.Format(tensor.ElementType, tensor.Shape, 2);
-        }
+        var header = Header(tensor, formatVersion);
         var bytes = new byte[header.Length + tensor.Bytes.Length];
         header.CopyTo(bytes, 0);
         tensor.Bytes.CopyTo(bytes.AsSpan(header.Length));
         return bytes;
+    }
+
+    private static byte[] Header(StoredTensor tensor, int? formatVersion)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (formatVersion is { } v && v is < 1 or > 3)
+            throw new ArgumentOutOfRangeException(nameof(formatVersion), v, "The .npy format version must be 1, 2 or 3.");
+        if (tensor.Shape.Count > TensorGeometry.MaxRank)
+            throw new ArgumentException($"Tensor '{tensor.Name}' has {tensor.Shape.Count} dimensions; .npy files hold at most {TensorGeometry.MaxRank}.", nameof(tensor));
+        // With at most 64 dimensions the header stays far below version 1.0's 64 KiB limit.
+        return NpyHeader.Format(tensor.ElementType, tensor.Shape, formatVersion ?? 1);
     }
 
     private static string DefaultName(string path) => Path.GetFileNameWithoutExtension(path);

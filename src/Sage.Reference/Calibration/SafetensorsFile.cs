@@ -87,12 +87,33 @@ public sealed class SafetensorsFile
         return source;
     }
 
-    /// <summary>Writes tensors (in the given order) and optional metadata as a safetensors file.</summary>
-    public static void Write(string path, IEnumerable<StoredTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
-        File.WriteAllBytes(path, Serialize(tensors, metadata));
+    /// <summary>Writes tensors (in the given order) and optional metadata as a safetensors file, streaming the data.</summary>
+    public static void Write(string path, IEnumerable<StoredTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var list = CheckedList(tensors);
+        var header = Header(list, metadata);
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        stream.Write(header);
+        foreach (var t in list) stream.Write(t.Bytes);
+    }
 
     /// <summary>The bytes <see cref="Write"/> would write; the header is space-padded to a multiple of 8 bytes.</summary>
     public static byte[] Serialize(IEnumerable<StoredTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var list = CheckedList(tensors);
+        var header = Header(list, metadata);
+        var bytes = new byte[header.Length + list.Sum(t => (long)t.Bytes.Length)];
+        header.CopyTo(bytes, 0);
+        int at = header.Length;
+        foreach (var t in list)
+        {
+            t.Bytes.CopyTo(bytes.AsSpan(at));
+            at += t.Bytes.Length;
+        }
+        return bytes;
+    }
+
+    private static List<StoredTensor> CheckedList(IEnumerable<StoredTensor> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         var list = tensors.ToList();
@@ -101,7 +122,15 @@ public sealed class SafetensorsFile
         {
             if (t.Name == "__metadata__" || !names.Add(t.Name))
                 throw new ArgumentException($"Tensor name '{t.Name}' is used twice or reserved.", nameof(tensors));
+            if (t.Shape.Count > TensorGeometry.MaxRank)
+                throw new ArgumentException($"Tensor '{t.Name}' has {t.Shape.Count} dimensions; readers accept at most {TensorGeometry.MaxRank}.", nameof(tensors));
         }
+        return list;
+    }
+
+    /// <summary>The 8-byte length prefix and the JSON header, space-padded so that the data starts 8-byte aligned.</summary>
+    private static byte[] Header(List<StoredTensor> list, IReadOnlyDictionary<string, string>? metadata)
+    {
         var json = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(json))
         {
@@ -128,18 +157,11 @@ public sealed class SafetensorsFile
             }
             writer.WriteEndObject();
         }
-        int headerLength = (json.WrittenCount + 7) / 8 * 8;
-        long total = 8L + headerLength + list.Sum(t => (long)t.Bytes.Length);
-        var bytes = new byte[total];
-        BitConverter.TryWriteBytes(bytes.AsSpan(0, 8), (ulong)headerLength);
-        json.WrittenSpan.CopyTo(bytes.AsSpan(8));
-        bytes.AsSpan(8 + json.WrittenCount, headerLength - json.WrittenCount).Fill((byte)' ');
-        long at = 8 + headerLength;
-        foreach (var t in list)
-        {
-            t.Bytes.CopyTo(bytes.AsSpan((int)at));
-            at += t.Bytes.Length;
-        }
-        return bytes;
+        int padded = (json.WrittenCount + 7) / 8 * 8;
+        var header = new byte[8 + padded];
+        BitConverter.TryWriteBytes(header.AsSpan(0, 8), (ulong)padded);
+        json.WrittenSpan.CopyTo(header.AsSpan(8));
+        header.AsSpan(8 + json.WrittenCount).Fill((byte)' ');
+        return header;
     }
 }
