@@ -70,8 +70,9 @@ public class Fp16AccumulatorBoundTests
         foreach (var tile in trace.KeyTiles)
             foreach (float h in tile.PvBlocks)
                 Assert.True(float.IsFinite(h) && MathF.Abs(h) <= 64512f, $"block value {h} at magnitude {magnitude}");
-        // Non-causal rows see full 64-token halves at P = 448 and V = ±2.25: the bound is reached exactly.
-        if (!problem.Causal && n >= 128)
+        // Non-causal rows see full 64-token halves at P = 448 and V = ±2.25: the bound is reached exactly (while the
+        // scores are small enough that m − log2(448) is not absorbed by rounding).
+        if (!problem.Causal && n >= 128 && qkMagnitude <= 1)
             Assert.Contains(trace.KeyTiles[0].PvBlocks, h => MathF.Abs(h) == 64512f);
         var o = RandomAttentionCase.Emulator.Run(problem, qt, kt, vt, options).Output.Single;
         foreach (float x in o) Assert.True(float.IsFinite(x), $"output {x} at magnitude {magnitude}");
