@@ -61,6 +61,40 @@ public static class AccuracyMetrics
         return Compare(expected.Output, actual);
     }
 
+    /// <summary>Compares two backends' output tensors (e.g. the emulator against the GPU); the shapes must match.</summary>
+    public static AccuracyReport Compare(HostTensor expected, HostTensor actual)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        if (!expected.Shape.SequenceEqual(actual.Shape))
+            throw new ArgumentException(
+                $"Tensor actual has shape [{string.Join(", ", actual.Shape)}]; expected has [{string.Join(", ", expected.Shape)}].",
+                nameof(actual));
+        var widened = new double[expected.Length];
+        var single = expected.ToSingleArray();
+        for (int i = 0; i < single.Length; i++) widened[i] = single[i];
+        return Compare(widened, actual.ToSingleArray());
+    }
+
+    /// <summary>
+    /// Compares log-sum-exp values. Rows that see no key hold −∞ in a correct result; where both sides hold −∞ they
+    /// agree and are left out (Count is the number of rows compared). −∞ on one side only, or any other non-finite
+    /// value, is reported as in <see cref="Compare(ReadOnlySpan{double}, ReadOnlySpan{float})"/>.
+    /// </summary>
+    public static AccuracyReport CompareLse(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual)
+    {
+        CheckLengths(expected.Length, actual.Length);
+        var keptExpected = new List<double>(expected.Length);
+        var keptActual = new List<double>(actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (double.IsNegativeInfinity(expected[i]) && float.IsNegativeInfinity(actual[i])) continue;
+            keptExpected.Add(expected[i]);
+            keptActual.Add(actual[i]);
+        }
+        return Compare(keptExpected.ToArray(), keptActual.ToArray());
+    }
+
     private static void CheckLengths(long expected, long actual)
     {
         if (expected != actual)

@@ -54,8 +54,14 @@ internal struct ErrorSums
         bool expectedZero = _expectedSquares == 0, actualZero = _actualSquares == 0;
         if (expectedZero && actualZero) return 1; // two zero vectors (or nothing compared) agree perfectly
         if (expectedZero || actualZero) return 0; // a zero vector has no direction: count it as unrelated
-        // Rounding can push the quotient of (nearly) parallel vectors a hair past 1.
-        return Math.Clamp(_dot / (Math.Sqrt(_expectedSquares) * Math.Sqrt(_actualSquares)), -1.0, 1.0);
+        // √(a·b) rather than √a·√b: for identical inputs a = b = dot, and √(fl(x²)) = x exactly in IEEE arithmetic,
+        // so a comparison with itself gives exactly 1. The split form is the fallback where a·b over- or underflows.
+        double product = _expectedSquares * _actualSquares;
+        double norms = double.IsNormal(product)
+            ? Math.Sqrt(product)
+            : Math.Sqrt(_expectedSquares) * Math.Sqrt(_actualSquares);
+        // Rounding can still push the quotient of nearly parallel vectors a hair past ±1.
+        return Math.Clamp(_dot / norms, -1.0, 1.0);
     }
 
     private readonly double RelativeL1()

@@ -13,10 +13,13 @@ namespace Sage.Reference;
 /// A row that sees no key (and every row when KeyLength = 0) gives output 0 and log-sum-exp −∞.</para>
 /// <para>Inputs are widened exactly to float64; each row's scores, softmax (two passes, maximum subtracted) and
 /// weighted sum of values are computed in float64. Work runs in parallel over batch × query heads, and memory
-/// beyond the inputs and output is O(KeyLength · HeadDim) per worker: one head's K and V and one row of scores.</para>
+/// beyond the inputs and output is O(KeyLength · HeadDim) per worker: one head's K and V and the scores of a tile of rows.</para>
 /// <para>NaN and infinity are not filtered: they propagate as IEEE arithmetic dictates (a NaN in q or in a visible
 /// key makes that row NaN; a NaN in a visible value makes that output channel NaN; an infinite score makes its row
 /// NaN through ∞ − ∞). Reporting them is the job of <see cref="AccuracyMetrics"/>.</para>
+/// <para>Results are deterministic on one machine (no reduction depends on thread scheduling or tiling). Across
+/// machines the vectorised sums (TensorPrimitives picks 128-, 256- or 512-bit vectors) may order additions differently,
+/// which moves results by a few float64 ulps: far below any format the backends produce.</para>
 /// </remarks>
 public sealed class ReferenceAttention : IAttentionBackend
 {
@@ -45,44 +48,12 @@ public sealed class ReferenceAttention : IAttentionBackend
         ArgumentNullException.ThrowIfNull(problem);
         problem.CheckInputs(q, k, v);
         var s = problem.Shape;
-        var queries = new HeadAddressing(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        var keyValues = new HeadAddressing(problem.Layout, s.KeyValueHeads, s.KeyLength, s.HeadDim);
-        float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
-
-        var output = new double[q.Length]; // rows that see no key keep these zeros
-        var lse = new double[(long)s.Batch * s.QueryHeads * s.QueryLength];
-
+        var pass = new ExactPass(problem, q.ToSingleArray(), k.ToSingleArray(), v.ToSingleArray());
         Parallel.For(0, s.Batch * s.QueryHeads,
             () => new HeadWorkspace(s.KeyLength, s.HeadDim),
-            (index, _, work) =>
-            {
-                int batch = index / s.QueryHeads, head = index % s.QueryHeads, kvHead = head / s.GroupSize;
-                keyValues.Gather(ks, batch, kvHead, work.Keys);
-                keyValues.Gather(vs, batch, kvHead, work.Values);
-                long queryStart = queries.Start(batch, head);
-                for (int row = 0; row < s.QueryLength; row++)
-                {
-                    long lseIndex = (long)index * s.QueryLength + row;
-                    int visible = problem.LastVisibleKey(row) + 1;
-                    if (visible <= 0)
-                    {
-                        lse[lseIndex] = double.NegativeInfinity; // log of an empty sum
-                        continue;
-                    }
-                    var query = qs.AsSpan(checked((int)(queryStart + row * queries.TokenStride)), s.HeadDim);
-                    TensorPrimitives.ConvertChecked<float, double>(query, work.Query);
-                    var weights = work.Scores.AsSpan(0, visible);
-                    RowAttention.ScaledScores(work.Query, work.Keys, problem.SoftmaxScale, weights);
-                    var (sum, logSumExp) = RowAttention.ExponentiateShifted(weights);
-                    RowAttention.WeightedValues(weights, sum, work.Values, work.Row);
-                    queries.Scatter(work.Row, batch, head, row, output);
-                    lse[lseIndex] = logSumExp;
-                }
-                return work;
-            },
+            (index, _, work) => pass.RunHead(index, work),
             _ => { });
-
-        return new ReferenceResult(output, [.. s.QueryShape(problem.Layout)], problem.Layout, lse);
+        return new ReferenceResult(pass.Output, [.. s.QueryShape(problem.Layout)], problem.Layout, pass.Lse);
     }
 
     /// <summary>
@@ -118,15 +89,5 @@ public sealed class ReferenceAttention : IAttentionBackend
         var (sum, _) = RowAttention.ExponentiateShifted(weights);
         TensorPrimitives.Divide(weights, sum, weights);
         return probabilities;
-    }
-
-    /// <summary>Per-worker buffers: one head's K and V (contiguous, float64), one query row, its scores and output.</summary>
-    private sealed class HeadWorkspace(int keyLength, int headDim)
-    {
-        public double[] Keys { get; } = new double[(long)keyLength * headDim];
-        public double[] Values { get; } = new double[(long)keyLength * headDim];
-        public double[] Query { get; } = new double[headDim];
-        public double[] Scores { get; } = new double[keyLength];
-        public double[] Row { get; } = new double[headDim];
     }
 }

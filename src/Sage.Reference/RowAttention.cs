@@ -3,9 +3,9 @@ using System.Numerics.Tensors;
 namespace Sage.Reference;
 
 /// <summary>
-/// The three stages of attention for one query row, in float64, over the keys the row may see:
-/// scores s_j = scale · q·k_j, probabilities p_j = exp(s_j − max s) / Σ exp(s_k − max s) (two passes,
-/// with the maximum subtracted so that no exponential overflows), and o = Σ p_j v_j.
+/// The stages of attention for one query row, in float64, over the keys the row may see: scores
+/// s_j = scale · q·k_j, then weights exp(s_j − max s) and their sum (two passes, the maximum subtracted so that no
+/// exponential overflows); <see cref="QueryTile"/> forms o = Σ_j w_j v_j / Σ_j w_j for a tile of rows.
 /// </summary>
 /// <remarks>
 /// Non-finite inputs follow IEEE arithmetic through these formulas, nothing is filtered: a NaN in q or in a
@@ -35,15 +35,5 @@ internal static class RowAttention
         TensorPrimitives.Exp(scores, scores);
         double sum = TensorPrimitives.Sum<double>(scores);
         return (sum, max + Math.Log(sum));
-    }
-
-    /// <summary>o = (Σ_j w_j v_j) / sum over the first <c>weights.Length</c> values of a contiguous [tokens, d] buffer.</summary>
-    public static void WeightedValues(ReadOnlySpan<double> weights, double sum, ReadOnlySpan<double> values, Span<double> output)
-    {
-        int d = output.Length;
-        output.Clear();
-        for (int j = 0; j < weights.Length; j++)
-            TensorPrimitives.MultiplyAdd(values.Slice(j * d, d), weights[j], output, output);
-        TensorPrimitives.Divide(output, sum, output);
     }
 }

@@ -5,6 +5,8 @@ namespace Sage.Numerics;
 /// <summary>
 /// Bit-exact CPU models of the PTX conversion instructions the kernel uses, named after the instruction.
 /// Scalar methods are the specification; span methods are vectorised versions tested against them.
+/// The satfinite FP8, f16, bf16, s8, s32 and int→float conversions here were checked bit for bit against an H100
+/// for every one of the 2^32 inputs (tests/Property/Numerics/GpuRecords).
 /// </summary>
 /// <remarks>
 /// Packed <c>x2</c> forms follow PTX operand order: for <c>cvt... d, a, b</c> the value converted from

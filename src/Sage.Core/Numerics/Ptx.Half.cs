@@ -8,9 +8,9 @@ public static partial class Ptx
     public const ushort CanonicalNaN16 = 0x7FFF;
 
     /// <summary>
-    /// <c>cvt.rn.f16.f32</c>: FP16 bits, round to nearest even (System.Half's conversion is RNE, verified by the
-    /// property tests against a double-arithmetic oracle); overflow → ±inf, subnormals kept; NaN → 0x7FFF
-    /// (CUDA returns the canonical NaN; .NET would keep sign and payload).
+    /// <c>cvt.rn.f16.f32</c>: FP16 bits, round to nearest even (System.Half's conversion is RNE, verified against a
+    /// double-arithmetic oracle and against the H100 for all 2^32 inputs); overflow → ±inf, subnormals kept;
+    /// NaN → 0x7FFF as on the GPU (.NET alone would keep sign and payload).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort CvtRnF16(float x) =>
@@ -27,11 +27,15 @@ public static partial class Ptx
     public static uint CvtRnBf16x2(float hi, float lo) => ((uint)CvtRnBf16(hi) << 16) | CvtRnBf16(lo);
 
     /// <summary>
-    /// <c>cvt.f32.f16</c>: exact widening of FP16 bits (subnormals kept). A NaN stays NaN; its float32 payload is
-    /// .NET's (sign and fraction shifted up), which may differ from the GPU's bits: compare NaN-ness, not bits.
+    /// <c>cvt.f32.f16</c>: exact widening of FP16 bits (subnormals kept). Every NaN becomes the canonical float32
+    /// NaN 0x7FFFFFFF, as recorded on the H100 (tests/Property/Numerics/GpuRecords).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float HalfToSingle(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
+    public static float HalfToSingle(ushort bits) =>
+        (bits & 0x7FFF) > 0x7C00 ? CanonicalNaN32 : (float)BitConverter.UInt16BitsToHalf(bits);
+
+    /// <summary>NVIDIA's canonical float32 NaN, 0x7FFFFFFF.</summary>
+    public static readonly float CanonicalNaN32 = BitConverter.UInt32BitsToSingle(0x7FFF_FFFFu);
 
     /// <summary><c>cvt.f32.bf16</c>: exact widening of BF16 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

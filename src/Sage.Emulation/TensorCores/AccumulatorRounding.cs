@@ -27,18 +27,31 @@ public static class AccumulatorRounding
             if (drop >= 64) return neg ? -0f : 0f;
             v = v >> drop << drop;
         }
-        // v < 2^63 and keeps at most fractionBits+1 significant bits: exact in double, then exact in float.
-        double d = Math.ScaleB((double)v, scale);
-        float f = (float)d;
-        return neg ? -f : f;
+        // Assemble the float directly: v now has at most fractionBits+1 ≤ 24 significant bits, so the shifts below
+        // drop only zero bits.
+        uint bits;
+        int unclamped = top + scale;
+        if (unclamped >= -126)
+        {
+            if (unclamped > 127) return neg ? float.NegativeInfinity : float.PositiveInfinity;
+            uint m = (uint)(top > 23 ? v >> (top - 23) : v << (23 - top));
+            bits = ((uint)(unclamped + 127) << 23) | (m & 0x7FFFFF);
+        }
+        else
+        {
+            int sh = scale + 149; // subnormal: value = bits · 2^−149
+            bits = (uint)(sh >= 0 ? v << sh : v >> -sh);
+        }
+        return BitConverter.UInt32BitsToSingle(neg ? bits | 0x8000_0000u : bits);
     }
 
     /// <summary>
     /// Rounds S·2^scale to nearest-even FP16 (subnormals kept, overflow to ±inf) and returns it widened to float32.
-    /// Zero returns +0.
+    /// Zero returns +0. A nonzero sum that rounds to zero returns +0 (what the H100's FP16-accumulator QGMMA
+    /// writes, measured) unless <paramref name="keepSignOnUnderflow"/> (IEEE addition, e.g. HADD2) asks for ±0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float RoundToHalf(long sum, int scale)
+    public static float RoundToHalf(long sum, int scale, bool keepSignOnUnderflow = false)
     {
         if (sum == 0) return 0f;
         bool neg = sum < 0;
@@ -64,7 +77,7 @@ public static class AccumulatorRounding
             if (rem > half || (rem == half && (q & 1) != 0)) q++;
         }
         ushort bits;
-        if (q == 0) bits = 0;
+        if (q == 0) return neg && keepSignOnUnderflow ? -0f : 0f;
         else if (q < 1024) bits = (ushort)q; // subnormal (ulpExp == −24)
         else
         {

@@ -1,0 +1,64 @@
+using Sage.Cuda.Handles;
+using Sage.Cuda.Interop;
+
+namespace Sage.Cuda;
+
+/// <summary>A CUDA event with timing enabled, for measuring device time between two points of a stream.</summary>
+public sealed unsafe class CudaEvent : IDisposable
+{
+    private readonly EventHandle handle;
+
+    private CudaEvent(CudaContext context, EventHandle handle)
+    {
+        Context = context;
+        this.handle = handle;
+    }
+
+    public CudaContext Context { get; }
+
+    private nint RawHandle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+            return handle.DangerousGetHandle();
+        }
+    }
+
+    public static CudaEvent Create(CudaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.MakeCurrent();
+        nint @event;
+        CudaCheck.ThrowIfFailed(CuDriver.cuEventCreate(&@event, 0));
+        return new CudaEvent(context, new EventHandle(context.Handle, @event));
+    }
+
+    /// <summary>Records the event on <paramref name="stream"/> (null: the legacy default stream).</summary>
+    public void Record(CudaStream? stream = null)
+    {
+        Context.MakeCurrent();
+        CudaCheck.ThrowIfFailed(CuDriver.cuEventRecord(RawHandle, stream?.RawHandle ?? 0));
+        GC.KeepAlive(stream);
+    }
+
+    /// <summary>Waits until the work before the recorded point has finished.</summary>
+    public void Synchronize()
+    {
+        Context.MakeCurrent();
+        CudaCheck.ThrowIfFailed(CuDriver.cuEventSynchronize(RawHandle));
+    }
+
+    /// <summary>Device time from <paramref name="start"/> to <paramref name="end"/> in milliseconds (about 0.5 µs resolution); waits for <paramref name="end"/>.</summary>
+    public static float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(end);
+        end.Synchronize();
+        float milliseconds;
+        CudaCheck.ThrowIfFailed(CuDriver.cuEventElapsedTime(&milliseconds, start.RawHandle, end.RawHandle));
+        return milliseconds;
+    }
+
+    public void Dispose() => handle.Dispose();
+}

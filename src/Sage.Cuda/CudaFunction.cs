@@ -1,0 +1,156 @@
+using Sage.Cuda.Interop;
+
+namespace Sage.Cuda;
+
+/// <summary>
+/// A kernel in a loaded <see cref="CudaModule"/>. Launches check the argument list against the kernel's own
+/// parameter sizes (cuFuncGetParamInfo, driver 12.4+), so a missing or mistyped argument is an
+/// <see cref="ArgumentException"/> rather than a kernel reading garbage.
+/// </summary>
+public sealed unsafe class CudaFunction
+{
+    private readonly nint function;
+    private int[]? parameterSizes;
+    private bool parameterSizesQueried;
+
+    internal CudaFunction(CudaModule module, string name, nint function)
+    {
+        Module = module;
+        Name = name;
+        this.function = function;
+    }
+
+    public CudaModule Module { get; }
+
+    public string Name { get; }
+
+    /// <summary>Registers per thread of the compiled kernel.</summary>
+    public int RegistersPerThread => GetAttribute(CuFunctionAttribute.NumRegisters);
+
+    /// <summary>Local memory per thread in bytes; nonzero usually means register spills.</summary>
+    public int LocalMemoryBytes => GetAttribute(CuFunctionAttribute.LocalSizeBytes);
+
+    /// <summary>Statically declared shared memory in bytes.</summary>
+    public int StaticSharedMemoryBytes => GetAttribute(CuFunctionAttribute.SharedSizeBytes);
+
+    /// <summary>Most threads a block of this kernel may have.</summary>
+    public int MaxThreadsPerBlock => GetAttribute(CuFunctionAttribute.MaxThreadsPerBlock);
+
+    /// <summary>
+    /// Dynamic shared memory a launch may ask for. Above 48 KiB a kernel must opt in by raising this
+    /// (up to <see cref="CudaDeviceInfo.MaxSharedMemoryPerBlockOptIn"/> minus its static shared memory).
+    /// </summary>
+    public int MaxDynamicSharedMemory
+    {
+        get => GetAttribute(CuFunctionAttribute.MaxDynamicSharedSizeBytes);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Module.Context.MakeCurrent();
+            CuResult result = CuDriver.cuFuncSetAttribute(Handle, CuFunctionAttribute.MaxDynamicSharedSizeBytes, value);
+            if (result != CuResult.CUDA_SUCCESS)
+                throw CudaCheck.Failure(result, $"cuFuncSetAttribute({Name}, MAX_DYNAMIC_SHARED_SIZE_BYTES, {value})",
+                    $"the device allows {Module.Context.Device.MaxSharedMemoryPerBlockOptIn} bytes per block including {StaticSharedMemoryBytes} static");
+        }
+    }
+
+    /// <summary>
+    /// The kernel's parameter sizes in bytes, in order, or null when the driver cannot tell (before 12.4).
+    /// </summary>
+    public IReadOnlyList<int>? ParameterSizes
+    {
+        get
+        {
+            if (!parameterSizesQueried)
+            {
+                parameterSizes = QueryParameterSizes();
+                parameterSizesQueried = true;
+            }
+            return parameterSizes;
+        }
+    }
+
+    private nint Handle
+    {
+        get
+        {
+            _ = Module.RawHandle; // throws ObjectDisposedException once the module is gone
+            return function;
+        }
+    }
+
+    /// <summary>
+    /// Queues the kernel on <paramref name="stream"/> (null: the legacy default stream). Launch configuration
+    /// errors throw here; faults inside the kernel surface at the next synchronising call.
+    /// </summary>
+    public void Launch(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (grid.Volume == 0) throw new ArgumentOutOfRangeException(nameof(grid), grid, "every grid dimension must be at least 1");
+        if (block.Volume == 0) throw new ArgumentOutOfRangeException(nameof(block), block, "every block dimension must be at least 1");
+        ArgumentOutOfRangeException.ThrowIfNegative(sharedMemoryBytes);
+        CheckArguments(args);
+
+        ulong* values = stackalloc ulong[Math.Max(args.Length, 1)];
+        void** pointers = stackalloc void*[Math.Max(args.Length, 1)];
+        for (int i = 0; i < args.Length; i++)
+        {
+            values[i] = args[i].Bits;
+            pointers[i] = &values[i];
+        }
+
+        Module.Context.MakeCurrent();
+        CuResult result = CuDriver.cuLaunchKernel(
+            Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
+            (uint)sharedMemoryBytes, stream?.RawHandle ?? 0, pointers, null);
+        GC.KeepAlive(stream);
+        if (result != CuResult.CUDA_SUCCESS)
+            throw CudaCheck.Failure(result, $"cuLaunchKernel({Name})",
+                $"grid {grid}, block {block}, {sharedMemoryBytes} bytes of dynamic shared memory (limit {MaxDynamicSharedMemory})");
+    }
+
+    private void CheckArguments(KernelArgument[] args)
+    {
+        var sizes = ParameterSizes;
+        if (sizes is null) return;
+        if (sizes.Count != args.Length)
+            throw new ArgumentException(
+                $"kernel '{Name}' takes {sizes.Count} parameters ({string.Join(", ", sizes.Select(s => $"{s} bytes"))}) but {args.Length} arguments were given",
+                nameof(args));
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (sizes[i] != args[i].SizeInBytes)
+                throw new ArgumentException(
+                    $"argument {i} of kernel '{Name}' is a {args[i].TypeName} of {args[i].SizeInBytes} bytes but the parameter takes {sizes[i]} bytes",
+                    nameof(args));
+        }
+    }
+
+    private int[]? QueryParameterSizes()
+    {
+        var sizes = new List<int>();
+        try
+        {
+            for (nuint index = 0; ; index++)
+            {
+                nuint offset, size;
+                CuResult result = CuDriver.cuFuncGetParamInfo(Handle, index, &offset, &size);
+                if (result == CuResult.CUDA_ERROR_INVALID_VALUE) return [.. sizes]; // past the last parameter
+                if (result != CuResult.CUDA_SUCCESS) return null; // this driver cannot tell
+                sizes.Add((int)size);
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null; // driver older than CUDA 12.4
+        }
+    }
+
+    private int GetAttribute(CuFunctionAttribute attribute)
+    {
+        Module.Context.MakeCurrent();
+        int value;
+        CudaCheck.ThrowIfFailed(CuDriver.cuFuncGetAttribute(&value, attribute, Handle));
+        return value;
+    }
+}

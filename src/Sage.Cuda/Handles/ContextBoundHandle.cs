@@ -1,0 +1,67 @@
+using Microsoft.Win32.SafeHandles;
+using Sage.Cuda.Interop;
+
+namespace Sage.Cuda.Handles;
+
+/// <summary>
+/// A driver resource that lives in a context (memory, module, stream, event). It keeps its context alive with
+/// a SafeHandle reference and frees itself with that context pushed current, so release works from any thread,
+/// the finalizer's included, without disturbing the calling thread's current context.
+/// The handle is only constructed once the driver has created the resource, so a failed creation never
+/// takes a context reference it would not give back.
+/// </summary>
+internal abstract class ContextBoundHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    private readonly PrimaryContextHandle context;
+
+    protected ContextBoundHandle(PrimaryContextHandle context, nint value) : base(ownsHandle: true)
+    {
+        bool added = false;
+        context.DangerousAddRef(ref added);
+        this.context = context;
+        SetHandle(value);
+    }
+
+    protected sealed override bool ReleaseHandle()
+    {
+        bool released;
+        unsafe
+        {
+            bool pushed = CuDriver.cuCtxPushCurrent_v2(context.DangerousGetHandle()) == CuResult.CUDA_SUCCESS;
+            released = Free(handle) == CuResult.CUDA_SUCCESS;
+            if (pushed)
+            {
+                nint popped;
+                CuDriver.cuCtxPopCurrent_v2(&popped);
+            }
+        }
+        context.DangerousRelease();
+        return released;
+    }
+
+    /// <summary>Frees the resource; called with its context current.</summary>
+    protected abstract CuResult Free(nint value);
+}
+
+internal sealed class DeviceMemoryHandle(PrimaryContextHandle context, ulong pointer)
+    : ContextBoundHandle(context, (nint)pointer)
+{
+    public ulong Pointer => (ulong)handle;
+
+    protected override CuResult Free(nint value) => CuDriver.cuMemFree_v2((ulong)value);
+}
+
+internal sealed class CuModuleHandle(PrimaryContextHandle context, nint module) : ContextBoundHandle(context, module)
+{
+    protected override CuResult Free(nint value) => CuDriver.cuModuleUnload(value);
+}
+
+internal sealed class StreamHandle(PrimaryContextHandle context, nint stream) : ContextBoundHandle(context, stream)
+{
+    protected override CuResult Free(nint value) => CuDriver.cuStreamDestroy_v2(value);
+}
+
+internal sealed class EventHandle(PrimaryContextHandle context, nint @event) : ContextBoundHandle(context, @event)
+{
+    protected override CuResult Free(nint value) => CuDriver.cuEventDestroy_v2(value);
+}

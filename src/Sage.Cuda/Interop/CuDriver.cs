@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+
+namespace Sage.Cuda.Interop;
+
+/// <summary>
+/// The CUDA driver API entry points we use, bound by exact exported symbol. The versioned names
+/// (<c>_v2</c>) are the ones cuda.h has mapped the plain names to since CUDA 4/11; the driver keeps
+/// exporting them for every older binary, so they are stable across driver releases (580 / CUDA 13 too).
+/// Contexts are the device's primary context (retain/release), the choice the runtime API makes and the
+/// one that never changes signature (cuCtxCreate gained _v3/_v4 variants).
+/// Every method returns the raw <see cref="CuResult"/>; callers check it through <see cref="CudaCheck"/>.
+/// </summary>
+internal static unsafe partial class CuDriver
+{
+    public const string LibraryName = "libcuda.so.1";
+
+    static CuDriver() => NativeLibraryResolver.EnsureRegistered();
+
+    [LibraryImport(LibraryName)] public static partial CuResult cuInit(uint flags);
+    [LibraryImport(LibraryName)] public static partial CuResult cuDriverGetVersion(int* version);
+    [LibraryImport(LibraryName)] public static partial CuResult cuGetErrorName(CuResult error, byte** name);
+    [LibraryImport(LibraryName)] public static partial CuResult cuGetErrorString(CuResult error, byte** description);
+
+    [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGetCount(int* count);
+    [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGet(int* device, int ordinal);
+    [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGetName(byte* name, int length, int device);
+    [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGetAttribute(int* value, CuDeviceAttribute attribute, int device);
+    [LibraryImport(LibraryName)] public static partial CuResult cuDeviceTotalMem_v2(nuint* bytes, int device);
+
+    [LibraryImport(LibraryName)] public static partial CuResult cuDevicePrimaryCtxRetain(nint* context, int device);
+    [LibraryImport(LibraryName)] public static partial CuResult cuDevicePrimaryCtxRelease_v2(int device);
+    [LibraryImport(LibraryName)] public static partial CuResult cuCtxSetCurrent(nint context);
+    [LibraryImport(LibraryName)] public static partial CuResult cuCtxPushCurrent_v2(nint context);
+    [LibraryImport(LibraryName)] public static partial CuResult cuCtxPopCurrent_v2(nint* context);
+    [LibraryImport(LibraryName)] public static partial CuResult cuCtxSynchronize();
+
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemGetInfo_v2(nuint* free, nuint* total);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemAlloc_v2(ulong* pointer, nuint bytes);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemFree_v2(ulong pointer);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemcpyHtoD_v2(ulong destination, void* source, nuint bytes);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemcpyDtoH_v2(void* destination, ulong source, nuint bytes);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemsetD8_v2(ulong destination, byte value, nuint count);
+
+    [LibraryImport(LibraryName)] public static partial CuResult cuModuleLoadDataEx(nint* module, void* image, uint optionCount, CuJitOption* options, nint* optionValues);
+    [LibraryImport(LibraryName)] public static partial CuResult cuModuleUnload(nint module);
+    [LibraryImport(LibraryName)] public static partial CuResult cuModuleGetFunction(nint* function, nint module, byte* name);
+    [LibraryImport(LibraryName)] public static partial CuResult cuFuncSetAttribute(nint function, CuFunctionAttribute attribute, int value);
+    [LibraryImport(LibraryName)] public static partial CuResult cuFuncGetAttribute(int* value, CuFunctionAttribute attribute, nint function);
+    [LibraryImport(LibraryName)] public static partial CuResult cuFuncGetParamInfo(nint function, nuint index, nuint* offset, nuint* size);
+    [LibraryImport(LibraryName)]
+    public static partial CuResult cuLaunchKernel(
+        nint function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
+        uint sharedMemoryBytes, nint stream, void** kernelParams, void** extra);
+
+    [LibraryImport(LibraryName)] public static partial CuResult cuStreamCreate(nint* stream, uint flags);
+    [LibraryImport(LibraryName)] public static partial CuResult cuStreamDestroy_v2(nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuStreamSynchronize(nint stream);
+
+    [LibraryImport(LibraryName)] public static partial CuResult cuEventCreate(nint* @event, uint flags);
+    [LibraryImport(LibraryName)] public static partial CuResult cuEventDestroy_v2(nint @event);
+    [LibraryImport(LibraryName)] public static partial CuResult cuEventRecord(nint @event, nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuEventSynchronize(nint @event);
+    [LibraryImport(LibraryName)] public static partial CuResult cuEventElapsedTime(float* milliseconds, nint start, nint end);
+}
+
+/// <summary>CUdevice_attribute values we read.</summary>
+internal enum CuDeviceAttribute
+{
+    MaxThreadsPerBlock = 1,
+    MaxSharedMemoryPerBlock = 8,
+    ClockRateKilohertz = 13,
+    MultiprocessorCount = 16,
+    ComputeCapabilityMajor = 75,
+    ComputeCapabilityMinor = 76,
+    MaxSharedMemoryPerBlockOptin = 97,
+}
+
+/// <summary>CUfunction_attribute values we read or set.</summary>
+internal enum CuFunctionAttribute
+{
+    MaxThreadsPerBlock = 0,
+    SharedSizeBytes = 1,
+    ConstSizeBytes = 2,
+    LocalSizeBytes = 3,
+    NumRegisters = 4,
+    PtxVersion = 5,
+    BinaryVersion = 6,
+    MaxDynamicSharedSizeBytes = 8,
+}
+
+/// <summary>CUjit_option values used when loading a module (only to capture the JIT error log of PTX).</summary>
+internal enum CuJitOption
+{
+    ErrorLogBuffer = 5,
+    ErrorLogBufferSizeBytes = 6,
+}
