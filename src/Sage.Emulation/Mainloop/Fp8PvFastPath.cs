@@ -38,6 +38,7 @@ public sealed class Fp8PvFastPath
     /// <summary>The fast path for <paramref name="model"/>, or null when the model is not of the supported shape.</summary>
     public static Fp8PvFastPath? TryCreate(IDotProductModel model) =>
         model is Fp8FusedDotModel { Input: MmaInputFormat.E4M3, K: KernelTiling.PvKStep } m
+        && m.Parameters.Datapath == Fp8Datapath.FusedFp8
         && m.Parameters.BlockSize == KernelTiling.PvKStep
         && m.Parameters.AlignmentFractionBits is >= 1 and <= 20
         && m.Parameters.Fp32OutputFractionBits is >= 0 and <= 23
