@@ -39,19 +39,15 @@ internal static class KeyValuePreprocessing
             for (int j = 0; j < KernelTiling.KeyTileTokens; j++)
                 prepared.KeyScalePerToken[start + j] = scales[QuantGroups.KeyGroup(granularity, j)];
         }
-        for (long i = 0; i < prepared.QuantizedKeys.LongLength; i++) prepared.KeyValuesAsSingle[i] = prepared.QuantizedKeys[i];
+        const int tileKeys = KernelTiling.KeyTileTokens;
+        for (int tile = 0; tile < prepared.Tiles; tile++)
+        for (int j = 0; j < tileKeys; j++)
+        for (int c = 0; c < d; c++)
+            prepared.KeysTransposedAsSingle[((long)tile * d + c) * tileKeys + j] = prepared.QuantizedKeys[((long)tile * tileKeys + j) * d + c];
 
         VQuantization.Quantize(values, n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
             prepared.ValueScales, prepared.ValueCodesTransposed);
-        var codeValues = Mainloop.Fp8PvFastPath.Values;
-        var codeExponents = Mainloop.Fp8PvFastPath.Exponents;
-        for (int c = 0; c < d; c++)
-        for (int t = 0; t < prepared.PaddedLength; t++)
-        {
-            byte code = prepared.ValueCodesTransposed[(long)c * prepared.PaddedLength + t];
-            prepared.ValuesTokenMajor[(long)t * d + c] = codeValues[code];
-            prepared.ExponentsTokenMajor[(long)t * d + c] = codeExponents[code];
-        }
+        prepared.DeriveTokenMajorValues();
         return prepared;
     }
 }

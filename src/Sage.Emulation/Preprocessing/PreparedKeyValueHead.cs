@@ -15,7 +15,7 @@ public sealed class PreparedKeyValueHead
         KeyMean = new float[headDim];
         SmoothedKeys = new float[(long)length * headDim];
         QuantizedKeys = new sbyte[(long)PaddedLength * headDim];
-        KeyValuesAsSingle = new float[(long)PaddedLength * headDim];
+        KeysTransposedAsSingle = new float[(long)PaddedLength * headDim];
         KeyScalePerToken = new float[PaddedLength];
         ValueScales = new float[headDim];
         ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
@@ -37,8 +37,8 @@ public sealed class PreparedKeyValueHead
     /// <summary>Quantised K̃, token-major, padded tokens 0.</summary>
     public sbyte[] QuantizedKeys { get; }
 
-    /// <summary>The same integers as float (exact), for the QKᵀ inner products.</summary>
-    public float[] KeyValuesAsSingle { get; }
+    /// <summary>The same integers as float (exact), per 128-token tile channel-major ([tile][c][128]), for QKᵀ.</summary>
+    public float[] KeysTransposedAsSingle { get; }
 
     /// <summary>K scales per group: [tile, group] flattened.</summary>
     public float[] KeyScales { get; internal set; } = [];
@@ -51,6 +51,20 @@ public sealed class PreparedKeyValueHead
 
     /// <summary>V in E4M3 codes, channel-major (head dim × padded length), padding = +0.</summary>
     public byte[] ValueCodesTransposed { get; }
+
+    /// <summary>Fills <see cref="ValuesTokenMajor"/> and <see cref="ExponentsTokenMajor"/> from <see cref="ValueCodesTransposed"/>.</summary>
+    internal void DeriveTokenMajorValues()
+    {
+        var codeValues = Mainloop.Fp8PvFastPath.Values;
+        var codeExponents = Mainloop.Fp8PvFastPath.Exponents;
+        for (int c = 0; c < HeadDim; c++)
+        for (int t = 0; t < PaddedLength; t++)
+        {
+            byte code = ValueCodesTransposed[(long)c * PaddedLength + t];
+            ValuesTokenMajor[(long)t * HeadDim + c] = codeValues[code];
+            ExponentsTokenMajor[(long)t * HeadDim + c] = codeExponents[code];
+        }
+    }
 
     /// <summary>The E4M3 values of V as fp32, token-major (for the vectorised PV path).</summary>
     public float[] ValuesTokenMajor { get; }
