@@ -14,8 +14,9 @@ namespace Sage.Emulation.Planning;
 /// tile: the tile's rows against all keys, or for a causal problem against the keys up to the last one the tile's
 /// last row sees (row i of the sub-problem then sees exactly the keys its original row saw).
 /// </remarks>
-internal static class SampledAttention
+public static class SampledAttention
 {
+    /// <summary>The emulator's output (rounded to the options' output type, widened exactly) for the sampled rows.</summary>
     public static float[] Emulate(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, SageOptions options,
         QueryTileSample sample, PvModelSet models, int maxDegreeOfParallelism)
     {
@@ -49,6 +50,7 @@ internal static class SampledAttention
         return output;
     }
 
+    /// <summary>The float64 reference output of the sampled rows.</summary>
     public static double[] Reference(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, QueryTileSample sample)
     {
         problem.CheckInputs(q, k, v);
