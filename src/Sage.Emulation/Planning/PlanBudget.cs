@@ -3,7 +3,7 @@ using Sage.Reference;
 namespace Sage.Emulation.Planning;
 
 /// <summary>An <see cref="AccuracyBudget"/> as a plan file stores it (nulls: limit not set).</summary>
-public sealed record PlanBudget(double MinCosineSimilarity, double MaxRelativeL1, double? MaxRmse, double? MaxAbsError)
+public sealed record PlanBudget(double MinCosineSimilarity, double MaxRelativeL1, double? MaxRmse = null, double? MaxAbsError = null)
 {
     public static PlanBudget From(AccuracyBudget budget)
     {
