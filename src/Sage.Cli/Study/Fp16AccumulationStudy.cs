@@ -126,7 +126,7 @@ public static class Fp16AccumulationStudy
     public static IReadOnlyList<ErrorRow> ErrorSweep(IReadOnlyList<int>? sequenceLengths = null, int rowsPerPoint = 8, int seed = 2)
     {
         sequenceLengths ??= [256, 1024, 4096, 16384];
-        double[] sigmas = [0.25, 1, 4];
+        double[] sigmas = [0, 0.25, 1, 4]; // σ = 0: uniform attention, every P at 448 (the flat worst case)
         string[] vDistributions = ["gaussian", "biased +8σ"];
         var points = (from n in sequenceLengths from s in sigmas from vd in vDistributions select (n, s, vd)).ToArray();
         var results = new List<ErrorRow>[points.Length];
