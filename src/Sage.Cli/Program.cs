@@ -25,6 +25,18 @@ app.Configure(config =>
             .WithDescription("Evaluate dot products exactly as the named tensor-core variant does.")
             .WithExample("tc", "dot", "--variant", "wgmma.e4m3.f32", "--input", "cases.txt");
     });
+    config.AddBranch("study", study =>
+    {
+        study.SetDescription("Numerical studies behind the kernel's choices.");
+        study.AddCommand<StudyCommand>("fp16-accum")
+            .WithDescription("FP16 vs FP32 accumulation of P·V: overflow, error, and why 2.25 is the largest safe V bound; PNG plots and a markdown table.")
+            .WithExample("study", "fp16-accum", "-o", "study")
+            .WithExample("study", "fp16-accum", "--json");
+    });
+    config.AddCommand<PlanCommand>("plan")
+        .WithDescription("Choose each layer's fastest accumulation mode within an accuracy budget, from a calibration set.")
+        .WithExample("plan", "calib.safetensors", "-o", "plan.json")
+        .WithExample("plan", "calib/", "--layout", "NHD", "--budget-cosine", "0.999", "--rows", "512", "--json");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("CUDA devices, driver and NVRTC, kernel cache folder.")
         .WithExample("info", "--json");
