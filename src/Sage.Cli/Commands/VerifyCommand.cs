@@ -48,7 +48,7 @@ public sealed class VerifyCommand : Command<VerifyCommand.Settings>
                     var watch = Stopwatch.StartNew();
                     var result = emulator.Run(c.Problem, inputs.Q, inputs.K, inputs.V, mode.Options);
                     var report = AccuracyMetrics.Compare(exact, result.Output);
-                    rows.Add(new VerifyRow(c.Name, mode.Name, mode.Gating, report, mode.Budget.Violations(report),
+                    rows.Add(new VerifyRow(c.Name, mode.Name, mode.Gating, report, mode.BudgetFor(c.Family).Violations(report),
                         emulator.ModelVerifiedOnHardware(mode.Options.PvAccumulation), watch.Elapsed.TotalSeconds));
                 }
             }

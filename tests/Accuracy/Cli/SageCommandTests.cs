@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Xunit;
+
+namespace Sage.Accuracy.Tests.Cli;
+
+public class SageCommandTests
+{
+    [Fact]
+    public void VerifyPassesOnBuiltInDataAndReportsEveryModeAndFamily()
+    {
+        var (code, stdout, stderr) = SageProcess.Run("verify", "--seq", "256", "--json");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        using var json = JsonDocument.Parse(stdout);
+        Assert.True(json.RootElement.GetProperty("passed").GetBoolean());
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(5 * 7, rows.Count);
+        foreach (var row in rows)
+        {
+            // Every metric is a finite number: nothing turned into NaN.
+            Assert.Equal(JsonValueKind.Number, row.GetProperty("cosine").ValueKind);
+            Assert.Equal(JsonValueKind.Number, row.GetProperty("relativeL1").ValueKind);
+            Assert.True(row.GetProperty("modelsVerifiedOnHardware").GetBoolean());
+        }
+    }
+
+    [Fact]
+    public void BadArgumentsExitWithCode2AndSaySo()
+    {
+        var (code, stdout, stderr) = SageProcess.Run("verify", "--seq", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--seq", stdout + stderr);
+    }
+
+    [Fact]
+    public void TcDotRejectsAnUnknownVariantWithCode2()
+    {
+        var (code, _, stderr) = SageProcess.Run("tc", "dot", "--variant", "no.such.variant");
+        Assert.Equal(2, code);
+        Assert.Contains("wgmma.e4m3.f32", stderr);
+    }
+
+    [Fact]
+    public void InfoWithoutAGpuStillSucceedsAndSaysWhy()
+    {
+        var (code, stdout, _) = SageProcess.Run("info", "--json");
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(stdout);
+        bool available = json.RootElement.GetProperty("cudaAvailable").GetBoolean();
+        if (!available) Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("reason").GetString()));
+    }
+}
