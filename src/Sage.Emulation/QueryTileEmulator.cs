@@ -92,7 +92,7 @@ internal sealed class QueryTileEmulator
             int k0 = kt * TileKeys;
             int realKeys = Math.Min(TileKeys, kv.Length - k0);
             var tileTrace = trace is null ? null : new KeyTileTrace(kt, rows, d, BlockValuesPerRow);
-            QkProduct.Multiply(_quantizedAsSingle, kv.KeyValuesAsSingle.AsSpan(k0 * d, TileKeys * d), rows, TileKeys, d, _acc);
+            QkProduct.Multiply(_quantizedAsSingle, kv.KeysTransposedAsSingle.AsSpan(k0 * d, TileKeys * d), rows, d, _acc);
             if (_options.SmoothQ)
             {
                 for (int b = 0; b < 2; b++)

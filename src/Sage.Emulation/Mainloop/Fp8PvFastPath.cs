@@ -38,6 +38,7 @@ public sealed class Fp8PvFastPath
     /// <summary>The fast path for <paramref name="model"/>, or null when the model is not of the supported shape.</summary>
     public static Fp8PvFastPath? TryCreate(IDotProductModel model) =>
         model is Fp8FusedDotModel { Input: MmaInputFormat.E4M3, K: KernelTiling.PvKStep } m
+        && m.Parameters.Datapath == Fp8Datapath.FusedFp8
         && m.Parameters.BlockSize == KernelTiling.PvKStep
         && m.Parameters.AlignmentFractionBits is >= 1 and <= 20
         && m.Parameters.Fp32OutputFractionBits is >= 0 and <= 23
@@ -119,14 +120,31 @@ public sealed class Fp8PvFastPath
             sum += Vector512.Truncate(Vector512.Create(pValue[k]) * Vector512.LoadUnsafe(ref values[row0 + k * d + c]) * invUnit);
         var unit = ((Vector512.Create(127) + emax - alignment) << 23).AsSingle();
         var result = sum * unit;
+        var bits = result.AsUInt32();
+        var magnitude = bits & Vector512.Create(0x7FFF_FFFFu);
+        Vector512<uint> rounded;
+        if (_fp16)
+        {
+            // Round to nearest even at FP16's 10 fraction bits, valid for the FP16 normal range [2^−14, 65520);
+            // FP16 subnormals and overflow take the scalar conversion below.
+            bad |= (Vector512.LessThan(magnitude, Vector512.Create(0x3880_0000u)) | Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x477F_F000u))).AsInt32()
+                   & ~Vector512.Equals(magnitude, Vector512<uint>.Zero).AsInt32();
+            rounded = (bits + Vector512.Create(0xFFFu) + ((bits >>> 13) & Vector512.Create(1u))) & Vector512.Create(0xFFFF_E000u);
+        }
+        else
+        {
+            rounded = bits & Vector512.Create(_fp32Mask);
+        }
+        // An exact zero sum is +0 in the accumulator (the model returns +0, never −0).
+        rounded = Vector512.ConditionalSelect(Vector512.Equals(magnitude, Vector512<uint>.Zero), Vector512<uint>.Zero, rounded);
+        rounded.AsSingle().CopyTo(acc.Slice(c, 16));
+        if (Vector512.EqualsAll(bad, Vector512<int>.Zero)) return;
         for (int lane = 0; lane < 16; lane++)
         {
-            if (bad[lane] != 0)
-            {
-                acc[c + lane] = emax[lane] < ZeroExponent / 2 ? 0f : ModelChannel(p8, kv, token0, c + lane, acc[c + lane]);
-                continue;
-            }
-            acc[c + lane] = Finish(result[lane]);
+            if (bad[lane] == 0) continue;
+            if (emax[lane] < ZeroExponent / 2) { acc[c + lane] = 0f; continue; }
+            if (emax[lane] >= LowestSafeMax && field[lane] != 0xFF) { acc[c + lane] = Finish(result[lane]); continue; }
+            acc[c + lane] = ModelChannel(p8, kv, token0, c + lane, cv[lane]);
         }
     }
 

@@ -39,7 +39,11 @@ internal static class KeyValuePreprocessing
             for (int j = 0; j < KernelTiling.KeyTileTokens; j++)
                 prepared.KeyScalePerToken[start + j] = scales[QuantGroups.KeyGroup(granularity, j)];
         }
-        for (long i = 0; i < prepared.QuantizedKeys.LongLength; i++) prepared.KeyValuesAsSingle[i] = prepared.QuantizedKeys[i];
+        const int tileKeys = KernelTiling.KeyTileTokens;
+        for (int tile = 0; tile < prepared.Tiles; tile++)
+        for (int j = 0; j < tileKeys; j++)
+        for (int c = 0; c < d; c++)
+            prepared.KeysTransposedAsSingle[((long)tile * d + c) * tileKeys + j] = prepared.QuantizedKeys[((long)tile * tileKeys + j) * d + c];
 
         VQuantization.Quantize(values, n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
             prepared.ValueScales, prepared.ValueCodesTransposed);

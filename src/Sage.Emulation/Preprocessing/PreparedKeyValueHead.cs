@@ -15,7 +15,7 @@ public sealed class PreparedKeyValueHead
         KeyMean = new float[headDim];
         SmoothedKeys = new float[(long)length * headDim];
         QuantizedKeys = new sbyte[(long)PaddedLength * headDim];
-        KeyValuesAsSingle = new float[(long)PaddedLength * headDim];
+        KeysTransposedAsSingle = new float[(long)PaddedLength * headDim];
         KeyScalePerToken = new float[PaddedLength];
         ValueScales = new float[headDim];
         ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
@@ -37,8 +37,8 @@ public sealed class PreparedKeyValueHead
     /// <summary>Quantised K̃, token-major, padded tokens 0.</summary>
     public sbyte[] QuantizedKeys { get; }
 
-    /// <summary>The same integers as float (exact), for the QKᵀ inner products.</summary>
-    public float[] KeyValuesAsSingle { get; }
+    /// <summary>The same integers as float (exact), per 128-token tile channel-major ([tile][c][128]), for QKᵀ.</summary>
+    public float[] KeysTransposedAsSingle { get; }
 
     /// <summary>K scales per group: [tile, group] flattened.</summary>
     public float[] KeyScales { get; internal set; } = [];
