@@ -83,9 +83,13 @@ public sealed class AttentionBitExactTests(ITestOutputHelper output)
         var expected = new EmulatedAttention().Run(problem, inputs.Q, inputs.K, inputs.V, options);
         var actual = gpu.Run(problem, inputs.Q, inputs.K, inputs.V, options);
         var cmp = OutputComparison.Compare(problem, expected, actual);
-        // Not vacuous: a problem with visible keys has nonzero outputs.
-        if (problem.Shape.KeyLength > 0 && problem.Shape.QueryLength > 0 && cmp.Mismatches == 0)
-            Assert.Contains(Enumerable.Range(0, (int)Math.Min(actual.Output.Length, 4096)), i => actual.Output[i] != 0f);
+        // Not vacuous: when some row sees a key, some output element is nonzero (rows that see none are +0).
+        if (problem.Shape.QueryLength > 0 && problem.LastVisibleKey(problem.Shape.QueryLength - 1) >= 0 && cmp.Mismatches == 0)
+        {
+            bool any = false;
+            for (long i = 0; i < actual.Output.Length && !any; i++) any = actual.Output[i] != 0f;
+            Assert.True(any, $"{c}: every output element is zero");
+        }
         return cmp;
     }
 }
