@@ -129,8 +129,10 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (s.QueryLength == 0) return;
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
         var function = _module.GetFunction(KernelName(s.HeadDim, options.PvAccumulation));
+        int shared = SharedMemoryBytes(s.HeadDim);
+        if (function.MaxDynamicSharedMemory < shared) function.MaxDynamicSharedMemory = shared;
         var grid = new Dim3((uint)((s.QueryLength + QueryBlockRows - 1) / QueryBlockRows), (uint)s.QueryHeads, (uint)s.Batch);
-        function.Launch(grid, Threads, 0, null,
+        function.Launch(grid, Threads, shared, null,
             inputs.Queries.Values, inputs.Queries.Scales, inputs.Keys.Values, inputs.Keys.Scales,
             inputs.Values.Codes, inputs.Values.Scales, inputs.Keys.Mean,
             KernelArgument.DevicePointer(originalQueries.Pointer), KernelArgument.DevicePointer(output.Pointer),
@@ -161,6 +163,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         _preprocessor.Dispose();
         if (_ownsContext) _context.Dispose();
     }
+
+    /// <summary>Dynamic shared memory of attention.cu: P (64 × 128 bytes) + 2 stages of (V tile + K tile with padded rows).</summary>
+    private static int SharedMemoryBytes(int headDim) => 64 * 128 + 2 * (headDim * 128 + 128 * (headDim + 16));
 
     private static string KernelName(int headDim, PvAccumulation mode) => $"sage_attention_d{headDim}_" + mode switch
     {

@@ -113,6 +113,13 @@ __device__ __forceinline__ int core_matrix_offset(int row, int k)
     return (row >> 3) * 1024 + (k >> 4) * 128 + (row & 7) * 16 + (k & 15);
 }
 
+// 16-byte global -> shared copy that bypasses L1 (cp.async.cg); completes at cp.async.wait_group.
+__device__ __forceinline__ void cp_async16(void* shared, const void* global)
+{
+    unsigned int addr = (unsigned int)__cvta_generic_to_shared(shared);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(addr), "l"(global) : "memory");
+}
+
 // §10 Log2 of a positive finite fp32, in binary64 with every operation rounded as the emulator's KernelLog2.
 __device__ double kernel_log2(float x)
 {
@@ -172,10 +179,12 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
     constexpr int KSTEPS = D / 32;     // QK k-steps of mma m16n8k32
     constexpr int NV = D / 8;          // n8 column groups of the PV accumulator (channels 8i + 2t, +1)
     constexpr int KROW = D + 16;       // padded K row in shared memory (bytes)
+    constexpr int STAGE = D * SAGE_KEY_TILE + SAGE_KEY_TILE * KROW; // one V tile + one K tile (a multiple of 1024)
 
-    __shared__ __align__(1024) unsigned char sV[D * SAGE_KEY_TILE];
-    __shared__ __align__(1024) unsigned char sP[64 * SAGE_KEY_TILE];
-    __shared__ __align__(16) signed char sK[SAGE_KEY_TILE * KROW];
+    // Dynamic shared memory: [P 8 KiB][stage 0: V, K][stage 1: V, K] (attention_shared_bytes<D>()). Every piece
+    // starts at a multiple of 1024 bytes from the base; the descriptors need 16-byte alignment (no swizzle).
+    extern __shared__ __align__(1024) unsigned char smem[];
+    unsigned char* sP = smem;
 
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int block = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
@@ -230,24 +239,40 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
     float l0 = 0.0f, l1 = 0.0f;                     // lane partial row sums
     float base0 = 0.0f, base1 = 0.0f;               // base of the last visited tile (LSE)
 
-    for (int kt = 0; kt < T; kt++)
-    {
-        __syncthreads(); // the previous tile's wgmma (waited) and mma reads of sK/sV/sP are done
-        // K tile: 128 tokens × D bytes, 16-byte chunks.
+    // K/V tile kt goes to stage kt % 2 with cp.async; tile kt + 1 is fetched while tile kt is computed.
+    auto prefetch = [&](int kt) {
+        unsigned char* sV = smem + 64 * SAGE_KEY_TILE + (kt & 1) * STAGE;
+        signed char* sK = reinterpret_cast<signed char*>(sV + D * SAGE_KEY_TILE);
         const signed char* kTile = kHead + (long long)kt * SAGE_KEY_TILE * D;
         for (int idx = tid; idx < SAGE_KEY_TILE * D / 16; idx += SAGE_ATT_THREADS)
         {
             int token = idx / (D / 16), c = idx % (D / 16);
-            *reinterpret_cast<uint4*>(sK + token * KROW + 16 * c) = *reinterpret_cast<const uint4*>(kTile + token * D + 16 * c);
+            cp_async16(sK + token * KROW + 16 * c, kTile + token * D + 16 * c);
         }
-        // V tile: channel n, tokens 128kt .. +127 contiguous in global; core-matrix layout in shared memory.
+        // V: channel n, tokens 128kt .. +127 contiguous in global; core-matrix layout in shared memory.
         for (int idx = tid; idx < D * 8; idx += SAGE_ATT_THREADS)
         {
             int n = idx >> 3, c = idx & 7;
-            *reinterpret_cast<uint4*>(sV + core_matrix_offset(n, 16 * c)) =
-                *reinterpret_cast<const uint4*>(vHead + (long long)n * p.padK + (long long)kt * SAGE_KEY_TILE + 16 * c);
+            cp_async16(sV + core_matrix_offset(n, 16 * c), vHead + (long long)n * p.padK + (long long)kt * SAGE_KEY_TILE + 16 * c);
         }
+        asm volatile("cp.async.commit_group;\n" ::: "memory");
+    };
+    if (T > 0) prefetch(0);
+
+    for (int kt = 0; kt < T; kt++)
+    {
+        // Everyone is done with tile kt - 1 (its mma.sync reads of sK, its waited wgmma reads of sV and sP), so its
+        // stage can take tile kt + 1.
         __syncthreads();
+        if (kt + 1 < T)
+        {
+            prefetch(kt + 1);
+            asm volatile("cp.async.wait_group 1;\n" ::: "memory");
+        }
+        else asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+        __syncthreads();
+        unsigned char* sV = smem + 64 * SAGE_KEY_TILE + (kt & 1) * STAGE;
+        const signed char* sK = reinterpret_cast<const signed char*>(sV + D * SAGE_KEY_TILE);
 
         // §5.1 QKᵀ in int32.
         int acc[16][4];
