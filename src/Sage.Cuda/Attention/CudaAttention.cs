@@ -5,7 +5,7 @@ namespace Sage.Cuda;
 /// <summary>
 /// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K smoothing, INT8
 /// quantisation of Q and K, FP8 quantisation of V) followed by the attention main loop
-/// (Kernels/Attention/attention.cu: INT8 QKᵀ on mma.sync, online softmax with the kernel exp2, FP8 PV on wgmma),
+/// (Kernels/Attention/attention.cu: INT8 QKᵀ and FP8 PV on wgmma, online softmax with the kernel exp2),
 /// meant to agree bit for bit with <c>Sage.Emulation.EmulatedAttention</c> (tests/Gpu/Attention).
 /// Supported: INT8 QK at every granularity, SmoothK on or off, every PV accumulation mode, head dim 64 and 128,
 /// causal or not, GQA, any lengths, FP16/BF16/FP32 inputs and outputs, HND/NHD, optional LSE.
@@ -164,8 +164,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (_ownsContext) _context.Dispose();
     }
 
-    /// <summary>Dynamic shared memory of attention.cu: P (64 × 128 bytes) + 2 stages of (V tile + K tile with padded rows).</summary>
-    private static int SharedMemoryBytes(int headDim) => 64 * 128 + 2 * (headDim * 128 + 128 * (headDim + 16));
+    /// <summary>Dynamic shared memory of attention.cu: P (64 × 128 bytes), Q (64 × 128 bytes at most), 2 stages of (V tile + K tile).</summary>
+    private static int SharedMemoryBytes(int headDim) => 64 * 128 + 64 * 128 + 2 * (2 * headDim * 128);
 
     private static string KernelName(int headDim, PvAccumulation mode) => $"sage_attention_d{headDim}_" + mode switch
     {

@@ -2,10 +2,10 @@
 //
 // v1 structure (correctness first): one warpgroup (128 threads) per 64-row query block; grid (⌈Nq/64⌉, Hq, B).
 // Per visited 128-token K/V tile:
-//   1. K tile (int8, [token][d], rows padded by 16 bytes against bank conflicts) and V tile (E4M3, core-matrix
-//      layout below) are copied to shared memory with plain 16-byte loads.
-//   2. QKᵀ on mma.sync.m16n8k32.s32.s8.s8 (exact; each warp owns 16 rows and 16 n8 tiles, so a lane holds the
-//      rows 16w+g, 16w+g+8 and the columns 8i+2t, 8i+2t+1 of the wgmma m64n128 accumulator layout, §0).
+//   1. The Q block (once), the K tile (int8) and the V tile (E4M3) are copied to shared memory with cp.async in
+//      the core-matrix layout below; K/V tiles are double-buffered (tile kt + 1 loads while tile kt computes).
+//   2. QKᵀ on wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 (exact), A = Q, B = K from descriptors; a lane
+//      holds rows 16w+g, 16w+g+8 and columns 8i+2t, 8i+2t+1 (§0).
 //   3. S dequantisation, masking, online softmax with the kernel exp2 (sage_exp2_shifter: sage_kernel_exp2 without
 //      conversion-pipe instructions, identical on all 2^32 inputs), P -> E4M3 (cvt.rn.satfinite), all per lane in
 //      register order (§5, §7).
@@ -14,12 +14,12 @@
 // Epilogue: quad reduction of the lane sums, div.rn, v_scale, output rounding, LSE in double (§9, §10).
 //
 // Shared-memory operands (no swizzle, "interleave" mode). A core matrix is 8 rows × 16 bytes, stored as 128
-// contiguous bytes (row r at byte 16r). For an operand of R rows (M for A, N for B) and K bytes per row
-// (K-major, as FP8 wgmma requires for both A and B):
-//     byte(row, k) = (row / 8) · 1024 + (k / 16) · 128 + (row % 8) · 16 + (k % 16)      (K = 128 tokens)
+// contiguous bytes (row r at byte 16r). For an operand of R rows (M for A, N for B) and KB bytes per row
+// (K-major, as 8-bit wgmma requires for both A and B):
+//     byte(row, k) = (row / 8) · 8·KB + (k / 16) · 128 + (row % 8) · 16 + (k % 16)
 // so the descriptor's leading byte offset (next core matrix along K) is 128 and its stride byte offset (next
-// 8-row group along M/N) is 1024. One k-step of 32 tokens starts at byte 256·s. The tc_probe kernels verified
-// LBO = K direction with the same descriptor encoding on the H100.
+// 8-row group along M/N) is 8·KB: 1024 for P and V (KB = 128 tokens), 8·d for Q and K (KB = d channels). One
+// k-step of 32 bytes starts at byte 256·s. The tc_probe kernels verified LBO = K direction on the H100.
 #include "attention_exp2.cuh" // includes kernel_exp2.cuh; value-identical shifter forms
 #include "attention_wgmma.cuh"
 
@@ -99,19 +99,21 @@ __device__ __forceinline__ void mma_s8_m16n8k32(int (&c)[4], const unsigned int 
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-__device__ __forceinline__ unsigned long long smem_descriptor(const void* p)
+// rowGroupBytes: the stride byte offset (next 8-row group along M/N) = 8 × the operand's K extent in bytes.
+__device__ __forceinline__ unsigned long long smem_descriptor(const void* p, unsigned int rowGroupBytes = 1024)
 {
     unsigned int addr = (unsigned int)__cvta_generic_to_shared(p);
     unsigned long long d = 0;
     d |= (unsigned long long)((addr & 0x3FFFF) >> 4);
-    d |= (unsigned long long)(128 >> 4) << 16;  // leading byte offset: next core matrix along K
-    d |= (unsigned long long)(1024 >> 4) << 32; // stride byte offset: next 8-row group along M/N
-    return d;                                   // base offset 0, swizzle mode 0 (none)
+    d |= (unsigned long long)(128 >> 4) << 16;           // leading byte offset: next core matrix along K
+    d |= (unsigned long long)(rowGroupBytes >> 4) << 32; // stride byte offset: next 8-row group along M/N
+    return d;                                            // base offset 0, swizzle mode 0 (none)
 }
 
-__device__ __forceinline__ int core_matrix_offset(int row, int k)
+// Byte of element (row, k) of a K-major operand whose rows hold kBytes bytes, in core matrices of 8 rows × 16 bytes.
+__device__ __forceinline__ int core_matrix_offset(int row, int k, int kBytes = 128)
 {
-    return (row >> 3) * 1024 + (k >> 4) * 128 + (row & 7) * 16 + (k & 15);
+    return (row >> 3) * (kBytes * 8) + (k >> 4) * 128 + (row & 7) * 16 + (k & 15);
 }
 
 // 16-byte global -> shared copy that bypasses L1 (cp.async.cg); completes at cp.async.wait_group.
@@ -177,15 +179,16 @@ __device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.s
 template <int D, int MODE>
 __device__ __forceinline__ void attention_block(const AttentionParams& p)
 {
-    constexpr int KSTEPS = D / 32;     // QK k-steps of mma m16n8k32
+    constexpr int KSTEPS = D / 32;     // QK k-steps of wgmma k32
     constexpr int NV = D / 8;          // n8 column groups of the PV accumulator (channels 8i + 2t, +1)
-    constexpr int KROW = D + 16;       // padded K row in shared memory (bytes)
-    constexpr int STAGE = D * SAGE_KEY_TILE + SAGE_KEY_TILE * KROW; // one V tile + one K tile (a multiple of 1024)
+    constexpr int STAGE = 2 * D * SAGE_KEY_TILE; // one V tile + one K tile (a multiple of 1024)
 
-    // Dynamic shared memory: [P 8 KiB][stage 0: V, K][stage 1: V, K] (attention_shared_bytes<D>()). Every piece
-    // starts at a multiple of 1024 bytes from the base; the descriptors need 16-byte alignment (no swizzle).
+    // Dynamic shared memory: [P 8 KiB][Q 8 KiB][stage 0: V, K][stage 1: V, K] (CudaAttention.SharedMemoryBytes).
+    // Every piece starts at a multiple of 1024 bytes; the descriptors need 16-byte alignment (no swizzle).
     extern __shared__ __align__(1024) unsigned char smem[];
     unsigned char* sP = smem;
+    unsigned char* sQ = smem + 64 * SAGE_KEY_TILE;
+    unsigned char* stages = sQ + 64 * 128;
 
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int block = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
@@ -203,18 +206,16 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
         T = last < 0 ? 0 : last / SAGE_KEY_TILE + 1;
     }
 
-    // Q fragments (A of m16n8k32, row-major), held for the whole loop.
+    // Q block (64 rows × D int8) to shared memory once, in the core-matrix layout of the wgmma A operand.
     const long long bhq = (long long)b * p.hq + h;
-    const signed char* qRow0 = p.q + (bhq * p.padQ + row0) * D;
-    const signed char* qRow1 = qRow0 + 8 * D;
-    unsigned int qa[KSTEPS][4];
-#pragma unroll
-    for (int ks = 0; ks < KSTEPS; ks++)
     {
-        qa[ks][0] = *reinterpret_cast<const unsigned int*>(qRow0 + 32 * ks + 4 * t);
-        qa[ks][1] = *reinterpret_cast<const unsigned int*>(qRow1 + 32 * ks + 4 * t);
-        qa[ks][2] = *reinterpret_cast<const unsigned int*>(qRow0 + 32 * ks + 16 + 4 * t);
-        qa[ks][3] = *reinterpret_cast<const unsigned int*>(qRow1 + 32 * ks + 16 + 4 * t);
+        const signed char* qBlock = p.q + (bhq * p.padQ + block * 64) * D;
+        for (int idx = tid; idx < 64 * D / 16; idx += SAGE_ATT_THREADS)
+        {
+            int r = idx / (D / 16), c = idx % (D / 16);
+            cp_async16(sQ + core_matrix_offset(r, 16 * c, D), qBlock + r * D + 16 * c);
+        }
+        asm volatile("cp.async.commit_group;\n" ::: "memory");
     }
     int qGroup;
     if (p.granularity == SAGE_GRAN_THREAD) qGroup = (row0 >> 4) * 8 + (row0 & 7);
@@ -242,13 +243,14 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
 
     // K/V tile kt goes to stage kt % 2 with cp.async; tile kt + 1 is fetched while tile kt is computed.
     auto prefetch = [&](int kt) {
-        unsigned char* sV = smem + 64 * SAGE_KEY_TILE + (kt & 1) * STAGE;
-        signed char* sK = reinterpret_cast<signed char*>(sV + D * SAGE_KEY_TILE);
+        unsigned char* sV = stages + (kt & 1) * STAGE;
+        unsigned char* sK = sV + D * SAGE_KEY_TILE;
         const signed char* kTile = kHead + (long long)kt * SAGE_KEY_TILE * D;
+        // K: token rows of D bytes (K-major B operand of the s8 wgmma, N = 128 tokens).
         for (int idx = tid; idx < SAGE_KEY_TILE * D / 16; idx += SAGE_ATT_THREADS)
         {
             int token = idx / (D / 16), c = idx % (D / 16);
-            cp_async16(sK + token * KROW + 16 * c, kTile + token * D + 16 * c);
+            cp_async16(sK + core_matrix_offset(token, 16 * c, D), kTile + token * D + 16 * c);
         }
         // V: channel n, tokens 128kt .. +127 contiguous in global; core-matrix layout in shared memory.
         for (int idx = tid; idx < D * 8; idx += SAGE_ATT_THREADS)
@@ -262,7 +264,7 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
 
     for (int kt = 0; kt < T; kt++)
     {
-        // Everyone is done with tile kt - 1 (its mma.sync reads of sK, its waited wgmma reads of sV and sP), so its
+        // Everyone is done with tile kt - 1 (its waited wgmma reads of sK, sV and sP), so its
         // stage can take tile kt + 1.
         __syncthreads();
         if (kt + 1 < T)
@@ -271,25 +273,22 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
             asm volatile("cp.async.wait_group 1;\n" ::: "memory");
         }
         else asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+        // cp.async wrote through the generic proxy; the wgmma reads through the async proxy.
+        asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
         __syncthreads();
-        unsigned char* sV = smem + 64 * SAGE_KEY_TILE + (kt & 1) * STAGE;
-        const signed char* sK = reinterpret_cast<const signed char*>(sV + D * SAGE_KEY_TILE);
+        unsigned char* sV = stages + (kt & 1) * STAGE;
+        const unsigned char* sK = sV + D * SAGE_KEY_TILE;
 
-        // §5.1 QKᵀ in int32.
-        int acc[16][4];
+        // §5.1 QKᵀ in int32 (exact): acc[4j + 0..3] = (row0, 8j+2t), (row0, 8j+2t+1), (row1, 8j+2t), (row1, 8j+2t+1).
+        int accv[64];
 #pragma unroll
-        for (int j = 0; j < 16; j++)
-        {
-            acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0;
-            const signed char* kRow = sK + (8 * j + g) * KROW;
+        for (int i = 0; i < 64; i++) accv[i] = 0;
+        wgmma_fence();
 #pragma unroll
-            for (int ks = 0; ks < KSTEPS; ks++)
-            {
-                unsigned int b0 = *reinterpret_cast<const unsigned int*>(kRow + 32 * ks + 4 * t);
-                unsigned int b1 = *reinterpret_cast<const unsigned int*>(kRow + 32 * ks + 16 + 4 * t);
-                mma_s8_m16n8k32(acc[j], qa[ks], b0, b1);
-            }
-        }
+        for (int ks = 0; ks < KSTEPS; ks++)
+            wgmma_m64n128k32_s32_s8(accv, smem_descriptor(sQ + 256 * ks, 8 * D), smem_descriptor(sK + 256 * ks, 8 * D));
+        wgmma_commit();
+        wgmma_wait0();
 
         // §5.2-5.4 S in log2 units, masked.
         const float kScale = kScaleHead[kt * kGroups + (kGroups == 4 ? t : 0)];
@@ -304,8 +303,8 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
 #pragma unroll
                 for (int e = 0; e < 2; e++)
                 {
-                    s0[2 * j + e] = __fmul_rn(sage_small_int_to_float(acc[j][e]), qkScale);
-                    s1[2 * j + e] = __fmul_rn(sage_small_int_to_float(acc[j][2 + e]), qkScale);
+                    s0[2 * j + e] = __fmul_rn(sage_small_int_to_float(accv[4 * j + e]), qkScale);
+                    s1[2 * j + e] = __fmul_rn(sage_small_int_to_float(accv[4 * j + 2 + e]), qkScale);
                 }
         }
         else
@@ -316,8 +315,8 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
                 for (int e = 0; e < 2; e++)
                 {
                     int key = k0 + 8 * j + 2 * t + e;
-                    float a = __fmul_rn(sage_small_int_to_float(acc[j][e]), qkScale);
-                    float c = __fmul_rn(sage_small_int_to_float(acc[j][2 + e]), qkScale);
+                    float a = __fmul_rn(sage_small_int_to_float(accv[4 * j + e]), qkScale);
+                    float c = __fmul_rn(sage_small_int_to_float(accv[4 * j + 2 + e]), qkScale);
                     s0[2 * j + e] = key <= last0 ? a : __int_as_float(0xff800000);
                     s1[2 * j + e] = key <= last1 ? c : __int_as_float(0xff800000);
                 }
@@ -417,6 +416,8 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
             }
         }
     }
+
+    asm volatile("cp.async.wait_all;\n" ::: "memory"); // T = 0: the Q copy is still in flight
 
     // §9 epilogue.
     float l0x = __fadd_rn(l0, __shfl_xor_sync(0xffffffffu, l0, 1));
