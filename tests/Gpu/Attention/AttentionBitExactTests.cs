@@ -75,7 +75,7 @@ public sealed class AttentionBitExactTests(ITestOutputHelper output)
         Assert.Equal(host.Lse!, lse.ToArray());
     }
 
-    private static OutputComparison RunCase(CudaAttention gpu, AttentionCase c)
+    internal static OutputComparison RunCase(CudaAttention gpu, AttentionCase c)
     {
         var problem = c.Problem;
         var options = c.Options;
