@@ -1,0 +1,80 @@
+using Sage.Reference;
+
+namespace Sage.Gpu.Tests.Attention;
+
+/// <summary>One attention problem for the bit-exact comparison: shape, layout, data, options.</summary>
+internal sealed record AttentionCase(
+    int Seed, int Batch, int KeyValueHeads, int GroupSize, int QueryLength, int KeyLength, int HeadDim,
+    TensorLayout Layout, ElementType Input, bool Causal, PvAccumulation Pv, QuantGranularity Granularity, bool SmoothK,
+    DataFamily Family, bool Lse, ElementType Output = ElementType.Float16)
+{
+    public AttentionProblem Problem => new(
+        new AttentionShape(Batch, KeyValueHeads * GroupSize, KeyValueHeads, QueryLength, KeyLength, HeadDim), Layout, Causal,
+        softmaxScale: 1.0 / Math.Sqrt(HeadDim) * (1 + Seed % 3) / 2, returnLse: Lse);
+
+    public SageOptions Options => new()
+    {
+        Granularity = Granularity, SmoothK = SmoothK, PvAccumulation = Pv, OutputType = Output,
+    };
+
+    public AttentionInputs Inputs() => SyntheticData.GenerateInputs(Problem, Family, Input, Seed);
+
+    public override string ToString() =>
+        $"#{Seed} {Problem.Shape} {Layout} {Input} {(Causal ? "causal" : "full")} {Pv} {Granularity}{(SmoothK ? "+smoothK" : "")} {Family}{(Lse ? " lse" : "")} out={Output}";
+
+    /// <summary>The fixed set: both head dims, every PV mode, odd lengths, GQA, causal with Nq ≠ Nk, every family.</summary>
+    public static IReadOnlyList<AttentionCase> Fixed { get; } = BuildFixed();
+
+    private static List<AttentionCase> BuildFixed()
+    {
+        var f16 = ElementType.Float16;
+        var pt = QuantGranularity.PerThread;
+        var l = new List<AttentionCase>
+        {
+            new(1, 1, 1, 1, 64, 128, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true),
+            new(2, 1, 1, 1, 64, 128, 64, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true),
+            new(3, 1, 2, 1, 200, 300, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp32TwoLevel, pt, true, DataFamily.Gaussian, true),
+            new(4, 1, 2, 1, 200, 300, 64, TensorLayout.HND, f16, false, PvAccumulation.Fp32TwoLevel, pt, true, DataFamily.KChannelBias, true),
+            new(5, 2, 2, 3, 77, 257, 128, TensorLayout.NHD, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.VChannelBias, true),
+            new(6, 1, 1, 4, 129, 383, 64, TensorLayout.NHD, ElementType.BFloat16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.HeavyTail, true),
+            new(7, 1, 2, 2, 300, 300, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true),
+            new(8, 1, 2, 2, 300, 300, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp32TwoLevel, pt, true, DataFamily.HeavyTail, true),
+            new(9, 1, 1, 2, 100, 500, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Uniform, true),
+            new(10, 1, 1, 2, 500, 100, 64, TensorLayout.HND, f16, true, PvAccumulation.Fp32TwoLevel, pt, true, DataFamily.Gaussian, true),
+            new(11, 1, 1, 1, 1, 1, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true),
+            new(12, 1, 1, 1, 1, 1, 64, TensorLayout.HND, f16, true, PvAccumulation.Fp32TwoLevel, pt, false, DataFamily.Gaussian, true),
+            new(13, 1, 2, 1, 63, 129, 128, TensorLayout.NHD, ElementType.Float32, false, PvAccumulation.Fp16TwoLevel, pt, false, DataFamily.KChannelBias, true),
+            new(14, 1, 2, 1, 191, 255, 64, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, QuantGranularity.PerWarp, true, DataFamily.HeavyTail, true),
+            new(15, 1, 2, 1, 191, 255, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp32TwoLevel, QuantGranularity.PerBlock, true, DataFamily.HeavyTail, true),
+            new(16, 1, 1, 1, 256, 1024, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp32, pt, true, DataFamily.VChannelBias, true),
+            new(17, 1, 1, 1, 130, 257, 64, TensorLayout.HND, f16, true, PvAccumulation.Fp32, pt, true, DataFamily.Gaussian, true),
+            new(18, 1, 1, 2, 257, 1000, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.VChannelBias, false, ElementType.BFloat16),
+            new(19, 1, 1, 2, 257, 1000, 64, TensorLayout.NHD, f16, false, PvAccumulation.Fp32TwoLevel, pt, true, DataFamily.Gaussian, false, ElementType.Float32),
+            new(20, 1, 1, 1, 100, 0, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true),
+            new(21, 1, 1, 1, 1000, 2000, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.HeavyTail, true),
+            new(22, 2, 1, 8, 384, 384, 64, TensorLayout.NHD, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.KChannelBias, true),
+        };
+        return l;
+    }
+
+    /// <summary>Random problems for the sweep: small shapes, every mode and option the kernel supports.</summary>
+    public static AttentionCase Random(int seed)
+    {
+        var r = new Random(seed * 7919 + 17);
+        int d = r.Next(2) == 0 ? 64 : 128;
+        int hkv = 1 + r.Next(2);
+        int group = 1 + r.Next(3);
+        int nq = 1 + r.Next(400);
+        int nk = r.Next(10) == 0 ? 1 + r.Next(8) : 1 + r.Next(600);
+        var layout = r.Next(2) == 0 ? TensorLayout.HND : TensorLayout.NHD;
+        var input = (ElementType)r.Next(3);
+        bool causal = r.Next(2) == 0;
+        var pv = (PvAccumulation)r.Next(3);
+        var gran = r.Next(4) == 0 ? (QuantGranularity)r.Next(3) : QuantGranularity.PerThread;
+        bool smoothK = r.Next(5) != 0;
+        var family = (DataFamily)r.Next(5);
+        bool lse = r.Next(3) != 0;
+        var output = r.Next(4) == 0 ? (ElementType)r.Next(3) : ElementType.Float16;
+        return new AttentionCase(1000 + seed, 1, hkv, group, nq, nk, d, layout, input, causal, pv, gran, smoothK, family, lse, output);
+    }
+}
