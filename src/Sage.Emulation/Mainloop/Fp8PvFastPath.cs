@@ -86,6 +86,24 @@ public sealed class Fp8PvFastPath
         }
     }
 
+    /// <summary>
+    /// The same chain on raw codes, for checking the fast path against the model: <paramref name="p8"/> holds 128
+    /// P codes, <paramref name="valueCodes"/> 128 tokens × <c>acc.Length</c> channels (token-major), and
+    /// acc[c] = chain over tokens [from, from + count) starting from C = acc[c].
+    /// </summary>
+    public void Chain(ReadOnlySpan<byte> p8, ReadOnlySpan<byte> valueCodes, int from, int count, Span<float> acc)
+    {
+        int d = acc.Length;
+        if (p8.Length != KernelTiling.KeyTileTokens || valueCodes.Length != KernelTiling.KeyTileTokens * d)
+            throw new ArgumentException($"Expected 128 P codes and 128 × {d} V codes; got {p8.Length} and {valueCodes.Length}.", nameof(valueCodes));
+        var kv = new PreparedKeyValueHead(KernelTiling.KeyTileTokens, d);
+        for (int t = 0; t < KernelTiling.KeyTileTokens; t++)
+        for (int c = 0; c < d; c++)
+            kv.ValueCodesTransposed[c * KernelTiling.KeyTileTokens + t] = valueCodes[t * d + c];
+        kv.DeriveTokenMajorValues();
+        Chain(p8, 0, from, count, kv, acc);
+    }
+
     private float StepScalar(ReadOnlySpan<float> pValue, ReadOnlySpan<int> pExponent, float[] values, int[] exponents,
         int row0, int d, int c, float acc, ReadOnlySpan<byte> p8, PreparedKeyValueHead kv, int token0)
     {
@@ -125,11 +143,14 @@ public sealed class Fp8PvFastPath
         Vector512<uint> rounded;
         if (_fp16)
         {
-            // Round to nearest even at FP16's 10 fraction bits, valid for the FP16 normal range [2^−14, 65520);
-            // FP16 subnormals and overflow take the scalar conversion below.
-            bad |= (Vector512.LessThan(magnitude, Vector512.Create(0x3880_0000u)) | Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x477F_F000u))).AsInt32()
-                   & ~Vector512.Equals(magnitude, Vector512<uint>.Zero).AsInt32();
-            rounded = (bits + Vector512.Create(0xFFFu) + ((bits >>> 13) & Vector512.Create(1u))) & Vector512.Create(0xFFFF_E000u);
+            // Round to nearest even at FP16's 10 fraction bits in the normal range [2^−14, 65520); below 2^−14 to a
+            // multiple of 2^−24 (FP16 subnormals) by adding and removing 0.5, whose fp32 ulp is 2^−24 (both exact
+            // but the one rounding we want). Overflow (≥ 65520 → ±inf) takes the scalar conversion below.
+            bad |= Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x477F_F000u)).AsInt32();
+            var normal = (bits + Vector512.Create(0xFFFu) + ((bits >>> 13) & Vector512.Create(1u))) & Vector512.Create(0xFFFF_E000u);
+            var subnormal = ((magnitude.AsSingle() + Vector512.Create(0.5f)) - Vector512.Create(0.5f)).AsUInt32()
+                            | (bits & Vector512.Create(0x8000_0000u));
+            rounded = Vector512.ConditionalSelect(Vector512.LessThan(magnitude, Vector512.Create(0x3880_0000u)), subnormal, normal);
         }
         else
         {

@@ -47,15 +47,7 @@ internal static class KeyValuePreprocessing
 
         VQuantization.Quantize(values, n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
             prepared.ValueScales, prepared.ValueCodesTransposed);
-        var codeValues = Mainloop.Fp8PvFastPath.Values;
-        var codeExponents = Mainloop.Fp8PvFastPath.Exponents;
-        for (int c = 0; c < d; c++)
-        for (int t = 0; t < prepared.PaddedLength; t++)
-        {
-            byte code = prepared.ValueCodesTransposed[(long)c * prepared.PaddedLength + t];
-            prepared.ValuesTokenMajor[(long)t * d + c] = codeValues[code];
-            prepared.ExponentsTokenMajor[(long)t * d + c] = codeExponents[code];
-        }
+        prepared.DeriveTokenMajorValues();
         return prepared;
     }
 }

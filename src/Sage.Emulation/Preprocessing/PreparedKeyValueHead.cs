@@ -52,6 +52,20 @@ public sealed class PreparedKeyValueHead
     /// <summary>V in E4M3 codes, channel-major (head dim × padded length), padding = +0.</summary>
     public byte[] ValueCodesTransposed { get; }
 
+    /// <summary>Fills <see cref="ValuesTokenMajor"/> and <see cref="ExponentsTokenMajor"/> from <see cref="ValueCodesTransposed"/>.</summary>
+    internal void DeriveTokenMajorValues()
+    {
+        var codeValues = Mainloop.Fp8PvFastPath.Values;
+        var codeExponents = Mainloop.Fp8PvFastPath.Exponents;
+        for (int c = 0; c < HeadDim; c++)
+        for (int t = 0; t < PaddedLength; t++)
+        {
+            byte code = ValueCodesTransposed[(long)c * PaddedLength + t];
+            ValuesTokenMajor[(long)t * HeadDim + c] = codeValues[code];
+            ExponentsTokenMajor[(long)t * HeadDim + c] = codeExponents[code];
+        }
+    }
+
     /// <summary>The E4M3 values of V as fp32, token-major (for the vectorised PV path).</summary>
     public float[] ValuesTokenMajor { get; }
 

@@ -27,12 +27,8 @@ public static class OnlineSoftmax
         bool empty = float.IsNegativeInfinity(mNew);
         float rescale = empty ? 1f : KernelExp2.Evaluate(mOld - mNew);
         float @base = empty ? 0f : mNew - KernelConstants.Log2Of448;
-        for (int j = 0; j < scores.Length; j++)
-        {
-            float p = KernelExp2.Evaluate(scores[j] - @base);
-            probabilities[j] = p;
-            codes[j] = Ptx.CvtRnSatfiniteE4M3(p);
-        }
+        KernelExp2Vector.ExponentiateShifted(scores, @base, probabilities);
+        for (int j = 0; j < scores.Length; j++) codes[j] = Ptx.CvtRnSatfiniteE4M3(probabilities[j]);
         Span<float> partial = stackalloc float[KernelTiling.LanesPerRow];
         LanePartialSums(probabilities, partial);
         for (int t = 0; t < KernelTiling.LanesPerRow; t++)

@@ -51,6 +51,9 @@ public sealed class CalibrationSet : IEnumerable<CalibrationLayer>
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!Enum.IsDefined(layout)) throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown tensor layout.");
+        if (File.Exists(path) && string.Equals(System.IO.Path.GetExtension(path), ".npy", StringComparison.OrdinalIgnoreCase))
+            throw new CalibrationFormatException(path, null,
+                "one .npy file is not a calibration set; pass the folder that holds <layer>/q.npy, k.npy and v.npy");
         if (File.Exists(path)) return OpenSafetensors(path, layout, causal);
         if (Directory.Exists(path)) return OpenNpyFolder(path, layout, causal);
         throw new FileNotFoundException($"Calibration set '{path}' is neither a file nor a folder.", path);

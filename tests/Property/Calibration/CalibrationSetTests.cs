@@ -182,6 +182,8 @@ public class CalibrationSetTests
         var mixed = CalibrationSet.Open(dir.Path).Single(); // an int8 V next to FP16 Q and K is allowed
         Assert.Equal((ElementType.Float16, ElementType.Float32, 24L), (mixed.Q.ElementType, mixed.V.ElementType, mixed.V.Length));
 
+        Assert.Contains("pass the folder", OpenFails(v).Problem);
+
         string k = Path.Combine(dir.Path, "layer3", "k.npy");
         File.WriteAllBytes(k, NpyFile.Serialize(StoredTensor.FromInt8("k", new sbyte[2 * 3 * 5], 1, 2, 3, 5)));
         File.WriteAllBytes(v, NpyFile.Serialize(StoredTensor.FromInt8("v", new sbyte[2 * 3 * 5], 1, 2, 3, 5)));
