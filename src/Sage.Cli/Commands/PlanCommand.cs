@@ -20,7 +20,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         public string Calibration { get; init; } = "";
 
         [CommandOption("--layout <LAYOUT>")]
-        [Description("Tensor layout: HND = [B, H, N, D] (default) or NHD = [B, N, H, D].")]
+        [Description("Tensor layout: HND = [[B, H, N, D]] (default) or NHD = [[B, N, H, D]].")]
         public TensorLayout Layout { get; init; } = TensorLayout.HND;
 
         [CommandOption("--causal")]
