@@ -20,7 +20,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         public string Calibration { get; init; } = "";
 
         [CommandOption("--layout <LAYOUT>")]
-        [Description("Tensor layout: HND = [B, H, N, D] (default) or NHD = [B, N, H, D].")]
+        [Description("Tensor layout: HND = [[B, H, N, D]] (default) or NHD = [[B, N, H, D]].")]
         public TensorLayout Layout { get; init; } = TensorLayout.HND;
 
         [CommandOption("--causal")]
@@ -125,7 +125,15 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
             return ExitCodes.BadInput;
         }
         double seconds = watch.Elapsed.TotalSeconds;
-        plan.Save(settings.Output);
+        try
+        {
+            plan.Save(settings.Output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: cannot write the plan to '{settings.Output}': {e.Message}");
+            return ExitCodes.BadInput;
+        }
 
         if (settings.Json)
         {

@@ -52,13 +52,21 @@ public sealed class StudyCommand : Command<StudyCommand.Settings>
                 Run(label => { task.Description = label; task.Increment(1); });
             });
 
-        Directory.CreateDirectory(settings.Output);
         string boundsPng = Path.Combine(settings.Output, "fp16-accum-bounds.png");
         string errorsPng = Path.Combine(settings.Output, "fp16-accum-error.png");
         string markdown = Path.Combine(settings.Output, "fp16-accum.md");
-        StudyPlots.Bounds(boundsPng);
-        StudyPlots.Errors(errorsPng, errors);
-        File.WriteAllText(markdown, StudyMarkdown.Write(overflow, safe, errors));
+        try
+        {
+            Directory.CreateDirectory(settings.Output);
+            StudyPlots.Bounds(boundsPng);
+            StudyPlots.Errors(errorsPng, errors);
+            File.WriteAllText(markdown, StudyMarkdown.Write(overflow, safe, errors));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: cannot write to '{settings.Output}': {e.Message}");
+            return ExitCodes.BadInput;
+        }
         double seconds = watch.Elapsed.TotalSeconds;
 
         if (settings.Json)

@@ -99,6 +99,34 @@ public class PlanCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("plan")]
+    [InlineData("study", "fp16-accum")]
+    public void HelpRendersWithExamples(params string[] command)
+    {
+        var (code, stdout, stderr) = Sage([.. command, "--help"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("EXAMPLES", stdout);
+    }
+
+    [Fact]
+    public void AnUnwritableOutputExitsWithCode2()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string calib = Path.Combine(folder, "calib.safetensors");
+            CalibrationSetWriter.WriteSafetensors(calib, [Layer("l0", DataFamily.Gaussian, 5)]);
+            var (code, _, stderr) = Sage("plan", calib, "-o", Path.Combine(folder, "no-such-folder", "plan.json"), "--json");
+            Assert.Equal(2, code);
+            Assert.Contains("cannot write the plan", stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void AMissingPathAndBadFlagsExitWithCode2()
     {

@@ -1,0 +1,49 @@
+using Sage.Emulation.Planning;
+using Sage.Reference;
+using Xunit;
+
+namespace Sage.Accuracy.Tests.Planning;
+
+/// <summary>
+/// The planner's decisions under the default budget on the built-in data families, matching the measured table of
+/// docs/accuracy-budget.md: SageAttention2++ for Gaussian and K-bias layers, INT4 where a V bias dominates the output.
+/// </summary>
+public class PlannerDecisionTests
+{
+    private static PlanLayerInput Layer(DataFamily family, int seed, bool causal = false)
+    {
+        var problem = new AttentionProblem(new AttentionShape(1, 4, 2, 512, 512, 128), TensorLayout.HND, causal);
+        var inputs = SyntheticData.GenerateInputs(problem, family, ElementType.Float16, seed);
+        return new PlanLayerInput(family.ToString(), problem, inputs.Q, inputs.K, inputs.V);
+    }
+
+    [Theory]
+    [InlineData(DataFamily.Gaussian, false, "int8-fp16x2")]
+    [InlineData(DataFamily.KChannelBias, false, "int8-fp16x2")]
+    [InlineData(DataFamily.Gaussian, true, "int8-fp16x2")]
+    [InlineData(DataFamily.VChannelBias, false, "int4-fp16x2")]
+    public void DefaultBudgetChoosesTheMeasuredFastestAdmissibleMode(DataFamily family, bool causal, string expected)
+    {
+        var plan = new ModePlanner(AccuracyBudget.Default) { MeasureAll = true }.PlanLayer(Layer(family, 31, causal));
+        Assert.Equal(expected, plan.Mode);
+        var chosen = plan.Measurements.Single(m => m.Mode == expected);
+        Assert.True(chosen.Admitted);
+        // Every faster candidate was measured and rejected, with the reason recorded.
+        foreach (var faster in plan.Measurements.TakeWhile(m => m.Mode != expected))
+            Assert.NotEmpty(faster.Violations);
+    }
+
+    [Fact]
+    public void SampledPlanningAgreesWithFullPlanningOnTheDecision()
+    {
+        var layer = Layer(DataFamily.KChannelBias, 32);
+        var full = new ModePlanner(AccuracyBudget.Default).PlanLayer(layer);
+        var sampled = new ModePlanner(AccuracyBudget.Default) { SampledRows = 128 }.PlanLayer(layer);
+        Assert.Equal(full.Mode, sampled.Mode);
+        Assert.Equal(128, sampled.SampledRowsPerHead);
+        // A quarter of the rows estimates the layer's error closely (rows are statistically alike here).
+        double fullRelL1 = full.Measurements.Single(m => m.Mode == full.Mode).RelativeL1;
+        double sampledRelL1 = sampled.Measurements.Single(m => m.Mode == sampled.Mode).RelativeL1;
+        Assert.InRange(sampledRelL1 / fullRelL1, 0.9, 1.1);
+    }
+}
