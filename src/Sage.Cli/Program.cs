@@ -37,6 +37,10 @@ app.Configure(config =>
         .WithDescription("Choose each layer's fastest accumulation mode within an accuracy budget, from a calibration set.")
         .WithExample("plan", "calib.safetensors", "-o", "plan.json")
         .WithExample("plan", "calib/", "--layout", "NHD", "--budget-cosine", "0.999", "--rows", "512", "--json");
+    config.AddCommand<BenchCommand>("bench")
+        .WithDescription("Speed of the CUDA backend: kernel-only and end-to-end TFLOPS (CUDA events, median, rotating inputs).")
+        .WithExample("bench")
+        .WithExample("bench", "--seq", "2048,8192", "--head-dim", "128", "--json");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("CUDA devices, driver and NVRTC, kernel cache folder.")
         .WithExample("info", "--json");
