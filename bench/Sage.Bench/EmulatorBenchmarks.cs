@@ -7,9 +7,8 @@ namespace Sage.Bench;
 /// <summary>
 /// Issue 4's CPU table: the bit-exact emulator (SageAttention2++ defaults and FP32 two-level) against the float64
 /// reference and a vectorised float32 attention, B=1, H=8, N=4096, d=128, FP16 inputs, non-causal.
-/// Run: dotnet run -c Release --project bench/Sage.Bench -- --filter '*EmulatorBenchmarks*'
+/// Run: dotnet run -c Release --project bench/Sage.Bench -- --filter '*EmulatorBenchmarks*' (job: Program.cs)
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MemoryDiagnoser]
 public class EmulatorBenchmarks
 {
