@@ -129,7 +129,8 @@ internal sealed class QueryTileEmulator
         {
             float l = EpilogueStage.RowSum(_laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow));
             if (rowSums is not null) rowSums[i] = l;
-            EpilogueStage.Normalize(_accO.AsSpan(i * d, d), l, kv.ValueScales, output.Slice(i * d, d));
+            EpilogueStage.Normalize(_accO.AsSpan(i * d, d), l, kv.ValueScales,
+                _options.SmoothV ? kv.ValueMean : ReadOnlySpan<float>.Empty, output.Slice(i * d, d));
             if (!lse.IsEmpty)
                 lse[i] = EpilogueStage.LogSumExp(_base[i], l, _queries.AsSpan(i * d, d), kv.KeyMean, _options.SmoothK, _problem.SoftmaxScale);
         }
@@ -185,6 +186,7 @@ internal sealed class QueryTileEmulator
         trace.QueryScalePerRow = (float[])_rowScale.Clone();
         trace.QuantizedK = (sbyte[])kv.QuantizedKeys.Clone();
         trace.KeyGroupScales = (float[])kv.KeyScales.Clone();
+        trace.ValueMean = (float[])kv.ValueMean.Clone();
         trace.ValueScales = (float[])kv.ValueScales.Clone();
         trace.ValueCodesTransposed = (byte[])kv.ValueCodesTransposed.Clone();
     }

@@ -15,6 +15,12 @@ public sealed record SageOptions
     /// <summary>Subtract the per-block mean of Q and add ΔS back (SageAttention2 paper, not in the public release).</summary>
     public bool SmoothQ { get; init; }
 
+    /// <summary>
+    /// Subtract the per-channel mean of V over the sequence before FP8 quantisation and add it back in the epilogue
+    /// (SageAttention paper). Exact for the output because every softmax row sums to 1; rows that see no key stay 0.
+    /// </summary>
+    public bool SmoothV { get; init; }
+
     public PvAccumulation PvAccumulation { get; init; } = PvAccumulation.Fp16TwoLevel;
     public ElementType OutputType { get; init; } = ElementType.Float16;
 
@@ -38,5 +44,5 @@ public sealed record SageOptions
     }
 
     public override string ToString() =>
-        $"{QkFormat}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}/{PvAccumulation}/{OutputType}";
+        $"{QkFormat}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")}/{PvAccumulation}/{OutputType}";
 }

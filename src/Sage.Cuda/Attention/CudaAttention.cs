@@ -155,6 +155,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (options.SmoothQ)
             throw new NotSupportedException(
                 "SmoothQ: the CUDA main loop does not add the ΔS correction (docs/kernel-spec.md §2) yet.");
+        if (options.SmoothV)
+            throw new NotSupportedException(
+                "SmoothV: the CUDA main loop does not add the V mean back yet (docs/kernel-spec.md §4, §9).");
     }
 
     public void Dispose()

@@ -2,7 +2,7 @@ namespace Sage.Emulation.Epilogue;
 
 /// <summary>
 /// Stage Epilogue (docs/kernel-spec.md §9–10) for one row: quad reduction of the lane sums, exact division by l,
-/// per-channel V scale, and the natural-log LSE with the K-smoothing correction. Output rounding is applied by the
+/// per-channel V scale, the V mean added back with V smoothing, and the natural-log LSE with the K-smoothing correction. Output rounding is applied by the
 /// caller when it writes the tensor.
 /// </summary>
 public static class EpilogueStage
@@ -11,10 +11,21 @@ public static class EpilogueStage
     public static float RowSum(ReadOnlySpan<float> laneSums) => (laneSums[0] + laneSums[1]) + (laneSums[2] + laneSums[3]);
 
     /// <summary>o[c] = (acc_o[c] ⊘ l) ⊗ v_scale[c]; a row with l = 0 saw no key and is +0.</summary>
-    public static void Normalize(ReadOnlySpan<float> accO, float l, ReadOnlySpan<float> valueScales, Span<float> output)
+    public static void Normalize(ReadOnlySpan<float> accO, float l, ReadOnlySpan<float> valueScales, Span<float> output) =>
+        Normalize(accO, l, valueScales, [], output);
+
+    /// <summary>
+    /// o[c] = ((acc_o[c] ⊘ l) ⊗ v_scale[c]) ⊕ mean[c] with V smoothing (<paramref name="valueMean"/> non-empty), without
+    /// the add otherwise (adding +0 would turn −0 into +0). A row with l = 0 saw no key and is +0: the mean is not added,
+    /// because such a row has output 0 by contract whatever V holds.
+    /// </summary>
+    public static void Normalize(ReadOnlySpan<float> accO, float l, ReadOnlySpan<float> valueScales, ReadOnlySpan<float> valueMean,
+        Span<float> output)
     {
         if (l == 0f) { output.Clear(); return; }
         for (int c = 0; c < output.Length; c++) output[c] = accO[c] / l * valueScales[c];
+        if (valueMean.IsEmpty) return;
+        for (int c = 0; c < output.Length; c++) output[c] += valueMean[c];
     }
 
     /// <summary>

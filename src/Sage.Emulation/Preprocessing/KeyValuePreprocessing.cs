@@ -1,6 +1,6 @@
 namespace Sage.Emulation.Preprocessing;
 
-/// <summary>The pre-processing kernels for one (batch, key/value head): KSmoothing, K quantisation, VQuantization.</summary>
+/// <summary>The pre-processing kernels for one (batch, key/value head): KSmoothing, K quantisation, VSmoothing, VQuantization.</summary>
 internal static class KeyValuePreprocessing
 {
     public static PreparedKeyValueHead Prepare(float[] k, float[] v, TokenAddressing addressing, int batch, int head,
@@ -45,6 +45,11 @@ internal static class KeyValuePreprocessing
         for (int c = 0; c < d; c++)
             prepared.KeysTransposedAsSingle[((long)tile * d + c) * tileKeys + j] = prepared.QuantizedKeys[((long)tile * tileKeys + j) * d + c];
 
+        if (options.SmoothV)
+        {
+            VSmoothing.ChannelMean(values, n, d, prepared.ValueMean);
+            VSmoothing.Subtract(values, n, d, prepared.ValueMean);
+        }
         VQuantization.Quantize(values, n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
             prepared.ValueScales, prepared.ValueCodesTransposed);
         prepared.DeriveTokenMajorValues();

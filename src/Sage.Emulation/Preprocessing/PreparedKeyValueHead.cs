@@ -2,7 +2,7 @@ namespace Sage.Emulation.Preprocessing;
 
 /// <summary>
 /// Everything the main loop reads for one (batch, key/value head): the output of the pre-processing kernels
-/// (KSmoothing, K quantisation, VQuantization). O(sequence × head dim), shared by the query heads of a GQA group.
+/// (KSmoothing, K quantisation, VSmoothing, VQuantization). O(sequence × head dim), shared by the query heads of a GQA group.
 /// </summary>
 public sealed class PreparedKeyValueHead
 {
@@ -17,6 +17,7 @@ public sealed class PreparedKeyValueHead
         QuantizedKeys = new sbyte[(long)PaddedLength * headDim];
         KeysTransposedAsSingle = new float[(long)PaddedLength * headDim];
         KeyScalePerToken = new float[PaddedLength];
+        ValueMean = new float[headDim];
         ValueScales = new float[headDim];
         ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
         ValuesTokenMajor = new float[(long)PaddedLength * headDim];
@@ -46,7 +47,10 @@ public sealed class PreparedKeyValueHead
     /// <summary>Scale of each (padded) token's group.</summary>
     public float[] KeyScalePerToken { get; }
 
-    /// <summary>v_scale per channel.</summary>
+    /// <summary>Per-channel mean of V (all zero without V smoothing); the epilogue adds it back.</summary>
+    public float[] ValueMean { get; }
+
+    /// <summary>v_scale per channel (of Ṽ = V − mean with V smoothing).</summary>
     public float[] ValueScales { get; }
 
     /// <summary>V in E4M3 codes, channel-major (head dim × padded length), padding = +0.</summary>

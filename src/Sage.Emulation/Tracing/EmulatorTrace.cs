@@ -40,7 +40,10 @@ public sealed class EmulatorTrace
     public sbyte[] QuantizedK { get; internal set; } = [];
     public float[] KeyGroupScales { get; internal set; } = [];
 
-    /// <summary>VQuantization: v_scale per channel and the E4M3 codes (channel-major, padded).</summary>
+    /// <summary>VSmoothing, for the query head's key/value head: channel means of V (zero without V smoothing).</summary>
+    public float[] ValueMean { get; internal set; } = [];
+
+    /// <summary>VQuantization: v_scale per channel (of V − mean with V smoothing) and the E4M3 codes (channel-major, padded).</summary>
     public float[] ValueScales { get; internal set; } = [];
     public byte[] ValueCodesTransposed { get; internal set; } = [];
 

@@ -112,7 +112,7 @@ public class StageBoundTests
     };
 
     /// <summary>The token rows of one (batch, head), token-major.</summary>
-    private static float[] Rows(HostTensor t, AttentionProblem p, int heads, int tokens, int batch, int head)
+    internal static float[] Rows(HostTensor t, AttentionProblem p, int heads, int tokens, int batch, int head)
     {
         int d = p.Shape.HeadDim;
         var all = t.ToSingleArray();
