@@ -23,6 +23,13 @@ public sealed class AttentionOptionTests
     }
 
     [Fact]
+    public void V_smoothing_is_not_supported_yet()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => CudaAttention.CheckSupported(Problem, new SageOptions { SmoothV = true }));
+        Assert.Contains("SmoothV", e.Message);
+    }
+
+    [Fact]
     public void Head_dim_96_is_refused()
     {
         var p = new AttentionProblem(new AttentionShape(1, 1, 1, 64, 64, 96));

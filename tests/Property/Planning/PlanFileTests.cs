@@ -98,7 +98,7 @@ public class PlanFileTests
         var options = new SageOptions
         {
             QkFormat = QkFormat.Int4, Granularity = QuantGranularity.PerWarp, SmoothK = false, SmoothQ = true,
-            PvAccumulation = PvAccumulation.Fp32, OutputType = ElementType.BFloat16,
+            PvAccumulation = PvAccumulation.Fp32, OutputType = ElementType.BFloat16, SmoothV = true,
         };
         Assert.Equal(options, PlannedOptions.From(options).ToSageOptions());
     }
