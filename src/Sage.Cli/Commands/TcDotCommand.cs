@@ -8,7 +8,7 @@ namespace Sage.Cli.Commands;
 /// <summary>`sage tc dot`: dot products exactly as a tensor-core variant computes them.</summary>
 public sealed class TcDotCommand : Command<TcDotCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : JsonSettings
     {
         [CommandOption("--variant <NAME>")]
         [Description("Tensor-core variant (see `sage tc list`).")]
@@ -30,6 +30,12 @@ public sealed class TcDotCommand : Command<TcDotCommand.Settings>
         using TextReader reader = settings.Input is null ? Console.In : OpenInput(settings.Input);
         // Parse every line before printing anything, so a bad line never leaves a partial result on stdout.
         List<DotCase> cases = DotCaseReader.Read(reader, variant).ToList();
+        if (settings.Json)
+        {
+            var rows = cases.Select(c => new { line = c.Line, result = Evaluate(variant, c).ToString("x8") });
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { variant = variant.Name, verifiedOnHardware = variant.VerifiedOnHardware, results = rows }));
+            return ExitCodes.Success;
+        }
         var output = Console.Out;
         foreach (DotCase dot in cases)
             output.WriteLine(Evaluate(variant, dot).ToString("x8"));

@@ -48,4 +48,27 @@ public class SageCommandTests
         bool available = json.RootElement.GetProperty("cudaAvailable").GetBoolean();
         if (!available) Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("reason").GetString()));
     }
+
+    [Fact]
+    public void TcDotEvaluatesAFileAsTextAndAsJson()
+    {
+        static string H(float x) => BitConverter.SingleToUInt32Bits(x).ToString("x8");
+        string line = string.Join(',', Enumerable.Repeat(H(1f), 32)) + ";" + string.Join(',', Enumerable.Repeat(H(0.5f), 32)) + ";" + H(-3f);
+        string file = Path.Combine(Path.GetTempPath(), $"sage-tc-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(file, line + "\n");
+        try
+        {
+            var (code, stdout, stderr) = SageProcess.Run("tc", "dot", "--variant", "wgmma.e4m3.f32", "--input", file);
+            Assert.True(code == 0, stderr);
+            Assert.Equal(H(13f), stdout.Trim()); // 32 · 0.5 − 3, exact
+            (code, stdout, stderr) = SageProcess.Run("tc", "dot", "--variant", "wgmma.e4m3.f32", "--input", file, "--json");
+            Assert.True(code == 0, stderr);
+            using var json = JsonDocument.Parse(stdout);
+            Assert.Equal(H(13f), json.RootElement.GetProperty("results")[0].GetProperty("result").GetString());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
