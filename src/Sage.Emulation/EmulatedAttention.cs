@@ -100,6 +100,7 @@ public sealed class EmulatedAttention : IAttentionBackend
         options ??= SageOptions.Default;
         options.Validate(problem);
         problem.CheckInputs(q, k, v);
+        SageInputDomain.Require(problem, q, k, v);
         var shape = problem.Shape;
         float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
         var kvAddressing = new TokenAddressing(problem.Layout, shape.KeyValueHeads, shape.KeyLength, shape.HeadDim);

@@ -62,6 +62,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         options ??= SageOptions.Default;
         CheckSupported(problem, options);
         problem.CheckInputs(q, k, v);
+        SageInputDomain.Require(problem, q, k, v);
         var s = problem.Shape;
         int[] outShape = s.QueryShape(problem.Layout);
         long outCount = (long)s.Batch * s.QueryHeads * s.QueryLength * s.HeadDim;
