@@ -1,7 +1,7 @@
 #include "load.h"
 static int64_t sqt(uint32_t d){ uint64_t s=0; for(int i=0;i<17;i++) if(d>>i&1){ if(2*i>=19) s+=1ull<<(2*i); for(int j=i+1;j<17;j++) if((d>>j&1) && i+j+1>=19) s+=1ull<<(i+j+1);} return (int64_t)(s>>19); }
 int main(){ load(); uint32_t L=1u<<17; static int64_t S[1<<17]; for(uint32_t d=0;d<L;d++) S[d]=sqt(d);
- FILE* out=fopen("/tmp/ex2/coef.txt","w");
+ FILE* out=fopen("coef.txt","w");
  for(int j=0;j<64;j++){ // refit C1, C2 via LS again (integers), then exact K on 2^-15 grid
   long double A[3][4]={{0}}; for(uint32_t d=0;d<L;d++){ long double y=M((j<<17)|d); long double b[3]={1,(long double)d,(long double)S[d]}; for(int r=0;r<3;r++){ for(int c=0;c<3;c++) A[r][c]+=b[r]*b[c]; A[r][3]+=b[r]*y; } }
   for(int i=0;i<3;i++){ int p=i; for(int r=i+1;r<3;r++) if(fabsl(A[r][i])>fabsl(A[p][i])) p=r; for(int c=0;c<4;c++){long double t=A[i][c];A[i][c]=A[p][c];A[p][c]=t;} for(int r=0;r<3;r++) if(r!=i){ long double f=A[r][i]/A[i][i]; for(int c=0;c<4;c++) A[r][c]-=f*A[i][c]; } }
