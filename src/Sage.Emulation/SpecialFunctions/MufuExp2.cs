@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sage.Emulation.SpecialFunctions;
 
@@ -119,11 +121,83 @@ public static class MufuExp2
     public static float Evaluate(float x) => BitConverter.UInt32BitsToSingle(EvaluateBits(BitConverter.SingleToUInt32Bits(x)));
 
     /// <summary><see cref="Evaluate(float)"/> on every element (result may alias x).</summary>
-    public static void Evaluate(ReadOnlySpan<float> x, Span<float> result)
+    public static void Evaluate(ReadOnlySpan<float> x, Span<float> result) => ExponentiateShifted(x, 0f, result);
+
+    /// <summary>
+    /// destination[i] = <see cref="Evaluate(float)"/>(scores[i] − base) for every element (the P of one row's tile),
+    /// eight lanes at a time with AVX2 gathers where available; every lane equals the scalar function bit for bit.
+    /// destination may alias scores.
+    /// </summary>
+    public static void ExponentiateShifted(ReadOnlySpan<float> scores, float @base, Span<float> destination)
     {
-        if (result.Length < x.Length)
-            throw new ArgumentException($"result has {result.Length} elements, x has {x.Length}; expected at least as many", nameof(result));
-        for (int i = 0; i < x.Length; i++) result[i] = Evaluate(x[i]);
+        if (destination.Length < scores.Length)
+            throw new ArgumentException($"destination has {destination.Length} elements, scores has {scores.Length}; expected at least as many", nameof(destination));
+        int i = UseVectorPath && Avx2.IsSupported ? ExponentiateShiftedAvx2(scores, @base, destination) : 0;
+        for (; i < scores.Length; i++) destination[i] = Evaluate(scores[i] - @base);
+    }
+
+    /// <summary>False sends the span overloads through the scalar path (for tests comparing the two).</summary>
+    public static bool UseVectorPath { get; set; } = true;
+
+    // The coefficient tables as int arrays, for the gathers.
+    private static readonly int[] s_c0 = Widen(C0), s_c1 = Widen(C1), s_c2 = Widen(C2);
+
+    private static int[] Widen(ReadOnlySpan<uint> values) { var a = new int[values.Length]; for (int i = 0; i < a.Length; i++) a[i] = (int)values[i]; return a; }
+
+    private static int[] Widen(ReadOnlySpan<ushort> values) { var a = new int[values.Length]; for (int i = 0; i < a.Length; i++) a[i] = values[i]; return a; }
+
+    private static unsafe int ExponentiateShiftedAvx2(ReadOnlySpan<float> scores, float @base, Span<float> destination)
+    {
+        int i = 0;
+        fixed (int* c0 = s_c0, c1 = s_c1, c2 = s_c2, square = s_square)
+        fixed (float* source = scores, target = destination)
+        {
+            var shift = Vector256.Create(@base);
+            for (; i + 8 <= scores.Length; i += 8)
+                Evaluate8(Vector256.Load(source + i) - shift, c0, c1, c2, square).AsSingle().Store(target + i);
+        }
+        return i;
+    }
+
+    /// <summary>
+    /// <see cref="EvaluateBits"/> on 8 lanes. Y is split so that 32-bit lanes suffice: with d = dh·2^15 + dl,
+    /// ⌊Y/2^15⌋ = ⌊C0/4⌋ + C1·dh + ⌊((C0 mod 4)·2^13 + 0x17E2 + C1·dl + C2·q(d)) / 2^15⌋, and the inner sum is below 2^31.
+    /// </summary>
+    private static unsafe Vector256<uint> Evaluate8(Vector256<float> x, int* c0, int* c1, int* c2, int* square)
+    {
+        var bits = x.AsUInt32();
+        var field = (bits >> 23) & Vector256.Create(0xFFu);
+        var negative = Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32();
+        var significand = (bits & Vector256.Create(0x7FFFFFu)) | Vector256.Create(0x800000u);
+        var shift = field.AsInt32() - Vector256.Create(127);
+        // Counts of 32 and more give 0 in vpsllvd/vpsrlvd, as the scalar path's guard does.
+        var up = Avx2.ShiftLeftLogicalVariable(significand, Vector256.Max(shift, Vector256<int>.Zero).AsUInt32());
+        var down = Avx2.ShiftRightLogicalVariable(significand, Vector256.Max(-shift, Vector256<int>.Zero).AsUInt32());
+        var m = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(shift, Vector256<int>.Zero).AsUInt32(), up, down);
+        var n = (m >> FractionBits).AsInt32();
+        var f = m & Vector256.Create((1u << FractionBits) - 1);
+        var k = f ^ (negative & Vector256.Create((1u << FractionBits) - 1)); // 2^23 − 1 − f for x < 0
+        var j = (k >> OffsetBits).AsInt32();
+        var d = k & Vector256.Create((1u << OffsetBits) - 1);
+        var a0 = Avx2.GatherVector256(c0, j, 4).AsUInt32();
+        var a1 = Avx2.GatherVector256(c1, j, 4).AsUInt32();
+        var a2 = Avx2.GatherVector256(c2, j, 4).AsUInt32();
+        var q = Avx2.GatherVector256(square, d.AsInt32(), 4).AsUInt32();
+        var low = ((a0 & Vector256.Create(3u)) << 13) + Vector256.Create((uint)RoundingConstant)
+                  + a1 * (d & Vector256.Create(0x7FFFu)) + a2 * q;
+        var s = (a0 >> 2) + a1 * (d >> 15) + (low >> GuardBits);
+        var fractionZero = Vector256.Equals(f, Vector256<uint>.Zero);
+        var exactPower = negative & fractionZero;                                  // x < 0, f = 0: exactly 2^−n
+        var exponent = Vector256.ConditionalSelect(negative.AsInt32(), -n - (~fractionZero.AsInt32() & Vector256<int>.One), n);
+        s = Vector256.ConditionalSelect(exactPower, Vector256.Create(1u << FractionBits), s);
+        var resultField = exponent + Vector256.Create(127);
+        var result = ((resultField.AsUInt32() << 23) | (s & Vector256.Create(0x7FFFFFu)));
+        result = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(resultField, Vector256<int>.Zero).AsUInt32(), Vector256<uint>.Zero, result);
+        result = Vector256.ConditionalSelect(Vector256.Equals(field, Vector256<uint>.Zero), Vector256.Create(0x3F800000u), result);
+        var huge = Vector256.GreaterThanOrEqual(field, Vector256.Create(127u + 7));   // |x| ≥ 128, ±inf, NaN
+        result = Vector256.ConditionalSelect(huge, Vector256.AndNot(Vector256.Create(0x7F800000u), negative), result);
+        var nan = Vector256.GreaterThan(bits & Vector256.Create(0x7FFFFFFFu), Vector256.Create(0x7F800000u));
+        return Vector256.ConditionalSelect(nan, Vector256.Create(0x7FFFFFFFu), result);
     }
 
     /// <summary>The model on bit patterns (input and output float32 bits).</summary>

@@ -199,14 +199,71 @@ public class MufuExp2Tests
         Assert.InRange(worst, 1, 8);
     }
 
-    [Property(MaxTest = 100)]
-    public void Span_overload_equals_the_scalar(int seed)
+    private static void AssertVectorEqualsScalar(float[] x, float @base)
+    {
+        var y = new float[x.Length];
+        MufuExp2.ExponentiateShifted(x, @base, y);
+        for (int i = 0; i < x.Length; i++)
+        {
+            uint expected = MufuExp2.EvaluateBits(Bits(x[i] - @base));
+            if (expected != Bits(y[i])) Assert.Fail($"x=0x{Bits(x[i]):X8} base={@base:R}: scalar 0x{expected:X8}, span 0x{Bits(y[i]):X8}");
+        }
+    }
+
+    [Property(MaxTest = 200)]
+    public void Span_path_equals_the_scalar_on_random_inputs(int seed)
     {
         var rnd = new Random(seed);
-        var x = new float[257];
-        for (int i = 0; i < x.Length; i++) x[i] = BitConverter.Int32BitsToSingle(rnd.Next() ^ (rnd.Next(2) << 31));
-        var y = new float[x.Length];
-        MufuExp2.Evaluate(x, y);
-        for (int i = 0; i < x.Length; i++) Assert.Equal(Bits(MufuExp2.Evaluate(x[i])), Bits(y[i]));
+        var x = new float[259];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = rnd.Next(3) switch
+            {
+                0 => BitConverter.Int32BitsToSingle(rnd.Next() ^ (rnd.Next(2) << 31)),
+                1 => (float)(rnd.NextDouble() * 300 - 160),
+                _ => (float)(rnd.NextDouble() * 2e-6 - 1e-6),
+            };
+        AssertVectorEqualsScalar(x, rnd.Next(2) == 0 ? 0f : (float)(rnd.NextDouble() * 20 - 10));
+    }
+
+    [Fact]
+    public void Span_path_equals_the_scalar_on_specials_and_in_place()
+    {
+        float[] specials = [0f, -0f, 1f, -1f, 0.5f, -0.5f, 127.99999f, 128f, -126f, -126.5f, -127f, -128f, -129f, 1e30f, -1e30f,
+            float.PositiveInfinity, float.NegativeInfinity, float.NaN, -float.NaN, float.Epsilon, -float.Epsilon, 1e-38f, -1e-38f,
+            BitConverter.UInt32BitsToSingle(0x7FA12345), BitConverter.UInt32BitsToSingle(0x3F7FFFFF), BitConverter.UInt32BitsToSingle(0xBF7FFFFF)];
+        AssertVectorEqualsScalar(specials, 0f);
+        var inPlace = (float[])specials.Clone();
+        MufuExp2.Evaluate(inPlace, inPlace);
+        for (int i = 0; i < specials.Length; i++) Assert.Equal(MufuExp2.EvaluateBits(Bits(specials[i])), Bits(inPlace[i]));
+    }
+
+    /// <summary>Every 251st bit pattern (17 million inputs, all exponents and signs) through both paths.</summary>
+    [Fact]
+    public void Span_path_equals_the_scalar_on_a_stride_of_all_inputs() => CompareStride(251);
+
+    /// <summary>All 2^32 inputs through both paths (minutes on two cores; run explicitly).</summary>
+    [Fact(Explicit = true)]
+    public void Span_path_equals_the_scalar_on_every_input() => CompareStride(1);
+
+    private static void CompareStride(uint stride)
+    {
+        long mismatches = 0;
+        Parallel.For(0, 256, part =>
+        {
+            const int Batch = 4096;
+            var x = new float[Batch];
+            var y = new float[Batch];
+            ulong start = (ulong)part << 24, end = start + (1UL << 24);
+            for (ulong b = start; b < end; b += (ulong)Batch * stride)
+            {
+                int count = 0;
+                for (ulong u = b; u < end && count < Batch; u += stride) x[count++] = BitConverter.UInt32BitsToSingle((uint)u);
+                MufuExp2.ExponentiateShifted(x.AsSpan(0, count), 0f, y);
+                long local = 0;
+                for (int i = 0; i < count; i++) if (MufuExp2.EvaluateBits(Bits(x[i])) != Bits(y[i])) local++;
+                if (local != 0) Interlocked.Add(ref mismatches, local);
+            }
+        });
+        Assert.Equal(0, mismatches);
     }
 }
