@@ -132,12 +132,9 @@ public static class MufuExp2
     {
         if (destination.Length < scores.Length)
             throw new ArgumentException($"destination has {destination.Length} elements, scores has {scores.Length}; expected at least as many", nameof(destination));
-        int i = UseVectorPath && Avx2.IsSupported ? ExponentiateShiftedAvx2(scores, @base, destination) : 0;
+        int i = Avx2.IsSupported ? ExponentiateShiftedAvx2(scores, @base, destination) : 0;
         for (; i < scores.Length; i++) destination[i] = Evaluate(scores[i] - @base);
     }
-
-    /// <summary>False sends the span overloads through the scalar path (for tests comparing the two).</summary>
-    public static bool UseVectorPath { get; set; } = true;
 
     // The coefficient tables as int arrays, for the gathers.
     private static readonly int[] s_c0 = Widen(C0), s_c1 = Widen(C1), s_c2 = Widen(C2);
