@@ -5,7 +5,7 @@ namespace Sage.Cuda;
 /// <summary>
 /// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K smoothing, INT8
 /// quantisation of Q and K, FP8 quantisation of V) followed by the attention main loop
-/// (Kernels/Attention/attention.cu: INT8 QKᵀ and FP8 PV on wgmma, online softmax with the kernel exp2),
+/// (Kernels/Attention/attention_pipelined.cuh: INT8 QKᵀ and FP8 PV on wgmma, online softmax with the kernel exp2),
 /// meant to agree bit for bit with <c>Sage.Emulation.EmulatedAttention</c> (tests/Gpu/Attention).
 /// Supported: INT8 QK at every granularity, SmoothK on or off, every PV accumulation mode, head dim 64 and 128,
 /// causal or not, GQA, any lengths, FP16/BF16/FP32 inputs and outputs, HND/NHD, optional LSE.
@@ -15,8 +15,9 @@ namespace Sage.Cuda;
 /// </summary>
 public sealed class CudaAttention : IAttentionBackend, IDisposable
 {
-    private const uint Threads = 128;     // one warpgroup per 64-row query block
-    private const int QueryBlockRows = 64;
+    private const uint Threads = 256;     // two consumer warpgroups, one per 64-row block of the 128-row CTA tile
+    private const int QueryTileRows = 128;
+    private const int Stages = 5;         // K/V tile ring of attention_pipelined.cuh (SAGE_STAGES)
 
     private readonly CudaContext _context;
     private readonly bool _ownsContext;
@@ -38,7 +39,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         _preprocessor = new GpuPreprocessor(context, compiler);
         try
         {
-            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource));
+            Variant = SelectedVariant();
+            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly,
+                Variant == OverlapVariant ? OverlapKernelResource : KernelResource));
         }
         catch
         {
@@ -47,8 +50,28 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         }
     }
 
-    /// <summary>Resource name of the main-loop kernels.</summary>
-    public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention.cu";
+    /// <summary>Resource name of the main-loop kernels (the default, "serial" variant).</summary>
+    public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention_pipelined.cu";
+
+    /// <summary>Resource name of the "overlap" variant (QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax).</summary>
+    public const string OverlapKernelResource = "Sage.Cuda.Kernels.Attention.attention_overlap.cu";
+
+    /// <summary>Environment variable that picks the main-loop variant ("serial", the default, or "overlap"); both give the same bits.</summary>
+    public const string VariantEnvironmentVariable = "SAGE_ATTENTION_KERNEL";
+
+    private const string SerialVariant = "serial";
+    private const string OverlapVariant = "overlap";
+
+    /// <summary>The main-loop variant this instance runs ("serial" or "overlap").</summary>
+    public string Variant { get; } = SerialVariant;
+
+    private static string SelectedVariant()
+    {
+        string? value = Environment.GetEnvironmentVariable(VariantEnvironmentVariable);
+        if (string.IsNullOrEmpty(value) || value == SerialVariant) return SerialVariant;
+        if (value == OverlapVariant) return OverlapVariant;
+        throw new ArgumentException($"{VariantEnvironmentVariable}={value}: expected '{SerialVariant}' or '{OverlapVariant}'.");
+    }
 
     public string Name => "cuda";
 
@@ -132,16 +155,17 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         var function = _module.GetFunction(KernelName(s.HeadDim, options.PvAccumulation));
         int shared = SharedMemoryBytes(s.HeadDim);
         if (function.MaxDynamicSharedMemory < shared) function.MaxDynamicSharedMemory = shared;
-        var grid = new Dim3((uint)((s.QueryLength + QueryBlockRows - 1) / QueryBlockRows), (uint)s.QueryHeads, (uint)s.Batch);
+        var grid = new Dim3((uint)((s.QueryLength + QueryTileRows - 1) / QueryTileRows), (uint)s.QueryHeads, (uint)s.Batch);
         function.Launch(grid, Threads, shared, null,
             inputs.Queries.Values, inputs.Queries.Scales, inputs.Keys.Values, inputs.Keys.Scales,
             inputs.Values.Codes, inputs.Values.Scales, inputs.Keys.Mean,
+            KernelArgument.DevicePointer(0), KernelArgument.DevicePointer(0), // ΔS and V mean (SmoothQ / SmoothV: not wired yet)
             KernelArgument.DevicePointer(originalQueries.Pointer), KernelArgument.DevicePointer(output.Pointer),
             KernelArgument.DevicePointer(lsePointer),
             qStrides.Batch, qStrides.Head, qStrides.Token, qStrides.Batch, qStrides.Head, qStrides.Token,
             s.Batch, s.QueryHeads, s.KeyValueHeads, s.QueryLength, s.KeyLength,
             inputs.Queries.PaddedLength, inputs.Keys.PaddedLength, inputs.Keys.Tiles, inputs.Queries.GroupCount,
-            (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, (int)options.OutputType,
+            (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, 0, 0, (int)options.OutputType,
             (int)originalQueries.ElementType, problem.SoftmaxScale);
     }
 
@@ -168,8 +192,11 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (_ownsContext) _context.Dispose();
     }
 
-    /// <summary>Dynamic shared memory of attention.cu: P (64 × 128 bytes), Q (64 × 128 bytes at most), 2 stages of (V tile + K tile).</summary>
-    private static int SharedMemoryBytes(int headDim) => 64 * 128 + 64 * 128 + 2 * (2 * headDim * 128);
+    /// <summary>
+    /// Dynamic shared memory of attention_pipelined.cuh: the Q tile (128 rows × d bytes), <see cref="Stages"/> stages of
+    /// (V tile + K tile, 2 × 128 × d bytes) and a full and an empty mbarrier (8 bytes each) per stage.
+    /// </summary>
+    private static int SharedMemoryBytes(int headDim) => 128 * headDim + Stages * (2 * headDim * 128) + Stages * 2 * 8;
 
     private static string KernelName(int headDim, PvAccumulation mode) => $"sage_attention_d{headDim}_" + mode switch
     {

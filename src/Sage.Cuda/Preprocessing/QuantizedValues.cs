@@ -2,7 +2,8 @@ namespace Sage.Cuda.Preprocessing;
 
 /// <summary>
 /// V after VQuantization. <see cref="Codes"/>: E4M3 codes, channel-major [B, Hkv, d, PaddedLength] (the K-major
-/// B operand of the FP8 P·V wgmma), padded tokens +0. <see cref="Scales"/>: v_scale, [B, Hkv, d].
+/// B operand of the FP8 P·V wgmma), padded tokens +0; within every 16-token group the tokens are stored in the order of
+/// <see cref="PreprocessLayout.ValueCodePosition"/> (<see cref="PreprocessLayout.ValueCodesInTokenOrder"/> undoes it). <see cref="Scales"/>: v_scale, [B, Hkv, d].
 /// </summary>
 public sealed class QuantizedValues : IDisposable
 {

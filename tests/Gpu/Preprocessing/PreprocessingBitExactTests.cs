@@ -52,7 +52,9 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
         cmp.Floats("QkQuantization: k_scale", expected.KScales, gpu.Keys.Scales.ToArray(),
             Bh(bhk), ("tile", Math.Max(1, gpu.Keys.Tiles)), ("group", PreprocessLayout.KeyGroupsPerTile(options.Granularity)));
 
-        cmp.Codes("VQuantization: E4M3 codes", expected.VCodes, gpu.Values.Codes.ToArray(),
+        // Stored with tokens permuted inside 16-token groups (PreprocessLayout.ValueCodePosition); compared in token order.
+        cmp.Codes("VQuantization: E4M3 codes", expected.VCodes,
+            PreprocessLayout.ValueCodesInTokenOrder(gpu.Values.Codes.ToArray(), gpu.Values.PaddedLength),
             Bh(bhk), ("c", d), ("token", Math.Max(1, gpu.Values.PaddedLength)));
         cmp.Floats("VQuantization: v_scale", expected.VScales, gpu.Values.Scales.ToArray(), Bh(bhk), ("c", d));
 

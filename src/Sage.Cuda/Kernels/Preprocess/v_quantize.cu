@@ -1,7 +1,9 @@
 // VQuantization (docs/kernel-spec.md §4): per (batch, key/value head, channel) over the real tokens,
 // v_scale = amax ⊘ V_MAX and v8 = (v_scale == 0) ? E4M3(+0) : cvt.rn.satfinite.e4m3x2.f32(V ⊘ v_scale).
 // Output codes are channel-major, [B, H, d, paddedLength] (the K-major B operand FP8 wgmma needs for P·V),
-// padded tokens +0; scales [B, H, d].
+// padded tokens +0; scales [B, H, d]. Storage order (docs/kernel-spec.md "Storage layouts"): within every 16-token
+// group, token 8a + 2t + b is stored at position 4t + 2a + b (value_code_position), the k order of the register A
+// fragment the main loop feeds P through; the values are those of the spec, only their addresses move.
 #include "preprocess_common.cuh"
 
 // Pass 1. Grid (tiles, heads, batch); block: headDim threads, one per channel, over the tile's tokens.
@@ -20,6 +22,13 @@ __device__ __forceinline__ void value_amax(const typename E::storage* __restrict
     #pragma unroll 8
     for (int t = t0; t < t1; ++t) amax = fmaxf(amax, fabsf(widen<E>(v[token_offset(strides, b, h, t) + c])));
     shared_max(&amaxBits[(static_cast<long long>(b) * heads + h) * headDim + c], amax);
+}
+
+// Position of tile token r (0..127) in the stored tile: within its 16-token group, token 8a + 2t + b -> 4t + 2a + b.
+__device__ __forceinline__ int value_code_position(int r)
+{
+    const int u = r & 15;
+    return (r & ~15) | (((u >> 1) & 3) << 2) | ((u >> 3) << 1) | (u & 1);
 }
 
 // Pass 2. Grid (tiles, heads, batch), SAGE_THREADS threads: codes of one 128-token tile, transposed through
@@ -63,8 +72,9 @@ __device__ __forceinline__ void value_quantize(const typename E::storage* __rest
             const float r0 = (real && s0 != 0.0f) ? __fdiv_rn(x[i], s0) : 0.0f;
             const float r1 = (real && s1 != 0.0f) ? __fdiv_rn(x[i + 1], s1) : 0.0f;
             const unsigned int packed = cvt_e4m3x2(r1, r0);
-            s_codes[c][r] = static_cast<unsigned char>(packed & 0xFFu);
-            s_codes[c + 1][r] = static_cast<unsigned char>(packed >> 8);
+            const int position = value_code_position(r);
+            s_codes[c][position] = static_cast<unsigned char>(packed & 0xFFu);
+            s_codes[c + 1][position] = static_cast<unsigned char>(packed >> 8);
         }
     }
     __syncthreads();
