@@ -28,7 +28,7 @@
 // 128 contiguous bytes; byte(row, k) = (row / 8)·8·KB + (k / 16)·128 + (row % 8)·16 + (k % 16) for an operand of
 // KB bytes per row; descriptor LBO = 128 (next core matrix along K), SBO = 8·KB; k-step s starts at byte 256·s.
 #pragma once
-#include "attention_exp2.cuh" // includes kernel_exp2.cuh; value-identical shifter forms
+#include "attention_softmax_exp2.cuh" // sage_softmax_exp2 (value-identical to sage_kernel_exp2), via attention_exp2.cuh
 #include "attention_pipelined_wgmma.cuh"
 
 #define SAGE_ATT_THREADS 256
@@ -157,9 +157,6 @@ __device__ __forceinline__ void store_out(void* base, int type, long long index,
     else static_cast<unsigned short*>(base)[index] = f32_to_bf16(value);
 }
 
-
-// The one exp2 of the main loop (rescale factors and P). Swapping the kernel exp2 (kernel-spec §7) happens here only.
-__device__ __forceinline__ float sage_softmax_exp2(float x) { return sage_exp2_shifter(x); }
 
 __device__ __forceinline__ unsigned int shared_address(const void* p) { return (unsigned int)__cvta_generic_to_shared(p); }
 
