@@ -379,7 +379,8 @@ __device__ __forceinline__ void pv_finish(float (&accO)[D / 2], PvBlock<D, MODE>
     }
 }
 
-template <int D, int MODE, bool SMOOTHQ, bool OVERLAP>
+// SMOOTHQ: the ΔS path of §5.3 (Q smoothing); HOOKS: the kernel is a *_smooth kernel, which also honours smoothV.
+template <int D, int MODE, bool SMOOTHQ, bool OVERLAP, bool HOOKS>
 __device__ __forceinline__ void attention_cta(const AttentionParams& p)
 {
     constexpr int KSTEPS = D / 32;               // QK k-steps of wgmma k32
@@ -569,7 +570,7 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
     const float lsum0 = __fadd_rn(l0x, __shfl_xor_sync(0xffffffffu, l0x, 2));
     const float lsum1 = __fadd_rn(l1x, __shfl_xor_sync(0xffffffffu, l1x, 2));
     const float* vScale = p.v_scale + bhk * D;
-    const float* vMean = p.smoothV ? p.v_mean + bhk * D : nullptr;
+    const float* vMean = (HOOKS && p.smoothV) ? p.v_mean + bhk * D : nullptr;
 #pragma unroll
     for (int r = 0; r < 2; r++)
     {
@@ -619,8 +620,9 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
 
 // Flat parameter list (the launcher checks it against cuFuncGetParamInfo); ElementType and QuantGranularity
 // values are the C# enums' (Float16 0, BFloat16 1, Float32 2; PerBlock 0, PerWarp 1, PerThread 2).
-// deltaS / vMean and smoothQ / smoothV: Q smoothing (§2, §5.3) and V smoothing (§4, §9.4); null / 0 when off.
-#define SAGE_ATTENTION_KERNEL(NAME, D, MODE, OVERLAP)                                                                  \
+// deltaS / vMean and smoothQ / smoothV: Q smoothing (§2, §5.3) and V smoothing (§4, §9.4), null / 0 when off. Only the
+// *_smooth kernels (SMOOTH = true) look at them, so the plain kernels pay nothing; both share one parameter list.
+#define SAGE_ATTENTION_KERNEL(NAME, D, MODE, OVERLAP, SMOOTH)                                                          \
     extern "C" __global__ void __launch_bounds__(SAGE_ATT_THREADS, 1) NAME(                                            \
         const signed char* q, const float* qScale, const signed char* k, const float* kScale, const unsigned char* v,  \
         const float* vScale, const float* kMean, const float* deltaS, const float* vMean, const void* qOrig,          \
@@ -636,7 +638,21 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
         p.batch = batch; p.hq = hq; p.hkv = hkv; p.nq = nq; p.nk = nk; p.padQ = padQ; p.padK = padK; p.tiles = tiles;  \
         p.qGroups = qGroups; p.granularity = granularity; p.causal = causal; p.smoothK = smoothK;                     \
         p.smoothQ = smoothQ; p.smoothV = smoothV; p.outType = outType; p.qOrigType = qOrigType; p.smScale = smScale;   \
-        if (smoothQ) attention_cta<D, MODE, true, OVERLAP>(p);                                                         \
-        else attention_cta<D, MODE, false, OVERLAP>(p);                                                                \
+        if (SMOOTH && smoothQ) attention_cta<D, MODE, SMOOTH, OVERLAP, SMOOTH>(p);                                     \
+        else attention_cta<D, MODE, false, OVERLAP, SMOOTH>(p);                                                        \
     }
 
+// All twelve kernels of one variant: sage_attention_d{64,128}_{fp32,fp32_two_level,fp16_two_level}[_smooth].
+#define SAGE_ATTENTION_KERNELS(OVERLAP)                                                                                \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32, 64, SAGE_MODE_FP32, OVERLAP, false)                                 \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_two_level, 64, SAGE_MODE_FP32_TWO_LEVEL, OVERLAP, false)             \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp16_two_level, 64, SAGE_MODE_FP16_TWO_LEVEL, OVERLAP, false)             \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32, 128, SAGE_MODE_FP32, OVERLAP, false)                               \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_two_level, 128, SAGE_MODE_FP32_TWO_LEVEL, OVERLAP, false)           \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp16_two_level, 128, SAGE_MODE_FP16_TWO_LEVEL, OVERLAP, false)           \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_smooth, 64, SAGE_MODE_FP32, OVERLAP, true)                           \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_two_level_smooth, 64, SAGE_MODE_FP32_TWO_LEVEL, OVERLAP, true)       \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp16_two_level_smooth, 64, SAGE_MODE_FP16_TWO_LEVEL, OVERLAP, true)       \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_smooth, 128, SAGE_MODE_FP32, OVERLAP, true)                         \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_two_level_smooth, 128, SAGE_MODE_FP32_TWO_LEVEL, OVERLAP, true)     \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp16_two_level_smooth, 128, SAGE_MODE_FP16_TWO_LEVEL, OVERLAP, true)
