@@ -13,6 +13,12 @@
 //      wgmma.mma_async.sync.aligned.m64nNk32.{f32,f16}.e4m3.e4m3 with both operands from descriptors (§8).
 // Epilogue: quad reduction of the lane sums, div.rn, v_scale, output rounding, LSE in double (§9, §10).
 //
+// [SMOOTH-QV] Q and V smoothing (features branch; marked so the hooks can be ported to other main loops): kernels
+// named *_smooth are instantiated with SMOOTH = true and honour the runtime flags smoothQ (§5.3: S = fma(acc,
+// qk_scale, ΔS) with ΔS precomputed by score_correction.cu, [B, Hq, padQ/64, padK]) and smoothV (§9.4: o = o ⊕
+// vmean[c] after the v_scale multiply, rows with l != 0 only). The plain kernels (SMOOTH = false) contain neither
+// hook, so the common path pays nothing; both share one flat parameter list.
+//
 // Shared-memory operands (no swizzle, "interleave" mode). A core matrix is 8 rows × 16 bytes, stored as 128
 // contiguous bytes (row r at byte 16r). For an operand of R rows (M for A, N for B) and KB bytes per row
 // (K-major, as 8-bit wgmma requires for both A and B):
@@ -47,12 +53,14 @@ struct AttentionParams
     const unsigned char* v;      // [B, Hkv, d, padK] E4M3
     const float* v_scale;        // [B, Hkv, d]
     const float* k_mean;         // [B, Hkv, d] (LSE correction with SmoothK)
+    const float* delta_s;        // [B, Hq, padQ/64, padK] ΔS in log2 units (SmoothQ; *_smooth kernels only)
+    const float* v_mean;         // [B, Hkv, d] (SmoothV; *_smooth kernels only)
     const void* q_orig;          // original Q (LSE correction with SmoothK), element type q_orig_type
     void* out;                   // output, element type out_type
     float* lse;                  // [B, Hq, Nq] or null
     long long q_orig_strides[3]; // batch, head, token (elements)
     long long out_strides[3];    // batch, head, token (elements)
-    int batch, hq, hkv, nq, nk, padQ, padK, tiles, qGroups, granularity, causal, smoothK, outType, qOrigType;
+    int batch, hq, hkv, nq, nk, padQ, padK, tiles, qGroups, granularity, causal, smoothK, smoothQ, smoothV, outType, qOrigType;
     double smScale;
 };
 
@@ -176,7 +184,7 @@ __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.a
 __device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
 
-template <int D, int MODE>
+template <int D, int MODE, bool SMOOTH>
 __device__ __forceinline__ void attention_block(const AttentionParams& p)
 {
     constexpr int KSTEPS = D / 32;     // QK k-steps of wgmma k32
@@ -229,6 +237,8 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
     const signed char* kHead = p.k + bhk * p.padK * D;
     const float* kScaleHead = p.k_scale + bhk * p.tiles * kGroups;
     const unsigned char* vHead = p.v + bhk * D * p.padK;
+    // [SMOOTH-QV] ΔS row of this warpgroup's 64-row block (both of a lane's rows are in it); null without SmoothQ.
+    const float* deltaSBlock = (SMOOTH && p.smoothQ) ? p.delta_s + (bhq * (p.padQ / 64) + block) * (long long)p.padK : nullptr;
 
     // Causal: last visible key of each row (bottom-right aligned), else nk - 1. Padding is masked by nk.
     const int last0 = p.causal ? min(p.nk - 1, row0 + p.nk - p.nq) : p.nk - 1;
@@ -295,7 +305,26 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
         const float qkScale = __fmul_rn(qScale, kScale);
         float s0[32], s1[32];
         const int k0 = kt * SAGE_KEY_TILE;
-        if (k0 + SAGE_KEY_TILE - 1 <= min(last0, last1))
+        // [SMOOTH-QV] §5.3 with Q smoothing: S = fma(acc, qk_scale, ΔS_b[j]) (masked keys are −∞ all the same).
+        if (SMOOTH && deltaSBlock != nullptr)
+        {
+#pragma unroll
+            for (int j = 0; j < 16; j++)
+            {
+                const float2 ds = *reinterpret_cast<const float2*>(deltaSBlock + k0 + 8 * j + 2 * t);
+#pragma unroll
+                for (int e = 0; e < 2; e++)
+                {
+                    int key = k0 + 8 * j + 2 * t + e;
+                    float dse = e == 0 ? ds.x : ds.y;
+                    float a = __fmaf_rn(sage_small_int_to_float(accv[4 * j + e]), qkScale, dse);
+                    float c = __fmaf_rn(sage_small_int_to_float(accv[4 * j + 2 + e]), qkScale, dse);
+                    s0[2 * j + e] = key <= last0 ? a : __int_as_float(0xff800000);
+                    s1[2 * j + e] = key <= last1 ? c : __int_as_float(0xff800000);
+                }
+            }
+        }
+        else if (k0 + SAGE_KEY_TILE - 1 <= min(last0, last1))
         {
             // Every key of the tile is visible to both rows: no mask.
 #pragma unroll
@@ -440,6 +469,8 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
             {
                 int c = 8 * i + 2 * t + e;
                 float o = l == 0.0f ? 0.0f : __fmul_rn(__fdiv_rn(accO[4 * i + 2 * r + e], l), vScale[c]);
+                // [SMOOTH-QV] §9.4: the V mean back, one add after the multiply, only for rows that saw a key.
+                if (SMOOTH && p.smoothV && l != 0.0f) o = __fadd_rn(o, p.v_mean[bhk * D + c]);
                 store_out(p.out, p.outType, outBase + c, o);
             }
         }
@@ -469,28 +500,37 @@ __device__ __forceinline__ void attention_block(const AttentionParams& p)
 
 // Flat parameter list (the launcher checks it against cuFuncGetParamInfo); ElementType and QuantGranularity
 // values are the C# enums' (Float16 0, BFloat16 1, Float32 2; PerBlock 0, PerWarp 1, PerThread 2).
-#define SAGE_ATTENTION_KERNEL(NAME, D, MODE)                                                                            \
+#define SAGE_ATTENTION_KERNEL(NAME, D, MODE, SMOOTH)                                                                    \
     extern "C" __global__ void __launch_bounds__(SAGE_ATT_THREADS) NAME(                                               \
         const signed char* q, const float* qScale, const signed char* k, const float* kScale, const unsigned char* v,  \
-        const float* vScale, const float* kMean, const void* qOrig, void* out, float* lse, long long qob, long long qoh, \
-        long long qot, long long ob, long long oh, long long ot, int batch, int hq, int hkv, int nq, int nk, int padQ,  \
-        int padK, int tiles, int qGroups, int granularity, int causal, int smoothK, int outType, int qOrigType,         \
-        double smScale)                                                                                                \
+        const float* vScale, const float* kMean, const float* deltaS, const float* vMean, const void* qOrig, void* out, \
+        float* lse, long long qob, long long qoh, long long qot, long long ob, long long oh, long long ot, int batch,   \
+        int hq, int hkv, int nq, int nk, int padQ, int padK, int tiles, int qGroups, int granularity, int causal,        \
+        int smoothK, int smoothQ, int smoothV, int outType, int qOrigType, double smScale)                              \
     {                                                                                                                  \
         AttentionParams p;                                                                                             \
         p.q = q; p.q_scale = qScale; p.k = k; p.k_scale = kScale; p.v = v; p.v_scale = vScale; p.k_mean = kMean;      \
+        p.delta_s = deltaS; p.v_mean = vMean;                                                                          \
         p.q_orig = qOrig; p.out = out; p.lse = lse;                                                                    \
         p.q_orig_strides[0] = qob; p.q_orig_strides[1] = qoh; p.q_orig_strides[2] = qot;                               \
         p.out_strides[0] = ob; p.out_strides[1] = oh; p.out_strides[2] = ot;                                           \
         p.batch = batch; p.hq = hq; p.hkv = hkv; p.nq = nq; p.nk = nk; p.padQ = padQ; p.padK = padK; p.tiles = tiles;  \
-        p.qGroups = qGroups; p.granularity = granularity; p.causal = causal; p.smoothK = smoothK; p.outType = outType; \
+        p.qGroups = qGroups; p.granularity = granularity; p.causal = causal; p.smoothK = smoothK;                      \
+        p.smoothQ = smoothQ; p.smoothV = smoothV; p.outType = outType;                                                 \
         p.qOrigType = qOrigType; p.smScale = smScale;                                                                  \
-        attention_block<D, MODE>(p);                                                                                   \
+        attention_block<D, MODE, SMOOTH>(p);                                                                           \
     }
 
-SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32, 64, SAGE_MODE_FP32)
-SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_two_level, 64, SAGE_MODE_FP32_TWO_LEVEL)
-SAGE_ATTENTION_KERNEL(sage_attention_d64_fp16_two_level, 64, SAGE_MODE_FP16_TWO_LEVEL)
-SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32, 128, SAGE_MODE_FP32)
-SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_two_level, 128, SAGE_MODE_FP32_TWO_LEVEL)
-SAGE_ATTENTION_KERNEL(sage_attention_d128_fp16_two_level, 128, SAGE_MODE_FP16_TWO_LEVEL)
+SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32, 64, SAGE_MODE_FP32, false)
+SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_two_level, 64, SAGE_MODE_FP32_TWO_LEVEL, false)
+SAGE_ATTENTION_KERNEL(sage_attention_d64_fp16_two_level, 64, SAGE_MODE_FP16_TWO_LEVEL, false)
+SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32, 128, SAGE_MODE_FP32, false)
+SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_two_level, 128, SAGE_MODE_FP32_TWO_LEVEL, false)
+SAGE_ATTENTION_KERNEL(sage_attention_d128_fp16_two_level, 128, SAGE_MODE_FP16_TWO_LEVEL, false)
+// [SMOOTH-QV] the same kernels with the Q/V smoothing hooks compiled in (chosen by the host when SmoothQ or SmoothV).
+SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_smooth, 64, SAGE_MODE_FP32, true)
+SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_two_level_smooth, 64, SAGE_MODE_FP32_TWO_LEVEL, true)
+SAGE_ATTENTION_KERNEL(sage_attention_d64_fp16_two_level_smooth, 64, SAGE_MODE_FP16_TWO_LEVEL, true)
+SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_smooth, 128, SAGE_MODE_FP32, true)
+SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_two_level_smooth, 128, SAGE_MODE_FP32_TWO_LEVEL, true)
+SAGE_ATTENTION_KERNEL(sage_attention_d128_fp16_two_level_smooth, 128, SAGE_MODE_FP16_TWO_LEVEL, true)
