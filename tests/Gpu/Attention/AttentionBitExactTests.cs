@@ -75,6 +75,45 @@ public sealed class AttentionBitExactTests(ITestOutputHelper output)
         Assert.Equal(host.Lse!, lse.ToArray());
     }
 
+    [Fact]
+    public void Device_level_api_queues_on_a_borrowed_stream_and_matches_the_host_api()
+    {
+        var c = AttentionCase.Fixed[28]; // #29: SmoothQ + SmoothV, FP32 input, causal, Nq > Nk
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context);
+        var problem = c.Problem;
+        var inputs = c.Inputs();
+        var host = gpu.Run(problem, inputs.Q, inputs.K, inputs.V, c.Options);
+
+        var s = problem.Shape;
+        using var owned = CudaStream.Create(context);
+        using var stream = CudaStream.FromHandle(context, owned.Handle); // as PyTorch's current stream would arrive
+        using var q = DeviceBuffer<float>.Upload(context, inputs.Q.Single);
+        using var k = DeviceBuffer<float>.Upload(context, inputs.K.Single);
+        using var v = DeviceBuffer<float>.Upload(context, inputs.V.Single);
+        long outCount = (long)s.Batch * s.QueryHeads * s.QueryLength * s.HeadDim;
+        using var o = DeviceBuffer<ushort>.Allocate(context, outCount);
+        using var lse = DeviceBuffer<float>.Allocate(context, (long)s.Batch * s.QueryHeads * s.QueryLength);
+        o.FillBytes(0xFF);
+        gpu.Run(problem, c.Options, DeviceTensor.From(q), DeviceTensor.From(k), DeviceTensor.From(v),
+            DeviceTensor.From(o, c.Options.OutputType), lse.Pointer, stream);
+        var bits = new ushort[outCount];
+        o.CopyTo(bits, stream); // in the stream's order
+        var lseValues = new float[lse.Count];
+        lse.CopyTo(lseValues, stream);
+        Assert.Equal(host.Output.Bits16.ToArray(), bits);
+        Assert.Equal(host.Lse!, lseValues);
+    }
+
+    [Fact]
+    public void Device_ordinal_constructor_uses_that_device()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(0);
+        Assert.Equal(0, gpu.Device.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CudaAttention(1000));
+    }
+
     internal static OutputComparison RunCase(CudaAttention gpu, AttentionCase c)
     {
         var problem = c.Problem;

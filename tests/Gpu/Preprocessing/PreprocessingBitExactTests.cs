@@ -6,8 +6,8 @@ namespace Sage.Gpu.Tests.Preprocessing;
 
 /// <summary>
 /// The GPU pre-processing kernels against the emulator's stages, every output byte and every scale's bits:
-/// KSmoothing (mean, K̃), QSmoothing (block means), QkQuantization (Q and K values and scales) and VQuantization
-/// (codes and v_scale), over <see cref="PreprocessCase.All"/>. Zero mismatches allowed.
+/// KSmoothing (mean, K̃), QSmoothing (block means, ΔS), QkQuantization (Q and K values and scales), VSmoothing
+/// (channel means) and VQuantization (codes and v_scale), over <see cref="PreprocessCase.All"/>. Zero mismatches allowed.
 /// </summary>
 public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
 {
@@ -57,6 +57,11 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
             PreprocessLayout.ValueCodesInTokenOrder(gpu.Values.Codes.ToArray(), gpu.Values.PaddedLength),
             Bh(bhk), ("c", d), ("token", Math.Max(1, gpu.Values.PaddedLength)));
         cmp.Floats("VQuantization: v_scale", expected.VScales, gpu.Values.Scales.ToArray(), Bh(bhk), ("c", d));
+        if (options.SmoothV)
+            cmp.Floats("VSmoothing: channel mean", expected.VMean, gpu.Values.Mean!.ToArray(), Bh(bhk), ("c", d));
+        if (options.SmoothQ)
+            cmp.Floats("QSmoothing: ΔS (log2 units)", expected.DeltaS, gpu.DeltaS!.ToArray(),
+                Bh(bhq), ("block", gpu.Queries.PaddedLength / 64), ("token", Math.Max(1, gpu.Keys.PaddedLength)));
 
         string line = $"{c}: {cmp.BytesCompared} bytes compared, {cmp.Mismatches} mismatches ({context.Device.Name})";
         output.WriteLine(line);
