@@ -19,9 +19,12 @@
 //     layouts"), so every product still pairs P[i, token] with V[token, c]. The permutation stays inside one
 //     k-step, and the wgmma.e4m3 model is symmetric in the 32 products of a k-step (docs/tensor-core-numerics.md),
 //     so no bit changes; the row sums (§7.6) keep their register order.
-//   - OVERLAP = true (FA3's intra-warpgroup pipelining): QKᵀ of tile kt + 1 and PV of tile kt are issued together,
-//     the softmax of tile kt + 1 runs while PV of tile kt is in the tensor cores. The arithmetic and its order per
-//     output element are unchanged (acc_o of tile kt is finished before that of tile kt + 1 starts).
+//   - OVERLAP = true (FA3's intra-warpgroup pipelining): QKᵀ of tile kt + 1 and PV of tile kt are issued back to back,
+//     the softmax of tile kt + 1 runs while PV of tile kt is in the tensor cores; its P stays fp32 until that PV has
+//     completed and is packed into the A fragment only then (ptxas serialises every wgmma of the kernel when an
+//     in-flight wgmma's input registers are redefined, or when the QK issue is conditional: hence the peeled last
+//     tile). The arithmetic and its order per output element are unchanged (acc_o of tile kt is finished before
+//     that of tile kt + 1 starts).
 // Epilogue: quad reduction of the lane sums, div.rn, v_scale, (SmoothV: + vmean), output rounding, LSE (§9, §10).
 //
 // Shared-memory operands (no swizzle, "interleave" mode), as in v1: a core matrix is 8 rows × 16 bytes stored as
@@ -225,16 +228,15 @@ struct RowState
     float base0, base1; // base of the last visited tile (LSE)
 };
 
-// §5.2-§5.4 and §7 for one K tile: scores from the int32 accumulators, mask, online softmax, P -> E4M3 packed into
-// the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Returns the rows' rescale factors.
+// §5.2-§5.4 and §7.1-§7.7 for one K tile: scores from the int32 accumulators, mask, online softmax. Leaves the fp32 P
+// of the lane's two rows in s0/s1 (register order) and returns the rows' rescale factors; pack_p does §7.8.
 template <bool SMOOTHQ>
 __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
                                              int last0, int last1, RowState& st, float& rescale0, float& rescale1,
-                                             unsigned int (&pr)[16])
+                                             float (&s0)[32], float (&s1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
     const float log2_448 = __int_as_float(0x410CEAED);
-    float s0[32], s1[32];
 #pragma unroll
     for (int j = 0; j < 16; j++)
     {
@@ -295,12 +297,10 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
         float pd = sage_softmax_exp2(__fsub_rn(s1[2 * j + 1], base1));
         sum0 = __fadd_rn(__fadd_rn(sum0, pa), pb);
         sum1 = __fadd_rn(__fadd_rn(sum1, pc), pd);
-        // Column group j = 4s + w of k-step s: w = 0, 1 fill fragment registers 0 (row g) and 1 (row g + 8),
-        // w = 2, 3 registers 2 and 3; odd w takes the upper 16 bits (k positions 4t + 2, 4t + 3).
-        const unsigned int c0 = e4m3x2(pa, pb), c1 = e4m3x2(pc, pd);
-        const int s = j >> 2, w = j & 3, r = 4 * s + (w >> 1) * 2;
-        if (w & 1) { pr[r] |= c0 << 16; pr[r + 1] |= c1 << 16; }
-        else { pr[r] = c0; pr[r + 1] = c1; }
+        s0[2 * j] = pa;
+        s0[2 * j + 1] = pb;
+        s1[2 * j] = pc;
+        s1[2 * j + 1] = pd;
     }
     st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
     st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
@@ -308,6 +308,21 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
     st.m1 = mNew1;
     st.base0 = base0;
     st.base1 = base1;
+}
+
+// §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of
+// k-step s: w = 0, 1 fill fragment registers 0 (row g) and 1 (row g + 8), w = 2, 3 registers 2 and 3; odd w takes the
+// upper 16 bits (k positions 4t + 2, 4t + 3).
+__device__ __forceinline__ void pack_p(const float (&p0)[32], const float (&p1)[32], unsigned int (&pr)[16])
+{
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+        const unsigned int c0 = e4m3x2(p0[2 * j], p0[2 * j + 1]), c1 = e4m3x2(p1[2 * j], p1[2 * j + 1]);
+        const int s = j >> 2, w = j & 3, r = 4 * s + (w >> 1) * 2;
+        if (w & 1) { pr[r] |= c0 << 16; pr[r + 1] |= c1 << 16; }
+        else { pr[r] = c0; pr[r + 1] = c1; }
+    }
 }
 
 // PV accumulators of one tile, per mode (§8).
@@ -510,12 +525,12 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
             wgmma_ss_m64n128k32_s32_s8(accS, smem_descriptor(sQ + 256 * ks, 8 * D), smem_descriptor(sK + 256 * ks, 8 * D), ks > 0 ? 1 : 0);
         wgmma_commit();
     };
-    auto softmax = [&](int kt, float& rescale0, float& rescale1, unsigned int (&pr)[16]) {
+    auto softmax = [&](int kt, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
         fence_registers(accS);
         const float kScale = kScaleHead[kt * kGroups + (kGroups == 4 ? t : 0)];
         const float qkScale = __fmul_rn(qScale, kScale);
         softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
-                              last0, last1, st, rescale0, rescale1, pr);
+                              last0, last1, st, rescale0, rescale1, p0, p1);
     };
 
     if constexpr (!OVERLAP)
@@ -526,8 +541,10 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
             refill(kt);
             wgmma_wait<0>();
             float rescale0, rescale1;
+            float p0[32], p1[32];
             unsigned int pr[16];
-            softmax(kt, rescale0, rescale1, pr);
+            softmax(kt, rescale0, rescale1, p0, p1);
+            pack_p(p0, p1, pr);
             pv_issue<D, MODE>(accO, pv, pr, stages + (kt % SAGE_STAGES) * STAGE, rescale0, rescale1);
             wgmma_wait<0>();
             mbarrier_arrive(empty + kt % SAGE_STAGES);
@@ -536,32 +553,43 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
     }
     else if (T > 0)
     {
+        // The last tile is peeled off so that every iteration issues the same two wgmma groups (ptxas serialises all
+        // wgmmas when the QK issue is conditional), and the P of tile kt + 1 stays fp32 until the PV of tile kt has
+        // completed: only then is it packed into the A-fragment registers (ptxas serialises when registers an
+        // in-flight wgmma reads are redefined). Arithmetic and order per element as in the serial loop.
         float rsCur0, rsCur1;
         unsigned int prCur[16];
-        qk_issue(0);
-        wgmma_wait<0>();
-        softmax(0, rsCur0, rsCur1, prCur);
-        for (int kt = 0; kt < T; kt++)
         {
-            const bool more = kt + 1 < T;
-            if (more) qk_issue(kt + 1);
-            pv_issue<D, MODE>(accO, pv, prCur, stages + (kt % SAGE_STAGES) * STAGE, rsCur0, rsCur1);
+            float p0[32], p1[32];
+            qk_issue(0);
+            wgmma_wait<0>();
+            softmax(0, rsCur0, rsCur1, p0, p1);
+            pack_p(p0, p1, prCur);
+        }
+        for (int kt = 0; kt + 1 < T; kt++)
+        {
             refill(kt);
-            float rsNext0 = 1.0f, rsNext1 = 1.0f;
-            unsigned int prNext[16];
-            if (more)
-            {
-                wgmma_wait<1>(); // QK of tile kt + 1 (the older group)
-                softmax(kt + 1, rsNext0, rsNext1, prNext);
-            }
+            qk_issue(kt + 1);
+            pv_issue<D, MODE>(accO, pv, prCur, stages + (kt % SAGE_STAGES) * STAGE, rsCur0, rsCur1);
+            float rsNext0, rsNext1;
+            float p0[32], p1[32];
+            wgmma_wait<1>(); // QK of tile kt + 1 (the older group)
+            softmax(kt + 1, rsNext0, rsNext1, p0, p1);
+            // Pin the softmax before the wait: plain arithmetic may otherwise be scheduled after the asm below.
+            fence_registers(p0);
+            fence_registers(p1);
+            asm volatile("" : "+f"(rsNext0), "+f"(rsNext1), "+f"(st.l0), "+f"(st.l1)::"memory");
             wgmma_wait<0>();
             mbarrier_arrive(empty + kt % SAGE_STAGES);
             pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
+            pack_p(p0, p1, prCur);
             rsCur0 = rsNext0;
             rsCur1 = rsNext1;
-#pragma unroll
-            for (int i = 0; i < 16; i++) prCur[i] = prNext[i];
         }
+        pv_issue<D, MODE>(accO, pv, prCur, stages + ((T - 1) % SAGE_STAGES) * STAGE, rsCur0, rsCur1);
+        wgmma_wait<0>();
+        mbarrier_arrive(empty + (T - 1) % SAGE_STAGES);
+        pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
     }
 
     // §9 epilogue.
