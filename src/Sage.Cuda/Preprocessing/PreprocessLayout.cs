@@ -47,7 +47,7 @@ public static class PreprocessLayout
 
     /// <summary>
     /// Stored position, within its 128-token tile, of V code token <paramref name="token"/> (0..127): inside every
-    /// 16-token group token 8a + 2t + b sits at 4t + 2a + b (docs/kernel-spec.md "Storage layouts"), the k order of
+    /// 16-token group token 8a + 2t + b sits at 4t + 2a + b (docs/kernel-spec.md §4 "Storage layout of the V codes"), the k order of
     /// the register A fragment through which the main loop feeds P to the FP8 wgmma. Values are unchanged.
     /// </summary>
     public static int ValueCodePosition(int token)

@@ -3,7 +3,7 @@
 // all without it, so −0 stays −0). Then per (batch, key/value head, channel) over the real tokens,
 // v_scale = amax ⊘ V_MAX and v8 = (v_scale == 0) ? E4M3(+0) : cvt.rn.satfinite.e4m3x2.f32(V ⊘ v_scale).
 // Output codes are channel-major, [B, H, d, paddedLength] (the K-major B operand FP8 wgmma needs for P·V),
-// padded tokens +0; scales [B, H, d]. Storage order (docs/kernel-spec.md "Storage layouts"): within every 16-token
+// padded tokens +0; scales [B, H, d]. Storage order (docs/kernel-spec.md §4 "Storage layout of the V codes"): within every 16-token
 // group, token 8a + 2t + b is stored at position 4t + 2a + b (value_code_position), the k order of the register A
 // fragment the main loop feeds P through; the values are those of the spec, only their addresses move.
 #include "preprocess_common.cuh"
