@@ -106,8 +106,8 @@ public static class ModeSpeeds
     }
 
     /// <summary>
-    /// Measured speeds closer than this (relative) count as equal: the run-to-run spread of a median of 10 launches is about
-    /// 1% (docs/results/mode-speeds-2026-11-25.md), so a smaller difference must not buy a less accurate mode.
+    /// Measured speeds closer than this (relative) count as equal: modes doing identical work differed by up to 0.6% in the
+    /// recorded run (docs/results/mode-speeds-2026-11-25.md), so a difference that small must not buy a less accurate mode.
     /// </summary>
     public const double SpeedTieTolerance = 0.02;
 
