@@ -30,10 +30,12 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// (docs/tensor-core-numerics.md, "INT4 on sm_90a").
     /// </summary>
     public const string Int4Unsupported =
-        "QkFormat.Int4: Hopper (sm_90a) has no INT4 tensor-core path. wgmma has no s4 form, and ptxas lowers " +
-        "mma.sync.aligned.m16n8k64.row.col.s32.s4.s4.s32 to integer-pipe emulation (no IMMA in the SASS; " +
-        "probe in docs/tensor-core-numerics.md), which would be slower than the INT8 wgmma path it is meant to beat. " +
-        "Use QkFormat.Int8 on the GPU; the emulator still models INT4 for accuracy studies.";
+        "QkFormat.Int4: Hopper (sm_90a) has no INT4 tensor-core path. wgmma has no s4 form, and ptxas (CUDA 13.0) lowers " +
+        "mma.sync.aligned.m16n8k64.row.col.s32.s4.s4.s32 to an emulation: about 190 integer instructions (LOP3, SHF, IMAD) " +
+        "that unpack the nibbles to bytes, then two INT8 IMMA.16832.S8.S8, where one m16n8k32 s8 mma.sync is a single IMMA " +
+        "(SASS probe on the H100, docs/tensor-core-numerics.md \"INT4 on sm_90a\"). INT4 would run the INT8 tensor-core work " +
+        "plus the unpacking, so it cannot beat the INT8 wgmma path it exists to beat. Use QkFormat.Int8 on the GPU; the " +
+        "emulator still models INT4 for accuracy studies (sage plan --target emulator).";
 
     private readonly CudaContext _context;
     private readonly bool _ownsContext;

@@ -69,7 +69,8 @@ public static class ModeSpeeds
     /// <summary>
     /// Candidates from a measured table: the INT8 per-thread modes the table holds (the planner's granularity; the others
     /// cost the same work and are less accurate), ordered by end-to-end TFLOPS (pre-processing included: what a layer
-    /// costs), speeds relative to INT8 + FP32 two-level; for <see cref="PlanTarget.Emulator"/> INT4 first, marked
+    /// costs) with differences under <see cref="SpeedTieTolerance"/> broken by accuracy, speeds relative to INT8 + FP32
+    /// two-level; for <see cref="PlanTarget.Emulator"/> INT4 first, marked
     /// emulator-only with its estimate; the full-precision fallback last.
     /// </summary>
     public static IReadOnlyList<PlanCandidate> CandidatesFor(PlanTarget target, ModeSpeedTable table)
@@ -85,8 +86,7 @@ public static class ModeSpeeds
             throw new ArgumentException($"The speed table ({Describe(table)}) has no INT8 per-thread row; `sage bench --modes all` writes them.", nameof(table));
         double unit = measured.FirstOrDefault(x => x.Candidate == Int8Fp32TwoLevel).Row?.EndToEndTflops ?? measured.Max(x => x.Row!.EndToEndTflops);
         string where = Describe(table);
-        var list = measured
-            .OrderByDescending(x => x.Row!.EndToEndTflops) // stable: equal speeds keep the accuracy order above
+        var list = OrderBySpeedThenAccuracy(measured.Select(x => (x.Candidate, x.Row!)).ToList())
             .Select(x => x.Candidate with
             {
                 RelativeSpeed = x.Row!.EndToEndTflops / unit,
@@ -103,6 +103,29 @@ public static class ModeSpeeds
             });
         list.Add(FullPrecision);
         return list;
+    }
+
+    /// <summary>
+    /// Measured speeds closer than this (relative) count as equal: modes doing identical work differed by up to 0.6% in the
+    /// recorded run (docs/results/mode-speeds-2026-11-25.md), so a difference that small must not buy a less accurate mode.
+    /// </summary>
+    public const double SpeedTieTolerance = 0.02;
+
+    /// <summary>
+    /// Fastest first, where candidates within <see cref="SpeedTieTolerance"/> of the fastest remaining one are a tie, broken
+    /// by the accuracy order of the input (FP16 two-level, FP32 two-level, FP32 single-level: docs/kernel-spec.md §13).
+    /// </summary>
+    private static List<(PlanCandidate Candidate, ModeSpeedEntry Row)> OrderBySpeedThenAccuracy(List<(PlanCandidate Candidate, ModeSpeedEntry Row)> remaining)
+    {
+        var ordered = new List<(PlanCandidate, ModeSpeedEntry)>();
+        while (remaining.Count > 0)
+        {
+            double fastest = remaining.Max(x => x.Row.EndToEndTflops);
+            var pick = remaining.First(x => x.Row.EndToEndTflops >= fastest * (1 - SpeedTieTolerance));
+            ordered.Add(pick);
+            remaining.Remove(pick);
+        }
+        return ordered;
     }
 
     /// <summary>The candidate of that name (any table: options are the same); an unknown name throws an ArgumentException listing the valid ones.</summary>

@@ -50,6 +50,27 @@ public sealed class AttentionBitExactTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, line + "\n" + string.Join("\n", failures.Take(5)));
     }
 
+    /// <summary>CPU only: the 120-problem sweep covers every option the kernel runs (counts per option in the output).</summary>
+    [Fact]
+    public void Random_sweep_covers_every_mode_and_smoothing_option()
+    {
+        var cases = Enumerable.Range(0, 120).Select(AttentionCase.Random).ToList();
+        long Elements(AttentionCase c) => (long)c.Batch * c.KeyValueHeads * c.GroupSize * c.QueryLength * (c.HeadDim + (c.Lse ? 1 : 0));
+        var groups = new (string Name, Func<AttentionCase, bool> Has)[]
+        {
+            ("Fp32", c => c.Pv == PvAccumulation.Fp32), ("Fp32TwoLevel", c => c.Pv == PvAccumulation.Fp32TwoLevel),
+            ("Fp16TwoLevel", c => c.Pv == PvAccumulation.Fp16TwoLevel), ("PerWarp", c => c.Granularity == QuantGranularity.PerWarp),
+            ("PerBlock", c => c.Granularity == QuantGranularity.PerBlock), ("SmoothQ", c => c.SmoothQ), ("SmoothV", c => c.SmoothV),
+            ("SmoothQ+SmoothV", c => c.SmoothQ && c.SmoothV), ("causal", c => c.Causal), ("GQA", c => c.GroupSize > 1),
+        };
+        foreach (var (name, has) in groups)
+        {
+            var matching = cases.Where(has).ToList();
+            output.WriteLine($"{name}: {matching.Count} problems, {matching.Sum(Elements)} elements");
+            Assert.True(matching.Count >= 5, $"the sweep has only {matching.Count} {name} problems");
+        }
+    }
+
     [Fact]
     public void Device_level_api_on_caller_owned_memory_matches_the_host_api()
     {

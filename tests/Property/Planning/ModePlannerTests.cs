@@ -17,13 +17,14 @@ public class ModePlannerTests
         Assert.Equal(["int8-fp16x2", "int8-fp32", "int8-fp32x2"], c.Take(c.Count - 1).Select(x => x.Name).Order(StringComparer.Ordinal));
         Assert.All(c.Take(c.Count - 1), x => Assert.Equal(QkFormat.Int8, x.Options!.QkFormat));
         Assert.All(c.Take(c.Count - 1), x => Assert.True(x.SpeedMeasured));
-        for (int i = 1; i < c.Count - 1; i++)
-        {
-            double a = table.Find(QuantGranularity.PerThread, c[i - 1].Options!.PvAccumulation)!.EndToEndTflops;
-            double b = table.Find(QuantGranularity.PerThread, c[i].Options!.PvAccumulation)!.EndToEndTflops;
-            Assert.True(a >= b, $"{c[i - 1].Name} ({a} TFLOPS) before {c[i].Name} ({b} TFLOPS)");
-            Assert.True(c[i - 1].RelativeSpeed >= c[i].RelativeSpeed);
-        }
+        // Fastest first up to the tie tolerance: no candidate is more than 2% slower than one after it.
+        for (int i = 0; i < c.Count - 1; i++)
+            for (int j = i + 1; j < c.Count - 1; j++)
+            {
+                double a = table.Find(QuantGranularity.PerThread, c[i].Options!.PvAccumulation)!.EndToEndTflops;
+                double b = table.Find(QuantGranularity.PerThread, c[j].Options!.PvAccumulation)!.EndToEndTflops;
+                Assert.True(a >= b * (1 - ModeSpeeds.SpeedTieTolerance), $"{c[i].Name} ({a} TFLOPS) before {c[j].Name} ({b} TFLOPS)");
+            }
         Assert.Equal(1.0, c.Single(x => x.Name == "int8-fp32x2").RelativeSpeed, 12);
         Assert.True(c[^1].IsFallback);
         Assert.Contains(table.Device, c[0].SpeedSource);
@@ -64,6 +65,25 @@ public class ModePlannerTests
         Assert.Equal("int8-fp32", plan.Layers[0].Mode);
         Assert.StartsWith("my run", plan.SpeedTable);
         Assert.Equal(PlanTarget.Cuda, Plan.FromJson(plan.ToJson()).Target);
+    }
+
+    [Fact]
+    public void SpeedsWithinTheTieToleranceAreOrderedByAccuracy()
+    {
+        // A 0.4% lead (noise for a median of 10) must not put the less accurate single-level FP32 mode first; a 10% lead does.
+        ModeSpeedTable Table(double fp32) => ModeSpeedTable.Recorded with
+        {
+            Modes =
+            [
+                new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp32, 1, 1, fp32, fp32),
+                new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp32TwoLevel, 1, 1, 100, 100),
+                new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 99.5, 99.5),
+            ],
+        };
+        Assert.Equal(["int8-fp16x2", "int8-fp32x2", "int8-fp32", "fp16-reference"],
+            ModeSpeeds.CandidatesFor(PlanTarget.Cuda, Table(100.4)).Select(x => x.Name));
+        Assert.Equal(["int8-fp32", "int8-fp16x2", "int8-fp32x2", "fp16-reference"],
+            ModeSpeeds.CandidatesFor(PlanTarget.Cuda, Table(110)).Select(x => x.Name));
     }
 
     [Theory]
