@@ -1,6 +1,11 @@
 // The exp2 of the main loop's softmax (rescale factors and P, docs/kernel-spec.md §7): sage_softmax_exp2 is the one
 // call site to swap when the kernel exp2 changes.
 //
+// Since 2026-11-25 (session 2) it is the special-function unit's ex2.approx.ftz.f32 (sage_mufu_exp2): one MUFU.EX2 per
+// score instead of ~16 FMA-pipe instructions, and its bits are known exactly (Sage.Emulation.SpecialFunctions.MufuExp2,
+// checked on the H100 against all 2^32 inputs). The specified polynomial below stays as the documented alternative for
+// a GPU whose MUFU is not characterised; the identity tests keep it honest.
+//
 // sage_exp2_branchless is sage_exp2_shifter (attention_exp2.cuh) with its three early returns turned into selects:
 // the same fp32/int operations in the same order, every value computed unconditionally, the result chosen at the
 // end. The NaN input is clamped to -200 by fmaxf before the arithmetic, so nothing else changes. Why: the early
@@ -9,6 +14,7 @@
 // checks it against sage_kernel_exp2 on all 2^32 fp32 inputs (conversion_identity.cu, exp2_branchless_identity).
 #pragma once
 #include "attention_exp2.cuh"
+#include "mufu_exp2.cuh"
 
 __device__ __forceinline__ float sage_exp2_branchless(float x) {
   const float c = fminf(fmaxf(x, -200.0f), 128.0f); // NaN -> -200 (fmaxf returns the non-NaN operand)
@@ -31,4 +37,4 @@ __device__ __forceinline__ float sage_exp2_branchless(float x) {
   return x != x ? x : r;
 }
 
-__device__ __forceinline__ float sage_softmax_exp2(float x) { return sage_exp2_branchless(x); }
+__device__ __forceinline__ float sage_softmax_exp2(float x) { return sage_mufu_exp2(x); }
