@@ -76,7 +76,12 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             Variant = SelectedVariant();
             _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly,
-                Variant == OverlapVariant ? OverlapKernelResource : KernelResource));
+                Variant switch
+                {
+                    OverlapVariant => OverlapKernelResource,
+                    PingPongVariant => PingPongKernelResource,
+                    _ => KernelResource,
+                }));
         }
         catch
         {
@@ -92,13 +97,20 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>Resource name of the "overlap" variant, the default (QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax).</summary>
     public const string OverlapKernelResource = "Sage.Cuda.Kernels.Attention.attention_overlap.cu";
 
-    /// <summary>Environment variable that picks the main-loop variant ("overlap", the default, or "serial"); both give the same bits.</summary>
+    /// <summary>
+    /// Resource name of the "pingpong" variant: the overlap loop with the two warpgroups taking turns to issue their
+    /// wgmmas (named barriers), so one warpgroup's softmax overlaps the other's tensor-core work.
+    /// </summary>
+    public const string PingPongKernelResource = "Sage.Cuda.Kernels.Attention.attention_pingpong.cu";
+
+    /// <summary>Environment variable that picks the main-loop variant ("overlap", the default, "pingpong" or "serial"); all give the same bits.</summary>
     public const string VariantEnvironmentVariable = "SAGE_ATTENTION_KERNEL";
 
     private const string SerialVariant = "serial";
     private const string OverlapVariant = "overlap";
+    private const string PingPongVariant = "pingpong";
 
-    /// <summary>The main-loop variant this instance runs ("serial" or "overlap").</summary>
+    /// <summary>The main-loop variant this instance runs ("overlap", "pingpong" or "serial").</summary>
     public string Variant { get; } = OverlapVariant;
 
     private static string SelectedVariant()
@@ -108,7 +120,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         // and bit-exact with the MUFU exp2 (docs/results/kernel-speed-2026-11-25.md); serial stays for comparison.
         if (string.IsNullOrEmpty(value) || value == OverlapVariant) return OverlapVariant;
         if (value == SerialVariant) return SerialVariant;
-        throw new ArgumentException($"{VariantEnvironmentVariable}={value}: expected '{OverlapVariant}' or '{SerialVariant}'.");
+        if (value == PingPongVariant) return PingPongVariant;
+        throw new ArgumentException($"{VariantEnvironmentVariable}={value}: expected '{OverlapVariant}', '{PingPongVariant}' or '{SerialVariant}'.");
     }
 
     public string Name => "cuda";

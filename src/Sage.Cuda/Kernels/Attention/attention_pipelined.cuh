@@ -34,6 +34,12 @@
 #include "attention_softmax_exp2.cuh" // sage_softmax_exp2 (value-identical to sage_kernel_exp2), via attention_exp2.cuh
 #include "attention_pipelined_wgmma.cuh"
 
+#ifndef SAGE_PINGPONG
+#define SAGE_PINGPONG 0 // 1 in attention_pingpong.cu: the overlap loop with the warpgroups' wgmma issues taking turns
+#endif
+// Named barriers of the ping-pong turn (0 is __syncthreads): barrier 1 + w is "warpgroup w may issue".
+#define SAGE_TURN_BARRIER0 1
+
 #define SAGE_ATT_THREADS 256
 #define SAGE_KEY_TILE 128
 #define SAGE_STAGES 5
@@ -185,6 +191,19 @@ __device__ __forceinline__ void mbarrier_wait(unsigned long long* bar, unsigned 
     asm volatile("{\n.reg .pred done;\nWAIT_%=:\n"
                  "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
                  "@!done bra WAIT_%=;\n}\n" ::"r"(shared_address(bar)), "r"(parity) : "memory");
+}
+
+// Ping-pong turn (FA3's warp-scheduler barriers): warpgroup w waits for its turn on barrier 1 + w, issues its wgmmas,
+// then hands the turn to the other warpgroup (bar.arrive does not wait). Both warpgroups take part in each barrier
+// (count 256: 128 threads sync, 128 arrive). Only the order in which the two warpgroups' wgmma groups reach the tensor
+// cores changes; every value and every operation order per element is that of the overlap loop.
+__device__ __forceinline__ void turn_wait(int wg)
+{
+    asm volatile("bar.sync %0, 256;\n" ::"r"(SAGE_TURN_BARRIER0 + wg) : "memory");
+}
+__device__ __forceinline__ void turn_pass(int wg)
+{
+    asm volatile("bar.arrive %0, 256;\n" ::"r"(SAGE_TURN_BARRIER0 + (wg ^ 1)) : "memory");
 }
 
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
@@ -557,11 +576,19 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
         // wgmmas when the QK issue is conditional), and the P of tile kt + 1 stays fp32 until the PV of tile kt has
         // completed: only then is it packed into the A-fragment registers (ptxas serialises when registers an
         // in-flight wgmma reads are redefined). Arithmetic and order per element as in the serial loop.
+        // Ping-pong: T + 1 issue points per warpgroup (first QK, T - 1 loop iterations, last PV), each inside a turn;
+        // warpgroup 1 hands warpgroup 0 the first turn, and warpgroup 0 takes one more turn after its last issue so
+        // that every arrive on a barrier is matched by a sync before the CTA exits.
+        constexpr bool PP = SAGE_PINGPONG != 0;
+        if constexpr (PP)
+            if (wg == 1) asm volatile("bar.arrive %0, 256;\n" ::"r"(SAGE_TURN_BARRIER0) : "memory");
         float rsCur0, rsCur1;
         unsigned int prCur[16];
         {
             float p0[32], p1[32];
+            if constexpr (PP) turn_wait(wg);
             qk_issue(0);
+            if constexpr (PP) turn_pass(wg);
             wgmma_wait<0>();
             softmax(0, rsCur0, rsCur1, p0, p1);
             pack_p(p0, p1, prCur);
@@ -569,8 +596,10 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
         for (int kt = 0; kt + 1 < T; kt++)
         {
             refill(kt);
+            if constexpr (PP) turn_wait(wg);
             qk_issue(kt + 1);
             pv_issue<D, MODE>(accO, pv, prCur, stages + (kt % SAGE_STAGES) * STAGE, rsCur0, rsCur1);
+            if constexpr (PP) turn_pass(wg);
             float rsNext0, rsNext1;
             float p0[32], p1[32];
             wgmma_wait<1>(); // QK of tile kt + 1 (the older group)
@@ -586,7 +615,13 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
             rsCur0 = rsNext0;
             rsCur1 = rsNext1;
         }
+        if constexpr (PP) turn_wait(wg);
         pv_issue<D, MODE>(accO, pv, prCur, stages + ((T - 1) % SAGE_STAGES) * STAGE, rsCur0, rsCur1);
+        if constexpr (PP)
+        {
+            turn_pass(wg);
+            if (wg == 0) turn_wait(0); // matches warpgroup 1's last turn_pass
+        }
         wgmma_wait<0>();
         mbarrier_arrive(empty + (T - 1) % SAGE_STAGES);
         pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
