@@ -428,7 +428,10 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
     unsigned long long* empty = full + SAGE_STAGES;
 
     const int tid = threadIdx.x, wg = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31, g = lane >> 2, t = lane & 3;
-    const int cta = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    // Causal: the CTAs with the most K tiles (the last query tiles) are launched first, so that the short ones fill the
+    // tail of the grid instead of the long ones. Only which SM runs a tile and when changes, not what it computes.
+    const int cta = p.causal ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x;
+    const int h = blockIdx.y, b = blockIdx.z;
     const int block = cta * 2 + wg;              // this warpgroup's 64-row query block
     const unsigned char* sQ = smem + wg * 64 * D;
     const int hk = h / (p.hq / p.hkv);
