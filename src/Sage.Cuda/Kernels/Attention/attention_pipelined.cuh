@@ -465,22 +465,35 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
     const unsigned char* vHead = p.v + bhk * D * p.padK;
 
     // Tile kt -> stage kt % SAGE_STAGES; each of the 256 threads copies its share, then arrives (noinc) on "full".
+    // Every thread copies the same chunk column of D / 8 (K) or 4 (V) token/channel rows, 256 / (D / 16) resp. 32 rows
+    // apart: the trip counts are compile-time constants (the loop `idx = tid; idx < n; idx += 256` was not unrolled,
+    // since the compiler cannot know tid < 256, and cost ≈ 290 SASS instructions of address arithmetic and remainder
+    // handling per tile), and every per-thread address is a base plus an immediate offset.
+    constexpr int K_CHUNKS = D / 16;                                   // 16-byte chunks per K row
+    constexpr int K_ROWS_STEP = SAGE_ATT_THREADS / K_CHUNKS;           // 16 (D = 128) or 32 (D = 64)
+    constexpr int K_COPIES = SAGE_KEY_TILE / K_ROWS_STEP;              // 4 (D = 128) or 2 (D = 64)
+    constexpr int V_ROWS_STEP = SAGE_ATT_THREADS / 8;                  // 32 channels apart
+    constexpr int V_COPIES = D / V_ROWS_STEP;                          // 4 (D = 128) or 2 (D = 64)
+    const int kRow0 = tid / K_CHUNKS, kChunk = tid % K_CHUNKS;
+    const int vRow0 = tid >> 3, vChunk = tid & 7;
+    const int kSharedOffset = core_matrix_offset(kRow0, 16 * kChunk, D); // + (K_ROWS_STEP / 8)·8·D per copy
+    const int vSharedOffset = core_matrix_offset(vRow0, 16 * vChunk);    // + (V_ROWS_STEP / 8)·1024 per copy
+    const signed char* kThread = kHead + kRow0 * D + 16 * kChunk;
+    const unsigned char* vThread = vHead + (long long)vRow0 * p.padK + 16 * vChunk;
+    const long long vCopyStride = (long long)V_ROWS_STEP * p.padK;
+
+    // Tile kt -> stage kt % SAGE_STAGES; each of the 256 threads copies its share, then arrives (noinc) on "full".
     auto load_tile = [&](int kt) {
         unsigned char* sV = stages + (kt % SAGE_STAGES) * STAGE;
         unsigned char* sK = sV + D * SAGE_KEY_TILE;
-        const signed char* kTile = kHead + (long long)kt * SAGE_KEY_TILE * D;
+        const signed char* kTile = kThread + (long long)kt * SAGE_KEY_TILE * D;
 #pragma unroll
-        for (int idx = tid; idx < SAGE_KEY_TILE * D / 16; idx += SAGE_ATT_THREADS)
-        {
-            int token = idx / (D / 16), c = idx % (D / 16);
-            cp_async16(sK + core_matrix_offset(token, 16 * c, D), kTile + token * D + 16 * c);
-        }
+        for (int i = 0; i < K_COPIES; i++)
+            cp_async16(sK + kSharedOffset + i * (K_ROWS_STEP / 8) * 8 * D, kTile + i * K_ROWS_STEP * D);
+        const unsigned char* vTile = vThread + (long long)kt * SAGE_KEY_TILE;
 #pragma unroll
-        for (int idx = tid; idx < D * 8; idx += SAGE_ATT_THREADS)
-        {
-            int n = idx >> 3, c = idx & 7;
-            cp_async16(sV + core_matrix_offset(n, 16 * c), vHead + (long long)n * p.padK + (long long)kt * SAGE_KEY_TILE + 16 * c);
-        }
+        for (int i = 0; i < V_COPIES; i++)
+            cp_async16(sV + vSharedOffset + i * (V_ROWS_STEP / 8) * 1024, vTile + i * vCopyStride);
         cp_async_arrive_noinc(full + kt % SAGE_STAGES);
     };
 
