@@ -125,15 +125,40 @@ public static class MufuExp2
 
     /// <summary>
     /// destination[i] = <see cref="Evaluate(float)"/>(scores[i] − base) for every element (the P of one row's tile),
-    /// eight lanes at a time with AVX2 gathers where available; every lane equals the scalar function bit for bit.
-    /// destination may alias scores.
+    /// the fp32 subtraction first. Runs the widest path this CPU has (<see cref="SpanPath"/>): 16 lanes with AVX-512
+    /// (<see cref="MufuExp2Vector512"/>), else 8 lanes with AVX2 gathers, else the scalar model; every path equals
+    /// the scalar function bit for bit. destination may be scores (in place).
     /// </summary>
     public static void ExponentiateShifted(ReadOnlySpan<float> scores, float @base, Span<float> destination)
     {
+        if (MufuExp2Vector512.IsSupported) MufuExp2Vector512.ExponentiateShifted(scores, @base, destination);
+        else if (Avx2.IsSupported) ExponentiateShiftedAvx2(scores, @base, destination);
+        else ExponentiateShiftedScalar(scores, @base, destination);
+    }
+
+    /// <summary>The path <see cref="ExponentiateShifted"/> takes on this CPU: "Vector512", "AVX2" or "scalar".</summary>
+    public static string SpanPath => MufuExp2Vector512.IsSupported ? "Vector512" : Avx2.IsSupported ? "AVX2" : "scalar";
+
+    /// <summary><see cref="ExponentiateShifted"/> on the scalar model only (the reference the vector paths are tested against).</summary>
+    public static void ExponentiateShiftedScalar(ReadOnlySpan<float> scores, float @base, Span<float> destination)
+    {
+        CheckDestination(scores, destination);
+        for (int i = 0; i < scores.Length; i++) destination[i] = Evaluate(scores[i] - @base);
+    }
+
+    /// <summary><see cref="ExponentiateShifted"/> on the AVX2 path (8 lanes, gathers; the tail on the scalar model).</summary>
+    public static void ExponentiateShiftedAvx2(ReadOnlySpan<float> scores, float @base, Span<float> destination)
+    {
+        if (!Avx2.IsSupported) throw new PlatformNotSupportedException("MufuExp2.ExponentiateShiftedAvx2 needs AVX2");
+        CheckDestination(scores, destination);
+        int i = ExponentiateShiftedAvx2Body(scores, @base, destination);
+        for (; i < scores.Length; i++) destination[i] = Evaluate(scores[i] - @base);
+    }
+
+    private static void CheckDestination(ReadOnlySpan<float> scores, Span<float> destination)
+    {
         if (destination.Length < scores.Length)
             throw new ArgumentException($"destination has {destination.Length} elements, scores has {scores.Length}; expected at least as many", nameof(destination));
-        int i = Avx2.IsSupported ? ExponentiateShiftedAvx2(scores, @base, destination) : 0;
-        for (; i < scores.Length; i++) destination[i] = Evaluate(scores[i] - @base);
     }
 
     // The coefficient tables as int arrays, for the gathers.
@@ -143,7 +168,7 @@ public static class MufuExp2
 
     private static int[] Widen(ReadOnlySpan<ushort> values) { var a = new int[values.Length]; for (int i = 0; i < a.Length; i++) a[i] = values[i]; return a; }
 
-    private static unsafe int ExponentiateShiftedAvx2(ReadOnlySpan<float> scores, float @base, Span<float> destination)
+    private static unsafe int ExponentiateShiftedAvx2Body(ReadOnlySpan<float> scores, float @base, Span<float> destination)
     {
         int i = 0;
         fixed (int* c0 = s_c0, c1 = s_c1, c2 = s_c2, square = s_square)
