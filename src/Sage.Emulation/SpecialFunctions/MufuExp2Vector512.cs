@@ -10,8 +10,9 @@ namespace Sage.Emulation.SpecialFunctions;
 /// stride of all 2^32 inputs and on whole binades). The steps, each exact:
 /// <list type="number">
 /// <item>m = trunc(|x|·2^23) is a float product by a power of two (exact) and a truncating conversion (vcvttps2dq).
-/// Subnormal x give m = 0, which the model's remaining steps turn into 1.0, the flush; |x| ≥ 128, inf and NaN are
-/// overwritten at the end.</item>
+/// Subnormal x give m = 0, which the model's remaining steps turn into 1.0, the flush. |x| ≥ 128, inf and NaN are
+/// first clamped to 128 (an integer min on the magnitude bits), which the steps below turn into +inf for x &gt; 0 and
+/// +0 for x &lt; 0; NaN lanes are overwritten at the end.</item>
 /// <item>k = (m XOR sign) mod 2^23 is f for x ≥ 0 and the ones' complement 2^23 − 1 − f for x &lt; 0.</item>
 /// <item>The 64-entry coefficient tables are looked up in registers: two 32-entry vpermt2d (index bits 0..4)
 /// and a select on index bit 5.</item>
@@ -129,12 +130,15 @@ public static class MufuExp2Vector512
         var bits = x.AsUInt32();
         var magnitude = bits & Vector512.Create(0x7FFFFFFFu);
         var negative = Vector512.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32();
-        var m = Avx512F.ConvertToVector512Int32WithTruncation(magnitude.AsSingle() * Vector512.Create(8388608f)).AsUInt32();
+        // |x| ≥ 128 (inf and NaN included) is clamped to 128: then n = 128, f = 0, and the steps below give
+        // (128 + 126)·2^23 + 2^23 = +inf for x > 0 and (−129 + 126)·2^23 + 2^24 < 2^23, flushed to +0, for x < 0.
+        var clamped = Vector512.Min(magnitude, Vector512.Create(0x43000000u));
+        var m = Avx512F.ConvertToVector512Int32WithTruncation(clamped.AsSingle() * Vector512.Create(8388608f)).AsUInt32();
         var k = (m ^ negative) & Vector512.Create((1u << MufuExp2.FractionBits) - 1);
         var d = k & Vector512.Create((1u << MufuExp2.OffsetBits) - 1);
 
         var index = k >> MufuExp2.OffsetBits;
-        var upperHalf = Vector512.Equals(k & Vector512.Create(1u << 22), Vector512.Create(1u << 22));
+        var upperHalf = Vector512.ShiftRightArithmetic((k << 9).AsInt32(), 31).AsUInt32();   // index bit 5
         var t0 = Lookup64(index, upperHalf, s_t0A, s_t0B, s_t0C, s_t0D);
         var w = Lookup64(index, upperHalf, s_wA, s_wB, s_wC, s_wD);
 
@@ -154,14 +158,10 @@ public static class MufuExp2Vector512
         var high = Avx512BW.MultiplyAddAdjacent(w.AsInt16(), (d >> 15).AsInt16()).AsUInt32();
         var s = (t0 >> 2) + d + high + Vector512.ShiftRightArithmetic(v, MufuExp2.GuardBits).AsUInt32();
 
-        // Result bits: (e + 126)·2^23 + s, e·2^23 = (m XOR sign) with the fraction cleared; +1 for x < 0 with f = 0.
-        var total = ((m ^ negative) & Vector512.Create(0xFF800000u)) + s;
-        var fractionZero = Vector512.Equals(m & Vector512.Create((1u << MufuExp2.FractionBits) - 1), Vector512<uint>.Zero);
-        total -= negative & fractionZero;
-        var result = Vector512.AndNot(total, Vector512.LessThan(total.AsInt32(), Vector512.Create(1 << 23)).AsUInt32());
-
-        var huge = Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x43000000u));   // |x| ≥ 128, ±inf, NaN
-        result = Vector512.ConditionalSelect(huge, Vector512.AndNot(Vector512.Create(0x7F800000u), negative), result);
+        // Result bits: (e + 126)·2^23 + s, e·2^23 = (m XOR sign) with the fraction cleared; +1 for x < 0 with f = 0,
+        // the lanes where k = 2^23 − 1 and the sign is set ((k + 1) >> 23 is 1 exactly there).
+        var total = ((m ^ negative) & Vector512.Create(0xFF800000u)) + s + (((k + Vector512<uint>.One) >> MufuExp2.FractionBits) & negative);
+        var result = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(total.AsInt32(), Vector512.Create(1 << 23)).AsUInt32(), total, Vector512<uint>.Zero);
         var nan = Vector512.GreaterThan(magnitude, Vector512.Create(0x7F800000u));
         return Vector512.ConditionalSelect(nan, Vector512.Create(0x7FFFFFFFu), result);
     }
