@@ -106,16 +106,18 @@ public static class MufuExp2Vector512
             for (; i + Lanes <= length; i += Lanes)
                 Evaluate16(Vector512.Load(source + i) - shift).Store((uint*)(target + i));
         }
-        if (i < length)
-        {
-            int rest = length - i;
-            Span<float> pad = stackalloc float[Lanes];
-            pad.Clear();
-            scores.Slice(i, rest).CopyTo(pad);
-            var result = Evaluate16(Vector512.Create<float>(pad) - shift).AsSingle();
-            result.CopyTo(pad);
-            pad[..rest].CopyTo(destination.Slice(i, rest));
-        }
+        if (i < length) EvaluateTail(scores[i..], shift, destination[i..length]);
+    }
+
+    /// <summary>The last partial vector, through a zero-padded copy (kept out of the main loop's method).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void EvaluateTail(ReadOnlySpan<float> scores, Vector512<float> shift, Span<float> destination)
+    {
+        Span<float> pad = stackalloc float[Lanes];
+        pad.Clear();
+        scores.CopyTo(pad);
+        (Evaluate16(Vector512.Create<float>(pad) - shift).AsSingle()).CopyTo(pad);
+        pad[..scores.Length].CopyTo(destination);
     }
 
     /// <summary>Entry j of a 64-entry table held in four registers (index bits above 5 are ignored).</summary>
