@@ -8,7 +8,7 @@ namespace Sage.Emulation.SpecialFunctions;
 /// <see cref="MufuExp2.EvaluateBits"/> on 16 lanes with AVX-512 (F, BW, VBMI), no gathers and no per-lane branches;
 /// every lane equals the scalar model bit for bit (tests/Property/Emulation/MufuExp2Tests.cs compares the two on a
 /// stride of all 2^32 inputs and on whole binades by default, and on every one of the 2^32 inputs in an explicit
-/// test: 0 mismatches). About 8 times the AVX2 gather path's throughput. The steps, each exact:
+/// test: 0 mismatches). Several times the AVX2 gather path's throughput (bench/Sage.Bench/MufuExp2Benchmarks.cs). The steps, each exact:
 /// <list type="number">
 /// <item>m = trunc(|x|·2^23) is a float product by a power of two (exact) and a truncating conversion (vcvttps2dq).
 /// Subnormal x give m = 0, which the model's remaining steps turn into 1.0, the flush. |x| ≥ 128, inf and NaN are
