@@ -125,75 +125,88 @@ public static class MufuExp2
 
     /// <summary>
     /// destination[i] = <see cref="Evaluate(float)"/>(scores[i] − base) for every element (the P of one row's tile),
-    /// eight lanes at a time with AVX2 gathers where available; every lane equals the scalar function bit for bit.
-    /// destination may alias scores.
+    /// the fp32 subtraction first. Runs the widest path this CPU has (<see cref="SpanPath"/>): 16 lanes with AVX-512
+    /// (<see cref="MufuExp2Vector512"/>), else 8 lanes with AVX2 gathers (three per vector), else the scalar model; every path equals
+    /// the scalar function bit for bit. destination may be scores (in place).
     /// </summary>
     public static void ExponentiateShifted(ReadOnlySpan<float> scores, float @base, Span<float> destination)
     {
-        if (destination.Length < scores.Length)
-            throw new ArgumentException($"destination has {destination.Length} elements, scores has {scores.Length}; expected at least as many", nameof(destination));
-        int i = Avx2.IsSupported ? ExponentiateShiftedAvx2(scores, @base, destination) : 0;
+        if (MufuExp2Vector512.IsSupported) MufuExp2Vector512.ExponentiateShifted(scores, @base, destination);
+        else if (Avx2.IsSupported) ExponentiateShiftedAvx2(scores, @base, destination);
+        else ExponentiateShiftedScalar(scores, @base, destination);
+    }
+
+    /// <summary>The path <see cref="ExponentiateShifted"/> takes on this CPU: "Vector512", "AVX2" or "scalar".</summary>
+    public static string SpanPath => MufuExp2Vector512.IsSupported ? "Vector512" : Avx2.IsSupported ? "AVX2" : "scalar";
+
+    /// <summary><see cref="ExponentiateShifted"/> on the scalar model only (the reference the vector paths are tested against).</summary>
+    public static void ExponentiateShiftedScalar(ReadOnlySpan<float> scores, float @base, Span<float> destination)
+    {
+        CheckDestination(scores, destination);
+        for (int i = 0; i < scores.Length; i++) destination[i] = Evaluate(scores[i] - @base);
+    }
+
+    /// <summary><see cref="ExponentiateShifted"/> on the AVX2 path (8 lanes, gathers; the tail on the scalar model).</summary>
+    public static void ExponentiateShiftedAvx2(ReadOnlySpan<float> scores, float @base, Span<float> destination)
+    {
+        if (!Avx2.IsSupported) throw new PlatformNotSupportedException("MufuExp2.ExponentiateShiftedAvx2 needs AVX2");
+        CheckDestination(scores, destination);
+        int i = ExponentiateShiftedAvx2Body(scores, @base, destination);
         for (; i < scores.Length; i++) destination[i] = Evaluate(scores[i] - @base);
     }
 
-    // The coefficient tables as int arrays, for the gathers.
-    private static readonly int[] s_c0 = Widen(C0), s_c1 = Widen(C1), s_c2 = Widen(C2);
+    private static void CheckDestination(ReadOnlySpan<float> scores, Span<float> destination)
+    {
+        if (destination.Length < scores.Length)
+            throw new ArgumentException($"destination has {destination.Length} elements, scores has {scores.Length}; expected at least as many", nameof(destination));
+    }
 
-    private static int[] Widen(ReadOnlySpan<uint> values) { var a = new int[values.Length]; for (int i = 0; i < a.Length; i++) a[i] = (int)values[i]; return a; }
+    // The gather tables: T0[j] = C0[j] + 126·2^25 and W[j] = C2[j]·2^16 + (C1[j] − 2^15) mod 2^16, as in
+    // MufuExp2Vector512 (whose remarks derive the arithmetic below), and the truncated squares.
+    private static readonly int[] s_t0 = BuildT0(), s_w = BuildW();
 
-    private static int[] Widen(ReadOnlySpan<ushort> values) { var a = new int[values.Length]; for (int i = 0; i < a.Length; i++) a[i] = values[i]; return a; }
+    private static int[] BuildT0() { var a = new int[64]; for (int j = 0; j < 64; j++) a[j] = (int)(C0[j] + (126u << 25)); return a; }
 
-    private static unsafe int ExponentiateShiftedAvx2(ReadOnlySpan<float> scores, float @base, Span<float> destination)
+    private static int[] BuildW() { var a = new int[64]; for (int j = 0; j < 64; j++) a[j] = C2[j] << 16 | (ushort)(C1[j] - 32768); return a; }
+
+    private static unsafe int ExponentiateShiftedAvx2Body(ReadOnlySpan<float> scores, float @base, Span<float> destination)
     {
         int i = 0;
-        fixed (int* c0 = s_c0, c1 = s_c1, c2 = s_c2, square = s_square)
+        fixed (int* t0 = s_t0, w = s_w, square = s_square)
         fixed (float* source = scores, target = destination)
         {
             var shift = Vector256.Create(@base);
             for (; i + 8 <= scores.Length; i += 8)
-                Evaluate8(Vector256.Load(source + i) - shift, c0, c1, c2, square).AsSingle().Store(target + i);
+                Evaluate8(Vector256.Load(source + i) - shift, t0, w, square).AsSingle().Store(target + i);
         }
         return i;
     }
 
     /// <summary>
-    /// <see cref="EvaluateBits"/> on 8 lanes. Y is split so that 32-bit lanes suffice: with d = dh·2^15 + dl,
-    /// ⌊Y/2^15⌋ = ⌊C0/4⌋ + C1·dh + ⌊((C0 mod 4)·2^13 + 0x17E2 + C1·dl + C2·q(d)) / 2^15⌋, and the inner sum is below 2^31.
+    /// <see cref="EvaluateBits"/> on 8 lanes: the steps of <see cref="MufuExp2Vector512"/> with three gathers
+    /// (T0 and W by segment, q(d) from the 2^17-entry squarer table) in place of the in-register lookups.
     /// </summary>
-    private static unsafe Vector256<uint> Evaluate8(Vector256<float> x, int* c0, int* c1, int* c2, int* square)
+    private static unsafe Vector256<uint> Evaluate8(Vector256<float> x, int* t0Table, int* wTable, int* square)
     {
         var bits = x.AsUInt32();
-        var field = (bits >> 23) & Vector256.Create(0xFFu);
+        var magnitude = bits & Vector256.Create(0x7FFFFFFFu);
         var negative = Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32();
-        var significand = (bits & Vector256.Create(0x7FFFFFu)) | Vector256.Create(0x800000u);
-        var shift = field.AsInt32() - Vector256.Create(127);
-        // Counts of 32 and more give 0 in vpsllvd/vpsrlvd, as the scalar path's guard does.
-        var up = Avx2.ShiftLeftLogicalVariable(significand, Vector256.Max(shift, Vector256<int>.Zero).AsUInt32());
-        var down = Avx2.ShiftRightLogicalVariable(significand, Vector256.Max(-shift, Vector256<int>.Zero).AsUInt32());
-        var m = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(shift, Vector256<int>.Zero).AsUInt32(), up, down);
-        var n = (m >> FractionBits).AsInt32();
-        var f = m & Vector256.Create((1u << FractionBits) - 1);
-        var k = f ^ (negative & Vector256.Create((1u << FractionBits) - 1)); // 2^23 − 1 − f for x < 0
-        var j = (k >> OffsetBits).AsInt32();
+        var clamped = Vector256.Min(magnitude, Vector256.Create(0x43000000u));   // |x| ≥ 128, inf, NaN → 128
+        var m = Avx.ConvertToVector256Int32WithTruncation(clamped.AsSingle() * Vector256.Create(8388608f)).AsUInt32();
+        var k = (m ^ negative) & Vector256.Create((1u << FractionBits) - 1);
         var d = k & Vector256.Create((1u << OffsetBits) - 1);
-        var a0 = Avx2.GatherVector256(c0, j, 4).AsUInt32();
-        var a1 = Avx2.GatherVector256(c1, j, 4).AsUInt32();
-        var a2 = Avx2.GatherVector256(c2, j, 4).AsUInt32();
+        var j = (k >> OffsetBits).AsInt32();
+        var t0 = Avx2.GatherVector256(t0Table, j, 4).AsUInt32();
+        var w = Avx2.GatherVector256(wTable, j, 4).AsInt16();
         var q = Avx2.GatherVector256(square, d.AsInt32(), 4).AsUInt32();
-        var low = ((a0 & Vector256.Create(3u)) << 13) + Vector256.Create((uint)RoundingConstant)
-                  + a1 * (d & Vector256.Create(0x7FFFu)) + a2 * q;
-        var s = (a0 >> 2) + a1 * (d >> 15) + (low >> GuardBits);
-        var fractionZero = Vector256.Equals(f, Vector256<uint>.Zero);
-        var exactPower = negative & fractionZero;                                  // x < 0, f = 0: exactly 2^−n
-        var exponent = Vector256.ConditionalSelect(negative.AsInt32(), -n - (~fractionZero.AsInt32() & Vector256<int>.One), n);
-        s = Vector256.ConditionalSelect(exactPower, Vector256.Create(1u << FractionBits), s);
-        var resultField = exponent + Vector256.Create(127);
-        var result = ((resultField.AsUInt32() << 23) | (s & Vector256.Create(0x7FFFFFu)));
-        result = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(resultField, Vector256<int>.Zero).AsUInt32(), Vector256<uint>.Zero, result);
-        result = Vector256.ConditionalSelect(Vector256.Equals(field, Vector256<uint>.Zero), Vector256.Create(0x3F800000u), result);
-        var huge = Vector256.GreaterThanOrEqual(field, Vector256.Create(127u + 7));   // |x| ≥ 128, ±inf, NaN
-        result = Vector256.ConditionalSelect(huge, Vector256.AndNot(Vector256.Create(0x7F800000u), negative), result);
-        var nan = Vector256.GreaterThan(bits & Vector256.Create(0x7FFFFFFFu), Vector256.Create(0x7F800000u));
+        var low = ((t0 << 13) & Vector256.Create(0x6000u)) | Vector256.Create((uint)RoundingConstant);
+        var pair = (q << 16) | (d & Vector256.Create(0x7FFFu));
+        var v = low.AsInt32() + Avx2.MultiplyAddAdjacent(w, pair.AsInt16());
+        var high = Avx2.MultiplyAddAdjacent(w, (d >> 15).AsInt16()).AsUInt32();
+        var s = (t0 >> 2) + d + high + Vector256.ShiftRightArithmetic(v, GuardBits).AsUInt32();
+        var total = ((m ^ negative) & Vector256.Create(0xFF800000u)) + s + (((k + Vector256<uint>.One) >> FractionBits) & negative);
+        var result = Vector256.AndNot(total, Vector256.LessThan(total.AsInt32(), Vector256.Create(1 << 23)).AsUInt32());
+        var nan = Vector256.GreaterThan(magnitude, Vector256.Create(0x7F800000u));
         return Vector256.ConditionalSelect(nan, Vector256.Create(0x7FFFFFFFu), result);
     }
 
