@@ -32,15 +32,22 @@ public static class QuickTiming
         {
             var result = emulator.Run(problem, inputs.Q, inputs.K, inputs.V, options); // warm-up
             var times = new List<double>();
+            var cpu = new List<double>();
+            var process = Process.GetCurrentProcess();
             for (int i = 0; i < iterations; i++)
             {
+                process.Refresh();
+                var cpu0 = process.TotalProcessorTime;
                 var sw = Stopwatch.StartNew();
                 result = emulator.Run(problem, inputs.Q, inputs.K, inputs.V, options);
                 times.Add(sw.Elapsed.TotalMilliseconds);
+                process.Refresh();
+                cpu.Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
             }
             times.Sort();
+            cpu.Sort();
             var digest = Convert.ToHexString(SHA256.HashData(result.Output.ToSingleArray().SelectMany(BitConverter.GetBytes).ToArray()))[..16];
-            Console.WriteLine($"{name,-12} N={n} H={heads} threads={threads}{(causal ? " causal" : "")}: median {times[times.Count / 2]:F1} ms (min {times[0]:F1})  digest {digest}");
+            Console.WriteLine($"{name,-12} N={n} H={heads} threads={threads}{(causal ? " causal" : "")}: median {times[times.Count / 2]:F1} ms (min {times[0]:F1}), CPU time min {cpu[0]:F0} ms  digest {digest}");
         }
     }
 }

@@ -30,14 +30,16 @@ internal sealed class QueryTileEmulator
     private readonly float[] _queryMean;      // 2 blocks × d
     private readonly float[] _deltaS;         // 2 blocks × 128
     private readonly int[] _acc;              // 128 × 128
-    private readonly float[] _scores = new float[TileKeys];
-    private readonly float[] _probabilities = new float[TileKeys];
-    private readonly byte[] _codes = new byte[TileKeys];
+    private readonly float[] _scores = new float[TileRows * TileKeys];
+    private readonly float[] _probabilities = new float[TileRows * TileKeys];
+    private readonly byte[] _codes = new byte[TileRows * TileKeys];
+    private readonly float[] _rescale = new float[TileRows];
+    private readonly OnlineSoftmax.Step[] _steps = new OnlineSoftmax.Step[TileRows];
     private readonly float[] _accO;           // 128 × d
     private readonly float[] _runningMax = new float[TileRows];
     private readonly float[] _base = new float[TileRows];
     private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
-    private readonly float[] _blocks;
+    private readonly float[] _blocks;         // 128 × 2d: each row's inner PV accumulators
 
     public QueryTileEmulator(AttentionProblem problem, SageOptions options, PvModelSet models)
     {
@@ -56,7 +58,7 @@ internal sealed class QueryTileEmulator
         _deltaS = new float[2 * TileKeys];
         _acc = new int[TileRows * TileKeys];
         _accO = new float[TileRows * _d];
-        _blocks = new float[2 * _d];
+        _blocks = new float[TileRows * 2 * _d];
     }
 
     /// <summary>Number of value slots per row that the PV stage's inner accumulators occupy in a trace.</summary>
@@ -108,13 +110,21 @@ internal sealed class QueryTileEmulator
                 var deltaS = _options.SmoothQ
                     ? _deltaS.AsSpan(i / KernelTiling.WarpgroupRows * TileKeys, TileKeys)
                     : ReadOnlySpan<float>.Empty;
-                ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, _scores);
-                var step = OnlineSoftmax.Update(_scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
-                    _probabilities, _codes);
+                var scores = _scores.AsSpan(i * TileKeys, TileKeys);
+                ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, scores);
+                var step = OnlineSoftmax.Update(scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
+                    _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
                 _base[i] = step.Base;
-                PvAccumulationStage.Accumulate(_options.PvAccumulation, _mma, _codes, kv, k0, step.Rescale, _accO.AsSpan(i * d, d), _blocks);
-                if (tileTrace is not null) RecordRow(tileTrace, i, step, _blocks.AsSpan(0, BlockValuesPerRow));
+                _rescale[i] = step.Rescale;
+                _steps[i] = step;
             }
+            // Rows past the tile's end (up to the PV kernel's row block) multiply zero codes into zero accumulators.
+            _codes.AsSpan(rows * TileKeys).Clear();
+            _rescale.AsSpan(rows).Fill(1f);
+            PvAccumulationStage.AccumulateTile(_options.PvAccumulation, _mma, _codes, rows, kv, k0, _rescale, _accO, _blocks);
+            if (tileTrace is not null)
+                for (int i = 0; i < rows; i++)
+                    RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * 2 * d, BlockValuesPerRow));
             if (tileTrace is not null)
             {
                 Array.Copy(_acc, tileTrace.QkAccumulator, rows * TileKeys);
@@ -193,9 +203,9 @@ internal sealed class QueryTileEmulator
 
     private void RecordRow(KeyTileTrace t, int i, OnlineSoftmax.Step step, ReadOnlySpan<float> blocks)
     {
-        _scores.CopyTo(t.Scores.AsSpan(i * TileKeys));
-        _probabilities.CopyTo(t.Probabilities.AsSpan(i * TileKeys));
-        _codes.CopyTo(t.ProbabilityCodes.AsSpan(i * TileKeys));
+        _scores.AsSpan(i * TileKeys, TileKeys).CopyTo(t.Scores.AsSpan(i * TileKeys));
+        _probabilities.AsSpan(i * TileKeys, TileKeys).CopyTo(t.Probabilities.AsSpan(i * TileKeys));
+        _codes.AsSpan(i * TileKeys, TileKeys).CopyTo(t.ProbabilityCodes.AsSpan(i * TileKeys));
         t.TileMax[i] = step.TileMax;
         t.NewMax[i] = step.NewMax;
         t.Rescale[i] = step.Rescale;

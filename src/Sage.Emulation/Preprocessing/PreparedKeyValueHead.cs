@@ -22,6 +22,9 @@ public sealed class PreparedKeyValueHead
         ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
         ValuesTokenMajor = new float[(long)PaddedLength * headDim];
         ExponentsTokenMajor = new int[(long)PaddedLength * headDim];
+        ValuesPositive = new float[(long)PaddedLength * headDim];
+        ValuesNegative = new float[(long)PaddedLength * headDim];
+        ExponentBytesTokenMajor = new sbyte[(long)PaddedLength * headDim];
     }
 
     public int Length { get; }
@@ -61,14 +64,33 @@ public sealed class PreparedKeyValueHead
     {
         var codeValues = Mainloop.Fp8PvFastPath.Values;
         var codeExponents = Mainloop.Fp8PvFastPath.Exponents;
-        for (int c = 0; c < HeadDim; c++)
+        // Token-major writes, channel-major reads: the 128 source lines of a token stay in L1 for the next tokens.
         for (int t = 0; t < PaddedLength; t++)
+        for (int c = 0; c < HeadDim; c++)
         {
             byte code = ValueCodesTransposed[(long)c * PaddedLength + t];
-            ValuesTokenMajor[(long)t * HeadDim + c] = codeValues[code];
-            ExponentsTokenMajor[(long)t * HeadDim + c] = codeExponents[code];
+            long at = (long)t * HeadDim + c;
+            float value = codeValues[code];
+            ValuesTokenMajor[at] = value;
+            ExponentsTokenMajor[at] = codeExponents[code];
+            ValuesPositive[at] = value > 0f ? value : 0f;
+            ValuesNegative[at] = value < 0f ? value : 0f;
+            ExponentBytesTokenMajor[at] = Mainloop.Fp8PvTileKernel.ExponentBytes[code];
+            HasNaNValueCode |= (code & 0x7F) == 0x7F;
         }
     }
+
+    /// <summary>max(V, 0) in fp32, token-major (for <see cref="Mainloop.Fp8PvTileKernel"/>).</summary>
+    public float[] ValuesPositive { get; }
+
+    /// <summary>min(V, 0) in fp32, token-major (for <see cref="Mainloop.Fp8PvTileKernel"/>).</summary>
+    public float[] ValuesNegative { get; }
+
+    /// <summary>Alignment exponents of V's codes as bytes, token-major (see <see cref="Mainloop.Fp8PvTileKernel.ExponentBytes"/>).</summary>
+    public sbyte[] ExponentBytesTokenMajor { get; }
+
+    /// <summary>True when some V code is an E4M3 NaN (the tile kernel then leaves the head to the model).</summary>
+    public bool HasNaNValueCode { get; private set; }
 
     /// <summary>The E4M3 values of V as fp32, token-major (for the vectorised PV path).</summary>
     public float[] ValuesTokenMajor { get; }
