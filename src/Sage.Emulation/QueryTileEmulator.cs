@@ -33,6 +33,8 @@ internal sealed class QueryTileEmulator
     private readonly float[] _scores = new float[TileRows * TileKeys];
     private readonly float[] _probabilities = new float[TileRows * TileKeys];
     private readonly byte[] _codes = new byte[TileRows * TileKeys];
+    private readonly float[] _codeValues = new float[TileRows * TileKeys];
+    private readonly sbyte[] _codeExponents = new sbyte[TileRows * TileKeys];
     private readonly float[] _rescale = new float[TileRows];
     private readonly OnlineSoftmax.Step[] _steps = new OnlineSoftmax.Step[TileRows];
     private readonly float[] _accO;           // 128 × d
@@ -114,14 +116,20 @@ internal sealed class QueryTileEmulator
                 ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, scores);
                 var step = OnlineSoftmax.Update(scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
                     _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
+                Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
+                    _codeExponents.AsSpan(i * TileKeys, TileKeys));
                 _base[i] = step.Base;
                 _rescale[i] = step.Rescale;
                 _steps[i] = step;
             }
             // Rows past the tile's end (up to the PV kernel's row block) multiply zero codes into zero accumulators.
-            _codes.AsSpan(rows * TileKeys).Clear();
+            int padded = Math.Min(TileRows, (rows + 3) / 4 * 4);
+            _codes.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Clear();
+            _codeValues.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Clear();
+            _codeExponents.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Fill(-64);
             _rescale.AsSpan(rows).Fill(1f);
-            PvAccumulationStage.AccumulateTile(_options.PvAccumulation, _mma, _codes, rows, kv, k0, _rescale, _accO, _blocks);
+            PvAccumulationStage.AccumulateTile(_options.PvAccumulation, _mma, _codes, _codeValues, _codeExponents, rows, kv, k0,
+                _rescale, _accO, _blocks);
             if (tileTrace is not null)
                 for (int i = 0; i < rows; i++)
                     RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * 2 * d, BlockValuesPerRow));

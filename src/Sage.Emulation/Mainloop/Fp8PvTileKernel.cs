@@ -73,50 +73,97 @@ public sealed class Fp8PvTileKernel
     /// For every row r &lt; <paramref name="rows"/> (a multiple of <see cref="RowBlock"/>) and channel c:
     /// acc[r·accStride + c] = chain of k-steps over tokens [from, from + count) (a multiple of 32) of the K/V tile
     /// at global token <paramref name="tileStart"/>, with the row's P codes <paramref name="codes"/>[r·128 + token],
-    /// starting from C = acc[r·accStride + c].
+    /// starting from C = acc[r·accStride + c]. Decodes the codes itself (see the overload that takes them decoded).
     /// </summary>
     public void Chain(ReadOnlySpan<byte> codes, int rows, int tileStart, int from, int count, PreparedKeyValueHead kv,
         Span<float> acc, int accStride)
+    {
+        var values = new float[rows * KernelTiling.KeyTileTokens];
+        var exponents = new sbyte[rows * KernelTiling.KeyTileTokens];
+        Decode(codes.Slice(0, Math.Min(codes.Length, values.Length)), values, exponents);
+        Chain(codes, values, exponents, rows, tileStart, from, count, kv, acc, accStride);
+    }
+
+    /// <summary>
+    /// The same with the codes' values and alignment exponents given (<see cref="Decode"/> of <paramref name="codes"/>).
+    /// </summary>
+    public void Chain(ReadOnlySpan<byte> codes, ReadOnlySpan<float> pValues, ReadOnlySpan<sbyte> pExponents, int rows, int tileStart,
+        int from, int count, PreparedKeyValueHead kv, Span<float> acc, int accStride)
     {
         int d = kv.HeadDim;
         const int tile = KernelTiling.KeyTileTokens;
         if (rows % RowBlock != 0) throw new ArgumentException($"rows = {rows}; expected a multiple of {RowBlock}.", nameof(rows));
         if (!Supports(kv)) throw new ArgumentException("The K/V head has a NaN V code or a head dim that is not a multiple of 64.", nameof(kv));
-        if (codes.Length < rows * tile) throw new ArgumentException($"codes holds {codes.Length}; expected ≥ {rows * tile}.", nameof(codes));
+        if (codes.Length < rows * tile || pValues.Length < rows * tile || pExponents.Length < rows * tile)
+            throw new ArgumentException($"codes, values, exponents hold {codes.Length}, {pValues.Length}, {pExponents.Length}; expected ≥ {rows * tile} each.", nameof(codes));
         if (acc.Length < (rows - 1) * accStride + d) throw new ArgumentException($"acc holds {acc.Length}; expected ≥ {(rows - 1) * accStride + d}.", nameof(acc));
         if (from < 0 || count < 0 || from % Step != 0 || count % Step != 0 || from + count > tile)
             throw new ArgumentOutOfRangeException(nameof(count), $"from = {from}, count = {count}; expected multiples of {Step} within the tile.");
+        if (tileStart < 0 || tileStart % tile != 0 || tileStart + tile > kv.PaddedLength)
+            throw new ArgumentOutOfRangeException(nameof(tileStart), tileStart, $"expected a tile start within {kv.PaddedLength} tokens.");
 
-        Span<sbyte> pExp = stackalloc sbyte[RowBlock * Step];
-        Span<float> pVal = stackalloc float[RowBlock * Step];
         Span<sbyte> emax = stackalloc sbyte[RowBlock * 128];
         Span<float> bias = stackalloc float[2 * 128]; // A₀ per slot, then C per slot
-        var values = Fp8PvFastPath.Values;
         for (int s = from; s < from + count; s += Step)
         {
             int token0 = tileStart + s;
             for (int r0 = 0; r0 < rows; r0 += RowBlock)
             {
-                bool nan = false;
+                // NaN codes and negative P (never produced by the softmax) go to the model.
+                var bad = Vector256<byte>.Zero;
                 for (int r = 0; r < RowBlock; r++)
-                for (int k = 0; k < Step; k++)
                 {
-                    byte code = codes[(r0 + r) * tile + s + k];
-                    // NaN codes and negative P (never produced by the softmax) go to the model.
-                    nan |= (code & 0x7F) == 0x7F || code > 0x80;
-                    pExp[r * Step + k] = s_exponentByte[code];
-                    pVal[r * Step + k] = values[code];
+                    var c = Vector256.Create(codes.Slice((r0 + r) * tile + s, Step));
+                    bad |= Vector256.Equals(c & Vector256.Create((byte)0x7F), Vector256.Create((byte)0x7F))
+                           | Vector256.GreaterThan(c, Vector256.Create((byte)0x80));
                 }
-                if (nan)
+                if (bad != Vector256<byte>.Zero)
                 {
                     for (int r = 0; r < RowBlock; r++)
                         ModelRow(codes.Slice((r0 + r) * tile + s, Step), kv, token0, acc.Slice((r0 + r) * accStride, d));
                     continue;
                 }
-                MaxExponents(pExp, kv.ExponentBytesTokenMajor, token0 * d, d, emax);
+                MaxExponents(pExponents.Slice(r0 * tile + s), kv.ExponentBytesTokenMajor, token0 * d, d, emax);
                 for (int c0 = 0; c0 < d; c0 += 32)
-                    SumBlock(pVal, emax, kv, token0, d, c0, codes, r0, s, acc, accStride, bias);
+                    SumBlock(pValues.Slice(r0 * tile + s), emax, kv, token0, d, c0, codes, r0, s, acc, accStride, bias);
             }
+        }
+    }
+
+    /// <summary>
+    /// Values and alignment exponents (<see cref="Fp8PvFastPath.Values"/>, <see cref="ExponentBytes"/>) of E4M3 codes,
+    /// 16 at a time: normal codes assemble their fp32 bits, subnormals are m·2^−9 (exact).
+    /// </summary>
+    public static void Decode(ReadOnlySpan<byte> codes, Span<float> values, Span<sbyte> exponents)
+    {
+        if (values.Length < codes.Length || exponents.Length < codes.Length)
+            throw new ArgumentException($"values and exponents must hold {codes.Length} entries.", nameof(values));
+        int i = 0;
+        if (Avx512F.IsSupported)
+            for (; i + 16 <= codes.Length; i += 16)
+            {
+                var c = Avx512F.ConvertToVector512Int32(Vector128.Create(codes.Slice(i, 16)));
+                var e = (c >>> 3) & Vector512.Create(0xF);
+                var m = c & Vector512.Create(7);
+                var sign = (c >>> 7) << 31;
+                var normal = (((e + Vector512.Create(120)) << 23) | (m << 20) | sign).AsSingle();
+                var subnormal = (Vector512.ConvertToSingle(m) * Vector512.Create(1f / 512)).AsInt32() | sign;
+                var isSubnormal = Vector512.Equals(e, Vector512<int>.Zero);
+                Vector512.ConditionalSelect(isSubnormal.AsSingle(), subnormal.AsSingle(), normal).CopyTo(values.Slice(i, 16));
+                var exponent = Vector512.ConditionalSelect(isSubnormal,
+                    Vector512.ConditionalSelect(Vector512.Equals(m, Vector512<int>.Zero), Vector512.Create((int)ZeroByteExponent), Vector512.Create(-6)),
+                    e - Vector512.Create(7));
+                // NaN codes (0x7F, 0xFF): value and exponent as the tables give them.
+                var nan = Vector512.Equals(c & Vector512.Create(0x7F), Vector512.Create(0x7F));
+                exponent = Vector512.ConditionalSelect(nan, Vector512<int>.Zero, exponent);
+                if (nan != Vector512<int>.Zero)
+                    for (int lane = 0; lane < 16; lane++) values[i + lane] = Fp8PvFastPath.Values[codes[i + lane]];
+                Avx512F.ConvertToVector128SByte(exponent).CopyTo(exponents.Slice(i, 16));
+            }
+        for (; i < codes.Length; i++)
+        {
+            values[i] = Fp8PvFastPath.Values[codes[i]];
+            exponents[i] = s_exponentByte[codes[i]];
         }
     }
 
@@ -134,9 +181,9 @@ public sealed class Fp8PvTileKernel
             {
                 var e = Vector512.LoadUnsafe(ref v, (nuint)(at + k * d + h));
                 m0 = Vector512.Max(m0, e + Vector512.Create(pExp[k]));
-                m1 = Vector512.Max(m1, e + Vector512.Create(pExp[Step + k]));
-                m2 = Vector512.Max(m2, e + Vector512.Create(pExp[2 * Step + k]));
-                m3 = Vector512.Max(m3, e + Vector512.Create(pExp[3 * Step + k]));
+                m1 = Vector512.Max(m1, e + Vector512.Create(pExp[128 + k]));
+                m2 = Vector512.Max(m2, e + Vector512.Create(pExp[256 + k]));
+                m3 = Vector512.Max(m3, e + Vector512.Create(pExp[384 + k]));
             }
             m0.CopyTo(emax.Slice(h));
             m1.CopyTo(emax.Slice(128 + h));
@@ -196,17 +243,17 @@ public sealed class Fp8PvTileKernel
             a01 = Avx512F.FusedMultiplyAdd(p, vp1, a01, rz);
             b00 = Avx512F.FusedMultiplyAdd(p, vn0, b00, rz);
             b01 = Avx512F.FusedMultiplyAdd(p, vn1, b01, rz);
-            p = Vector512.Create(Unsafe.Add(ref p0, k + Step));
+            p = Vector512.Create(Unsafe.Add(ref p0, k + 128));
             a10 = Avx512F.FusedMultiplyAdd(p, vp0, a10, rz);
             a11 = Avx512F.FusedMultiplyAdd(p, vp1, a11, rz);
             b10 = Avx512F.FusedMultiplyAdd(p, vn0, b10, rz);
             b11 = Avx512F.FusedMultiplyAdd(p, vn1, b11, rz);
-            p = Vector512.Create(Unsafe.Add(ref p0, k + 2 * Step));
+            p = Vector512.Create(Unsafe.Add(ref p0, k + 256));
             a20 = Avx512F.FusedMultiplyAdd(p, vp0, a20, rz);
             a21 = Avx512F.FusedMultiplyAdd(p, vp1, a21, rz);
             b20 = Avx512F.FusedMultiplyAdd(p, vn0, b20, rz);
             b21 = Avx512F.FusedMultiplyAdd(p, vn1, b21, rz);
-            p = Vector512.Create(Unsafe.Add(ref p0, k + 3 * Step));
+            p = Vector512.Create(Unsafe.Add(ref p0, k + 384));
             a30 = Avx512F.FusedMultiplyAdd(p, vp0, a30, rz);
             a31 = Avx512F.FusedMultiplyAdd(p, vp1, a31, rz);
             b30 = Avx512F.FusedMultiplyAdd(p, vn0, b30, rz);

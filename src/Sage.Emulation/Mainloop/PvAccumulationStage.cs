@@ -52,10 +52,12 @@ public static class PvAccumulationStage
     /// row r's P codes are <paramref name="codes"/>[r·128 ..], its accumulator <paramref name="accO"/>[r·d ..], its
     /// rescale factor <paramref name="rescale"/>[r] and its inner accumulators <paramref name="blocks"/>[r·2d ..].
     /// With a <see cref="PvMma.TileKernel"/>, rows go through it in blocks of 4; the caller provides buffers for
-    /// <paramref name="rows"/> rounded up to 4, with zero codes, zero accumulators and rescale 1 in the padding.
+    /// <paramref name="rows"/> rounded up to 4, with zero codes, zero accumulators and rescale 1 in the padding, and
+    /// the codes decoded by <see cref="Fp8PvTileKernel.Decode"/> into <paramref name="pValues"/> and <paramref name="pExponents"/>.
     /// </summary>
-    public static void AccumulateTile(PvAccumulation mode, PvMma mma, ReadOnlySpan<byte> codes, int rows, PreparedKeyValueHead kv,
-        int tileStart, ReadOnlySpan<float> rescale, Span<float> accO, Span<float> blocks)
+    public static void AccumulateTile(PvAccumulation mode, PvMma mma, ReadOnlySpan<byte> codes, ReadOnlySpan<float> pValues,
+        ReadOnlySpan<sbyte> pExponents, int rows, PreparedKeyValueHead kv, int tileStart, ReadOnlySpan<float> rescale,
+        Span<float> accO, Span<float> blocks)
     {
         int d = kv.HeadDim;
         const int tile = KernelTiling.KeyTileTokens, half = KernelTiling.Fp16BlockTokens;
@@ -71,18 +73,18 @@ public static class PvAccumulationStage
         {
             case PvAccumulation.Fp32:
                 for (int r = 0; r < padded; r++) Scale(accO.Slice(r * d, d), rescale[r]);
-                kernel.Chain(codes, padded, tileStart, 0, tile, kv, accO, d);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, tile, kv, accO, d);
                 break;
             case PvAccumulation.Fp32TwoLevel:
                 for (int r = 0; r < padded; r++) blocks.Slice(r * 2 * d, d).Clear();
-                kernel.Chain(codes, padded, tileStart, 0, tile, kv, blocks, 2 * d);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, tile, kv, blocks, 2 * d);
                 for (int r = 0; r < padded; r++)
                     FusedMultiplyAdd(accO.Slice(r * d, d), rescale[r], blocks.Slice(r * 2 * d, d), ReadOnlySpan<float>.Empty);
                 break;
             default:
                 blocks.Slice(0, padded * 2 * d).Clear();
-                kernel.Chain(codes, padded, tileStart, 0, half, kv, blocks, 2 * d);
-                kernel.Chain(codes, padded, tileStart, half, half, kv, blocks.Slice(d), 2 * d);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, half, kv, blocks, 2 * d);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, half, half, kv, blocks.Slice(d), 2 * d);
                 for (int r = 0; r < padded; r++)
                     FusedMultiplyAdd(accO.Slice(r * d, d), rescale[r], blocks.Slice(r * 2 * d, d), blocks.Slice(r * 2 * d + d, d));
                 break;

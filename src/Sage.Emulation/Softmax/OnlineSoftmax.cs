@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Sage.Emulation.SpecialFunctions;
 using Sage.Numerics;
 
@@ -20,21 +21,38 @@ public static class OnlineSoftmax
     public static Step Update(ReadOnlySpan<float> scores, ref float runningMax, Span<float> laneSums,
         Span<float> probabilities, Span<byte> codes)
     {
-        float tileMax = float.NegativeInfinity;
-        foreach (float s in scores) tileMax = MaxF32(tileMax, s);
+        float tileMax = TileMax(scores);
         float mOld = runningMax;
         float mNew = MaxF32(mOld, tileMax);
         bool empty = float.IsNegativeInfinity(mNew);
         float rescale = empty ? 1f : KernelExp2.Evaluate(mOld - mNew);
         float @base = empty ? 0f : mNew - KernelConstants.Log2Of448;
         KernelExp2Vector.ExponentiateShifted(scores, @base, probabilities);
-        for (int j = 0; j < scores.Length; j++) codes[j] = Ptx.CvtRnSatfiniteE4M3(probabilities[j]);
+        Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, scores.Length), codes);
         Span<float> partial = stackalloc float[KernelTiling.LanesPerRow];
         LanePartialSums(probabilities, partial);
         for (int t = 0; t < KernelTiling.LanesPerRow; t++)
             laneSums[t] = MathF.FusedMultiplyAdd(laneSums[t], rescale, partial[t]);
         runningMax = mNew;
         return new Step(tileMax, mNew, rescale, @base);
+    }
+
+    /// <summary>
+    /// The fold of <see cref="MaxF32"/> over the scores. maximumNumber is associative and commutative (NaN ignored,
+    /// −0 &lt; +0), so the 16-lane partial maxima give the same value as the sequential fold.
+    /// </summary>
+    public static float TileMax(ReadOnlySpan<float> scores)
+    {
+        int j = 0;
+        float max = float.NegativeInfinity;
+        if (Vector512.IsHardwareAccelerated && scores.Length >= 16)
+        {
+            var m = Vector512.Create(float.NegativeInfinity);
+            for (; j + 16 <= scores.Length; j += 16) m = Vector512.MaxNumber(m, Vector512.Create(scores.Slice(j, 16)));
+            for (int lane = 0; lane < 16; lane++) max = MaxF32(max, m[lane]);
+        }
+        for (; j < scores.Length; j++) max = MaxF32(max, scores[j]);
+        return max;
     }
 
     /// <summary>
