@@ -28,8 +28,10 @@ public static class QuickTiming
             ("fp32-2level", new SageOptions { PvAccumulation = PvAccumulation.Fp32TwoLevel }),
             ("fp32", new SageOptions { PvAccumulation = PvAccumulation.Fp32, OutputType = ElementType.Float32 }),
         ];
+        bool anySelected = modes.Any(m => args.Contains(m.Item1));
         foreach (var (name, options) in modes)
         {
+            if (anySelected && !args.Contains(name)) continue;
             var result = emulator.Run(problem, inputs.Q, inputs.K, inputs.V, options); // warm-up
             var times = new List<double>();
             var cpu = new List<double>();

@@ -37,7 +37,12 @@ public sealed class EmulatedAttention : IAttentionBackend
         var shape = problem.Shape;
         int d = shape.HeadDim;
         int qTiles = KernelTiling.TileCount(shape.QueryLength, KernelTiling.QueryTileRows);
-        var output = new float[(long)shape.Batch * shape.QueryHeads * shape.QueryLength * d];
+        long total = (long)shape.Batch * shape.QueryHeads * shape.QueryLength * d;
+        var outputType = run.Options.OutputType;
+        // Each worker writes its rows in the output type (the same per-element conversion as a pass over the whole
+        // fp32 output, but spread over the workers).
+        float[]? output = outputType == ElementType.Float32 ? new float[total] : null;
+        ushort[]? outputBits = output is null ? new ushort[total] : null;
         float[]? lse = problem.ReturnLse ? new float[(long)shape.Batch * shape.QueryHeads * shape.QueryLength] : null;
         var outAddressing = new TokenAddressing(problem.Layout, shape.QueryHeads, shape.QueryLength, d);
 
@@ -53,14 +58,25 @@ public sealed class EmulatedAttention : IAttentionBackend
                 int rows = Math.Min(KernelTiling.QueryTileRows, shape.QueryLength - q0);
                 for (int r = 0; r < rows; r++)
                 {
-                    Array.Copy(local.Out, r * d, output, outAddressing.Offset(batch, head, q0 + r), d);
+                    long at = outAddressing.Offset(batch, head, q0 + r);
+                    if (output is not null) Array.Copy(local.Out, r * d, output, at, d);
+                    else RoundRow(local.Out.AsSpan(r * d, d), outputType, outputBits.AsSpan((int)at, d));
                     if (lse is not null) lse[((long)batch * shape.QueryHeads + head) * shape.QueryLength + q0 + r] = local.Lse[r];
                 }
                 return local;
             },
             _ => { });
 
-        return new AttentionResult(RoundOutput(output, run.Options.OutputType, shape.QueryShape(problem.Layout)), lse);
+        var outputShape = shape.QueryShape(problem.Layout);
+        return new AttentionResult(output is not null ? HostTensor.FromSingle(output, outputShape) : HostTensor.FromBits(outputType, outputBits!, outputShape), lse);
+    }
+
+    private static void RoundRow(ReadOnlySpan<float> values, ElementType type, Span<ushort> bits)
+    {
+        if (type == ElementType.Float16)
+            for (int c = 0; c < values.Length; c++) bits[c] = Ptx.CvtRnF16(values[c]);
+        else
+            for (int c = 0; c < values.Length; c++) bits[c] = Ptx.CvtRnBf16(values[c]);
     }
 
     /// <summary>
@@ -116,26 +132,5 @@ public sealed class EmulatedAttention : IAttentionBackend
                 heads[i] = KeyValuePreprocessing.Prepare(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
         }
         return new PreparedRun(options, qs, heads);
-    }
-
-    private static HostTensor RoundOutput(float[] output, ElementType type, int[] shape)
-    {
-        switch (type)
-        {
-            case ElementType.Float32:
-                return HostTensor.FromSingle(output, shape);
-            case ElementType.Float16:
-            {
-                var bits = new ushort[output.Length];
-                for (long i = 0; i < bits.LongLength; i++) bits[i] = Ptx.CvtRnF16(output[i]);
-                return HostTensor.FromBits(type, bits, shape);
-            }
-            default:
-            {
-                var bits = new ushort[output.Length];
-                for (long i = 0; i < bits.LongLength; i++) bits[i] = Ptx.CvtRnBf16(output[i]);
-                return HostTensor.FromBits(type, bits, shape);
-            }
-        }
     }
 }

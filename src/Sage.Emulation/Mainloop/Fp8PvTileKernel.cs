@@ -85,6 +85,24 @@ public sealed class Fp8PvTileKernel
     }
 
     /// <summary>
+    /// The same on raw codes, for checking the kernel against the model: <paramref name="valueCodes"/> holds one K/V tile,
+    /// 128 tokens × head dim (token-major, head dim a multiple of 64).
+    /// </summary>
+    public void Chain(ReadOnlySpan<byte> codes, int rows, ReadOnlySpan<byte> valueCodes, int headDim, int from, int count,
+        Span<float> acc, int accStride)
+    {
+        const int tile = KernelTiling.KeyTileTokens;
+        if (valueCodes.Length != tile * headDim)
+            throw new ArgumentException($"Expected 128 × {headDim} V codes; got {valueCodes.Length}.", nameof(valueCodes));
+        var kv = new PreparedKeyValueHead(tile, headDim);
+        for (int t = 0; t < tile; t++)
+        for (int c = 0; c < headDim; c++)
+            kv.ValueCodesTransposed[c * tile + t] = valueCodes[t * headDim + c];
+        kv.DeriveTokenMajorValues();
+        Chain(codes, rows, 0, from, count, kv, acc, accStride);
+    }
+
+    /// <summary>
     /// The same with the codes' values and alignment exponents given (<see cref="Decode"/> of <paramref name="codes"/>).
     /// </summary>
     public void Chain(ReadOnlySpan<byte> codes, ReadOnlySpan<float> pValues, ReadOnlySpan<sbyte> pExponents, int rows, int tileStart,

@@ -20,8 +20,6 @@ public sealed class PreparedKeyValueHead
         ValueMean = new float[headDim];
         ValueScales = new float[headDim];
         ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
-        ValuesTokenMajor = new float[(long)PaddedLength * headDim];
-        ExponentsTokenMajor = new int[(long)PaddedLength * headDim];
         ValuesPositive = new float[(long)PaddedLength * headDim];
         ValuesNegative = new float[(long)PaddedLength * headDim];
         ExponentBytesTokenMajor = new sbyte[(long)PaddedLength * headDim];
@@ -59,11 +57,13 @@ public sealed class PreparedKeyValueHead
     /// <summary>V in E4M3 codes, channel-major (head dim × padded length), padding = +0.</summary>
     public byte[] ValueCodesTransposed { get; }
 
-    /// <summary>Fills <see cref="ValuesTokenMajor"/> and <see cref="ExponentsTokenMajor"/> from <see cref="ValueCodesTransposed"/>.</summary>
+    /// <summary>
+    /// Fills the token-major arrays the tile kernel reads (<see cref="ValuesPositive"/>, <see cref="ValuesNegative"/>,
+    /// <see cref="ExponentBytesTokenMajor"/>) from <see cref="ValueCodesTransposed"/>.
+    /// </summary>
     internal void DeriveTokenMajorValues()
     {
         var codeValues = Mainloop.Fp8PvFastPath.Values;
-        var codeExponents = Mainloop.Fp8PvFastPath.Exponents;
         // Token-major writes, channel-major reads: the 128 source lines of a token stay in L1 for the next tokens.
         for (int t = 0; t < PaddedLength; t++)
         for (int c = 0; c < HeadDim; c++)
@@ -71,8 +71,6 @@ public sealed class PreparedKeyValueHead
             byte code = ValueCodesTransposed[(long)c * PaddedLength + t];
             long at = (long)t * HeadDim + c;
             float value = codeValues[code];
-            ValuesTokenMajor[at] = value;
-            ExponentsTokenMajor[at] = codeExponents[code];
             ValuesPositive[at] = value > 0f ? value : 0f;
             ValuesNegative[at] = value < 0f ? value : 0f;
             ExponentBytesTokenMajor[at] = Mainloop.Fp8PvTileKernel.ExponentBytes[code];
@@ -92,9 +90,40 @@ public sealed class PreparedKeyValueHead
     /// <summary>True when some V code is an E4M3 NaN (the tile kernel then leaves the head to the model).</summary>
     public bool HasNaNValueCode { get; private set; }
 
-    /// <summary>The E4M3 values of V as fp32, token-major (for the vectorised PV path).</summary>
-    public float[] ValuesTokenMajor { get; }
+    private float[]? _valuesTokenMajor;
+    private int[]? _exponentsTokenMajor;
+    private readonly Lock _tokenMajorLock = new();
 
-    /// <summary>The alignment exponents of V's codes, token-major (see <see cref="Mainloop.Fp8PvFastPath.Exponents"/>).</summary>
-    public int[] ExponentsTokenMajor { get; }
+    /// <summary>The E4M3 values of V as fp32, token-major (for the per-row <see cref="Mainloop.Fp8PvFastPath"/>; built on first use).</summary>
+    public float[] ValuesTokenMajor
+    {
+        get { EnsureRowPathArrays(); return _valuesTokenMajor!; }
+    }
+
+    /// <summary>The alignment exponents of V's codes, token-major (see <see cref="Mainloop.Fp8PvFastPath.Exponents"/>; built on first use).</summary>
+    public int[] ExponentsTokenMajor
+    {
+        get { EnsureRowPathArrays(); return _exponentsTokenMajor!; }
+    }
+
+    // Only the per-row PV path (no AVX-512, or tests) reads these; the tile kernel does not, so they are not built up front.
+    private void EnsureRowPathArrays()
+    {
+        if (Volatile.Read(ref _exponentsTokenMajor) is not null) return;
+        lock (_tokenMajorLock)
+        {
+            if (_exponentsTokenMajor is not null) return;
+            var values = new float[(long)PaddedLength * HeadDim];
+            var exponents = new int[(long)PaddedLength * HeadDim];
+            for (int t = 0; t < PaddedLength; t++)
+            for (int c = 0; c < HeadDim; c++)
+            {
+                byte code = ValueCodesTransposed[(long)c * PaddedLength + t];
+                values[(long)t * HeadDim + c] = Mainloop.Fp8PvFastPath.Values[code];
+                exponents[(long)t * HeadDim + c] = Mainloop.Fp8PvFastPath.Exponents[code];
+            }
+            _valuesTokenMajor = values;
+            Volatile.Write(ref _exponentsTokenMajor, exponents);
+        }
+    }
 }
