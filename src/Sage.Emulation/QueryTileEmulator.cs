@@ -25,6 +25,7 @@ internal sealed class QueryTileEmulator
     private readonly float[] _smoothed;       // Q̃ rows, padded rows 0
     private readonly sbyte[] _quantized;
     private readonly float[] _quantizedAsSingle;
+    private readonly int[] _queryWords;       // quantised Q + 128 as packed bytes, for the AVX-VNNI QKᵀ
     private readonly float[] _groupScales;
     private readonly float[] _rowScale;
     private readonly float[] _queryMean;      // 2 blocks × d
@@ -54,6 +55,7 @@ internal sealed class QueryTileEmulator
         _smoothed = new float[TileRows * _d];
         _quantized = new sbyte[TileRows * _d];
         _quantizedAsSingle = new float[TileRows * _d];
+        _queryWords = new int[TileRows * _d / 4];
         _groupScales = new float[QuantGroups.QueryGroupsPerTile(options.Granularity)];
         _rowScale = new float[TileRows];
         _queryMean = new float[2 * _d];
@@ -96,7 +98,11 @@ internal sealed class QueryTileEmulator
             int k0 = kt * TileKeys;
             int realKeys = Math.Min(TileKeys, kv.Length - k0);
             var tileTrace = trace is null ? null : new KeyTileTrace(kt, rows, d, BlockValuesPerRow);
-            QkProduct.Multiply(_quantizedAsSingle, kv.KeysTransposedAsSingle.AsSpan(k0 * d, TileKeys * d), rows, d, _acc);
+            if (QkProduct.BytePathSupported)
+                QkProduct.MultiplyBytes(_queryWords, kv.KeysInterleaved.AsSpan(k0 * d, TileKeys * d), kv.KeySums.AsSpan(k0, TileKeys),
+                    Math.Min(TileRows, (rows + 3) / 4 * 4), d, _acc);
+            else
+                QkProduct.Multiply(_quantizedAsSingle, kv.KeysTransposedAsSingle.AsSpan(k0 * d, TileKeys * d), rows, d, _acc);
             if (_options.SmoothQ)
             {
                 for (int b = 0; b < 2; b++)
@@ -190,7 +196,8 @@ internal sealed class QueryTileEmulator
         var g = _options.Granularity;
         // Padded rows are zero and join their group harmlessly (a zero never raises a maximum).
         QkQuantization.Quantize(_options.QkFormat, _smoothed, TileRows, _d, r => QuantGroups.QueryGroup(g, r), _groupScales, _quantized);
-        for (int i = 0; i < _quantized.Length; i++) _quantizedAsSingle[i] = _quantized[i];
+        if (QkProduct.BytePathSupported) QkProduct.PackQueryWords(_quantized, _queryWords);
+        else for (int i = 0; i < _quantized.Length; i++) _quantizedAsSingle[i] = _quantized[i];
         for (int r = 0; r < TileRows; r++) _rowScale[r] = _groupScales[QuantGroups.QueryGroup(g, r)] * _softmaxScaleLog2;
         _ = rows;
     }

@@ -42,8 +42,17 @@ internal static class KeyValuePreprocessing
         const int tileKeys = KernelTiling.KeyTileTokens;
         for (int tile = 0; tile < prepared.Tiles; tile++)
         for (int j = 0; j < tileKeys; j++)
-        for (int c = 0; c < d; c++)
-            prepared.KeysTransposedAsSingle[((long)tile * d + c) * tileKeys + j] = prepared.QuantizedKeys[((long)tile * tileKeys + j) * d + c];
+        {
+            int sum = 0;
+            for (int c = 0; c < d; c++)
+            {
+                sbyte key = prepared.QuantizedKeys[((long)tile * tileKeys + j) * d + c];
+                prepared.KeysTransposedAsSingle[((long)tile * d + c) * tileKeys + j] = key;
+                prepared.KeysInterleaved[(long)tile * tileKeys * d + (c >> 2) * tileKeys * 4 + j * 4 + (c & 3)] = key;
+                sum += key;
+            }
+            prepared.KeySums[tile * tileKeys + j] = sum;
+        }
 
         if (options.SmoothV)
         {

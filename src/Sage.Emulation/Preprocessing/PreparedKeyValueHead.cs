@@ -16,6 +16,8 @@ public sealed class PreparedKeyValueHead
         SmoothedKeys = new float[(long)length * headDim];
         QuantizedKeys = new sbyte[(long)PaddedLength * headDim];
         KeysTransposedAsSingle = new float[(long)PaddedLength * headDim];
+        KeysInterleaved = new sbyte[(long)PaddedLength * headDim];
+        KeySums = new int[PaddedLength];
         KeyScalePerToken = new float[PaddedLength];
         ValueMean = new float[headDim];
         ValueScales = new float[headDim];
@@ -42,6 +44,15 @@ public sealed class PreparedKeyValueHead
     /// <summary>The same integers as float (exact), per 128-token tile channel-major ([tile][c][128]), for QKᵀ.</summary>
     public float[] KeysTransposedAsSingle { get; }
 
+    /// <summary>
+    /// The same integers per 128-token tile in the byte order of a 4-way integer dot product (vpdpbusd):
+    /// [tile][c / 4][j][c mod 4].
+    /// </summary>
+    public sbyte[] KeysInterleaved { get; }
+
+    /// <summary>Σ_c of each (padded) token's quantised K̃ (the correction for Q offset to unsigned bytes).</summary>
+    public int[] KeySums { get; }
+
     /// <summary>K scales per group: [tile, group] flattened.</summary>
     public float[] KeyScales { get; internal set; } = [];
 
@@ -63,18 +74,22 @@ public sealed class PreparedKeyValueHead
     /// </summary>
     internal void DeriveTokenMajorValues()
     {
-        var codeValues = Mainloop.Fp8PvFastPath.Values;
-        // Token-major writes, channel-major reads: the 128 source lines of a token stay in L1 for the next tokens.
+        // Transpose the codes (token-major writes, channel-major reads: the source lines of a token block stay in L1),
+        // then decode 16 at a time.
+        var codes = new byte[HeadDim];
+        var values = new float[HeadDim];
         for (int t = 0; t < PaddedLength; t++)
-        for (int c = 0; c < HeadDim; c++)
         {
-            byte code = ValueCodesTransposed[(long)c * PaddedLength + t];
-            long at = (long)t * HeadDim + c;
-            float value = codeValues[code];
-            ValuesPositive[at] = value > 0f ? value : 0f;
-            ValuesNegative[at] = value < 0f ? value : 0f;
-            ExponentBytesTokenMajor[at] = Mainloop.Fp8PvTileKernel.ExponentBytes[code];
-            HasNaNValueCode |= (code & 0x7F) == 0x7F;
+            for (int c = 0; c < HeadDim; c++) codes[c] = ValueCodesTransposed[(long)c * PaddedLength + t];
+            long at = (long)t * HeadDim;
+            Mainloop.Fp8PvTileKernel.Decode(codes, values, ExponentBytesTokenMajor.AsSpan((int)at, HeadDim));
+            for (int c = 0; c < HeadDim; c++)
+            {
+                float value = values[c];
+                ValuesPositive[at + c] = value > 0f ? value : 0f;
+                ValuesNegative[at + c] = value < 0f ? value : 0f;
+                HasNaNValueCode |= (codes[c] & 0x7F) == 0x7F;
+            }
         }
     }
 
