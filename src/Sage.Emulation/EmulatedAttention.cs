@@ -118,7 +118,7 @@ public sealed class EmulatedAttention : IAttentionBackend
         problem.CheckInputs(q, k, v);
         SageInputDomain.Require(problem, q, k, v);
         var shape = problem.Shape;
-        float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
+        float[] qs = Widen(q), ks = Widen(k), vs = Widen(v);
         var kvAddressing = new TokenAddressing(problem.Layout, shape.KeyValueHeads, shape.KeyLength, shape.HeadDim);
         PreparedKeyValueHead[] heads;
         if (only is { } sel)
@@ -132,5 +132,26 @@ public sealed class EmulatedAttention : IAttentionBackend
                 heads[i] = KeyValuePreprocessing.Prepare(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
         }
         return new PreparedRun(options, qs, heads);
+    }
+
+    /// <summary><see cref="HostTensor.ToSingleArray"/> (exact widening) in parallel chunks.</summary>
+    private float[] Widen(HostTensor tensor)
+    {
+        const int chunk = 1 << 18;
+        long length = tensor.Length;
+        if (length <= chunk || tensor.ElementType == ElementType.Float32) return tensor.ToSingleArray();
+        var result = new float[length];
+        var type = tensor.ElementType;
+        Parallel.For(0, (int)((length + chunk - 1) / chunk), ParallelOptions, i =>
+        {
+            int start = i * chunk, count = (int)Math.Min(chunk, length - start);
+            var bits = tensor.Bits16.Slice(start, count);
+            var dst = result.AsSpan(start, count);
+            if (type == ElementType.Float16)
+                System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(bits), dst);
+            else
+                for (int j = 0; j < count; j++) dst[j] = BitConverter.UInt32BitsToSingle((uint)bits[j] << 16);
+        });
+        return result;
     }
 }

@@ -59,9 +59,10 @@ internal static class KeyValuePreprocessing
             VSmoothing.ChannelMean(values, n, d, prepared.ValueMean);
             VSmoothing.Subtract(values, n, d, prepared.ValueMean);
         }
-        VQuantization.Quantize(values, n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
-            prepared.ValueScales, prepared.ValueCodesTransposed);
-        prepared.DeriveTokenMajorValues();
+        var codes = new byte[(long)prepared.PaddedLength * d];
+        VQuantization.QuantizeTokenMajor(values, n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
+            prepared.ValueScales, codes);
+        prepared.SetValueCodes(codes);
         return prepared;
     }
 }

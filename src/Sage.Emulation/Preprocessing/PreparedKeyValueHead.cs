@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Sage.Emulation.Preprocessing;
 
 /// <summary>
@@ -74,23 +76,47 @@ public sealed class PreparedKeyValueHead
     /// </summary>
     internal void DeriveTokenMajorValues()
     {
-        // Transpose the codes (token-major writes, channel-major reads: the source lines of a token block stay in L1),
-        // then decode 16 at a time.
-        var codes = new byte[HeadDim];
-        var values = new float[HeadDim];
+        var codes = new byte[(long)PaddedLength * HeadDim];
+        for (int c = 0; c < HeadDim; c++)
         for (int t = 0; t < PaddedLength; t++)
-        {
-            for (int c = 0; c < HeadDim; c++) codes[c] = ValueCodesTransposed[(long)c * PaddedLength + t];
-            long at = (long)t * HeadDim;
-            Mainloop.Fp8PvTileKernel.Decode(codes, values, ExponentBytesTokenMajor.AsSpan((int)at, HeadDim));
-            for (int c = 0; c < HeadDim; c++)
+            codes[(long)t * HeadDim + c] = ValueCodesTransposed[(long)c * PaddedLength + t];
+        DeriveFromTokenMajor(codes);
+    }
+
+    /// <summary>Stores token-major V codes: <see cref="ValueCodesTransposed"/> and the arrays the tile kernel reads.</summary>
+    internal void SetValueCodes(byte[] codesTokenMajor)
+    {
+        // Transpose in blocks of 64 tokens so that the 64-byte destination lines of a channel stay in L1.
+        for (int t0 = 0; t0 < PaddedLength; t0 += 64)
+        for (int c = 0; c < HeadDim; c++)
+        for (int t = t0; t < t0 + 64 && t < PaddedLength; t++)
+            ValueCodesTransposed[(long)c * PaddedLength + t] = codesTokenMajor[(long)t * HeadDim + c];
+        DeriveFromTokenMajor(codesTokenMajor);
+    }
+
+    private void DeriveFromTokenMajor(byte[] codes)
+    {
+        var values = ValuesPositive.AsSpan(); // decoded in place, then split by sign
+        Mainloop.Fp8PvTileKernel.Decode(codes, values, ExponentBytesTokenMajor);
+        var negative = ValuesNegative.AsSpan();
+        int i = 0;
+        bool nan = false;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= values.Length; i += 16)
             {
-                float value = values[c];
-                ValuesPositive[at + c] = value > 0f ? value : 0f;
-                ValuesNegative[at + c] = value < 0f ? value : 0f;
-                HasNaNValueCode |= (codes[c] & 0x7F) == 0x7F;
+                var v = Vector512.Create(values.Slice(i, 16));
+                // value > 0 ? value : +0 and value < 0 ? value : +0 (NaN and ±0 give +0, as the scalar loop).
+                Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero).CopyTo(negative.Slice(i, 16));
+                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero).CopyTo(values.Slice(i, 16));
             }
+        for (; i < values.Length; i++)
+        {
+            float value = values[i];
+            negative[i] = value < 0f ? value : 0f;
+            values[i] = value > 0f ? value : 0f;
         }
+        foreach (byte code in codes) nan |= (code & 0x7F) == 0x7F;
+        HasNaNValueCode = nan;
     }
 
     /// <summary>max(V, 0) in fp32, token-major (for <see cref="Mainloop.Fp8PvTileKernel"/>).</summary>

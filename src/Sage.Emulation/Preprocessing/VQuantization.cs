@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Sage.Numerics;
 
 namespace Sage.Emulation.Preprocessing;
@@ -25,6 +26,36 @@ public static class VQuantization
             dst.Clear();
             if (scale == 0f) continue;
             for (int t = 0; t < length; t++) dst[t] = Ptx.CvtRnSatfiniteE4M3(values[t * headDim + c] / scale);
+        }
+    }
+
+    /// <summary>
+    /// The same scales and codes, written token-major into <paramref name="codes"/> (padded length × head dim,
+    /// padding = +0): the per-element division and conversion are the same operations, 16 channels at a time.
+    /// </summary>
+    public static void QuantizeTokenMajor(ReadOnlySpan<float> values, int length, int headDim, int paddedLength, float vMax,
+        Span<float> scales, Span<byte> codes)
+    {
+        scales.Slice(0, headDim).Clear();
+        for (int t = 0; t < length; t++)
+        {
+            var row = values.Slice(t * headDim, headDim);
+            for (int c = 0; c < headDim; c++) scales[c] = MathF.Max(scales[c], MathF.Abs(row[c]));
+        }
+        for (int c = 0; c < headDim; c++) scales[c] /= vMax;
+        Span<float> quotients = stackalloc float[headDim];
+        codes.Slice(length * headDim, (paddedLength - length) * headDim).Clear();
+        for (int t = 0; t < length; t++)
+        {
+            var row = values.Slice(t * headDim, headDim);
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; c + 16 <= headDim; c += 16)
+                    (Vector512.Create(row.Slice(c, 16)) / Vector512.Create(scales.Slice(c, 16))).CopyTo(quotients.Slice(c, 16));
+            for (; c < headDim; c++) quotients[c] = row[c] / scales[c];
+            var dst = codes.Slice(t * headDim, headDim);
+            Ptx.CvtRnSatfiniteE4M3(quotients, dst);
+            for (c = 0; c < headDim; c++) if (scales[c] == 0f) dst[c] = 0; // an all-zero channel: scale 0, codes +0
         }
     }
 }

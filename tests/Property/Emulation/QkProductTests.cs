@@ -62,3 +62,31 @@ public class QkProductTests
         Assert.Equal(expected, viaBytes);
     }
 }
+
+/// <summary>V quantisation written token-major equals the channel-major stage (scales and every code).</summary>
+public class ValueQuantizationLayoutTests
+{
+    [Property(MaxTest = 50)]
+    public void TokenMajorEqualsChannelMajor(int seed)
+    {
+        var rnd = new Random(seed);
+        int d = rnd.Next(2) == 0 ? 64 : 128;
+        int n = rnd.Next(1, 300), padded = (n + 127) / 128 * 128;
+        var values = new float[n * d];
+        double magnitude = Math.Pow(10, rnd.Next(-6, 6));
+        int zeroChannel = rnd.Next(d);
+        for (int i = 0; i < values.Length; i++)
+            values[i] = i % d == zeroChannel ? 0f : (float)((rnd.NextDouble() - 0.5) * magnitude * (rnd.Next(50) == 0 ? 1000 : 1));
+        float vMax = rnd.Next(2) == 0 ? 448f : 2.25f;
+        var scalesA = new float[d];
+        var scalesB = new float[d];
+        var transposed = new byte[d * padded];
+        var tokenMajor = new byte[padded * d];
+        Sage.Emulation.Preprocessing.VQuantization.Quantize(values, n, d, padded, vMax, scalesA, transposed);
+        Sage.Emulation.Preprocessing.VQuantization.QuantizeTokenMajor(values, n, d, padded, vMax, scalesB, tokenMajor);
+        Assert.Equal(scalesA, scalesB);
+        for (int t = 0; t < padded; t++)
+        for (int c = 0; c < d; c++)
+            Assert.True(transposed[c * padded + t] == tokenMajor[t * d + c], $"seed {seed}: token {t} channel {c}");
+    }
+}
