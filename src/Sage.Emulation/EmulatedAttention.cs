@@ -67,6 +67,7 @@ public sealed class EmulatedAttention : IAttentionBackend
             },
             _ => { });
 
+        System.Buffers.ArrayPool<float>.Shared.Return(run.Q);
         var outputShape = shape.QueryShape(problem.Layout);
         return new AttentionResult(output is not null ? HostTensor.FromSingle(output, outputShape) : HostTensor.FromBits(outputType, outputBits!, outputShape), lse);
     }
@@ -101,6 +102,7 @@ public sealed class EmulatedAttention : IAttentionBackend
         var kv = run.KeyValueHeads[0];
         worker.Run(run.Q, outAddressing, selection.Batch, selection.QueryHead, selection.QueryTile, kv,
             new float[KernelTiling.QueryTileRows * d], problem.ReturnLse ? new float[KernelTiling.QueryTileRows] : Span<float>.Empty, trace);
+        System.Buffers.ArrayPool<float>.Shared.Return(run.Q);
         return trace;
     }
 
@@ -131,22 +133,32 @@ public sealed class EmulatedAttention : IAttentionBackend
             Parallel.For(0, heads.Length, ParallelOptions, i =>
                 heads[i] = KeyValuePreprocessing.Prepare(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
         }
+        System.Buffers.ArrayPool<float>.Shared.Return(ks);
+        System.Buffers.ArrayPool<float>.Shared.Return(vs);
         return new PreparedRun(options, qs, heads);
     }
 
-    /// <summary><see cref="HostTensor.ToSingleArray"/> (exact widening) in parallel chunks.</summary>
+    /// <summary>
+    /// The tensor widened exactly to fp32 (as <see cref="HostTensor.CopyTo"/>), in parallel chunks, into an array rented
+    /// from the shared pool (the caller returns it): repeated calls then reuse memory instead of faulting in new pages.
+    /// </summary>
     private float[] Widen(HostTensor tensor)
     {
         const int chunk = 1 << 18;
         long length = tensor.Length;
-        if (length <= chunk || tensor.ElementType == ElementType.Float32) return tensor.ToSingleArray();
-        var result = new float[length];
+        var result = System.Buffers.ArrayPool<float>.Shared.Rent((int)length);
+        if (length <= chunk) { tensor.CopyTo(result); return result; }
         var type = tensor.ElementType;
         Parallel.For(0, (int)((length + chunk - 1) / chunk), ParallelOptions, i =>
         {
             int start = i * chunk, count = (int)Math.Min(chunk, length - start);
-            var bits = tensor.Bits16.Slice(start, count);
             var dst = result.AsSpan(start, count);
+            if (type == ElementType.Float32)
+            {
+                tensor.Single.Slice(start, count).CopyTo(dst);
+                return;
+            }
+            var bits = tensor.Bits16.Slice(start, count);
             if (type == ElementType.Float16)
                 System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(bits), dst);
             else

@@ -9,7 +9,7 @@ internal static class KeyValuePreprocessing
         int n = addressing.Tokens, d = addressing.HeadDim;
         var prepared = new PreparedKeyValueHead(n, d);
         var keys = prepared.SmoothedKeys;
-        var values = new float[(long)n * d];
+        var values = System.Buffers.ArrayPool<float>.Shared.Rent(n * d); // a temporary: pooled, not faulted in anew each call
         for (int t = 0; t < n; t++)
         {
             long at = addressing.Offset(batch, head, t);
@@ -59,10 +59,12 @@ internal static class KeyValuePreprocessing
             VSmoothing.ChannelMean(values, n, d, prepared.ValueMean);
             VSmoothing.Subtract(values, n, d, prepared.ValueMean);
         }
-        var codes = new byte[(long)prepared.PaddedLength * d];
-        VQuantization.QuantizeTokenMajor(values, n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
+        var codes = System.Buffers.ArrayPool<byte>.Shared.Rent(prepared.PaddedLength * d);
+        VQuantization.QuantizeTokenMajor(values.AsSpan(0, n * d), n, d, prepared.PaddedLength, KernelConstants.VMax(options.PvAccumulation),
             prepared.ValueScales, codes);
-        prepared.SetValueCodes(codes);
+        prepared.SetValueCodes(codes.AsSpan(0, prepared.PaddedLength * d));
+        System.Buffers.ArrayPool<byte>.Shared.Return(codes);
+        System.Buffers.ArrayPool<float>.Shared.Return(values);
         return prepared;
     }
 }

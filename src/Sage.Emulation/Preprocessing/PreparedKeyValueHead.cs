@@ -84,17 +84,17 @@ public sealed class PreparedKeyValueHead
     }
 
     /// <summary>Stores token-major V codes: <see cref="ValueCodesTransposed"/> and the arrays the tile kernel reads.</summary>
-    internal void SetValueCodes(byte[] codesTokenMajor)
+    internal void SetValueCodes(ReadOnlySpan<byte> codesTokenMajor)
     {
         // Transpose in blocks of 64 tokens so that the 64-byte destination lines of a channel stay in L1.
         for (int t0 = 0; t0 < PaddedLength; t0 += 64)
         for (int c = 0; c < HeadDim; c++)
         for (int t = t0; t < t0 + 64 && t < PaddedLength; t++)
-            ValueCodesTransposed[(long)c * PaddedLength + t] = codesTokenMajor[(long)t * HeadDim + c];
+            ValueCodesTransposed[(long)c * PaddedLength + t] = codesTokenMajor[t * HeadDim + c];
         DeriveFromTokenMajor(codesTokenMajor);
     }
 
-    private void DeriveFromTokenMajor(byte[] codes)
+    private void DeriveFromTokenMajor(ReadOnlySpan<byte> codes)
     {
         var values = ValuesPositive.AsSpan(); // decoded in place, then split by sign
         Mainloop.Fp8PvTileKernel.Decode(codes, values, ExponentBytesTokenMajor);
