@@ -60,6 +60,21 @@ public static class OnlineSoftmax
     /// </summary>
     public static void LanePartialSums(ReadOnlySpan<float> probabilities, Span<float> partial)
     {
+        if (Vector256.IsHardwareAccelerated && probabilities.Length % 8 == 0 && partial.Length >= KernelTiling.LanesPerRow)
+        {
+            // The four lanes side by side: each group of 8 columns is split into the lanes' even and odd columns,
+            // added in the same order as below (even, then odd), so every lane's sum is the same.
+            var sums = Vector128<float>.Zero;
+            var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            for (int i = 0; i < probabilities.Length; i += 8)
+            {
+                var split = Vector256.Shuffle(Vector256.Create(probabilities.Slice(i, 8)), order);
+                sums += split.GetLower();
+                sums += split.GetUpper();
+            }
+            sums.CopyTo(partial);
+            return;
+        }
         for (int t = 0; t < KernelTiling.LanesPerRow; t++)
         {
             float s = 0f;
