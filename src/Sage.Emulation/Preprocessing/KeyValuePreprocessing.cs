@@ -47,7 +47,6 @@ internal static class KeyValuePreprocessing
             for (int c = 0; c < d; c++)
             {
                 sbyte key = prepared.QuantizedKeys[((long)tile * tileKeys + j) * d + c];
-                prepared.KeysTransposedAsSingle[((long)tile * d + c) * tileKeys + j] = key;
                 prepared.KeysInterleaved[(long)tile * tileKeys * d + (c >> 2) * tileKeys * 4 + j * 4 + (c & 3)] = key;
                 sum += key;
             }

@@ -17,7 +17,6 @@ public sealed class PreparedKeyValueHead
         KeyMean = new float[headDim];
         SmoothedKeys = new float[(long)length * headDim];
         QuantizedKeys = new sbyte[(long)PaddedLength * headDim];
-        KeysTransposedAsSingle = new float[(long)PaddedLength * headDim];
         KeysInterleaved = new sbyte[(long)PaddedLength * headDim];
         KeySums = new int[PaddedLength];
         KeyScalePerToken = new float[PaddedLength];
@@ -44,7 +43,28 @@ public sealed class PreparedKeyValueHead
     public sbyte[] QuantizedKeys { get; }
 
     /// <summary>The same integers as float (exact), per 128-token tile channel-major ([tile][c][128]), for QKᵀ.</summary>
-    public float[] KeysTransposedAsSingle { get; }
+    public float[] KeysTransposedAsSingle
+    {
+        get
+        {
+            // Only the float QKᵀ path (no AVX-VNNI) reads this: built from QuantizedKeys on first use.
+            if (Volatile.Read(ref _keysTransposed) is { } built) return built;
+            lock (_tokenMajorLock)
+            {
+                if (_keysTransposed is not null) return _keysTransposed;
+                const int tileKeys = KernelTiling.KeyTileTokens;
+                var keys = new float[(long)PaddedLength * HeadDim];
+                for (int tile = 0; tile < Tiles; tile++)
+                for (int j = 0; j < tileKeys; j++)
+                for (int c = 0; c < HeadDim; c++)
+                    keys[((long)tile * HeadDim + c) * tileKeys + j] = QuantizedKeys[((long)tile * tileKeys + j) * HeadDim + c];
+                Volatile.Write(ref _keysTransposed, keys);
+                return keys;
+            }
+        }
+    }
+
+    private float[]? _keysTransposed;
 
     /// <summary>
     /// The same integers per 128-token tile in the byte order of a 4-way integer dot product (vpdpbusd):
