@@ -129,9 +129,19 @@ public sealed class EmulatedAttention : IAttentionBackend
         }
         else
         {
-            heads = new PreparedKeyValueHead[shape.Batch * shape.KeyValueHeads];
-            Parallel.For(0, heads.Length, ParallelOptions, i =>
-                heads[i] = KeyValuePreprocessing.Prepare(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
+            // Per head the sequence-wide means and scales, then every (head, key tile) on its own: all cores stay busy
+            // even with fewer heads than cores.
+            var pending = new KeyValuePreprocessing.Pending[shape.Batch * shape.KeyValueHeads];
+            Parallel.For(0, pending.Length, ParallelOptions, i =>
+                pending[i] = KeyValuePreprocessing.Begin(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
+            int keyTiles = KernelTiling.TileCount(shape.KeyLength, KernelTiling.KeyTileTokens);
+            Parallel.For(0, pending.Length * keyTiles, ParallelOptions, i => KeyValuePreprocessing.PrepareTile(pending[i / keyTiles], i % keyTiles));
+            heads = new PreparedKeyValueHead[pending.Length];
+            for (int i = 0; i < pending.Length; i++)
+            {
+                pending[i].Release();
+                heads[i] = pending[i].Head;
+            }
         }
         System.Buffers.ArrayPool<float>.Shared.Return(ks);
         System.Buffers.ArrayPool<float>.Shared.Return(vs);

@@ -103,22 +103,25 @@ public sealed class PreparedKeyValueHead
         DeriveFromTokenMajor(codes);
     }
 
-    /// <summary>Stores token-major V codes: <see cref="ValueCodesTransposed"/> and the arrays the tile kernel reads.</summary>
-    internal void SetValueCodes(ReadOnlySpan<byte> codesTokenMajor)
+    /// <summary>
+    /// Stores the token-major V codes of tokens [start, start + count): <see cref="ValueCodesTransposed"/> and the arrays
+    /// the tile kernel reads. Disjoint ranges may be stored from different threads.
+    /// </summary>
+    internal void SetValueCodes(ReadOnlySpan<byte> codesTokenMajor, int start, int count)
     {
         // Transpose in blocks of 64 tokens so that the 64-byte destination lines of a channel stay in L1.
-        for (int t0 = 0; t0 < PaddedLength; t0 += 64)
+        for (int t0 = 0; t0 < count; t0 += 64)
         for (int c = 0; c < HeadDim; c++)
-        for (int t = t0; t < t0 + 64 && t < PaddedLength; t++)
-            ValueCodesTransposed[(long)c * PaddedLength + t] = codesTokenMajor[t * HeadDim + c];
-        DeriveFromTokenMajor(codesTokenMajor);
+        for (int t = t0; t < t0 + 64 && t < count; t++)
+            ValueCodesTransposed[(long)c * PaddedLength + start + t] = codesTokenMajor[t * HeadDim + c];
+        DeriveFromTokenMajor(codesTokenMajor.Slice(0, count * HeadDim), start * HeadDim);
     }
 
-    private void DeriveFromTokenMajor(ReadOnlySpan<byte> codes)
+    private void DeriveFromTokenMajor(ReadOnlySpan<byte> codes, int at = 0)
     {
-        var values = ValuesPositive.AsSpan(); // decoded in place, then split by sign
-        Mainloop.Fp8PvTileKernel.Decode(codes, values, ExponentBytesTokenMajor);
-        var negative = ValuesNegative.AsSpan();
+        var values = ValuesPositive.AsSpan(at, codes.Length); // decoded in place, then split by sign
+        Mainloop.Fp8PvTileKernel.Decode(codes, values, ExponentBytesTokenMajor.AsSpan(at, codes.Length));
+        var negative = ValuesNegative.AsSpan(at, codes.Length);
         int i = 0;
         bool nan = false;
         if (Vector512.IsHardwareAccelerated)
@@ -136,7 +139,7 @@ public sealed class PreparedKeyValueHead
             values[i] = value > 0f ? value : 0f;
         }
         foreach (byte code in codes) nan |= (code & 0x7F) == 0x7F;
-        HasNaNValueCode = nan;
+        if (nan) HasNaNValueCode = true; // only ever set: safe when tiles are stored concurrently
     }
 
     /// <summary>max(V, 0) in fp32, token-major (for <see cref="Mainloop.Fp8PvTileKernel"/>).</summary>

@@ -31,10 +31,18 @@ public static class VQuantization
 
     /// <summary>
     /// The same scales and codes, written token-major into <paramref name="codes"/> (padded length × head dim,
-    /// padding = +0): the per-element division and conversion are the same operations, 16 channels at a time.
+    /// padding = +0): <see cref="ChannelScales"/>, then <see cref="EncodeTokens"/> over all tokens.
     /// </summary>
     public static void QuantizeTokenMajor(ReadOnlySpan<float> values, int length, int headDim, int paddedLength, float vMax,
         Span<float> scales, Span<byte> codes)
+    {
+        ChannelScales(values, length, headDim, vMax, scales);
+        codes.Slice(length * headDim, (paddedLength - length) * headDim).Clear();
+        EncodeTokens(values, length, headDim, scales, codes);
+    }
+
+    /// <summary>v_scale per channel: max|V_c| over the sequence ⊘ V_MAX (the maximum is exact in any order).</summary>
+    public static void ChannelScales(ReadOnlySpan<float> values, int length, int headDim, float vMax, Span<float> scales)
     {
         scales.Slice(0, headDim).Clear();
         for (int t = 0; t < length; t++)
@@ -43,9 +51,16 @@ public static class VQuantization
             for (int c = 0; c < headDim; c++) scales[c] = MathF.Max(scales[c], MathF.Abs(row[c]));
         }
         for (int c = 0; c < headDim; c++) scales[c] /= vMax;
+    }
+
+    /// <summary>
+    /// Codes of <paramref name="tokens"/> token rows, token-major: cvt.rn.satfinite.e4m3(V ⊘ v_scale), the same
+    /// division and conversion per element as <see cref="Quantize"/>, 16 channels at a time; a zero scale gives +0.
+    /// </summary>
+    public static void EncodeTokens(ReadOnlySpan<float> values, int tokens, int headDim, ReadOnlySpan<float> scales, Span<byte> codes)
+    {
         Span<float> quotients = stackalloc float[headDim];
-        codes.Slice(length * headDim, (paddedLength - length) * headDim).Clear();
-        for (int t = 0; t < length; t++)
+        for (int t = 0; t < tokens; t++)
         {
             var row = values.Slice(t * headDim, headDim);
             int c = 0;
