@@ -40,7 +40,8 @@ app.Configure(config =>
     config.AddCommand<BenchCommand>("bench")
         .WithDescription("Speed of the CUDA backend: kernel-only and end-to-end TFLOPS (CUDA events, median, rotating inputs).")
         .WithExample("bench")
-        .WithExample("bench", "--seq", "2048,8192", "--head-dim", "128", "--json");
+        .WithExample("bench", "--seq", "2048,8192", "--head-dim", "128", "--json")
+        .WithExample("bench", "--modes", "all", "--json");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("CUDA devices, driver and NVRTC, kernel cache folder.")
         .WithExample("info", "--json");

@@ -12,6 +12,7 @@ public sealed unsafe class CudaFunction
     private readonly nint function;
     private int[]? parameterSizes;
     private bool parameterSizesQueried;
+    private readonly Lock parameterSizesGate = new();
 
     internal CudaFunction(CudaModule module, string name, nint function)
     {
@@ -61,10 +62,16 @@ public sealed unsafe class CudaFunction
     {
         get
         {
-            if (!parameterSizesQueried)
+            if (!Volatile.Read(ref parameterSizesQueried))
             {
-                parameterSizes = QueryParameterSizes();
-                parameterSizesQueried = true;
+                lock (parameterSizesGate) // concurrent first launches from several threads
+                {
+                    if (!parameterSizesQueried)
+                    {
+                        parameterSizes = QueryParameterSizes();
+                        Volatile.Write(ref parameterSizesQueried, true);
+                    }
+                }
             }
             return parameterSizes;
         }

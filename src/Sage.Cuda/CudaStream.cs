@@ -4,25 +4,40 @@ using Sage.Cuda.Interop;
 namespace Sage.Cuda;
 
 /// <summary>
-/// A CUDA stream. Created blocking (flags 0): it synchronises with the legacy default stream, so the
-/// synchronous copies of <see cref="DeviceBuffer{T}"/> see the results of kernels launched on it.
+/// A CUDA stream: one this library created (<see cref="Create"/>, blocking, flags 0: it synchronises with the legacy
+/// default stream, so the synchronous copies of <see cref="DeviceBuffer{T}"/> see the results of kernels launched on
+/// it), or a stream another framework owns (<see cref="FromHandle"/>: borrowed, never destroyed here).
 /// </summary>
 public sealed unsafe class CudaStream : IDisposable
 {
-    private readonly StreamHandle handle;
+    private readonly StreamHandle? handle;   // null for a borrowed stream
+    private readonly nint borrowed;
+    private bool borrowedDisposed;
 
-    private CudaStream(CudaContext context, StreamHandle handle)
+    private CudaStream(CudaContext context, StreamHandle? handle, nint borrowed)
     {
         Context = context;
         this.handle = handle;
+        this.borrowed = borrowed;
     }
 
     public CudaContext Context { get; }
+
+    /// <summary>True for a stream that another owner created (<see cref="FromHandle"/>).</summary>
+    public bool IsBorrowed => handle is null;
+
+    /// <summary>The CUstream handle.</summary>
+    public nint Handle => RawHandle;
 
     internal nint RawHandle
     {
         get
         {
+            if (handle is null)
+            {
+                ObjectDisposedException.ThrowIf(borrowedDisposed, this);
+                return borrowed;
+            }
             ObjectDisposedException.ThrowIf(handle.IsClosed, this);
             return handle.DangerousGetHandle();
         }
@@ -34,7 +49,18 @@ public sealed unsafe class CudaStream : IDisposable
         context.MakeCurrent();
         nint stream;
         CudaCheck.ThrowIfFailed(CuDriver.cuStreamCreate(&stream, 0));
-        return new CudaStream(context, new StreamHandle(context.Handle, stream));
+        return new CudaStream(context, new StreamHandle(context.Handle, stream), 0);
+    }
+
+    /// <summary>
+    /// Wraps a CUstream created elsewhere (another framework's, e.g. PyTorch's current stream) in <paramref name="context"/>,
+    /// without taking ownership: Dispose forgets it, the owner destroys it. The caller keeps the stream alive while work
+    /// queued through this object may still run. Handle 0 is the legacy default stream.
+    /// </summary>
+    public static CudaStream FromHandle(CudaContext context, nint stream)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new CudaStream(context, null, stream);
     }
 
     /// <summary>Waits for everything queued on this stream.</summary>
@@ -44,5 +70,9 @@ public sealed unsafe class CudaStream : IDisposable
         CudaCheck.ThrowIfFailed(CuDriver.cuStreamSynchronize(RawHandle));
     }
 
-    public void Dispose() => handle.Dispose();
+    public void Dispose()
+    {
+        if (handle is null) borrowedDisposed = true;
+        else handle.Dispose();
+    }
 }

@@ -4,8 +4,11 @@ using Sage.Cuda.Interop;
 namespace Sage.Cuda;
 
 /// <summary>
-/// <see cref="Count"/> elements of <typeparamref name="T"/> in device memory (cuMemAlloc), freed on Dispose
-/// (or by the finalizer, as a safety net). Copies are synchronous with the host.
+/// <see cref="Count"/> elements of <typeparamref name="T"/> in device memory, freed on Dispose (or by the finalizer,
+/// as a safety net). <see cref="Allocate"/> uses cuMemAlloc (its release waits for the device);
+/// <see cref="AllocateStreamOrdered"/> uses cuMemAllocAsync on a stream and releases with cuMemFreeAsync on that
+/// stream, so per-call buffers cost no synchronisation. CopyFrom/CopyTo are synchronous with the host; the Enqueue*
+/// methods queue on a stream.
 /// </summary>
 public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
@@ -59,6 +62,31 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         return new DeviceBuffer<T>(context, new DeviceMemoryHandle(context.Handle, pointer), count);
     }
 
+    /// <summary>
+    /// Allocates <paramref name="count"/> elements in stream order on <paramref name="stream"/> (null: the legacy default
+    /// stream) from the device's default memory pool. The memory may be used by work queued on that stream after this
+    /// call (or on other streams once they wait for it); Dispose queues its release on the same stream, so the stream
+    /// must outlive the buffer.
+    /// </summary>
+    public static DeviceBuffer<T> AllocateStreamOrdered(CudaContext context, long count, CudaStream? stream)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count > long.MaxValue / sizeof(T))
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"{count} elements of {sizeof(T)} bytes overflow a 64-bit byte count");
+        if (count == 0) return new DeviceBuffer<T>(context, null, 0);
+
+        long bytes = count * sizeof(T);
+        nint raw = stream?.RawHandle ?? 0;
+        context.MakeCurrent();
+        ulong pointer;
+        CuResult result = CuDriver.cuMemAllocAsync(&pointer, (nuint)bytes, raw);
+        GC.KeepAlive(stream);
+        if (result != CuResult.CUDA_SUCCESS)
+            throw CudaCheck.Failure(result, $"cuMemAllocAsync({bytes})", AllocationDetail(context, count, bytes));
+        return new DeviceBuffer<T>(context, new DeviceMemoryHandle(context.Handle, pointer, streamOrdered: true, raw), count);
+    }
+
     /// <summary>Allocates a buffer and fills it from <paramref name="source"/>.</summary>
     public static DeviceBuffer<T> Upload(CudaContext context, ReadOnlySpan<T> source)
     {
@@ -88,6 +116,39 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
             CudaCheck.ThrowIfFailed(CuDriver.cuMemcpyHtoD_v2(ElementAddress(destinationOffset), host, (nuint)((long)source.Length * sizeof(T))));
     }
 
+    /// <summary>
+    /// Queues a copy of <paramref name="source"/> into the first source.Length elements on <paramref name="stream"/>
+    /// (null: legacy default stream). From pageable (managed) memory the driver stages the data before returning, so
+    /// the span may be reused at once.
+    /// </summary>
+    public void EnqueueCopyFrom(ReadOnlySpan<T> source, CudaStream? stream)
+    {
+        CheckRange(0, source.Length, nameof(source), "destinationOffset");
+        if (source.IsEmpty) return;
+        Context.MakeCurrent();
+        fixed (T* host = source)
+            CudaCheck.ThrowIfFailed(CuDriver.cuMemcpyHtoDAsync_v2(Pointer, host, (nuint)((long)source.Length * sizeof(T)), stream?.RawHandle ?? 0));
+        GC.KeepAlive(stream);
+    }
+
+    /// <summary>
+    /// Copies the first destination.Length elements into <paramref name="destination"/> in the order of
+    /// <paramref name="stream"/> (after the work queued on it) and waits for that copy.
+    /// </summary>
+    public void CopyTo(Span<T> destination, CudaStream? stream)
+    {
+        CheckRange(0, destination.Length, nameof(destination), "sourceOffset");
+        if (destination.IsEmpty) return;
+        Context.MakeCurrent();
+        nint raw = stream?.RawHandle ?? 0;
+        fixed (T* host = destination)
+        {
+            CudaCheck.ThrowIfFailed(CuDriver.cuMemcpyDtoHAsync_v2(host, Pointer, (nuint)((long)destination.Length * sizeof(T)), raw));
+            CudaCheck.ThrowIfFailed(CuDriver.cuStreamSynchronize(raw)); // the pinned span must stay fixed until the copy ends
+        }
+        GC.KeepAlive(stream);
+    }
+
     /// <summary>Copies the first destination.Length elements into <paramref name="destination"/>; waits for earlier work on the legacy default stream (and on blocking streams).</summary>
     public void CopyTo(Span<T> destination) => CopyTo(destination, 0);
 
@@ -115,6 +176,15 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         if (Count == 0) return;
         Context.MakeCurrent();
         CudaCheck.ThrowIfFailed(CuDriver.cuMemsetD8_v2(Pointer, value, (nuint)SizeInBytes));
+    }
+
+    /// <summary>Queues setting every byte to <paramref name="value"/> on <paramref name="stream"/> (null: legacy default stream).</summary>
+    public void EnqueueFill(byte value, CudaStream? stream)
+    {
+        if (Count == 0) return;
+        Context.MakeCurrent();
+        CudaCheck.ThrowIfFailed(CuDriver.cuMemsetD8Async(Pointer, value, (nuint)SizeInBytes, stream?.RawHandle ?? 0));
+        GC.KeepAlive(stream);
     }
 
     /// <summary>Passes the buffer to a kernel as its device pointer.</summary>

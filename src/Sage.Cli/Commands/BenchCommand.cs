@@ -3,12 +3,17 @@ using System.Globalization;
 using System.Text.Json;
 using Sage.Cuda;
 using Sage.Cuda.Benchmarking;
+using Sage.Emulation.Planning;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Sage.Cli.Commands;
 
-/// <summary>`sage bench`: the CUDA backend's speed table (CUDA events, median of repeated launches, rotating inputs).</summary>
+/// <summary>
+/// `sage bench`: the CUDA backend's speed table (CUDA events, median of repeated launches, rotating inputs). With
+/// `--modes all` it times every PV accumulation × QK granularity the kernel runs on one problem and writes the per-mode
+/// speed table the planner orders its candidates by (<see cref="ModeSpeedTable"/>; `sage plan --speeds FILE`).
+/// </summary>
 public sealed class BenchCommand : Command<BenchCommand.Settings>
 {
     public sealed class Settings : JsonSettings
@@ -33,6 +38,18 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("PV accumulation: Fp16TwoLevel (default), Fp32TwoLevel or Fp32.")]
         public PvAccumulation Pv { get; init; } = PvAccumulation.Fp16TwoLevel;
 
+        [CommandOption("--modes <MODES>")]
+        [Description("'all': every PV accumulation x QK granularity the CUDA kernel runs, on one problem (--seq first value, default 8192; --head-dim first value; --causal), printing the planner's speed table. With --json the table is JSON on stdout (the human table goes to stderr).")]
+        public string? Modes { get; init; }
+
+        [CommandOption("--causal")]
+        [Description("With --modes: time the causal problem (default: non-causal).")]
+        public bool Causal { get; init; }
+
+        [CommandOption("-o|--output <FILE>")]
+        [Description("With --modes: also write the JSON speed table to FILE (for sage plan --speeds FILE).")]
+        public string? Output { get; init; }
+
         [CommandOption("--repetitions <N>")]
         [Description("Timed launches per case; the median is reported (default 10).")]
         public int Repetitions { get; init; } = 10;
@@ -43,6 +60,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (!TryParseList(Sequences, out _) ) return ValidationResult.Error($"--seq '{Sequences}' is not a comma-separated list of positive integers.");
             if (!TryParseList(HeadDims, out var dims) || dims.Any(d => !SageOptions.SupportedHeadDims.Contains(d)))
                 return ValidationResult.Error($"--head-dim '{HeadDims}' must list head dims among {string.Join(", ", SageOptions.SupportedHeadDims)}.");
+            if (Modes is not null && Modes != "all") return ValidationResult.Error($"--modes '{Modes}': the only value is 'all'.");
             return ValidationResult.Success();
         }
     }
@@ -53,6 +71,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             throw new CudaUnavailableException(CudaComponent.Device, $"sage bench needs a CUDA device: {reason}", []);
         TryParseList(settings.Sequences, out var sequences);
         TryParseList(settings.HeadDims, out var dims);
+        if (settings.Modes is not null) return ExecuteModes(settings, settings.Sequences == "1024,4096,16384" ? 8192 : sequences[0], dims[0], cancellationToken);
         var options = new SageOptions { PvAccumulation = settings.Pv };
         var cases = (from d in dims from causal in new[] { false, true } from n in sequences
                      select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options)).ToList();
@@ -92,6 +111,39 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             table.AddRow(r.Case.HeadDim.ToString(), r.Case.SequenceLength.ToString(), r.Case.Causal ? "yes" : "no",
                 F(r.KernelMilliseconds, "F3"), F(r.KernelTflops, "F1"), F(r.EndToEndMilliseconds, "F3"), F(r.EndToEndTflops, "F1"));
         AnsiConsole.Write(table);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Every (PV accumulation, granularity) on one problem: the planner's speed table.</summary>
+    private static int ExecuteModes(Settings settings, int n, int d, CancellationToken cancellationToken)
+    {
+        var modes = (from pv in new[] { PvAccumulation.Fp16TwoLevel, PvAccumulation.Fp32TwoLevel, PvAccumulation.Fp32 }
+                     from g in new[] { QuantGranularity.PerThread, QuantGranularity.PerWarp, QuantGranularity.PerBlock }
+                     select new SageOptions { PvAccumulation = pv, Granularity = g }).ToList();
+        using var cuda = CudaContext.Create();
+        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions };
+        var human = settings.Json ? Console.Error : Console.Out;
+        human.WriteLine($"sage bench --modes all: {cuda.Device.Name}, B={settings.Batch} H={settings.Heads} N={n} d={d}{(settings.Causal ? " causal" : "")}, " +
+                        $"FP16 inputs, median of {settings.Repetitions} (CUDA events), {modes.Count} modes");
+        var results = bench.MeasureModes(settings.Batch, settings.Heads, n, d, settings.Causal, modes,
+            o => { cancellationToken.ThrowIfCancellationRequested(); human.Write($"  {o.PvAccumulation}/{o.Granularity} ...\r"); });
+        string version = typeof(BenchCommand).Assembly.GetName().Version?.ToString() ?? "?";
+        var table = new ModeSpeedTable
+        {
+            Source = $"sage bench --modes all (sage {version}, {DateTime.UtcNow:yyyy-MM-dd})",
+            Device = cuda.Device.Name,
+            Shape = new ModeSpeedShape(settings.Batch, settings.Heads, n, d, settings.Causal),
+            Modes = results.Select(r => new ModeSpeedEntry(r.Case.Options.QkFormat, r.Case.Options.Granularity, r.Case.Options.PvAccumulation,
+                Math.Round(r.KernelMilliseconds, 4), Math.Round(r.EndToEndMilliseconds, 4), Math.Round(r.KernelTflops, 1), Math.Round(r.EndToEndTflops, 1))).ToList(),
+        };
+        double unit = table.Find(QuantGranularity.PerThread, PvAccumulation.Fp32TwoLevel)?.EndToEndTflops ?? 1;
+        human.WriteLine($"{"PV accumulation",-16} {"granularity",-11} {"kernel ms",10} {"kernel TF",10} {"e2e ms",10} {"e2e TF",8} {"vs fp32x2",9}");
+        foreach (var m in table.Modes.OrderByDescending(m => m.EndToEndTflops))
+            human.WriteLine($"{m.Pv,-16} {m.Granularity,-11} {F(m.KernelMs, "F3"),10} {F(m.KernelTflops, "F1"),10} {F(m.EndToEndMs, "F3"),10} " +
+                            $"{F(m.EndToEndTflops, "F1"),8} {F(m.EndToEndTflops / unit, "F3"),9}");
+        string json = table.ToJson();
+        if (settings.Output is not null) File.WriteAllText(settings.Output, json);
+        if (settings.Json) Console.Write(json);
         return ExitCodes.Success;
     }
 

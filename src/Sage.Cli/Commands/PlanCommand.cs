@@ -55,6 +55,14 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         [Description("Measure every candidate, not only up to the first that fits the budget.")]
         public bool MeasureAll { get; init; }
 
+        [CommandOption("--speeds <FILE>")]
+        [Description("Speed table to order the modes by (JSON from `sage bench --modes all --json`). Default: the run recorded with the library (docs/results/mode-speeds-2026-11-25.md).")]
+        public string? Speeds { get; init; }
+
+        [CommandOption("--target <TARGET>")]
+        [Description("Backend the plan is for: cuda (default; only modes CudaAttention runs, so no INT4) or emulator (adds INT4 QK, marked emulator-only).")]
+        public PlanTarget Target { get; init; } = PlanTarget.Cuda;
+
         [CommandOption("-o|--output <FILE>")]
         [Description("Where to write the plan (default plan.json).")]
         public string Output { get; init; } = "plan.json";
@@ -79,8 +87,10 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
     {
         AccuracyBudget budget;
         CalibrationSet set;
+        ModeSpeedTable speeds;
         try
         {
+            speeds = settings.Speeds is null ? ModeSpeedTable.Recorded : ModeSpeedTable.Load(settings.Speeds);
             budget = ResolveBudget(settings);
             set = CalibrationSet.Open(settings.Calibration, settings.Layout, settings.Causal);
         }
@@ -95,7 +105,11 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
             return ExitCodes.BadInput;
         }
 
-        var planner = new ModePlanner(budget) { SampledRows = settings.Rows, MeasureAll = settings.MeasureAll };
+        var planner = new ModePlanner(budget)
+        {
+            SampledRows = settings.Rows, MeasureAll = settings.MeasureAll, Target = settings.Target,
+            Candidates = ModeSpeeds.CandidatesFor(settings.Target, speeds), SpeedTable = ModeSpeeds.Describe(speeds),
+        };
         var layers = set.Select(l => new PlanLayerInput(l.Name, l.Problem, l.Q, l.K, l.V));
         var watch = Stopwatch.StartNew();
         Plan plan;
@@ -150,7 +164,8 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         AnsiConsole.MarkupLine(Markup.Escape($"plan: {string.Join(", ", counts)}; {plan.Layers.Count} layers in {seconds:F1} s"
             + (settings.Rows is { } rows ? $" (about {rows} query rows per head sampled)" : "")));
         AnsiConsole.MarkupLine($"written to [bold]{Markup.Escape(settings.Output)}[/]");
-        AnsiConsole.MarkupLine("[grey]speeds are the public SageAttention kernels' on an H100 (shared/notes/anchors.md); our own kernel is not benchmarked yet.[/]");
+        AnsiConsole.MarkupLine(Markup.Escape($"target: {plan.Target}; modes ordered by the speed table: {plan.SpeedTable}"));
+        AnsiConsole.MarkupLine(Markup.Escape("order: " + string.Join(" > ", plan.Candidates.Select(c => $"{c.Name} ({c.RelativeSpeed:F2}x{(c.SpeedMeasured ? "" : ", estimate")})"))));
         return ExitCodes.Success;
     }
 

@@ -137,7 +137,7 @@ public sealed class VerifyCommand : Command<VerifyCommand.Settings>
         long compared = ran.Sum(r => r.Gpu!.Compared), mismatches = ran.Sum(r => r.Gpu!.Mismatches);
         int skipped = rows.Count(r => r.Gpu is { Skipped: not null });
         return $"GPU {cuda.Context.Device.Name}: {ran.Count} runs, {compared} output+LSE elements compared bit for bit with the emulator, " +
-               $"{mismatches} mismatches; {skipped} runs not offered by the kernel yet (INT4 QK, Q smoothing).";
+               $"{mismatches} mismatches; {skipped} runs the CUDA backend does not offer (INT4 QK: no INT4 tensor-core path on Hopper).";
     }
 
     private static string GpuCell(GpuComparison? gpu) => gpu switch

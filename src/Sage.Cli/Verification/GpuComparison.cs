@@ -2,7 +2,7 @@ namespace Sage.Cli.Verification;
 
 /// <summary>
 /// Emulator vs CUDA backend for one (data set, mode): the number of output and LSE elements whose bits differ.
-/// <paramref name="Skipped"/> holds why the pair was not run on the GPU (an option the kernel does not offer yet).
+/// <paramref name="Skipped"/> holds why the pair was not run on the GPU (an option the CUDA backend does not offer: INT4 QK).
 /// </summary>
 public sealed record GpuComparison(long Compared, long Mismatches, double Milliseconds, string? Skipped)
 {

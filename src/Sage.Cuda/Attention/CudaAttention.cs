@@ -3,28 +3,56 @@ using Sage.Cuda.Preprocessing;
 namespace Sage.Cuda;
 
 /// <summary>
-/// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K smoothing, INT8
-/// quantisation of Q and K, FP8 quantisation of V) followed by the attention main loop
-/// (Kernels/Attention/attention.cu: INT8 QKᵀ and FP8 PV on wgmma, online softmax with the kernel exp2),
+/// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K/Q/V smoothing, INT8
+/// quantisation of Q and K, ΔS, FP8 quantisation of V) followed by the attention main loop
+/// (Kernels/Attention/attention_pipelined.cuh: INT8 QKᵀ and FP8 PV on wgmma, online softmax with the kernel exp2),
 /// meant to agree bit for bit with <c>Sage.Emulation.EmulatedAttention</c> (tests/Gpu/Attention).
-/// Supported: INT8 QK at every granularity, SmoothK on or off, every PV accumulation mode, head dim 64 and 128,
-/// causal or not, GQA, any lengths, FP16/BF16/FP32 inputs and outputs, HND/NHD, optional LSE.
-/// Not yet: INT4 QK and Q smoothing (<see cref="NotSupportedException"/>).
-/// Launches go to the legacy default stream; every public method waits for the GPU before it returns.
-/// Not thread-safe (the pre-processor reuses scratch buffers): use one instance per thread.
+/// Supported: INT8 QK at every granularity, SmoothK, SmoothQ and SmoothV on or off, every PV accumulation mode, head dim
+/// 64 and 128, causal or not, GQA, any lengths, FP16/BF16/FP32 inputs and outputs, HND/NHD, optional LSE.
+/// Not supported: INT4 QK (<see cref="NotSupportedException"/>, see <see cref="Int4Unsupported"/>).
+/// <para>Streams: the device-level <see cref="Run(AttentionProblem, SageOptions?, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, ulong, CudaStream?)"/>
+/// queues everything on the caller's stream (pre-processing, main loop, and the stream-ordered allocation and release of
+/// the intermediate buffers) and returns without waiting; nothing in it synchronises the device. The host-level
+/// <see cref="Run(AttentionProblem, HostTensor, HostTensor, HostTensor, SageOptions?)"/> uses a stream of its own per call
+/// and waits for that stream only.</para>
+/// <para>Thread safety: one instance may serve concurrent calls from any number of threads. Every driver call binds this
+/// instance's context to the calling thread first; kernels are looked up under a lock and configured once; each call
+/// allocates its own intermediate buffers (stream-ordered) and, on the host path, its own stream.</para>
 /// </summary>
 public sealed class CudaAttention : IAttentionBackend, IDisposable
 {
-    private const uint Threads = 128;     // one warpgroup per 64-row query block
-    private const int QueryBlockRows = 64;
+    private const uint Threads = 256;     // two consumer warpgroups, one per 64-row block of the 128-row CTA tile
+    private const int QueryTileRows = 128;
+    private const int Stages = 5;         // K/V tile ring of attention_pipelined.cuh (SAGE_STAGES)
+
+    /// <summary>
+    /// Why INT4 QK is refused on Hopper (sm_90a): the finding of the INT4 tensor-core probe on the H100
+    /// (docs/tensor-core-numerics.md, "INT4 on sm_90a").
+    /// </summary>
+    public const string Int4Unsupported =
+        "QkFormat.Int4: Hopper (sm_90a) has no INT4 tensor-core path. wgmma has no s4 form, and ptxas (CUDA 13.0) lowers " +
+        "mma.sync.aligned.m16n8k64.row.col.s32.s4.s4.s32 to an emulation: about 190 integer instructions (LOP3, SHF, IMAD) " +
+        "that unpack the nibbles to bytes, then two INT8 IMMA.16832.S8.S8, where one m16n8k32 s8 mma.sync is a single IMMA " +
+        "(SASS probe on the H100, docs/tensor-core-numerics.md \"INT4 on sm_90a\"). INT4 would run the INT8 tensor-core work " +
+        "plus the unpacking, so it cannot beat the INT8 wgmma path it exists to beat. Use QkFormat.Int8 on the GPU; the " +
+        "emulator still models INT4 for accuracy studies (sage plan --target emulator).";
 
     private readonly CudaContext _context;
     private readonly bool _ownsContext;
     private readonly GpuPreprocessor _preprocessor;
     private readonly CudaModule _module;
+    private readonly HashSet<string> _configured = new(StringComparer.Ordinal);
+    private readonly Lock _configureGate = new();
 
     /// <summary>Uses device 0 with a context of its own.</summary>
-    public CudaAttention() : this(CudaContext.Create(), ownsContext: true, compiler: null) { }
+    public CudaAttention() : this(0) { }
+
+    /// <summary>
+    /// Uses device <paramref name="deviceOrdinal"/> (its primary context, retained for the life of this instance).
+    /// Throws <see cref="CudaUnavailableException"/> without a driver or device, <see cref="ArgumentOutOfRangeException"/>
+    /// for an ordinal past the last device.
+    /// </summary>
+    public CudaAttention(int deviceOrdinal) : this(CudaContext.Create(deviceOrdinal), ownsContext: true, compiler: null) { }
 
     /// <summary>Uses <paramref name="context"/> (not disposed with this instance).</summary>
     public CudaAttention(CudaContext context, KernelCompiler? compiler = null) : this(context, ownsContext: false, compiler) { }
@@ -35,27 +63,61 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         _context = context;
         _ownsContext = ownsContext;
         compiler ??= new KernelCompiler();
-        _preprocessor = new GpuPreprocessor(context, compiler);
         try
         {
-            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource));
+            _preprocessor = new GpuPreprocessor(context, compiler);
+        }
+        catch
+        {
+            if (ownsContext) context.Dispose();
+            throw;
+        }
+        try
+        {
+            Variant = SelectedVariant();
+            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly,
+                Variant == OverlapVariant ? OverlapKernelResource : KernelResource));
         }
         catch
         {
             _preprocessor.Dispose();
+            if (ownsContext) context.Dispose();
             throw;
         }
     }
 
-    /// <summary>Resource name of the main-loop kernels.</summary>
-    public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention.cu";
+    /// <summary>Resource name of the main-loop kernels (the default, "serial" variant).</summary>
+    public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention_pipelined.cu";
+
+    /// <summary>Resource name of the "overlap" variant (QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax).</summary>
+    public const string OverlapKernelResource = "Sage.Cuda.Kernels.Attention.attention_overlap.cu";
+
+    /// <summary>Environment variable that picks the main-loop variant ("serial", the default, or "overlap"); both give the same bits.</summary>
+    public const string VariantEnvironmentVariable = "SAGE_ATTENTION_KERNEL";
+
+    private const string SerialVariant = "serial";
+    private const string OverlapVariant = "overlap";
+
+    /// <summary>The main-loop variant this instance runs ("serial" or "overlap").</summary>
+    public string Variant { get; } = SerialVariant;
+
+    private static string SelectedVariant()
+    {
+        string? value = Environment.GetEnvironmentVariable(VariantEnvironmentVariable);
+        if (string.IsNullOrEmpty(value) || value == SerialVariant) return SerialVariant;
+        if (value == OverlapVariant) return OverlapVariant;
+        throw new ArgumentException($"{VariantEnvironmentVariable}={value}: expected '{SerialVariant}' or '{OverlapVariant}'.");
+    }
 
     public string Name => "cuda";
 
     /// <summary>The context the kernels run in.</summary>
     public CudaContext Context => _context;
 
-    /// <summary>Host tensors in, host result out (uploads, runs, downloads, waits).</summary>
+    /// <summary>The device the kernels run on.</summary>
+    public CudaDeviceInfo Device => _context.Device;
+
+    /// <summary>Host tensors in, host result out: uploads, runs and downloads on a stream of its own, waits for it.</summary>
     public AttentionResult Run(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, SageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
@@ -68,36 +130,62 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         long outCount = (long)s.Batch * s.QueryHeads * s.QueryLength * s.HeadDim;
         long lseCount = (long)s.Batch * s.QueryHeads * s.QueryLength;
 
-        using var qd = DeviceInput.Upload(_context, q);
-        using var kd = DeviceInput.Upload(_context, k);
-        using var vd = DeviceInput.Upload(_context, v);
-        using var output = DeviceInput.Allocate(_context, options.OutputType, Math.Max(outCount, 1));
-        using var lse = problem.ReturnLse ? DeviceBuffer<float>.Allocate(_context, Math.Max(lseCount, 1)) : null;
-
-        Run(problem, options, qd.Tensor, kd.Tensor, vd.Tensor, output.Tensor with { Count = outCount }, lse?.Pointer ?? 0);
-
-        HostTensor result = output.Download(outShape, outCount);
+        using var stream = CudaStream.Create(_context);
+        HostTensor result;
         float[]? lseValues = null;
-        if (lse is not null)
         {
-            lseValues = new float[lseCount];
-            lse.CopyTo(lseValues);
+            using var qd = DeviceInput.Upload(_context, q, stream);
+            using var kd = DeviceInput.Upload(_context, k, stream);
+            using var vd = DeviceInput.Upload(_context, v, stream);
+            using var output = DeviceInput.Allocate(_context, options.OutputType, Math.Max(outCount, 1), stream);
+            using var lse = problem.ReturnLse ? DeviceBuffer<float>.AllocateStreamOrdered(_context, Math.Max(lseCount, 1), stream) : null;
+
+            Run(problem, options, qd.Tensor, kd.Tensor, vd.Tensor, output.Tensor with { Count = outCount }, lse?.Pointer ?? 0, stream);
+
+            result = output.Download(outShape, outCount, stream);
+            if (lse is not null)
+            {
+                lseValues = new float[lseCount];
+                lse.CopyTo(lseValues, stream);
+            }
         }
+        stream.Synchronize(); // the stream-ordered releases above are queued on it: let them finish before it is destroyed
         return new AttentionResult(result, lseValues);
+    }
+
+    /// <summary>
+    /// Device-level entry that waits: as <see cref="Run(AttentionProblem, SageOptions?, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, ulong, CudaStream?)"/>
+    /// on the legacy default stream, then waits for that stream (documented synchronisation: the legacy default stream
+    /// also waits for blocking streams of this context).
+    /// </summary>
+    public void Run(AttentionProblem problem, SageOptions? options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
+        DeviceTensor output, ulong lsePointer)
+    {
+        Run(problem, options, q, k, v, output, lsePointer, stream: null);
+        using var legacy = CudaStream.FromHandle(_context, 0);
+        legacy.Synchronize();
     }
 
     /// <summary>
     /// Device-level entry: Q, K, V, the output ([B, Hq, Nq, d] or [B, Nq, Hq, d] as the problem's layout says, element
     /// type <see cref="SageOptions.OutputType"/>) and the optional LSE ([B, Hq, Nq] fp32; pass 0 without
-    /// <see cref="AttentionProblem.ReturnLse"/>) live in device memory that the caller owns (any allocator of this
-    /// context). Waits for the GPU before returning.
+    /// <see cref="AttentionProblem.ReturnLse"/>) live in device memory of this context that the caller owns (any
+    /// allocator: another framework's tensors work without copies). Everything is queued on <paramref name="stream"/>
+    /// (the caller's CUstream through <see cref="CudaStream.FromHandle"/>; null: the legacy default stream) and the
+    /// method returns without waiting: the inputs must stay alive and unchanged, and the output is ready, once work
+    /// queued on the stream after this call may run. Intermediate buffers are allocated and released in stream order.
+    /// Shapes and options are checked before anything is queued; the inputs' values are not scanned (the caller owns
+    /// the input domain, docs/kernel-spec.md §0).
     /// </summary>
     public void Run(AttentionProblem problem, SageOptions? options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
-        DeviceTensor output, ulong lsePointer)
+        DeviceTensor output, ulong lsePointer, CudaStream? stream)
     {
         ArgumentNullException.ThrowIfNull(problem);
         options ??= SageOptions.Default;
         CheckSupported(problem, options);
+        if (stream is not null && !ReferenceEquals(stream.Context, _context) && stream.Context.Device.Ordinal != _context.Device.Ordinal)
+            throw new ArgumentException(
+                $"The stream belongs to device {stream.Context.Device.Ordinal}; this CudaAttention runs on device {_context.Device.Ordinal}.", nameof(stream));
         var s = problem.Shape;
         long outCount = (long)s.Batch * s.QueryHeads * s.QueryLength * s.HeadDim;
         if (output.ElementType != options.OutputType)
@@ -110,17 +198,18 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             throw new ArgumentException("The problem asks for the LSE (ReturnLse) but no LSE buffer was given.", nameof(lsePointer));
         if (!problem.ReturnLse) lsePointer = 0;
 
-        using var inputs = _preprocessor.Preprocess(problem, options, q, k, v);
-        if (s.QueryLength > 0) LaunchMainLoop(problem, options, inputs, q, output, lsePointer);
-        _context.Synchronize(); // the pre-processed buffers are freed on return
+        using var inputs = _preprocessor.Preprocess(problem, options, q, k, v, stream);
+        if (s.QueryLength > 0) LaunchMainLoop(problem, options, inputs, q, output, lsePointer, stream);
+        // Disposing the inputs queues their release on the stream, after the main loop: no wait here.
     }
 
     /// <summary>
-    /// The main loop alone, on pre-processed inputs (<see cref="GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor)"/>);
-    /// <paramref name="originalQueries"/> is read only for the LSE correction with SmoothK. Queues the launch and returns.
+    /// The main loop alone, on pre-processed inputs (<see cref="GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?)"/>);
+    /// <paramref name="originalQueries"/> is read only for the LSE correction with SmoothK. Queues the launch on
+    /// <paramref name="stream"/> (null: legacy default stream) and returns.
     /// </summary>
     public void LaunchMainLoop(AttentionProblem problem, SageOptions options, PreprocessedInputs inputs, DeviceTensor originalQueries,
-        DeviceTensor output, ulong lsePointer)
+        DeviceTensor output, ulong lsePointer, CudaStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
@@ -128,37 +217,40 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         CheckSupported(problem, options);
         var s = problem.Shape;
         if (s.QueryLength == 0) return;
+        if (options.SmoothQ && inputs.DeltaS is null)
+            throw new ArgumentException("SmoothQ is on but the pre-processed inputs hold no ΔS (pre-process with the same options).", nameof(inputs));
+        if (options.SmoothV && inputs.Values.Mean is null)
+            throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        var function = _module.GetFunction(KernelName(s.HeadDim, options.PvAccumulation));
-        int shared = SharedMemoryBytes(s.HeadDim);
-        if (function.MaxDynamicSharedMemory < shared) function.MaxDynamicSharedMemory = shared;
-        var grid = new Dim3((uint)((s.QueryLength + QueryBlockRows - 1) / QueryBlockRows), (uint)s.QueryHeads, (uint)s.Batch);
-        function.Launch(grid, Threads, shared, null,
+        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), SharedMemoryBytes(s.HeadDim));
+        var grid = new Dim3((uint)((s.QueryLength + QueryTileRows - 1) / QueryTileRows), (uint)s.QueryHeads, (uint)s.Batch);
+        KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
+        function.Launch(grid, Threads, SharedMemoryBytes(s.HeadDim), stream,
             inputs.Queries.Values, inputs.Queries.Scales, inputs.Keys.Values, inputs.Keys.Scales,
             inputs.Values.Codes, inputs.Values.Scales, inputs.Keys.Mean,
+            Pointer(options.SmoothQ ? inputs.DeltaS : null), Pointer(options.SmoothV ? inputs.Values.Mean : null),
             KernelArgument.DevicePointer(originalQueries.Pointer), KernelArgument.DevicePointer(output.Pointer),
             KernelArgument.DevicePointer(lsePointer),
             qStrides.Batch, qStrides.Head, qStrides.Token, qStrides.Batch, qStrides.Head, qStrides.Token,
             s.Batch, s.QueryHeads, s.KeyValueHeads, s.QueryLength, s.KeyLength,
             inputs.Queries.PaddedLength, inputs.Keys.PaddedLength, inputs.Keys.Tiles, inputs.Queries.GroupCount,
-            (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, (int)options.OutputType,
-            (int)originalQueries.ElementType, problem.SoftmaxScale);
+            (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, options.SmoothQ ? 1 : 0, options.SmoothV ? 1 : 0,
+            (int)options.OutputType, (int)originalQueries.ElementType, problem.SoftmaxScale);
     }
 
-    /// <summary>Throws <see cref="NotSupportedException"/> for the options this kernel does not run yet.</summary>
+    /// <summary>Throws <see cref="NotSupportedException"/> for the options this kernel does not run.</summary>
     public static void CheckSupported(AttentionProblem problem, SageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(problem);
-        if (options.QkFormat != QkFormat.Int8)
-            throw new NotSupportedException(
-                $"QkFormat.{options.QkFormat}: the CUDA main loop runs INT8 QKᵀ only; the INT4 path (mma.sync m16n8k64 s4) is not written yet.");
-        if (options.SmoothQ)
-            throw new NotSupportedException(
-                "SmoothQ: the CUDA main loop does not add the ΔS correction (docs/kernel-spec.md §2) yet.");
-        if (options.SmoothV)
-            throw new NotSupportedException(
-                "SmoothV: the CUDA main loop does not add the V mean back yet (docs/kernel-spec.md §4, §9).");
+        if (options.QkFormat != QkFormat.Int8) throw new NotSupportedException(Int4Unsupported);
+    }
+
+    /// <summary>True when the CUDA backend runs <paramref name="options"/> (for planners that must not offer the rest).</summary>
+    public static bool Supports(SageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.QkFormat == QkFormat.Int8;
     }
 
     public void Dispose()
@@ -168,16 +260,33 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (_ownsContext) _context.Dispose();
     }
 
-    /// <summary>Dynamic shared memory of attention.cu: P (64 × 128 bytes), Q (64 × 128 bytes at most), 2 stages of (V tile + K tile).</summary>
-    private static int SharedMemoryBytes(int headDim) => 64 * 128 + 64 * 128 + 2 * (2 * headDim * 128);
+    /// <summary>The kernel, with its dynamic shared memory limit raised once (under a lock: concurrent first calls).</summary>
+    private CudaFunction Configured(string name, int sharedBytes)
+    {
+        var function = _module.GetFunction(name);
+        lock (_configureGate)
+        {
+            if (_configured.Contains(name)) return function;
+            if (function.MaxDynamicSharedMemory < sharedBytes) function.MaxDynamicSharedMemory = sharedBytes;
+            _ = function.ParameterSizes; // query once here rather than racing in concurrent launches
+            _configured.Add(name);
+        }
+        return function;
+    }
 
-    private static string KernelName(int headDim, PvAccumulation mode) => $"sage_attention_d{headDim}_" + mode switch
+    /// <summary>
+    /// Dynamic shared memory of attention_pipelined.cuh: the Q tile (128 rows × d bytes), <see cref="Stages"/> stages of
+    /// (V tile + K tile, 2 × 128 × d bytes) and a full and an empty mbarrier (8 bytes each) per stage.
+    /// </summary>
+    private static int SharedMemoryBytes(int headDim) => 128 * headDim + Stages * (2 * headDim * 128) + Stages * 2 * 8;
+
+    private static string KernelName(int headDim, PvAccumulation mode, bool smooth) => $"sage_attention_d{headDim}_" + mode switch
     {
         PvAccumulation.Fp32 => "fp32",
         PvAccumulation.Fp32TwoLevel => "fp32_two_level",
         PvAccumulation.Fp16TwoLevel => "fp16_two_level",
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown PV accumulation."),
-    };
+    } + (smooth ? "_smooth" : "");
 
     private readonly record struct TensorStrides(long Batch, long Head, long Token);
 

@@ -2,7 +2,10 @@ using Sage.Cuda.Preprocessing;
 
 namespace Sage.Cuda;
 
-/// <summary>A device buffer of FP16/BF16 bit patterns or FP32 values together with its <see cref="DeviceTensor"/> view.</summary>
+/// <summary>
+/// A stream-ordered device buffer of FP16/BF16 bit patterns or FP32 values together with its <see cref="DeviceTensor"/>
+/// view (the host path of <see cref="CudaAttention"/>: one per input and output of a call).
+/// </summary>
 internal sealed class DeviceInput : IDisposable
 {
     private readonly DeviceBuffer<float>? _single;
@@ -17,39 +20,45 @@ internal sealed class DeviceInput : IDisposable
 
     public DeviceTensor Tensor { get; }
 
-    public static DeviceInput Upload(CudaContext context, HostTensor t)
+    /// <summary>Allocates on <paramref name="stream"/> and queues the upload of <paramref name="t"/> there.</summary>
+    public static DeviceInput Upload(CudaContext context, HostTensor t, CudaStream stream)
     {
-        if (t.ElementType == ElementType.Float32)
+        var input = Allocate(context, t.ElementType, t.Length, stream);
+        try
         {
-            var buffer = DeviceBuffer<float>.Upload(context, t.Single);
-            return new DeviceInput(buffer, null, DeviceTensor.From(buffer));
+            if (input._single is not null) input._single.EnqueueCopyFrom(t.Single, stream);
+            else input._bits!.EnqueueCopyFrom(t.Bits16, stream);
+            return input;
         }
-        var bits = DeviceBuffer<ushort>.Upload(context, t.Bits16);
-        return new DeviceInput(null, bits, DeviceTensor.From(bits, t.ElementType));
+        catch
+        {
+            input.Dispose();
+            throw;
+        }
     }
 
-    public static DeviceInput Allocate(CudaContext context, ElementType type, long count)
+    public static DeviceInput Allocate(CudaContext context, ElementType type, long count, CudaStream stream)
     {
         if (type == ElementType.Float32)
         {
-            var buffer = DeviceBuffer<float>.Allocate(context, count);
+            var buffer = DeviceBuffer<float>.AllocateStreamOrdered(context, count, stream);
             return new DeviceInput(buffer, null, DeviceTensor.From(buffer));
         }
-        var bits = DeviceBuffer<ushort>.Allocate(context, count);
+        var bits = DeviceBuffer<ushort>.AllocateStreamOrdered(context, count, stream);
         return new DeviceInput(null, bits, DeviceTensor.From(bits, type));
     }
 
-    /// <summary>The first <paramref name="count"/> elements as a host tensor of <paramref name="shape"/>.</summary>
-    public HostTensor Download(int[] shape, long count)
+    /// <summary>The first <paramref name="count"/> elements as a host tensor of <paramref name="shape"/>, after the work on <paramref name="stream"/>.</summary>
+    public HostTensor Download(int[] shape, long count, CudaStream stream)
     {
         if (_single is not null)
         {
             var values = new float[count];
-            if (count > 0) _single.CopyTo(values);
+            if (count > 0) _single.CopyTo(values, stream);
             return HostTensor.FromSingle(values, shape);
         }
         var bits = new ushort[count];
-        if (count > 0) _bits!.CopyTo(bits);
+        if (count > 0) _bits!.CopyTo(bits, stream);
         return HostTensor.FromBits(Tensor.ElementType, bits, shape);
     }
 

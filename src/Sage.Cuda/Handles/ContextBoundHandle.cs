@@ -43,12 +43,24 @@ internal abstract class ContextBoundHandle : SafeHandleZeroOrMinusOneIsInvalid
     protected abstract CuResult Free(nint value);
 }
 
-internal sealed class DeviceMemoryHandle(PrimaryContextHandle context, ulong pointer)
+/// <summary>
+/// Device memory. Plain memory (cuMemAlloc) is released with cuMemFree, which waits for the device; stream-ordered
+/// memory (cuMemAllocAsync on <c>stream</c>) is released with cuMemFreeAsync on the same stream, queued after the work
+/// that uses it, without waiting. If that stream is gone (a finalizer running late), cuMemFree releases it instead.
+/// </summary>
+internal sealed class DeviceMemoryHandle(PrimaryContextHandle context, ulong pointer, bool streamOrdered = false, nint stream = 0)
     : ContextBoundHandle(context, (nint)pointer)
 {
     public ulong Pointer => (ulong)handle;
 
-    protected override CuResult Free(nint value) => CuDriver.cuMemFree_v2((ulong)value);
+    public bool StreamOrdered => streamOrdered;
+
+    protected override CuResult Free(nint value)
+    {
+        if (!streamOrdered) return CuDriver.cuMemFree_v2((ulong)value);
+        var result = CuDriver.cuMemFreeAsync((ulong)value, stream);
+        return result == CuResult.CUDA_SUCCESS ? result : CuDriver.cuMemFree_v2((ulong)value);
+    }
 }
 
 internal sealed class CuModuleHandle(PrimaryContextHandle context, nint module) : ContextBoundHandle(context, module)

@@ -41,6 +41,14 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuMemcpyDtoH_v2(void* destination, ulong source, nuint bytes);
     [LibraryImport(LibraryName)] public static partial CuResult cuMemsetD8_v2(ulong destination, byte value, nuint count);
 
+    // Stream-ordered memory (CUDA 11.2+): allocation and release are queued on a stream, so per-call buffers need
+    // no device-wide synchronisation (cuMemFree waits for the whole device).
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemAllocAsync(ulong* pointer, nuint bytes, nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemFreeAsync(ulong pointer, nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemsetD8Async(ulong destination, byte value, nuint count, nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemcpyHtoDAsync_v2(ulong destination, void* source, nuint bytes, nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuMemcpyDtoHAsync_v2(void* destination, ulong source, nuint bytes, nint stream);
+
     [LibraryImport(LibraryName)] public static partial CuResult cuModuleLoadDataEx(nint* module, void* image, uint optionCount, CuJitOption* options, nint* optionValues);
     [LibraryImport(LibraryName)] public static partial CuResult cuModuleUnload(nint module);
     [LibraryImport(LibraryName)] public static partial CuResult cuModuleGetFunction(nint* function, nint module, byte* name);

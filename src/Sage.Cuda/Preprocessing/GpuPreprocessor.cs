@@ -1,12 +1,14 @@
 namespace Sage.Cuda.Preprocessing;
 
 /// <summary>
-/// The pre-processing kernels of docs/kernel-spec.md §1-§4 on the GPU: KSmoothing, QSmoothing (means and Q − mean),
-/// INT8/INT4 quantisation of Q and K at every granularity, and per-channel FP8 E4M3 quantisation of V. Bit-exact
-/// with the emulator's stages (tests/Gpu/Preprocessing). Kernels are compiled once per instance through NVRTC
-/// (with --fmad=false; every rounding is an explicit _rn intrinsic or PTX cvt). All launches go to the legacy
-/// default stream, in order; the methods return without waiting for the GPU. Not thread-safe: an instance keeps
-/// scratch buffers that consecutive calls reuse (in stream order).
+/// The pre-processing kernels of docs/kernel-spec.md §1-§4 on the GPU: KSmoothing, QSmoothing (means, Q − mean and
+/// ΔS), INT8/INT4 quantisation of Q and K at every granularity, VSmoothing and per-channel FP8 E4M3 quantisation of
+/// V. Bit-exact with the emulator's stages (tests/Gpu/Preprocessing). Kernels are compiled once per instance through
+/// NVRTC (with --fmad=false; every rounding is an explicit _rn intrinsic or PTX cvt).
+/// Every device method queues its work on the given stream (null: the legacy default stream) and returns without
+/// waiting; outputs and per-call scratch are stream-ordered allocations on that stream (released in stream order
+/// when disposed), so nothing synchronises the device. Thread-safe: an instance holds only its loaded modules, and
+/// each call has its own scratch.
 /// </summary>
 public sealed class GpuPreprocessor : IDisposable
 {
@@ -18,9 +20,7 @@ public sealed class GpuPreprocessor : IDisposable
     private readonly CudaModule _qkQuantize;
     private readonly CudaModule _vQuantize;
 
-    // Scratch reused across calls (grow-only): freeing it per call would synchronise the device mid-pipeline.
-    private DeviceBuffer<float>? _chunkSums;
-    private DeviceBuffer<uint>? _valueMaxima;
+    private readonly CudaModule _scoreCorrection;
 
     public GpuPreprocessor(CudaContext context, KernelCompiler? compiler = null)
     {
@@ -32,18 +32,21 @@ public sealed class GpuPreprocessor : IDisposable
         {
             _qkQuantize = compiler.Load(context, Source("qk_quantize.cu"));
             _vQuantize = compiler.Load(context, Source("v_quantize.cu"));
+            _scoreCorrection = compiler.Load(context, Source("score_correction.cu"));
         }
         catch
         {
             _keySmoothing.Dispose();
             _qkQuantize?.Dispose();
+            _vQuantize?.Dispose();
             throw;
         }
     }
 
     /// <summary>Resource names of the kernels (for compile checks).</summary>
     public static IReadOnlyList<string> KernelResources { get; } =
-        ["Sage.Cuda.Kernels.Preprocess.key_smoothing.cu", "Sage.Cuda.Kernels.Preprocess.qk_quantize.cu", "Sage.Cuda.Kernels.Preprocess.v_quantize.cu"];
+        ["Sage.Cuda.Kernels.Preprocess.key_smoothing.cu", "Sage.Cuda.Kernels.Preprocess.qk_quantize.cu", "Sage.Cuda.Kernels.Preprocess.v_quantize.cu",
+         "Sage.Cuda.Kernels.Preprocess.score_correction.cu"];
 
     /// <summary>Uploads host tensors, runs all three stages and waits for them.</summary>
     public PreprocessedInputs Preprocess(AttentionProblem problem, SageOptions options, HostTensor q, HostTensor k, HostTensor v)
@@ -60,27 +63,68 @@ public sealed class GpuPreprocessor : IDisposable
         return result;
     }
 
-    /// <summary>Runs KSmoothing + K quantisation, QSmoothing + Q quantisation and V quantisation.</summary>
-    public PreprocessedInputs Preprocess(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v)
+    /// <summary>
+    /// Runs KSmoothing + K quantisation, QSmoothing + Q quantisation (+ ΔS with SmoothQ) and VSmoothing + V quantisation,
+    /// queued on <paramref name="stream"/> (null: the legacy default stream).
+    /// </summary>
+    public PreprocessedInputs Preprocess(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
+        CudaStream? stream = null)
     {
-        var keys = QuantizeKeys(problem, options, k);
+        var keys = QuantizeKeys(problem, options, k, stream);
         QuantizedQueries? queries = null;
+        QuantizedValues? values = null;
         try
         {
-            queries = QuantizeQueries(problem, options, q);
-            var values = QuantizeValues(problem, options, v);
-            return new PreprocessedInputs(queries, keys, values);
+            queries = QuantizeQueries(problem, options, q, stream);
+            values = QuantizeValues(problem, options, v, stream);
+            var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries, keys, stream) : null;
+            return new PreprocessedInputs(queries, keys, values, deltaS);
         }
         catch
         {
             keys.Dispose();
             queries?.Dispose();
+            values?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// QSmoothing step 3 (§2): ΔS = (mean(Q_blk)·K̃ᵀ) ⊗ LOG2E_SCALE, [B, Hq, PaddedLength(Q)/64, PaddedLength(K)], from the
+    /// block means of <paramref name="queries"/> and the fp32 K̃ of <paramref name="keys"/> (both made with SmoothQ).
+    /// </summary>
+    public DeviceBuffer<float> ScoreCorrection(AttentionProblem problem, QuantizedQueries queries, QuantizedKeys keys, CudaStream? stream = null)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(keys);
+        var s = problem.Shape;
+        if (queries.Means is null) throw new ArgumentException("The queries were quantised without SmoothQ: no block means.", nameof(queries));
+        if (keys.Smoothed is null && s.KeyLength > 0) throw new ArgumentException("The keys were quantised without SmoothQ: no fp32 K̃.", nameof(keys));
+        int blocks = queries.PaddedLength / PreprocessLayout.QueryBlockRows;
+        long bhq = (long)s.Batch * s.QueryHeads;
+        var deltaS = DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * blocks * keys.PaddedLength, stream);
+        try
+        {
+            if (keys.Tiles > 0 && blocks > 0)
+            {
+                float log2eScale = (float)(problem.SoftmaxScale * Log2E);
+                _scoreCorrection.GetFunction($"score_correction_d{s.HeadDim}").Launch(
+                    new Dim3((uint)keys.Tiles, (uint)s.QueryHeads, (uint)s.Batch), PreprocessLayout.KeyTileTokens, 0, stream,
+                    keys.Smoothed!, queries.Means, s.QueryLength, s.KeyLength, s.QueryHeads, s.KeyValueHeads, blocks,
+                    keys.PaddedLength, log2eScale, deltaS);
+            }
+            return deltaS;
+        }
+        catch
+        {
+            deltaS.Dispose();
             throw;
         }
     }
 
     /// <summary>KSmoothing (§1) and K quantisation (§3). With SmoothQ, also keeps K̃ in fp32 for ΔS.</summary>
-    public QuantizedKeys QuantizeKeys(AttentionProblem problem, SageOptions options, DeviceTensor k)
+    public QuantizedKeys QuantizeKeys(AttentionProblem problem, SageOptions options, DeviceTensor k, CudaStream? stream = null)
     {
         Check(problem, options);
         var s = problem.Shape;
@@ -92,26 +136,20 @@ public sealed class GpuPreprocessor : IDisposable
         var strides = Strides(problem.Layout, heads, n, d);
         string suffix = Suffix(k.ElementType);
 
-        var mean = DeviceBuffer<float>.Allocate(_context, bh * d);
+        var mean = DeviceBuffer<float>.AllocateStreamOrdered(_context, bh * d, stream);
         DeviceBuffer<sbyte>? values = null;
         DeviceBuffer<float>? scales = null, smoothed = null;
         try
         {
-            values = DeviceBuffer<sbyte>.Allocate(_context, bh * padded * PreprocessLayout.QuantizedRowBytes(options.QkFormat, d));
-            scales = DeviceBuffer<float>.Allocate(_context, bh * tiles * groups);
-            if (options.SmoothQ) smoothed = DeviceBuffer<float>.Allocate(_context, bh * n * d);
-            mean.FillBytes(0); // mean = 0 without SmoothK (and for N = 0)
+            values = DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bh * padded * PreprocessLayout.QuantizedRowBytes(options.QkFormat, d), stream);
+            scales = DeviceBuffer<float>.AllocateStreamOrdered(_context, bh * tiles * groups, stream);
+            if (options.SmoothQ) smoothed = DeviceBuffer<float>.AllocateStreamOrdered(_context, bh * n * d, stream);
+            mean.EnqueueFill(0, stream); // mean = 0 without SmoothK (and for N = 0)
             if (tiles > 0)
             {
                 var grid = new Dim3((uint)tiles, (uint)heads, (uint)s.Batch);
-                if (options.SmoothK)
-                {
-                    var partial = Scratch(ref _chunkSums, bh * tiles * d);
-                    _keySmoothing.GetFunction("key_chunk_sums_" + suffix).Launch(grid, (uint)d, 0, null,
-                        KernelArgument.DevicePointer(k.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads, partial);
-                    _keySmoothing.GetFunction("key_mean").Launch(new Dim3((uint)bh), (uint)d, 0, null, partial, tiles, n, d, mean);
-                }
-                _qkQuantize.GetFunction("key_quantize_" + suffix).Launch(grid, Threads, 0, null,
+                if (options.SmoothK) ChannelMean(k, strides, suffix, n, d, heads, s.Batch, tiles, mean, stream);
+                _qkQuantize.GetFunction("key_quantize_" + suffix).Launch(grid, Threads, 0, stream,
                     KernelArgument.DevicePointer(k.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads,
                     options.SmoothK ? (KernelArgument)mean : KernelArgument.DevicePointer(0),
                     (int)options.Granularity, options.QkFormat == QkFormat.Int4 ? 1 : 0, scales, values, padded,
@@ -130,7 +168,7 @@ public sealed class GpuPreprocessor : IDisposable
     }
 
     /// <summary>QSmoothing (§2, means and Q − mean; ΔS is left to the main loop) and Q quantisation (§3).</summary>
-    public QuantizedQueries QuantizeQueries(AttentionProblem problem, SageOptions options, DeviceTensor q)
+    public QuantizedQueries QuantizeQueries(AttentionProblem problem, SageOptions options, DeviceTensor q, CudaStream? stream = null)
     {
         Check(problem, options);
         var s = problem.Shape;
@@ -142,16 +180,16 @@ public sealed class GpuPreprocessor : IDisposable
         var strides = Strides(problem.Layout, heads, n, d);
         float log2eScale = (float)(problem.SoftmaxScale * Log2E); // LOG2E_SCALE: formed in float64, rounded once
 
-        var values = DeviceBuffer<sbyte>.Allocate(_context, bh * padded * PreprocessLayout.QuantizedRowBytes(options.QkFormat, d));
+        var values = DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bh * padded * PreprocessLayout.QuantizedRowBytes(options.QkFormat, d), stream);
         DeviceBuffer<float>? scales = null, means = null;
         try
         {
-            scales = DeviceBuffer<float>.Allocate(_context, bh * groupCount);
-            if (options.SmoothQ) means = DeviceBuffer<float>.Allocate(_context, bh * PreprocessLayout.QueryBlocks(n) * d);
+            scales = DeviceBuffer<float>.AllocateStreamOrdered(_context, bh * groupCount, stream);
+            if (options.SmoothQ) means = DeviceBuffer<float>.AllocateStreamOrdered(_context, bh * PreprocessLayout.QueryBlocks(n) * d, stream);
             if (padded > 0)
             {
                 var grid = new Dim3((uint)(padded / PreprocessLayout.QueryBlockRows), (uint)heads, (uint)s.Batch);
-                _qkQuantize.GetFunction("query_quantize_" + Suffix(q.ElementType)).Launch(grid, Threads, 0, null,
+                _qkQuantize.GetFunction("query_quantize_" + Suffix(q.ElementType)).Launch(grid, Threads, 0, stream,
                     KernelArgument.DevicePointer(q.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads,
                     options.SmoothQ ? 1 : 0, (int)options.Granularity, options.QkFormat == QkFormat.Int4 ? 1 : 0, log2eScale,
                     scales, groupCount, values, padded, means is null ? KernelArgument.DevicePointer(0) : (KernelArgument)means);
@@ -167,8 +205,11 @@ public sealed class GpuPreprocessor : IDisposable
         }
     }
 
-    /// <summary>VQuantization (§4) with V_MAX = <see cref="SageOptions.VScaleMax"/> (2.25 for Fp16TwoLevel, else 448).</summary>
-    public QuantizedValues QuantizeValues(AttentionProblem problem, SageOptions options, DeviceTensor v)
+    /// <summary>
+    /// VSmoothing (§4, with SmoothV: channel means in the order of §1, then every pass reads V ⊖ mean) and VQuantization
+    /// with V_MAX = <see cref="SageOptions.VScaleMax"/> (2.25 for Fp16TwoLevel, else 448).
+    /// </summary>
+    public QuantizedValues QuantizeValues(AttentionProblem problem, SageOptions options, DeviceTensor v, CudaStream? stream = null)
     {
         Check(problem, options);
         var s = problem.Shape;
@@ -179,52 +220,62 @@ public sealed class GpuPreprocessor : IDisposable
         var strides = Strides(problem.Layout, heads, n, d);
         string suffix = Suffix(v.ElementType);
 
-        var codes = DeviceBuffer<byte>.Allocate(_context, bh * d * padded);
-        DeviceBuffer<float>? scales = null;
+        var codes = DeviceBuffer<byte>.AllocateStreamOrdered(_context, bh * d * padded, stream);
+        DeviceBuffer<float>? scales = null, mean = null;
         try
         {
-            scales = DeviceBuffer<float>.Allocate(_context, bh * d);
+            scales = DeviceBuffer<float>.AllocateStreamOrdered(_context, bh * d, stream);
+            if (options.SmoothV)
+            {
+                mean = DeviceBuffer<float>.AllocateStreamOrdered(_context, bh * d, stream);
+                mean.EnqueueFill(0, stream); // N = 0: nothing to average (no row can see a key, so it is never added)
+            }
             if (tiles == 0)
             {
-                scales.FillBytes(0); // no token: amax = 0, v_scale = 0
-                return new QuantizedValues(codes, scales, padded);
+                scales.EnqueueFill(0, stream); // no token: amax = 0, v_scale = 0
+                return new QuantizedValues(codes, scales, mean, padded);
             }
-            var amax = Scratch(ref _valueMaxima, bh * d);
-            amax.FillBytes(0); // the same (legacy default) stream as the kernels, so ordered after earlier users
             var grid = new Dim3((uint)tiles, (uint)heads, (uint)s.Batch);
-            _vQuantize.GetFunction("value_amax_" + suffix).Launch(grid, (uint)d, 0, null,
-                KernelArgument.DevicePointer(v.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads, amax);
-            _vQuantize.GetFunction("value_quantize_" + suffix).Launch(grid, Threads, 0, null,
-                KernelArgument.DevicePointer(v.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads, amax,
+            if (mean is not null) ChannelMean(v, strides, suffix, n, d, heads, s.Batch, tiles, mean, stream);
+            var meanArgument = mean is null ? KernelArgument.DevicePointer(0) : (KernelArgument)mean;
+            using var amax = DeviceBuffer<uint>.AllocateStreamOrdered(_context, bh * d, stream); // per-call scratch
+            amax.EnqueueFill(0, stream);
+            _vQuantize.GetFunction("value_amax_" + suffix).Launch(grid, (uint)d, 0, stream,
+                KernelArgument.DevicePointer(v.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads, meanArgument, amax);
+            _vQuantize.GetFunction("value_quantize_" + suffix).Launch(grid, Threads, 0, stream,
+                KernelArgument.DevicePointer(v.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads, meanArgument, amax,
                 (float)options.VScaleMax, scales, codes, padded);
-            return new QuantizedValues(codes, scales, padded);
+            return new QuantizedValues(codes, scales, mean, padded);
         }
         catch
         {
             codes.Dispose();
             scales?.Dispose();
+            mean?.Dispose();
             throw;
         }
     }
 
     public void Dispose()
     {
-        _chunkSums?.Dispose();
-        _valueMaxima?.Dispose();
         _keySmoothing.Dispose();
         _qkQuantize.Dispose();
         _vQuantize.Dispose();
+        _scoreCorrection.Dispose();
     }
 
-    private DeviceBuffer<T> Scratch<T>(ref DeviceBuffer<T>? buffer, long count) where T : unmanaged
+    /// <summary>
+    /// The per-channel mean of §1 (K) or §4 (V, the same order): chunk sums of 128 tokens, then the chunks in order,
+    /// ⊘ N. The chunk sums are per-call scratch, released in stream order.
+    /// </summary>
+    private void ChannelMean(DeviceTensor x, TensorStrides strides, string suffix, int n, int d, int heads, int batch, int tiles,
+        DeviceBuffer<float> mean, CudaStream? stream)
     {
-        if (buffer is null || buffer.Count < count)
-        {
-            buffer?.Dispose();
-            buffer = null;
-            buffer = DeviceBuffer<T>.Allocate(_context, Math.Max(count, 1));
-        }
-        return buffer;
+        long bh = (long)batch * heads;
+        using var partial = DeviceBuffer<float>.AllocateStreamOrdered(_context, bh * tiles * d, stream);
+        _keySmoothing.GetFunction("key_chunk_sums_" + suffix).Launch(new Dim3((uint)tiles, (uint)heads, (uint)batch), (uint)d, 0, stream,
+            KernelArgument.DevicePointer(x.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads, partial);
+        _keySmoothing.GetFunction("key_mean").Launch(new Dim3((uint)bh), (uint)d, 0, stream, partial, tiles, n, d, mean);
     }
 
     private static KernelSource Source(string file) =>

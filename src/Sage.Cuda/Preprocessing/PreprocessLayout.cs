@@ -45,5 +45,34 @@ public static class PreprocessLayout
     /// <summary>Bytes one quantised row of d channels occupies: d (INT8) or d/2 (INT4, two per byte).</summary>
     public static int QuantizedRowBytes(QkFormat format, int headDim) => format == QkFormat.Int4 ? headDim / 2 : headDim;
 
+    /// <summary>
+    /// Stored position, within its 128-token tile, of V code token <paramref name="token"/> (0..127): inside every
+    /// 16-token group token 8a + 2t + b sits at 4t + 2a + b (docs/kernel-spec.md §4 "Storage layout of the V codes"), the k order of
+    /// the register A fragment through which the main loop feeds P to the FP8 wgmma. Values are unchanged.
+    /// </summary>
+    public static int ValueCodePosition(int token)
+    {
+        int u = token & 15;
+        return (token & ~15) | (((u >> 1) & 3) << 2) | ((u >> 3) << 1) | (u & 1);
+    }
+
+    /// <summary>
+    /// The V codes ([B, Hkv, d, paddedLength] as stored by the pre-processing) back in token order, the layout of the
+    /// emulator's <c>ValueCodesTransposed</c>.
+    /// </summary>
+    public static byte[] ValueCodesInTokenOrder(ReadOnlySpan<byte> stored, int paddedLength)
+    {
+        if (paddedLength < 0 || paddedLength % KeyTileTokens != 0)
+            throw new ArgumentOutOfRangeException(nameof(paddedLength), paddedLength, $"Expected a multiple of {KeyTileTokens}.");
+        if (paddedLength > 0 && stored.Length % paddedLength != 0)
+            throw new ArgumentException($"{stored.Length} codes are not whole rows of {paddedLength} tokens.", nameof(stored));
+        if (paddedLength == 0) return stored.ToArray();
+        var natural = new byte[stored.Length];
+        for (int row = 0; row < stored.Length; row += paddedLength)
+            for (int token = 0; token < paddedLength; token++)
+                natural[row + token] = stored[row + (token & ~(KeyTileTokens - 1)) + ValueCodePosition(token & (KeyTileTokens - 1))];
+        return natural;
+    }
+
     private static int Ceil(int n, int size) => (n + size - 1) / size;
 }

@@ -1,16 +1,22 @@
 namespace Sage.Cuda.Preprocessing;
 
-/// <summary>Everything the attention main loop reads: quantised Q, K, V and their scales.</summary>
-public sealed class PreprocessedInputs(QuantizedQueries queries, QuantizedKeys keys, QuantizedValues values) : IDisposable
+/// <summary>
+/// Everything the attention main loop reads: quantised Q, K, V and their scales, and with SmoothQ the score correction
+/// <see cref="DeltaS"/> ([B, Hq, PaddedLength(Q)/64, PaddedLength(K)] fp32, log2 units; docs/kernel-spec.md §2).
+/// </summary>
+public sealed class PreprocessedInputs(QuantizedQueries queries, QuantizedKeys keys, QuantizedValues values, DeviceBuffer<float>? deltaS = null)
+    : IDisposable
 {
     public QuantizedQueries Queries { get; } = queries;
     public QuantizedKeys Keys { get; } = keys;
     public QuantizedValues Values { get; } = values;
+    public DeviceBuffer<float>? DeltaS { get; } = deltaS;
 
     public void Dispose()
     {
         Queries.Dispose();
         Keys.Dispose();
         Values.Dispose();
+        DeltaS?.Dispose();
     }
 }

@@ -35,6 +35,12 @@ public sealed class ModePlanner
     /// <summary>Candidates fastest first; the last must be the full-precision fallback (default: <see cref="ModeSpeeds.Candidates"/>).</summary>
     public IReadOnlyList<PlanCandidate> Candidates { get; init; } = ModeSpeeds.Candidates;
 
+    /// <summary>The backend the plan is for, recorded in the plan (the candidates decide what is offered; see <see cref="ModeSpeeds.CandidatesFor"/>).</summary>
+    public PlanTarget Target { get; init; } = PlanTarget.Cuda;
+
+    /// <summary>The speed table the candidates come from, recorded in the plan (default: the recorded run of our kernel).</summary>
+    public string SpeedTable { get; init; } = ModeSpeeds.Describe(ModeSpeedTable.Recorded);
+
     /// <summary>Query rows per (batch, head) to evaluate (rounded up to whole tiles); null: all rows.</summary>
     public int? SampledRows { get; init; }
 
@@ -76,6 +82,8 @@ public sealed class ModePlanner
             Created = DateTimeOffset.UtcNow,
             Budget = PlanBudget.From(Budget),
             SampledRowsRequested = SampledRows,
+            Target = Target,
+            SpeedTable = SpeedTable,
             Candidates = Candidates.Select(PlanCandidateInfo.From).ToArray(),
             Layers = planned,
         };

@@ -2,11 +2,16 @@ namespace Sage.Emulation.Planning;
 
 /// <summary>
 /// The planner's candidate modes, fastest first, with their speeds relative to INT8 QK + FP32 two-level PV.
+/// <see cref="Candidates"/> (the planner's default) comes from our own kernel's measured per-mode benchmark
+/// (<see cref="ModeSpeedTable.Recorded"/>, `sage bench --modes all`; docs/results/mode-speeds-2026-11-25.md) and offers
+/// only modes CudaAttention runs; <see cref="CandidatesFor"/> builds the list from any table (`sage plan --speeds FILE`)
+/// and for either <see cref="PlanTarget"/>. <see cref="AnchorCandidates"/> keeps the earlier order taken from the public
+/// kernels' published speeds, for comparison and for tests of the planner's mechanics that must not depend on a
+/// measurement.
 /// </summary>
 /// <remarks>
-/// <para>Source: the GPU anchors recorded on an H100 80GB HBM3 on 2026-11-25 (shared/notes/anchors.md, B=4, H=32,
-/// d=128, FP16 inputs, N=8192 non-causal). Our own CUDA kernel has NOT been benchmarked yet; these figures are the
-/// public SageAttention kernels', and the order is what the planner relies on, not the exact ratios.</para>
+/// <para>Anchor figures (<see cref="AnchorCandidates"/>): the GPU anchors recorded on an H100 80GB HBM3 on 2026-11-25
+/// (shared/notes/anchors.md, B=4, H=32, d=128, FP16 inputs, N=8192 non-causal), the public SageAttention kernels'.</para>
 /// <list type="bullet">
 /// <item>FP16 vs FP32 accumulation of P·V: public SA2++ mma.sync FP16-acc 335 TFLOPS vs SA2 mma.sync FP32-acc 283
 /// (1.18x; 1.14x at N=2048, 1.21x at N=16384).</item>
@@ -46,15 +51,88 @@ public static class ModeSpeeds
         "full-precision FP16 attention (no quantisation): the fallback", null, 347.0 / 649.0, true,
         $"{Anchors}: PyTorch SDPA flash (FA2) 347 TFLOPS");
 
-    /// <summary>Every candidate, fastest first; the last is the full-precision fallback.</summary>
-    public static IReadOnlyList<PlanCandidate> Candidates { get; } =
+    /// <summary>The earlier table from the public kernels' published speeds (INT4 first), fastest first, fallback last.</summary>
+    public static IReadOnlyList<PlanCandidate> AnchorCandidates { get; } =
         [Int4Fp16TwoLevel, Int8Fp16TwoLevel, Int8Fp32TwoLevel, Int8Fp32, FullPrecision];
 
-    /// <summary>The candidate of that name; an unknown name throws an ArgumentException listing the valid ones.</summary>
+    /// <summary>The default: modes CudaAttention runs, ordered by the recorded benchmark of our kernel, fallback last.</summary>
+    public static IReadOnlyList<PlanCandidate> Candidates { get; } = CandidatesFor(PlanTarget.Cuda, ModeSpeedTable.Recorded);
+
+    /// <summary>One line naming a speed table, as plans record it.</summary>
+    public static string Describe(ModeSpeedTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var s = table.Shape;
+        return $"{table.Source}; {table.Device}; B={s.Batch} H={s.Heads} N={s.SequenceLength} d={s.HeadDim}{(s.Causal ? " causal" : "")}";
+    }
+
+    /// <summary>
+    /// Candidates from a measured table: the INT8 per-thread modes the table holds (the planner's granularity; the others
+    /// cost the same work and are less accurate), ordered by end-to-end TFLOPS (pre-processing included: what a layer
+    /// costs) with differences under <see cref="SpeedTieTolerance"/> broken by accuracy, speeds relative to INT8 + FP32
+    /// two-level; for <see cref="PlanTarget.Emulator"/> INT4 first, marked
+    /// emulator-only with its estimate; the full-precision fallback last.
+    /// </summary>
+    public static IReadOnlyList<PlanCandidate> CandidatesFor(PlanTarget target, ModeSpeedTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (!Enum.IsDefined(target)) throw new ArgumentOutOfRangeException(nameof(target), target, "Unknown plan target.");
+        PlanCandidate[] quantised = [Int8Fp16TwoLevel, Int8Fp32TwoLevel, Int8Fp32];
+        var measured = quantised
+            .Select(c => (Candidate: c, Row: table.Find(QuantGranularity.PerThread, c.Options!.PvAccumulation)))
+            .Where(x => x.Row is not null)
+            .ToList();
+        if (measured.Count == 0)
+            throw new ArgumentException($"The speed table ({Describe(table)}) has no INT8 per-thread row; `sage bench --modes all` writes them.", nameof(table));
+        double unit = measured.FirstOrDefault(x => x.Candidate == Int8Fp32TwoLevel).Row?.EndToEndTflops ?? measured.Max(x => x.Row!.EndToEndTflops);
+        string where = Describe(table);
+        var list = OrderBySpeedThenAccuracy(measured.Select(x => (x.Candidate, x.Row!)).ToList())
+            .Select(x => x.Candidate with
+            {
+                RelativeSpeed = x.Row!.EndToEndTflops / unit,
+                SpeedMeasured = true,
+                SpeedSource = $"{where}: {x.Row.EndToEndTflops:F1} TFLOPS end-to-end, {x.Row.KernelTflops:F1} kernel-only",
+            })
+            .ToList();
+        if (target == PlanTarget.Emulator)
+            list.Insert(0, Int4Fp16TwoLevel with
+            {
+                Description = Int4Fp16TwoLevel.Description + " (emulator only: CudaAttention refuses INT4 on Hopper)",
+                RelativeSpeed = Math.Max(Int4Fp16TwoLevel.RelativeSpeed, list[0].RelativeSpeed),
+                SpeedMeasured = false,
+            });
+        list.Add(FullPrecision);
+        return list;
+    }
+
+    /// <summary>
+    /// Measured speeds closer than this (relative) count as equal: modes doing identical work differed by up to 0.6% in the
+    /// recorded run (docs/results/mode-speeds-2026-11-25.md), so a difference that small must not buy a less accurate mode.
+    /// </summary>
+    public const double SpeedTieTolerance = 0.02;
+
+    /// <summary>
+    /// Fastest first, where candidates within <see cref="SpeedTieTolerance"/> of the fastest remaining one are a tie, broken
+    /// by the accuracy order of the input (FP16 two-level, FP32 two-level, FP32 single-level: docs/kernel-spec.md §13).
+    /// </summary>
+    private static List<(PlanCandidate Candidate, ModeSpeedEntry Row)> OrderBySpeedThenAccuracy(List<(PlanCandidate Candidate, ModeSpeedEntry Row)> remaining)
+    {
+        var ordered = new List<(PlanCandidate, ModeSpeedEntry)>();
+        while (remaining.Count > 0)
+        {
+            double fastest = remaining.Max(x => x.Row.EndToEndTflops);
+            var pick = remaining.First(x => x.Row.EndToEndTflops >= fastest * (1 - SpeedTieTolerance));
+            ordered.Add(pick);
+            remaining.Remove(pick);
+        }
+        return ordered;
+    }
+
+    /// <summary>The candidate of that name (any table: options are the same); an unknown name throws an ArgumentException listing the valid ones.</summary>
     public static PlanCandidate Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        foreach (var c in Candidates) if (c.Name == name) return c;
-        throw new ArgumentException($"Unknown mode '{name}'; valid: {string.Join(", ", Candidates.Select(c => c.Name))}.", nameof(name));
+        foreach (var c in AnchorCandidates) if (c.Name == name) return c;
+        throw new ArgumentException($"Unknown mode '{name}'; valid: {string.Join(", ", AnchorCandidates.Select(c => c.Name))}.", nameof(name));
     }
 }

@@ -29,6 +29,12 @@ public sealed record Plan
     /// <summary>Query rows per head the planner was asked to sample; null: every row was evaluated.</summary>
     public int? SampledRowsRequested { get; init; }
 
+    /// <summary>The backend the plan is meant for (absent in older files: CUDA).</summary>
+    public PlanTarget Target { get; init; } = PlanTarget.Cuda;
+
+    /// <summary>The speed table the candidates were ordered by (source, device, shape); null in files made before it was recorded.</summary>
+    public string? SpeedTable { get; init; }
+
     /// <summary>The candidate table (fastest first) the plan was made with.</summary>
     public required IReadOnlyList<PlanCandidateInfo> Candidates { get; init; }
 

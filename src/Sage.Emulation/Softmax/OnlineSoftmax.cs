@@ -6,7 +6,7 @@ namespace Sage.Emulation.Softmax;
 
 /// <summary>
 /// Stage OnlineSoftmax (docs/kernel-spec.md §7) for one row and one K tile: tile max, new running max, rescale factor,
-/// base = m − log2(448), P = exp2(S − base), the lane partial sums in register order, l_t = fma(l_t, rescale, s),
+/// base = m − log2(448), P = exp2(S − base) with exp2 the hardware's ex2.approx.ftz.f32 (<see cref="MufuExp2"/>), the lane partial sums in register order, l_t = fma(l_t, rescale, s),
 /// and P to FP8 (stage PQuantization).
 /// </summary>
 public static class OnlineSoftmax
@@ -25,9 +25,9 @@ public static class OnlineSoftmax
         float mOld = runningMax;
         float mNew = MaxF32(mOld, tileMax);
         bool empty = float.IsNegativeInfinity(mNew);
-        float rescale = empty ? 1f : KernelExp2.Evaluate(mOld - mNew);
+        float rescale = empty ? 1f : MufuExp2.Evaluate(mOld - mNew);
         float @base = empty ? 0f : mNew - KernelConstants.Log2Of448;
-        KernelExp2Vector.ExponentiateShifted(scores, @base, probabilities);
+        MufuExp2.ExponentiateShifted(scores, @base, probabilities);
         Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, scores.Length), codes);
         Span<float> partial = stackalloc float[KernelTiling.LanesPerRow];
         LanePartialSums(probabilities, partial);

@@ -7,6 +7,8 @@ namespace Sage.Accuracy.Tests.Planning;
 /// <summary>
 /// The planner's decisions under the default budget on the built-in data families, matching the measured table of
 /// docs/accuracy-budget.md: SageAttention2++ for Gaussian and K-bias layers, INT4 where a V bias dominates the output.
+/// The decisions are taken over the fixed anchor order with INT4 (<see cref="ModeSpeeds.AnchorCandidates"/>, the order of
+/// that table), so that they test the budget, not a speed measurement; the CUDA target never offers INT4 (last test).
 /// </summary>
 public class PlannerDecisionTests
 {
@@ -24,13 +26,24 @@ public class PlannerDecisionTests
     [InlineData(DataFamily.VChannelBias, false, "int4-fp16x2")]
     public void DefaultBudgetChoosesTheMeasuredFastestAdmissibleMode(DataFamily family, bool causal, string expected)
     {
-        var plan = new ModePlanner(AccuracyBudget.Default) { MeasureAll = true }.PlanLayer(Layer(family, 31, causal));
+        var plan = new ModePlanner(AccuracyBudget.Default) { MeasureAll = true, Candidates = ModeSpeeds.AnchorCandidates }
+            .PlanLayer(Layer(family, 31, causal));
         Assert.Equal(expected, plan.Mode);
         var chosen = plan.Measurements.Single(m => m.Mode == expected);
         Assert.True(chosen.Admitted);
         // Every faster candidate was measured and rejected, with the reason recorded.
         foreach (var faster in plan.Measurements.TakeWhile(m => m.Mode != expected))
             Assert.NotEmpty(faster.Violations);
+    }
+
+    [Fact]
+    public void The_default_cuda_target_plans_only_modes_the_cuda_backend_runs()
+    {
+        // Where the emulator target picks INT4 (V bias), the CUDA plan picks an INT8 mode, measured fastest first.
+        var plan = new ModePlanner(AccuracyBudget.Default).PlanLayer(Layer(DataFamily.VChannelBias, 31));
+        Assert.DoesNotContain(plan.Measurements, m => m.Mode.StartsWith("int4", StringComparison.Ordinal));
+        Assert.Equal(ModeSpeeds.Candidates[0].Name, plan.Measurements[0].Mode);
+        Assert.StartsWith("int8-", plan.Mode);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class AttentionBitExactProperties(ITestOutputHelper output)
     {
         using var context = AttentionGpu.ContextOrSkip();
         using var gpu = new CudaAttention(context);
-        int problems = 0;
+        int problems = 0, smoothQ = 0, smoothV = 0;
         long elements = 0;
         var seeds = Gen.Choose(5000, 10_000_000).ToArbitrary(); // away from the sweep's seeds
         var property = Prop.ForAll(seeds, seed =>
@@ -26,11 +26,14 @@ public sealed class AttentionBitExactProperties(ITestOutputHelper output)
             var c = AttentionCase.Random(seed);
             var cmp = AttentionBitExactTests.RunCase(gpu, c);
             problems++;
+            if (c.SmoothQ) smoothQ++;
+            if (c.SmoothV) smoothV++;
             elements += cmp.ElementsCompared;
             if (cmp.Mismatches != 0) throw new InvalidOperationException(cmp.Summary(c.ToString()));
         });
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000), property);
-        string line = $"FsCheck property: {problems} random problems, {elements} elements compared, 0 mismatches ({context.Device.Name})";
+        string line = $"FsCheck property: {problems} random problems ({smoothQ} with SmoothQ, {smoothV} with SmoothV), {elements} elements compared, " +
+                      $"0 mismatches ({context.Device.Name})";
         output.WriteLine(line);
         AttentionGpu.Report(line);
     }

@@ -50,6 +50,27 @@ public sealed class AttentionBitExactTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, line + "\n" + string.Join("\n", failures.Take(5)));
     }
 
+    /// <summary>CPU only: the 120-problem sweep covers every option the kernel runs (counts per option in the output).</summary>
+    [Fact]
+    public void Random_sweep_covers_every_mode_and_smoothing_option()
+    {
+        var cases = Enumerable.Range(0, 120).Select(AttentionCase.Random).ToList();
+        long Elements(AttentionCase c) => (long)c.Batch * c.KeyValueHeads * c.GroupSize * c.QueryLength * (c.HeadDim + (c.Lse ? 1 : 0));
+        var groups = new (string Name, Func<AttentionCase, bool> Has)[]
+        {
+            ("Fp32", c => c.Pv == PvAccumulation.Fp32), ("Fp32TwoLevel", c => c.Pv == PvAccumulation.Fp32TwoLevel),
+            ("Fp16TwoLevel", c => c.Pv == PvAccumulation.Fp16TwoLevel), ("PerWarp", c => c.Granularity == QuantGranularity.PerWarp),
+            ("PerBlock", c => c.Granularity == QuantGranularity.PerBlock), ("SmoothQ", c => c.SmoothQ), ("SmoothV", c => c.SmoothV),
+            ("SmoothQ+SmoothV", c => c.SmoothQ && c.SmoothV), ("causal", c => c.Causal), ("GQA", c => c.GroupSize > 1),
+        };
+        foreach (var (name, has) in groups)
+        {
+            var matching = cases.Where(has).ToList();
+            output.WriteLine($"{name}: {matching.Count} problems, {matching.Sum(Elements)} elements");
+            Assert.True(matching.Count >= 5, $"the sweep has only {matching.Count} {name} problems");
+        }
+    }
+
     [Fact]
     public void Device_level_api_on_caller_owned_memory_matches_the_host_api()
     {
@@ -73,6 +94,45 @@ public sealed class AttentionBitExactTests(ITestOutputHelper output)
             DeviceTensor.From(o, options.OutputType), lse.Pointer);
         Assert.Equal(host.Output.Bits16.ToArray(), o.ToArray());
         Assert.Equal(host.Lse!, lse.ToArray());
+    }
+
+    [Fact]
+    public void Device_level_api_queues_on_a_borrowed_stream_and_matches_the_host_api()
+    {
+        var c = AttentionCase.Fixed[28]; // #29: SmoothQ + SmoothV, FP32 input, causal, Nq > Nk
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context);
+        var problem = c.Problem;
+        var inputs = c.Inputs();
+        var host = gpu.Run(problem, inputs.Q, inputs.K, inputs.V, c.Options);
+
+        var s = problem.Shape;
+        using var owned = CudaStream.Create(context);
+        using var stream = CudaStream.FromHandle(context, owned.Handle); // as PyTorch's current stream would arrive
+        using var q = DeviceBuffer<float>.Upload(context, inputs.Q.Single);
+        using var k = DeviceBuffer<float>.Upload(context, inputs.K.Single);
+        using var v = DeviceBuffer<float>.Upload(context, inputs.V.Single);
+        long outCount = (long)s.Batch * s.QueryHeads * s.QueryLength * s.HeadDim;
+        using var o = DeviceBuffer<ushort>.Allocate(context, outCount);
+        using var lse = DeviceBuffer<float>.Allocate(context, (long)s.Batch * s.QueryHeads * s.QueryLength);
+        o.FillBytes(0xFF);
+        gpu.Run(problem, c.Options, DeviceTensor.From(q), DeviceTensor.From(k), DeviceTensor.From(v),
+            DeviceTensor.From(o, c.Options.OutputType), lse.Pointer, stream);
+        var bits = new ushort[outCount];
+        o.CopyTo(bits, stream); // in the stream's order
+        var lseValues = new float[lse.Count];
+        lse.CopyTo(lseValues, stream);
+        Assert.Equal(host.Output.Bits16.ToArray(), bits);
+        Assert.Equal(host.Lse!, lseValues);
+    }
+
+    [Fact]
+    public void Device_ordinal_constructor_uses_that_device()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(0);
+        Assert.Equal(0, gpu.Device.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CudaAttention(1000));
     }
 
     internal static OutputComparison RunCase(CudaAttention gpu, AttentionCase c)

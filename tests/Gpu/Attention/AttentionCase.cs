@@ -6,7 +6,7 @@ namespace Sage.Gpu.Tests.Attention;
 internal sealed record AttentionCase(
     int Seed, int Batch, int KeyValueHeads, int GroupSize, int QueryLength, int KeyLength, int HeadDim,
     TensorLayout Layout, ElementType Input, bool Causal, PvAccumulation Pv, QuantGranularity Granularity, bool SmoothK,
-    DataFamily Family, bool Lse, ElementType Output = ElementType.Float16)
+    DataFamily Family, bool Lse, ElementType Output = ElementType.Float16, bool SmoothQ = false, bool SmoothV = false)
 {
     public AttentionProblem Problem => new(
         new AttentionShape(Batch, KeyValueHeads * GroupSize, KeyValueHeads, QueryLength, KeyLength, HeadDim), Layout, Causal,
@@ -14,13 +14,13 @@ internal sealed record AttentionCase(
 
     public SageOptions Options => new()
     {
-        Granularity = Granularity, SmoothK = SmoothK, PvAccumulation = Pv, OutputType = Output,
+        Granularity = Granularity, SmoothK = SmoothK, PvAccumulation = Pv, OutputType = Output, SmoothQ = SmoothQ, SmoothV = SmoothV,
     };
 
     public AttentionInputs Inputs() => SyntheticData.GenerateInputs(Problem, Family, Input, Seed);
 
     public override string ToString() =>
-        $"#{Seed} {Problem.Shape} {Layout} {Input} {(Causal ? "causal" : "full")} {Pv} {Granularity}{(SmoothK ? "+smoothK" : "")} {Family}{(Lse ? " lse" : "")} out={Output}";
+        $"#{Seed} {Problem.Shape} {Layout} {Input} {(Causal ? "causal" : "full")} {Pv} {Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")} {Family}{(Lse ? " lse" : "")} out={Output}";
 
     /// <summary>The fixed set: both head dims, every PV mode, odd lengths, GQA, causal with Nq ≠ Nk, every family.</summary>
     public static IReadOnlyList<AttentionCase> Fixed { get; } = BuildFixed();
@@ -53,6 +53,19 @@ internal sealed record AttentionCase(
             new(20, 1, 1, 1, 100, 0, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true),
             new(21, 1, 1, 1, 1000, 2000, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.HeavyTail, true),
             new(22, 2, 1, 8, 384, 384, 64, TensorLayout.NHD, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.KChannelBias, true),
+            // Q and V smoothing (issue 5): every PV mode, both head dims, causal with Nq ≠ Nk, GQA, odd lengths, padded
+            // Q blocks (Nq mod 128 ≤ 64), Nk = 0, and the data families each smoothing exists for.
+            new(23, 1, 1, 1, 64, 128, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true, SmoothQ: true),
+            new(24, 1, 2, 2, 200, 300, 64, TensorLayout.NHD, f16, true, PvAccumulation.Fp32TwoLevel, pt, true, DataFamily.KChannelBias, true, SmoothQ: true),
+            new(25, 1, 2, 1, 191, 255, 128, TensorLayout.HND, ElementType.BFloat16, false, PvAccumulation.Fp32, QuantGranularity.PerBlock, false, DataFamily.HeavyTail, true, SmoothQ: true),
+            new(26, 1, 1, 1, 64, 128, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.VChannelBias, true, SmoothV: true),
+            new(27, 2, 2, 3, 77, 257, 64, TensorLayout.NHD, f16, false, PvAccumulation.Fp32TwoLevel, QuantGranularity.PerWarp, true, DataFamily.VChannelBias, true, ElementType.Float32, SmoothV: true),
+            new(28, 1, 1, 2, 100, 500, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp32, pt, true, DataFamily.Uniform, true, ElementType.BFloat16, SmoothV: true),
+            new(29, 1, 1, 2, 500, 100, 64, TensorLayout.HND, ElementType.Float32, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.VChannelBias, true, SmoothQ: true, SmoothV: true),
+            new(30, 1, 2, 2, 300, 1000, 128, TensorLayout.NHD, f16, true, PvAccumulation.Fp32TwoLevel, pt, false, DataFamily.KChannelBias, true, SmoothQ: true, SmoothV: true),
+            new(31, 1, 1, 1, 1, 1, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true, SmoothQ: true, SmoothV: true),
+            new(32, 1, 1, 1, 100, 0, 64, TensorLayout.HND, f16, false, PvAccumulation.Fp32, pt, true, DataFamily.Gaussian, true, SmoothQ: true, SmoothV: true),
+            new(33, 1, 1, 1, 1000, 2000, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.HeavyTail, true, SmoothQ: true, SmoothV: true),
         };
         return l;
     }
@@ -75,6 +88,7 @@ internal sealed record AttentionCase(
         var family = (DataFamily)r.Next(5);
         bool lse = r.Next(3) != 0;
         var output = r.Next(4) == 0 ? (ElementType)r.Next(3) : ElementType.Float16;
-        return new AttentionCase(1000 + seed, 1, hkv, group, nq, nk, d, layout, input, causal, pv, gran, smoothK, family, lse, output);
+        bool smoothQ = r.Next(3) == 0, smoothV = r.Next(3) == 0;
+        return new AttentionCase(1000 + seed, 1, hkv, group, nq, nk, d, layout, input, causal, pv, gran, smoothK, family, lse, output, smoothQ, smoothV);
     }
 }

@@ -60,6 +60,19 @@ public sealed class OracleMatchesTraceTests
         cmp.Floats("KeyGroupScales", trace.KeyGroupScales, oracle.KScales.AsSpan(bhk * kGroups, kGroups), ("group", kGroups));
         cmp.Floats("ValueScales", trace.ValueScales, oracle.VScales.AsSpan(bhk * d, d), ("c", d));
         cmp.Codes("ValueCodesTransposed", trace.ValueCodesTransposed, oracle.VCodes.AsSpan(bhk * d * padK, d * padK), ("c", d), ("token", padK));
+        if (options.SmoothV) cmp.Floats("ValueMean", trace.ValueMean, oracle.VMean.AsSpan(bhk * d, d), ("c", d));
+        if (options.SmoothQ)
+        {
+            // ΔS of the traced tile's two 64-row blocks for each visited K tile, against the oracle's [bhq, block, padK] rows.
+            int blocks = padQ / 64;
+            foreach (var tile in trace.KeyTiles)
+            {
+                var expected = new float[2 * 128];
+                for (int b = 0; b < 2; b++)
+                    Array.Copy(oracle.DeltaS, ((long)bhq * blocks + 2 * selection.QueryTile + b) * padK + tile.KeyTile * 128, expected, b * 128, 128);
+                cmp.Floats($"DeltaS (K tile {tile.KeyTile})", tile.DeltaS, expected, ("block", 2), ("token", 128));
+            }
+        }
         cmp.ThrowIfAny();
     }
 }

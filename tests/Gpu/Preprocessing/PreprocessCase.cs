@@ -5,7 +5,7 @@ internal sealed record PreprocessCase(
     int Seed, int Batch, int KeyValueHeads, int GroupSize, int QueryLength, int KeyLength, int HeadDim,
     TensorLayout Layout, ElementType Input, QuantGranularity Granularity, QkFormat Format,
     bool SmoothK, bool SmoothQ, PvAccumulation Pv, bool ZeroValueChannel, bool BiasedKeys, bool ZeroQueryRows,
-    bool TinyHead = false)
+    bool TinyHead = false, bool SmoothV = false)
 {
     public AttentionProblem Problem => new(
         new AttentionShape(Batch, KeyValueHeads * GroupSize, KeyValueHeads, QueryLength, KeyLength, HeadDim), Layout,
@@ -13,7 +13,7 @@ internal sealed record PreprocessCase(
 
     public SageOptions Options => new()
     {
-        QkFormat = Format, Granularity = Granularity, SmoothK = SmoothK, SmoothQ = SmoothQ, PvAccumulation = Pv,
+        QkFormat = Format, Granularity = Granularity, SmoothK = SmoothK, SmoothQ = SmoothQ, SmoothV = SmoothV, PvAccumulation = Pv,
     };
 
     /// <summary>Q, K, V rounded to <see cref="Input"/>, with the planted edge cases.</summary>
@@ -70,7 +70,7 @@ internal sealed record PreprocessCase(
 
     public override string ToString() =>
         $"#{Seed} B={Batch} Hkv={KeyValueHeads}x{GroupSize} Nq={QueryLength} Nk={KeyLength} d={HeadDim} {Layout} {Input} " +
-        $"{Format}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")} V_MAX={(Pv == PvAccumulation.Fp16TwoLevel ? "2.25" : "448")}" +
+        $"{Format}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")} V_MAX={(Pv == PvAccumulation.Fp16TwoLevel ? "2.25" : "448")}" +
         $"{(ZeroValueChannel ? " zeroVchannel" : "")}{(BiasedKeys ? " biasedK" : "")}{(ZeroQueryRows ? " zeroQrows" : "")}{(TinyHead ? " subnormal-scales" : "")}";
 
     /// <summary>
@@ -94,18 +94,19 @@ internal sealed record PreprocessCase(
                 QueryLength: queryLengths[i % queryLengths.Length], KeyLength: keyLengths[(i * 3 + 1) % keyLengths.Length],
                 HeadDim: i % 2 == 0 ? 128 : 64, Layout: layout, Input: input, Granularity: granularity,
                 Format: i % 4 == 3 ? QkFormat.Int4 : QkFormat.Int8, SmoothK: i % 5 != 4, SmoothQ: i % 3 == 1,
-                Pv: (PvAccumulation)(i % 3), ZeroValueChannel: i % 2 == 0, BiasedKeys: i % 3 != 2, ZeroQueryRows: i % 4 == 1));
+                Pv: (PvAccumulation)(i % 3), ZeroValueChannel: i % 2 == 0, BiasedKeys: i % 3 != 2, ZeroQueryRows: i % 4 == 1,
+                SmoothV: i % 2 == 1));
             i++;
         }
         foreach (var granularity in Enum.GetValues<QuantGranularity>())
         {
             cases.Add(new PreprocessCase(2000 + (int)granularity, 2, 2, 2, 150, 290, 128, TensorLayout.NHD, ElementType.BFloat16,
-                granularity, QkFormat.Int4, true, true, PvAccumulation.Fp16TwoLevel, true, true, true));
+                granularity, QkFormat.Int4, true, true, PvAccumulation.Fp16TwoLevel, true, true, true, SmoothV: true));
             cases.Add(new PreprocessCase(2100 + (int)granularity, 1, 2, 1, 140, 260, 64, TensorLayout.HND, ElementType.Float32,
                 granularity, QkFormat.Int8, true, true, PvAccumulation.Fp32, true, true, false, TinyHead: true));
         }
         cases.Add(new PreprocessCase(3000, 1, 1, 2, 5, 0, 128, TensorLayout.HND, ElementType.Float16, QuantGranularity.PerThread,
-            QkFormat.Int8, true, true, PvAccumulation.Fp16TwoLevel, false, false, false));
+            QkFormat.Int8, true, true, PvAccumulation.Fp16TwoLevel, false, false, false, SmoothV: true));
         cases.Add(new PreprocessCase(3001, 1, 2, 4, 1000, 2000, 128, TensorLayout.NHD, ElementType.Float16, QuantGranularity.PerThread,
             QkFormat.Int8, true, false, PvAccumulation.Fp16TwoLevel, true, true, false));
         return cases;

@@ -6,8 +6,8 @@ namespace Sage.Gpu.Tests.Preprocessing;
 
 /// <summary>
 /// The GPU pre-processing kernels against the emulator's stages, every output byte and every scale's bits:
-/// KSmoothing (mean, K̃), QSmoothing (block means), QkQuantization (Q and K values and scales) and VQuantization
-/// (codes and v_scale), over <see cref="PreprocessCase.All"/>. Zero mismatches allowed.
+/// KSmoothing (mean, K̃), QSmoothing (block means, ΔS), QkQuantization (Q and K values and scales), VSmoothing
+/// (channel means) and VQuantization (codes and v_scale), over <see cref="PreprocessCase.All"/>. Zero mismatches allowed.
 /// </summary>
 public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
 {
@@ -52,19 +52,26 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
         cmp.Floats("QkQuantization: k_scale", expected.KScales, gpu.Keys.Scales.ToArray(),
             Bh(bhk), ("tile", Math.Max(1, gpu.Keys.Tiles)), ("group", PreprocessLayout.KeyGroupsPerTile(options.Granularity)));
 
-        cmp.Codes("VQuantization: E4M3 codes", expected.VCodes, gpu.Values.Codes.ToArray(),
+        // Stored with tokens permuted inside 16-token groups (PreprocessLayout.ValueCodePosition); compared in token order.
+        cmp.Codes("VQuantization: E4M3 codes", expected.VCodes,
+            PreprocessLayout.ValueCodesInTokenOrder(gpu.Values.Codes.ToArray(), gpu.Values.PaddedLength),
             Bh(bhk), ("c", d), ("token", Math.Max(1, gpu.Values.PaddedLength)));
         cmp.Floats("VQuantization: v_scale", expected.VScales, gpu.Values.Scales.ToArray(), Bh(bhk), ("c", d));
+        if (options.SmoothV)
+            cmp.Floats("VSmoothing: channel mean", expected.VMean, gpu.Values.Mean!.ToArray(), Bh(bhk), ("c", d));
+        if (options.SmoothQ)
+            cmp.Floats("QSmoothing: ΔS (log2 units)", expected.DeltaS, gpu.DeltaS!.ToArray(),
+                Bh(bhq), ("block", gpu.Queries.PaddedLength / 64), ("token", Math.Max(1, gpu.Keys.PaddedLength)));
 
         string line = $"{c}: {cmp.BytesCompared} bytes compared, {cmp.Mismatches} mismatches ({context.Device.Name})";
         output.WriteLine(line);
         PreprocessingGpu.Report(line);
         cmp.ThrowIfAny();
         // Not vacuous: nonzero values wherever the stage has data. (A single row or token minus its own mean is
-        // exactly 0, so smoothing a length-1 sequence legitimately quantises to all zeros.)
+        // exactly 0, so smoothing a length-1 sequence legitimately quantises to all zeros; V smoothing likewise.)
         if (s.QueryLength > (options.SmoothQ ? 1 : 0)) Assert.Contains(qBytes, b => b != 0);
         if (s.KeyLength > (options.SmoothK ? 1 : 0)) Assert.Contains(kBytes, b => b != 0);
-        if (s.KeyLength > 0) Assert.Contains(expected.VCodes, b => b != 0);
+        if (s.KeyLength > (options.SmoothV ? 1 : 0)) Assert.Contains(expected.VCodes, b => b != 0);
     }
 
     [Fact]

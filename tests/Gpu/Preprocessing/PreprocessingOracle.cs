@@ -21,6 +21,8 @@ internal sealed class PreprocessingOracle
     public required float[] KSmoothed { get; init; }  // [B, Hkv, Nk, d]
     public required byte[] VCodes { get; init; }      // [B, Hkv, d, padK]
     public required float[] VScales { get; init; }    // [B, Hkv, d]
+    public required float[] VMean { get; init; }      // [B, Hkv, d] (empty without SmoothV)
+    public required float[] DeltaS { get; init; }     // [B, Hq, padQ/64, padK] (empty without SmoothQ)
 
     public static PreprocessingOracle Compute(AttentionProblem problem, SageOptions options, HostTensor q, HostTensor k, HostTensor v)
     {
@@ -42,10 +44,29 @@ internal sealed class PreprocessingOracle
             KSmoothed = new float[(long)bhk * s.KeyLength * d],
             VCodes = new byte[(long)bhk * d * padK],
             VScales = new float[(long)bhk * d],
+            VMean = options.SmoothV ? new float[(long)bhk * d] : [],
+            DeltaS = options.SmoothQ ? new float[(long)bhq * (padQ / KernelTiling.WarpgroupRows) * padK] : [],
         };
         Parallel.For(0, bhk, i => oracle.KeyValueHead(problem, options, ks, vs, i / s.KeyValueHeads, i % s.KeyValueHeads));
         Parallel.For(0, bhq, i => oracle.QueryHead(problem, options, qs, i / s.QueryHeads, i % s.QueryHeads));
+        if (options.SmoothQ) Parallel.For(0, bhq, i => oracle.ScoreCorrection(problem, i / s.QueryHeads, i % s.QueryHeads));
         return oracle;
+    }
+
+    /// <summary>ΔS of every 64-row block of (b, h) for every key token, as QueryTileEmulator computes it per K tile.</summary>
+    private void ScoreCorrection(AttentionProblem problem, int b, int h)
+    {
+        var s = problem.Shape;
+        int d = s.HeadDim, nk = s.KeyLength;
+        int padQ = PreprocessLayout.PaddedQueryLength(s.QueryLength), padK = PreprocessLayout.PaddedKeyLength(nk);
+        int blocks = padQ / KernelTiling.WarpgroupRows, meanBlocks = PreprocessLayout.QueryBlocks(s.QueryLength);
+        long bhq = (long)b * s.QueryHeads + h, bhk = (long)b * s.KeyValueHeads + h / s.GroupSize;
+        float log2e = KernelConstants.SoftmaxScaleLog2(problem.SoftmaxScale);
+        var keys = KSmoothed.AsSpan((int)(bhk * nk * d), nk * d);
+        for (int block = 0; block < meanBlocks; block++)
+            QSmoothing.ScoreCorrection(QMeans.AsSpan((int)((bhq * meanBlocks + block) * d), d), keys, nk, d, log2e,
+                DeltaS.AsSpan((int)((bhq * blocks + block) * padK), padK));
+        // Blocks past the last real row stay 0 (their rows are discarded).
     }
 
     private static long Offset(TensorLayout layout, int heads, int tokens, int d, int b, int h, int t) => layout == TensorLayout.HND
@@ -88,6 +109,12 @@ internal sealed class PreprocessingOracle
                 token => QuantGroups.KeyGroup(granularity, token),
                 KScales.AsSpan((int)((bh * tiles + tile) * groups), groups),
                 K.AsSpan((int)((bh * padK + start) * d), KernelTiling.KeyTileTokens * d));
+        }
+        if (options.SmoothV)
+        {
+            var vmean = VMean.AsSpan((int)(bh * d), d);
+            VSmoothing.ChannelMean(values, n, d, vmean);
+            VSmoothing.Subtract(values, n, d, vmean);
         }
         VQuantization.Quantize(values, n, d, padK, KernelConstants.VMax(options.PvAccumulation),
             VScales.AsSpan((int)(bh * d), d), VCodes.AsSpan((int)(bh * d * padK), d * padK));

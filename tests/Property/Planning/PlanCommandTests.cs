@@ -36,6 +36,49 @@ public class PlanCommandTests
     }
 
     [Fact]
+    public void AUsersSpeedTableAndTheEmulatorTargetAreUsedAndRecorded()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string calib = Path.Combine(folder, "calib.safetensors"), output = Path.Combine(folder, "plan.json");
+            string speeds = Path.Combine(folder, "speeds.json");
+            var table = ModeSpeedTable.Recorded with
+            {
+                Source = "my own bench", Device = "test GPU",
+                Modes = [new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp32, 1, 1, 500, 500),
+                         new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 100, 100)],
+            };
+            File.WriteAllText(speeds, table.ToJson());
+            CalibrationSetWriter.WriteSafetensors(calib, [Layer("l0", DataFamily.Gaussian, 1)]);
+
+            var (code, _, stderr) = Sage("plan", calib, "-o", output, "--json", "--budget-cosine", "0", "--budget-rel-l1", "10", "--speeds", speeds);
+            Assert.True(code == 0, $"exit {code}: {stderr}");
+            var plan = Plan.Load(output);
+            Assert.Equal(["int8-fp32", "int8-fp16x2", "fp16-reference"], plan.Candidates.Select(c => c.Name));
+            Assert.Equal("int8-fp32", plan.Layers[0].Mode); // everything fits: the measured fastest wins
+            Assert.StartsWith("my own bench", plan.SpeedTable);
+            Assert.Equal(PlanTarget.Cuda, plan.Target);
+
+            (code, _, stderr) = Sage("plan", calib, "-o", output, "--json", "--target", "emulator");
+            Assert.True(code == 0, $"exit {code}: {stderr}");
+            plan = Plan.Load(output);
+            Assert.Equal(PlanTarget.Emulator, plan.Target);
+            Assert.Equal("int4-fp16x2", plan.Candidates[0].Name);
+            Assert.Equal(ModeSpeeds.Describe(ModeSpeedTable.Recorded), plan.SpeedTable);
+
+            File.WriteAllText(speeds, "{\"format\": \"nope\"}");
+            (code, _, stderr) = Sage("plan", calib, "-o", output, "--speeds", speeds);
+            Assert.Equal(2, code);
+            Assert.Contains("speeds.json", stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void PlansASafetensorsSetAndWritesALoadablePlan()
     {
         string folder = TempFolder();

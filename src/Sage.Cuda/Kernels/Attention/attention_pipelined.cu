@@ -1,0 +1,5 @@
+// Main-loop kernels, serial variant (CudaAttention's default): per tile QKᵀ -> softmax -> PV within a warpgroup; the
+// two warpgroups of the CTA and the cp.async/mbarrier ring overlap each other (attention_pipelined.cuh).
+#include "attention_pipelined.cuh"
+
+SAGE_ATTENTION_KERNELS(false)

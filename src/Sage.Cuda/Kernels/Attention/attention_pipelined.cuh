@@ -1,0 +1,686 @@
+// The SageAttention main loop on Hopper (sm_90a), docs/kernel-spec.md §5-§10, bit-exact with Sage.Emulation.
+//
+// v2 structure ("pipelined"): one CTA = the spec's 128-row query tile = 2 consumer warpgroups (256 threads), each
+// owning one 64-row block; grid (⌈Nq/128⌉, Hq, B). Both warpgroups read the same K/V tiles (§6) from a ring of
+// SAGE_STAGES shared-memory stages:
+//   - Every thread copies its share of a tile with cp.async (16 bytes, L1 bypassed) and then
+//     cp.async.mbarrier.arrive.noinc on the stage's "full" barrier (256 arrivals): the barrier completes when all
+//     copies of the tile have landed. No __syncthreads in the loop.
+//   - After its PV product of a tile has completed, every thread arrives on the stage's "empty" barrier; tile
+//     kt + 3 is copied into the stage of tile kt - 2 once that barrier says both warpgroups are done with it, so
+//     two to three tiles are in flight while one is computed, and a lagging warpgroup never stalls the other.
+//   - QKᵀ: wgmma.mma_async m64n128k32.s32.s8.s8, A = Q block, B = K tile, both from shared memory (exact int32).
+//   - S, masking, online softmax and P -> E4M3 per lane in register order (§5, §7), exactly as v1 did.
+//   - P stays in registers: the E4M3 codes of one k-step (32 tokens) are packed into the 4 registers of the wgmma
+//     A fragment and PV runs as wgmma.mma_async m64nNk32.{f32,f16}.e4m3.e4m3 with A from registers. A lane holds
+//     tokens {8i + 2t, 8i + 2t + 1} of the accumulator layout, the A fragment wants k = 4t..4t+3 (and 16 + ...),
+//     so within every 16-token group the fragment's k position 4t + 2a + b carries token 8a + 2t + b. The V codes
+//     are stored pre-permuted the same way by the pre-processing (v_quantize.cu, docs/kernel-spec.md "Storage
+//     layouts"), so every product still pairs P[i, token] with V[token, c]. The permutation stays inside one
+//     k-step, and the wgmma.e4m3 model is symmetric in the 32 products of a k-step (docs/tensor-core-numerics.md),
+//     so no bit changes; the row sums (§7.6) keep their register order.
+//   - OVERLAP = true (FA3's intra-warpgroup pipelining): QKᵀ of tile kt + 1 and PV of tile kt are issued back to back,
+//     the softmax of tile kt + 1 runs while PV of tile kt is in the tensor cores; its P stays fp32 until that PV has
+//     completed and is packed into the A fragment only then (ptxas serialises every wgmma of the kernel when an
+//     in-flight wgmma's input registers are redefined, or when the QK issue is conditional: hence the peeled last
+//     tile). The arithmetic and its order per output element are unchanged (acc_o of tile kt is finished before
+//     that of tile kt + 1 starts).
+// Epilogue: quad reduction of the lane sums, div.rn, v_scale, (SmoothV: + vmean), output rounding, LSE (§9, §10).
+//
+// Shared-memory operands (no swizzle, "interleave" mode), as in v1: a core matrix is 8 rows × 16 bytes stored as
+// 128 contiguous bytes; byte(row, k) = (row / 8)·8·KB + (k / 16)·128 + (row % 8)·16 + (k % 16) for an operand of
+// KB bytes per row; descriptor LBO = 128 (next core matrix along K), SBO = 8·KB; k-step s starts at byte 256·s.
+#pragma once
+#include "attention_softmax_exp2.cuh" // sage_softmax_exp2 (value-identical to sage_kernel_exp2), via attention_exp2.cuh
+#include "attention_pipelined_wgmma.cuh"
+
+#define SAGE_ATT_THREADS 256
+#define SAGE_KEY_TILE 128
+#define SAGE_STAGES 5
+#define SAGE_GRAN_BLOCK 0
+#define SAGE_GRAN_WARP 1
+#define SAGE_GRAN_THREAD 2
+#define SAGE_MODE_FP32 0
+#define SAGE_MODE_FP32_TWO_LEVEL 1
+#define SAGE_MODE_FP16_TWO_LEVEL 2
+#define SAGE_OUT_F16 0
+#define SAGE_OUT_BF16 1
+#define SAGE_OUT_F32 2
+#define SAGE_IN_F16 0
+#define SAGE_IN_BF16 1
+#define SAGE_IN_F32 2
+
+struct AttentionParams
+{
+    const signed char* q;        // [B, Hq, padQ, d] int8
+    const float* q_scale;        // [B, Hq, qGroups]
+    const signed char* k;        // [B, Hkv, padK, d] int8
+    const float* k_scale;        // [B, Hkv, tiles, kGroups]
+    const unsigned char* v;      // [B, Hkv, d, padK] E4M3, tokens permuted within each 16-token group (see above)
+    const float* v_scale;        // [B, Hkv, d]
+    const float* k_mean;         // [B, Hkv, d] (LSE correction with SmoothK)
+    const float* delta_s;        // [B, Hq, padQ/64, padK] ΔS (SmoothQ), 0 for padded tokens
+    const float* v_mean;         // [B, Hkv, d] (SmoothV)
+    const void* q_orig;          // original Q (LSE correction with SmoothK), element type q_orig_type
+    void* out;                   // output, element type out_type
+    float* lse;                  // [B, Hq, Nq] or null
+    long long q_orig_strides[3]; // batch, head, token (elements)
+    long long out_strides[3];    // batch, head, token (elements)
+    int batch, hq, hkv, nq, nk, padQ, padK, tiles, qGroups, granularity, causal, smoothK, smoothQ, smoothV, outType, qOrigType;
+    double smScale;
+};
+
+__device__ __forceinline__ float f16_to_f32(unsigned short h)
+{
+    float f;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+    return f;
+}
+
+__device__ __forceinline__ unsigned short f32_to_f16(float f)
+{
+    unsigned short h;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
+    return h;
+}
+
+__device__ __forceinline__ unsigned short f32_to_bf16(float f)
+{
+    unsigned short h;
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(f));
+    return h;
+}
+
+// Two E4M3 codes: lo in bits 7..0, hi in bits 15..8 (cvt puts its first source in the upper byte).
+__device__ __forceinline__ unsigned short e4m3x2(float lo, float hi)
+{
+    unsigned short packed;
+    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(packed) : "f"(hi), "f"(lo));
+    return packed;
+}
+
+// rowGroupBytes: the stride byte offset (next 8-row group along M/N) = 8 × the operand's K extent in bytes.
+__device__ __forceinline__ unsigned long long smem_descriptor(const void* p, unsigned int rowGroupBytes = 1024)
+{
+    unsigned int addr = (unsigned int)__cvta_generic_to_shared(p);
+    unsigned long long d = 0;
+    d |= (unsigned long long)((addr & 0x3FFFF) >> 4);
+    d |= (unsigned long long)(128 >> 4) << 16;           // leading byte offset: next core matrix along K
+    d |= (unsigned long long)(rowGroupBytes >> 4) << 32; // stride byte offset: next 8-row group along M/N
+    return d;                                            // base offset 0, swizzle mode 0 (none)
+}
+
+// Byte of element (row, k) of a K-major operand whose rows hold kBytes bytes, in core matrices of 8 rows × 16 bytes.
+__device__ __forceinline__ int core_matrix_offset(int row, int k, int kBytes = 128)
+{
+    return (row >> 3) * (kBytes * 8) + (k >> 4) * 128 + (row & 7) * 16 + (k & 15);
+}
+
+// 16-byte global -> shared copy that bypasses L1 (cp.async.cg); completes at cp.async.wait_group.
+__device__ __forceinline__ void cp_async16(void* shared, const void* global)
+{
+    unsigned int addr = (unsigned int)__cvta_generic_to_shared(shared);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(addr), "l"(global) : "memory");
+}
+
+// §10 Log2 of a positive finite fp32, in binary64 with every operation rounded as the emulator's KernelLog2.
+__device__ double kernel_log2(float x)
+{
+    unsigned int bits = __float_as_uint(x);
+    int field = (int)(bits >> 23);
+    unsigned int fraction = bits & 0x7FFFFFu;
+    int e;
+    if (field == 0)
+    {
+        int shift = __clz((int)fraction) - 8;
+        fraction = (fraction << shift) & 0x7FFFFFu;
+        e = -126 - shift;
+    }
+    else e = field - 127;
+    double f = __dadd_rn(1.0, __ddiv_rn((double)fraction, 8388608.0));
+    double u = __ddiv_rn(__dsub_rn(f, 1.0), __dadd_rn(f, 1.0));
+    double z = __dmul_rn(u, u);
+    double p = __ddiv_rn(1.0, 39.0);
+    for (int k = 18; k >= 0; k--) p = __fma_rn(p, z, __ddiv_rn(1.0, (double)(2 * k + 1)));
+    return __dadd_rn((double)e, __dmul_rn(__dmul_rn(u, p), 2.8853900817779268));
+}
+
+__device__ __forceinline__ float load_orig(const void* base, int type, long long index)
+{
+    if (type == SAGE_IN_F32) return static_cast<const float*>(base)[index];
+    unsigned short h = static_cast<const unsigned short*>(base)[index];
+    if (type == SAGE_IN_F16) return f16_to_f32(h);
+    return __uint_as_float((unsigned int)h << 16);
+}
+
+__device__ __forceinline__ void store_out(void* base, int type, long long index, float value)
+{
+    if (type == SAGE_OUT_F32) static_cast<float*>(base)[index] = value;
+    else if (type == SAGE_OUT_F16) static_cast<unsigned short*>(base)[index] = f32_to_f16(value);
+    else static_cast<unsigned short*>(base)[index] = f32_to_bf16(value);
+}
+
+
+__device__ __forceinline__ unsigned int shared_address(const void* p) { return (unsigned int)__cvta_generic_to_shared(p); }
+
+__device__ __forceinline__ void mbarrier_init(unsigned long long* bar, unsigned int count)
+{
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(shared_address(bar)), "r"(count) : "memory");
+}
+
+__device__ __forceinline__ void mbarrier_arrive(unsigned long long* bar)
+{
+    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" ::"r"(shared_address(bar)) : "memory");
+}
+
+// Arrives on bar when every cp.async this thread issued before has completed (the barrier's count includes it).
+__device__ __forceinline__ void cp_async_arrive_noinc(unsigned long long* bar)
+{
+    asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(shared_address(bar)) : "memory");
+}
+
+// Waits until the phase with parity `parity` of bar has completed.
+__device__ __forceinline__ void mbarrier_wait(unsigned long long* bar, unsigned int parity)
+{
+    asm volatile("{\n.reg .pred done;\nWAIT_%=:\n"
+                 "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+                 "@!done bra WAIT_%=;\n}\n" ::"r"(shared_address(bar)), "r"(parity) : "memory");
+}
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+template <int N> __device__ __forceinline__ void wgmma_wait() { asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory"); }
+
+// Keeps the compiler from moving reads or writes of wgmma registers across a wait (CUTLASS's fence_operand).
+template <int N> __device__ __forceinline__ void fence_registers(float (&r)[N])
+{
+#pragma unroll
+    for (int i = 0; i < N; i++) asm volatile("" : "+f"(r[i])::"memory");
+}
+template <int N> __device__ __forceinline__ void fence_registers(unsigned int (&r)[N])
+{
+#pragma unroll
+    for (int i = 0; i < N; i++) asm volatile("" : "+r"(r[i])::"memory");
+}
+template <int N> __device__ __forceinline__ void fence_registers(int (&r)[N])
+{
+#pragma unroll
+    for (int i = 0; i < N; i++) asm volatile("" : "+r"(r[i])::"memory");
+}
+
+template <int D> struct PvOps;
+template <> struct PvOps<128>
+{
+    __device__ static void f32(float* d, const unsigned int* a, unsigned long long b, int scaleD) { wgmma_rs_m64n128k32_f32_e4m3(d, a, b, scaleD); }
+    __device__ static void f16(unsigned int* d, const unsigned int* a, unsigned long long b, int scaleD) { wgmma_rs_m64n128k32_f16_e4m3(d, a, b, scaleD); }
+};
+template <> struct PvOps<64>
+{
+    __device__ static void f32(float* d, const unsigned int* a, unsigned long long b, int scaleD) { wgmma_rs_m64n64k32_f32_e4m3(d, a, b, scaleD); }
+    __device__ static void f16(unsigned int* d, const unsigned int* a, unsigned long long b, int scaleD) { wgmma_rs_m64n64k32_f16_e4m3(d, a, b, scaleD); }
+};
+
+// Per-row online-softmax state of one lane's two rows (§7).
+struct RowState
+{
+    float m0, m1;       // running maxima
+    float l0, l1;       // lane partial row sums
+    float base0, base1; // base of the last visited tile (LSE)
+};
+
+// §5.2-§5.4 and §7.1-§7.7 for one K tile: scores from the int32 accumulators, mask, online softmax. Leaves the fp32 P
+// of the lane's two rows in s0/s1 (register order) and returns the rows' rescale factors; pack_p does §7.8.
+template <bool SMOOTHQ>
+__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+                                             int last0, int last1, RowState& st, float& rescale0, float& rescale1,
+                                             float (&s0)[32], float (&s1)[32])
+{
+    const float negInf = __int_as_float(0xff800000);
+    const float log2_448 = __int_as_float(0x410CEAED);
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+        float2 ds = make_float2(0.0f, 0.0f);
+        if constexpr (SMOOTHQ) ds = *reinterpret_cast<const float2*>(dsTile + 8 * j + 2 * t);
+#pragma unroll
+        for (int e = 0; e < 2; e++)
+        {
+            float x0 = sage_small_int_to_float(acc[4 * j + e]);
+            float x1 = sage_small_int_to_float(acc[4 * j + 2 + e]);
+            if constexpr (SMOOTHQ)
+            {
+                float d = e == 0 ? ds.x : ds.y;
+                s0[2 * j + e] = __fmaf_rn(x0, qkScale, d);
+                s1[2 * j + e] = __fmaf_rn(x1, qkScale, d);
+            }
+            else
+            {
+                s0[2 * j + e] = __fmul_rn(x0, qkScale);
+                s1[2 * j + e] = __fmul_rn(x1, qkScale);
+            }
+        }
+    }
+    if (k0 + SAGE_KEY_TILE - 1 > min(last0, last1))
+    {
+        // Some key of the tile is past a row's last visible key (causal edge or padding).
+#pragma unroll
+        for (int j = 0; j < 16; j++)
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                int key = k0 + 8 * j + 2 * t + e;
+                if (key > last0) s0[2 * j + e] = negInf;
+                if (key > last1) s1[2 * j + e] = negInf;
+            }
+    }
+
+    float tmax0 = negInf, tmax1 = negInf;
+#pragma unroll
+    for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
+    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 1));
+    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 1));
+    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 2));
+    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 2));
+    float mNew0 = fmaxf(st.m0, tmax0), mNew1 = fmaxf(st.m1, tmax1);
+    bool empty0 = mNew0 == negInf, empty1 = mNew1 == negInf;
+    rescale0 = empty0 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m0, mNew0));
+    rescale1 = empty1 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m1, mNew1));
+    const float base0 = empty0 ? 0.0f : __fsub_rn(mNew0, log2_448);
+    const float base1 = empty1 ? 0.0f : __fsub_rn(mNew1, log2_448);
+    float sum0 = 0.0f, sum1 = 0.0f;
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+        float pa = sage_softmax_exp2(__fsub_rn(s0[2 * j], base0));
+        float pb = sage_softmax_exp2(__fsub_rn(s0[2 * j + 1], base0));
+        float pc = sage_softmax_exp2(__fsub_rn(s1[2 * j], base1));
+        float pd = sage_softmax_exp2(__fsub_rn(s1[2 * j + 1], base1));
+        sum0 = __fadd_rn(__fadd_rn(sum0, pa), pb);
+        sum1 = __fadd_rn(__fadd_rn(sum1, pc), pd);
+        s0[2 * j] = pa;
+        s0[2 * j + 1] = pb;
+        s1[2 * j] = pc;
+        s1[2 * j + 1] = pd;
+    }
+    st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
+    st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
+    st.m0 = mNew0;
+    st.m1 = mNew1;
+    st.base0 = base0;
+    st.base1 = base1;
+}
+
+// §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of
+// k-step s: w = 0, 1 fill fragment registers 0 (row g) and 1 (row g + 8), w = 2, 3 registers 2 and 3; odd w takes the
+// upper 16 bits (k positions 4t + 2, 4t + 3).
+__device__ __forceinline__ void pack_p(const float (&p0)[32], const float (&p1)[32], unsigned int (&pr)[16])
+{
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+        const unsigned int c0 = e4m3x2(p0[2 * j], p0[2 * j + 1]), c1 = e4m3x2(p1[2 * j], p1[2 * j + 1]);
+        const int s = j >> 2, w = j & 3, r = 4 * s + (w >> 1) * 2;
+        if (w & 1) { pr[r] |= c0 << 16; pr[r + 1] |= c1 << 16; }
+        else { pr[r] = c0; pr[r + 1] = c1; }
+    }
+}
+
+// PV accumulators of one tile, per mode (§8).
+template <int D, int MODE> struct PvBlock;
+template <int D> struct PvBlock<D, SAGE_MODE_FP32> { float unused[1]; };
+template <int D> struct PvBlock<D, SAGE_MODE_FP32_TWO_LEVEL> { float blk[D / 2]; };
+template <int D> struct PvBlock<D, SAGE_MODE_FP16_TWO_LEVEL> { unsigned int h0[D / 4], h1[D / 4]; };
+
+// Issues (and commits) the PV wgmmas of one tile: A = pr, B = the V tile at sV. Fp32 mode scales acc_o first.
+template <int D, int MODE>
+__device__ __forceinline__ void pv_issue(float (&accO)[D / 2], PvBlock<D, MODE>& pv, const unsigned int (&pr)[16],
+                                         const unsigned char* sV, float rescale0, float rescale1)
+{
+    if constexpr (MODE == SAGE_MODE_FP32)
+    {
+#pragma unroll
+        for (int i = 0; i < D / 2; i++) accO[i] = __fmul_rn(accO[i], (i & 2) ? rescale1 : rescale0);
+        wgmma_fence();
+#pragma unroll
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(accO, &pr[4 * s], smem_descriptor(sV + 256 * s), 1);
+    }
+    else if constexpr (MODE == SAGE_MODE_FP32_TWO_LEVEL)
+    {
+        wgmma_fence();
+#pragma unroll
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(pv.blk, &pr[4 * s], smem_descriptor(sV + 256 * s), s > 0 ? 1 : 0);
+    }
+    else
+    {
+        wgmma_fence();
+        PvOps<D>::f16(pv.h0, &pr[0], smem_descriptor(sV), 0);
+        PvOps<D>::f16(pv.h0, &pr[4], smem_descriptor(sV + 256), 1);
+        PvOps<D>::f16(pv.h1, &pr[8], smem_descriptor(sV + 512), 0);
+        PvOps<D>::f16(pv.h1, &pr[12], smem_descriptor(sV + 768), 1);
+    }
+    wgmma_commit();
+}
+
+// After the PV wgmmas of a tile completed: the two-level modes add the block into acc_o (§8).
+template <int D, int MODE>
+__device__ __forceinline__ void pv_finish(float (&accO)[D / 2], PvBlock<D, MODE>& pv, float rescale0, float rescale1)
+{
+    if constexpr (MODE == SAGE_MODE_FP32) fence_registers(accO);
+    else if constexpr (MODE == SAGE_MODE_FP32_TWO_LEVEL)
+    {
+        fence_registers(pv.blk);
+#pragma unroll
+        for (int i = 0; i < D / 2; i++) accO[i] = __fmaf_rn(accO[i], (i & 2) ? rescale1 : rescale0, pv.blk[i]);
+    }
+    else
+    {
+        fence_registers(pv.h0);
+        fence_registers(pv.h1);
+        // f16 register i of the D fragment: n8 group i/2, row g (i even) or g + 8 (i odd); low half = column
+        // 8(i/2) + 2t, high half = + 1. The f32 fragment index of the same element is 4(i/2) + 2(i odd) + e.
+#pragma unroll
+        for (int i = 0; i < D / 4; i++)
+        {
+            float rs = (i & 1) ? rescale1 : rescale0;
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                int f = 4 * (i >> 1) + 2 * (i & 1) + e;
+                float a = f16_to_f32((unsigned short)(pv.h0[i] >> (16 * e)));
+                float c = f16_to_f32((unsigned short)(pv.h1[i] >> (16 * e)));
+                accO[f] = __fadd_rn(__fmaf_rn(accO[f], rs, a), c);
+            }
+        }
+    }
+}
+
+// SMOOTHQ: the ΔS path of §5.3 (Q smoothing); HOOKS: the kernel is a *_smooth kernel, which also honours smoothV.
+template <int D, int MODE, bool SMOOTHQ, bool OVERLAP, bool HOOKS>
+__device__ __forceinline__ void attention_cta(const AttentionParams& p)
+{
+    constexpr int KSTEPS = D / 32;               // QK k-steps of wgmma k32
+    constexpr int STAGE = 2 * D * SAGE_KEY_TILE; // one V tile + one K tile (a multiple of 1024)
+
+    // Dynamic shared memory: [Q: 2 blocks of 64 × D][stages: (V tile, K tile) × SAGE_STAGES][full, empty barriers]
+    // (CudaAttention.SharedMemoryBytes). Every operand starts at a multiple of 1024 bytes.
+    extern __shared__ __align__(1024) unsigned char smem[];
+    unsigned char* stages = smem + 128 * D;
+    unsigned long long* full = reinterpret_cast<unsigned long long*>(stages + SAGE_STAGES * STAGE);
+    unsigned long long* empty = full + SAGE_STAGES;
+
+    const int tid = threadIdx.x, wg = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int cta = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    const int block = cta * 2 + wg;              // this warpgroup's 64-row query block
+    const unsigned char* sQ = smem + wg * 64 * D;
+    const int hk = h / (p.hq / p.hkv);
+    const int row0 = block * 64 + warp * 16 + g; // this lane's rows: row0 and row0 + 8
+    const int row1 = row0 + 8;
+
+    // §6: the tiles the 128-row CTA tile visits (both warpgroups visit the same ones).
+    int T = p.tiles;
+    if (p.causal)
+    {
+        int q0 = cta * 128;
+        int lastRow = min(q0 + 127, p.nq - 1);
+        int last = min(p.nk - 1, lastRow + p.nk - p.nq);
+        T = last < 0 ? 0 : last / SAGE_KEY_TILE + 1;
+    }
+
+    if (tid == 0)
+    {
+#pragma unroll
+        for (int s = 0; s < SAGE_STAGES; s++)
+        {
+            mbarrier_init(full + s, SAGE_ATT_THREADS);
+            mbarrier_init(empty + s, SAGE_ATT_THREADS);
+        }
+    }
+    __syncthreads();
+
+    const long long bhq = (long long)b * p.hq + h;
+    const long long bhk = (long long)b * p.hkv + hk;
+    const signed char* kHead = p.k + bhk * p.padK * D;
+    const unsigned char* vHead = p.v + bhk * D * p.padK;
+
+    // Tile kt -> stage kt % SAGE_STAGES; each of the 256 threads copies its share, then arrives (noinc) on "full".
+    auto load_tile = [&](int kt) {
+        unsigned char* sV = stages + (kt % SAGE_STAGES) * STAGE;
+        unsigned char* sK = sV + D * SAGE_KEY_TILE;
+        const signed char* kTile = kHead + (long long)kt * SAGE_KEY_TILE * D;
+#pragma unroll
+        for (int idx = tid; idx < SAGE_KEY_TILE * D / 16; idx += SAGE_ATT_THREADS)
+        {
+            int token = idx / (D / 16), c = idx % (D / 16);
+            cp_async16(sK + core_matrix_offset(token, 16 * c, D), kTile + token * D + 16 * c);
+        }
+#pragma unroll
+        for (int idx = tid; idx < D * 8; idx += SAGE_ATT_THREADS)
+        {
+            int n = idx >> 3, c = idx & 7;
+            cp_async16(sV + core_matrix_offset(n, 16 * c), vHead + (long long)n * p.padK + (long long)kt * SAGE_KEY_TILE + 16 * c);
+        }
+        cp_async_arrive_noinc(full + kt % SAGE_STAGES);
+    };
+
+    // Q tile (128 rows × D int8, both blocks) once, in the core-matrix layout of the wgmma A operand.
+    {
+        const signed char* qTile = p.q + (bhq * p.padQ + cta * 128) * D;
+        for (int idx = tid; idx < 128 * D / 16; idx += SAGE_ATT_THREADS)
+        {
+            int r = idx / (D / 16), c = idx % (D / 16);
+            cp_async16(smem + (r >> 6) * 64 * D + core_matrix_offset(r & 63, 16 * c, D), qTile + r * D + 16 * c);
+        }
+        asm volatile("cp.async.commit_group;\n" ::: "memory");
+    }
+#pragma unroll
+    for (int kt = 0; kt < 3; kt++)
+        if (kt < T) load_tile(kt);
+    asm volatile("cp.async.commit_group;\n" ::: "memory");
+    asm volatile("cp.async.wait_group 1;\n" ::: "memory"); // the Q group
+    // Q was written through the generic proxy; the wgmma reads it through the async proxy.
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+    __syncthreads();
+
+    // At iteration kt: tile kt + 3 goes into the stage of tile kt - 2 once both warpgroups released it.
+    auto refill = [&](int kt) {
+        if (kt + 3 < T)
+        {
+            if (kt >= 2) mbarrier_wait(empty + (kt - 2) % SAGE_STAGES, ((kt - 2) / SAGE_STAGES) & 1);
+            load_tile(kt + 3);
+        }
+    };
+
+    int qGroup;
+    if (p.granularity == SAGE_GRAN_THREAD) qGroup = (row0 >> 4) * 8 + (row0 & 7);
+    else if (p.granularity == SAGE_GRAN_WARP) qGroup = row0 >> 4;
+    else qGroup = row0 >> 6;
+    // Padded rows past the last group have no scale; their results are discarded.
+    const float qScale = qGroup < p.qGroups ? p.q_scale[bhq * p.qGroups + qGroup] : 0.0f;
+    const int kGroups = p.granularity == SAGE_GRAN_THREAD ? 4 : 1;
+    const float* kScaleHead = p.k_scale + bhk * p.tiles * kGroups;
+    const float* dsBlock = SMOOTHQ ? p.delta_s + (bhq * (p.padQ / 64) + block) * (long long)p.padK : nullptr;
+
+    // Causal: last visible key of each row (bottom-right aligned), else nk - 1. Padding is masked by nk.
+    const int last0 = p.causal ? min(p.nk - 1, row0 + p.nk - p.nq) : p.nk - 1;
+    const int last1 = p.causal ? min(p.nk - 1, row1 + p.nk - p.nq) : p.nk - 1;
+
+    float accO[D / 2];
+#pragma unroll
+    for (int i = 0; i < D / 2; i++) accO[i] = 0.0f;
+    RowState st;
+    st.m0 = st.m1 = __int_as_float(0xff800000);
+    st.l0 = st.l1 = 0.0f;
+    st.base0 = st.base1 = 0.0f;
+    int accS[64];
+#pragma unroll
+    for (int i = 0; i < 64; i++) accS[i] = 0;
+    PvBlock<D, MODE> pv;
+
+    auto qk_issue = [&](int kt) {
+        mbarrier_wait(full + kt % SAGE_STAGES, (kt / SAGE_STAGES) & 1);
+        const unsigned char* sK = stages + (kt % SAGE_STAGES) * STAGE + D * SAGE_KEY_TILE;
+        wgmma_fence();
+#pragma unroll
+        for (int ks = 0; ks < KSTEPS; ks++)
+            wgmma_ss_m64n128k32_s32_s8(accS, smem_descriptor(sQ + 256 * ks, 8 * D), smem_descriptor(sK + 256 * ks, 8 * D), ks > 0 ? 1 : 0);
+        wgmma_commit();
+    };
+    auto softmax = [&](int kt, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
+        fence_registers(accS);
+        const float kScale = kScaleHead[kt * kGroups + (kGroups == 4 ? t : 0)];
+        const float qkScale = __fmul_rn(qScale, kScale);
+        softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
+                              last0, last1, st, rescale0, rescale1, p0, p1);
+    };
+
+    if constexpr (!OVERLAP)
+    {
+        for (int kt = 0; kt < T; kt++)
+        {
+            qk_issue(kt);
+            refill(kt);
+            wgmma_wait<0>();
+            float rescale0, rescale1;
+            float p0[32], p1[32];
+            unsigned int pr[16];
+            softmax(kt, rescale0, rescale1, p0, p1);
+            pack_p(p0, p1, pr);
+            pv_issue<D, MODE>(accO, pv, pr, stages + (kt % SAGE_STAGES) * STAGE, rescale0, rescale1);
+            wgmma_wait<0>();
+            mbarrier_arrive(empty + kt % SAGE_STAGES);
+            pv_finish<D, MODE>(accO, pv, rescale0, rescale1);
+        }
+    }
+    else if (T > 0)
+    {
+        // The last tile is peeled off so that every iteration issues the same two wgmma groups (ptxas serialises all
+        // wgmmas when the QK issue is conditional), and the P of tile kt + 1 stays fp32 until the PV of tile kt has
+        // completed: only then is it packed into the A-fragment registers (ptxas serialises when registers an
+        // in-flight wgmma reads are redefined). Arithmetic and order per element as in the serial loop.
+        float rsCur0, rsCur1;
+        unsigned int prCur[16];
+        {
+            float p0[32], p1[32];
+            qk_issue(0);
+            wgmma_wait<0>();
+            softmax(0, rsCur0, rsCur1, p0, p1);
+            pack_p(p0, p1, prCur);
+        }
+        for (int kt = 0; kt + 1 < T; kt++)
+        {
+            refill(kt);
+            qk_issue(kt + 1);
+            pv_issue<D, MODE>(accO, pv, prCur, stages + (kt % SAGE_STAGES) * STAGE, rsCur0, rsCur1);
+            float rsNext0, rsNext1;
+            float p0[32], p1[32];
+            wgmma_wait<1>(); // QK of tile kt + 1 (the older group)
+            softmax(kt + 1, rsNext0, rsNext1, p0, p1);
+            // Pin the softmax before the wait: plain arithmetic may otherwise be scheduled after the asm below.
+            fence_registers(p0);
+            fence_registers(p1);
+            asm volatile("" : "+f"(rsNext0), "+f"(rsNext1), "+f"(st.l0), "+f"(st.l1)::"memory");
+            wgmma_wait<0>();
+            mbarrier_arrive(empty + kt % SAGE_STAGES);
+            pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
+            pack_p(p0, p1, prCur);
+            rsCur0 = rsNext0;
+            rsCur1 = rsNext1;
+        }
+        pv_issue<D, MODE>(accO, pv, prCur, stages + ((T - 1) % SAGE_STAGES) * STAGE, rsCur0, rsCur1);
+        wgmma_wait<0>();
+        mbarrier_arrive(empty + (T - 1) % SAGE_STAGES);
+        pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
+    }
+
+    // §9 epilogue.
+    const float l0x = __fadd_rn(st.l0, __shfl_xor_sync(0xffffffffu, st.l0, 1));
+    const float l1x = __fadd_rn(st.l1, __shfl_xor_sync(0xffffffffu, st.l1, 1));
+    const float lsum0 = __fadd_rn(l0x, __shfl_xor_sync(0xffffffffu, l0x, 2));
+    const float lsum1 = __fadd_rn(l1x, __shfl_xor_sync(0xffffffffu, l1x, 2));
+    const float* vScale = p.v_scale + bhk * D;
+    const float* vMean = (HOOKS && p.smoothV) ? p.v_mean + bhk * D : nullptr;
+#pragma unroll
+    for (int r = 0; r < 2; r++)
+    {
+        int row = r == 0 ? row0 : row1;
+        if (row >= p.nq) continue;
+        float l = r == 0 ? lsum0 : lsum1;
+        long long outBase = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1] + (long long)row * p.out_strides[2];
+#pragma unroll
+        for (int i = 0; i < D / 8; i++)
+        {
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                int c = 8 * i + 2 * t + e;
+                float o = 0.0f;
+                if (l != 0.0f)
+                {
+                    o = __fmul_rn(__fdiv_rn(accO[4 * i + 2 * r + e], l), vScale[c]);
+                    if (vMean != nullptr) o = __fadd_rn(o, vMean[c]); // §9.4, never fused into the multiply
+                }
+                store_out(p.out, p.outType, outBase + c, o);
+            }
+        }
+        if (p.lse != nullptr && t == 0)
+        {
+            float value;
+            if (l == 0.0f) value = __int_as_float(0xff800000);
+            else
+            {
+                float base = r == 0 ? st.base0 : st.base1;
+                double lse = __dmul_rn(__dadd_rn((double)base, kernel_log2(l)), __longlong_as_double(0x3FE62E42FEFA39EFll));
+                if (p.smoothK)
+                {
+                    long long qBase = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1] + (long long)row * p.q_orig_strides[2];
+                    const float* mean = p.k_mean + bhk * D;
+                    double dot = 0.0;
+                    for (int c = 0; c < D; c++)
+                        dot = __dadd_rn(dot, __dmul_rn((double)load_orig(p.q_orig, p.qOrigType, qBase + c), (double)mean[c]));
+                    lse = __dadd_rn(lse, __dmul_rn(p.smScale, dot));
+                }
+                value = __double2float_rn(lse);
+            }
+            p.lse[bhq * p.nq + row] = value;
+        }
+    }
+}
+
+// Flat parameter list (the launcher checks it against cuFuncGetParamInfo); ElementType and QuantGranularity
+// values are the C# enums' (Float16 0, BFloat16 1, Float32 2; PerBlock 0, PerWarp 1, PerThread 2).
+// deltaS / vMean and smoothQ / smoothV: Q smoothing (§2, §5.3) and V smoothing (§4, §9.4), null / 0 when off. Only the
+// *_smooth kernels (SMOOTH = true) look at them, so the plain kernels pay nothing; both share one parameter list.
+#define SAGE_ATTENTION_KERNEL(NAME, D, MODE, OVERLAP, SMOOTH)                                                          \
+    extern "C" __global__ void __launch_bounds__(SAGE_ATT_THREADS, 1) NAME(                                            \
+        const signed char* q, const float* qScale, const signed char* k, const float* kScale, const unsigned char* v,  \
+        const float* vScale, const float* kMean, const float* deltaS, const float* vMean, const void* qOrig,          \
+        void* out, float* lse, long long qob, long long qoh, long long qot, long long ob, long long oh, long long ot,   \
+        int batch, int hq, int hkv, int nq, int nk, int padQ, int padK, int tiles, int qGroups, int granularity,      \
+        int causal, int smoothK, int smoothQ, int smoothV, int outType, int qOrigType, double smScale)                 \
+    {                                                                                                                  \
+        AttentionParams p;                                                                                             \
+        p.q = q; p.q_scale = qScale; p.k = k; p.k_scale = kScale; p.v = v; p.v_scale = vScale; p.k_mean = kMean;      \
+        p.delta_s = deltaS; p.v_mean = vMean; p.q_orig = qOrig; p.out = out; p.lse = lse;                              \
+        p.q_orig_strides[0] = qob; p.q_orig_strides[1] = qoh; p.q_orig_strides[2] = qot;                               \
+        p.out_strides[0] = ob; p.out_strides[1] = oh; p.out_strides[2] = ot;                                           \
+        p.batch = batch; p.hq = hq; p.hkv = hkv; p.nq = nq; p.nk = nk; p.padQ = padQ; p.padK = padK; p.tiles = tiles;  \
+        p.qGroups = qGroups; p.granularity = granularity; p.causal = causal; p.smoothK = smoothK;                     \
+        p.smoothQ = smoothQ; p.smoothV = smoothV; p.outType = outType; p.qOrigType = qOrigType; p.smScale = smScale;   \
+        if (SMOOTH && smoothQ) attention_cta<D, MODE, SMOOTH, OVERLAP, SMOOTH>(p);                                     \
+        else attention_cta<D, MODE, false, OVERLAP, SMOOTH>(p);                                                        \
+    }
+
+// All twelve kernels of one variant: sage_attention_d{64,128}_{fp32,fp32_two_level,fp16_two_level}[_smooth].
+#define SAGE_ATTENTION_KERNELS(OVERLAP)                                                                                \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32, 64, SAGE_MODE_FP32, OVERLAP, false)                                 \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_two_level, 64, SAGE_MODE_FP32_TWO_LEVEL, OVERLAP, false)             \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp16_two_level, 64, SAGE_MODE_FP16_TWO_LEVEL, OVERLAP, false)             \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32, 128, SAGE_MODE_FP32, OVERLAP, false)                               \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_two_level, 128, SAGE_MODE_FP32_TWO_LEVEL, OVERLAP, false)           \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp16_two_level, 128, SAGE_MODE_FP16_TWO_LEVEL, OVERLAP, false)           \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_smooth, 64, SAGE_MODE_FP32, OVERLAP, true)                           \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp32_two_level_smooth, 64, SAGE_MODE_FP32_TWO_LEVEL, OVERLAP, true)       \
+    SAGE_ATTENTION_KERNEL(sage_attention_d64_fp16_two_level_smooth, 64, SAGE_MODE_FP16_TWO_LEVEL, OVERLAP, true)       \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_smooth, 128, SAGE_MODE_FP32, OVERLAP, true)                         \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp32_two_level_smooth, 128, SAGE_MODE_FP32_TWO_LEVEL, OVERLAP, true)     \
+    SAGE_ATTENTION_KERNEL(sage_attention_d128_fp16_two_level_smooth, 128, SAGE_MODE_FP16_TWO_LEVEL, OVERLAP, true)

@@ -1,0 +1,67 @@
+using Sage.Cuda;
+using Sage.Emulation.SpecialFunctions;
+using Xunit;
+
+namespace Sage.Gpu.Tests.TensorCores;
+
+/// <summary>
+/// MufuExp2.Evaluate against sage_mufu_exp2 (ex2.approx.ftz.f32, src/Sage.Cuda/Kernels/Probes/mufu_exp2.cuh) on
+/// every float input, through the scalar and the span (AVX2) paths. Every bit counts, NaN outputs included (the unit returns the canonical 0x7FFFFFFF).
+/// </summary>
+public sealed class MufuExp2GpuTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Every_float_input_gives_the_same_bits_on_the_device_and_in_CSharp()
+    {
+        if (!CudaDevice.IsAvailable(out string reason)) Assert.Skip($"no CUDA device: {reason}");
+        using var context = CudaContext.Create();
+        using var module = TensorCoreGpu.LoadProbe(context, "mufu_exp2_probe.cu");
+        var function = module.GetFunction("mufu_exp2_range");
+        const uint chunk = 1u << 27;
+        using var device = DeviceBuffer<uint>.Allocate(context, chunk);
+        var host = new uint[chunk];
+        var inputs = new float[chunk];
+        var spanResults = new float[chunk];
+        long mismatches = 0, negativeMismatches = 0, spanMismatches = 0;
+        string first = "";
+        for (ulong start = 0; start < 1UL << 32; start += chunk)
+        {
+            uint baseBits = (uint)start;
+            device.FillBytes(0xEE); // a word the kernel never wrote shows as 0xEEEEEEEE, which the model never returns
+            function.Launch(new Dim3((int)(chunk / 256), 1, 1), new Dim3(256, 1, 1), 0, null, baseBits, device, chunk);
+            context.Synchronize();
+            device.CopyTo(host);
+            // The span path (AVX2 where available) on the same chunk, in 64 slices.
+            Parallel.For(0, 64, part =>
+            {
+                int length = (int)(chunk / 64), offset = part * length;
+                for (int i = offset; i < offset + length; i++) inputs[i] = BitConverter.UInt32BitsToSingle(baseBits + (uint)i);
+                MufuExp2.ExponentiateShifted(inputs.AsSpan(offset, length), 0f, spanResults.AsSpan(offset, length));
+                long local = 0;
+                for (int i = offset; i < offset + length; i++) if (BitConverter.SingleToUInt32Bits(spanResults[i]) != host[i]) local++;
+                Interlocked.Add(ref spanMismatches, local);
+            });
+            Parallel.For(0, 64, part =>
+            {
+                long local = 0, localNegative = 0;
+                for (uint i = (uint)part; i < chunk; i += 64)
+                {
+                    uint x = baseBits + i;
+                    uint want = MufuExp2.EvaluateBits(x);
+                    if (want == host[i]) continue;
+                    local++;
+                    if (x >> 31 != 0) localNegative++;
+                    if (first.Length == 0) lock (output) if (first.Length == 0) first = $"x=0x{x:X8}: device 0x{host[i]:X8}, C# 0x{want:X8}";
+                }
+                Interlocked.Add(ref mismatches, local);
+                Interlocked.Add(ref negativeMismatches, localNegative);
+            });
+        }
+        string line = $"{context.Device.Name} {context.Device.Architecture}: ex2.approx.ftz.f32 vs MufuExp2, 2^32 inputs, {mismatches} mismatches ({negativeMismatches} with x negative), span path (AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}) {spanMismatches} mismatches {first}";
+        output.WriteLine(line);
+        string? dir = Environment.GetEnvironmentVariable("SAGE_TEST_REPORT_DIR");
+        if (!string.IsNullOrEmpty(dir)) File.AppendAllText(Path.Combine(dir, "mufu-exp2-counts.txt"), line + "\n");
+        Assert.True(mismatches == 0, $"{mismatches} inputs differ, first {first}");
+        Assert.True(spanMismatches == 0, $"{spanMismatches} inputs differ on the span path");
+    }
+}
