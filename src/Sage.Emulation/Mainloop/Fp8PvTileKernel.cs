@@ -120,30 +120,40 @@ public sealed class Fp8PvTileKernel
         if (tileStart < 0 || tileStart % tile != 0 || tileStart + tile > kv.PaddedLength)
             throw new ArgumentOutOfRangeException(nameof(tileStart), tileStart, $"expected a tile start within {kv.PaddedLength} tokens.");
 
-        Span<sbyte> emax = stackalloc sbyte[RowBlock * 128];
+        // Per k-step: the exponent maxima of every row first, then the sums channel block by channel block, so that the
+        // 32 tokens × 32 channels of V that a block reads (8 KiB) stay in L1 while all row blocks use them.
+        const int chunkRows = KernelTiling.QueryTileRows;
+        Span<sbyte> emax = stackalloc sbyte[chunkRows * 128];
+        Span<bool> toModel = stackalloc bool[chunkRows / RowBlock];
         Span<float> bias = stackalloc float[2 * 128]; // A₀ per slot, then C per slot
-        for (int s = from; s < from + count; s += Step)
+        for (int first = 0; first < rows; first += chunkRows)
         {
-            int token0 = tileStart + s;
-            for (int r0 = 0; r0 < rows; r0 += RowBlock)
+            int last = Math.Min(rows, first + chunkRows);
+            for (int s = from; s < from + count; s += Step)
             {
-                // NaN codes and negative P (never produced by the softmax) go to the model.
-                var bad = Vector256<byte>.Zero;
-                for (int r = 0; r < RowBlock; r++)
+                int token0 = tileStart + s;
+                for (int r0 = first; r0 < last; r0 += RowBlock)
                 {
-                    var c = Vector256.Create(codes.Slice((r0 + r) * tile + s, Step));
-                    bad |= Vector256.Equals(c & Vector256.Create((byte)0x7F), Vector256.Create((byte)0x7F))
-                           | Vector256.GreaterThan(c, Vector256.Create((byte)0x80));
-                }
-                if (bad != Vector256<byte>.Zero)
-                {
+                    // NaN codes and negative P (never produced by the softmax) go to the model.
+                    var bad = Vector256<byte>.Zero;
                     for (int r = 0; r < RowBlock; r++)
-                        ModelRow(codes.Slice((r0 + r) * tile + s, Step), kv, token0, acc.Slice((r0 + r) * accStride, d));
-                    continue;
+                    {
+                        var c = Vector256.Create(codes.Slice((r0 + r) * tile + s, Step));
+                        bad |= Vector256.Equals(c & Vector256.Create((byte)0x7F), Vector256.Create((byte)0x7F))
+                               | Vector256.GreaterThan(c, Vector256.Create((byte)0x80));
+                    }
+                    bool model = bad != Vector256<byte>.Zero;
+                    toModel[(r0 - first) / RowBlock] = model;
+                    if (model)
+                        for (int r = 0; r < RowBlock; r++)
+                            ModelRow(codes.Slice((r0 + r) * tile + s, Step), kv, token0, acc.Slice((r0 + r) * accStride, d));
+                    else
+                        MaxExponents(pExponents.Slice(r0 * tile + s), kv.ExponentBytesTokenMajor, token0 * d, d, emax.Slice((r0 - first) * 128));
                 }
-                MaxExponents(pExponents.Slice(r0 * tile + s), kv.ExponentBytesTokenMajor, token0 * d, d, emax);
                 for (int c0 = 0; c0 < d; c0 += 32)
-                    SumBlock(pValues.Slice(r0 * tile + s), emax, kv, token0, d, c0, codes, r0, s, acc, accStride, bias);
+                for (int r0 = first; r0 < last; r0 += RowBlock)
+                    if (!toModel[(r0 - first) / RowBlock])
+                        SumBlock(pValues.Slice(r0 * tile + s), emax.Slice((r0 - first) * 128), kv, token0, d, c0, codes, r0, s, acc, accStride, bias);
             }
         }
     }
