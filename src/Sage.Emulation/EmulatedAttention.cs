@@ -37,7 +37,12 @@ public sealed class EmulatedAttention : IAttentionBackend
         var shape = problem.Shape;
         int d = shape.HeadDim;
         int qTiles = KernelTiling.TileCount(shape.QueryLength, KernelTiling.QueryTileRows);
-        var output = new float[(long)shape.Batch * shape.QueryHeads * shape.QueryLength * d];
+        long total = (long)shape.Batch * shape.QueryHeads * shape.QueryLength * d;
+        var outputType = run.Options.OutputType;
+        // Each worker writes its rows in the output type (the same per-element conversion as a pass over the whole
+        // fp32 output, but spread over the workers).
+        float[]? output = outputType == ElementType.Float32 ? new float[total] : null;
+        ushort[]? outputBits = output is null ? new ushort[total] : null;
         float[]? lse = problem.ReturnLse ? new float[(long)shape.Batch * shape.QueryHeads * shape.QueryLength] : null;
         var outAddressing = new TokenAddressing(problem.Layout, shape.QueryHeads, shape.QueryLength, d);
 
@@ -53,14 +58,26 @@ public sealed class EmulatedAttention : IAttentionBackend
                 int rows = Math.Min(KernelTiling.QueryTileRows, shape.QueryLength - q0);
                 for (int r = 0; r < rows; r++)
                 {
-                    Array.Copy(local.Out, r * d, output, outAddressing.Offset(batch, head, q0 + r), d);
+                    long at = outAddressing.Offset(batch, head, q0 + r);
+                    if (output is not null) Array.Copy(local.Out, r * d, output, at, d);
+                    else RoundRow(local.Out.AsSpan(r * d, d), outputType, outputBits.AsSpan((int)at, d));
                     if (lse is not null) lse[((long)batch * shape.QueryHeads + head) * shape.QueryLength + q0 + r] = local.Lse[r];
                 }
                 return local;
             },
             _ => { });
 
-        return new AttentionResult(RoundOutput(output, run.Options.OutputType, shape.QueryShape(problem.Layout)), lse);
+        System.Buffers.ArrayPool<float>.Shared.Return(run.Q);
+        var outputShape = shape.QueryShape(problem.Layout);
+        return new AttentionResult(output is not null ? HostTensor.FromSingle(output, outputShape) : HostTensor.FromBits(outputType, outputBits!, outputShape), lse);
+    }
+
+    private static void RoundRow(ReadOnlySpan<float> values, ElementType type, Span<ushort> bits)
+    {
+        if (type == ElementType.Float16)
+            for (int c = 0; c < values.Length; c++) bits[c] = Ptx.CvtRnF16(values[c]);
+        else
+            for (int c = 0; c < values.Length; c++) bits[c] = Ptx.CvtRnBf16(values[c]);
     }
 
     /// <summary>
@@ -85,6 +102,7 @@ public sealed class EmulatedAttention : IAttentionBackend
         var kv = run.KeyValueHeads[0];
         worker.Run(run.Q, outAddressing, selection.Batch, selection.QueryHead, selection.QueryTile, kv,
             new float[KernelTiling.QueryTileRows * d], problem.ReturnLse ? new float[KernelTiling.QueryTileRows] : Span<float>.Empty, trace);
+        System.Buffers.ArrayPool<float>.Shared.Return(run.Q);
         return trace;
     }
 
@@ -102,7 +120,7 @@ public sealed class EmulatedAttention : IAttentionBackend
         problem.CheckInputs(q, k, v);
         SageInputDomain.Require(problem, q, k, v);
         var shape = problem.Shape;
-        float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
+        float[] qs = Widen(q), ks = Widen(k), vs = Widen(v);
         var kvAddressing = new TokenAddressing(problem.Layout, shape.KeyValueHeads, shape.KeyLength, shape.HeadDim);
         PreparedKeyValueHead[] heads;
         if (only is { } sel)
@@ -111,31 +129,51 @@ public sealed class EmulatedAttention : IAttentionBackend
         }
         else
         {
-            heads = new PreparedKeyValueHead[shape.Batch * shape.KeyValueHeads];
-            Parallel.For(0, heads.Length, ParallelOptions, i =>
-                heads[i] = KeyValuePreprocessing.Prepare(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
+            // Per head the sequence-wide means and scales, then every (head, key tile) on its own: all cores stay busy
+            // even with fewer heads than cores.
+            var pending = new KeyValuePreprocessing.Pending[shape.Batch * shape.KeyValueHeads];
+            Parallel.For(0, pending.Length, ParallelOptions, i =>
+                pending[i] = KeyValuePreprocessing.Begin(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
+            int keyTiles = KernelTiling.TileCount(shape.KeyLength, KernelTiling.KeyTileTokens);
+            Parallel.For(0, pending.Length * keyTiles, ParallelOptions, i => KeyValuePreprocessing.PrepareTile(pending[i / keyTiles], i % keyTiles));
+            heads = new PreparedKeyValueHead[pending.Length];
+            for (int i = 0; i < pending.Length; i++)
+            {
+                pending[i].Release();
+                heads[i] = pending[i].Head;
+            }
         }
+        System.Buffers.ArrayPool<float>.Shared.Return(ks);
+        System.Buffers.ArrayPool<float>.Shared.Return(vs);
         return new PreparedRun(options, qs, heads);
     }
 
-    private static HostTensor RoundOutput(float[] output, ElementType type, int[] shape)
+    /// <summary>
+    /// The tensor widened exactly to fp32 (as <see cref="HostTensor.CopyTo"/>), in parallel chunks, into an array rented
+    /// from the shared pool (the caller returns it): repeated calls then reuse memory instead of faulting in new pages.
+    /// </summary>
+    private float[] Widen(HostTensor tensor)
     {
-        switch (type)
+        const int chunk = 1 << 18;
+        long length = tensor.Length;
+        var result = System.Buffers.ArrayPool<float>.Shared.Rent((int)length);
+        if (length <= chunk) { tensor.CopyTo(result); return result; }
+        var type = tensor.ElementType;
+        Parallel.For(0, (int)((length + chunk - 1) / chunk), ParallelOptions, i =>
         {
-            case ElementType.Float32:
-                return HostTensor.FromSingle(output, shape);
-            case ElementType.Float16:
+            int start = i * chunk, count = (int)Math.Min(chunk, length - start);
+            var dst = result.AsSpan(start, count);
+            if (type == ElementType.Float32)
             {
-                var bits = new ushort[output.Length];
-                for (long i = 0; i < bits.LongLength; i++) bits[i] = Ptx.CvtRnF16(output[i]);
-                return HostTensor.FromBits(type, bits, shape);
+                tensor.Single.Slice(start, count).CopyTo(dst);
+                return;
             }
-            default:
-            {
-                var bits = new ushort[output.Length];
-                for (long i = 0; i < bits.LongLength; i++) bits[i] = Ptx.CvtRnBf16(output[i]);
-                return HostTensor.FromBits(type, bits, shape);
-            }
-        }
+            var bits = tensor.Bits16.Slice(start, count);
+            if (type == ElementType.Float16)
+                System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(bits), dst);
+            else
+                for (int j = 0; j < count; j++) dst[j] = BitConverter.UInt32BitsToSingle((uint)bits[j] << 16);
+        });
+        return result;
     }
 }

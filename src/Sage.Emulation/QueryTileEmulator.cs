@@ -25,19 +25,24 @@ internal sealed class QueryTileEmulator
     private readonly float[] _smoothed;       // Q̃ rows, padded rows 0
     private readonly sbyte[] _quantized;
     private readonly float[] _quantizedAsSingle;
+    private readonly int[] _queryWords;       // quantised Q + 128 as packed bytes, for the AVX-VNNI QKᵀ
     private readonly float[] _groupScales;
     private readonly float[] _rowScale;
     private readonly float[] _queryMean;      // 2 blocks × d
     private readonly float[] _deltaS;         // 2 blocks × 128
     private readonly int[] _acc;              // 128 × 128
-    private readonly float[] _scores = new float[TileKeys];
-    private readonly float[] _probabilities = new float[TileKeys];
-    private readonly byte[] _codes = new byte[TileKeys];
+    private readonly float[] _scores = new float[TileRows * TileKeys];
+    private readonly float[] _probabilities = new float[TileRows * TileKeys];
+    private readonly byte[] _codes = new byte[TileRows * TileKeys];
+    private readonly float[] _codeValues = new float[TileRows * TileKeys];
+    private readonly sbyte[] _codeExponents = new sbyte[TileRows * TileKeys];
+    private readonly float[] _rescale = new float[TileRows];
+    private readonly OnlineSoftmax.Step[] _steps = new OnlineSoftmax.Step[TileRows];
     private readonly float[] _accO;           // 128 × d
     private readonly float[] _runningMax = new float[TileRows];
     private readonly float[] _base = new float[TileRows];
     private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
-    private readonly float[] _blocks;
+    private readonly float[] _blocks;         // 128 × 2d: each row's inner PV accumulators
 
     public QueryTileEmulator(AttentionProblem problem, SageOptions options, PvModelSet models)
     {
@@ -50,13 +55,14 @@ internal sealed class QueryTileEmulator
         _smoothed = new float[TileRows * _d];
         _quantized = new sbyte[TileRows * _d];
         _quantizedAsSingle = new float[TileRows * _d];
+        _queryWords = new int[TileRows * _d / 4];
         _groupScales = new float[QuantGroups.QueryGroupsPerTile(options.Granularity)];
         _rowScale = new float[TileRows];
         _queryMean = new float[2 * _d];
         _deltaS = new float[2 * TileKeys];
         _acc = new int[TileRows * TileKeys];
         _accO = new float[TileRows * _d];
-        _blocks = new float[2 * _d];
+        _blocks = new float[TileRows * 2 * _d];
     }
 
     /// <summary>Number of value slots per row that the PV stage's inner accumulators occupy in a trace.</summary>
@@ -92,7 +98,11 @@ internal sealed class QueryTileEmulator
             int k0 = kt * TileKeys;
             int realKeys = Math.Min(TileKeys, kv.Length - k0);
             var tileTrace = trace is null ? null : new KeyTileTrace(kt, rows, d, BlockValuesPerRow);
-            QkProduct.Multiply(_quantizedAsSingle, kv.KeysTransposedAsSingle.AsSpan(k0 * d, TileKeys * d), rows, d, _acc);
+            if (QkProduct.BytePathSupported)
+                QkProduct.MultiplyBytes(_queryWords, kv.KeysInterleaved.AsSpan(k0 * d, TileKeys * d), kv.KeySums.AsSpan(k0, TileKeys),
+                    Math.Min(TileRows, (rows + 3) / 4 * 4), d, _acc);
+            else
+                QkProduct.Multiply(_quantizedAsSingle, kv.KeysTransposedAsSingle.AsSpan(k0 * d, TileKeys * d), rows, d, _acc);
             if (_options.SmoothQ)
             {
                 for (int b = 0; b < 2; b++)
@@ -108,13 +118,27 @@ internal sealed class QueryTileEmulator
                 var deltaS = _options.SmoothQ
                     ? _deltaS.AsSpan(i / KernelTiling.WarpgroupRows * TileKeys, TileKeys)
                     : ReadOnlySpan<float>.Empty;
-                ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, _scores);
-                var step = OnlineSoftmax.Update(_scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
-                    _probabilities, _codes);
+                var scores = _scores.AsSpan(i * TileKeys, TileKeys);
+                ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, scores);
+                var step = OnlineSoftmax.Update(scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
+                    _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
+                Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
+                    _codeExponents.AsSpan(i * TileKeys, TileKeys));
                 _base[i] = step.Base;
-                PvAccumulationStage.Accumulate(_options.PvAccumulation, _mma, _codes, kv, k0, step.Rescale, _accO.AsSpan(i * d, d), _blocks);
-                if (tileTrace is not null) RecordRow(tileTrace, i, step, _blocks.AsSpan(0, BlockValuesPerRow));
+                _rescale[i] = step.Rescale;
+                _steps[i] = step;
             }
+            // Rows past the tile's end (up to the PV kernel's row block) multiply zero codes into zero accumulators.
+            int padded = Math.Min(TileRows, (rows + 3) / 4 * 4);
+            _codes.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Clear();
+            _codeValues.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Clear();
+            _codeExponents.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Fill(-64);
+            _rescale.AsSpan(rows).Fill(1f);
+            PvAccumulationStage.AccumulateTile(_options.PvAccumulation, _mma, _codes, _codeValues, _codeExponents, rows, kv, k0,
+                _rescale, _accO, _blocks);
+            if (tileTrace is not null)
+                for (int i = 0; i < rows; i++)
+                    RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * 2 * d, BlockValuesPerRow));
             if (tileTrace is not null)
             {
                 Array.Copy(_acc, tileTrace.QkAccumulator, rows * TileKeys);
@@ -172,7 +196,8 @@ internal sealed class QueryTileEmulator
         var g = _options.Granularity;
         // Padded rows are zero and join their group harmlessly (a zero never raises a maximum).
         QkQuantization.Quantize(_options.QkFormat, _smoothed, TileRows, _d, r => QuantGroups.QueryGroup(g, r), _groupScales, _quantized);
-        for (int i = 0; i < _quantized.Length; i++) _quantizedAsSingle[i] = _quantized[i];
+        if (QkProduct.BytePathSupported) QkProduct.PackQueryWords(_quantized, _queryWords);
+        else for (int i = 0; i < _quantized.Length; i++) _quantizedAsSingle[i] = _quantized[i];
         for (int r = 0; r < TileRows; r++) _rowScale[r] = _groupScales[QuantGroups.QueryGroup(g, r)] * _softmaxScaleLog2;
         _ = rows;
     }
@@ -193,9 +218,9 @@ internal sealed class QueryTileEmulator
 
     private void RecordRow(KeyTileTrace t, int i, OnlineSoftmax.Step step, ReadOnlySpan<float> blocks)
     {
-        _scores.CopyTo(t.Scores.AsSpan(i * TileKeys));
-        _probabilities.CopyTo(t.Probabilities.AsSpan(i * TileKeys));
-        _codes.CopyTo(t.ProbabilityCodes.AsSpan(i * TileKeys));
+        _scores.AsSpan(i * TileKeys, TileKeys).CopyTo(t.Scores.AsSpan(i * TileKeys));
+        _probabilities.AsSpan(i * TileKeys, TileKeys).CopyTo(t.Probabilities.AsSpan(i * TileKeys));
+        _codes.AsSpan(i * TileKeys, TileKeys).CopyTo(t.ProbabilityCodes.AsSpan(i * TileKeys));
         t.TileMax[i] = step.TileMax;
         t.NewMax[i] = step.NewMax;
         t.Rescale[i] = step.Rescale;

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Sage.Emulation.Preprocessing;
 
 namespace Sage.Emulation.Mainloop;
@@ -44,5 +45,73 @@ public static class PvAccumulationStage
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Accumulate"/> for the first <paramref name="rows"/> rows of a query tile at once (the same values):
+    /// row r's P codes are <paramref name="codes"/>[r·128 ..], its accumulator <paramref name="accO"/>[r·d ..], its
+    /// rescale factor <paramref name="rescale"/>[r] and its inner accumulators <paramref name="blocks"/>[r·2d ..].
+    /// With a <see cref="PvMma.TileKernel"/>, rows go through it in blocks of 4; the caller provides buffers for
+    /// <paramref name="rows"/> rounded up to 4, with zero codes, zero accumulators and rescale 1 in the padding, and
+    /// the codes decoded by <see cref="Fp8PvTileKernel.Decode"/> into <paramref name="pValues"/> and <paramref name="pExponents"/>.
+    /// </summary>
+    public static void AccumulateTile(PvAccumulation mode, PvMma mma, ReadOnlySpan<byte> codes, ReadOnlySpan<float> pValues,
+        ReadOnlySpan<sbyte> pExponents, int rows, PreparedKeyValueHead kv, int tileStart, ReadOnlySpan<float> rescale,
+        Span<float> accO, Span<float> blocks)
+    {
+        int d = kv.HeadDim;
+        const int tile = KernelTiling.KeyTileTokens, half = KernelTiling.Fp16BlockTokens;
+        var kernel = mma.TileKernel;
+        if (kernel is null || !Fp8PvTileKernel.Supports(kv))
+        {
+            for (int r = 0; r < rows; r++)
+                Accumulate(mode, mma, codes.Slice(r * tile, tile), kv, tileStart, rescale[r], accO.Slice(r * d, d), blocks.Slice(r * 2 * d, 2 * d));
+            return;
+        }
+        int padded = (rows + Fp8PvTileKernel.RowBlock - 1) / Fp8PvTileKernel.RowBlock * Fp8PvTileKernel.RowBlock;
+        switch (mode)
+        {
+            case PvAccumulation.Fp32:
+                for (int r = 0; r < padded; r++) Scale(accO.Slice(r * d, d), rescale[r]);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, tile, kv, accO, d);
+                break;
+            case PvAccumulation.Fp32TwoLevel:
+                for (int r = 0; r < padded; r++) blocks.Slice(r * 2 * d, d).Clear();
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, tile, kv, blocks, 2 * d);
+                for (int r = 0; r < padded; r++)
+                    FusedMultiplyAdd(accO.Slice(r * d, d), rescale[r], blocks.Slice(r * 2 * d, d), ReadOnlySpan<float>.Empty);
+                break;
+            default:
+                blocks.Slice(0, padded * 2 * d).Clear();
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, half, kv, blocks, 2 * d);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, half, half, kv, blocks.Slice(d), 2 * d);
+                for (int r = 0; r < padded; r++)
+                    FusedMultiplyAdd(accO.Slice(r * d, d), rescale[r], blocks.Slice(r * 2 * d, d), blocks.Slice(r * 2 * d + d, d));
+                break;
+        }
+    }
+
+    /// <summary>acc[c] ·= rescale (one fp32 multiplication per element, as the scalar loop).</summary>
+    private static void Scale(Span<float> acc, float rescale)
+    {
+        int c = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; c + 16 <= acc.Length; c += 16) (Vector512.Create(acc.Slice(c, 16)) * rescale).CopyTo(acc.Slice(c, 16));
+        for (; c < acc.Length; c++) acc[c] *= rescale;
+    }
+
+    /// <summary>acc[c] = fma(acc[c], rescale, h0[c]) (+ h1[c] when given): the same roundings as the scalar loops.</summary>
+    private static void FusedMultiplyAdd(Span<float> acc, float rescale, ReadOnlySpan<float> h0, ReadOnlySpan<float> h1)
+    {
+        int c = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; c + 16 <= acc.Length; c += 16)
+            {
+                var x = Vector512.FusedMultiplyAdd(Vector512.Create(acc.Slice(c, 16)), Vector512.Create(rescale), Vector512.Create(h0.Slice(c, 16)));
+                if (!h1.IsEmpty) x += Vector512.Create(h1.Slice(c, 16));
+                x.CopyTo(acc.Slice(c, 16));
+            }
+        for (; c < acc.Length; c++)
+            acc[c] = h1.IsEmpty ? MathF.FusedMultiplyAdd(acc[c], rescale, h0[c]) : MathF.FusedMultiplyAdd(acc[c], rescale, h0[c]) + h1[c];
     }
 }

@@ -23,7 +23,11 @@ public sealed class PvMma
         Model = model;
         _fused = model as Fp8FusedDotModel;
         FastPath = allowFastPath ? Fp8PvFastPath.TryCreate(model) : null;
+        TileKernel = allowFastPath ? Fp8PvTileKernel.TryCreate(model) : null;
     }
+
+    /// <summary>The register-blocked evaluation for many rows at once, or null (then rows go one by one).</summary>
+    public Fp8PvTileKernel? TileKernel { get; }
 
     public IDotProductModel Model { get; }
 

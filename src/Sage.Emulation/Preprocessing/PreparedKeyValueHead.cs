@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Sage.Emulation.Preprocessing;
 
 /// <summary>
@@ -15,13 +17,15 @@ public sealed class PreparedKeyValueHead
         KeyMean = new float[headDim];
         SmoothedKeys = new float[(long)length * headDim];
         QuantizedKeys = new sbyte[(long)PaddedLength * headDim];
-        KeysTransposedAsSingle = new float[(long)PaddedLength * headDim];
+        KeysInterleaved = new sbyte[(long)PaddedLength * headDim];
+        KeySums = new int[PaddedLength];
         KeyScalePerToken = new float[PaddedLength];
         ValueMean = new float[headDim];
         ValueScales = new float[headDim];
         ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
-        ValuesTokenMajor = new float[(long)PaddedLength * headDim];
-        ExponentsTokenMajor = new int[(long)PaddedLength * headDim];
+        ValuesPositive = new float[(long)PaddedLength * headDim];
+        ValuesNegative = new float[(long)PaddedLength * headDim];
+        ExponentBytesTokenMajor = new sbyte[(long)PaddedLength * headDim];
     }
 
     public int Length { get; }
@@ -39,7 +43,37 @@ public sealed class PreparedKeyValueHead
     public sbyte[] QuantizedKeys { get; }
 
     /// <summary>The same integers as float (exact), per 128-token tile channel-major ([tile][c][128]), for QKᵀ.</summary>
-    public float[] KeysTransposedAsSingle { get; }
+    public float[] KeysTransposedAsSingle
+    {
+        get
+        {
+            // Only the float QKᵀ path (no AVX-VNNI) reads this: built from QuantizedKeys on first use.
+            if (Volatile.Read(ref _keysTransposed) is { } built) return built;
+            lock (_tokenMajorLock)
+            {
+                if (_keysTransposed is not null) return _keysTransposed;
+                const int tileKeys = KernelTiling.KeyTileTokens;
+                var keys = new float[(long)PaddedLength * HeadDim];
+                for (int tile = 0; tile < Tiles; tile++)
+                for (int j = 0; j < tileKeys; j++)
+                for (int c = 0; c < HeadDim; c++)
+                    keys[((long)tile * HeadDim + c) * tileKeys + j] = QuantizedKeys[((long)tile * tileKeys + j) * HeadDim + c];
+                Volatile.Write(ref _keysTransposed, keys);
+                return keys;
+            }
+        }
+    }
+
+    private float[]? _keysTransposed;
+
+    /// <summary>
+    /// The same integers per 128-token tile in the byte order of a 4-way integer dot product (vpdpbusd):
+    /// [tile][c / 4][j][c mod 4].
+    /// </summary>
+    public sbyte[] KeysInterleaved { get; }
+
+    /// <summary>Σ_c of each (padded) token's quantised K̃ (the correction for Q offset to unsigned bytes).</summary>
+    public int[] KeySums { get; }
 
     /// <summary>K scales per group: [tile, group] flattened.</summary>
     public float[] KeyScales { get; internal set; } = [];
@@ -56,23 +90,104 @@ public sealed class PreparedKeyValueHead
     /// <summary>V in E4M3 codes, channel-major (head dim × padded length), padding = +0.</summary>
     public byte[] ValueCodesTransposed { get; }
 
-    /// <summary>Fills <see cref="ValuesTokenMajor"/> and <see cref="ExponentsTokenMajor"/> from <see cref="ValueCodesTransposed"/>.</summary>
+    /// <summary>
+    /// Fills the token-major arrays the tile kernel reads (<see cref="ValuesPositive"/>, <see cref="ValuesNegative"/>,
+    /// <see cref="ExponentBytesTokenMajor"/>) from <see cref="ValueCodesTransposed"/>.
+    /// </summary>
     internal void DeriveTokenMajorValues()
     {
-        var codeValues = Mainloop.Fp8PvFastPath.Values;
-        var codeExponents = Mainloop.Fp8PvFastPath.Exponents;
+        var codes = new byte[(long)PaddedLength * HeadDim];
         for (int c = 0; c < HeadDim; c++)
         for (int t = 0; t < PaddedLength; t++)
-        {
-            byte code = ValueCodesTransposed[(long)c * PaddedLength + t];
-            ValuesTokenMajor[(long)t * HeadDim + c] = codeValues[code];
-            ExponentsTokenMajor[(long)t * HeadDim + c] = codeExponents[code];
-        }
+            codes[(long)t * HeadDim + c] = ValueCodesTransposed[(long)c * PaddedLength + t];
+        DeriveFromTokenMajor(codes);
     }
 
-    /// <summary>The E4M3 values of V as fp32, token-major (for the vectorised PV path).</summary>
-    public float[] ValuesTokenMajor { get; }
+    /// <summary>
+    /// Stores the token-major V codes of tokens [start, start + count): <see cref="ValueCodesTransposed"/> and the arrays
+    /// the tile kernel reads. Disjoint ranges may be stored from different threads.
+    /// </summary>
+    internal void SetValueCodes(ReadOnlySpan<byte> codesTokenMajor, int start, int count)
+    {
+        // Transpose in blocks of 64 tokens so that the 64-byte destination lines of a channel stay in L1.
+        for (int t0 = 0; t0 < count; t0 += 64)
+        for (int c = 0; c < HeadDim; c++)
+        for (int t = t0; t < t0 + 64 && t < count; t++)
+            ValueCodesTransposed[(long)c * PaddedLength + start + t] = codesTokenMajor[t * HeadDim + c];
+        DeriveFromTokenMajor(codesTokenMajor.Slice(0, count * HeadDim), start * HeadDim);
+    }
 
-    /// <summary>The alignment exponents of V's codes, token-major (see <see cref="Mainloop.Fp8PvFastPath.Exponents"/>).</summary>
-    public int[] ExponentsTokenMajor { get; }
+    private void DeriveFromTokenMajor(ReadOnlySpan<byte> codes, int at = 0)
+    {
+        var values = ValuesPositive.AsSpan(at, codes.Length); // decoded in place, then split by sign
+        Mainloop.Fp8PvTileKernel.Decode(codes, values, ExponentBytesTokenMajor.AsSpan(at, codes.Length));
+        var negative = ValuesNegative.AsSpan(at, codes.Length);
+        int i = 0;
+        bool nan = false;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= values.Length; i += 16)
+            {
+                var v = Vector512.Create(values.Slice(i, 16));
+                // value > 0 ? value : +0 and value < 0 ? value : +0 (NaN and ±0 give +0, as the scalar loop).
+                Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero).CopyTo(negative.Slice(i, 16));
+                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero).CopyTo(values.Slice(i, 16));
+            }
+        for (; i < values.Length; i++)
+        {
+            float value = values[i];
+            negative[i] = value < 0f ? value : 0f;
+            values[i] = value > 0f ? value : 0f;
+        }
+        foreach (byte code in codes) nan |= (code & 0x7F) == 0x7F;
+        if (nan) HasNaNValueCode = true; // only ever set: safe when tiles are stored concurrently
+    }
+
+    /// <summary>max(V, 0) in fp32, token-major (for <see cref="Mainloop.Fp8PvTileKernel"/>).</summary>
+    public float[] ValuesPositive { get; }
+
+    /// <summary>min(V, 0) in fp32, token-major (for <see cref="Mainloop.Fp8PvTileKernel"/>).</summary>
+    public float[] ValuesNegative { get; }
+
+    /// <summary>Alignment exponents of V's codes as bytes, token-major (see <see cref="Mainloop.Fp8PvTileKernel.ExponentBytes"/>).</summary>
+    public sbyte[] ExponentBytesTokenMajor { get; }
+
+    /// <summary>True when some V code is an E4M3 NaN (the tile kernel then leaves the head to the model).</summary>
+    public bool HasNaNValueCode { get; private set; }
+
+    private float[]? _valuesTokenMajor;
+    private int[]? _exponentsTokenMajor;
+    private readonly Lock _tokenMajorLock = new();
+
+    /// <summary>The E4M3 values of V as fp32, token-major (for the per-row <see cref="Mainloop.Fp8PvFastPath"/>; built on first use).</summary>
+    public float[] ValuesTokenMajor
+    {
+        get { EnsureRowPathArrays(); return _valuesTokenMajor!; }
+    }
+
+    /// <summary>The alignment exponents of V's codes, token-major (see <see cref="Mainloop.Fp8PvFastPath.Exponents"/>; built on first use).</summary>
+    public int[] ExponentsTokenMajor
+    {
+        get { EnsureRowPathArrays(); return _exponentsTokenMajor!; }
+    }
+
+    // Only the per-row PV path (no AVX-512, or tests) reads these; the tile kernel does not, so they are not built up front.
+    private void EnsureRowPathArrays()
+    {
+        if (Volatile.Read(ref _exponentsTokenMajor) is not null) return;
+        lock (_tokenMajorLock)
+        {
+            if (_exponentsTokenMajor is not null) return;
+            var values = new float[(long)PaddedLength * HeadDim];
+            var exponents = new int[(long)PaddedLength * HeadDim];
+            for (int t = 0; t < PaddedLength; t++)
+            for (int c = 0; c < HeadDim; c++)
+            {
+                byte code = ValueCodesTransposed[(long)c * PaddedLength + t];
+                values[(long)t * HeadDim + c] = Mainloop.Fp8PvFastPath.Values[code];
+                exponents[(long)t * HeadDim + c] = Mainloop.Fp8PvFastPath.Exponents[code];
+            }
+            _valuesTokenMajor = values;
+            Volatile.Write(ref _exponentsTokenMajor, exponents);
+        }
+    }
 }

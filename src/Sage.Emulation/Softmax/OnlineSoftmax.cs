@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Sage.Emulation.SpecialFunctions;
 using Sage.Numerics;
 
@@ -20,15 +21,14 @@ public static class OnlineSoftmax
     public static Step Update(ReadOnlySpan<float> scores, ref float runningMax, Span<float> laneSums,
         Span<float> probabilities, Span<byte> codes)
     {
-        float tileMax = float.NegativeInfinity;
-        foreach (float s in scores) tileMax = MaxF32(tileMax, s);
+        float tileMax = TileMax(scores);
         float mOld = runningMax;
         float mNew = MaxF32(mOld, tileMax);
         bool empty = float.IsNegativeInfinity(mNew);
         float rescale = empty ? 1f : MufuExp2.Evaluate(mOld - mNew);
         float @base = empty ? 0f : mNew - KernelConstants.Log2Of448;
         MufuExp2.ExponentiateShifted(scores, @base, probabilities);
-        for (int j = 0; j < scores.Length; j++) codes[j] = Ptx.CvtRnSatfiniteE4M3(probabilities[j]);
+        Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, scores.Length), codes);
         Span<float> partial = stackalloc float[KernelTiling.LanesPerRow];
         LanePartialSums(probabilities, partial);
         for (int t = 0; t < KernelTiling.LanesPerRow; t++)
@@ -38,10 +38,43 @@ public static class OnlineSoftmax
     }
 
     /// <summary>
+    /// The fold of <see cref="MaxF32"/> over the scores. maximumNumber is associative and commutative (NaN ignored,
+    /// −0 &lt; +0), so the 16-lane partial maxima give the same value as the sequential fold.
+    /// </summary>
+    public static float TileMax(ReadOnlySpan<float> scores)
+    {
+        int j = 0;
+        float max = float.NegativeInfinity;
+        if (Vector512.IsHardwareAccelerated && scores.Length >= 16)
+        {
+            var m = Vector512.Create(float.NegativeInfinity);
+            for (; j + 16 <= scores.Length; j += 16) m = Vector512.MaxNumber(m, Vector512.Create(scores.Slice(j, 16)));
+            for (int lane = 0; lane < 16; lane++) max = MaxF32(max, m[lane]);
+        }
+        for (; j < scores.Length; j++) max = MaxF32(max, scores[j]);
+        return max;
+    }
+
+    /// <summary>
     /// Each lane t sums its columns 8i+2t, 8i+2t+1 for i = 0..15 in that order, starting from 0.
     /// </summary>
     public static void LanePartialSums(ReadOnlySpan<float> probabilities, Span<float> partial)
     {
+        if (Vector256.IsHardwareAccelerated && probabilities.Length % 8 == 0 && partial.Length >= KernelTiling.LanesPerRow)
+        {
+            // The four lanes side by side: each group of 8 columns is split into the lanes' even and odd columns,
+            // added in the same order as below (even, then odd), so every lane's sum is the same.
+            var sums = Vector128<float>.Zero;
+            var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            for (int i = 0; i < probabilities.Length; i += 8)
+            {
+                var split = Vector256.Shuffle(Vector256.Create(probabilities.Slice(i, 8)), order);
+                sums += split.GetLower();
+                sums += split.GetUpper();
+            }
+            sums.CopyTo(partial);
+            return;
+        }
         for (int t = 0; t < KernelTiling.LanesPerRow; t++)
         {
             float s = 0f;

@@ -1,0 +1,120 @@
+using FsCheck.Xunit;
+using Sage.Emulation;
+using Sage.Emulation.Mainloop;
+using Sage.Emulation.TensorCores;
+using Xunit;
+
+namespace Sage.Property.Tests.Emulation;
+
+/// <summary>
+/// The register-blocked PV tile kernel equals the measured wgmma.e4m3 models (<see cref="Fp8FusedDotModel.DotBytes"/>)
+/// bit for bit, on raw codes and incoming accumulators chosen to reach every branch: subnormal E4M3 codes, zero rows
+/// and zero channels, P and V at their maxima (FP16 sums that overflow to ±inf), fp32-subnormal, huge, infinite and
+/// NaN C, and (rarely, as attention never produces them) negative and NaN P codes.
+/// </summary>
+public class Fp8PvTileKernelTests
+{
+    [Fact]
+    public void DecodeEqualsTheCodeTables()
+    {
+        var codes = new byte[256];
+        for (int i = 0; i < 256; i++) codes[i] = (byte)i;
+        var values = new float[256];
+        var exponents = new sbyte[256];
+        Fp8PvTileKernel.Decode(codes, values, exponents);
+        for (int i = 0; i < 256; i++)
+        {
+            float expected = Fp8PvFastPath.Values[i];
+            Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(values[i]) || (float.IsNaN(expected) && float.IsNaN(values[i])),
+                $"code 0x{i:X2}: table {expected:R}, decoded {values[i]:R}");
+            Assert.Equal(Fp8PvTileKernel.ExponentBytes[i], exponents[i]);
+            if ((i & 0x7F) != 0x7F && (i & 0x7F) != 0)
+                Assert.Equal(Fp8PvFastPath.Exponents[i], (int)exponents[i]); // the byte table agrees with the row path's
+        }
+    }
+
+    [Property(MaxTest = 300)]
+    public void EqualsTheModel(int seed)
+    {
+        var rnd = new Random(seed);
+        bool fp16 = rnd.Next(2) == 0;
+        var model = TensorCoreVariants.GetFp8(fp16 ? PvModelSet.Fp16VariantName : PvModelSet.Fp32VariantName);
+        var kernel = Fp8PvTileKernel.TryCreate(model);
+        if (kernel is null) return; // no AVX-512 here: the emulator uses the row path, which Fp8PvFastPathTests cover
+        int d = rnd.Next(2) == 0 ? 64 : 128;
+        int rows = rnd.Next(10) == 0 ? 132 : 4 * rnd.Next(1, 4); // 132: more than one 128-row chunk
+        int stride = d + 16 * rnd.Next(2);
+        var p = new byte[rows * 128];
+        var v = new byte[128 * d];
+        int pStyle = rnd.Next(6), vStyle = rnd.Next(5);
+        for (int i = 0; i < p.Length; i++) p[i] = PCode(rnd, pStyle);
+        for (int i = 0; i < v.Length; i++) v[i] = VCode(rnd, vStyle);
+        if (rnd.Next(4) == 0) // a zero channel and a zero row
+        {
+            int c0 = rnd.Next(d);
+            for (int t = 0; t < 128; t++) v[t * d + c0] = 0;
+            Array.Clear(p, rnd.Next(rows) * 128, 128);
+        }
+        var acc = new float[rows * stride];
+        for (int i = 0; i < acc.Length; i++) acc[i] = Accumulator(rnd, fp16);
+        int from = rnd.Next(4) * 32, count = 32 * rnd.Next(1, (128 - from) / 32 + 1);
+
+        var expected = (float[])acc.Clone();
+        var column = new byte[count];
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < d; c++)
+        {
+            for (int t = 0; t < count; t++) column[t] = v[(from + t) * d + c];
+            expected[r * stride + c] = model.DotBytes(p.AsSpan(r * 128 + from, count), column, acc[r * stride + c]);
+        }
+        kernel.Chain(p, rows, v, d, from, count, acc, stride);
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < d; c++)
+        {
+            float e = expected[r * stride + c], a = acc[r * stride + c];
+            Assert.True(BitConverter.SingleToUInt32Bits(e) == BitConverter.SingleToUInt32Bits(a) || (float.IsNaN(e) && float.IsNaN(a)),
+                $"seed {seed} ({(fp16 ? "fp16" : "fp32")}, P style {pStyle}, V style {vStyle}) row {r} channel {c}: model {e:R}, kernel {a:R}");
+        }
+    }
+
+    // 0: any non-negative finite code; 1: subnormal-heavy; 2: near the maximum; 3: mostly zero; 4: softmax-like
+    // (exponents spread over the whole range); 5: as 0 with a rare negative or NaN code.
+    private static byte PCode(Random rnd, int style) => style switch
+    {
+        0 => (byte)rnd.Next(0, 0x7F),
+        1 => (byte)rnd.Next(0, 0x10),
+        2 => (byte)rnd.Next(0x70, 0x7F),
+        3 => rnd.Next(8) == 0 ? (byte)rnd.Next(1, 0x7F) : (byte)0,
+        4 => (byte)Math.Min(0x7E, Math.Max(0, 0x7E - (int)(rnd.NextDouble() * rnd.NextDouble() * 0x80))),
+        _ => rnd.Next(200) == 0 ? (byte)(rnd.Next(2) == 0 ? 0x7F : rnd.Next(0x81, 0xFF)) : (byte)rnd.Next(0, 0x7F),
+    };
+
+    // 0: any finite code, either sign; 1: subnormal-heavy; 2: near the maxima; 3: mostly zero; 4: one sign only.
+    private static byte VCode(Random rnd, int style)
+    {
+        int magnitude = style switch
+        {
+            0 or 4 => rnd.Next(0, 0x7F),
+            1 => rnd.Next(0, 0x10),
+            2 => rnd.Next(0x70, 0x7F),
+            _ => rnd.Next(6) == 0 ? rnd.Next(1, 0x7F) : 0,
+        };
+        return (byte)(magnitude | (style != 4 && rnd.Next(2) == 0 ? 0x80 : 0));
+    }
+
+    private static float Accumulator(Random rnd, bool fp16)
+    {
+        float x = rnd.Next(9) switch
+        {
+            0 or 1 => 0f,
+            2 => (float)(rnd.NextDouble() - 0.5) * MathF.Pow(2, rnd.Next(-30, 30)),
+            3 => (float)(rnd.NextDouble() - 0.5) * 1e-40f,           // fp32 subnormal
+            4 => (float)(rnd.NextDouble() - 0.5) * 120000f,          // FP16: near or past the overflow
+            5 => (float)(rnd.NextDouble() - 0.5) * 1e35f,            // E beyond the kernel's envelope: the model
+            6 => rnd.Next(2) == 0 ? float.PositiveInfinity : float.NegativeInfinity,
+            7 => rnd.Next(10) == 0 ? float.NaN : -0f,
+            _ => (float)(rnd.NextDouble() - 0.5) * 1000f,
+        };
+        return fp16 ? (float)(Half)x : x;
+    }
+}
