@@ -25,6 +25,9 @@ public sealed class ReferenceAttention : IAttentionBackend
 {
     public string Name => "reference";
 
+    /// <summary>Worker threads (default −1: all cores).</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
     /// <summary>
     /// Runs <see cref="Compute"/> and rounds the output once (round-to-nearest-even, straight from float64) to
     /// <see cref="SageOptions.OutputType"/>, and the log-sum-exp to float32 when the problem asks for it.
@@ -48,11 +51,8 @@ public sealed class ReferenceAttention : IAttentionBackend
         ArgumentNullException.ThrowIfNull(problem);
         problem.CheckInputs(q, k, v);
         var s = problem.Shape;
-        var pass = new ExactPass(problem, q.ToSingleArray(), k.ToSingleArray(), v.ToSingleArray());
-        Parallel.For(0, s.Batch * s.QueryHeads,
-            () => new HeadWorkspace(s.KeyLength, s.HeadDim),
-            (index, _, work) => pass.RunHead(index, work),
-            _ => { });
+        var pass = new ExactPass(problem, q.ToSingleArray(), k.ToSingleArray(), v.ToSingleArray(), MaxDegreeOfParallelism);
+        pass.Run();
         return new ReferenceResult(pass.Output, [.. s.QueryShape(problem.Layout)], problem.Layout, pass.Lse);
     }
 
