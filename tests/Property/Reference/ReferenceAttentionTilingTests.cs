@@ -10,6 +10,7 @@ public class ReferenceAttentionTilingTests
     [InlineData(37, 50, true)]
     [InlineData(41, 20, true)]  // Nq > Nk: the first 21 rows see nothing, across tile boundaries
     [InlineData(33, 33, false)]
+    [InlineData(70, 100, true)] // three 32-row tiles, four 32-key panels, rows of one 4-row block with different lengths
     public void EveryRowEqualsItsOwnOneRowProblemBitForBit(int nq, int nk, bool causal)
     {
         const int d = 24;
