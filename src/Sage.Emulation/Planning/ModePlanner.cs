@@ -107,10 +107,12 @@ public sealed class ModePlanner
         var sample = QueryTileSample.Strided(problem.Shape.QueryLength, SampledRows);
 
         progress?.Report(new PlanProgress(index, layerCount, layer.Name, "reference"));
+        var referenceWatch = Stopwatch.StartNew();
         double[] exact = sample.IsComplete
             ? new ReferenceAttention { MaxDegreeOfParallelism = MaxDegreeOfParallelism }.Compute(problem, layer.Q, layer.K, layer.V).Output
             : SampledAttention.Reference(problem, layer.Q, layer.K, layer.V, sample, MaxDegreeOfParallelism);
 
+        double referenceSeconds = referenceWatch.Elapsed.TotalSeconds;
         var measurements = new List<CandidateMeasurement>();
         PlanCandidate? chosen = null;
         foreach (var candidate in Candidates)
@@ -143,7 +145,10 @@ public sealed class ModePlanner
         chosen ??= fallback;
         progress?.Report(new PlanProgress(index, layerCount, layer.Name, "done"));
         return new LayerPlan(layer.Name, PlannedShape.From(problem.Shape), problem.Causal, chosen.Name,
-            chosen.Options is null ? null : PlannedOptions.From(chosen.Options), sample.RowsPerHead, problem.Shape.QueryLength, measurements);
+            chosen.Options is null ? null : PlannedOptions.From(chosen.Options), sample.RowsPerHead, problem.Shape.QueryLength, measurements)
+        {
+            ReferenceSeconds = referenceSeconds,
+        };
     }
 
     private CandidateMeasurement Measure(string mode, double[] exact, float[] actual, double seconds)
