@@ -31,7 +31,7 @@ internal sealed class ExactPass(AttentionProblem problem, float[] q, float[] k, 
         for (int batch = 0; batch < s.Batch; batch++)
             for (int kvHead = 0; kvHead < s.KeyValueHeads; kvHead++)
             {
-                packed.Pack(k, v, _keyValues, batch, kvHead);
+                packed.Pack(k, v, _keyValues, batch, kvHead, parallel);
                 int firstHead = kvHead * s.GroupSize, b = batch;
                 Parallel.For(0, s.GroupSize * tiles, parallel,
                     () => pool.TryTake(out var w) ? w : new TileWorkspace(packed.PaddedKeys, s.HeadDim, packed.PaddedChannels),

@@ -39,12 +39,19 @@ internal sealed class PackedKeyValues
     /// <summary>[KeyLength][PaddedChannels].</summary>
     public double[] Values { get; }
 
-    /// <summary>Widens (exactly) and lays out the keys and values of head <paramref name="head"/> of batch <paramref name="batch"/>.</summary>
-    public void Pack(float[] k, float[] v, HeadAddressing addressing, int batch, int head)
+    /// <summary>
+    /// Widens (exactly) and lays out the keys and values of head <paramref name="head"/> of batch <paramref name="batch"/>,
+    /// one panel of tokens per parallel item (packing is memory-bound; one thread would leave the other cores idle).
+    /// </summary>
+    public void Pack(float[] k, float[] v, HeadAddressing addressing, int batch, int head, ParallelOptions parallel) =>
+        Parallel.For(0, PaddedKeys / KeyBlock, parallel, panel =>
+            Pack(k, v, addressing, batch, head, panel * KeyBlock, Math.Min(KeyLength, (panel + 1) * KeyBlock)));
+
+    private void Pack(float[] k, float[] v, HeadAddressing addressing, int batch, int head, int from, int to)
     {
         long start = addressing.Start(batch, head), stride = addressing.TokenStride;
         int d = HeadDim;
-        for (int t = 0; t < KeyLength; t++)
+        for (int t = from; t < to; t++)
         {
             int at = checked((int)(start + t * stride));
             var key = k.AsSpan(at, d);

@@ -34,6 +34,17 @@ public class ReferenceAttentionTilingTests
     }
 
     [Fact]
+    public void OneWorkerGivesTheSameBitsAsAll()
+    {
+        var problem = new AttentionProblem(new AttentionShape(1, 4, 2, 100, 130, 64), TensorLayout.HND, causal: true, returnLse: true);
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.HeavyTail, ElementType.BFloat16, 4);
+        var all = new ReferenceAttention().Compute(problem, inputs.Q, inputs.K, inputs.V);
+        var one = new ReferenceAttention { MaxDegreeOfParallelism = 1 }.Compute(problem, inputs.Q, inputs.K, inputs.V);
+        Assert.Equal(one.Output, all.Output);
+        Assert.Equal(one.Lse, all.Lse);
+    }
+
+    [Fact]
     public void RepeatedRunsAreIdentical()
     {
         var problem = new AttentionProblem(new AttentionShape(2, 8, 2, 70, 90, 32), TensorLayout.NHD, causal: true);
