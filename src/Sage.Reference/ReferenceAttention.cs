@@ -12,18 +12,23 @@ namespace Sage.Reference;
 /// <see cref="AttentionProblem.LastVisibleKey"/>), the softmax scale and the natural-log log-sum-exp.
 /// A row that sees no key (and every row when KeyLength = 0) gives output 0 and log-sum-exp −∞.</para>
 /// <para>Inputs are widened exactly to float64; each row's scores, softmax (two passes, maximum subtracted) and
-/// weighted sum of values are computed in float64. Work runs in parallel over batch × query heads, and memory
-/// beyond the inputs and output is O(KeyLength · HeadDim) per worker: one head's K and V and the scores of a tile of rows.</para>
+/// weighted sum of values are computed in float64, Q·Kᵀ and P·V by register-blocked FMA micro-kernels
+/// (<see cref="ScoreKernel"/>, <see cref="ValueKernel"/>) on keys and values packed once per KV head
+/// (<see cref="PackedKeyValues"/>). The query heads' 32-row tiles of one KV head run in parallel; memory beyond the
+/// inputs and output is one packed KV head plus O(32 · KeyLength) doubles per worker.</para>
 /// <para>NaN and infinity are not filtered: they propagate as IEEE arithmetic dictates (a NaN in q or in a visible
 /// key makes that row NaN; a NaN in a visible value makes that output channel NaN; an infinite score makes its row
 /// NaN through ∞ − ∞). Reporting them is the job of <see cref="AccuracyMetrics"/>.</para>
-/// <para>Results are deterministic on one machine (no reduction depends on thread scheduling or tiling). Across
-/// machines the vectorised sums (TensorPrimitives picks 128-, 256- or 512-bit vectors) may order additions differently,
-/// which moves results by a few float64 ulps: far below any format the backends produce.</para>
+/// <para>Results are deterministic and do not depend on tiling, thread count or vector width: every score and output
+/// value is one fixed chain of fused multiply-adds and every row sum has a fixed order. Only the vectorised exp
+/// (TensorPrimitives) may differ in the last ulp between machines: far below any format the backends produce.</para>
 /// </remarks>
 public sealed class ReferenceAttention : IAttentionBackend
 {
     public string Name => "reference";
+
+    /// <summary>Worker threads (default −1: all cores).</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
 
     /// <summary>
     /// Runs <see cref="Compute"/> and rounds the output once (round-to-nearest-even, straight from float64) to
@@ -48,11 +53,8 @@ public sealed class ReferenceAttention : IAttentionBackend
         ArgumentNullException.ThrowIfNull(problem);
         problem.CheckInputs(q, k, v);
         var s = problem.Shape;
-        var pass = new ExactPass(problem, q.ToSingleArray(), k.ToSingleArray(), v.ToSingleArray());
-        Parallel.For(0, s.Batch * s.QueryHeads,
-            () => new HeadWorkspace(s.KeyLength, s.HeadDim),
-            (index, _, work) => pass.RunHead(index, work),
-            _ => { });
+        var pass = new ExactPass(problem, q.ToSingleArray(), k.ToSingleArray(), v.ToSingleArray(), MaxDegreeOfParallelism);
+        pass.Run();
         return new ReferenceResult(pass.Output, [.. s.QueryShape(problem.Layout)], problem.Layout, pass.Lse);
     }
 

@@ -13,6 +13,10 @@ namespace Sage.Emulation.Planning;
 public sealed record LayerPlan(string Name, PlannedShape Shape, bool Causal, string Mode, PlannedOptions? Options,
     int SampledRowsPerHead, int QueryLength, IReadOnlyList<CandidateMeasurement> Measurements)
 {
+    /// <summary>Seconds spent on the float64 reference of the evaluated rows (computed once, shared by every candidate);
+    /// 0 in plans written before it was recorded.</summary>
+    public double ReferenceSeconds { get; init; }
+
     /// <summary>True when no quantised mode fits the budget and the layer runs full-precision attention.</summary>
     public bool FullPrecision => Options is null;
 }

@@ -11,7 +11,9 @@ namespace Sage.Emulation.Planning;
 /// <remarks>
 /// <para>Per layer: the reference is computed once, then the candidates of <see cref="Candidates"/> are emulated
 /// fastest first; the first admitted one is chosen (with <see cref="MeasureAll"/> the rest are still measured for
-/// the report). Layers run one after another; the emulator and the reference are parallel inside.</para>
+/// the report). The float64 reference is computed once per layer and shared by every candidate. Layers run one after
+/// another; the reference and the emulator are parallel inside (over KV heads' query tiles and over query tiles), so
+/// every run uses all cores and no two runs compete for them.</para>
 /// <para>With <see cref="SampledRows"/> set, only that many query rows per (batch, head), rounded up to whole
 /// 128-row kernel tiles spread over the sequence, are evaluated (see <see cref="QueryTileSample"/>): exact for those
 /// rows, and the cost falls in proportion.</para>
@@ -47,7 +49,8 @@ public sealed class ModePlanner
     /// <summary>Measure every candidate, not only up to the first admitted one.</summary>
     public bool MeasureAll { get; init; }
 
-    /// <summary>Worker threads of the emulator (default: all cores).</summary>
+    /// <summary>Worker threads of the reference and the emulator (default: all cores). They run one after the other,
+    /// each over all workers, so the cores are neither idle nor oversubscribed.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
     /// <summary>The tool version recorded in plans.</summary>
@@ -104,10 +107,12 @@ public sealed class ModePlanner
         var sample = QueryTileSample.Strided(problem.Shape.QueryLength, SampledRows);
 
         progress?.Report(new PlanProgress(index, layerCount, layer.Name, "reference"));
+        var referenceWatch = Stopwatch.StartNew();
         double[] exact = sample.IsComplete
-            ? new ReferenceAttention().Compute(problem, layer.Q, layer.K, layer.V).Output
-            : SampledAttention.Reference(problem, layer.Q, layer.K, layer.V, sample);
+            ? new ReferenceAttention { MaxDegreeOfParallelism = MaxDegreeOfParallelism }.Compute(problem, layer.Q, layer.K, layer.V).Output
+            : SampledAttention.Reference(problem, layer.Q, layer.K, layer.V, sample, MaxDegreeOfParallelism);
 
+        double referenceSeconds = referenceWatch.Elapsed.TotalSeconds;
         var measurements = new List<CandidateMeasurement>();
         PlanCandidate? chosen = null;
         foreach (var candidate in Candidates)
@@ -140,7 +145,10 @@ public sealed class ModePlanner
         chosen ??= fallback;
         progress?.Report(new PlanProgress(index, layerCount, layer.Name, "done"));
         return new LayerPlan(layer.Name, PlannedShape.From(problem.Shape), problem.Causal, chosen.Name,
-            chosen.Options is null ? null : PlannedOptions.From(chosen.Options), sample.RowsPerHead, problem.Shape.QueryLength, measurements);
+            chosen.Options is null ? null : PlannedOptions.From(chosen.Options), sample.RowsPerHead, problem.Shape.QueryLength, measurements)
+        {
+            ReferenceSeconds = referenceSeconds,
+        };
     }
 
     private CandidateMeasurement Measure(string mode, double[] exact, float[] actual, double seconds)

@@ -51,12 +51,13 @@ public static class SampledAttention
     }
 
     /// <summary>The float64 reference output of the sampled rows.</summary>
-    public static double[] Reference(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, QueryTileSample sample)
+    public static double[] Reference(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, QueryTileSample sample,
+        int maxDegreeOfParallelism = -1)
     {
         problem.CheckInputs(q, k, v);
         var s = problem.Shape;
         int d = s.HeadDim, bh = s.Batch * s.QueryHeads;
-        var reference = new ReferenceAttention();
+        var reference = new ReferenceAttention { MaxDegreeOfParallelism = maxDegreeOfParallelism };
         var output = new double[(long)bh * sample.RowsPerHead * d];
         float[] qs = q.ToSingleArray(), ks = k.ToSingleArray(), vs = v.ToSingleArray();
         var qAddressing = new TokenAddressing(problem.Layout, s.QueryHeads, s.QueryLength, d);

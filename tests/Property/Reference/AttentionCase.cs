@@ -23,6 +23,15 @@ internal sealed record AttentionCase(AttentionProblem Problem, float[] Q, float[
         return new(problem, inputs.Q.ToSingleArray(), inputs.K.ToSingleArray(), inputs.V.ToSingleArray());
     }
 
+    /// <summary>A case of a given shape (large enough to exercise the reference's blocking), with synthetic data.</summary>
+    public static AttentionCase Sized(AttentionShape shape, TensorLayout layout, bool causal, DataFamily family, ElementType type, int seed,
+        double? scale = null)
+    {
+        var problem = new AttentionProblem(shape, layout, causal, scale, returnLse: true);
+        var inputs = SyntheticData.GenerateInputs(problem, family, type, seed);
+        return new(problem, inputs.Q.ToSingleArray(), inputs.K.ToSingleArray(), inputs.V.ToSingleArray());
+    }
+
     public HostTensor QTensor => HostTensor.FromSingle(Q, Shape.QueryShape(Problem.Layout));
     public HostTensor KTensor => HostTensor.FromSingle(K, Shape.KeyValueShape(Problem.Layout));
     public HostTensor VTensor => HostTensor.FromSingle(V, Shape.KeyValueShape(Problem.Layout));

@@ -10,6 +10,7 @@ public class ReferenceAttentionTilingTests
     [InlineData(37, 50, true)]
     [InlineData(41, 20, true)]  // Nq > Nk: the first 21 rows see nothing, across tile boundaries
     [InlineData(33, 33, false)]
+    [InlineData(70, 100, true)] // three 32-row tiles, four 32-key panels, rows of one 4-row block with different lengths
     public void EveryRowEqualsItsOwnOneRowProblemBitForBit(int nq, int nk, bool causal)
     {
         const int d = 24;
@@ -30,6 +31,17 @@ public class ReferenceAttentionTilingTests
             Assert.Equal(alone.Output, whole.Output.AsSpan(row * d, d).ToArray());
             Assert.Equal(alone.Lse[0], whole.Lse[row]);
         }
+    }
+
+    [Fact]
+    public void OneWorkerGivesTheSameBitsAsAll()
+    {
+        var problem = new AttentionProblem(new AttentionShape(1, 4, 2, 100, 130, 64), TensorLayout.HND, causal: true, returnLse: true);
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.HeavyTail, ElementType.BFloat16, 4);
+        var all = new ReferenceAttention().Compute(problem, inputs.Q, inputs.K, inputs.V);
+        var one = new ReferenceAttention { MaxDegreeOfParallelism = 1 }.Compute(problem, inputs.Q, inputs.K, inputs.V);
+        Assert.Equal(one.Output, all.Output);
+        Assert.Equal(one.Lse, all.Lse);
     }
 
     [Fact]
