@@ -31,7 +31,8 @@
 // 128 contiguous bytes; byte(row, k) = (row / 8)·8·KB + (k / 16)·128 + (row % 8)·16 + (k % 16) for an operand of
 // KB bytes per row; descriptor LBO = 128 (next core matrix along K), SBO = 8·KB; k-step s starts at byte 256·s.
 #pragma once
-#include "attention_softmax_exp2.cuh" // sage_softmax_exp2 (value-identical to sage_kernel_exp2), via attention_exp2.cuh
+#include "attention_softmax_exp2.cuh" // sage_softmax_exp2: MUFU ex2.approx.ftz.f32 (kernel-spec §7)
+#include "attention_int_to_float.cuh" // sage_small_int_to_float (cvt.rn.f32.s32 without the conversion pipe)
 #include "attention_pipelined_wgmma.cuh"
 
 #ifndef SAGE_PINGPONG
