@@ -12,11 +12,11 @@ namespace Sage.Reference;
 /// c[r, i] = scale · fma(a[r, n−1], b[n−1, i], … fma(a[r, 0], b[0, i], c₀[r, i])), with c₀ = c when accumulating and
 /// +0 otherwise: the chain runs t = 0, 1, …, n − 1 whatever the width, so the two widths give the same bits. A scale
 /// of 1 is exact (x · 1 = x for every value the chain can produce, including −0, ±∞ and quiet NaN).
-/// Why a private lane interface and not <c>System.Runtime.Intrinsics.ISimdVector&lt;TSelf, T&gt;</c>: that interface
-/// is internal to CoreLib in .NET 10 (and the vectors' generic-math operator interfaces are not in the reference
+/// Why our own lane interface and not <c>System.Runtime.Intrinsics.ISimdVector&lt;TSelf, T&gt;</c>: that interface is
+/// internal to CoreLib in .NET 10 (and the vectors' generic-math operator interfaces are not in the reference
 /// assemblies). Loads, stores and the width work for any vector struct (unaligned reads and writes, as LoadUnsafe and
-/// StoreUnsafe do); broadcast, fma and × get a three-member shim per width whose static calls the JIT inlines. The kernel is instantiated over structs, hence
-/// compiled separately per width, as if written out by hand.
+/// StoreUnsafe do); broadcast, fma and × get a three-member shim per width whose static calls the JIT inlines. The
+/// kernel is instantiated over structs, hence compiled separately per width, as if written out by hand.
 /// </remarks>
 internal static class FmaTile
 {
