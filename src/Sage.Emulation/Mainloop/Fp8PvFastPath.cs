@@ -27,23 +27,17 @@ public sealed class Fp8PvFastPath
     private readonly uint _fp32Mask;
     private readonly bool _fp16;
 
-    private Fp8PvFastPath(Fp8FusedDotModel model)
+    private Fp8PvFastPath(Fp8PvModelShape shape)
     {
-        _model = model;
-        _alignmentBits = model.Parameters.AlignmentFractionBits;
-        _fp32Mask = ~((1u << (23 - model.Parameters.Fp32OutputFractionBits)) - 1u);
-        _fp16 = model.Accumulator == MmaAccumulator.Fp16;
+        _model = shape.Model;
+        _alignmentBits = shape.AlignmentBits;
+        _fp32Mask = shape.Fp32Mask;
+        _fp16 = shape.Fp16;
     }
 
     /// <summary>The fast path for <paramref name="model"/>, or null when the model is not of the supported shape.</summary>
     public static Fp8PvFastPath? TryCreate(IDotProductModel model) =>
-        model is Fp8FusedDotModel { Input: MmaInputFormat.E4M3, K: KernelTiling.PvKStep } m
-        && m.Parameters.Datapath == Fp8Datapath.FusedFp8
-        && m.Parameters.BlockSize == KernelTiling.PvKStep
-        && m.Parameters.AlignmentFractionBits is >= 1 and <= 20
-        && m.Parameters.Fp32OutputFractionBits is >= 0 and <= 23
-            ? new Fp8PvFastPath(m)
-            : null;
+        Fp8PvModelShape.Of(model, maxAlignmentBits: 20) is { } shape ? new Fp8PvFastPath(shape) : null;
 
     /// <summary>Exact fp32 value of each E4M3 code (NaN codes: NaN).</summary>
     public static ReadOnlySpan<float> Values => s_value;

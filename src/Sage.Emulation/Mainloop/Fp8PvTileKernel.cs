@@ -44,24 +44,18 @@ public sealed class Fp8PvTileKernel
     private readonly uint _fp32Mask;
     private readonly bool _fp16;
 
-    private Fp8PvTileKernel(Fp8FusedDotModel model)
+    private Fp8PvTileKernel(Fp8PvModelShape shape)
     {
-        _model = model;
-        _alignmentBits = model.Parameters.AlignmentFractionBits;
-        _fp32Mask = ~((1u << (23 - model.Parameters.Fp32OutputFractionBits)) - 1u);
-        _fp16 = model.Accumulator == MmaAccumulator.Fp16;
+        _model = shape.Model;
+        _alignmentBits = shape.AlignmentBits;
+        _fp32Mask = shape.Fp32Mask;
+        _fp16 = shape.Fp16;
     }
 
     /// <summary>The kernel for <paramref name="model"/>, or null when the model or the CPU is not of the supported shape.</summary>
     public static Fp8PvTileKernel? TryCreate(IDotProductModel model) =>
         Avx512F.IsSupported && Avx512BW.IsSupported
-        && model is Fp8FusedDotModel { Input: MmaInputFormat.E4M3, K: KernelTiling.PvKStep } m
-        && m.Parameters.Datapath == Fp8Datapath.FusedFp8
-        && m.Parameters.BlockSize == KernelTiling.PvKStep
-        && m.Parameters.AlignmentFractionBits is >= 1 and <= 15
-        && m.Parameters.Fp32OutputFractionBits is >= 0 and <= 23
-            ? new Fp8PvTileKernel(m)
-            : null;
+        && Fp8PvModelShape.Of(model, maxAlignmentBits: 15) is { } shape ? new Fp8PvTileKernel(shape) : null;
 
     /// <summary>Alignment exponent of each E4M3 code as a byte (subnormals pinned at −6; zero: −64; NaN: 0).</summary>
     public static ReadOnlySpan<sbyte> ExponentBytes => s_exponentByte;
