@@ -13,22 +13,14 @@ public sealed class KernelExp2GpuTests(ITestOutputHelper output)
         if (!CudaDevice.IsAvailable(out string reason)) Assert.Skip($"no CUDA device: {reason}");
         using var context = CudaContext.Create();
         using var module = TensorCoreGpu.LoadProbe(context, "exp2_probe.cu");
-        var function = module.GetFunction("exp2_range");
-        const uint chunk = 1u << 27;
-        using var device = DeviceBuffer<uint>.Allocate(context, chunk);
-        var host = new uint[chunk];
         long mismatches = 0, nanPayloadDiffers = 0;
         string first = "";
-        for (ulong start = 0; start < 1UL << 32; start += chunk)
+        EveryFloatInput.Sweep(context, module.GetFunction("exp2_range"), (baseBits, host) =>
         {
-            uint baseBits = (uint)start;
-            function.Launch(new Dim3((int)(chunk / 256), 1, 1), new Dim3(256, 1, 1), 0, null, baseBits, device, chunk);
-            context.Synchronize();
-            device.CopyTo(host);
             Parallel.For(0, 64, part =>
             {
                 long local = 0, localNaN = 0;
-                for (uint i = (uint)part; i < chunk; i += 64)
+                for (uint i = (uint)part; i < EveryFloatInput.Chunk; i += 64)
                 {
                     uint x = baseBits + i;
                     uint want = BitConverter.SingleToUInt32Bits(KernelExp2.Evaluate(BitConverter.UInt32BitsToSingle(x)));
@@ -44,7 +36,7 @@ public sealed class KernelExp2GpuTests(ITestOutputHelper output)
                 Interlocked.Add(ref mismatches, local);
                 Interlocked.Add(ref nanPayloadDiffers, localNaN);
             });
-        }
+        });
         output.WriteLine($"{context.Device.Name} {context.Device.Architecture}: 2^32 inputs, {mismatches} mismatches, {nanPayloadDiffers} NaN inputs with a different NaN payload {first}");
         Assert.True(mismatches == 0, $"{mismatches} inputs differ, first {first}");
         Assert.Equal(0, nanPayloadDiffers);
