@@ -123,13 +123,16 @@ __device__ __forceinline__ Partials partials_of(float* base, long long perArray)
 // ---------------------------------------------------------------------------------------------------------------
 // 1a. Tile statistics. Item = (bhk, tile, 8 channels), channels fastest, so the threads of a token row read it
 // contiguously with 16-byte loads. Each channel's sum runs over the tile's tokens in ascending order from 0 (§1 step
-// 1), exactly as key_chunk_sums; the 8 channels are 8 independent chains.
-template <class E, int D>
+// 1), exactly as key_chunk_sums; the 8 channels are 8 independent chains. Tokens go in batches of BATCH whose loads
+// are all issued before any of them is used (SMOOTH_K / SMOOTH_V are template arguments so that no branch sits
+// between the loads of a batch).
+template <class E, int D, bool SMOOTH_K, bool SMOOTH_V>
 __device__ __forceinline__ void tile_stats(long long item, const typename E::storage* __restrict__ k,
                                            const typename E::storage* __restrict__ v, TensorStrides s, int length,
-                                           int heads, int tiles, int smoothK, int smoothV, Partials out)
+                                           int heads, int tiles, Partials out)
 {
     constexpr int CPR = D / 8;
+    constexpr int BATCH = 8;
     const int cc = static_cast<int>(item % CPR);
     const long long tileItem = item / CPR; // bhk·tiles + tile
     const int tile = static_cast<int>(tileItem % tiles);
@@ -138,43 +141,51 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
     const int c0 = cc * 8;
     const int t0 = tile * SAGE_KEY_TILE;
     const int t1 = min(length, t0 + SAGE_KEY_TILE);
-    const long long base = token_offset(s, b, h, 0) + c0;
+    const typename E::storage* kRow = k + token_offset(s, b, h, t0) + c0;
+    const typename E::storage* vRow = v + token_offset(s, b, h, t0) + c0;
 
     float ks[8], vs[8], vmin[8], vmax[8];
 #pragma unroll
     for (int i = 0; i < 8; ++i) { ks[i] = 0.0f; vs[i] = 0.0f; vmin[i] = __int_as_float(0x7F800000); vmax[i] = -__int_as_float(0x7F800000); }
 
-    // Unrolled so the independent loads are in flight together; the additions of one channel stay in token order.
-#pragma unroll 4
-    for (int t = t0; t < t1; ++t)
+    for (int t = t0; t < t1; t += BATCH)
     {
-        const long long at = base + static_cast<long long>(t) * s.token;
-        float y[8];
-        load8<E>(v + at, y);
-        if (smoothK)
-        {
-            float x[8];
-            load8<E>(k + at, x);
+        Raw8<E> kr[BATCH], vr[BATCH];
 #pragma unroll
-            for (int i = 0; i < 8; ++i) ks[i] = __fadd_rn(ks[i], x[i]);
+        for (int u = 0; u < BATCH; ++u)
+        {
+            const long long at = static_cast<long long>(t - t0 + u) * s.token;
+            const bool real = t + u < t1;
+            vr[u] = real ? load_raw8<E>(vRow + at) : zero_raw8<E>();
+            if (SMOOTH_K) kr[u] = real ? load_raw8<E>(kRow + at) : zero_raw8<E>();
         }
 #pragma unroll
-        for (int i = 0; i < 8; ++i)
+        for (int u = 0; u < BATCH; ++u)
         {
-            vmin[i] = fminf(vmin[i], y[i]);
-            vmax[i] = fmaxf(vmax[i], y[i]);
-        }
-        if (smoothV)
-        {
+            if (t + u >= t1) break; // the tile's real tokens, ascending
+            float y[8];
+            widen8<E>(vr[u], y);
+            if (SMOOTH_K)
+            {
+                float x[8];
+                widen8<E>(kr[u], x);
 #pragma unroll
-            for (int i = 0; i < 8; ++i) vs[i] = __fadd_rn(vs[i], y[i]);
+                for (int i = 0; i < 8; ++i) ks[i] = __fadd_rn(ks[i], x[i]);
+            }
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+            {
+                vmin[i] = fminf(vmin[i], y[i]);
+                vmax[i] = fmaxf(vmax[i], y[i]);
+                if (SMOOTH_V) vs[i] = __fadd_rn(vs[i], y[i]);
+            }
         }
     }
     const long long at = tileItem * D + c0;
-    if (smoothK) store8(out.kSum + at, ks);
+    if (SMOOTH_K) store8(out.kSum + at, ks);
     store8(out.vMin + at, vmin);
     store8(out.vMax + at, vmax);
-    if (smoothV) store8(out.vSum + at, vs);
+    if (SMOOTH_V) store8(out.vSum + at, vs);
 }
 
 // 1b. Q of one 64-row block (§2 steps 1-2, §3), SAGE_THREADS threads; the groups inside a block as query_group.
@@ -296,9 +307,12 @@ __device__ __forceinline__ void stats_queries(
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
         const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
-        if (item < statsItems)
-            tile_stats<E, D>(item, k, v, kvs, kvLength, kvHeads, tiles, smoothK, smoothV,
-                             partials_of(partials, statsItems * 8));
+        if (item >= statsItems) return;
+        const Partials p = partials_of(partials, statsItems * 8);
+        if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
         return;
     }
     query_block<E, D>(static_cast<int>(blockIdx.x) - statsBlocks, q, qs, qLength, qHeads, qBlocksPerHead, smoothQ,
