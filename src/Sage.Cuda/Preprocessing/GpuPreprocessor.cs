@@ -149,38 +149,39 @@ public sealed class GpuPreprocessor : IDisposable
         T Own<T>(T buffer) where T : IDisposable { owned.Add(buffer); return buffer; }
         try
         {
+            // Allocation order follows the launches, so the first kernel is queued (and the device starts) after three
+            // allocations rather than after all of them: at short sequences the host's enqueue time is part of e2e.
             var qValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhq * padQ * rowBytes, stream));
             var qScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream));
             var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
-            var kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
-            var kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));
+            using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
+            if (g.StatsBlocks + g.QueryBlocks > 0)
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + g.QueryBlocks)), Threads, 0, stream,
+                    KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
+                    g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, qScales, qGroups,
+                    qValues, padQ, Optional(qMeans),
+                    KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
+                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
+                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);
+
             var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-            var kSmoothed = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * nk * d, stream)) : null;
-            var vCodes = Own(DeviceBuffer<byte>.AllocateStreamOrdered(_context, bhk * d * padK, stream));
             var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
             var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
+            if (bhk > 0)
+                _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
+                    Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
+                    (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
-            using (var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream)) // scratch
-            {
-                if (g.StatsBlocks + g.QueryBlocks > 0)
-                    _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + g.QueryBlocks)), Threads, 0, stream,
-                        KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
-                        g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, qScales, qGroups,
-                        qValues, padQ, Optional(qMeans),
-                        KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
-                        kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
-                        options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);
-                if (bhk > 0)
-                    _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
-                        Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
-                        (float)options.VScaleMax, kMean, Optional(vMean), vScales);
-                if (g.KeyTiles > 0)
-                    _fused.GetFunction("preprocess_quantize_kv_" + kernels).Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream,
-                        KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
-                        kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
-                        options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
-                        kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes);
-            }
+            var kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
+            var kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));
+            var kSmoothed = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * nk * d, stream)) : null;
+            var vCodes = Own(DeviceBuffer<byte>.AllocateStreamOrdered(_context, bhk * d * padK, stream));
+            if (g.KeyTiles > 0)
+                _fused.GetFunction("preprocess_quantize_kv_" + kernels).Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream,
+                    KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
+                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
+                    options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
+                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes);
 
             var queries = new QuantizedQueries(qValues, qScales, qMeans, padQ, qGroups);
             var keys = new QuantizedKeys(kValues, kScales, kMean, kSmoothed, padK, g.TilesPerHead);
