@@ -102,14 +102,17 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 device = r.Device, batch = r.Case.Batch, heads = r.Case.Heads, n = r.Case.SequenceLength, headDim = r.Case.HeadDim,
                 causal = r.Case.Causal, pv = r.Case.Options.PvAccumulation.ToString(), repetitions = r.Repetitions,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
+                preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
             }), new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Success;
         }
         var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}, median of {settings.Repetitions}")
-            .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "e2e ms", "e2e TFLOPS");
+            .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms");
         foreach (var r in results)
             table.AddRow(r.Case.HeadDim.ToString(), r.Case.SequenceLength.ToString(), r.Case.Causal ? "yes" : "no",
-                F(r.KernelMilliseconds, "F3"), F(r.KernelTflops, "F1"), F(r.EndToEndMilliseconds, "F3"), F(r.EndToEndTflops, "F1"));
+                F(r.KernelMilliseconds, "F3"), F(r.KernelTflops, "F1"), F(r.PreprocessMilliseconds, "F3"), F(r.PreprocessGigabytesPerSecond, "F0"),
+                F(r.EndToEndMilliseconds, "F3"), F(r.EndToEndTflops, "F1"),
+                F(r.EndToEndMilliseconds - r.KernelMilliseconds - r.PreprocessMilliseconds, "F3"));
         AnsiConsole.Write(table);
         return ExitCodes.Success;
     }

@@ -74,7 +74,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         }
         try
         {
-            PoolRetention.ApplyIfRequested(context);
             Variant = SelectedVariant();
             _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly,
                 Variant switch

@@ -6,7 +6,8 @@ namespace Sage.Cuda.Benchmarking;
 /// Times CudaAttention with CUDA events: a warm-up launch (module load and compilation stay out of the numbers),
 /// then <see cref="Repetitions"/> timed launches whose median is reported. Inputs rotate among
 /// <see cref="InputSets"/> independent random sets so that repeated launches do not measure a warm L2 (50 MB on
-/// the H100, less than one set at the sizes that matter). Inputs are random FP16, never zeros.
+/// the H100, less than one set at the sizes that matter). Inputs are random FP16, never zeros. Three numbers per case:
+/// kernel-only, pre-processing alone and end-to-end (<see cref="BenchmarkResult"/>).
 /// </summary>
 public sealed class AttentionBenchmark(CudaContext context)
 {
@@ -49,10 +50,13 @@ public sealed class AttentionBenchmark(CudaContext context)
                 {
                     foreach (var s in sets) preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V)));
                     double kernel = MedianMilliseconds(i => attention.LaunchMainLoop(problem, options, preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, 0));
+                    // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
+                    double preprocess = MedianMilliseconds(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
+                        T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null).Dispose());
                     // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
                     double endToEnd = MedianMilliseconds(i => attention.Run(problem, options, T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K),
                         T(sets[i % sets.Count].V), o, 0, stream: null));
-                    results.Add(new BenchmarkResult(c, kernel, endToEnd, Repetitions, context.Device.Name));
+                    results.Add(new BenchmarkResult(c, kernel, endToEnd, Repetitions, context.Device.Name, preprocess));
                 }
                 finally
                 {

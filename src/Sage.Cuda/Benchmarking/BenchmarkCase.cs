@@ -6,5 +6,11 @@ public sealed record BenchmarkCase(int Batch, int Heads, int SequenceLength, int
     /// <summary>4·B·H·N²·d, halved for causal (the convention of FlashAttention and SageAttention plots).</summary>
     public double Flops => 4.0 * Batch * Heads * (double)SequenceLength * SequenceLength * HeadDim * (Causal ? 0.5 : 1.0);
 
+    /// <summary>
+    /// Bytes the pre-processing must move at least once with FP16 inputs: Q, K and V read (2 bytes each), one byte per
+    /// element of INT8 Q and K and FP8 V written (scales and means are negligible).
+    /// </summary>
+    public double PreprocessMinimumBytes => 3.0 * Batch * Heads * (double)SequenceLength * HeadDim * (2 + 1);
+
     public AttentionProblem Problem => new(new AttentionShape(Batch, Heads, Heads, SequenceLength, SequenceLength, HeadDim), TensorLayout.HND, Causal);
 }

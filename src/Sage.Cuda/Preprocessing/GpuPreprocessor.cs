@@ -9,6 +9,13 @@ namespace Sage.Cuda.Preprocessing;
 /// waiting; outputs and per-call scratch are stream-ordered allocations on that stream (released in stream order
 /// when disposed), so nothing synchronises the device. Thread-safe: an instance holds only its loaded modules, and
 /// each call has its own scratch.
+/// <para><see cref="Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?)"/> runs
+/// the fused kernels of preprocess_fused.cu (three launches: K/V tile statistics + Q, means and V scales, K and V
+/// codes) unless <see cref="PathEnvironmentVariable"/> = "separate" or Q, K and V differ in element type; then it runs
+/// the per-stage kernels (<see cref="QuantizeKeys"/>, <see cref="QuantizeQueries"/>, <see cref="QuantizeValues"/>,
+/// eight launches and fills). Both give the same bits (tests/Gpu/Preprocessing).</para>
+/// <para>Constructing one makes the device's default memory pool keep freed memory (<see cref="PoolRetention"/>), so
+/// the per-call buffers are not mapped afresh on every call.</para>
 /// </summary>
 public sealed class GpuPreprocessor : IDisposable
 {
@@ -21,32 +28,51 @@ public sealed class GpuPreprocessor : IDisposable
     private readonly CudaModule _vQuantize;
 
     private readonly CudaModule _scoreCorrection;
+    private readonly CudaModule _fused;
+
+    /// <summary>Environment variable: "separate" selects the per-stage kernels for <c>Preprocess</c>; unset or "fused": the fused ones.</summary>
+    public const string PathEnvironmentVariable = "SAGE_PREPROCESS";
 
     public GpuPreprocessor(CudaContext context, KernelCompiler? compiler = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         _context = context;
+        Fused = SelectedPath(Environment.GetEnvironmentVariable(PathEnvironmentVariable));
         compiler ??= new KernelCompiler();
+        PoolRetention.Apply(context);
         _keySmoothing = compiler.Load(context, Source("key_smoothing.cu"));
         try
         {
             _qkQuantize = compiler.Load(context, Source("qk_quantize.cu"));
             _vQuantize = compiler.Load(context, Source("v_quantize.cu"));
             _scoreCorrection = compiler.Load(context, Source("score_correction.cu"));
+            _fused = compiler.Load(context, Source("preprocess_fused.cu"));
         }
         catch
         {
             _keySmoothing.Dispose();
             _qkQuantize?.Dispose();
             _vQuantize?.Dispose();
+            _scoreCorrection?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>True when <c>Preprocess</c> on device tensors runs the fused kernels (the default).</summary>
+    public bool Fused { get; }
+
+    /// <summary>Reads <see cref="PathEnvironmentVariable"/>: null, empty or "fused" → fused; "separate" → per-stage kernels.</summary>
+    internal static bool SelectedPath(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value == "fused") return true;
+        if (value == "separate") return false;
+        throw new ArgumentException($"{PathEnvironmentVariable}={value}: expected 'fused' or 'separate'.");
     }
 
     /// <summary>Resource names of the kernels (for compile checks).</summary>
     public static IReadOnlyList<string> KernelResources { get; } =
         ["Sage.Cuda.Kernels.Preprocess.key_smoothing.cu", "Sage.Cuda.Kernels.Preprocess.qk_quantize.cu", "Sage.Cuda.Kernels.Preprocess.v_quantize.cu",
-         "Sage.Cuda.Kernels.Preprocess.score_correction.cu"];
+         "Sage.Cuda.Kernels.Preprocess.score_correction.cu", "Sage.Cuda.Kernels.Preprocess.preprocess_fused.cu"];
 
     /// <summary>Uploads host tensors, runs all three stages and waits for them.</summary>
     public PreprocessedInputs Preprocess(AttentionProblem problem, SageOptions options, HostTensor q, HostTensor k, HostTensor v)
@@ -70,6 +96,8 @@ public sealed class GpuPreprocessor : IDisposable
     public PreprocessedInputs Preprocess(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
         CudaStream? stream = null)
     {
+        if (Fused && q.ElementType == k.ElementType && k.ElementType == v.ElementType)
+            return PreprocessFused(problem, options, q, k, v, stream);
         var keys = QuantizeKeys(problem, options, k, stream);
         QuantizedQueries? queries = null;
         QuantizedValues? values = null;
@@ -85,6 +113,85 @@ public sealed class GpuPreprocessor : IDisposable
             keys.Dispose();
             queries?.Dispose();
             values?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The fused path (preprocess_fused.cu): launch 1 reads K and V once for the tile statistics (K chunk sums, V chunk
+    /// sums with SmoothV, V minima and maxima) and quantises Q; launch 2 forms the K/V means and the V scales; launch 3
+    /// writes the K and V codes; ΔS (SmoothQ) follows as on the per-stage path. Every output is written by a kernel, so
+    /// nothing is filled; the partials are per-call scratch released in stream order.
+    /// </summary>
+    private PreprocessedInputs PreprocessFused(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
+        CudaStream? stream)
+    {
+        Check(problem, options);
+        var s = problem.Shape;
+        CheckTensor(q, s.QueryShape(problem.Layout), nameof(q));
+        CheckTensor(k, s.KeyValueShape(problem.Layout), nameof(k));
+        CheckTensor(v, s.KeyValueShape(problem.Layout), nameof(v));
+        var g = FusedPreprocessGeometry.Of(s);
+        int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
+        int rowBytes = PreprocessLayout.QuantizedRowBytes(options.QkFormat, d);
+        int padQ = PreprocessLayout.PaddedQueryLength(nq), padK = PreprocessLayout.PaddedKeyLength(nk);
+        int qGroups = PreprocessLayout.QueryGroups(options.Granularity, nq);
+        int kGroups = PreprocessLayout.KeyGroupsPerTile(options.Granularity);
+        long bhq = (long)s.Batch * s.QueryHeads, bhk = g.KeyValueHeads;
+        var qStrides = Strides(problem.Layout, s.QueryHeads, nq, d);
+        var kvStrides = Strides(problem.Layout, s.KeyValueHeads, nk, d);
+        string kernels = $"{Suffix(q.ElementType)}_d{d}";
+        int int4 = options.QkFormat == QkFormat.Int4 ? 1 : 0;
+        float log2eScale = (float)(problem.SoftmaxScale * Log2E);
+        static KernelArgument Optional<T>(DeviceBuffer<T>? b) where T : unmanaged => KernelArgument.DevicePointer(b?.Pointer ?? 0);
+
+        var owned = new List<IDisposable>(12);
+        T Own<T>(T buffer) where T : IDisposable { owned.Add(buffer); return buffer; }
+        try
+        {
+            // Allocation order follows the launches, so the first kernel is queued (and the device starts) after three
+            // allocations rather than after all of them: at short sequences the host's enqueue time is part of e2e.
+            var qValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhq * padQ * rowBytes, stream));
+            var qScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream));
+            var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
+            using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
+            if (g.StatsBlocks + g.QueryBlocks > 0)
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + g.QueryBlocks)), Threads, 0, stream,
+                    KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
+                    g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, qScales, qGroups,
+                    qValues, padQ, Optional(qMeans),
+                    KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
+                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
+                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);
+
+            var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
+            var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
+            var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
+            if (bhk > 0)
+                _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
+                    Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
+                    (float)options.VScaleMax, kMean, Optional(vMean), vScales);
+
+            var kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
+            var kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));
+            var kSmoothed = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * nk * d, stream)) : null;
+            var vCodes = Own(DeviceBuffer<byte>.AllocateStreamOrdered(_context, bhk * d * padK, stream));
+            if (g.KeyTiles > 0)
+                _fused.GetFunction("preprocess_quantize_kv_" + kernels).Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream,
+                    KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
+                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
+                    options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
+                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes);
+
+            var queries = new QuantizedQueries(qValues, qScales, qMeans, padQ, qGroups);
+            var keys = new QuantizedKeys(kValues, kScales, kMean, kSmoothed, padK, g.TilesPerHead);
+            var values = new QuantizedValues(vCodes, vScales, vMean, padK);
+            var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries, keys, stream) : null;
+            return new PreprocessedInputs(queries, keys, values, deltaS);
+        }
+        catch
+        {
+            foreach (var b in owned) b.Dispose();
             throw;
         }
     }
@@ -262,6 +369,7 @@ public sealed class GpuPreprocessor : IDisposable
         _qkQuantize.Dispose();
         _vQuantize.Dispose();
         _scoreCorrection.Dispose();
+        _fused.Dispose();
     }
 
     /// <summary>

@@ -1,0 +1,587 @@
+// The whole pre-processing of docs/kernel-spec.md §1-§4 in three launches, with the spec's arithmetic and orders
+// unchanged (the per-stage kernels of key_smoothing.cu, qk_quantize.cu and v_quantize.cu stay as the reference
+// implementation, selectable with SAGE_PREPROCESS=separate; both give the same bits).
+//
+//   1. preprocess_stats_queries: one pass over K and V per (key/value head, 128-token tile, 8 channels): the tile's
+//      K chunk sums (§1 step 1, ascending tokens), V chunk sums with SmoothV (§4 step 1), and the tile's per-channel
+//      V minimum and maximum; in the same launch, Q quantisation (+ Q smoothing) of every 64-row block, one read of Q.
+//   2. preprocess_finish: per (head, channel): the chunk sums in ascending chunk order ⊘ N (§1 steps 2-3; §4 likewise),
+//      and v_scale = amax ⊘ V_MAX with amax = max over tiles of max(|fl(vmax − m)|, |fl(vmin − m)|) (m = 0 and no
+//      subtraction without SmoothV). Why this is amax_t |fl(V[t] − m)| bit for bit: x ↦ fl(x − m) is monotone
+//      (the exact difference is, and rounding to nearest is), so every fl(V[t] − m) lies between fl(vmin − m) and
+//      fl(vmax − m), both of which occur; the largest magnitude is therefore at one of them.
+//   3. preprocess_quantize_kv: K (§3, with K̃ = K ⊖ mean) and V (§4) codes of every 128-token tile; each thread
+//      keeps its rows in registers between the group maximum and the quantisation, so K and V are read once here.
+//
+// DRAM traffic: Q once, K and V twice (the mean and the per-channel V scale span the whole sequence, so their tile
+// codes cannot be written before one whole pass), the codes once, plus ≈ 4·d floats per tile of partials.
+#include "preprocess_common.cuh"
+
+// Eight consecutive elements as loaded (16 bytes for 16-bit types, 32 for fp32), widened later, so a thread can keep
+// several rows in flight in few registers.
+template <class E> struct Raw8;
+template <> struct Raw8<ElemF32> { float4 a, b; };
+template <> struct Raw8<ElemF16> { uint4 a; };
+template <> struct Raw8<ElemBF16> { uint4 a; };
+
+template <class E> __device__ __forceinline__ Raw8<E> load_raw8(const typename E::storage* p);
+template <> __device__ __forceinline__ Raw8<ElemF32> load_raw8<ElemF32>(const float* p)
+{
+    Raw8<ElemF32> r;
+    r.a = __ldg(reinterpret_cast<const float4*>(p));
+    r.b = __ldg(reinterpret_cast<const float4*>(p) + 1);
+    return r;
+}
+template <> __device__ __forceinline__ Raw8<ElemF16> load_raw8<ElemF16>(const unsigned short* p)
+{
+    Raw8<ElemF16> r;
+    r.a = __ldg(reinterpret_cast<const uint4*>(p));
+    return r;
+}
+template <> __device__ __forceinline__ Raw8<ElemBF16> load_raw8<ElemBF16>(const unsigned short* p)
+{
+    Raw8<ElemBF16> r;
+    r.a = __ldg(reinterpret_cast<const uint4*>(p));
+    return r;
+}
+
+template <class E> __device__ __forceinline__ void widen8(const Raw8<E>& r, float (&out)[8]);
+template <> __device__ __forceinline__ void widen8<ElemF32>(const Raw8<ElemF32>& r, float (&out)[8])
+{
+    out[0] = r.a.x; out[1] = r.a.y; out[2] = r.a.z; out[3] = r.a.w;
+    out[4] = r.b.x; out[5] = r.b.y; out[6] = r.b.z; out[7] = r.b.w;
+}
+template <> __device__ __forceinline__ void widen8<ElemF16>(const Raw8<ElemF16>& r, float (&out)[8]) { unpack16x8(r.a, false, out); }
+template <> __device__ __forceinline__ void widen8<ElemBF16>(const Raw8<ElemBF16>& r, float (&out)[8]) { unpack16x8(r.a, true, out); }
+
+template <class E> __device__ __forceinline__ Raw8<E> zero_raw8();
+template <> __device__ __forceinline__ Raw8<ElemF32> zero_raw8<ElemF32>() { Raw8<ElemF32> r; r.a = make_float4(0.f, 0.f, 0.f, 0.f); r.b = r.a; return r; }
+template <> __device__ __forceinline__ Raw8<ElemF16> zero_raw8<ElemF16>() { Raw8<ElemF16> r; r.a = make_uint4(0u, 0u, 0u, 0u); return r; }
+template <> __device__ __forceinline__ Raw8<ElemBF16> zero_raw8<ElemBF16>() { Raw8<ElemBF16> r; r.a = make_uint4(0u, 0u, 0u, 0u); return r; }
+
+// Maximum over the `lanes` consecutive lanes that share one row (a power of two ≤ 16, aligned); every lane of the warp
+// must call it. fmaxf of non-negative values: exact in any order.
+template <int LANES>
+__device__ __forceinline__ float row_lanes_max(float x)
+{
+#pragma unroll
+    for (int offset = LANES / 2; offset > 0; offset >>= 1) x = fmaxf(x, __shfl_xor_sync(0xFFFFFFFFu, x, offset));
+    return x;
+}
+
+__device__ __forceinline__ void store_quantized8(signed char* __restrict__ out, long long row, int headDim, int c0,
+                                                 const int (&q)[8], int int4)
+{
+    if (int4)
+    {
+        unsigned int word = 0u;
+#pragma unroll
+        for (int i = 0; i < 8; ++i) word |= (static_cast<unsigned int>(q[i]) & 0xFu) << (4 * i);
+        *reinterpret_cast<unsigned int*>(out + row * (headDim / 2) + c0 / 2) = word;
+    }
+    else
+    {
+        unsigned int lo = 0u, hi = 0u;
+#pragma unroll
+        for (int i = 0; i < 4; ++i)
+        {
+            lo |= (static_cast<unsigned int>(q[i]) & 0xFFu) << (8 * i);
+            hi |= (static_cast<unsigned int>(q[i + 4]) & 0xFFu) << (8 * i);
+        }
+        *reinterpret_cast<uint2*>(out + row * headDim + c0) = make_uint2(lo, hi);
+    }
+}
+
+__device__ __forceinline__ void quantize8_exact(const float (&x)[8], float scale, int int4, int (&q)[8])
+{
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+    {
+        const float ratio = __fdiv_rn(x[i], scale); // div.rn.f32, never x × (1/scale)
+        q[i] = int4 ? cvt_rni_s4_symmetric(ratio) : cvt_rni_sat_s8(ratio);
+    }
+}
+
+__device__ __forceinline__ void store8(float* p, const float (&x)[8])
+{
+    reinterpret_cast<float4*>(p)[0] = make_float4(x[0], x[1], x[2], x[3]);
+    reinterpret_cast<float4*>(p)[1] = make_float4(x[4], x[5], x[6], x[7]);
+}
+
+// Partial statistics per (key/value head, tile, channel), four arrays of [BHkv, tiles, D] floats one after another:
+// K chunk sums, V minima, V maxima, V chunk sums.
+struct Partials
+{
+    float* kSum; float* vMin; float* vMax; float* vSum;
+};
+
+__device__ __forceinline__ Partials partials_of(float* base, long long perArray)
+{
+    return Partials{ base, base + perArray, base + 2 * perArray, base + 3 * perArray };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1a. Tile statistics. Item = (bhk, tile, 8 channels), channels fastest, so the threads of a token row read it
+// contiguously with 16-byte loads. Each channel's sum runs over the tile's tokens in ascending order from 0 (§1 step
+// 1), exactly as key_chunk_sums; the 8 channels are 8 independent chains. Tokens go in batches of BATCH whose loads
+// are all issued before any of them is used (SMOOTH_K / SMOOTH_V are template arguments so that no branch sits
+// between the loads of a batch).
+template <class E, int D, bool SMOOTH_K, bool SMOOTH_V>
+__device__ __forceinline__ void tile_stats(long long item, const typename E::storage* __restrict__ k,
+                                           const typename E::storage* __restrict__ v, TensorStrides s, int length,
+                                           int heads, int tiles, Partials out)
+{
+    constexpr int CPR = D / 8;
+    constexpr int BATCH = 8;
+    const int cc = static_cast<int>(item % CPR);
+    const long long tileItem = item / CPR; // bhk·tiles + tile
+    const int tile = static_cast<int>(tileItem % tiles);
+    const long long bh = tileItem / tiles;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    const int c0 = cc * 8;
+    const int t0 = tile * SAGE_KEY_TILE;
+    const int t1 = min(length, t0 + SAGE_KEY_TILE);
+    const typename E::storage* kRow = k + token_offset(s, b, h, t0) + c0;
+    const typename E::storage* vRow = v + token_offset(s, b, h, t0) + c0;
+
+    float ks[8], vs[8], vmin[8], vmax[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) { ks[i] = 0.0f; vs[i] = 0.0f; vmin[i] = __int_as_float(0x7F800000); vmax[i] = -__int_as_float(0x7F800000); }
+
+    for (int t = t0; t < t1; t += BATCH)
+    {
+        Raw8<E> kr[BATCH], vr[BATCH];
+#pragma unroll
+        for (int u = 0; u < BATCH; ++u)
+        {
+            const long long at = static_cast<long long>(t - t0 + u) * s.token;
+            const bool real = t + u < t1;
+            vr[u] = real ? load_raw8<E>(vRow + at) : zero_raw8<E>();
+            if (SMOOTH_K) kr[u] = real ? load_raw8<E>(kRow + at) : zero_raw8<E>();
+        }
+#pragma unroll
+        for (int u = 0; u < BATCH; ++u)
+        {
+            if (t + u >= t1) break; // the tile's real tokens, ascending
+            float y[8];
+            widen8<E>(vr[u], y);
+            if (SMOOTH_K)
+            {
+                float x[8];
+                widen8<E>(kr[u], x);
+#pragma unroll
+                for (int i = 0; i < 8; ++i) ks[i] = __fadd_rn(ks[i], x[i]);
+            }
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+            {
+                vmin[i] = fminf(vmin[i], y[i]);
+                vmax[i] = fmaxf(vmax[i], y[i]);
+                if (SMOOTH_V) vs[i] = __fadd_rn(vs[i], y[i]);
+            }
+        }
+    }
+    const long long at = tileItem * D + c0;
+    if (SMOOTH_K) store8(out.kSum + at, ks);
+    store8(out.vMin + at, vmin);
+    store8(out.vMax + at, vmax);
+    if (SMOOTH_V) store8(out.vSum + at, vs);
+}
+
+// 1b. Q of one 64-row block (§2 steps 1-2, §3), SAGE_THREADS threads; the groups inside a block as query_group.
+__device__ __forceinline__ int fused_query_group(int granularity, int r)
+{
+    return granularity == SAGE_PER_THREAD ? ((r >> 4) << 3) + (r & 7) : (granularity == SAGE_PER_WARP ? (r >> 4) : 0);
+}
+
+template <class E, int D>
+__device__ __forceinline__ void query_block(int blockIndex, const typename E::storage* __restrict__ q, TensorStrides s,
+                                            int length, int heads, int blocksPerHead, int smooth, int granularity,
+                                            int int4, float log2eScale, float* __restrict__ scales, int groupCount,
+                                            signed char* __restrict__ quantized, int paddedLength,
+                                            float* __restrict__ means)
+{
+    constexpr int CPR = D / 8;
+    constexpr int RPP = SAGE_THREADS / CPR;
+    constexpr int ROWS = SAGE_QUERY_BLOCK / RPP;
+    __shared__ float s_qmean[D];
+    __shared__ unsigned int s_qamax[32];
+    const int block = blockIndex % blocksPerHead;
+    const long long bh = blockIndex / blocksPerHead;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    const int tid = threadIdx.x;
+    const int row0 = block * SAGE_QUERY_BLOCK;
+    const int rows = max(0, min(SAGE_QUERY_BLOCK, length - row0));
+    const int meanBlocks = (length + SAGE_QUERY_BLOCK - 1) / SAGE_QUERY_BLOCK;
+    const int c0 = (tid % CPR) * 8;
+    const int firstRow = tid / CPR;
+
+    Raw8<E> raw[ROWS];
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int r = firstRow + i * RPP;
+        raw[i] = r < rows ? load_raw8<E>(q + token_offset(s, b, h, row0 + r) + c0) : zero_raw8<E>();
+    }
+
+    if (tid < 32) s_qamax[tid] = 0u;
+    if (tid < D)
+    {
+        // QSmoothing step 1: s = 0; s = s ⊕ Q[r, c] over the block's real rows ascending; mean = s ⊘ rows.
+        float m = 0.0f;
+        if (smooth && rows > 0)
+        {
+            float sum = 0.0f;
+#pragma unroll 8
+            for (int r = 0; r < rows; ++r) sum = __fadd_rn(sum, widen<E>(q[token_offset(s, b, h, row0 + r) + tid]));
+            m = __fdiv_rn(sum, __int2float_rn(rows));
+            means[(bh * meanBlocks + block) * D + tid] = m;
+        }
+        s_qmean[tid] = m;
+    }
+    __syncthreads();
+
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int r = firstRow + i * RPP;
+        float x[8];
+        widen8<E>(raw[i], x);
+        float amax = 0.0f;
+        if (r < rows)
+        {
+#pragma unroll
+            for (int j = 0; j < 8; ++j)
+            {
+                if (smooth) x[j] = __fsub_rn(x[j], s_qmean[c0 + j]);
+                amax = fmaxf(amax, fabsf(x[j]));
+            }
+        }
+        amax = row_lanes_max<CPR>(amax); // the CPR lanes of one row: one atomic per row
+        if ((tid % CPR) == 0) shared_max(&s_qamax[fused_query_group(granularity, r)], amax);
+    }
+    __syncthreads();
+
+    const float qmax = int4 ? 7.0f : 127.0f;
+    const int groupsPerBlock = granularity == SAGE_PER_THREAD ? 32 : (granularity == SAGE_PER_WARP ? 4 : 1);
+    if (tid < groupsPerBlock)
+    {
+        const int global = block * groupsPerBlock + tid;
+        // Stored q_scale = (amax ⊘ qmax) ⊗ LOG2E_SCALE (§3 step 4).
+        if (global < groupCount)
+            scales[bh * groupCount + global] = __fmul_rn(__fdiv_rn(__uint_as_float(s_qamax[tid]), qmax), log2eScale);
+    }
+
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int r = firstRow + i * RPP;
+        int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        const float scale = __fdiv_rn(__uint_as_float(s_qamax[fused_query_group(granularity, r)]), qmax);
+        if (r < rows && scale != 0.0f)
+        {
+            float x[8];
+            widen8<E>(raw[i], x);
+            if (smooth)
+            {
+#pragma unroll
+                for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_qmean[c0 + j]);
+            }
+            quantize8_exact(x, scale, int4, qv);
+        }
+        store_quantized8(quantized, bh * paddedLength + row0 + r, D, c0, qv, int4);
+    }
+}
+
+// Grid: statsBlocks + queryBlocks (1-D), SAGE_THREADS threads. The statistics blocks come first: each of their
+// threads walks a whole tile, the longest work of the launch.
+template <class E, int D>
+__device__ __forceinline__ void stats_queries(
+    const typename E::storage* __restrict__ q, TensorStrides qs, int qLength, int qHeads, int qBlocksPerHead,
+    int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales, int qGroupCount,
+    signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,
+    const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides kvs,
+    int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long statsItems,
+    int statsBlocks)
+{
+    if (static_cast<int>(blockIdx.x) < statsBlocks)
+    {
+        const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
+        if (item >= statsItems) return;
+        const Partials p = partials_of(partials, statsItems * 8);
+        if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        return;
+    }
+    query_block<E, D>(static_cast<int>(blockIdx.x) - statsBlocks, q, qs, qLength, qHeads, qBlocksPerHead, smoothQ,
+                      granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans);
+}
+
+#define SAGE_STATS_QUERIES(SUFFIX, ELEM, D)                                                                         \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS) preprocess_stats_queries_##SUFFIX##_d##D(          \
+        const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int qLength, int qHeads,  \
+        int qBlocksPerHead, int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales,  \
+        int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
+        const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
+        long long st, int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, \
+        long long statsItems, int statsBlocks)                                                                     \
+    {                                                                                                              \
+        stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,         \
+                               granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
+                               v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
+                               statsItems, statsBlocks);                                                           \
+    }
+
+SAGE_STATS_QUERIES(f32, ElemF32, 64)
+SAGE_STATS_QUERIES(f32, ElemF32, 128)
+SAGE_STATS_QUERIES(f16, ElemF16, 64)
+SAGE_STATS_QUERIES(f16, ElemF16, 128)
+SAGE_STATS_QUERIES(bf16, ElemBF16, 64)
+SAGE_STATS_QUERIES(bf16, ElemBF16, 128)
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Grid (BHkv), headDim threads (one per channel). Every output is written (zeros where a stage is off or N = 0),
+// so no buffer needs a fill.
+extern "C" __global__ void preprocess_finish(const float* __restrict__ partials, long long perArray, int tiles,
+                                             int length, int headDim, int smoothK, int smoothV, float vMax,
+                                             float* __restrict__ keyMean, float* __restrict__ valueMean,
+                                             float* __restrict__ valueScales)
+{
+    const int c = threadIdx.x;
+    if (c >= headDim) return;
+    const long long bh = blockIdx.x;
+    const Partials p = partials_of(const_cast<float*>(partials), perArray);
+    const float n = __int2float_rn(length); // exact: N < 2^24
+
+    float kMean = 0.0f;
+    if (smoothK && tiles > 0)
+    {
+        float total = 0.0f;
+        for (int j = 0; j < tiles; ++j) total = __fadd_rn(total, p.kSum[(bh * tiles + j) * headDim + c]);
+        kMean = __fdiv_rn(total, n);
+    }
+    keyMean[bh * headDim + c] = kMean;
+
+    float vMean = 0.0f;
+    if (smoothV && tiles > 0)
+    {
+        float total = 0.0f;
+        for (int j = 0; j < tiles; ++j) total = __fadd_rn(total, p.vSum[(bh * tiles + j) * headDim + c]);
+        vMean = __fdiv_rn(total, n);
+    }
+    if (smoothV) valueMean[bh * headDim + c] = vMean;
+
+    float amax = 0.0f;
+    for (int j = 0; j < tiles; ++j)
+    {
+        const long long at = (bh * tiles + j) * headDim + c;
+        const float hi = p.vMax[at], lo = p.vMin[at];
+        const float a = smoothV ? fabsf(__fsub_rn(hi, vMean)) : fabsf(hi);
+        const float z = smoothV ? fabsf(__fsub_rn(lo, vMean)) : fabsf(lo);
+        amax = fmaxf(amax, fmaxf(a, z));
+    }
+    valueScales[bh * headDim + c] = __fdiv_rn(amax, vMax);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3a. K of one 128-token tile (§1 step 4, §3): thread = (8 channels, rows firstRow + k·RPP); RPP is a multiple of
+// 8, so all rows of a thread share t mod 8 and hence one per-thread group ((t mod 8) / 2), as in key_quantize.
+template <class E, int D>
+__device__ __forceinline__ void key_tile(int tileIndex, const typename E::storage* __restrict__ k, TensorStrides s,
+                                         int length, int heads, int tiles, const float* __restrict__ mean,
+                                         int granularity, int int4, float* __restrict__ scales,
+                                         signed char* __restrict__ quantized, int paddedLength,
+                                         float* __restrict__ smoothed)
+{
+    constexpr int CPR = D / 8;
+    constexpr int RPP = SAGE_THREADS / CPR;
+    constexpr int ROWS = SAGE_KEY_TILE / RPP;
+    __shared__ float s_kmean[D];
+    __shared__ unsigned int s_kamax[4];
+    const int tile = tileIndex % tiles;
+    const long long bh = tileIndex / tiles;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    const int tid = threadIdx.x;
+    const int c0 = (tid % CPR) * 8;
+    const int firstRow = tid / CPR;
+    const int t0 = tile * SAGE_KEY_TILE;
+
+    Raw8<E> raw[ROWS];
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int t = t0 + firstRow + i * RPP;
+        raw[i] = t < length ? load_raw8<E>(k + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
+    }
+    if (tid < D) s_kmean[tid] = mean != nullptr ? mean[bh * D + tid] : 0.0f;
+    if (tid < 4) s_kamax[tid] = 0u;
+    __syncthreads();
+
+    const int groups = granularity == SAGE_PER_THREAD ? 4 : 1;
+    const int group = granularity == SAGE_PER_THREAD ? ((firstRow & 7) >> 1) : 0;
+    float amax = 0.0f;
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int t = t0 + firstRow + i * RPP;
+        if (t >= length) continue;
+        float x[8];
+        widen8<E>(raw[i], x);
+        if (mean != nullptr)
+        {
+#pragma unroll
+            for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_kmean[c0 + j]); // without SmoothK: no subtraction at all
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j) amax = fmaxf(amax, fabsf(x[j]));
+        if (smoothed != nullptr) store8(smoothed + (bh * length + t) * D + c0, x);
+    }
+    amax = row_lanes_max<CPR>(amax); // lanes of one row share the group
+    if ((tid % CPR) == 0) shared_max(&s_kamax[group], amax);
+    __syncthreads();
+
+    const float qmax = int4 ? 7.0f : 127.0f;
+    if (tid < groups) scales[(bh * tiles + tile) * groups + tid] = __fdiv_rn(__uint_as_float(s_kamax[tid]), qmax);
+    const float scale = __fdiv_rn(__uint_as_float(s_kamax[group]), qmax);
+
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int t = t0 + firstRow + i * RPP;
+        int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        if (t < length && scale != 0.0f)
+        {
+            float x[8];
+            widen8<E>(raw[i], x);
+            if (mean != nullptr)
+            {
+#pragma unroll
+                for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_kmean[c0 + j]);
+            }
+            quantize8_exact(x, scale, int4, qv);
+        }
+        store_quantized8(quantized, bh * paddedLength + t, D, c0, qv, int4);
+    }
+}
+
+// 3b. V codes of one 128-token tile (§4), [BHkv, D, paddedLength] with the token order of value_code_position.
+// Unit = (16-token group g, quad t, 8 channels): the tokens 16g + {2t, 2t+1, 2t+8, 2t+9} are stored at positions
+// 16g + 4t + {0, 1, 2, 3}, so a unit makes one 32-bit word per channel. Words go through shared memory, swizzled so
+// that neither the word stores nor the 16-byte reads of a channel row conflict: word w of channel c sits at
+// c·32 + (w ^ swizzle(c)).
+template <int D>
+__device__ __forceinline__ int value_swizzle(int c)
+{
+    // D = 128: 16 channel chunks per warp row, one half-warp per quad t (parity of w): even XOR values keep the
+    // halves on disjoint banks. D = 64: 8 chunks, 4 quads per warp: multiples of 4 keep the quads apart.
+    return D == 128 ? (((c >> 3) & 15) << 1) : (((c >> 3) & 7) << 2);
+}
+
+template <class E, int D>
+__device__ __forceinline__ void value_tile(int tileIndex, const typename E::storage* __restrict__ v, TensorStrides s,
+                                           int length, int heads, int tiles, const float* __restrict__ mean,
+                                           const float* __restrict__ vScales, unsigned char* __restrict__ codes,
+                                           int paddedLength)
+{
+    constexpr int CPR = D / 8;
+    constexpr int UNITS = (SAGE_KEY_TILE / 16) * 4 * CPR;
+    __shared__ __align__(16) unsigned int s_words[D * (SAGE_KEY_TILE / 4)];
+    __shared__ float s_vscale[D];
+    __shared__ float s_vmean[D];
+    const int tile = tileIndex % tiles;
+    const long long bh = tileIndex / tiles;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    const int tid = threadIdx.x;
+    const int t0 = tile * SAGE_KEY_TILE;
+    if (tid < D)
+    {
+        s_vscale[tid] = vScales[bh * D + tid];
+        s_vmean[tid] = mean != nullptr ? mean[bh * D + tid] : 0.0f;
+    }
+    __syncthreads();
+
+    static_assert(UNITS % SAGE_THREADS == 0, "whole units per thread");
+#pragma unroll
+    for (int unit = 0; unit < UNITS / SAGE_THREADS; ++unit)
+    {
+        const int u = tid + unit * SAGE_THREADS;
+        const int cc = u % CPR, quad = (u / CPR) % 4, g = u / (4 * CPR);
+        const int c0 = cc * 8;
+        float x[4][8];
+        bool real[4];
+#pragma unroll
+        for (int m = 0; m < 4; ++m)
+        {
+            const int r = 16 * g + 2 * quad + (m & 1) + 8 * (m >> 1); // m = 2a + b: token 16g + 8a + 2t + b
+            const int t = t0 + r;
+            real[m] = t < length;
+            const Raw8<E> raw = real[m] ? load_raw8<E>(v + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
+            widen8<E>(raw, x[m]);
+            if (real[m] && mean != nullptr)
+            {
+#pragma unroll
+                for (int j = 0; j < 8; ++j) x[m][j] = __fsub_rn(x[m][j], s_vmean[c0 + j]);
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+        {
+            const int c = c0 + j;
+            const float sc = s_vscale[c];
+            float ratio[4];
+#pragma unroll
+            for (int m = 0; m < 4; ++m) ratio[m] = (real[m] && sc != 0.0f) ? __fdiv_rn(x[m][j], sc) : 0.0f; // +0: code 0
+            const unsigned int word = cvt_e4m3x2(ratio[1], ratio[0]) | (cvt_e4m3x2(ratio[3], ratio[2]) << 16);
+            s_words[c * (SAGE_KEY_TILE / 4) + ((4 * g + quad) ^ value_swizzle<D>(c))] = word;
+        }
+    }
+    __syncthreads();
+
+#pragma unroll
+    for (int pass = 0; pass < D * (SAGE_KEY_TILE / 16) / SAGE_THREADS; ++pass)
+    {
+        const int i = tid + pass * SAGE_THREADS;
+        const int c = i / (SAGE_KEY_TILE / 16), part = i % (SAGE_KEY_TILE / 16);
+        const int sw = value_swizzle<D>(c);
+        uint4 w = *reinterpret_cast<const uint4*>(&s_words[c * (SAGE_KEY_TILE / 4) + 4 * (part ^ (sw >> 2))]);
+        if (sw & 2) w = make_uint4(w.z, w.w, w.x, w.y); // words 4p + j sit at (4p + j) ^ sw: j ^ 2 swaps the halves
+        *reinterpret_cast<uint4*>(codes + (bh * D + c) * paddedLength + t0 + part * 16) = w;
+    }
+}
+
+// Grid: 2 · BHkv · tiles (1-D): the K tiles, then the V tiles. SAGE_THREADS threads.
+template <class E, int D>
+__device__ __forceinline__ void quantize_kv(
+    const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides s, int length,
+    int heads, int tiles, int keyTiles, const float* __restrict__ keyMean, int granularity, int int4,
+    float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength, float* __restrict__ kSmoothed,
+    const float* __restrict__ valueMean, const float* __restrict__ vScales, unsigned char* __restrict__ codes)
+{
+    const int index = blockIdx.x;
+    if (index < keyTiles)
+        key_tile<E, D>(index, k, s, length, heads, tiles, keyMean, granularity, int4, kScales, kQuantized, paddedLength, kSmoothed);
+    else
+        value_tile<E, D>(index - keyTiles, v, s, length, heads, tiles, valueMean, vScales, codes, paddedLength);
+}
+
+#define SAGE_QUANTIZE_KV(SUFFIX, ELEM, D)                                                                           \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS) preprocess_quantize_kv_##SUFFIX##_d##D(            \
+        const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
+        long long st, int length, int heads, int tiles, int keyTiles, const float* __restrict__ keyMean,           \
+        int granularity, int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,              \
+        int paddedLength, float* __restrict__ kSmoothed, const float* __restrict__ valueMean,                      \
+        const float* __restrict__ vScales, unsigned char* __restrict__ codes)                                       \
+    {                                                                                                              \
+        quantize_kv<ELEM, D>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles, keyMean,            \
+                             granularity, int4, kScales, kQuantized, paddedLength, kSmoothed, valueMean, vScales,   \
+                             codes);                                                                               \
+    }
+
+SAGE_QUANTIZE_KV(f32, ElemF32, 64)
+SAGE_QUANTIZE_KV(f32, ElemF32, 128)
+SAGE_QUANTIZE_KV(f16, ElemF16, 64)
+SAGE_QUANTIZE_KV(f16, ElemF16, 128)
+SAGE_QUANTIZE_KV(bf16, ElemBF16, 64)
+SAGE_QUANTIZE_KV(bf16, ElemBF16, 128)

@@ -1,0 +1,66 @@
+namespace Sage.Cuda.Preprocessing;
+
+/// <summary>
+/// Launch shapes and scratch size of the fused pre-processing (Kernels/Preprocess/preprocess_fused.cu), derived from
+/// the problem alone so that the host can size everything before queuing anything:
+/// launch 1 = <see cref="StatsBlocks"/> statistics blocks (one thread per key/value head, 128-token tile and 8
+/// channels) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block); launch 2 = one block of d threads
+/// per key/value head; launch 3 = <see cref="KeyTiles"/> K tiles then as many V tiles.
+/// </summary>
+internal readonly record struct FusedPreprocessGeometry
+{
+    public const int Threads = 256; // SAGE_THREADS
+    public const int ChannelsPerThread = 8;
+
+    /// <summary>Number of (batch, key/value head) pairs.</summary>
+    public long KeyValueHeads { get; init; }
+
+    /// <summary>128-token tiles per key/value head.</summary>
+    public int TilesPerHead { get; init; }
+
+    /// <summary>Threads of the statistics part of launch 1: BHkv · tiles · d/8.</summary>
+    public long StatsItems { get; init; }
+
+    public int StatsBlocks { get; init; }
+
+    /// <summary>64-row Q blocks per query head: PaddedQueryLength / 64.</summary>
+    public int QueryBlocksPerHead { get; init; }
+
+    /// <summary>All Q blocks: B · Hq · <see cref="QueryBlocksPerHead"/>.</summary>
+    public int QueryBlocks { get; init; }
+
+    /// <summary>K tiles of launch 3 (the V tiles follow): BHkv · tiles.</summary>
+    public int KeyTiles { get; init; }
+
+    /// <summary>Floats in each of the four partial arrays (K sums, V minima, V maxima, V sums): BHkv · tiles · d.</summary>
+    public long PartialsPerArray { get; init; }
+
+    public long PartialsTotal => 4 * PartialsPerArray;
+
+    public static FusedPreprocessGeometry Of(AttentionShape shape)
+    {
+        long bhk = (long)shape.Batch * shape.KeyValueHeads;
+        int tiles = PreprocessLayout.KeyTiles(shape.KeyLength);
+        long items = bhk * tiles * (shape.HeadDim / ChannelsPerThread);
+        long statsBlocks = (items + Threads - 1) / Threads;
+        int blocksPerHead = PreprocessLayout.PaddedQueryLength(shape.QueryLength) / PreprocessLayout.QueryBlockRows;
+        long queryBlocks = (long)shape.Batch * shape.QueryHeads * blocksPerHead;
+        long keyTiles = bhk * tiles;
+        // The kernels index blocks with 32-bit ints and launch 3 has 2 · keyTiles blocks.
+        if (statsBlocks + queryBlocks > int.MaxValue || 2 * keyTiles > int.MaxValue)
+            throw new NotSupportedException(
+                $"{shape}: {statsBlocks + queryBlocks} blocks in the first pre-processing launch and {2 * keyTiles} in the last; " +
+                $"at most {int.MaxValue} each.");
+        return new FusedPreprocessGeometry
+        {
+            KeyValueHeads = bhk,
+            TilesPerHead = tiles,
+            StatsItems = items,
+            StatsBlocks = (int)statsBlocks,
+            QueryBlocksPerHead = blocksPerHead,
+            QueryBlocks = (int)queryBlocks,
+            KeyTiles = (int)keyTiles,
+            PartialsPerArray = bhk * tiles * shape.HeadDim,
+        };
+    }
+}

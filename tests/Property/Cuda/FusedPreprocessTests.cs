@@ -1,0 +1,147 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Sage.Cuda;
+using Sage.Cuda.Preprocessing;
+using Xunit;
+
+namespace Sage.Property.Tests.Cuda;
+
+/// <summary>
+/// Host-side logic of the fused pre-processing (preprocess_fused.cu, GpuPreprocessor) and of the pool retention that need
+/// no GPU: launch geometry, the environment switches, the V-scale identity the fused path relies on, and the V code
+/// word layout (a C# mirror of the kernel's index arithmetic; the GPU bit-exact tests check the kernel itself).
+/// </summary>
+public class FusedPreprocessTests
+{
+    [Property(MaxTest = 300)]
+    public bool Geometry_covers_every_tile_and_block_exactly(PositiveInt batch, PositiveInt kvHeads, PositiveInt group, NonNegativeInt nq, NonNegativeInt nk, bool d128)
+    {
+        int b = 1 + batch.Get % 4, hk = 1 + kvHeads.Get % 8, hq = hk * (1 + group.Get % 4);
+        int queryLength = nq.Get % 5000, keyLength = nk.Get % 5000, d = d128 ? 128 : 64;
+        var shape = new AttentionShape(b, hq, hk, queryLength, keyLength, d);
+        var g = FusedPreprocessGeometry.Of(shape);
+        int tiles = (keyLength + 127) / 128;
+        long items = (long)b * hk * tiles * (d / 8);
+        return g.TilesPerHead == tiles
+            && g.StatsItems == items
+            && (long)g.StatsBlocks * FusedPreprocessGeometry.Threads >= items
+            && ((long)g.StatsBlocks - 1) * FusedPreprocessGeometry.Threads < Math.Max(items, 1)
+            && g.PartialsPerArray == g.StatsItems * 8 // the kernel derives the partial arrays' stride from statsItems · 8
+            && g.QueryBlocksPerHead == (queryLength + 127) / 128 * 2
+            && g.QueryBlocks == b * hq * g.QueryBlocksPerHead
+            && g.KeyTiles == b * hk * tiles;
+    }
+
+    [Fact]
+    public void Geometry_of_the_benchmark_shape()
+    {
+        var g = FusedPreprocessGeometry.Of(new AttentionShape(4, 32, 32, 16384, 16384, 128));
+        Assert.Equal(128, g.TilesPerHead);
+        Assert.Equal(4L * 32 * 128 * 16, g.StatsItems);
+        Assert.Equal(1024, g.StatsBlocks);
+        Assert.Equal(4 * 32 * 256, g.QueryBlocks);
+        Assert.Equal(4 * 32 * 128, g.KeyTiles);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("1", true)]
+    [InlineData("yes", true)]
+    [InlineData("0", false)]
+    [InlineData(" 0 ", false)]
+    public void Pool_retention_is_on_unless_the_variable_is_zero(string? value, bool expected) =>
+        Assert.Equal(expected, PoolRetention.IsRequested(value));
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("fused", true)]
+    [InlineData("separate", false)]
+    public void Preprocess_path_switch(string? value, bool fused) => Assert.Equal(fused, GpuPreprocessor.SelectedPath(value));
+
+    [Fact]
+    public void Unknown_preprocess_path_names_the_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.SelectedPath("fast"));
+        Assert.Contains(GpuPreprocessor.PathEnvironmentVariable, e.Message);
+        Assert.Contains("fast", e.Message);
+    }
+
+    /// <summary>
+    /// preprocess_finish forms amax_t |fl(V[t] − m)| from the tile minima and maxima alone: x ↦ fl(x − m) is monotone, so
+    /// the largest magnitude sits at fl(min − m) or fl(max − m). Checked bit for bit on random data, means near the data
+    /// (where cancellation and signed zeros happen) and far from it.
+    /// </summary>
+    [Property(MaxTest = 2000)]
+    public bool Amax_of_the_smoothed_values_comes_from_the_extremes(int seed, byte scaleExponent, bool meanFromData)
+    {
+        var random = new Random(seed);
+        int n = 1 + random.Next(300);
+        float scale = MathF.ScaleB(1f, scaleExponent % 60 - 30);
+        var x = new float[n];
+        for (int i = 0; i < n; i++)
+            x[i] = random.Next(8) == 0 ? (random.Next(2) == 0 ? 0f : -0f) : (float)((random.NextDouble() * 2 - 1) * scale);
+        float m = meanFromData ? x[random.Next(n)] : (float)((random.NextDouble() * 2 - 1) * scale * 4);
+        float direct = 0f;
+        foreach (float v in x) direct = MathF.Max(direct, MathF.Abs(v - m));
+        float lo = x.Min(), hi = x.Max();
+        float fromExtremes = MathF.Max(0f, MathF.Max(MathF.Abs(hi - m), MathF.Abs(lo - m)));
+        return BitConverter.SingleToUInt32Bits(direct) == BitConverter.SingleToUInt32Bits(fromExtremes);
+    }
+
+    /// <summary>value_swizzle of preprocess_fused.cu.</summary>
+    private static int Swizzle(int d, int c) => d == 128 ? ((c >> 3) & 15) << 1 : ((c >> 3) & 7) << 2;
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(128)]
+    public void V_code_words_land_on_distinct_slots_and_read_back_in_token_order(int d)
+    {
+        // Store side: unit (g, quad, channel chunk) writes word 4g + quad of channel c at c·32 + ((4g + quad) ^ swizzle(c)).
+        var slotOwner = new (int C, int Word)?[d * 32];
+        for (int c = 0; c < d; c++)
+            for (int w = 0; w < 32; w++)
+            {
+                int slot = c * 32 + (w ^ Swizzle(d, c));
+                Assert.Null(slotOwner[slot]);
+                slotOwner[slot] = (c, w);
+            }
+        // Read side: part p of channel c reads the 16-byte slot quad p ^ (swizzle >> 2) and swaps halves when swizzle & 2.
+        for (int c = 0; c < d; c++)
+            for (int p = 0; p < 8; p++)
+            {
+                int sw = Swizzle(d, c);
+                int quad = c * 32 + 4 * (p ^ (sw >> 2));
+                var words = Enumerable.Range(0, 4).Select(j => slotOwner[quad + j]!.Value).ToArray();
+                if ((sw & 2) != 0) words = [words[2], words[3], words[0], words[1]];
+                for (int j = 0; j < 4; j++) Assert.Equal((c, 4 * p + j), words[j]);
+            }
+        // Each word's four bytes: tokens 16g + {2t, 2t+1, 2t+8, 2t+9} at positions 16g + 4t + {0,1,2,3} = ValueCodePosition.
+        for (int g = 0; g < 8; g++)
+            for (int t = 0; t < 4; t++)
+                for (int m = 0; m < 4; m++)
+                    Assert.Equal(16 * g + 4 * t + m, PreprocessLayout.ValueCodePosition(16 * g + 2 * t + (m & 1) + 8 * (m >> 1)));
+    }
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(128)]
+    public void V_code_word_stores_of_a_warp_hit_32_distinct_banks(int d)
+    {
+        int cpr = d / 8, units = 8 * 4 * cpr;
+        for (int warpBase = 0; warpBase < units; warpBase += 32)
+            for (int j = 0; j < 8; j++)
+            {
+                var banks = new HashSet<int>();
+                for (int lane = 0; lane < 32; lane++)
+                {
+                    int u = warpBase + lane;
+                    int cc = u % cpr, quad = u / cpr % 4, g = u / (4 * cpr), c = cc * 8 + j;
+                    banks.Add((c * 32 + ((4 * g + quad) ^ Swizzle(d, c))) % 32);
+                }
+                Assert.Equal(32, banks.Count);
+            }
+    }
+}
