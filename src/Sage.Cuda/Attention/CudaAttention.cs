@@ -1,3 +1,4 @@
+using Sage.Cuda.Interop;
 using Sage.Cuda.Preprocessing;
 
 namespace Sage.Cuda;
@@ -24,6 +25,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private const uint Threads = 256;     // two consumer warpgroups, one per 64-row block of the 128-row CTA tile
     private const int QueryTileRows = 128;
     private const int Stages = 5;         // K/V tile ring of attention_pipelined.cuh (SAGE_STAGES)
+    private const uint SoloThreads = 128; // solo variants: one warpgroup per CTA (attention_solo.cuh)
+    private const int SoloBlockRows = 64;
 
     /// <summary>
     /// Why INT4 QK is refused on Hopper (sm_90a): the finding of the INT4 tensor-core probe on the H100
@@ -81,6 +84,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
                 {
                     OverlapVariant => OverlapKernelResource,
                     PingPongVariant => PingPongKernelResource,
+                    SoloVariant => SoloKernelResource,
+                    Solo3Variant => Solo3KernelResource,
                     _ => KernelResource,
                 }));
         }
@@ -104,15 +109,31 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// </summary>
     public const string PingPongKernelResource = "Sage.Cuda.Kernels.Attention.attention_pingpong.cu";
 
-    /// <summary>Environment variable that picks the main-loop variant ("pingpong", the default, "overlap" or "serial"); all give the same bits.</summary>
+    /// <summary>
+    /// Resource name of the "solo" variant: one warpgroup per CTA (one 64-row query block), two independent CTAs per SM,
+    /// K/V tiles by TMA from one thread, the overlap loop inside each CTA (attention_solo.cuh).
+    /// </summary>
+    public const string SoloKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
+
+    /// <summary>Resource name of the "solo3" variant: the solo structure with the serial loop and three CTAs per SM.</summary>
+    public const string Solo3KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3.cu";
+
+    /// <summary>
+    /// Environment variable that picks the main-loop variant ("pingpong", the default, "overlap", "serial", "solo" or
+    /// "solo3"); all give the same bits.
+    /// </summary>
     public const string VariantEnvironmentVariable = "SAGE_ATTENTION_KERNEL";
 
     private const string SerialVariant = "serial";
     private const string OverlapVariant = "overlap";
     private const string PingPongVariant = "pingpong";
+    private const string SoloVariant = "solo";
+    private const string Solo3Variant = "solo3";
 
-    /// <summary>The main-loop variant this instance runs ("pingpong", "overlap" or "serial").</summary>
+    /// <summary>The main-loop variant this instance runs ("pingpong", "overlap", "serial", "solo" or "solo3").</summary>
     public string Variant { get; } = PingPongVariant;
+
+    private bool IsSolo => Variant is SoloVariant or Solo3Variant;
 
     private static string SelectedVariant()
     {
@@ -123,7 +144,10 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (string.IsNullOrEmpty(value) || value == PingPongVariant) return PingPongVariant;
         if (value == OverlapVariant) return OverlapVariant;
         if (value == SerialVariant) return SerialVariant;
-        throw new ArgumentException($"{VariantEnvironmentVariable}={value}: expected '{PingPongVariant}', '{OverlapVariant}' or '{SerialVariant}'.");
+        if (value == SoloVariant) return SoloVariant;
+        if (value == Solo3Variant) return Solo3Variant;
+        throw new ArgumentException(
+            $"{VariantEnvironmentVariable}={value}: expected '{PingPongVariant}', '{OverlapVariant}', '{SerialVariant}', '{SoloVariant}' or '{Solo3Variant}'.");
     }
 
     public string Name => "cuda";
@@ -239,10 +263,15 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), SharedMemoryBytes(s.HeadDim));
-        var grid = new Dim3((uint)((s.QueryLength + QueryTileRows - 1) / QueryTileRows), (uint)s.QueryHeads, (uint)s.Batch);
+        int sharedBytes = IsSolo ? SoloSharedMemoryBytes(s.HeadDim, SoloStages(Variant, s.HeadDim)) : SharedMemoryBytes(s.HeadDim);
+        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), sharedBytes);
+        int rowsPerCta = IsSolo ? SoloBlockRows : QueryTileRows;
+        var grid = new Dim3((uint)((s.QueryLength + rowsPerCta - 1) / rowsPerCta), (uint)s.QueryHeads, (uint)s.Batch);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
-        function.Launch(grid, Threads, SharedMemoryBytes(s.HeadDim), stream,
+        KernelArgument[] maps = IsSolo ? SoloTensorMaps(s, inputs) : [];
+        function.Launch(grid, IsSolo ? SoloThreads : Threads, sharedBytes, stream,
+        [
+            .. maps,
             inputs.Queries.Values, inputs.Queries.Scales, inputs.Keys.Values, inputs.Keys.Scales,
             inputs.Values.Codes, inputs.Values.Scales, inputs.Keys.Mean,
             Pointer(options.SmoothQ ? inputs.DeltaS : null), Pointer(options.SmoothV ? inputs.Values.Mean : null),
@@ -252,7 +281,27 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             s.Batch, s.QueryHeads, s.KeyValueHeads, s.QueryLength, s.KeyLength,
             inputs.Queries.PaddedLength, inputs.Keys.PaddedLength, inputs.Keys.Tiles, inputs.Queries.GroupCount,
             (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, options.SmoothQ ? 1 : 0, options.SmoothV ? 1 : 0,
-            (int)options.OutputType, (int)originalQueries.ElementType, problem.SoftmaxScale);
+            (int)options.OutputType, (int)originalQueries.ElementType, problem.SoftmaxScale,
+        ]);
+    }
+
+    /// <summary>
+    /// The TMA maps of the solo kernels (attention_solo.cuh), over the pre-processing's layouts as 2D byte matrices:
+    /// Q [B·Hq·padQ, d] in boxes of 64 rows, K [B·Hkv·padK, d] in boxes of 128 tokens, V [B·Hkv·d, padK] in boxes of
+    /// d channels × 128 tokens; rows of 128 bytes use the 128-byte swizzle, rows of 64 bytes (d = 64 Q/K) the 64-byte one.
+    /// </summary>
+    private KernelArgument[] SoloTensorMaps(AttentionShape s, PreprocessedInputs inputs)
+    {
+        uint d = (uint)s.HeadDim;
+        var qkSwizzle = d == 128 ? CuTensorMapSwizzle.Bytes128 : CuTensorMapSwizzle.Bytes64;
+        ulong padQ = (ulong)inputs.Queries.PaddedLength, padK = (ulong)inputs.Keys.PaddedLength;
+        return
+        [
+            new ByteTileMap(inputs.Queries.Values.Pointer, d, (ulong)s.Batch * (ulong)s.QueryHeads * padQ, d, d, SoloBlockRows, qkSwizzle).Encode(_context),
+            new ByteTileMap(inputs.Keys.Values.Pointer, d, (ulong)s.Batch * (ulong)s.KeyValueHeads * padK, d, d, 128, qkSwizzle).Encode(_context),
+            new ByteTileMap(inputs.Values.Codes.Pointer, padK, (ulong)s.Batch * (ulong)s.KeyValueHeads * d, padK, 128, d,
+                CuTensorMapSwizzle.Bytes128).Encode(_context),
+        ];
     }
 
     /// <summary>Throws <see cref="NotSupportedException"/> for the options this kernel does not run.</summary>
@@ -285,6 +334,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             if (_configured.Contains(name)) return function;
             if (function.MaxDynamicSharedMemory < sharedBytes) function.MaxDynamicSharedMemory = sharedBytes;
+            // Solo kernels run 2-3 CTAs per SM: ask for the largest shared-memory carveout so that they fit.
+            if (IsSolo) function.PreferredSharedMemoryCarveout = 100;
             _ = function.ParameterSizes; // query once here rather than racing in concurrent launches
             _configured.Add(name);
         }
@@ -296,6 +347,17 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// (V tile + K tile, 2 × 128 × d bytes) and a full and an empty mbarrier (8 bytes each) per stage.
     /// </summary>
     private static int SharedMemoryBytes(int headDim) => 128 * headDim + Stages * (2 * headDim * 128) + Stages * 2 * 8;
+
+    /// <summary>K/V stages of the solo kernels (SAGE_SOLO_STAGES in attention_solo.cu / attention_solo3.cu).</summary>
+    internal static int SoloStages(string variant, int headDim) => variant == Solo3Variant && headDim == 128 ? 2 : headDim == 128 ? 3 : 4;
+
+    /// <summary>
+    /// Dynamic shared memory of attention_solo.cuh: up to 1024 bytes to align the operands to the swizzle atoms, the Q
+    /// block (64 rows × d bytes), <paramref name="stages"/> × (K tile + V tile, 2 × 128 × d bytes), and per stage a full
+    /// barrier for K, one for V and an empty barrier, plus one for Q (8 bytes each).
+    /// </summary>
+    internal static int SoloSharedMemoryBytes(int headDim, int stages) =>
+        1024 + SoloBlockRows * headDim + stages * (2 * headDim * 128) + (3 * stages + 1) * 8;
 
     private static string KernelName(int headDim, PvAccumulation mode, bool smooth) => $"sage_attention_d{headDim}_" + mode switch
     {
