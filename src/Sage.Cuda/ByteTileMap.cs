@@ -15,6 +15,9 @@ internal readonly record struct ByteTileMap(
     /// <summary>Size of a CUtensorMap in bytes (and in the kernel's parameter list).</summary>
     public const int SizeInBytes = 128;
 
+    /// <summary>A zeroed map argument, for a kernel parameter the launch never uses (no tiles to copy).</summary>
+    public static KernelArgument Unused => KernelArgument.ByValue(new ulong[SizeInBytes / sizeof(ulong)], "CUtensorMap");
+
     private const ulong MaxDimension = 1UL << 32;
     private const ulong MaxStride = 1UL << 40;
     private const uint MaxBox = 256;

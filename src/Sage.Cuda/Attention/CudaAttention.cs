@@ -78,16 +78,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         try
         {
             PoolRetention.ApplyIfRequested(context);
-            Variant = SelectedVariant();
-            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly,
-                Variant switch
-                {
-                    OverlapVariant => OverlapKernelResource,
-                    PingPongVariant => PingPongKernelResource,
-                    SoloVariant => SoloKernelResource,
-                    Solo3Variant => Solo3KernelResource,
-                    _ => KernelResource,
-                }));
+            _variant = SelectedVariant();
+            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, _variant.Resource));
         }
         catch
         {
@@ -104,7 +96,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string OverlapKernelResource = "Sage.Cuda.Kernels.Attention.attention_overlap.cu";
 
     /// <summary>
-    /// Resource name of the "pingpong" variant, the default: the overlap loop with the two warpgroups taking turns to
+    /// Resource name of the "pingpong" variant: the overlap loop with the two warpgroups of a 128-row CTA taking turns to
     /// issue their wgmmas (named barriers), so one warpgroup's softmax overlaps the other's tensor-core work.
     /// </summary>
     public const string PingPongKernelResource = "Sage.Cuda.Kernels.Attention.attention_pingpong.cu";
@@ -115,39 +107,62 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// </summary>
     public const string SoloKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
 
-    /// <summary>Resource name of the "solo3" variant: the solo structure with the serial loop and three CTAs per SM.</summary>
+    /// <summary>Resource name of the "solo3" variant, the default: the solo structure with the serial loop and three CTAs per SM.</summary>
     public const string Solo3KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3.cu";
 
+    /// <summary>Resource name of the "solo3t" variant: solo3 with the row maximum of a tile taken as a tree.</summary>
+    public const string Solo3TreeKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3t.cu";
+
     /// <summary>
-    /// Environment variable that picks the main-loop variant ("pingpong", the default, "overlap", "serial", "solo" or
-    /// "solo3"); all give the same bits.
+    /// Environment variable that picks the main-loop variant (<see cref="VariantNames"/>; unset: <see cref="DefaultVariant"/>);
+    /// all give the same bits.
     /// </summary>
     public const string VariantEnvironmentVariable = "SAGE_ATTENTION_KERNEL";
 
-    private const string SerialVariant = "serial";
-    private const string OverlapVariant = "overlap";
-    private const string PingPongVariant = "pingpong";
-    private const string SoloVariant = "solo";
-    private const string Solo3Variant = "solo3";
+    /// <summary>
+    /// The variant run when <see cref="VariantEnvironmentVariable"/> is unset: "solo3", bit-exact in the attention suites
+    /// and the fastest in every row of `sage bench` on the H100 (docs/results/kernel-speed-2026-11-25.md, session 3).
+    /// </summary>
+    public const string DefaultVariant = "solo3";
 
-    /// <summary>The main-loop variant this instance runs ("pingpong", "overlap", "serial", "solo" or "solo3").</summary>
-    public string Variant { get; } = PingPongVariant;
+    /// <summary>
+    /// A main-loop variant: its name, its kernel file, and for the one-warpgroup ("solo") kernels the K/V stages at
+    /// d = 128 and d = 64 (SAGE_SOLO_STAGES of the .cu file); 0 for the 2-warpgroup kernels.
+    /// </summary>
+    private sealed record MainLoopVariant(string Name, string Resource, int SoloStages128 = 0, int SoloStages64 = 0)
+    {
+        public bool IsSolo => SoloStages128 > 0;
 
-    private bool IsSolo => Variant is SoloVariant or Solo3Variant;
+        public int SoloStages(int headDim) => headDim == 128 ? SoloStages128 : SoloStages64;
+    }
 
-    private static string SelectedVariant()
+    private static readonly MainLoopVariant[] Variants =
+    [
+        new("solo3", Solo3KernelResource, 2, 4),
+        new("solo3t", Solo3TreeKernelResource, 2, 4),
+        new("solo", SoloKernelResource, 3, 4),
+        new("pingpong", PingPongKernelResource),
+        new("overlap", OverlapKernelResource),
+        new("serial", KernelResource),
+    ];
+
+    /// <summary>The names <see cref="VariantEnvironmentVariable"/> accepts.</summary>
+    public static IReadOnlyList<string> VariantNames { get; } = [.. Variants.Select(v => v.Name)];
+
+    private readonly MainLoopVariant _variant;
+
+    /// <summary>The main-loop variant this instance runs (one of <see cref="VariantNames"/>).</summary>
+    public string Variant => _variant.Name;
+
+    private bool IsSolo => _variant.IsSolo;
+
+    private static MainLoopVariant SelectedVariant()
     {
         string? value = Environment.GetEnvironmentVariable(VariantEnvironmentVariable);
-        // Ping-pong is the default: bit-exact in the attention suites and at least as fast as overlap in all 12 rows of
-        // `sage bench` (H100, docs/results/kernel-speed-2026-11-25.md, v3); overlap beat serial (399 vs 374 TFLOPS at
-        // N = 16K, d = 128). The other two stay selectable for comparison.
-        if (string.IsNullOrEmpty(value) || value == PingPongVariant) return PingPongVariant;
-        if (value == OverlapVariant) return OverlapVariant;
-        if (value == SerialVariant) return SerialVariant;
-        if (value == SoloVariant) return SoloVariant;
-        if (value == Solo3Variant) return Solo3Variant;
-        throw new ArgumentException(
-            $"{VariantEnvironmentVariable}={value}: expected '{PingPongVariant}', '{OverlapVariant}', '{SerialVariant}', '{SoloVariant}' or '{Solo3Variant}'.");
+        if (string.IsNullOrEmpty(value)) value = DefaultVariant;
+        return Variants.FirstOrDefault(v => v.Name == value)
+            ?? throw new ArgumentException(
+                $"{VariantEnvironmentVariable}={value}: expected one of {string.Join(", ", VariantNames.Select(n => $"'{n}'"))}.");
     }
 
     public string Name => "cuda";
@@ -263,7 +278,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        int sharedBytes = IsSolo ? SoloSharedMemoryBytes(s.HeadDim, SoloStages(Variant, s.HeadDim)) : SharedMemoryBytes(s.HeadDim);
+        int sharedBytes = IsSolo ? SoloSharedMemoryBytes(s.HeadDim, _variant.SoloStages(s.HeadDim)) : SharedMemoryBytes(s.HeadDim);
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), sharedBytes);
         int rowsPerCta = IsSolo ? SoloBlockRows : QueryTileRows;
         var grid = new Dim3((uint)((s.QueryLength + rowsPerCta - 1) / rowsPerCta), (uint)s.QueryHeads, (uint)s.Batch);
@@ -293,14 +308,19 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private KernelArgument[] SoloTensorMaps(AttentionShape s, PreprocessedInputs inputs)
     {
         uint d = (uint)s.HeadDim;
+        // Without keys (Nk = 0) there are no K/V tiles to map (no buffer either); the kernel visits no tile (T = 0) and
+        // never reads its K/V maps, which are passed zeroed.
+        bool noKeys = inputs.Keys.PaddedLength == 0;
         var qkSwizzle = d == 128 ? CuTensorMapSwizzle.Bytes128 : CuTensorMapSwizzle.Bytes64;
         ulong padQ = (ulong)inputs.Queries.PaddedLength, padK = (ulong)inputs.Keys.PaddedLength;
         return
         [
             new ByteTileMap(inputs.Queries.Values.Pointer, d, (ulong)s.Batch * (ulong)s.QueryHeads * padQ, d, d, SoloBlockRows, qkSwizzle).Encode(_context),
-            new ByteTileMap(inputs.Keys.Values.Pointer, d, (ulong)s.Batch * (ulong)s.KeyValueHeads * padK, d, d, 128, qkSwizzle).Encode(_context),
-            new ByteTileMap(inputs.Values.Codes.Pointer, padK, (ulong)s.Batch * (ulong)s.KeyValueHeads * d, padK, 128, d,
-                CuTensorMapSwizzle.Bytes128).Encode(_context),
+            noKeys ? ByteTileMap.Unused
+                : new ByteTileMap(inputs.Keys.Values.Pointer, d, (ulong)s.Batch * (ulong)s.KeyValueHeads * padK, d, d, 128, qkSwizzle).Encode(_context),
+            noKeys ? ByteTileMap.Unused
+                : new ByteTileMap(inputs.Values.Codes.Pointer, padK, (ulong)s.Batch * (ulong)s.KeyValueHeads * d, padK, 128, d,
+                    CuTensorMapSwizzle.Bytes128).Encode(_context),
         ];
     }
 
@@ -347,9 +367,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// (V tile + K tile, 2 × 128 × d bytes) and a full and an empty mbarrier (8 bytes each) per stage.
     /// </summary>
     private static int SharedMemoryBytes(int headDim) => 128 * headDim + Stages * (2 * headDim * 128) + Stages * 2 * 8;
-
-    /// <summary>K/V stages of the solo kernels (SAGE_SOLO_STAGES in attention_solo.cu / attention_solo3.cu).</summary>
-    internal static int SoloStages(string variant, int headDim) => variant == Solo3Variant && headDim == 128 ? 2 : headDim == 128 ? 3 : 4;
 
     /// <summary>
     /// Dynamic shared memory of attention_solo.cuh: up to 1024 bytes to align the operands to the swizzle atoms, the Q
