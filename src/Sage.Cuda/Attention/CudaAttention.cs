@@ -6,7 +6,8 @@ namespace Sage.Cuda;
 /// <summary>
 /// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K/Q/V smoothing, INT8
 /// quantisation of Q and K, ΔS, FP8 quantisation of V) followed by the attention main loop
-/// (Kernels/Attention/attention_pipelined.cuh: INT8 QKᵀ and FP8 PV on wgmma, online softmax with the kernel exp2),
+/// (default: Kernels/Attention/attention_solo3.cu on attention_solo.cuh, one warpgroup per CTA with TMA loads; INT8 QKᵀ and
+/// FP8 PV on wgmma, online softmax with the kernel exp2; other variants by <see cref="VariantEnvironmentVariable"/>),
 /// meant to agree bit for bit with <c>Sage.Emulation.EmulatedAttention</c> (tests/Gpu/Attention).
 /// Supported: INT8 QK at every granularity, SmoothK, SmoothQ and SmoothV on or off, every PV accumulation mode, head dim
 /// 64 and 128, causal or not, GQA, any lengths, FP16/BF16/FP32 inputs and outputs, HND/NHD, optional LSE.
@@ -110,9 +111,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>Resource name of the "solo3" variant, the default: the solo structure with the serial loop and three CTAs per SM.</summary>
     public const string Solo3KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3.cu";
 
-    /// <summary>Resource name of the "solo3t" variant: solo3 with the row maximum of a tile taken as a tree.</summary>
-    public const string Solo3TreeKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3t.cu";
-
     /// <summary>
     /// Environment variable that picks the main-loop variant (<see cref="VariantNames"/>; unset: <see cref="DefaultVariant"/>);
     /// all give the same bits.
@@ -139,7 +137,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private static readonly MainLoopVariant[] Variants =
     [
         new("solo3", Solo3KernelResource, 2, 4),
-        new("solo3t", Solo3TreeKernelResource, 2, 4),
         new("solo", SoloKernelResource, 3, 4),
         new("pingpong", PingPongKernelResource),
         new("overlap", OverlapKernelResource),

@@ -248,23 +248,6 @@ struct RowState
     float base0, base1; // base of the last visited tile (LSE)
 };
 
-#ifndef SAGE_TREE_MAX
-#define SAGE_TREE_MAX 0 // 1: softmax_tile takes the lane's row maximum as a tree (attention_solo3t.cu)
-#endif
-
-// Maximum of 32 scores, pairwise in 5 levels.
-__device__ __forceinline__ float max_tree(const float (&v)[32])
-{
-    float r[16];
-#pragma unroll
-    for (int i = 0; i < 16; i++) r[i] = fmaxf(v[2 * i], v[2 * i + 1]);
-#pragma unroll
-    for (int w = 8; w >= 1; w >>= 1)
-#pragma unroll
-        for (int i = 0; i < w; i++) r[i] = fmaxf(r[i], r[i + w]);
-    return r[0];
-}
-
 // §5.2-§5.4 and §7.1-§7.7 for one K tile: scores from the int32 accumulators, mask, online softmax. Leaves the fp32 P
 // of the lane's two rows in s0/s1 (register order) and returns the rows' rescale factors; pack_p does §7.8.
 template <bool SMOOTHQ>
@@ -312,17 +295,8 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
     }
 
     float tmax0 = negInf, tmax1 = negInf;
-#if SAGE_TREE_MAX
-    // The lane's maximum as a 5-level tree instead of a 32-long chain (shorter latency). The maximum of a set of
-    // non-NaN floats does not depend on the order; only the sign of a zero maximum might, and it reaches no output:
-    // m is used in m_old − m_new (x − (±0) = x; (±0) − (±0) is ±0, exp2 gives 1 either way), in m − log2(448) and in
-    // the next tile's maximum. The scores are never NaN (finite int32 × finite scale, or −∞ when masked).
-    tmax0 = max_tree(s0);
-    tmax1 = max_tree(s1);
-#else
 #pragma unroll
     for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
-#endif
     tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 1));
     tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 1));
     tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 2));
