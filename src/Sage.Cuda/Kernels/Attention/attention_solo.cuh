@@ -8,7 +8,8 @@
 //   - Q block (64 × D bytes) once; K tile (128 tokens × D bytes) and V tile (D channels × 128 tokens) per key tile, in a
 //     ring of SAGE_SOLO_STAGES stages with a "full" barrier for K and one for V (count 1 + transaction bytes) and an
 //     "empty" barrier (128 arrivals after the PV of the tile completed). Tile kt - 1 + STAGES is loaded into the stage
-//     of tile kt - 1 at the start of iteration kt, once that stage's "empty" phase has completed.
+//     of tile kt - 1 in iteration kt (serial loop: right after the QKᵀ issue), once that stage's "empty" phase has
+//     completed.
 //   - The tensor maps (CudaAttention.SoloTensorMaps) describe the pre-processing's row-major layouts as 2D byte arrays
 //     (Q: [B·Hq·padQ rows, D], K: [B·Hkv·padK rows, D], V: [B·Hkv·D rows, padK]) with the TMA swizzle matching the
 //     row length (128-byte rows: 128B swizzle, 64-byte rows: 64B swizzle); the wgmma descriptors use the same swizzle
@@ -191,25 +192,32 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         mbarrier_wait(fullV + s, (kt / STAGES) & 1);
         pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * 2 * TILE + TILE, SAGE_KEY_TILE), 2, rs0, rs1);
     };
-    auto softmax = [&](int kt, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
+    auto k_scale = [&](int kt) { return kScaleHead[kt * kGroups + (kGroups == 4 ? t : 0)]; };
+    auto softmax_with = [&](int kt, float kScale, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
         fence_registers(accS);
-        const float kScale = kScaleHead[kt * kGroups + (kGroups == 4 ? t : 0)];
         const float qkScale = __fmul_rn(qScale, kScale);
         softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
                               last0, last1, st, rescale0, rescale1, p0, p1);
+    };
+    auto softmax = [&](int kt, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
+        softmax_with(kt, k_scale(kt), rescale0, rescale1, p0, p1);
     };
 
     if constexpr (!OVERLAP)
     {
         for (int kt = 0; kt < T; kt++)
         {
-            refill(kt);
-            qk_issue(kt);
-            wgmma_wait<0>();
             float rescale0, rescale1;
             float p0[32], p1[32];
             unsigned int pr[16];
-            softmax(kt, rescale0, rescale1, p0, p1);
+            // The k_scale load is issued before the QKᵀ wgmma (the asm "memory" clobbers keep it there), and thread 0
+            // refills while the wgmma runs: neither latency sits between the wgmma's completion and the softmax
+            // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
+            const float kScale = k_scale(kt);
+            qk_issue(kt);
+            refill(kt);
+            wgmma_wait<0>();
+            softmax_with(kt, kScale, rescale0, rescale1, p0, p1);
             pack_p(p0, p1, pr);
             pv_issue_tile(kt, pr, rescale0, rescale1);
             wgmma_wait<0>();
