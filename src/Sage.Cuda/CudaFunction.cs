@@ -56,6 +56,24 @@ public sealed unsafe class CudaFunction
     }
 
     /// <summary>
+    /// Preferred share of the SM's unified L1/shared memory given to shared memory, in percent (a hint the driver may
+    /// override; -1 = no preference). Kernels meant to run several CTAs per SM with large shared memory ask for 100.
+    /// </summary>
+    public int PreferredSharedMemoryCarveout
+    {
+        get => GetAttribute(CuFunctionAttribute.PreferredSharedMemoryCarveout);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, -1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100);
+            Module.Context.MakeCurrent();
+            CuResult result = CuDriver.cuFuncSetAttribute(Handle, CuFunctionAttribute.PreferredSharedMemoryCarveout, value);
+            if (result != CuResult.CUDA_SUCCESS)
+                throw CudaCheck.Failure(result, $"cuFuncSetAttribute({Name}, PREFERRED_SHARED_MEMORY_CARVEOUT, {value})");
+        }
+    }
+
+    /// <summary>
     /// The kernel's parameter sizes in bytes, in order, or null when the driver cannot tell (before 12.4).
     /// </summary>
     public IReadOnlyList<int>? ParameterSizes
@@ -100,10 +118,27 @@ public sealed unsafe class CudaFunction
 
         ulong* values = stackalloc ulong[Math.Max(args.Length, 1)];
         void** pointers = stackalloc void*[Math.Max(args.Length, 1)];
+        // Parameters larger than 8 bytes (tensor maps) are copied to a 64-byte aligned block, each at a multiple of 64
+        // bytes: the driver copies kernelParams[i] by the parameter's size, and a CUtensorMap is 64-byte aligned in C.
+        int blockWords = 0;
+        foreach (var a in args)
+            if (a.Words is { } w) blockWords += (w.Length + 7) & ~7;
+        ulong* blocks = stackalloc ulong[blockWords + 8];
+        ulong* aligned = (ulong*)(((nuint)blocks + 63) & ~(nuint)63);
+        int next = 0;
         for (int i = 0; i < args.Length; i++)
         {
-            values[i] = args[i].Bits;
-            pointers[i] = &values[i];
+            if (args[i].Words is { } words)
+            {
+                words.CopyTo(new Span<ulong>(aligned + next, words.Length));
+                pointers[i] = aligned + next;
+                next += (words.Length + 7) & ~7;
+            }
+            else
+            {
+                values[i] = args[i].Bits;
+                pointers[i] = &values[i];
+            }
         }
 
         Module.Context.MakeCurrent();

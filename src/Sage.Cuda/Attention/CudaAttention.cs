@@ -1,3 +1,4 @@
+using Sage.Cuda.Interop;
 using Sage.Cuda.Preprocessing;
 
 namespace Sage.Cuda;
@@ -5,7 +6,8 @@ namespace Sage.Cuda;
 /// <summary>
 /// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K/Q/V smoothing, INT8
 /// quantisation of Q and K, ΔS, FP8 quantisation of V) followed by the attention main loop
-/// (Kernels/Attention/attention_pipelined.cuh: INT8 QKᵀ and FP8 PV on wgmma, online softmax with the kernel exp2),
+/// (default: Kernels/Attention/attention_solo3.cu on attention_solo.cuh, one warpgroup per CTA with TMA loads; INT8 QKᵀ and
+/// FP8 PV on wgmma, online softmax with the kernel exp2; other variants by <see cref="VariantEnvironmentVariable"/>),
 /// meant to agree bit for bit with <c>Sage.Emulation.EmulatedAttention</c> (tests/Gpu/Attention).
 /// Supported: INT8 QK at every granularity, SmoothK, SmoothQ and SmoothV on or off, every PV accumulation mode, head dim
 /// 64 and 128, causal or not, GQA, any lengths, FP16/BF16/FP32 inputs and outputs, HND/NHD, optional LSE.
@@ -24,6 +26,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private const uint Threads = 256;     // two consumer warpgroups, one per 64-row block of the 128-row CTA tile
     private const int QueryTileRows = 128;
     private const int Stages = 5;         // K/V tile ring of attention_pipelined.cuh (SAGE_STAGES)
+    private const uint SoloThreads = 128; // solo variants: one warpgroup per CTA (attention_solo.cuh)
+    private const int SoloBlockRows = 64;
 
     /// <summary>
     /// Why INT4 QK is refused on Hopper (sm_90a): the finding of the INT4 tensor-core probe on the H100
@@ -74,14 +78,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         }
         try
         {
-            Variant = SelectedVariant();
-            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly,
-                Variant switch
-                {
-                    OverlapVariant => OverlapKernelResource,
-                    PingPongVariant => PingPongKernelResource,
-                    _ => KernelResource,
-                }));
+            _variant = SelectedVariant();
+            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, _variant.Resource));
         }
         catch
         {
@@ -98,31 +96,69 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string OverlapKernelResource = "Sage.Cuda.Kernels.Attention.attention_overlap.cu";
 
     /// <summary>
-    /// Resource name of the "pingpong" variant, the default: the overlap loop with the two warpgroups taking turns to
+    /// Resource name of the "pingpong" variant: the overlap loop with the two warpgroups of a 128-row CTA taking turns to
     /// issue their wgmmas (named barriers), so one warpgroup's softmax overlaps the other's tensor-core work.
     /// </summary>
     public const string PingPongKernelResource = "Sage.Cuda.Kernels.Attention.attention_pingpong.cu";
 
-    /// <summary>Environment variable that picks the main-loop variant ("pingpong", the default, "overlap" or "serial"); all give the same bits.</summary>
+    /// <summary>
+    /// Resource name of the "solo" variant: one warpgroup per CTA (one 64-row query block), two independent CTAs per SM,
+    /// K/V tiles by TMA from one thread, the overlap loop inside each CTA (attention_solo.cuh).
+    /// </summary>
+    public const string SoloKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
+
+    /// <summary>Resource name of the "solo3" variant, the default: the solo structure with the serial loop and three CTAs per SM.</summary>
+    public const string Solo3KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3.cu";
+
+    /// <summary>
+    /// Environment variable that picks the main-loop variant (<see cref="VariantNames"/>; unset: <see cref="DefaultVariant"/>);
+    /// all give the same bits.
+    /// </summary>
     public const string VariantEnvironmentVariable = "SAGE_ATTENTION_KERNEL";
 
-    private const string SerialVariant = "serial";
-    private const string OverlapVariant = "overlap";
-    private const string PingPongVariant = "pingpong";
+    /// <summary>
+    /// The variant run when <see cref="VariantEnvironmentVariable"/> is unset: "solo3", bit-exact in the attention suites
+    /// and the fastest in every row of `sage bench` on the H100 (docs/results/kernel-speed-2026-11-25.md, session 3).
+    /// </summary>
+    public const string DefaultVariant = "solo3";
 
-    /// <summary>The main-loop variant this instance runs ("pingpong", "overlap" or "serial").</summary>
-    public string Variant { get; } = PingPongVariant;
+    /// <summary>
+    /// A main-loop variant: its name, its kernel file, and for the one-warpgroup ("solo") kernels the K/V stages at
+    /// d = 128 and d = 64 (SAGE_SOLO_STAGES of the .cu file); 0 for the 2-warpgroup kernels.
+    /// </summary>
+    private sealed record MainLoopVariant(string Name, string Resource, int SoloStages128 = 0, int SoloStages64 = 0)
+    {
+        public bool IsSolo => SoloStages128 > 0;
 
-    private static string SelectedVariant()
+        public int SoloStages(int headDim) => headDim == 128 ? SoloStages128 : SoloStages64;
+    }
+
+    private static readonly MainLoopVariant[] Variants =
+    [
+        new("solo3", Solo3KernelResource, 2, 4),
+        new("solo", SoloKernelResource, 3, 4),
+        new("pingpong", PingPongKernelResource),
+        new("overlap", OverlapKernelResource),
+        new("serial", KernelResource),
+    ];
+
+    /// <summary>The names <see cref="VariantEnvironmentVariable"/> accepts.</summary>
+    public static IReadOnlyList<string> VariantNames { get; } = [.. Variants.Select(v => v.Name)];
+
+    private readonly MainLoopVariant _variant;
+
+    /// <summary>The main-loop variant this instance runs (one of <see cref="VariantNames"/>).</summary>
+    public string Variant => _variant.Name;
+
+    private bool IsSolo => _variant.IsSolo;
+
+    private static MainLoopVariant SelectedVariant()
     {
         string? value = Environment.GetEnvironmentVariable(VariantEnvironmentVariable);
-        // Ping-pong is the default: bit-exact in the attention suites and at least as fast as overlap in all 12 rows of
-        // `sage bench` (H100, docs/results/kernel-speed-2026-11-25.md, v3); overlap beat serial (399 vs 374 TFLOPS at
-        // N = 16K, d = 128). The other two stay selectable for comparison.
-        if (string.IsNullOrEmpty(value) || value == PingPongVariant) return PingPongVariant;
-        if (value == OverlapVariant) return OverlapVariant;
-        if (value == SerialVariant) return SerialVariant;
-        throw new ArgumentException($"{VariantEnvironmentVariable}={value}: expected '{PingPongVariant}', '{OverlapVariant}' or '{SerialVariant}'.");
+        if (string.IsNullOrEmpty(value)) value = DefaultVariant;
+        return Variants.FirstOrDefault(v => v.Name == value)
+            ?? throw new ArgumentException(
+                $"{VariantEnvironmentVariable}={value}: expected one of {string.Join(", ", VariantNames.Select(n => $"'{n}'"))}.");
     }
 
     public string Name => "cuda";
@@ -238,10 +274,15 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), SharedMemoryBytes(s.HeadDim));
-        var grid = new Dim3((uint)((s.QueryLength + QueryTileRows - 1) / QueryTileRows), (uint)s.QueryHeads, (uint)s.Batch);
+        int sharedBytes = IsSolo ? SoloSharedMemoryBytes(s.HeadDim, _variant.SoloStages(s.HeadDim)) : SharedMemoryBytes(s.HeadDim);
+        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), sharedBytes);
+        int rowsPerCta = IsSolo ? SoloBlockRows : QueryTileRows;
+        var grid = new Dim3((uint)((s.QueryLength + rowsPerCta - 1) / rowsPerCta), (uint)s.QueryHeads, (uint)s.Batch);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
-        function.Launch(grid, Threads, SharedMemoryBytes(s.HeadDim), stream,
+        KernelArgument[] maps = IsSolo ? SoloTensorMaps(s, inputs) : [];
+        function.Launch(grid, IsSolo ? SoloThreads : Threads, sharedBytes, stream,
+        [
+            .. maps,
             inputs.Queries.Values, inputs.Queries.Scales, inputs.Keys.Values, inputs.Keys.Scales,
             inputs.Values.Codes, inputs.Values.Scales, inputs.Keys.Mean,
             Pointer(options.SmoothQ ? inputs.DeltaS : null), Pointer(options.SmoothV ? inputs.Values.Mean : null),
@@ -251,7 +292,32 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             s.Batch, s.QueryHeads, s.KeyValueHeads, s.QueryLength, s.KeyLength,
             inputs.Queries.PaddedLength, inputs.Keys.PaddedLength, inputs.Keys.Tiles, inputs.Queries.GroupCount,
             (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, options.SmoothQ ? 1 : 0, options.SmoothV ? 1 : 0,
-            (int)options.OutputType, (int)originalQueries.ElementType, problem.SoftmaxScale);
+            (int)options.OutputType, (int)originalQueries.ElementType, problem.SoftmaxScale,
+        ]);
+    }
+
+    /// <summary>
+    /// The TMA maps of the solo kernels (attention_solo.cuh), over the pre-processing's layouts as 2D byte matrices:
+    /// Q [B·Hq·padQ, d] in boxes of 64 rows, K [B·Hkv·padK, d] in boxes of 128 tokens, V [B·Hkv·d, padK] in boxes of
+    /// d channels × 128 tokens; rows of 128 bytes use the 128-byte swizzle, rows of 64 bytes (d = 64 Q/K) the 64-byte one.
+    /// </summary>
+    private KernelArgument[] SoloTensorMaps(AttentionShape s, PreprocessedInputs inputs)
+    {
+        uint d = (uint)s.HeadDim;
+        // Without keys (Nk = 0) there are no K/V tiles to map (no buffer either); the kernel visits no tile (T = 0) and
+        // never reads its K/V maps, which are passed zeroed.
+        bool noKeys = inputs.Keys.PaddedLength == 0;
+        var qkSwizzle = d == 128 ? CuTensorMapSwizzle.Bytes128 : CuTensorMapSwizzle.Bytes64;
+        ulong padQ = (ulong)inputs.Queries.PaddedLength, padK = (ulong)inputs.Keys.PaddedLength;
+        return
+        [
+            new ByteTileMap(inputs.Queries.Values.Pointer, d, (ulong)s.Batch * (ulong)s.QueryHeads * padQ, d, d, SoloBlockRows, qkSwizzle).Encode(_context),
+            noKeys ? ByteTileMap.Unused
+                : new ByteTileMap(inputs.Keys.Values.Pointer, d, (ulong)s.Batch * (ulong)s.KeyValueHeads * padK, d, d, 128, qkSwizzle).Encode(_context),
+            noKeys ? ByteTileMap.Unused
+                : new ByteTileMap(inputs.Values.Codes.Pointer, padK, (ulong)s.Batch * (ulong)s.KeyValueHeads * d, padK, 128, d,
+                    CuTensorMapSwizzle.Bytes128).Encode(_context),
+        ];
     }
 
     /// <summary>Throws <see cref="NotSupportedException"/> for the options this kernel does not run.</summary>
@@ -284,6 +350,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             if (_configured.Contains(name)) return function;
             if (function.MaxDynamicSharedMemory < sharedBytes) function.MaxDynamicSharedMemory = sharedBytes;
+            // Solo kernels run 2-3 CTAs per SM: ask for the largest shared-memory carveout so that they fit.
+            if (IsSolo) function.PreferredSharedMemoryCarveout = 100;
             _ = function.ParameterSizes; // query once here rather than racing in concurrent launches
             _configured.Add(name);
         }
@@ -295,6 +363,14 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// (V tile + K tile, 2 × 128 × d bytes) and a full and an empty mbarrier (8 bytes each) per stage.
     /// </summary>
     private static int SharedMemoryBytes(int headDim) => 128 * headDim + Stages * (2 * headDim * 128) + Stages * 2 * 8;
+
+    /// <summary>
+    /// Dynamic shared memory of attention_solo.cuh: up to 1024 bytes to align the operands to the swizzle atoms, the Q
+    /// block (64 rows × d bytes), <paramref name="stages"/> × (K tile + V tile, 2 × 128 × d bytes), and per stage a full
+    /// barrier for K, one for V and an empty barrier, plus one for Q (8 bytes each).
+    /// </summary>
+    internal static int SoloSharedMemoryBytes(int headDim, int stages) =>
+        1024 + SoloBlockRows * headDim + stages * (2 * headDim * 128) + (3 * stages + 1) * 8;
 
     private static string KernelName(int headDim, PvAccumulation mode, bool smooth) => $"sage_attention_d{headDim}_" + mode switch
     {

@@ -69,6 +69,50 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuEventRecord(nint @event, nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventSynchronize(nint @event);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventElapsedTime(float* milliseconds, nint start, nint end);
+
+    // Tensor maps (CUDA 12.0+, sm_90): the 128-byte descriptor a TMA copy (cp.async.bulk.tensor) reads; the map is
+    // written to tensorMap, which must be 64-byte aligned.
+    [LibraryImport(LibraryName)]
+    public static partial CuResult cuTensorMapEncodeTiled(
+        void* tensorMap, CuTensorMapDataType dataType, uint rank, ulong globalAddress, ulong* globalDim,
+        ulong* globalStrides, uint* boxDim, uint* elementStrides, CuTensorMapInterleave interleave,
+        CuTensorMapSwizzle swizzle, CuTensorMapL2Promotion l2Promotion, CuTensorMapFloatOobFill oobFill);
+}
+
+/// <summary>CUtensorMapDataType values we use.</summary>
+internal enum CuTensorMapDataType
+{
+    UInt8 = 0,
+}
+
+/// <summary>CUtensorMapInterleave values we use.</summary>
+internal enum CuTensorMapInterleave
+{
+    None = 0,
+}
+
+/// <summary>CUtensorMapSwizzle: how a TMA copy permutes the 16-byte chunks of each row in shared memory.</summary>
+internal enum CuTensorMapSwizzle
+{
+    None = 0,
+    Bytes32 = 1,
+    Bytes64 = 2,
+    Bytes128 = 3,
+}
+
+/// <summary>CUtensorMapL2promotion values.</summary>
+internal enum CuTensorMapL2Promotion
+{
+    None = 0,
+    Bytes64 = 1,
+    Bytes128 = 2,
+    Bytes256 = 3,
+}
+
+/// <summary>CUtensorMapFloatOOBfill values we use.</summary>
+internal enum CuTensorMapFloatOobFill
+{
+    None = 0,
 }
 
 /// <summary>CUdevice_attribute values we read.</summary>
@@ -94,6 +138,7 @@ internal enum CuFunctionAttribute
     PtxVersion = 5,
     BinaryVersion = 6,
     MaxDynamicSharedSizeBytes = 8,
+    PreferredSharedMemoryCarveout = 9,
 }
 
 /// <summary>CUjit_option values used when loading a module (only to capture the JIT error log of PTX).</summary>

@@ -49,4 +49,32 @@ public class KernelArgumentTests
         Assert.Equal(new Dim3(1), Dim3.Covering(1, 256));
         Assert.Equal(6UL, new Dim3(1, 2, 3).Volume);
     }
+
+    [Property]
+    public bool By_value_block_keeps_its_words_and_size(ulong first, ulong last)
+    {
+        var words = new ulong[16];
+        words[0] = first;
+        words[15] = last;
+        var a = KernelArgument.ByValue(words, "CUtensorMap");
+        words[0] = ~first; // copied: later changes to the caller's array do not reach the argument
+        return a.SizeInBytes == 128 && a.Words is { Length: 16 } w && w[0] == first && w[15] == last && a.Bits == 0;
+    }
+
+    [Fact]
+    public void By_value_blocks_compare_by_content()
+    {
+        var a = KernelArgument.ByValue(new ulong[] { 1, 2 }, "S");
+        Assert.Equal(a, KernelArgument.ByValue(new ulong[] { 1, 2 }, "S"));
+        Assert.NotEqual(a, KernelArgument.ByValue(new ulong[] { 1, 3 }, "S"));
+        Assert.NotEqual(a, (KernelArgument)0L);
+        Assert.Equal("S (16 bytes)", a.ToString());
+    }
+
+    [Fact]
+    public void By_value_block_needs_a_word()
+    {
+        var e = Assert.Throws<ArgumentException>(() => KernelArgument.ByValue(ReadOnlySpan<ulong>.Empty, "S"));
+        Assert.Equal("words", e.ParamName);
+    }
 }

@@ -1,4 +1,4 @@
-// Main-loop kernels, serial variant (SAGE_ATTENTION_KERNEL=serial; the default is "pingpong"): per tile QKᵀ -> softmax -> PV within a warpgroup; the
+// Main-loop kernels, serial variant (SAGE_ATTENTION_KERNEL=serial; the default is "solo3"): per tile QKᵀ -> softmax -> PV within a warpgroup; the
 // two warpgroups of the CTA and the cp.async/mbarrier ring overlap each other (attention_pipelined.cuh).
 #include "attention_pipelined.cuh"
 

@@ -351,10 +351,11 @@ template <int D> struct PvBlock<D, SAGE_MODE_FP32> { float unused[1]; };
 template <int D> struct PvBlock<D, SAGE_MODE_FP32_TWO_LEVEL> { float blk[D / 2]; };
 template <int D> struct PvBlock<D, SAGE_MODE_FP16_TWO_LEVEL> { unsigned int h0[D / 4], h1[D / 4]; };
 
-// Issues (and commits) the PV wgmmas of one tile: A = pr, B = the V tile at sV. Fp32 mode scales acc_o first.
+// Issues (and commits) the PV wgmmas of one tile: A = pr, B = the V tile whose k-step s (32 tokens) has the shared-memory
+// descriptor vDesc + s·vStep (the descriptor's start address counts 16-byte units). Fp32 mode scales acc_o first.
 template <int D, int MODE>
-__device__ __forceinline__ void pv_issue(float (&accO)[D / 2], PvBlock<D, MODE>& pv, const unsigned int (&pr)[16],
-                                         const unsigned char* sV, float rescale0, float rescale1)
+__device__ __forceinline__ void pv_issue_desc(float (&accO)[D / 2], PvBlock<D, MODE>& pv, const unsigned int (&pr)[16],
+                                              unsigned long long vDesc, unsigned long long vStep, float rescale0, float rescale1)
 {
     if constexpr (MODE == SAGE_MODE_FP32)
     {
@@ -362,23 +363,31 @@ __device__ __forceinline__ void pv_issue(float (&accO)[D / 2], PvBlock<D, MODE>&
         for (int i = 0; i < D / 2; i++) accO[i] = __fmul_rn(accO[i], (i & 2) ? rescale1 : rescale0);
         wgmma_fence();
 #pragma unroll
-        for (int s = 0; s < 4; s++) PvOps<D>::f32(accO, &pr[4 * s], smem_descriptor(sV + 256 * s), 1);
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(accO, &pr[4 * s], vDesc + s * vStep, 1);
     }
     else if constexpr (MODE == SAGE_MODE_FP32_TWO_LEVEL)
     {
         wgmma_fence();
 #pragma unroll
-        for (int s = 0; s < 4; s++) PvOps<D>::f32(pv.blk, &pr[4 * s], smem_descriptor(sV + 256 * s), s > 0 ? 1 : 0);
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(pv.blk, &pr[4 * s], vDesc + s * vStep, s > 0 ? 1 : 0);
     }
     else
     {
         wgmma_fence();
-        PvOps<D>::f16(pv.h0, &pr[0], smem_descriptor(sV), 0);
-        PvOps<D>::f16(pv.h0, &pr[4], smem_descriptor(sV + 256), 1);
-        PvOps<D>::f16(pv.h1, &pr[8], smem_descriptor(sV + 512), 0);
-        PvOps<D>::f16(pv.h1, &pr[12], smem_descriptor(sV + 768), 1);
+        PvOps<D>::f16(pv.h0, &pr[0], vDesc, 0);
+        PvOps<D>::f16(pv.h0, &pr[4], vDesc + vStep, 1);
+        PvOps<D>::f16(pv.h1, &pr[8], vDesc + 2 * vStep, 0);
+        PvOps<D>::f16(pv.h1, &pr[12], vDesc + 3 * vStep, 1);
     }
     wgmma_commit();
+}
+
+// pv_issue_desc for a V tile in the no-swizzle core-matrix layout at sV (k-step s at byte 256·s).
+template <int D, int MODE>
+__device__ __forceinline__ void pv_issue(float (&accO)[D / 2], PvBlock<D, MODE>& pv, const unsigned int (&pr)[16],
+                                         const unsigned char* sV, float rescale0, float rescale1)
+{
+    pv_issue_desc<D, MODE>(accO, pv, pr, smem_descriptor(sV), 256 >> 4, rescale0, rescale1);
 }
 
 // After the PV wgmmas of a tile completed: the two-level modes add the block into acc_o (§8).
@@ -410,6 +419,65 @@ __device__ __forceinline__ void pv_finish(float (&accO)[D / 2], PvBlock<D, MODE>
                 float c = f16_to_f32((unsigned short)(pv.h1[i] >> (16 * e)));
                 accO[f] = __fadd_rn(__fmaf_rn(accO[f], rs, a), c);
             }
+        }
+    }
+}
+
+// §9 and §10 for one lane's two rows: quad reduction of the lane sums, div.rn, v_scale, (SmoothV: + vmean), output
+// rounding, LSE. Rows at or past nq (padding) are skipped.
+template <int D, bool HOOKS>
+__device__ __forceinline__ void store_rows(const AttentionParams& p, const RowState& st, const float (&accO)[D / 2], int row0,
+                                           int row1, int b, int h, long long bhq, long long bhk, int t)
+{
+    const float l0x = __fadd_rn(st.l0, __shfl_xor_sync(0xffffffffu, st.l0, 1));
+    const float l1x = __fadd_rn(st.l1, __shfl_xor_sync(0xffffffffu, st.l1, 1));
+    const float lsum0 = __fadd_rn(l0x, __shfl_xor_sync(0xffffffffu, l0x, 2));
+    const float lsum1 = __fadd_rn(l1x, __shfl_xor_sync(0xffffffffu, l1x, 2));
+    const float* vScale = p.v_scale + bhk * D;
+    const float* vMean = (HOOKS && p.smoothV) ? p.v_mean + bhk * D : nullptr;
+#pragma unroll
+    for (int r = 0; r < 2; r++)
+    {
+        int row = r == 0 ? row0 : row1;
+        if (row >= p.nq) continue;
+        float l = r == 0 ? lsum0 : lsum1;
+        long long outBase = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1] + (long long)row * p.out_strides[2];
+#pragma unroll
+        for (int i = 0; i < D / 8; i++)
+        {
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                int c = 8 * i + 2 * t + e;
+                float o = 0.0f;
+                if (l != 0.0f)
+                {
+                    o = __fmul_rn(__fdiv_rn(accO[4 * i + 2 * r + e], l), vScale[c]);
+                    if (vMean != nullptr) o = __fadd_rn(o, vMean[c]); // §9.4, never fused into the multiply
+                }
+                store_out(p.out, p.outType, outBase + c, o);
+            }
+        }
+        if (p.lse != nullptr && t == 0)
+        {
+            float value;
+            if (l == 0.0f) value = __int_as_float(0xff800000);
+            else
+            {
+                float base = r == 0 ? st.base0 : st.base1;
+                double lse = __dmul_rn(__dadd_rn((double)base, kernel_log2(l)), __longlong_as_double(0x3FE62E42FEFA39EFll));
+                if (p.smoothK)
+                {
+                    long long qBase = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1] + (long long)row * p.q_orig_strides[2];
+                    const float* mean = p.k_mean + bhk * D;
+                    double dot = 0.0;
+                    for (int c = 0; c < D; c++)
+                        dot = __dadd_rn(dot, __dmul_rn((double)load_orig(p.q_orig, p.qOrigType, qBase + c), (double)mean[c]));
+                    lse = __dadd_rn(lse, __dmul_rn(p.smScale, dot));
+                }
+                value = __double2float_rn(lse);
+            }
+            p.lse[bhq * p.nq + row] = value;
         }
     }
 }
@@ -645,79 +713,34 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
     }
 
     // §9 epilogue.
-    const float l0x = __fadd_rn(st.l0, __shfl_xor_sync(0xffffffffu, st.l0, 1));
-    const float l1x = __fadd_rn(st.l1, __shfl_xor_sync(0xffffffffu, st.l1, 1));
-    const float lsum0 = __fadd_rn(l0x, __shfl_xor_sync(0xffffffffu, l0x, 2));
-    const float lsum1 = __fadd_rn(l1x, __shfl_xor_sync(0xffffffffu, l1x, 2));
-    const float* vScale = p.v_scale + bhk * D;
-    const float* vMean = (HOOKS && p.smoothV) ? p.v_mean + bhk * D : nullptr;
-#pragma unroll
-    for (int r = 0; r < 2; r++)
-    {
-        int row = r == 0 ? row0 : row1;
-        if (row >= p.nq) continue;
-        float l = r == 0 ? lsum0 : lsum1;
-        long long outBase = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1] + (long long)row * p.out_strides[2];
-#pragma unroll
-        for (int i = 0; i < D / 8; i++)
-        {
-#pragma unroll
-            for (int e = 0; e < 2; e++)
-            {
-                int c = 8 * i + 2 * t + e;
-                float o = 0.0f;
-                if (l != 0.0f)
-                {
-                    o = __fmul_rn(__fdiv_rn(accO[4 * i + 2 * r + e], l), vScale[c]);
-                    if (vMean != nullptr) o = __fadd_rn(o, vMean[c]); // §9.4, never fused into the multiply
-                }
-                store_out(p.out, p.outType, outBase + c, o);
-            }
-        }
-        if (p.lse != nullptr && t == 0)
-        {
-            float value;
-            if (l == 0.0f) value = __int_as_float(0xff800000);
-            else
-            {
-                float base = r == 0 ? st.base0 : st.base1;
-                double lse = __dmul_rn(__dadd_rn((double)base, kernel_log2(l)), __longlong_as_double(0x3FE62E42FEFA39EFll));
-                if (p.smoothK)
-                {
-                    long long qBase = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1] + (long long)row * p.q_orig_strides[2];
-                    const float* mean = p.k_mean + bhk * D;
-                    double dot = 0.0;
-                    for (int c = 0; c < D; c++)
-                        dot = __dadd_rn(dot, __dmul_rn((double)load_orig(p.q_orig, p.qOrigType, qBase + c), (double)mean[c]));
-                    lse = __dadd_rn(lse, __dmul_rn(p.smScale, dot));
-                }
-                value = __double2float_rn(lse);
-            }
-            p.lse[bhq * p.nq + row] = value;
-        }
-    }
+    store_rows<D, HOOKS>(p, st, accO, row0, row1, b, h, bhq, bhk, t);
 }
 
 // Flat parameter list (the launcher checks it against cuFuncGetParamInfo); ElementType and QuantGranularity
 // values are the C# enums' (Float16 0, BFloat16 1, Float32 2; PerBlock 0, PerWarp 1, PerThread 2).
 // deltaS / vMean and smoothQ / smoothV: Q smoothing (§2, §5.3) and V smoothing (§4, §9.4), null / 0 when off. Only the
 // *_smooth kernels (SMOOTH = true) look at them, so the plain kernels pay nothing; both share one parameter list.
-#define SAGE_ATTENTION_KERNEL(NAME, D, MODE, OVERLAP, SMOOTH)                                                          \
-    extern "C" __global__ void __launch_bounds__(SAGE_ATT_THREADS, 1) NAME(                                            \
-        const signed char* q, const float* qScale, const signed char* k, const float* kScale, const unsigned char* v,  \
-        const float* vScale, const float* kMean, const float* deltaS, const float* vMean, const void* qOrig,          \
-        void* out, float* lse, long long qob, long long qoh, long long qot, long long ob, long long oh, long long ot,   \
+// The flat parameters after any leading ones (tensor maps of the solo variant), and the AttentionParams built from them.
+#define SAGE_ATTENTION_PARAMETERS                                                                                      \
+    const signed char *q, const float *qScale, const signed char *k, const float *kScale, const unsigned char *v,      \
+        const float *vScale, const float *kMean, const float *deltaS, const float *vMean, const void *qOrig,          \
+        void *out, float *lse, long long qob, long long qoh, long long qot, long long ob, long long oh, long long ot,   \
         int batch, int hq, int hkv, int nq, int nk, int padQ, int padK, int tiles, int qGroups, int granularity,      \
-        int causal, int smoothK, int smoothQ, int smoothV, int outType, int qOrigType, double smScale)                 \
+        int causal, int smoothK, int smoothQ, int smoothV, int outType, int qOrigType, double smScale
+#define SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
+    AttentionParams p;                                                                                                 \
+    p.q = q; p.q_scale = qScale; p.k = k; p.k_scale = kScale; p.v = v; p.v_scale = vScale; p.k_mean = kMean;          \
+    p.delta_s = deltaS; p.v_mean = vMean; p.q_orig = qOrig; p.out = out; p.lse = lse;                                  \
+    p.q_orig_strides[0] = qob; p.q_orig_strides[1] = qoh; p.q_orig_strides[2] = qot;                                   \
+    p.out_strides[0] = ob; p.out_strides[1] = oh; p.out_strides[2] = ot;                                               \
+    p.batch = batch; p.hq = hq; p.hkv = hkv; p.nq = nq; p.nk = nk; p.padQ = padQ; p.padK = padK; p.tiles = tiles;      \
+    p.qGroups = qGroups; p.granularity = granularity; p.causal = causal; p.smoothK = smoothK;                         \
+    p.smoothQ = smoothQ; p.smoothV = smoothV; p.outType = outType; p.qOrigType = qOrigType; p.smScale = smScale;
+
+#define SAGE_ATTENTION_KERNEL(NAME, D, MODE, OVERLAP, SMOOTH)                                                          \
+    extern "C" __global__ void __launch_bounds__(SAGE_ATT_THREADS, 1) NAME(SAGE_ATTENTION_PARAMETERS)                \
     {                                                                                                                  \
-        AttentionParams p;                                                                                             \
-        p.q = q; p.q_scale = qScale; p.k = k; p.k_scale = kScale; p.v = v; p.v_scale = vScale; p.k_mean = kMean;      \
-        p.delta_s = deltaS; p.v_mean = vMean; p.q_orig = qOrig; p.out = out; p.lse = lse;                              \
-        p.q_orig_strides[0] = qob; p.q_orig_strides[1] = qoh; p.q_orig_strides[2] = qot;                               \
-        p.out_strides[0] = ob; p.out_strides[1] = oh; p.out_strides[2] = ot;                                           \
-        p.batch = batch; p.hq = hq; p.hkv = hkv; p.nq = nq; p.nk = nk; p.padQ = padQ; p.padK = padK; p.tiles = tiles;  \
-        p.qGroups = qGroups; p.granularity = granularity; p.causal = causal; p.smoothK = smoothK;                     \
-        p.smoothQ = smoothQ; p.smoothV = smoothV; p.outType = outType; p.qOrigType = qOrigType; p.smScale = smScale;   \
+        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
         if (SMOOTH && smoothQ) attention_cta<D, MODE, SMOOTH, OVERLAP, SMOOTH>(p);                                     \
         else attention_cta<D, MODE, false, OVERLAP, SMOOTH>(p);                                                        \
     }

@@ -1,0 +1,293 @@
+// The SageAttention main loop on Hopper, "solo" structure (docs/kernel-spec.md §5-§10, "Kernel structure"): one CTA =
+// ONE consumer warpgroup (128 threads) = one 64-row query block, grid (⌈Nq/64⌉, Hq, B), SAGE_SOLO_MIN_BLOCKS CTAs per
+// SM. The CTAs of an SM are independent (no barrier between them), so they drift apart and one CTA's softmax runs
+// while another's wgmmas are in the tensor cores, without the ping-pong barriers of the 2-warpgroup kernel.
+//
+// Loads: thread 0 alone issues every copy as a TMA tile load (cp.async.bulk.tensor.2d, completed on an mbarrier with
+// expect_tx), so the consumer threads run no copy instructions, no address arithmetic and no cp.async arrivals:
+//   - Q block (64 × D bytes) once; K tile (128 tokens × D bytes) and V tile (D channels × 128 tokens) per key tile, in a
+//     ring of SAGE_SOLO_STAGES stages with a "full" barrier for K and one for V (count 1 + transaction bytes) and an
+//     "empty" barrier (128 arrivals after the PV of the tile completed). Tile kt - 1 + STAGES is loaded into the stage
+//     of tile kt - 1 in iteration kt (serial loop: right after the QKᵀ issue), once that stage's "empty" phase has
+//     completed.
+//   - The tensor maps (CudaAttention.SoloTensorMaps) describe the pre-processing's row-major layouts as 2D byte arrays
+//     (Q: [B·Hq·padQ rows, D], K: [B·Hkv·padK rows, D], V: [B·Hkv·D rows, padK]) with the TMA swizzle matching the
+//     row length (128-byte rows: 128B swizzle, 64-byte rows: 64B swizzle); the wgmma descriptors use the same swizzle
+//     (swizzled_descriptor). The swizzle only changes where an operand byte sits in shared memory, never its value.
+//
+// Arithmetic: identical to attention_pipelined.cuh, whose helpers run here unchanged (softmax_tile, pack_p, pv_issue_desc,
+// pv_finish, store_rows): each row's operations and their order depend only on its 64-row block, the K tiles visited and
+// the order of the wgmma k-steps, and all of those are the same. In causal mode T (the number of K tiles) is still that of
+// the enclosing 128-row CTA tile of the spec (§6), so a lower block visits the same (possibly fully masked) tiles as in the
+// 2-warpgroup kernel: a fully masked tile leaves m, l unchanged but can turn a −0 accumulator into +0.
+#pragma once
+#include "attention_pipelined.cuh"
+
+#ifndef SAGE_SOLO_MIN_BLOCKS
+#define SAGE_SOLO_MIN_BLOCKS 2 // CTAs per SM the registers are budgeted for (__launch_bounds__)
+#endif
+#ifndef SAGE_SOLO_OVERLAP
+#define SAGE_SOLO_OVERLAP 1 // 1: QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax; 0: serial per tile
+#endif
+#ifndef SAGE_SOLO_STAGES
+#define SAGE_SOLO_STAGES(D) ((D) == 128 ? 3 : 4) // K/V stages; CudaAttention.SoloStages must agree
+#endif
+#define SAGE_SOLO_THREADS 128
+
+// A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
+// cuTensorMapEncodeTiled on the host.
+struct __align__(64) SageTensorMap
+{
+    unsigned long long opaque[16];
+};
+
+__device__ __forceinline__ void mbarrier_expect_tx(unsigned long long* bar, unsigned int bytes)
+{
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(shared_address(bar)), "r"(bytes) : "memory");
+}
+
+// TMA: the box at coordinates (x = byte within a row, y = row) of map -> dst; completes `bytes` on bar.
+__device__ __forceinline__ void tma_load_2d(void* dst, const SageTensorMap* map, int x, int y, unsigned long long* bar)
+{
+    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n"
+                 ::"r"(shared_address(dst)), "l"(reinterpret_cast<unsigned long long>(map)), "r"(x), "r"(y), "r"(shared_address(bar))
+                 : "memory");
+}
+
+// wgmma descriptor of a K-major operand written by TMA with the swizzle of its row length (rowBytes 128: 128B swizzle,
+// 64: 64B swizzle): 8-row atoms of 8·rowBytes bytes along M/N (stride byte offset), leading byte offset unused (1).
+// k-step s (32 bytes of K) starts 32·s bytes further: add 2·s to the descriptor. Atoms must be 8·rowBytes-aligned.
+__device__ __forceinline__ unsigned long long swizzled_descriptor(const void* p, int rowBytes)
+{
+    unsigned long long d = (unsigned long long)((shared_address(p) & 0x3FFFF) >> 4);
+    d |= 1ull << 16;
+    d |= (unsigned long long)((8 * rowBytes) >> 4) << 32;
+    d |= (unsigned long long)(rowBytes == 128 ? 1 : 2) << 62;
+    return d;
+}
+
+template <int D, int MODE, bool SMOOTHQ, bool OVERLAP, bool HOOKS>
+__device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTensorMap* mapQ, const SageTensorMap* mapK,
+                                         const SageTensorMap* mapV)
+{
+    constexpr int STAGES = SAGE_SOLO_STAGES(D);
+    constexpr int KSTEPS = D / 32;
+    constexpr int TILE = D * SAGE_KEY_TILE; // bytes of one K tile and of one V tile
+    constexpr int Q_BYTES = 64 * D;
+
+    // Dynamic shared memory: [pad to 1024][Q block][stages: (K tile, V tile) × STAGES][fullK, fullV, empty × STAGES, Q]
+    // (CudaAttention.SoloSharedMemoryBytes). Every operand starts at a multiple of 1024 bytes (swizzle atoms).
+    extern __shared__ __align__(1024) unsigned char solo_smem[];
+    unsigned char* smem = solo_smem + ((1024u - (shared_address(solo_smem) & 1023u)) & 1023u);
+    unsigned char* sQ = smem;
+    unsigned char* stages = smem + Q_BYTES;
+    unsigned long long* fullK = reinterpret_cast<unsigned long long*>(stages + STAGES * 2 * TILE);
+    unsigned long long* fullV = fullK + STAGES;
+    unsigned long long* empty = fullV + STAGES;
+    unsigned long long* qFull = empty + STAGES;
+
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    // Causal: the blocks with the most K tiles first (as the 2-warpgroup kernel); only the schedule changes.
+    const int block = p.causal ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x;
+    const int h = blockIdx.y, b = blockIdx.z;
+    const int hk = h / (p.hq / p.hkv);
+    const int row0 = block * 64 + warp * 16 + g; // this lane's rows: row0 and row0 + 8
+    const int row1 = row0 + 8;
+
+    // §6: the tiles the enclosing 128-row CTA tile visits (see the header comment).
+    int T = p.tiles;
+    if (p.causal)
+    {
+        int q0 = (block >> 1) * 128;
+        int lastRow = min(q0 + 127, p.nq - 1);
+        int last = min(p.nk - 1, lastRow + p.nk - p.nq);
+        T = last < 0 ? 0 : last / SAGE_KEY_TILE + 1;
+    }
+
+    const long long bhq = (long long)b * p.hq + h;
+    const long long bhk = (long long)b * p.hkv + hk;
+    const int kRowBase = (int)(bhk * p.padK); // first row of this head in the K map
+    const int vRowBase = (int)(bhk * D);      // first row of this head in the V map
+
+    // Thread 0 only: tile kt -> stage kt % STAGES.
+    auto load_tile = [&](int kt) {
+        const int s = kt % STAGES;
+        unsigned char* sK = stages + s * 2 * TILE;
+        mbarrier_expect_tx(fullK + s, TILE);
+        tma_load_2d(sK, mapK, 0, kRowBase + kt * SAGE_KEY_TILE, fullK + s);
+        mbarrier_expect_tx(fullV + s, TILE);
+        tma_load_2d(sK + TILE, mapV, kt * SAGE_KEY_TILE, vRowBase, fullV + s);
+    };
+
+    if (tid == 0)
+    {
+#pragma unroll
+        for (int s = 0; s < STAGES; s++)
+        {
+            mbarrier_init(fullK + s, 1);
+            mbarrier_init(fullV + s, 1);
+            mbarrier_init(empty + s, SAGE_SOLO_THREADS);
+        }
+        mbarrier_init(qFull, 1);
+        // The barriers are used by the TMA unit (async proxy).
+        asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+        asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+        mbarrier_expect_tx(qFull, Q_BYTES);
+        tma_load_2d(sQ, mapQ, 0, (int)(bhq * p.padQ) + block * 64, qFull);
+#pragma unroll
+        for (int kt = 0; kt < STAGES; kt++)
+            if (kt < T) load_tile(kt);
+    }
+    __syncthreads();
+
+    // At iteration kt: tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
+    auto refill = [&](int kt) {
+        if (tid == 0 && kt >= 1 && kt - 1 + STAGES < T)
+        {
+            mbarrier_wait(empty + (kt - 1) % STAGES, ((kt - 1) / STAGES) & 1);
+            load_tile(kt - 1 + STAGES);
+        }
+    };
+
+    int qGroup;
+    if (p.granularity == SAGE_GRAN_THREAD) qGroup = (row0 >> 4) * 8 + (row0 & 7);
+    else if (p.granularity == SAGE_GRAN_WARP) qGroup = row0 >> 4;
+    else qGroup = row0 >> 6;
+    // Padded rows past the last group have no scale; their results are discarded.
+    const float qScale = qGroup < p.qGroups ? p.q_scale[bhq * p.qGroups + qGroup] : 0.0f;
+    const int kGroups = p.granularity == SAGE_GRAN_THREAD ? 4 : 1;
+    const float* kScaleHead = p.k_scale + bhk * p.tiles * kGroups;
+    const float* dsBlock = SMOOTHQ ? p.delta_s + (bhq * (p.padQ / 64) + block) * (long long)p.padK : nullptr;
+
+    // Causal: last visible key of each row (bottom-right aligned), else nk - 1. Padding is masked by nk.
+    const int last0 = p.causal ? min(p.nk - 1, row0 + p.nk - p.nq) : p.nk - 1;
+    const int last1 = p.causal ? min(p.nk - 1, row1 + p.nk - p.nq) : p.nk - 1;
+
+    float accO[D / 2];
+#pragma unroll
+    for (int i = 0; i < D / 2; i++) accO[i] = 0.0f;
+    RowState st;
+    st.m0 = st.m1 = __int_as_float(0xff800000);
+    st.l0 = st.l1 = 0.0f;
+    st.base0 = st.base1 = 0.0f;
+    int accS[64];
+#pragma unroll
+    for (int i = 0; i < 64; i++) accS[i] = 0;
+    PvBlock<D, MODE> pv;
+
+    mbarrier_wait(qFull, 0);
+    const unsigned long long qDesc = swizzled_descriptor(sQ, D);
+
+    auto qk_issue = [&](int kt) {
+        const int s = kt % STAGES;
+        mbarrier_wait(fullK + s, (kt / STAGES) & 1);
+        const unsigned long long kDesc = swizzled_descriptor(stages + s * 2 * TILE, D);
+        wgmma_fence();
+#pragma unroll
+        for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, ks > 0 ? 1 : 0);
+        wgmma_commit();
+    };
+    auto pv_issue_tile = [&](int kt, const unsigned int (&pr)[16], float rs0, float rs1) {
+        const int s = kt % STAGES;
+        mbarrier_wait(fullV + s, (kt / STAGES) & 1);
+        pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * 2 * TILE + TILE, SAGE_KEY_TILE), 2, rs0, rs1);
+    };
+    auto k_scale = [&](int kt) { return kScaleHead[kt * kGroups + (kGroups == 4 ? t : 0)]; };
+    auto softmax_with = [&](int kt, float kScale, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
+        fence_registers(accS);
+        const float qkScale = __fmul_rn(qScale, kScale);
+        softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
+                              last0, last1, st, rescale0, rescale1, p0, p1);
+    };
+    auto softmax = [&](int kt, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
+        softmax_with(kt, k_scale(kt), rescale0, rescale1, p0, p1);
+    };
+
+    if constexpr (!OVERLAP)
+    {
+        for (int kt = 0; kt < T; kt++)
+        {
+            float rescale0, rescale1;
+            float p0[32], p1[32];
+            unsigned int pr[16];
+            // The k_scale load is issued before the QKᵀ wgmma (the asm "memory" clobbers keep it there), and thread 0
+            // refills while the wgmma runs: neither latency sits between the wgmma's completion and the softmax
+            // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
+            const float kScale = k_scale(kt);
+            qk_issue(kt);
+            refill(kt);
+            wgmma_wait<0>();
+            softmax_with(kt, kScale, rescale0, rescale1, p0, p1);
+            pack_p(p0, p1, pr);
+            pv_issue_tile(kt, pr, rescale0, rescale1);
+            wgmma_wait<0>();
+            mbarrier_arrive(empty + kt % STAGES);
+            pv_finish<D, MODE>(accO, pv, rescale0, rescale1);
+        }
+    }
+    else if (T > 0)
+    {
+        // As the overlap loop of attention_pipelined.cuh (last tile peeled, P of tile kt + 1 kept fp32 until the PV of
+        // tile kt has completed); arithmetic and its order per element as in the serial loop.
+        float rsCur0, rsCur1;
+        unsigned int prCur[16];
+        {
+            float p0[32], p1[32];
+            qk_issue(0);
+            wgmma_wait<0>();
+            softmax(0, rsCur0, rsCur1, p0, p1);
+            pack_p(p0, p1, prCur);
+        }
+        for (int kt = 0; kt + 1 < T; kt++)
+        {
+            refill(kt);
+            qk_issue(kt + 1);
+            pv_issue_tile(kt, prCur, rsCur0, rsCur1);
+            float rsNext0, rsNext1;
+            float p0[32], p1[32];
+            wgmma_wait<1>(); // QK of tile kt + 1 (the older group)
+            softmax(kt + 1, rsNext0, rsNext1, p0, p1);
+            fence_registers(p0);
+            fence_registers(p1);
+            asm volatile("" : "+f"(rsNext0), "+f"(rsNext1), "+f"(st.l0), "+f"(st.l1)::"memory");
+            wgmma_wait<0>();
+            mbarrier_arrive(empty + kt % STAGES);
+            pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
+            pack_p(p0, p1, prCur);
+            rsCur0 = rsNext0;
+            rsCur1 = rsNext1;
+        }
+        pv_issue_tile(T - 1, prCur, rsCur0, rsCur1);
+        wgmma_wait<0>();
+        pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
+    }
+
+    // §9 epilogue.
+    store_rows<D, HOOKS>(p, st, accO, row0, row1, b, h, bhq, bhk, t);
+}
+
+// Parameters: the three tensor maps (Q, K, V), then the flat list of the 2-warpgroup kernels.
+#define SAGE_SOLO_KERNEL(NAME, D, MODE, SMOOTH)                                                                        \
+    extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS, SAGE_SOLO_MIN_BLOCKS) NAME(                        \
+        const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
+        const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
+    {                                                                                                                  \
+        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
+        if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SAGE_SOLO_OVERLAP != 0, SMOOTH>(p, &mapQ, &mapK, &mapV);       \
+        else solo_cta<D, MODE, false, SAGE_SOLO_OVERLAP != 0, SMOOTH>(p, &mapQ, &mapK, &mapV);                         \
+    }
+
+// The twelve kernels, named as in attention_pipelined.cuh.
+#define SAGE_SOLO_KERNELS()                                                                                            \
+    SAGE_SOLO_KERNEL(sage_attention_d64_fp32, 64, SAGE_MODE_FP32, false)                                               \
+    SAGE_SOLO_KERNEL(sage_attention_d64_fp32_two_level, 64, SAGE_MODE_FP32_TWO_LEVEL, false)                           \
+    SAGE_SOLO_KERNEL(sage_attention_d64_fp16_two_level, 64, SAGE_MODE_FP16_TWO_LEVEL, false)                           \
+    SAGE_SOLO_KERNEL(sage_attention_d128_fp32, 128, SAGE_MODE_FP32, false)                                             \
+    SAGE_SOLO_KERNEL(sage_attention_d128_fp32_two_level, 128, SAGE_MODE_FP32_TWO_LEVEL, false)                         \
+    SAGE_SOLO_KERNEL(sage_attention_d128_fp16_two_level, 128, SAGE_MODE_FP16_TWO_LEVEL, false)                         \
+    SAGE_SOLO_KERNEL(sage_attention_d64_fp32_smooth, 64, SAGE_MODE_FP32, true)                                         \
+    SAGE_SOLO_KERNEL(sage_attention_d64_fp32_two_level_smooth, 64, SAGE_MODE_FP32_TWO_LEVEL, true)                     \
+    SAGE_SOLO_KERNEL(sage_attention_d64_fp16_two_level_smooth, 64, SAGE_MODE_FP16_TWO_LEVEL, true)                     \
+    SAGE_SOLO_KERNEL(sage_attention_d128_fp32_smooth, 128, SAGE_MODE_FP32, true)                                       \
+    SAGE_SOLO_KERNEL(sage_attention_d128_fp32_two_level_smooth, 128, SAGE_MODE_FP32_TWO_LEVEL, true)                   \
+    SAGE_SOLO_KERNEL(sage_attention_d128_fp16_two_level_smooth, 128, SAGE_MODE_FP16_TWO_LEVEL, true)
