@@ -1,3 +1,4 @@
+using Sage.Emulation.Diagnostics;
 using Sage.Emulation.Preprocessing;
 using Sage.Emulation.Tracing;
 using Sage.Numerics;
@@ -34,6 +35,7 @@ public sealed class EmulatedAttention : IAttentionBackend
     public AttentionResult Run(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, SageOptions? options = null)
     {
         var run = Prepare(problem, q, k, v, options);
+        long clock = PhaseClock.Start();
         var shape = problem.Shape;
         int d = shape.HeadDim;
         int qTiles = KernelTiling.TileCount(shape.QueryLength, KernelTiling.QueryTileRows);
@@ -54,6 +56,7 @@ public sealed class EmulatedAttention : IAttentionBackend
                 int tile = item % qTiles, bh = item / qTiles, head = bh % shape.QueryHeads, batch = bh / shape.QueryHeads;
                 var kv = run.KeyValueHeads[batch * shape.KeyValueHeads + head / shape.GroupSize];
                 local.Worker.Run(run.Q, outAddressing, batch, head, tile, kv, local.Out, lse is null ? Span<float>.Empty : local.Lse, null);
+                long written = PhaseClock.ThreadStart();
                 int q0 = tile * KernelTiling.QueryTileRows;
                 int rows = Math.Min(KernelTiling.QueryTileRows, shape.QueryLength - q0);
                 for (int r = 0; r < rows; r++)
@@ -63,13 +66,17 @@ public sealed class EmulatedAttention : IAttentionBackend
                     else RoundRow(local.Out.AsSpan(r * d, d), outputType, outputBits.AsSpan((int)at, d));
                     if (lse is not null) lse[((long)batch * shape.QueryHeads + head) * shape.QueryLength + q0 + r] = local.Lse[r];
                 }
+                PhaseClock.ThreadLap(Phase.Output, written);
                 return local;
             },
             _ => { });
+        clock = PhaseClock.Lap(Phase.MainLoop, clock);
 
         System.Buffers.ArrayPool<float>.Shared.Return(run.Q);
         var outputShape = shape.QueryShape(problem.Layout);
-        return new AttentionResult(output is not null ? HostTensor.FromSingle(output, outputShape) : HostTensor.FromBits(outputType, outputBits!, outputShape), lse);
+        var result = new AttentionResult(output is not null ? HostTensor.FromSingle(output, outputShape) : HostTensor.FromBits(outputType, outputBits!, outputShape), lse);
+        PhaseClock.Lap(Phase.Result, clock);
+        return result;
     }
 
     private static void RoundRow(ReadOnlySpan<float> values, ElementType type, Span<ushort> bits)
@@ -114,13 +121,16 @@ public sealed class EmulatedAttention : IAttentionBackend
     private PreparedRun Prepare(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v, SageOptions? options,
         TraceSelection? only = null)
     {
+        long clock = PhaseClock.Start();
         ArgumentNullException.ThrowIfNull(problem);
         options ??= SageOptions.Default;
         options.Validate(problem);
         problem.CheckInputs(q, k, v);
         SageInputDomain.Require(problem, q, k, v);
+        clock = PhaseClock.Lap(Phase.Validate, clock);
         var shape = problem.Shape;
         float[] qs = Widen(q), ks = Widen(k), vs = Widen(v);
+        clock = PhaseClock.Lap(Phase.Widen, clock);
         var kvAddressing = new TokenAddressing(problem.Layout, shape.KeyValueHeads, shape.KeyLength, shape.HeadDim);
         PreparedKeyValueHead[] heads;
         if (only is { } sel)
@@ -133,9 +143,19 @@ public sealed class EmulatedAttention : IAttentionBackend
             // even with fewer heads than cores.
             var pending = new KeyValuePreprocessing.Pending[shape.Batch * shape.KeyValueHeads];
             Parallel.For(0, pending.Length, ParallelOptions, i =>
-                pending[i] = KeyValuePreprocessing.Begin(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options));
+            {
+                long cpu = PhaseClock.ThreadStart();
+                pending[i] = KeyValuePreprocessing.Begin(ks, vs, kvAddressing, i / shape.KeyValueHeads, i % shape.KeyValueHeads, options);
+                PhaseClock.ThreadLap(Phase.Preprocessing, cpu);
+            });
+            clock = PhaseClock.Lap(Phase.KeyValueHeads, clock);
             int keyTiles = KernelTiling.TileCount(shape.KeyLength, KernelTiling.KeyTileTokens);
-            Parallel.For(0, pending.Length * keyTiles, ParallelOptions, i => KeyValuePreprocessing.PrepareTile(pending[i / keyTiles], i % keyTiles));
+            Parallel.For(0, pending.Length * keyTiles, ParallelOptions, i =>
+            {
+                long cpu = PhaseClock.ThreadStart();
+                KeyValuePreprocessing.PrepareTile(pending[i / keyTiles], i % keyTiles);
+                PhaseClock.ThreadLap(Phase.Preprocessing, cpu);
+            });
             heads = new PreparedKeyValueHead[pending.Length];
             for (int i = 0; i < pending.Length; i++)
             {
@@ -143,6 +163,7 @@ public sealed class EmulatedAttention : IAttentionBackend
                 heads[i] = pending[i].Head;
             }
         }
+        PhaseClock.Lap(Phase.KeyValueTiles, clock);
         System.Buffers.ArrayPool<float>.Shared.Return(ks);
         System.Buffers.ArrayPool<float>.Shared.Return(vs);
         return new PreparedRun(options, qs, heads);
@@ -161,11 +182,13 @@ public sealed class EmulatedAttention : IAttentionBackend
         var type = tensor.ElementType;
         Parallel.For(0, (int)((length + chunk - 1) / chunk), ParallelOptions, i =>
         {
+            long cpu = PhaseClock.ThreadStart();
             int start = i * chunk, count = (int)Math.Min(chunk, length - start);
             var dst = result.AsSpan(start, count);
             if (type == ElementType.Float32)
             {
                 tensor.Single.Slice(start, count).CopyTo(dst);
+                PhaseClock.ThreadLap(Phase.Preprocessing, cpu);
                 return;
             }
             var bits = tensor.Bits16.Slice(start, count);
@@ -173,6 +196,7 @@ public sealed class EmulatedAttention : IAttentionBackend
                 System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(bits), dst);
             else
                 for (int j = 0; j < count; j++) dst[j] = BitConverter.UInt32BitsToSingle((uint)bits[j] << 16);
+            PhaseClock.ThreadLap(Phase.Preprocessing, cpu);
         });
         return result;
     }

@@ -1,3 +1,4 @@
+using Sage.Emulation.Diagnostics;
 using Sage.Emulation.Epilogue;
 using Sage.Emulation.Mainloop;
 using Sage.Emulation.Preprocessing;
@@ -83,6 +84,7 @@ internal sealed class QueryTileEmulator
         int d = _d;
         int q0 = tile * TileRows;
         int rows = Math.Min(TileRows, _problem.Shape.QueryLength - q0);
+        long clock = PhaseClock.ThreadStart();
         LoadQueries(q, addressing, batch, head, q0, rows);
         QuantizeQueries(rows);
         if (trace is not null) RecordPreprocessing(trace, kv);
@@ -91,6 +93,7 @@ internal sealed class QueryTileEmulator
         Array.Fill(_runningMax, float.NegativeInfinity);
         Array.Clear(_base);
         Array.Clear(_laneSums);
+        clock = PhaseClock.ThreadLap(Phase.QueryLoad, clock);
 
         int visitedTiles = VisitedKeyTiles(q0, rows, kv.Tiles);
         for (int kt = 0; kt < visitedTiles; kt++)
@@ -103,6 +106,7 @@ internal sealed class QueryTileEmulator
                     Math.Min(TileRows, (rows + 3) / 4 * 4), d, _acc);
             else
                 QkProduct.Multiply(_quantizedAsSingle, kv.KeysTransposedAsSingle.AsSpan(k0 * d, TileKeys * d), rows, d, _acc);
+            clock = PhaseClock.ThreadLap(Phase.Qk, clock);
             if (_options.SmoothQ)
             {
                 for (int b = 0; b < 2; b++)
@@ -134,8 +138,10 @@ internal sealed class QueryTileEmulator
             _codeValues.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Clear();
             _codeExponents.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Fill(-64);
             _rescale.AsSpan(rows).Fill(1f);
+            clock = PhaseClock.ThreadLap(Phase.Softmax, clock);
             PvAccumulationStage.AccumulateTile(_options.PvAccumulation, _mma, _codes, _codeValues, _codeExponents, rows, kv, k0,
                 _rescale, _accO, _blocks);
+            clock = PhaseClock.ThreadLap(Phase.Pv, clock);
             if (tileTrace is not null)
                 for (int i = 0; i < rows; i++)
                     RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * 2 * d, BlockValuesPerRow));
@@ -158,6 +164,7 @@ internal sealed class QueryTileEmulator
             if (!lse.IsEmpty)
                 lse[i] = EpilogueStage.LogSumExp(_base[i], l, _queries.AsSpan(i * d, d), kv.KeyMean, _options.SmoothK, _problem.SoftmaxScale);
         }
+        PhaseClock.ThreadLap(Phase.Epilogue, clock);
         if (trace is not null)
         {
             trace.RowSums = rowSums!;
