@@ -8,24 +8,53 @@ namespace Sage.Emulation.Preprocessing;
 /// </summary>
 public sealed class PreparedKeyValueHead
 {
-    internal PreparedKeyValueHead(int length, int headDim)
+    internal PreparedKeyValueHead(int length, int headDim) : this(length, headDim, pooled: false) { }
+
+    /// <summary>
+    /// With <paramref name="pooled"/>, the O(sequence × head dim) arrays are rented from the shared array pools (longer
+    /// than needed, with stale contents: the pre-processing overwrites every element the main loop reads) and
+    /// <see cref="ReturnToPool"/> gives them back after the run; repeated runs then reuse memory instead of having the GC
+    /// zero and the kernel fault in ~8 MiB per head each time.
+    /// </summary>
+    internal PreparedKeyValueHead(int length, int headDim, bool pooled)
     {
         Length = length;
         HeadDim = headDim;
         Tiles = KernelTiling.TileCount(length, KernelTiling.KeyTileTokens);
         PaddedLength = Tiles * KernelTiling.KeyTileTokens;
+        _pooled = pooled;
+        long padded = (long)PaddedLength * headDim;
         KeyMean = new float[headDim];
-        SmoothedKeys = new float[(long)length * headDim];
-        QuantizedKeys = new sbyte[(long)PaddedLength * headDim];
-        KeysInterleaved = new sbyte[(long)PaddedLength * headDim];
-        KeySums = new int[PaddedLength];
-        KeyScalePerToken = new float[PaddedLength];
+        SmoothedKeys = Allocate<float>((long)length * headDim);
+        QuantizedKeys = Allocate<sbyte>(padded);
+        KeysInterleaved = Allocate<sbyte>(padded);
+        KeySums = Allocate<int>(PaddedLength);
+        KeyScalePerToken = Allocate<float>(PaddedLength);
         ValueMean = new float[headDim];
         ValueScales = new float[headDim];
-        ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
-        ValuesPositive = new float[(long)PaddedLength * headDim];
-        ValuesNegative = new float[(long)PaddedLength * headDim];
-        ExponentBytesTokenMajor = new sbyte[(long)PaddedLength * headDim];
+        ValueCodesTransposed = Allocate<byte>(padded);
+        ValuesPositive = Allocate<float>(padded);
+        ValuesNegative = Allocate<float>(padded);
+        ExponentBytesTokenMajor = Allocate<sbyte>(padded);
+    }
+
+    private readonly bool _pooled;
+
+    private T[] Allocate<T>(long length) => _pooled ? System.Buffers.ArrayPool<T>.Shared.Rent((int)length) : new T[length];
+
+    /// <summary>Returns the rented arrays of a pooled head; the head must not be used afterwards.</summary>
+    internal void ReturnToPool()
+    {
+        if (!_pooled) return;
+        System.Buffers.ArrayPool<float>.Shared.Return(SmoothedKeys);
+        System.Buffers.ArrayPool<sbyte>.Shared.Return(QuantizedKeys);
+        System.Buffers.ArrayPool<sbyte>.Shared.Return(KeysInterleaved);
+        System.Buffers.ArrayPool<int>.Shared.Return(KeySums);
+        System.Buffers.ArrayPool<float>.Shared.Return(KeyScalePerToken);
+        System.Buffers.ArrayPool<byte>.Shared.Return(ValueCodesTransposed);
+        System.Buffers.ArrayPool<float>.Shared.Return(ValuesPositive);
+        System.Buffers.ArrayPool<float>.Shared.Return(ValuesNegative);
+        System.Buffers.ArrayPool<sbyte>.Shared.Return(ExponentBytesTokenMajor);
     }
 
     public int Length { get; }
