@@ -64,7 +64,7 @@ public sealed class EmulatedAttention : IAttentionBackend
                 {
                     long at = outAddressing.Offset(batch, head, q0 + r);
                     if (output is not null) Array.Copy(local.Out, r * d, output, at, d);
-                    else RoundRow(local.Out.AsSpan(r * d, d), outputType, outputBits.AsSpan((int)at, d));
+                    else Epilogue.OutputRounding.Round(local.Out.AsSpan(r * d, d), outputType, outputBits.AsSpan((int)at, d));
                     if (lse is not null) lse[((long)batch * shape.QueryHeads + head) * shape.QueryLength + q0 + r] = local.Lse[r];
                 }
                 PhaseClock.ThreadLap(Phase.Output, written);
@@ -79,14 +79,6 @@ public sealed class EmulatedAttention : IAttentionBackend
         var result = new AttentionResult(output is not null ? HostTensor.FromSingle(output, outputShape) : HostTensor.FromBits(outputType, outputBits!, outputShape), lse);
         PhaseClock.Lap(Phase.Result, clock);
         return result;
-    }
-
-    private static void RoundRow(ReadOnlySpan<float> values, ElementType type, Span<ushort> bits)
-    {
-        if (type == ElementType.Float16)
-            for (int c = 0; c < values.Length; c++) bits[c] = Ptx.CvtRnF16(values[c]);
-        else
-            for (int c = 0; c < values.Length; c++) bits[c] = Ptx.CvtRnBf16(values[c]);
     }
 
     /// <summary>
