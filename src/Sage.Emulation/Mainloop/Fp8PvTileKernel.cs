@@ -145,7 +145,8 @@ public sealed class Fp8PvTileKernel
             {
                 if (toModel[(r0 - first) / RowBlock]) continue;
                 bool outside = SumChain(ref Unsafe.Add(ref pRef, r0 * tile + from), ref Unsafe.Add(ref eRef, (r0 - first) * steps * d + c0),
-                    d, steps, kv, (nuint)((tileStart + from) * d + c0), ref accRef, (nuint)(r0 * accStride + c0), (nuint)accStride, state);
+                    d, steps, kv, (nuint)(((long)(c0 / PreparedKeyValueHead.SplitBlock) * kv.PaddedLength + tileStart + from) * 2 * PreparedKeyValueHead.SplitBlock),
+                    ref accRef, (nuint)(r0 * accStride + c0), (nuint)accStride, state);
                 if (outside) ModelBlock(codes, kv, tileStart + from, from, count, r0, c0, 32, acc, accStride);
             }
             for (int r0 = first; r0 < last; r0 += RowBlock)
@@ -289,9 +290,8 @@ public sealed class Fp8PvTileKernel
                       | Enter(ref acc, o3, ref c, 96) | Enter(ref acc, o3 + 16, ref c, 112);
         if (outside != Vector512<uint>.Zero) return true;
 
-        ref float pos = ref MemoryMarshal.GetArrayDataReference(kv.ValuesPositive);
-        ref float neg = ref MemoryMarshal.GetArrayDataReference(kv.ValuesNegative);
-        nuint rowStride = (nuint)(steps * d), dd = (nuint)d;
+        ref float split = ref MemoryMarshal.GetArrayDataReference(kv.ValuesSplit);
+        nuint rowStride = (nuint)(steps * d);
         var overflow = Vector512<float>.Zero; // largest |sum| before FP16 rounding
         const FloatRoundingMode rz = FloatRoundingMode.ToZero;
         for (int step = 0; step < steps; step++)
@@ -307,13 +307,13 @@ public sealed class Fp8PvTileKernel
             Start(ref c, 112, ref e0, eAt + 3 * rowStride + 16, out var a31, out var b31);
 
             ref float p = ref Unsafe.Add(ref p0, step * Step);
-            nuint at = vAt + (nuint)(step * Step) * dd;
-            for (nuint k = 0; k < Step; k++, at += dd)
+            nuint at = vAt + (nuint)(step * Step * 2 * PreparedKeyValueHead.SplitBlock);
+            for (nuint k = 0; k < Step; k++, at += 2 * PreparedKeyValueHead.SplitBlock)
             {
-                var vp0 = Vector512.LoadUnsafe(ref pos, at);
-                var vp1 = Vector512.LoadUnsafe(ref pos, at + 16);
-                var vn0 = Vector512.LoadUnsafe(ref neg, at);
-                var vn1 = Vector512.LoadUnsafe(ref neg, at + 16);
+                var vp0 = Vector512.LoadUnsafe(ref split, at);
+                var vp1 = Vector512.LoadUnsafe(ref split, at + 16);
+                var vn0 = Vector512.LoadUnsafe(ref split, at + 32);
+                var vn1 = Vector512.LoadUnsafe(ref split, at + 48);
                 var pk = Vector512.Create(Unsafe.Add(ref p, k));
                 a00 = Avx512F.FusedMultiplyAdd(pk, vp0, a00, rz);
                 a01 = Avx512F.FusedMultiplyAdd(pk, vp1, a01, rz);
