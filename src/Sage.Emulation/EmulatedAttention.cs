@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Sage.Emulation.Diagnostics;
 using Sage.Emulation.Preprocessing;
 using Sage.Emulation.Tracing;
@@ -120,10 +122,14 @@ public sealed class EmulatedAttention : IAttentionBackend
         options ??= SageOptions.Default;
         options.Validate(problem);
         problem.CheckInputs(q, k, v);
-        SageInputDomain.Require(problem, q, k, v);
         clock = PhaseClock.Lap(Phase.Validate, clock);
         var shape = problem.Shape;
-        float[] qs = Widen(q), ks = Widen(k), vs = Widen(v);
+        // The input domain (SageInputDomain) is checked on the widened values, in parallel with the widening (a serial
+        // scan of Q, K and V costs more than the widening itself); only when some element is outside does the serial
+        // check run, for its exception naming the tensor and the element.
+        int outside = 0;
+        float[] qs = Widen(q, ref outside), ks = Widen(k, ref outside), vs = Widen(v, ref outside);
+        if (outside != 0) SageInputDomain.Require(problem, q, k, v);
         clock = PhaseClock.Lap(Phase.Widen, clock);
         var kvAddressing = new TokenAddressing(problem.Layout, shape.KeyValueHeads, shape.KeyLength, shape.HeadDim);
         PreparedKeyValueHead[] heads;
@@ -167,32 +173,36 @@ public sealed class EmulatedAttention : IAttentionBackend
     /// <summary>
     /// The tensor widened exactly to fp32 (as <see cref="HostTensor.CopyTo"/>), in parallel chunks, into an array rented
     /// from the shared pool (the caller returns it): repeated calls then reuse memory instead of faulting in new pages.
+    /// Sets <paramref name="outside"/> to 1 when an element is outside the input domain: NaN, infinite or of magnitude
+    /// ≥ 2^100 (for FP16 and BF16 the same elements as <see cref="SageInputDomain.FirstOutside"/>, widening being exact).
     /// </summary>
-    private float[] Widen(HostTensor tensor)
+    private float[] Widen(HostTensor tensor, ref int outside)
     {
         const int chunk = 1 << 18;
         long length = tensor.Length;
         var result = System.Buffers.ArrayPool<float>.Shared.Rent((int)length);
-        if (length <= chunk) { tensor.CopyTo(result); return result; }
         var type = tensor.ElementType;
+        int found = 0;
         Parallel.For(0, (int)((length + chunk - 1) / chunk), ParallelOptions, i =>
         {
             long cpu = PhaseClock.ThreadStart();
             int start = i * chunk, count = (int)Math.Min(chunk, length - start);
             var dst = result.AsSpan(start, count);
             if (type == ElementType.Float32)
-            {
                 tensor.Single.Slice(start, count).CopyTo(dst);
-                PhaseClock.ThreadLap(Phase.Preprocessing, cpu);
-                return;
-            }
-            var bits = tensor.Bits16.Slice(start, count);
-            if (type == ElementType.Float16)
-                System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, Half>(bits), dst);
+            else if (type == ElementType.Float16)
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<ushort, Half>(tensor.Bits16.Slice(start, count)), dst);
             else
+            {
+                var bits = tensor.Bits16.Slice(start, count);
                 for (int j = 0; j < count; j++) dst[j] = BitConverter.UInt32BitsToSingle((uint)bits[j] << 16);
+            }
+            // MaxMagnitude returns NaN when an element is NaN, and the comparison is false for NaN.
+            if (count > 0 && !(MathF.Abs(TensorPrimitives.MaxMagnitude<float>(dst)) < SageInputDomain.MaxMagnitude))
+                Volatile.Write(ref found, 1);
             PhaseClock.ThreadLap(Phase.Preprocessing, cpu);
         });
+        if (found != 0) outside = 1;
         return result;
     }
 }
