@@ -74,12 +74,12 @@ public sealed class Fp8PvTileKernel
     /// starting from C = acc[r·accStride + c]. Decodes the codes itself (see the overload that takes them decoded).
     /// </summary>
     public void Chain(ReadOnlySpan<byte> codes, int rows, int tileStart, int from, int count, PreparedKeyValueHead kv,
-        Span<float> acc, int accStride)
+        Span<float> acc, int accStride, bool fromZero = false)
     {
         var values = new float[rows * KernelTiling.KeyTileTokens];
         var exponents = new sbyte[rows * KernelTiling.KeyTileTokens];
         Decode(codes.Slice(0, Math.Min(codes.Length, values.Length)), values, exponents);
-        Chain(codes, values, exponents, rows, tileStart, from, count, kv, acc, accStride);
+        Chain(codes, values, exponents, rows, tileStart, from, count, kv, acc, accStride, fromZero);
     }
 
     /// <summary>
@@ -87,7 +87,7 @@ public sealed class Fp8PvTileKernel
     /// 128 tokens × head dim (token-major, head dim a multiple of 64).
     /// </summary>
     public void Chain(ReadOnlySpan<byte> codes, int rows, ReadOnlySpan<byte> valueCodes, int headDim, int from, int count,
-        Span<float> acc, int accStride)
+        Span<float> acc, int accStride, bool fromZero = false)
     {
         const int tile = KernelTiling.KeyTileTokens;
         if (valueCodes.Length != tile * headDim)
@@ -97,15 +97,17 @@ public sealed class Fp8PvTileKernel
         for (int c = 0; c < headDim; c++)
             kv.ValueCodesTransposed[c * tile + t] = valueCodes[t * headDim + c];
         kv.DeriveTokenMajorValues();
-        Chain(codes, rows, 0, from, count, kv, acc, accStride);
+        Chain(codes, rows, 0, from, count, kv, acc, accStride, fromZero);
     }
 
     /// <summary>
     /// The same with the codes' values and alignment exponents given (<see cref="Decode"/> of <paramref name="codes"/>).
+    /// With <paramref name="fromZero"/>, every chain starts from C = +0 (a fresh accumulator, the two-level modes) and
+    /// <paramref name="acc"/> is only written: the caller need not clear it first.
     /// </summary>
     [SkipLocalsInit]
     public void Chain(ReadOnlySpan<byte> codes, ReadOnlySpan<float> pValues, ReadOnlySpan<sbyte> pExponents, int rows, int tileStart,
-        int from, int count, PreparedKeyValueHead kv, Span<float> acc, int accStride)
+        int from, int count, PreparedKeyValueHead kv, Span<float> acc, int accStride, bool fromZero = false)
     {
         int d = kv.HeadDim;
         const int tile = KernelTiling.KeyTileTokens;
@@ -146,11 +148,11 @@ public sealed class Fp8PvTileKernel
                 if (toModel[(r0 - first) / RowBlock]) continue;
                 bool outside = SumChain(ref Unsafe.Add(ref pRef, r0 * tile + from), ref Unsafe.Add(ref eRef, (r0 - first) * steps * d + c0),
                     d, steps, kv, (nuint)(((long)(c0 / PreparedKeyValueHead.SplitBlock) * kv.PaddedLength + tileStart + from) * 2 * PreparedKeyValueHead.SplitBlock),
-                    ref accRef, (nuint)(r0 * accStride + c0), (nuint)accStride, state);
-                if (outside) ModelBlock(codes, kv, tileStart + from, from, count, r0, c0, 32, acc, accStride);
+                    ref accRef, (nuint)(r0 * accStride + c0), (nuint)accStride, state, fromZero);
+                if (outside) ModelBlock(codes, kv, tileStart + from, from, count, r0, c0, 32, acc, accStride, fromZero);
             }
             for (int r0 = first; r0 < last; r0 += RowBlock)
-                if (toModel[(r0 - first) / RowBlock]) ModelBlock(codes, kv, tileStart + from, from, count, r0, 0, d, acc, accStride);
+                if (toModel[(r0 - first) / RowBlock]) ModelBlock(codes, kv, tileStart + from, from, count, r0, 0, d, acc, accStride, fromZero);
         }
         if (rented is not null) ArrayPool<sbyte>.Shared.Return(rented);
     }
@@ -270,7 +272,7 @@ public sealed class Fp8PvTileKernel
     }
 
     /// <summary>
-    /// The whole chain (all k-steps) for 4 rows × 32 channels: 8 slots of 16 lanes (row r = slot / 2, channels
+    /// The whole chain (all k-steps) for 4 rows × 32 channels (from C = +0 with <paramref name="fromZero"/>): 8 slots of 16 lanes (row r = slot / 2, channels
     /// c0 + 16·(slot mod 2)). Per k-step and slot: E = max(byte maximum of the products, exponent of C), A₀ = 2^(E+23−f),
     /// the two pinned accumulators, 32 tokens of round-toward-zero FMAs, then the exact sum in the accumulator format,
     /// which is the next k-step's C. Returns true, writing nothing, when some lane leaves the envelope (C at entry
@@ -279,16 +281,23 @@ public sealed class Fp8PvTileKernel
     /// </summary>
     [SkipLocalsInit]
     private bool SumChain(ref float p0, ref sbyte e0, int d, int steps, PreparedKeyValueHead kv, nuint vAt, ref float acc,
-        nuint o0, nuint accStride, Span<float> state)
+        nuint o0, nuint accStride, Span<float> state, bool fromZero)
     {
         // state: C of each slot (128 floats), then A₀ of each slot (128 floats).
         ref float c = ref MemoryMarshal.GetReference(state);
         nuint o1 = o0 + accStride, o2 = o1 + accStride, o3 = o2 + accStride;
-        var outside = Enter(ref acc, o0, ref c, 0) | Enter(ref acc, o0 + 16, ref c, 16)
-                      | Enter(ref acc, o1, ref c, 32) | Enter(ref acc, o1 + 16, ref c, 48)
-                      | Enter(ref acc, o2, ref c, 64) | Enter(ref acc, o2 + 16, ref c, 80)
-                      | Enter(ref acc, o3, ref c, 96) | Enter(ref acc, o3 + 16, ref c, 112);
-        if (outside != Vector512<uint>.Zero) return true;
+        if (fromZero)
+        {
+            state.Slice(0, 128).Clear();
+        }
+        else
+        {
+            var outside = Enter(ref acc, o0, ref c, 0) | Enter(ref acc, o0 + 16, ref c, 16)
+                          | Enter(ref acc, o1, ref c, 32) | Enter(ref acc, o1 + 16, ref c, 48)
+                          | Enter(ref acc, o2, ref c, 64) | Enter(ref acc, o2 + 16, ref c, 80)
+                          | Enter(ref acc, o3, ref c, 96) | Enter(ref acc, o3 + 16, ref c, 112);
+            if (outside != Vector512<uint>.Zero) return true;
+        }
 
         ref float split = ref MemoryMarshal.GetArrayDataReference(kv.ValuesSplit);
         nuint rowStride = (nuint)(steps * d);
@@ -417,13 +426,14 @@ public sealed class Fp8PvTileKernel
 
     /// <summary>The chain for rows r0..r0+3 and <paramref name="width"/> channels from <paramref name="c0"/>, by the model.</summary>
     private void ModelBlock(ReadOnlySpan<byte> codes, PreparedKeyValueHead kv, int token0, int from, int count, int r0, int c0, int width,
-        Span<float> acc, int accStride)
+        Span<float> acc, int accStride, bool fromZero)
     {
         for (int r = r0; r < r0 + RowBlock; r++)
         {
             var p8 = codes.Slice(r * KernelTiling.KeyTileTokens + from, count);
             for (int c = c0; c < c0 + width; c++)
-                acc[r * accStride + c] = _model.DotBytes(p8, kv.ValueCodesTransposed.AsSpan(c * kv.PaddedLength + token0, count), acc[r * accStride + c]);
+                acc[r * accStride + c] = _model.DotBytes(p8, kv.ValueCodesTransposed.AsSpan(c * kv.PaddedLength + token0, count),
+                    fromZero ? 0f : acc[r * accStride + c]);
         }
     }
 

@@ -71,6 +71,8 @@ public class Fp8PvTileKernelTests
         int from = rnd.Next(4) * 32, count = 32 * rnd.Next(1, (128 - from) / 32 + 1);
 
         var expected = (float[])acc.Clone();
+        // A fresh accumulator (the two-level modes): C = +0 whatever acc holds, which is then only written.
+        bool fromZero = cStyle == 0 && rnd.Next(2) == 0;
         var column = new byte[count];
         for (int r = 0; r < rows; r++)
         for (int c = 0; c < d; c++)
@@ -78,13 +80,14 @@ public class Fp8PvTileKernelTests
             for (int t = 0; t < count; t++) column[t] = v[(from + t) * d + c];
             expected[r * stride + c] = model.DotBytes(p.AsSpan(r * 128 + from, count), column, acc[r * stride + c]);
         }
-        kernel.Chain(p, rows, v, d, from, count, acc, stride);
+        if (fromZero) Array.Fill(acc, float.NaN);
+        kernel.Chain(p, rows, v, d, from, count, acc, stride, fromZero);
         for (int r = 0; r < rows; r++)
         for (int c = 0; c < d; c++)
         {
             float e = expected[r * stride + c], a = acc[r * stride + c];
             Assert.True(BitConverter.SingleToUInt32Bits(e) == BitConverter.SingleToUInt32Bits(a) || (float.IsNaN(e) && float.IsNaN(a)),
-                $"seed {seed} ({(fp16 ? "fp16" : "fp32")}, P style {pStyle}, V style {vStyle}, C style {cStyle}) row {r} channel {c}: model {e:R}, kernel {a:R}");
+                $"seed {seed} ({(fp16 ? "fp16" : "fp32")}, P style {pStyle}, V style {vStyle}, C style {cStyle}, from zero {fromZero}) row {r} channel {c}: model {e:R}, kernel {a:R}");
         }
     }
 
