@@ -41,6 +41,7 @@ internal sealed class QueryTileEmulator
     private readonly OnlineSoftmax.Step[] _steps = new OnlineSoftmax.Step[TileRows];
     private readonly float[] _accO;           // 128 × d
     private readonly float[] _runningMax = new float[TileRows];
+    private readonly float[] _tileMax = new float[TileRows];
     private readonly float[] _base = new float[TileRows];
     private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
     private readonly float[] _blocks;         // 128 × 2d: each row's inner PV accumulators
@@ -115,6 +116,8 @@ internal sealed class QueryTileEmulator
                 if (tileTrace is not null) tileTrace.DeltaS = (float[])_deltaS.Clone();
             }
             var keyScales = kv.KeyScalePerToken.AsSpan(k0, TileKeys);
+            // OnlineSoftmax.Update, row by row, in two passes: the scores and tile maxima of every row, the rescale
+            // factors of all rows together (one span exp2), then each row's P, codes and lane sums.
             for (int i = 0; i < rows; i++)
             {
                 int lastKey = _problem.LastVisibleKey(q0 + i);
@@ -124,13 +127,18 @@ internal sealed class QueryTileEmulator
                     : ReadOnlySpan<float>.Empty;
                 var scores = _scores.AsSpan(i * TileKeys, TileKeys);
                 ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, scores);
-                var step = OnlineSoftmax.Update(scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
+                _tileMax[i] = OnlineSoftmax.TileMax(scores);
+            }
+            OnlineSoftmax.StepRows(_tileMax.AsSpan(0, rows), _runningMax, _steps);
+            for (int i = 0; i < rows; i++)
+            {
+                var step = _steps[i];
+                OnlineSoftmax.Exponentiate(_scores.AsSpan(i * TileKeys, TileKeys), step, _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
                     _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
                 Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
                     _codeExponents.AsSpan(i * TileKeys, TileKeys));
                 _base[i] = step.Base;
                 _rescale[i] = step.Rescale;
-                _steps[i] = step;
             }
             // Rows past the tile's end (up to the PV kernel's row block) multiply zero codes into zero accumulators.
             int padded = Math.Min(TileRows, (rows + 3) / 4 * 4);
