@@ -286,11 +286,7 @@ public sealed class Fp8PvTileKernel
         // state: C of each slot (128 floats), then A₀ of each slot (128 floats).
         ref float c = ref MemoryMarshal.GetReference(state);
         nuint o1 = o0 + accStride, o2 = o1 + accStride, o3 = o2 + accStride;
-        if (fromZero)
-        {
-            state.Slice(0, 128).Clear();
-        }
-        else
+        if (!fromZero)
         {
             var outside = Enter(ref acc, o0, ref c, 0) | Enter(ref acc, o0 + 16, ref c, 16)
                           | Enter(ref acc, o1, ref c, 32) | Enter(ref acc, o1 + 16, ref c, 48)
@@ -306,14 +302,15 @@ public sealed class Fp8PvTileKernel
         for (int step = 0; step < steps; step++)
         {
             nuint eAt = (nuint)(step * d);
-            Start(ref c, 0, ref e0, eAt, out var a00, out var b00);
-            Start(ref c, 16, ref e0, eAt + 16, out var a01, out var b01);
-            Start(ref c, 32, ref e0, eAt + rowStride, out var a10, out var b10);
-            Start(ref c, 48, ref e0, eAt + rowStride + 16, out var a11, out var b11);
-            Start(ref c, 64, ref e0, eAt + 2 * rowStride, out var a20, out var b20);
-            Start(ref c, 80, ref e0, eAt + 2 * rowStride + 16, out var a21, out var b21);
-            Start(ref c, 96, ref e0, eAt + 3 * rowStride, out var a30, out var b30);
-            Start(ref c, 112, ref e0, eAt + 3 * rowStride + 16, out var a31, out var b31);
+            bool zero = fromZero && step == 0; // C = +0: not read from the state
+            Start(ref c, 0, ref e0, eAt, zero, out var a00, out var b00);
+            Start(ref c, 16, ref e0, eAt + 16, zero, out var a01, out var b01);
+            Start(ref c, 32, ref e0, eAt + rowStride, zero, out var a10, out var b10);
+            Start(ref c, 48, ref e0, eAt + rowStride + 16, zero, out var a11, out var b11);
+            Start(ref c, 64, ref e0, eAt + 2 * rowStride, zero, out var a20, out var b20);
+            Start(ref c, 80, ref e0, eAt + 2 * rowStride + 16, zero, out var a21, out var b21);
+            Start(ref c, 96, ref e0, eAt + 3 * rowStride, zero, out var a30, out var b30);
+            Start(ref c, 112, ref e0, eAt + 3 * rowStride + 16, zero, out var a31, out var b31);
 
             ref float p = ref Unsafe.Add(ref p0, step * Step);
             nuint at = vAt + (nuint)(step * Step * 2 * PreparedKeyValueHead.SplitBlock);
@@ -382,12 +379,22 @@ public sealed class Fp8PvTileKernel
     /// <summary>
     /// A k-step's start for one slot: E = max(byte maximum, exponent of C) (getexp gives −∞ for a zero C), A₀ = 2^(E+23−f)
     /// kept in the state, and the accumulators RZ(+A₀ + max(C, 0)) and RZ(min(C, 0) − A₀): C truncated at 2^(E−f).
+    /// With <paramref name="zeroC"/> (a fresh chain's first k-step) C = +0: E is the byte maximum and the accumulators
+    /// are ±A₀.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Start(ref float state, nuint slot, ref sbyte emax, nuint at, out Vector512<float> a, out Vector512<float> b)
+    private void Start(ref float state, nuint slot, ref sbyte emax, nuint at, bool zeroC, out Vector512<float> a, out Vector512<float> b)
     {
-        var c = Vector512.LoadUnsafe(ref state, slot);
         var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref emax, at)));
+        if (zeroC)
+        {
+            var z = Avx512F.Scale(Vector512.Create(_pinScale), products);
+            z.StoreUnsafe(ref state, slot + 128);
+            a = z;
+            b = -z;
+            return;
+        }
+        var c = Vector512.LoadUnsafe(ref state, slot);
         var e = Avx512F.Max(products, Avx512F.GetExponent(c));
         var a0 = Avx512F.Scale(Vector512.Create(_pinScale), e);
         a0.StoreUnsafe(ref state, slot + 128);
