@@ -39,6 +39,8 @@ public static class QuickTiming
             var result = emulator.Run(problem, inputs.Q, inputs.K, inputs.V, options); // warm-up
             var times = new List<double>();
             var cpu = new List<double>();
+            long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+            int gen2 = GC.CollectionCount(2);
             var process = Process.GetCurrentProcess();
             PhaseClock.Reset();
             PhaseClock.Enabled = phases;
@@ -53,11 +55,17 @@ public static class QuickTiming
                 cpu.Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
             }
             PhaseClock.Enabled = false;
+            double allocatedPerRun = (GC.GetTotalAllocatedBytes(precise: true) - allocated0) / (double)iterations / (1 << 20);
+            gen2 = GC.CollectionCount(2) - gen2;
             times.Sort();
             cpu.Sort();
             var digest = Convert.ToHexString(SHA256.HashData(result.Output.ToSingleArray().SelectMany(BitConverter.GetBytes).ToArray()))[..16];
             Console.WriteLine($"{name,-12} N={n} H={heads} threads={threads}{(causal ? " causal" : "")}: median {times[times.Count / 2]:F1} ms (min {times[0]:F1}), CPU time min {cpu[0]:F0} ms  digest {digest}");
-            if (phases) PrintPhases(iterations, cpu.Average());
+            if (phases)
+            {
+                Console.WriteLine($"  allocated per run: {allocatedPerRun:F1} MiB; gen2 collections during the runs: {gen2}");
+                PrintPhases(iterations, cpu.Average());
+            }
         }
     }
 

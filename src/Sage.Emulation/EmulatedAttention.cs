@@ -52,8 +52,7 @@ public sealed class EmulatedAttention : IAttentionBackend
         var outAddressing = new TokenAddressing(problem.Layout, shape.QueryHeads, shape.QueryLength, d);
 
         Parallel.For(0, shape.Batch * shape.QueryHeads * qTiles, ParallelOptions,
-            () => (Worker: new QueryTileEmulator(problem, run.Options, _models), Out: new float[KernelTiling.QueryTileRows * d],
-                Lse: new float[KernelTiling.QueryTileRows]),
+            () => TakeWorker(problem, run.Options),
             (item, _, local) =>
             {
                 int tile = item % qTiles, bh = item / qTiles, head = bh % shape.QueryHeads, batch = bh / shape.QueryHeads;
@@ -72,7 +71,7 @@ public sealed class EmulatedAttention : IAttentionBackend
                 PhaseClock.ThreadLap(Phase.Output, written);
                 return local;
             },
-            _ => { });
+            _workers.Add);
         clock = PhaseClock.Lap(Phase.MainLoop, clock);
 
         foreach (var head in run.KeyValueHeads) head.ReturnToPool();
@@ -110,6 +109,21 @@ public sealed class EmulatedAttention : IAttentionBackend
     }
 
     private ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
+
+    /// <summary>A query-tile worker with its O(tile) scratch (≈ 0.7 MiB at d = 128) and output rows.</summary>
+    private sealed record TileWorker(QueryTileEmulator Worker, float[] Out, float[] Lse);
+
+    // Workers of earlier runs: a run with the same problem and options reuses them instead of allocating (and the GC
+    // zeroing, and later collecting) a set per run. At most as many as the runs had workers at once.
+    private readonly System.Collections.Concurrent.ConcurrentBag<TileWorker> _workers = [];
+
+    private TileWorker TakeWorker(AttentionProblem problem, SageOptions options)
+    {
+        while (_workers.TryTake(out var cached))
+            if (cached.Worker.Fits(problem, options)) return cached;
+        return new TileWorker(new QueryTileEmulator(problem, options, _models), new float[KernelTiling.QueryTileRows * problem.Shape.HeadDim],
+            new float[KernelTiling.QueryTileRows]);
+    }
 
     private sealed record PreparedRun(SageOptions Options, float[] Q, PreparedKeyValueHead[] KeyValueHeads);
 

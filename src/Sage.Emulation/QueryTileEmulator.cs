@@ -67,6 +67,10 @@ internal sealed class QueryTileEmulator
         _blocks = new float[TileRows * 2 * _d];
     }
 
+    /// <summary>Whether this worker computes <paramref name="problem"/> with <paramref name="options"/> (so it can be reused).</summary>
+    public bool Fits(AttentionProblem problem, SageOptions options) =>
+        (ReferenceEquals(problem, _problem) || problem.Equals(_problem)) && (ReferenceEquals(options, _options) || options.Equals(_options));
+
     /// <summary>Number of value slots per row that the PV stage's inner accumulators occupy in a trace.</summary>
     private int BlockValuesPerRow => _options.PvAccumulation switch
     {
