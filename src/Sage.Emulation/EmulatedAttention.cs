@@ -10,7 +10,9 @@ namespace Sage.Emulation;
 /// <summary>
 /// CPU emulator of our SageAttention2++ Hopper kernel, bit-exact with docs/kernel-spec.md: pre-processing per
 /// (batch, key/value head), then one <see cref="QueryTileEmulator"/> per (batch, query head, 128-row query tile),
-/// in parallel. Memory: the inputs, the quantised K/V, and O(tile) scratch per worker; never O(N²).
+/// in parallel. Memory: the inputs, the quantised K/V, and O(tile) scratch per worker; never O(N²). The per-run K/V
+/// arrays are rented from the shared array pools and the workers are kept for the next run with the same problem and
+/// options, so that a repeated run allocates only its output.
 /// </summary>
 public sealed class EmulatedAttention : IAttentionBackend
 {
