@@ -53,10 +53,13 @@ public sealed class EmulatedAttention : IAttentionBackend
         float[]? lse = problem.ReturnLse ? GC.AllocateUninitializedArray<float>(shape.Batch * shape.QueryHeads * shape.QueryLength) : null;
         var outAddressing = new TokenAddressing(problem.Layout, shape.QueryHeads, shape.QueryLength, d);
 
-        Parallel.For(0, shape.Batch * shape.QueryHeads * qTiles, ParallelOptions,
+        // One query tile per grab, in order: every worker takes the next tile when it is done (no per-worker ranges, so
+        // the last workers wait for at most one tile), and workers busy at the same time share the K/V head in cache.
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, shape.Batch * shape.QueryHeads * qTiles, 1), ParallelOptions,
             () => TakeWorker(problem, run.Options),
-            (item, _, local) =>
+            (range, _, local) =>
             {
+                int item = range.Item1;
                 int tile = item % qTiles, bh = item / qTiles, head = bh % shape.QueryHeads, batch = bh / shape.QueryHeads;
                 var kv = run.KeyValueHeads[batch * shape.KeyValueHeads + head / shape.GroupSize];
                 local.Worker.Run(run.Q, outAddressing, batch, head, tile, kv, local.Out, lse is null ? Span<float>.Empty : local.Lse, null);
