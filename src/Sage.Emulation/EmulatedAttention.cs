@@ -48,9 +48,9 @@ public sealed class EmulatedAttention : IAttentionBackend
         // Each worker writes its rows in the output type (the same per-element conversion as a pass over the whole
         // fp32 output, but spread over the workers).
         // Every element is written by a worker, so the arrays need not be zeroed first (a serial 8-16 MiB memset).
-        float[]? output = outputType == ElementType.Float32 ? GC.AllocateUninitializedArray<float>((int)total) : null;
-        ushort[]? outputBits = output is null ? GC.AllocateUninitializedArray<ushort>((int)total) : null;
-        float[]? lse = problem.ReturnLse ? GC.AllocateUninitializedArray<float>(shape.Batch * shape.QueryHeads * shape.QueryLength) : null;
+        float[]? output = outputType == ElementType.Float32 ? GC.AllocateUninitializedArray<float>(checked((int)total)) : null;
+        ushort[]? outputBits = output is null ? GC.AllocateUninitializedArray<ushort>(checked((int)total)) : null;
+        float[]? lse = problem.ReturnLse ? GC.AllocateUninitializedArray<float>(checked((int)((long)shape.Batch * shape.QueryHeads * shape.QueryLength))) : null;
         var outAddressing = new TokenAddressing(problem.Layout, shape.QueryHeads, shape.QueryLength, d);
 
         // One query tile per grab, in order: every worker takes the next tile when it is done (no per-worker ranges, so
