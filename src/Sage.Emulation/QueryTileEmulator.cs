@@ -1,3 +1,4 @@
+using Sage.Emulation.Diagnostics;
 using Sage.Emulation.Epilogue;
 using Sage.Emulation.Mainloop;
 using Sage.Emulation.Preprocessing;
@@ -40,6 +41,7 @@ internal sealed class QueryTileEmulator
     private readonly OnlineSoftmax.Step[] _steps = new OnlineSoftmax.Step[TileRows];
     private readonly float[] _accO;           // 128 × d
     private readonly float[] _runningMax = new float[TileRows];
+    private readonly float[] _tileMax = new float[TileRows];
     private readonly float[] _base = new float[TileRows];
     private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
     private readonly float[] _blocks;         // 128 × 2d: each row's inner PV accumulators
@@ -65,6 +67,10 @@ internal sealed class QueryTileEmulator
         _blocks = new float[TileRows * 2 * _d];
     }
 
+    /// <summary>Whether this worker computes <paramref name="problem"/> with <paramref name="options"/> (so it can be reused).</summary>
+    public bool Fits(AttentionProblem problem, SageOptions options) =>
+        (ReferenceEquals(problem, _problem) || problem.Equals(_problem)) && (ReferenceEquals(options, _options) || options.Equals(_options));
+
     /// <summary>Number of value slots per row that the PV stage's inner accumulators occupy in a trace.</summary>
     private int BlockValuesPerRow => _options.PvAccumulation switch
     {
@@ -83,6 +89,7 @@ internal sealed class QueryTileEmulator
         int d = _d;
         int q0 = tile * TileRows;
         int rows = Math.Min(TileRows, _problem.Shape.QueryLength - q0);
+        long clock = PhaseClock.ThreadStart();
         LoadQueries(q, addressing, batch, head, q0, rows);
         QuantizeQueries(rows);
         if (trace is not null) RecordPreprocessing(trace, kv);
@@ -91,6 +98,7 @@ internal sealed class QueryTileEmulator
         Array.Fill(_runningMax, float.NegativeInfinity);
         Array.Clear(_base);
         Array.Clear(_laneSums);
+        clock = PhaseClock.ThreadLap(Phase.QueryLoad, clock);
 
         int visitedTiles = VisitedKeyTiles(q0, rows, kv.Tiles);
         for (int kt = 0; kt < visitedTiles; kt++)
@@ -103,6 +111,7 @@ internal sealed class QueryTileEmulator
                     Math.Min(TileRows, (rows + 3) / 4 * 4), d, _acc);
             else
                 QkProduct.Multiply(_quantizedAsSingle, kv.KeysTransposedAsSingle.AsSpan(k0 * d, TileKeys * d), rows, d, _acc);
+            clock = PhaseClock.ThreadLap(Phase.Qk, clock);
             if (_options.SmoothQ)
             {
                 for (int b = 0; b < 2; b++)
@@ -111,6 +120,8 @@ internal sealed class QueryTileEmulator
                 if (tileTrace is not null) tileTrace.DeltaS = (float[])_deltaS.Clone();
             }
             var keyScales = kv.KeyScalePerToken.AsSpan(k0, TileKeys);
+            // OnlineSoftmax.Update, row by row, in two passes: the scores and tile maxima of every row, the rescale
+            // factors of all rows together (one span exp2), then each row's P, codes and lane sums.
             for (int i = 0; i < rows; i++)
             {
                 int lastKey = _problem.LastVisibleKey(q0 + i);
@@ -120,13 +131,18 @@ internal sealed class QueryTileEmulator
                     : ReadOnlySpan<float>.Empty;
                 var scores = _scores.AsSpan(i * TileKeys, TileKeys);
                 ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, scores);
-                var step = OnlineSoftmax.Update(scores, ref _runningMax[i], _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
+                _tileMax[i] = OnlineSoftmax.TileMax(scores);
+            }
+            OnlineSoftmax.StepRows(_tileMax.AsSpan(0, rows), _runningMax, _steps);
+            for (int i = 0; i < rows; i++)
+            {
+                var step = _steps[i];
+                OnlineSoftmax.Exponentiate(_scores.AsSpan(i * TileKeys, TileKeys), step, _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
                     _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
                 Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
                     _codeExponents.AsSpan(i * TileKeys, TileKeys));
                 _base[i] = step.Base;
                 _rescale[i] = step.Rescale;
-                _steps[i] = step;
             }
             // Rows past the tile's end (up to the PV kernel's row block) multiply zero codes into zero accumulators.
             int padded = Math.Min(TileRows, (rows + 3) / 4 * 4);
@@ -134,8 +150,10 @@ internal sealed class QueryTileEmulator
             _codeValues.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Clear();
             _codeExponents.AsSpan(rows * TileKeys, (padded - rows) * TileKeys).Fill(-64);
             _rescale.AsSpan(rows).Fill(1f);
+            clock = PhaseClock.ThreadLap(Phase.Softmax, clock);
             PvAccumulationStage.AccumulateTile(_options.PvAccumulation, _mma, _codes, _codeValues, _codeExponents, rows, kv, k0,
                 _rescale, _accO, _blocks);
+            clock = PhaseClock.ThreadLap(Phase.Pv, clock);
             if (tileTrace is not null)
                 for (int i = 0; i < rows; i++)
                     RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * 2 * d, BlockValuesPerRow));
@@ -158,6 +176,7 @@ internal sealed class QueryTileEmulator
             if (!lse.IsEmpty)
                 lse[i] = EpilogueStage.LogSumExp(_base[i], l, _queries.AsSpan(i * d, d), kv.KeyMean, _options.SmoothK, _problem.SoftmaxScale);
         }
+        PhaseClock.ThreadLap(Phase.Epilogue, clock);
         if (trace is not null)
         {
             trace.RowSums = rowSums!;

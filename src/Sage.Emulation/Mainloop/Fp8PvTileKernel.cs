@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -11,18 +12,20 @@ namespace Sage.Emulation.Mainloop;
 /// <see cref="Fp8FusedDotModel"/> (the measured wgmma.e4m3 model: per k-step of 32 tokens, E = the largest
 /// alignment exponent among the nonzero products and C, each term truncated toward zero at 2^(E−f), an exact sum,
 /// then FP32 truncation or FP16 RNE) for many P rows and all channels at once, register-blocked over 4 rows × 32
-/// channels so that each V load serves 4 rows. Equal to the model bit for bit, by construction:
+/// channels so that each V load serves 4 rows, each block running its whole chain of k-steps before the next.
+/// Equal to the model bit for bit, by construction:
 /// <list type="bullet">
 /// <item>E per (row, channel) comes from a byte-wide max of exponent sums (E4M3 exponents lie in [−6, 8]; a zero
-/// code gets −64, so any sum with a zero factor is ≤ −56 and never beats a real product).</item>
+/// code gets −64, so any sum with a zero factor is ≤ −56 and never beats a real product) and getexp(C) (−∞ for a zero C).</item>
 /// <item>The truncation is done by the adder itself: with A₀ = 2^(E+23−f), every fp32 in [A₀, 2A₀) is a multiple of
 /// 2^(E−f), and |Σ terms| &lt; 33·2^(E+2) &lt; A₀ keeps the running sum in that binade, so one fused multiply-add
 /// rounded toward zero, A ← RZ(p·v + A), adds exactly trunc(p·v) (floor for the positive terms, which go to an
 /// accumulator starting at +A₀; the negative terms go to one starting at −A₀, where RZ is ceil, i.e. trunc again).
 /// C enters the same way (RZ(±A₀ + C)). (A − A₀) + (B + A₀) is then the exact sum (multiples of 2^(E−f) below
-/// 2^(E+8): 21 bits).</item>
-/// <item>Lanes outside that envelope (C not finite, E &lt; −100 or E &gt; 100, an FP16 result that overflows) and
-/// NaN P codes are computed by the model itself; a head with a NaN V code never reaches this kernel.</item>
+/// 2^(E+8): 21 bits), +0 when zero; FP32 truncation is a mask, FP16 RNE adds and removes 1.5·2^(e+13).</item>
+/// <item>A block whose incoming C leaves the envelope (not finite, or nonzero with an exponent outside [−50, 100]),
+/// whose FP16 sums overflow, or whose P codes include NaN or negative codes, is computed by the model itself; a head
+/// with a NaN V code never reaches this kernel.</item>
 /// </list>
 /// tests/Property/Emulation/Fp8PvTileKernelTests checks equality with <see cref="Fp8FusedDotModel.DotBytes"/>.
 /// </summary>
@@ -33,21 +36,22 @@ public sealed class Fp8PvTileKernel
 
     private const int Step = KernelTiling.PvKStep;
     private const sbyte ZeroByteExponent = -64;
-    private const int AllZeroByteMax = -50;     // a byte maximum at or below this: every product is zero
-    private const int ZeroExponent = -100_000;
-    private const int LowestSafeMax = -100, HighestSafeMax = 100;
+    private const int LowestEntryExponent = -50, HighestEntryExponent = 100;
+    private const float Fp16Overflow = 65520f;  // the smallest magnitude that FP16 RNE rounds to ±inf
+    private const int MaxStackBytes = 64 * 1024; // emax of 128 rows × 4 k-steps × 128 channels
+    private const int StateFloats = 2 * 128;     // C and A₀ of the 8 slots of a block
 
     private static readonly sbyte[] s_exponentByte = BuildExponentBytes();
 
     private readonly Fp8FusedDotModel _model;
-    private readonly int _alignmentBits;
+    private readonly float _pinScale; // 2^(23 − f): A₀ = _pinScale·2^E
     private readonly uint _fp32Mask;
     private readonly bool _fp16;
 
     private Fp8PvTileKernel(Fp8PvModelShape shape)
     {
         _model = shape.Model;
-        _alignmentBits = shape.AlignmentBits;
+        _pinScale = MathF.Pow(2, 23 - shape.AlignmentBits);
         _fp32Mask = shape.Fp32Mask;
         _fp16 = shape.Fp16;
     }
@@ -70,12 +74,12 @@ public sealed class Fp8PvTileKernel
     /// starting from C = acc[r·accStride + c]. Decodes the codes itself (see the overload that takes them decoded).
     /// </summary>
     public void Chain(ReadOnlySpan<byte> codes, int rows, int tileStart, int from, int count, PreparedKeyValueHead kv,
-        Span<float> acc, int accStride)
+        Span<float> acc, int accStride, bool fromZero = false)
     {
         var values = new float[rows * KernelTiling.KeyTileTokens];
         var exponents = new sbyte[rows * KernelTiling.KeyTileTokens];
         Decode(codes.Slice(0, Math.Min(codes.Length, values.Length)), values, exponents);
-        Chain(codes, values, exponents, rows, tileStart, from, count, kv, acc, accStride);
+        Chain(codes, values, exponents, rows, tileStart, from, count, kv, acc, accStride, fromZero);
     }
 
     /// <summary>
@@ -83,7 +87,7 @@ public sealed class Fp8PvTileKernel
     /// 128 tokens × head dim (token-major, head dim a multiple of 64).
     /// </summary>
     public void Chain(ReadOnlySpan<byte> codes, int rows, ReadOnlySpan<byte> valueCodes, int headDim, int from, int count,
-        Span<float> acc, int accStride)
+        Span<float> acc, int accStride, bool fromZero = false)
     {
         const int tile = KernelTiling.KeyTileTokens;
         if (valueCodes.Length != tile * headDim)
@@ -93,14 +97,17 @@ public sealed class Fp8PvTileKernel
         for (int c = 0; c < headDim; c++)
             kv.ValueCodesTransposed[c * tile + t] = valueCodes[t * headDim + c];
         kv.DeriveTokenMajorValues();
-        Chain(codes, rows, 0, from, count, kv, acc, accStride);
+        Chain(codes, rows, 0, from, count, kv, acc, accStride, fromZero);
     }
 
     /// <summary>
     /// The same with the codes' values and alignment exponents given (<see cref="Decode"/> of <paramref name="codes"/>).
+    /// With <paramref name="fromZero"/>, every chain starts from C = +0 (a fresh accumulator, the two-level modes) and
+    /// <paramref name="acc"/> is only written: the caller need not clear it first.
     /// </summary>
+    [SkipLocalsInit]
     public void Chain(ReadOnlySpan<byte> codes, ReadOnlySpan<float> pValues, ReadOnlySpan<sbyte> pExponents, int rows, int tileStart,
-        int from, int count, PreparedKeyValueHead kv, Span<float> acc, int accStride)
+        int from, int count, PreparedKeyValueHead kv, Span<float> acc, int accStride, bool fromZero = false)
     {
         int d = kv.HeadDim;
         const int tile = KernelTiling.KeyTileTokens;
@@ -114,42 +121,40 @@ public sealed class Fp8PvTileKernel
         if (tileStart < 0 || tileStart % tile != 0 || tileStart + tile > kv.PaddedLength)
             throw new ArgumentOutOfRangeException(nameof(tileStart), tileStart, $"expected a tile start within {kv.PaddedLength} tokens.");
 
-        // Per k-step: the exponent maxima of every row first, then the sums channel block by channel block, so that the
-        // 32 tokens × 32 channels of V that a block reads (8 KiB) stay in L1 while all row blocks use them.
+        if (count == 0) return;
+        int steps = count / Step;
+        // Per 128-row chunk: the exponent maxima of every row and k-step first (bytes, [row][k-step][channel]), then the
+        // chains block by block, channel block outermost, so that the V slice a channel block reads (chain length × 32
+        // channels, ≤ 32 KiB) stays in L1 while all row blocks use it.
         const int chunkRows = KernelTiling.QueryTileRows;
-        Span<sbyte> emax = stackalloc sbyte[chunkRows * 128];
+        int emaxLength = chunkRows * steps * d;
+        sbyte[]? rented = emaxLength > MaxStackBytes ? ArrayPool<sbyte>.Shared.Rent(emaxLength) : null;
+        Span<sbyte> emax = rented is null ? stackalloc sbyte[MaxStackBytes] : rented;
         Span<bool> toModel = stackalloc bool[chunkRows / RowBlock];
-        Span<float> bias = stackalloc float[2 * 128]; // A₀ per slot, then C per slot
+        Span<float> state = stackalloc float[StateFloats];
+        ref float pRef = ref MemoryMarshal.GetReference(pValues);
+        ref sbyte eRef = ref MemoryMarshal.GetReference(emax);
+        ref float accRef = ref MemoryMarshal.GetReference(acc);
         for (int first = 0; first < rows; first += chunkRows)
         {
             int last = Math.Min(rows, first + chunkRows);
-            for (int s = from; s < from + count; s += Step)
+            MaxExponents(pExponents, kv.ExponentBytesTokenMajor, tileStart + from, from, steps, d, first, last, emax);
+            // NaN codes and negative P (never produced by the softmax) send their row block to the model.
+            for (int r0 = first; r0 < last; r0 += RowBlock)
+                toModel[(r0 - first) / RowBlock] = HasUnsupportedCodes(codes, r0, from, count);
+            for (int c0 = 0; c0 < d; c0 += 32)
+            for (int r0 = first; r0 < last; r0 += RowBlock)
             {
-                int token0 = tileStart + s;
-                for (int r0 = first; r0 < last; r0 += RowBlock)
-                {
-                    // NaN codes and negative P (never produced by the softmax) go to the model.
-                    var bad = Vector256<byte>.Zero;
-                    for (int r = 0; r < RowBlock; r++)
-                    {
-                        var c = Vector256.Create(codes.Slice((r0 + r) * tile + s, Step));
-                        bad |= Vector256.Equals(c & Vector256.Create((byte)0x7F), Vector256.Create((byte)0x7F))
-                               | Vector256.GreaterThan(c, Vector256.Create((byte)0x80));
-                    }
-                    bool model = bad != Vector256<byte>.Zero;
-                    toModel[(r0 - first) / RowBlock] = model;
-                    if (model)
-                        for (int r = 0; r < RowBlock; r++)
-                            ModelRow(codes.Slice((r0 + r) * tile + s, Step), kv, token0, acc.Slice((r0 + r) * accStride, d));
-                    else
-                        MaxExponents(pExponents.Slice(r0 * tile + s), kv.ExponentBytesTokenMajor, token0 * d, d, emax.Slice((r0 - first) * 128));
-                }
-                for (int c0 = 0; c0 < d; c0 += 32)
-                for (int r0 = first; r0 < last; r0 += RowBlock)
-                    if (!toModel[(r0 - first) / RowBlock])
-                        SumBlock(pValues.Slice(r0 * tile + s), emax.Slice((r0 - first) * 128), kv, token0, d, c0, codes, r0, s, acc, accStride, bias);
+                if (toModel[(r0 - first) / RowBlock]) continue;
+                bool outside = SumChain(ref Unsafe.Add(ref pRef, r0 * tile + from), ref Unsafe.Add(ref eRef, (r0 - first) * steps * d + c0),
+                    d, steps, kv, (nuint)(((long)(c0 / PreparedKeyValueHead.SplitBlock) * kv.PaddedLength + tileStart + from) * 2 * PreparedKeyValueHead.SplitBlock),
+                    ref accRef, (nuint)(r0 * accStride + c0), (nuint)accStride, state, fromZero);
+                if (outside) ModelBlock(codes, kv, tileStart + from, from, count, r0, c0, 32, acc, accStride, fromZero);
             }
+            for (int r0 = first; r0 < last; r0 += RowBlock)
+                if (toModel[(r0 - first) / RowBlock]) ModelBlock(codes, kv, tileStart + from, from, count, r0, 0, d, acc, accStride, fromZero);
         }
+        if (rented is not null) ArrayPool<sbyte>.Shared.Return(rented);
     }
 
     /// <summary>
@@ -189,193 +194,254 @@ public sealed class Fp8PvTileKernel
         }
     }
 
-    /// <summary>emax[r·128 + c] = max over the k-step of eP[r, k] + eV[k, c] (bytes; ≤ −50 when every product is zero).</summary>
-    private static void MaxExponents(ReadOnlySpan<sbyte> pExp, sbyte[] vExp, int at, int d, Span<sbyte> emax)
+    /// <summary>
+    /// emax[((r − first)·steps + step)·d + c] = max over the k-step's tokens of eP[r, k] + eV[k, c] (bytes; ≤ −56 when
+    /// every product is zero: a zero code has −64 and the other exponent is at most 8; the smallest sum, −128, fits).
+    /// </summary>
+    private static void MaxExponents(ReadOnlySpan<sbyte> pExp, sbyte[] vExp, int token0, int from, int steps, int d, int first,
+        int last, Span<sbyte> emax)
     {
         ref sbyte v = ref MemoryMarshal.GetArrayDataReference(vExp);
-        for (int h = 0; h < d; h += 64)
+        ref sbyte p = ref MemoryMarshal.GetReference(pExp);
+        ref sbyte o = ref MemoryMarshal.GetReference(emax);
+        nuint rowStride = (nuint)(steps * d);
+        for (int r0 = first; r0 < last; r0 += RowBlock)
+        for (int step = 0; step < steps; step++)
         {
-            var m0 = Vector512.Create(sbyte.MinValue);
-            var m1 = m0;
-            var m2 = m0;
-            var m3 = m0;
-            for (int k = 0; k < Step; k++)
+            nuint pAt = (nuint)(r0 * KernelTiling.KeyTileTokens + from + step * Step);
+            nuint vAt = (nuint)((token0 + step * Step) * d);
+            nuint oAt = (nuint)((r0 - first) * steps * d + step * d);
+            int h = 0;
+            // Two 64-channel halves at once: each broadcast P exponent serves 128 channels.
+            for (; h + 128 <= d; h += 128)
             {
-                var e = Vector512.LoadUnsafe(ref v, (nuint)(at + k * d + h));
-                m0 = Vector512.Max(m0, e + Vector512.Create(pExp[k]));
-                m1 = Vector512.Max(m1, e + Vector512.Create(pExp[128 + k]));
-                m2 = Vector512.Max(m2, e + Vector512.Create(pExp[256 + k]));
-                m3 = Vector512.Max(m3, e + Vector512.Create(pExp[384 + k]));
+                var m00 = Vector512.Create(sbyte.MinValue);
+                var m01 = m00; var m10 = m00; var m11 = m00; var m20 = m00; var m21 = m00; var m30 = m00; var m31 = m00;
+                for (nuint k = 0, at = vAt + (nuint)h; k < Step; k++, at += (nuint)d)
+                {
+                    var e0 = Vector512.LoadUnsafe(ref v, at);
+                    var e1 = Vector512.LoadUnsafe(ref v, at + 64);
+                    var b = Vector512.Create(Unsafe.Add(ref p, pAt + k));
+                    m00 = Vector512.Max(m00, e0 + b); m01 = Vector512.Max(m01, e1 + b);
+                    b = Vector512.Create(Unsafe.Add(ref p, pAt + k + 128));
+                    m10 = Vector512.Max(m10, e0 + b); m11 = Vector512.Max(m11, e1 + b);
+                    b = Vector512.Create(Unsafe.Add(ref p, pAt + k + 256));
+                    m20 = Vector512.Max(m20, e0 + b); m21 = Vector512.Max(m21, e1 + b);
+                    b = Vector512.Create(Unsafe.Add(ref p, pAt + k + 384));
+                    m30 = Vector512.Max(m30, e0 + b); m31 = Vector512.Max(m31, e1 + b);
+                }
+                nuint at0 = oAt + (nuint)h;
+                m00.StoreUnsafe(ref o, at0); m01.StoreUnsafe(ref o, at0 + 64);
+                m10.StoreUnsafe(ref o, at0 + rowStride); m11.StoreUnsafe(ref o, at0 + rowStride + 64);
+                m20.StoreUnsafe(ref o, at0 + 2 * rowStride); m21.StoreUnsafe(ref o, at0 + 2 * rowStride + 64);
+                m30.StoreUnsafe(ref o, at0 + 3 * rowStride); m31.StoreUnsafe(ref o, at0 + 3 * rowStride + 64);
             }
-            m0.CopyTo(emax.Slice(h));
-            m1.CopyTo(emax.Slice(128 + h));
-            m2.CopyTo(emax.Slice(256 + h));
-            m3.CopyTo(emax.Slice(384 + h));
+            for (; h < d; h += 64)
+            {
+                var m0 = Vector512.Create(sbyte.MinValue);
+                var m1 = m0; var m2 = m0; var m3 = m0;
+                for (nuint k = 0, at = vAt + (nuint)h; k < Step; k++, at += (nuint)d)
+                {
+                    var e = Vector512.LoadUnsafe(ref v, at);
+                    m0 = Vector512.Max(m0, e + Vector512.Create(Unsafe.Add(ref p, pAt + k)));
+                    m1 = Vector512.Max(m1, e + Vector512.Create(Unsafe.Add(ref p, pAt + k + 128)));
+                    m2 = Vector512.Max(m2, e + Vector512.Create(Unsafe.Add(ref p, pAt + k + 256)));
+                    m3 = Vector512.Max(m3, e + Vector512.Create(Unsafe.Add(ref p, pAt + k + 384)));
+                }
+                nuint at0 = oAt + (nuint)h;
+                m0.StoreUnsafe(ref o, at0);
+                m1.StoreUnsafe(ref o, at0 + rowStride);
+                m2.StoreUnsafe(ref o, at0 + 2 * rowStride);
+                m3.StoreUnsafe(ref o, at0 + 3 * rowStride);
+            }
         }
     }
 
-    /// <summary>One k-step for 4 rows × 32 channels starting at <paramref name="c0"/>.</summary>
-    private void SumBlock(ReadOnlySpan<float> pVal, ReadOnlySpan<sbyte> emax, PreparedKeyValueHead kv, int token0, int d, int c0,
-        ReadOnlySpan<byte> codes, int r0, int s, Span<float> acc, int accStride, Span<float> bias)
+    /// <summary>Whether any of the 4 rows' codes in [from, from + count) is NaN or negative nonzero (those rows go to the model).</summary>
+    private static bool HasUnsupportedCodes(ReadOnlySpan<byte> codes, int r0, int from, int count)
     {
-        // Per slot (row r, 16 channels): A₀ into bias[16·slot], and which lanes are special (nothing nonzero: +0;
-        // out of range: the model).
-        Span<ushort> zero = stackalloc ushort[8];
-        Span<ushort> special = stackalloc ushort[8];
-        for (int slot = 0; slot < 8; slot++)
+        var bad = Vector256<byte>.Zero;
+        for (int r = 0; r < RowBlock; r++)
+        for (int s = from; s < from + count; s += Step)
         {
-            int r = slot >> 1, channel = c0 + (slot & 1) * 16;
-            Prepare(emax.Slice(r * 128 + channel, 16), acc.Slice((r0 + r) * accStride + channel, 16), bias, slot * 16,
-                out zero[slot], out special[slot]);
+            var c = Vector256.Create(codes.Slice((r0 + r) * KernelTiling.KeyTileTokens + s, Step));
+            bad |= Vector256.Equals(c & Vector256.Create((byte)0x7F), Vector256.Create((byte)0x7F))
+                   | Vector256.GreaterThan(c, Vector256.Create((byte)0x80));
         }
-        ref float biasRef = ref MemoryMarshal.GetReference(bias);
-        ref float accRef = ref MemoryMarshal.GetReference(acc);
-        nuint o0 = (nuint)(r0 * accStride + c0), o1 = o0 + (nuint)accStride, o2 = o1 + (nuint)accStride, o3 = o2 + (nuint)accStride;
-        // Initial accumulators: RZ(+A₀ + max(C, 0)) and RZ(−A₀ + min(C, 0)): C truncated at 2^(E−f).
-        var a00 = StartPositive(ref biasRef, 0, ref accRef, o0);
-        var b00 = StartNegative(ref biasRef, 0, ref accRef, o0);
-        var a01 = StartPositive(ref biasRef, 16, ref accRef, o0 + 16);
-        var b01 = StartNegative(ref biasRef, 16, ref accRef, o0 + 16);
-        var a10 = StartPositive(ref biasRef, 32, ref accRef, o1);
-        var b10 = StartNegative(ref biasRef, 32, ref accRef, o1);
-        var a11 = StartPositive(ref biasRef, 48, ref accRef, o1 + 16);
-        var b11 = StartNegative(ref biasRef, 48, ref accRef, o1 + 16);
-        var a20 = StartPositive(ref biasRef, 64, ref accRef, o2);
-        var b20 = StartNegative(ref biasRef, 64, ref accRef, o2);
-        var a21 = StartPositive(ref biasRef, 80, ref accRef, o2 + 16);
-        var b21 = StartNegative(ref biasRef, 80, ref accRef, o2 + 16);
-        var a30 = StartPositive(ref biasRef, 96, ref accRef, o3);
-        var b30 = StartNegative(ref biasRef, 96, ref accRef, o3);
-        var a31 = StartPositive(ref biasRef, 112, ref accRef, o3 + 16);
-        var b31 = StartNegative(ref biasRef, 112, ref accRef, o3 + 16);
-
-        ref float pos = ref MemoryMarshal.GetArrayDataReference(kv.ValuesPositive);
-        ref float neg = ref MemoryMarshal.GetArrayDataReference(kv.ValuesNegative);
-        ref float p0 = ref MemoryMarshal.GetReference(pVal);
-        const FloatRoundingMode rz = FloatRoundingMode.ToZero;
-        nuint at = (nuint)(token0 * d + c0);
-        for (nuint k = 0; k < Step; k++, at += (nuint)d)
-        {
-            var vp0 = Vector512.LoadUnsafe(ref pos, at);
-            var vp1 = Vector512.LoadUnsafe(ref pos, at + 16);
-            var vn0 = Vector512.LoadUnsafe(ref neg, at);
-            var vn1 = Vector512.LoadUnsafe(ref neg, at + 16);
-            var p = Vector512.Create(Unsafe.Add(ref p0, k));
-            a00 = Avx512F.FusedMultiplyAdd(p, vp0, a00, rz);
-            a01 = Avx512F.FusedMultiplyAdd(p, vp1, a01, rz);
-            b00 = Avx512F.FusedMultiplyAdd(p, vn0, b00, rz);
-            b01 = Avx512F.FusedMultiplyAdd(p, vn1, b01, rz);
-            p = Vector512.Create(Unsafe.Add(ref p0, k + 128));
-            a10 = Avx512F.FusedMultiplyAdd(p, vp0, a10, rz);
-            a11 = Avx512F.FusedMultiplyAdd(p, vp1, a11, rz);
-            b10 = Avx512F.FusedMultiplyAdd(p, vn0, b10, rz);
-            b11 = Avx512F.FusedMultiplyAdd(p, vn1, b11, rz);
-            p = Vector512.Create(Unsafe.Add(ref p0, k + 256));
-            a20 = Avx512F.FusedMultiplyAdd(p, vp0, a20, rz);
-            a21 = Avx512F.FusedMultiplyAdd(p, vp1, a21, rz);
-            b20 = Avx512F.FusedMultiplyAdd(p, vn0, b20, rz);
-            b21 = Avx512F.FusedMultiplyAdd(p, vn1, b21, rz);
-            p = Vector512.Create(Unsafe.Add(ref p0, k + 384));
-            a30 = Avx512F.FusedMultiplyAdd(p, vp0, a30, rz);
-            a31 = Avx512F.FusedMultiplyAdd(p, vp1, a31, rz);
-            b30 = Avx512F.FusedMultiplyAdd(p, vn0, b30, rz);
-            b31 = Avx512F.FusedMultiplyAdd(p, vn1, b31, rz);
-        }
-
-        Store(a00, b00, ref biasRef, 0, ref accRef, o0);
-        Store(a01, b01, ref biasRef, 16, ref accRef, o0 + 16);
-        Store(a10, b10, ref biasRef, 32, ref accRef, o1);
-        Store(a11, b11, ref biasRef, 48, ref accRef, o1 + 16);
-        Store(a20, b20, ref biasRef, 64, ref accRef, o2);
-        Store(a21, b21, ref biasRef, 80, ref accRef, o2 + 16);
-        Store(a30, b30, ref biasRef, 96, ref accRef, o3);
-        Store(a31, b31, ref biasRef, 112, ref accRef, o3 + 16);
-        // Special lanes: +0 where nothing is nonzero, the model where the envelope does not hold (C as Prepare kept it).
-        for (int slot = 0; slot < 8; slot++)
-        {
-            if ((zero[slot] | special[slot]) == 0) continue;
-            int r = slot >> 1, channel = c0 + (slot & 1) * 16;
-            var dst = acc.Slice((r0 + r) * accStride + channel, 16);
-            for (int lane = 0; lane < 16; lane++)
-            {
-                if ((zero[slot] >> lane & 1) != 0) dst[lane] = 0f;
-                else if ((special[slot] >> lane & 1) != 0)
-                    dst[lane] = _model.DotBytes(codes.Slice((r0 + r) * KernelTiling.KeyTileTokens + s, Step),
-                        kv.ValueCodesTransposed.AsSpan((channel + lane) * kv.PaddedLength + token0, Step), bias[128 + slot * 16 + lane]);
-            }
-        }
+        return bad != Vector256<byte>.Zero;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> StartPositive(ref float bias, nuint slot, ref float acc, nuint at) =>
-        Avx512F.Add(Vector512.LoadUnsafe(ref bias, slot), Vector512.Max(Vector512.LoadUnsafe(ref acc, at), Vector512<float>.Zero),
-            FloatRoundingMode.ToZero);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> StartNegative(ref float bias, nuint slot, ref float acc, nuint at) =>
-        Avx512F.Add(-Vector512.LoadUnsafe(ref bias, slot), Vector512.Min(Vector512.LoadUnsafe(ref acc, at), Vector512<float>.Zero),
-            FloatRoundingMode.ToZero);
 
     /// <summary>
-    /// E per lane (the products' byte maximum and C's exponent as the model reads it), A₀ = 2^(E+23−f) (E clamped to
-    /// [−100, 100] so that A₀ is always a normal number), C kept at bias[128 + …] for the model, and the special lanes.
+    /// The whole chain (all k-steps) for 4 rows × 32 channels (from C = +0 with <paramref name="fromZero"/>): 8 slots of 16 lanes (row r = slot / 2, channels
+    /// c0 + 16·(slot mod 2)). Per k-step and slot: E = max(byte maximum of the products, exponent of C), A₀ = 2^(E+23−f),
+    /// the two pinned accumulators, 32 tokens of round-toward-zero FMAs, then the exact sum in the accumulator format,
+    /// which is the next k-step's C. Returns true, writing nothing, when some lane leaves the envelope (C at entry
+    /// not finite or with an exponent outside [−50, 100] unless zero; an FP16 sum that overflows): the caller then runs
+    /// the block through the model.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Prepare(ReadOnlySpan<sbyte> emaxBytes, Span<float> acc, Span<float> bias, int at, out ushort zero, out ushort special)
+    [SkipLocalsInit]
+    private bool SumChain(ref float p0, ref sbyte e0, int d, int steps, PreparedKeyValueHead kv, nuint vAt, ref float acc,
+        nuint o0, nuint accStride, Span<float> state, bool fromZero)
     {
-        var products = Avx512F.ConvertToVector512Int32(Vector128.Create(emaxBytes));
-        products = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(products, Vector512.Create(AllZeroByteMax)),
-            Vector512.Create(ZeroExponent), products);
-        var c = Vector512.Create(acc);
-        var bits = c.AsInt32();
-        var field = (bits >>> 23) & Vector512.Create(0xFF);
-        var isZero = Vector512.Equals(bits & Vector512.Create(0x7FFF_FFFF), Vector512<int>.Zero);
-        // C's exponent as the model reads it: fp32 subnormals pinned at −126; an FP16 C pinned at −14.
-        var cExp = Vector512.Max(field - Vector512.Create(127), Vector512.Create(_fp16 ? -14 : -126));
-        var e = Vector512.Max(products, Vector512.ConditionalSelect(isZero, Vector512.Create(ZeroExponent), cExp));
-        var zeroLanes = Vector512.LessThan(e, Vector512.Create(ZeroExponent / 2));
-        var bad = (Vector512.LessThan(e, Vector512.Create(LowestSafeMax)) | Vector512.GreaterThan(e, Vector512.Create(HighestSafeMax))
-                   | Vector512.Equals(field, Vector512.Create(0xFF))) & ~zeroLanes;
-        var clamped = Vector512.Min(Vector512.Max(e, Vector512.Create(LowestSafeMax)), Vector512.Create(HighestSafeMax));
-        ((clamped + Vector512.Create(23 + 127 - _alignmentBits)) << 23).AsSingle().CopyTo(bias.Slice(at, 16));
-        c.CopyTo(bias.Slice(128 + at, 16));
-        zero = (ushort)zeroLanes.ExtractMostSignificantBits();
-        special = (ushort)bad.ExtractMostSignificantBits();
+        // state: C of each slot (128 floats), then A₀ of each slot (128 floats).
+        ref float c = ref MemoryMarshal.GetReference(state);
+        nuint o1 = o0 + accStride, o2 = o1 + accStride, o3 = o2 + accStride;
+        if (!fromZero)
+        {
+            var outside = Enter(ref acc, o0, ref c, 0) | Enter(ref acc, o0 + 16, ref c, 16)
+                          | Enter(ref acc, o1, ref c, 32) | Enter(ref acc, o1 + 16, ref c, 48)
+                          | Enter(ref acc, o2, ref c, 64) | Enter(ref acc, o2 + 16, ref c, 80)
+                          | Enter(ref acc, o3, ref c, 96) | Enter(ref acc, o3 + 16, ref c, 112);
+            if (outside != Vector512<uint>.Zero) return true;
+        }
+
+        ref float split = ref MemoryMarshal.GetArrayDataReference(kv.ValuesSplit);
+        nuint rowStride = (nuint)(steps * d);
+        var overflow = Vector512<float>.Zero; // largest |sum| before FP16 rounding
+        const FloatRoundingMode rz = FloatRoundingMode.ToZero;
+        for (int step = 0; step < steps; step++)
+        {
+            nuint eAt = (nuint)(step * d);
+            bool zero = fromZero && step == 0; // C = +0: not read from the state
+            Start(ref c, 0, ref e0, eAt, zero, out var a00, out var b00);
+            Start(ref c, 16, ref e0, eAt + 16, zero, out var a01, out var b01);
+            Start(ref c, 32, ref e0, eAt + rowStride, zero, out var a10, out var b10);
+            Start(ref c, 48, ref e0, eAt + rowStride + 16, zero, out var a11, out var b11);
+            Start(ref c, 64, ref e0, eAt + 2 * rowStride, zero, out var a20, out var b20);
+            Start(ref c, 80, ref e0, eAt + 2 * rowStride + 16, zero, out var a21, out var b21);
+            Start(ref c, 96, ref e0, eAt + 3 * rowStride, zero, out var a30, out var b30);
+            Start(ref c, 112, ref e0, eAt + 3 * rowStride + 16, zero, out var a31, out var b31);
+
+            ref float p = ref Unsafe.Add(ref p0, step * Step);
+            nuint at = vAt + (nuint)(step * Step * 2 * PreparedKeyValueHead.SplitBlock);
+            for (nuint k = 0; k < Step; k++, at += 2 * PreparedKeyValueHead.SplitBlock)
+            {
+                var vp0 = Vector512.LoadUnsafe(ref split, at);
+                var vp1 = Vector512.LoadUnsafe(ref split, at + 16);
+                var vn0 = Vector512.LoadUnsafe(ref split, at + 32);
+                var vn1 = Vector512.LoadUnsafe(ref split, at + 48);
+                var pk = Vector512.Create(Unsafe.Add(ref p, k));
+                a00 = Avx512F.FusedMultiplyAdd(pk, vp0, a00, rz);
+                a01 = Avx512F.FusedMultiplyAdd(pk, vp1, a01, rz);
+                b00 = Avx512F.FusedMultiplyAdd(pk, vn0, b00, rz);
+                b01 = Avx512F.FusedMultiplyAdd(pk, vn1, b01, rz);
+                pk = Vector512.Create(Unsafe.Add(ref p, k + 128));
+                a10 = Avx512F.FusedMultiplyAdd(pk, vp0, a10, rz);
+                a11 = Avx512F.FusedMultiplyAdd(pk, vp1, a11, rz);
+                b10 = Avx512F.FusedMultiplyAdd(pk, vn0, b10, rz);
+                b11 = Avx512F.FusedMultiplyAdd(pk, vn1, b11, rz);
+                pk = Vector512.Create(Unsafe.Add(ref p, k + 256));
+                a20 = Avx512F.FusedMultiplyAdd(pk, vp0, a20, rz);
+                a21 = Avx512F.FusedMultiplyAdd(pk, vp1, a21, rz);
+                b20 = Avx512F.FusedMultiplyAdd(pk, vn0, b20, rz);
+                b21 = Avx512F.FusedMultiplyAdd(pk, vn1, b21, rz);
+                pk = Vector512.Create(Unsafe.Add(ref p, k + 384));
+                a30 = Avx512F.FusedMultiplyAdd(pk, vp0, a30, rz);
+                a31 = Avx512F.FusedMultiplyAdd(pk, vp1, a31, rz);
+                b30 = Avx512F.FusedMultiplyAdd(pk, vn0, b30, rz);
+                b31 = Avx512F.FusedMultiplyAdd(pk, vn1, b31, rz);
+            }
+
+            Finish(a00, b00, ref c, 0, ref overflow);
+            Finish(a01, b01, ref c, 16, ref overflow);
+            Finish(a10, b10, ref c, 32, ref overflow);
+            Finish(a11, b11, ref c, 48, ref overflow);
+            Finish(a20, b20, ref c, 64, ref overflow);
+            Finish(a21, b21, ref c, 80, ref overflow);
+            Finish(a30, b30, ref c, 96, ref overflow);
+            Finish(a31, b31, ref c, 112, ref overflow);
+        }
+        if (_fp16 && Avx512F.CompareGreaterThanOrEqual(overflow, Vector512.Create(Fp16Overflow)) != Vector512<float>.Zero) return true;
+        Leave(ref c, 0, ref acc, o0); Leave(ref c, 16, ref acc, o0 + 16);
+        Leave(ref c, 32, ref acc, o1); Leave(ref c, 48, ref acc, o1 + 16);
+        Leave(ref c, 64, ref acc, o2); Leave(ref c, 80, ref acc, o2 + 16);
+        Leave(ref c, 96, ref acc, o3); Leave(ref c, 112, ref acc, o3 + 16);
+        return false;
     }
 
-    /// <summary>(A − A₀) + (B + A₀), exact, written in the accumulator format (FP32 truncated, FP16 RNE).</summary>
+    /// <summary>
+    /// Copies an incoming C into the state and returns its lanes outside the envelope: not finite, or nonzero with an
+    /// exponent outside [−50, 100]. (Inside, E ≥ −128 and the chain keeps E ≤ 104, so A₀ stays a normal number; and
+    /// when every product is zero, the byte maximum, ≤ −56, never hides C's own exponent.)
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Store(Vector512<float> a, Vector512<float> b, ref float bias, nuint slot, ref float acc, nuint at)
+    private static Vector512<uint> Enter(ref float acc, nuint at, ref float state, nuint slot)
     {
-        var a0 = Vector512.LoadUnsafe(ref bias, slot);
-        var result = (a - a0) + (b + a0);
-        var bits = result.AsUInt32();
-        var magnitude = bits & Vector512.Create(0x7FFF_FFFFu);
-        Vector512<uint> rounded;
+        var x = Vector512.LoadUnsafe(ref acc, at);
+        x.StoreUnsafe(ref state, slot);
+        var e = Avx512F.GetExponent(x); // −inf for ±0, +inf for ±inf, NaN for NaN
+        var inside = (Avx512F.CompareGreaterThanOrEqual(e, Vector512.Create((float)LowestEntryExponent))
+                      & Avx512F.CompareLessThanOrEqual(e, Vector512.Create((float)HighestEntryExponent)))
+                     | Avx512F.CompareEqual(x, Vector512<float>.Zero);
+        return ~inside.AsUInt32();
+    }
+
+    /// <summary>
+    /// A k-step's start for one slot: E = max(byte maximum, exponent of C) (getexp gives −∞ for a zero C), A₀ = 2^(E+23−f)
+    /// kept in the state, and the accumulators RZ(+A₀ + max(C, 0)) and RZ(min(C, 0) − A₀): C truncated at 2^(E−f).
+    /// With <paramref name="zeroC"/> (a fresh chain's first k-step) C = +0: E is the byte maximum and the accumulators
+    /// are ±A₀.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Start(ref float state, nuint slot, ref sbyte emax, nuint at, bool zeroC, out Vector512<float> a, out Vector512<float> b)
+    {
+        var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref emax, at)));
+        if (zeroC)
+        {
+            var z = Avx512F.Scale(Vector512.Create(_pinScale), products);
+            z.StoreUnsafe(ref state, slot + 128);
+            a = z;
+            b = -z;
+            return;
+        }
+        var c = Vector512.LoadUnsafe(ref state, slot);
+        var e = Avx512F.Max(products, Avx512F.GetExponent(c));
+        var a0 = Avx512F.Scale(Vector512.Create(_pinScale), e);
+        a0.StoreUnsafe(ref state, slot + 128);
+        a = Avx512F.Add(a0, Avx512F.Max(c, Vector512<float>.Zero), FloatRoundingMode.ToZero);
+        b = Avx512F.Subtract(Avx512F.Min(c, Vector512<float>.Zero), a0, FloatRoundingMode.ToZero);
+    }
+
+    /// <summary>
+    /// (A − A₀) + (B + A₀), exact (+0 for a zero sum), written in the accumulator format into the state: FP32 truncated
+    /// to the model's fraction bits (a mask); FP16 rounded to nearest-even by adding and removing 1.5·2^(e+13), e = the
+    /// sum's exponent pinned at −14 (FP16's subnormal quantum), whose fp32 ulp is exactly FP16's. The largest |sum| is
+    /// kept so that an FP16 overflow (≥ 65520, which rounds to ±inf) sends the block to the model.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Finish(Vector512<float> a, Vector512<float> b, ref float state, nuint slot, ref Vector512<float> overflow)
+    {
+        var a0 = Vector512.LoadUnsafe(ref state, slot + 128);
+        var x = (a - a0) + (b + a0);
         if (_fp16)
         {
-            // RNE at FP16's 10 fraction bits in the normal range [2^−14, 65520); below 2^−14 to a multiple of 2^−24 by
-            // adding and removing 0.5 (fp32 ulp 2^−24 there: exactly the one rounding we want). ≥ 65520 rounds to ±inf.
-            var normal = (bits + Vector512.Create(0xFFFu) + ((bits >>> 13) & Vector512.Create(1u))) & Vector512.Create(0xFFFF_E000u);
-            var subnormal = ((magnitude.AsSingle() + Vector512.Create(0.5f)) - Vector512.Create(0.5f)).AsUInt32()
-                            | (bits & Vector512.Create(0x8000_0000u));
-            rounded = Vector512.ConditionalSelect(Vector512.LessThan(magnitude, Vector512.Create(0x3880_0000u)), subnormal, normal);
-            rounded = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x477F_F000u)),
-                (bits & Vector512.Create(0x8000_0000u)) | Vector512.Create(0x7F80_0000u), rounded);
+            overflow = Avx512F.Max(overflow, (x.AsUInt32() & Vector512.Create(0x7FFF_FFFFu)).AsSingle());
+            var e = Avx512F.Max(Avx512F.GetExponent(x), Vector512.Create(-14f));
+            var magic = Avx512F.Scale(Vector512.Create(1.5f * 8192f), e);
+            x = (x + magic) - magic;
         }
         else
         {
-            rounded = bits & Vector512.Create(_fp32Mask);
+            x = (x.AsUInt32() & Vector512.Create(_fp32Mask)).AsSingle();
         }
-        // An exact zero sum is +0 in the accumulator (the model returns +0, never −0).
-        rounded = Vector512.ConditionalSelect(Vector512.Equals(magnitude, Vector512<uint>.Zero), Vector512<uint>.Zero, rounded);
-        rounded.AsSingle().StoreUnsafe(ref acc, at);
+        x.StoreUnsafe(ref state, slot);
     }
 
-    private void ModelRow(ReadOnlySpan<byte> p8, PreparedKeyValueHead kv, int token0, Span<float> acc)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Leave(ref float state, nuint slot, ref float acc, nuint at) =>
+        Vector512.LoadUnsafe(ref state, slot).StoreUnsafe(ref acc, at);
+
+    /// <summary>The chain for rows r0..r0+3 and <paramref name="width"/> channels from <paramref name="c0"/>, by the model.</summary>
+    private void ModelBlock(ReadOnlySpan<byte> codes, PreparedKeyValueHead kv, int token0, int from, int count, int r0, int c0, int width,
+        Span<float> acc, int accStride, bool fromZero)
     {
-        for (int c = 0; c < acc.Length; c++)
-            acc[c] = _model.DotBytes(p8, kv.ValueCodesTransposed.AsSpan(c * kv.PaddedLength + token0, Step), acc[c]);
+        for (int r = r0; r < r0 + RowBlock; r++)
+        {
+            var p8 = codes.Slice(r * KernelTiling.KeyTileTokens + from, count);
+            for (int c = c0; c < c0 + width; c++)
+                acc[r * accStride + c] = _model.DotBytes(p8, kv.ValueCodesTransposed.AsSpan(c * kv.PaddedLength + token0, count),
+                    fromZero ? 0f : acc[r * accStride + c]);
+        }
     }
 
     private static sbyte[] BuildExponentBytes()

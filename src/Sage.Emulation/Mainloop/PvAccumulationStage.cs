@@ -76,15 +76,13 @@ public static class PvAccumulationStage
                 kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, tile, kv, accO, d);
                 break;
             case PvAccumulation.Fp32TwoLevel:
-                for (int r = 0; r < padded; r++) blocks.Slice(r * 2 * d, d).Clear();
-                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, tile, kv, blocks, 2 * d);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, tile, kv, blocks, 2 * d, fromZero: true);
                 for (int r = 0; r < padded; r++)
                     FusedMultiplyAdd(accO.Slice(r * d, d), rescale[r], blocks.Slice(r * 2 * d, d), ReadOnlySpan<float>.Empty);
                 break;
             default:
-                blocks.Slice(0, padded * 2 * d).Clear();
-                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, half, kv, blocks, 2 * d);
-                kernel.Chain(codes, pValues, pExponents, padded, tileStart, half, half, kv, blocks.Slice(d), 2 * d);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, 0, half, kv, blocks, 2 * d, fromZero: true);
+                kernel.Chain(codes, pValues, pExponents, padded, tileStart, half, half, kv, blocks.Slice(d), 2 * d, fromZero: true);
                 for (int r = 0; r < padded; r++)
                     FusedMultiplyAdd(accO.Slice(r * d, d), rescale[r], blocks.Slice(r * 2 * d, d), blocks.Slice(r * 2 * d + d, d));
                 break;

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Sage.Emulation.Preprocessing;
 
 /// <summary>
@@ -12,6 +14,8 @@ public static class KSmoothing
         mean.Slice(0, headDim).Clear();
         if (length == 0) return;
         Span<float> chunk = stackalloc float[headDim];
+        // Vectors span channels only: each channel still sums its tokens one after the other, in the same order.
+        int vectorChannels = Vector512.IsHardwareAccelerated ? headDim / 16 * 16 : 0;
         for (int start = 0; start < length; start += KernelTiling.KeyTileTokens)
         {
             int end = Math.Min(length, start + KernelTiling.KeyTileTokens);
@@ -19,7 +23,9 @@ public static class KSmoothing
             for (int t = start; t < end; t++)
             {
                 var row = keys.Slice(t * headDim, headDim);
-                for (int c = 0; c < headDim; c++) chunk[c] += row[c];
+                for (int c = 0; c < vectorChannels; c += 16)
+                    (Vector512.Create(chunk.Slice(c, 16)) + Vector512.Create(row.Slice(c, 16))).CopyTo(chunk.Slice(c, 16));
+                for (int c = vectorChannels; c < headDim; c++) chunk[c] += row[c];
             }
             for (int c = 0; c < headDim; c++) mean[c] += chunk[c];
         }
@@ -30,10 +36,13 @@ public static class KSmoothing
     /// <summary>K̃ = K − mean, one fp32 subtraction per element (in place).</summary>
     public static void Subtract(Span<float> keys, int length, int headDim, ReadOnlySpan<float> mean)
     {
+        int vectorChannels = Vector512.IsHardwareAccelerated ? headDim / 16 * 16 : 0;
         for (int t = 0; t < length; t++)
         {
             var row = keys.Slice(t * headDim, headDim);
-            for (int c = 0; c < headDim; c++) row[c] -= mean[c];
+            for (int c = 0; c < vectorChannels; c += 16)
+                (Vector512.Create(row.Slice(c, 16)) - Vector512.Create(mean.Slice(c, 16))).CopyTo(row.Slice(c, 16));
+            for (int c = vectorChannels; c < headDim; c++) row[c] -= mean[c];
         }
     }
 }

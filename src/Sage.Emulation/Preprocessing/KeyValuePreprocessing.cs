@@ -24,17 +24,21 @@ internal static class KeyValuePreprocessing
     public static PreparedKeyValueHead Prepare(float[] k, float[] v, TokenAddressing addressing, int batch, int head,
         SageOptions options)
     {
-        var pending = Begin(k, v, addressing, batch, head, options);
+        var pending = Begin(k, v, addressing, batch, head, options, pooled: false);
         for (int tile = 0; tile < pending.Head.Tiles; tile++) PrepareTile(pending, tile);
         pending.Release();
         return pending.Head;
     }
 
-    /// <summary>Copies the head's K and V, subtracts the channel means (when asked) and computes the V scales.</summary>
-    public static Pending Begin(float[] k, float[] v, TokenAddressing addressing, int batch, int head, SageOptions options)
+    /// <summary>
+    /// Copies the head's K and V, subtracts the channel means (when asked) and computes the V scales. A
+    /// <paramref name="pooled"/> head's arrays are rented (<see cref="PreparedKeyValueHead.ReturnToPool"/>).
+    /// </summary>
+    public static Pending Begin(float[] k, float[] v, TokenAddressing addressing, int batch, int head, SageOptions options,
+        bool pooled)
     {
         int n = addressing.Tokens, d = addressing.HeadDim;
-        var prepared = new PreparedKeyValueHead(n, d);
+        var prepared = new PreparedKeyValueHead(n, d, pooled);
         var keys = prepared.SmoothedKeys;
         var values = ArrayPool<float>.Shared.Rent(n * d); // a temporary: pooled, not faulted in anew each call
         for (int t = 0; t < n; t++)

@@ -8,24 +8,51 @@ namespace Sage.Emulation.Preprocessing;
 /// </summary>
 public sealed class PreparedKeyValueHead
 {
-    internal PreparedKeyValueHead(int length, int headDim)
+    internal PreparedKeyValueHead(int length, int headDim) : this(length, headDim, pooled: false) { }
+
+    /// <summary>
+    /// With <paramref name="pooled"/>, the O(sequence × head dim) arrays are rented from the shared array pools (longer
+    /// than needed, with stale contents: the pre-processing overwrites every element the main loop reads) and
+    /// <see cref="ReturnToPool"/> gives them back after the run; repeated runs then reuse memory instead of having the GC
+    /// zero and the kernel fault in ~8 MiB per head each time.
+    /// </summary>
+    internal PreparedKeyValueHead(int length, int headDim, bool pooled)
     {
         Length = length;
         HeadDim = headDim;
         Tiles = KernelTiling.TileCount(length, KernelTiling.KeyTileTokens);
         PaddedLength = Tiles * KernelTiling.KeyTileTokens;
+        _pooled = pooled;
+        long padded = (long)PaddedLength * headDim;
         KeyMean = new float[headDim];
-        SmoothedKeys = new float[(long)length * headDim];
-        QuantizedKeys = new sbyte[(long)PaddedLength * headDim];
-        KeysInterleaved = new sbyte[(long)PaddedLength * headDim];
-        KeySums = new int[PaddedLength];
-        KeyScalePerToken = new float[PaddedLength];
+        SmoothedKeys = Allocate<float>((long)length * headDim);
+        QuantizedKeys = Allocate<sbyte>(padded);
+        KeysInterleaved = Allocate<sbyte>(padded);
+        KeySums = Allocate<int>(PaddedLength);
+        KeyScalePerToken = Allocate<float>(PaddedLength);
         ValueMean = new float[headDim];
         ValueScales = new float[headDim];
-        ValueCodesTransposed = new byte[(long)headDim * PaddedLength];
-        ValuesPositive = new float[(long)PaddedLength * headDim];
-        ValuesNegative = new float[(long)PaddedLength * headDim];
-        ExponentBytesTokenMajor = new sbyte[(long)PaddedLength * headDim];
+        ValueCodesTransposed = Allocate<byte>(padded);
+        ValuesSplit = Allocate<float>(2 * padded);
+        ExponentBytesTokenMajor = Allocate<sbyte>(padded);
+    }
+
+    private readonly bool _pooled;
+
+    private T[] Allocate<T>(long length) => _pooled ? System.Buffers.ArrayPool<T>.Shared.Rent((int)length) : new T[length];
+
+    /// <summary>Returns the rented arrays of a pooled head; the head must not be used afterwards.</summary>
+    internal void ReturnToPool()
+    {
+        if (!_pooled) return;
+        System.Buffers.ArrayPool<float>.Shared.Return(SmoothedKeys);
+        System.Buffers.ArrayPool<sbyte>.Shared.Return(QuantizedKeys);
+        System.Buffers.ArrayPool<sbyte>.Shared.Return(KeysInterleaved);
+        System.Buffers.ArrayPool<int>.Shared.Return(KeySums);
+        System.Buffers.ArrayPool<float>.Shared.Return(KeyScalePerToken);
+        System.Buffers.ArrayPool<byte>.Shared.Return(ValueCodesTransposed);
+        System.Buffers.ArrayPool<float>.Shared.Return(ValuesSplit);
+        System.Buffers.ArrayPool<sbyte>.Shared.Return(ExponentBytesTokenMajor);
     }
 
     public int Length { get; }
@@ -91,8 +118,8 @@ public sealed class PreparedKeyValueHead
     public byte[] ValueCodesTransposed { get; }
 
     /// <summary>
-    /// Fills the token-major arrays the tile kernel reads (<see cref="ValuesPositive"/>, <see cref="ValuesNegative"/>,
-    /// <see cref="ExponentBytesTokenMajor"/>) from <see cref="ValueCodesTransposed"/>.
+    /// Fills the arrays the tile kernel reads (<see cref="ValuesSplit"/>, <see cref="ExponentBytesTokenMajor"/>) from
+    /// <see cref="ValueCodesTransposed"/>.
     /// </summary>
     internal void DeriveTokenMajorValues()
     {
@@ -119,34 +146,45 @@ public sealed class PreparedKeyValueHead
 
     private void DeriveFromTokenMajor(ReadOnlySpan<byte> codes, int at = 0)
     {
-        var values = ValuesPositive.AsSpan(at, codes.Length); // decoded in place, then split by sign
-        Mainloop.Fp8PvTileKernel.Decode(codes, values, ExponentBytesTokenMajor.AsSpan(at, codes.Length));
-        var negative = ValuesNegative.AsSpan(at, codes.Length);
-        int i = 0;
-        bool nan = false;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 16 <= values.Length; i += 16)
-            {
-                var v = Vector512.Create(values.Slice(i, 16));
-                // value > 0 ? value : +0 and value < 0 ? value : +0 (NaN and ±0 give +0, as the scalar loop).
-                Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero).CopyTo(negative.Slice(i, 16));
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero).CopyTo(values.Slice(i, 16));
-            }
-        for (; i < values.Length; i++)
+        int d = HeadDim, tokens = codes.Length / d, token0 = at / d;
+        var decoded = System.Buffers.ArrayPool<float>.Shared.Rent(codes.Length);
+        Mainloop.Fp8PvTileKernel.Decode(codes, decoded.AsSpan(0, codes.Length), ExponentBytesTokenMajor.AsSpan(at, codes.Length));
+        for (int b = 0; b < d / SplitBlock; b++)
+        for (int t = 0; t < tokens; t++)
         {
-            float value = values[i];
-            negative[i] = value < 0f ? value : 0f;
-            values[i] = value > 0f ? value : 0f;
+            var source = decoded.AsSpan(t * d + b * SplitBlock, SplitBlock);
+            var target = ValuesSplit.AsSpan((int)(((long)b * PaddedLength + token0 + t) * 2 * SplitBlock), 2 * SplitBlock);
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; i < SplitBlock; i += 16)
+                {
+                    // value > 0 ? value : +0 and value < 0 ? value : +0 (NaN and ±0 give +0 in both), as the scalar loop.
+                    var v = Vector512.Create(source.Slice(i, 16));
+                    Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero).CopyTo(target.Slice(i, 16));
+                    Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero).CopyTo(target.Slice(SplitBlock + i, 16));
+                }
+            for (; i < SplitBlock; i++)
+            {
+                float value = source[i];
+                target[i] = value > 0f ? value : 0f;
+                target[SplitBlock + i] = value < 0f ? value : 0f;
+            }
         }
+        System.Buffers.ArrayPool<float>.Shared.Return(decoded);
+        bool nan = false;
         foreach (byte code in codes) nan |= (code & 0x7F) == 0x7F;
         if (nan) HasNaNValueCode = true; // only ever set: safe when tiles are stored concurrently
     }
 
-    /// <summary>max(V, 0) in fp32, token-major (for <see cref="Mainloop.Fp8PvTileKernel"/>).</summary>
-    public float[] ValuesPositive { get; }
+    /// <summary>Channels per block of <see cref="ValuesSplit"/>.</summary>
+    public const int SplitBlock = 32;
 
-    /// <summary>min(V, 0) in fp32, token-major (for <see cref="Mainloop.Fp8PvTileKernel"/>).</summary>
-    public float[] ValuesNegative { get; }
+    /// <summary>
+    /// V in fp32 split by sign, for <see cref="Mainloop.Fp8PvTileKernel"/>: per block of 32 channels b and token t,
+    /// 64 consecutive floats at ((b·padded length + t)·64): max(V, 0) of the 32 channels, then min(V, 0). A chain over
+    /// a channel block then reads one contiguous stretch (no L1 set conflicts between tokens d floats apart).
+    /// </summary>
+    public float[] ValuesSplit { get; }
 
     /// <summary>Alignment exponents of V's codes as bytes, token-major (see <see cref="Mainloop.Fp8PvTileKernel.ExponentBytes"/>).</summary>
     public sbyte[] ExponentBytesTokenMajor { get; }

@@ -45,10 +45,15 @@ public static class VQuantization
     public static void ChannelScales(ReadOnlySpan<float> values, int length, int headDim, float vMax, Span<float> scales)
     {
         scales.Slice(0, headDim).Clear();
+        // Vectors span channels; the maximum per channel does not depend on the order. MathF.Max propagates NaN, and
+        // so does Vector512.Max (inputs are finite here anyway: SageInputDomain).
+        int vectorChannels = Vector512.IsHardwareAccelerated ? headDim / 16 * 16 : 0;
         for (int t = 0; t < length; t++)
         {
             var row = values.Slice(t * headDim, headDim);
-            for (int c = 0; c < headDim; c++) scales[c] = MathF.Max(scales[c], MathF.Abs(row[c]));
+            for (int c = 0; c < vectorChannels; c += 16)
+                Vector512.Max(Vector512.Create(scales.Slice(c, 16)), Vector512.Abs(Vector512.Create(row.Slice(c, 16)))).CopyTo(scales.Slice(c, 16));
+            for (int c = vectorChannels; c < headDim; c++) scales[c] = MathF.Max(scales[c], MathF.Abs(row[c]));
         }
         for (int c = 0; c < headDim; c++) scales[c] /= vMax;
     }

@@ -27,14 +27,47 @@ public static class OnlineSoftmax
         bool empty = float.IsNegativeInfinity(mNew);
         float rescale = empty ? 1f : MufuExp2.Evaluate(mOld - mNew);
         float @base = empty ? 0f : mNew - KernelConstants.Log2Of448;
-        MufuExp2.ExponentiateShifted(scores, @base, probabilities);
+        var step = new Step(tileMax, mNew, rescale, @base);
+        Exponentiate(scores, step, laneSums, probabilities, codes);
+        runningMax = mNew;
+        return step;
+    }
+
+    /// <summary>
+    /// Steps 2-4 of <see cref="Update"/> for many rows at once, from each row's tile maximum: the new running maxima
+    /// (written to <paramref name="runningMax"/>), rescale factors and bases into <paramref name="steps"/>. The exp2 of
+    /// the rescale runs over all rows as one span (<see cref="MufuExp2.Evaluate(ReadOnlySpan{float}, Span{float})"/>,
+    /// equal to the scalar model), instead of one scalar evaluation per row.
+    /// </summary>
+    public static void StepRows(ReadOnlySpan<float> tileMax, Span<float> runningMax, Span<Step> steps)
+    {
+        int rows = tileMax.Length;
+        if (runningMax.Length < rows || steps.Length < rows)
+            throw new ArgumentException($"runningMax and steps hold {runningMax.Length} and {steps.Length}; expected ≥ {rows}.", nameof(steps));
+        Span<float> differences = rows <= KernelTiling.QueryTileRows ? stackalloc float[rows] : new float[rows];
+        for (int i = 0; i < rows; i++) differences[i] = runningMax[i] - MaxF32(runningMax[i], tileMax[i]);
+        MufuExp2.Evaluate(differences, differences);
+        for (int i = 0; i < rows; i++)
+        {
+            float mNew = MaxF32(runningMax[i], tileMax[i]);
+            bool empty = float.IsNegativeInfinity(mNew);
+            steps[i] = new Step(tileMax[i], mNew, empty ? 1f : differences[i], empty ? 0f : mNew - KernelConstants.Log2Of448);
+            runningMax[i] = mNew;
+        }
+    }
+
+    /// <summary>
+    /// Steps 5-8 of <see cref="Update"/> for one row, given its step: P = exp2(S − base), its E4M3 codes, and the lane
+    /// sums l_t = fma(l_t, rescale, s_t).
+    /// </summary>
+    public static void Exponentiate(ReadOnlySpan<float> scores, Step step, Span<float> laneSums, Span<float> probabilities, Span<byte> codes)
+    {
+        MufuExp2.ExponentiateShifted(scores, step.Base, probabilities);
         Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, scores.Length), codes);
         Span<float> partial = stackalloc float[KernelTiling.LanesPerRow];
         LanePartialSums(probabilities, partial);
         for (int t = 0; t < KernelTiling.LanesPerRow; t++)
-            laneSums[t] = MathF.FusedMultiplyAdd(laneSums[t], rescale, partial[t]);
-        runningMax = mNew;
-        return new Step(tileMax, mNew, rescale, @base);
+            laneSums[t] = MathF.FusedMultiplyAdd(laneSums[t], step.Rescale, partial[t]);
     }
 
     /// <summary>
@@ -49,7 +82,10 @@ public static class OnlineSoftmax
         {
             var m = Vector512.Create(float.NegativeInfinity);
             for (; j + 16 <= scores.Length; j += 16) m = Vector512.MaxNumber(m, Vector512.Create(scores.Slice(j, 16)));
-            for (int lane = 0; lane < 16; lane++) max = MaxF32(max, m[lane]);
+            // The 16 lanes folded pairwise (any grouping gives the same value).
+            var m4 = Vector128.MaxNumber(Vector256.MaxNumber(m.GetLower(), m.GetUpper()).GetLower(),
+                Vector256.MaxNumber(m.GetLower(), m.GetUpper()).GetUpper());
+            max = MaxF32(MaxF32(m4[0], m4[1]), MaxF32(m4[2], m4[3]));
         }
         for (; j < scores.Length; j++) max = MaxF32(max, scores[j]);
         return max;

@@ -55,11 +55,24 @@ public class Fp8PvTileKernelTests
             for (int t = 0; t < 128; t++) v[t * d + c0] = 0;
             Array.Clear(p, rnd.Next(rows) * 128, 128);
         }
+        // C: the kernel sends a whole 4-row × 32-channel block to the model when one lane is outside its envelope, so
+        // most cases keep C inside (zero, or finite values of any sign and a wide range of magnitudes) and exercise the
+        // fast path; the others mix in subnormal, huge, infinite and NaN C everywhere or in a few lanes.
+        int cStyle = rnd.Next(5);
         var acc = new float[rows * stride];
-        for (int i = 0; i < acc.Length; i++) acc[i] = Accumulator(rnd, fp16);
+        for (int i = 0; i < acc.Length; i++)
+            acc[i] = cStyle switch
+            {
+                0 => 0f,
+                1 or 2 => InsideAccumulator(rnd, fp16),
+                3 => rnd.Next(400) == 0 ? Accumulator(rnd, fp16) : InsideAccumulator(rnd, fp16),
+                _ => Accumulator(rnd, fp16),
+            };
         int from = rnd.Next(4) * 32, count = 32 * rnd.Next(1, (128 - from) / 32 + 1);
 
         var expected = (float[])acc.Clone();
+        // A fresh accumulator (the two-level modes): C = +0 whatever acc holds, which is then only written.
+        bool fromZero = cStyle == 0 && rnd.Next(2) == 0;
         var column = new byte[count];
         for (int r = 0; r < rows; r++)
         for (int c = 0; c < d; c++)
@@ -67,13 +80,14 @@ public class Fp8PvTileKernelTests
             for (int t = 0; t < count; t++) column[t] = v[(from + t) * d + c];
             expected[r * stride + c] = model.DotBytes(p.AsSpan(r * 128 + from, count), column, acc[r * stride + c]);
         }
-        kernel.Chain(p, rows, v, d, from, count, acc, stride);
+        if (fromZero) Array.Fill(acc, float.NaN);
+        kernel.Chain(p, rows, v, d, from, count, acc, stride, fromZero);
         for (int r = 0; r < rows; r++)
         for (int c = 0; c < d; c++)
         {
             float e = expected[r * stride + c], a = acc[r * stride + c];
             Assert.True(BitConverter.SingleToUInt32Bits(e) == BitConverter.SingleToUInt32Bits(a) || (float.IsNaN(e) && float.IsNaN(a)),
-                $"seed {seed} ({(fp16 ? "fp16" : "fp32")}, P style {pStyle}, V style {vStyle}) row {r} channel {c}: model {e:R}, kernel {a:R}");
+                $"seed {seed} ({(fp16 ? "fp16" : "fp32")}, P style {pStyle}, V style {vStyle}, C style {cStyle}, from zero {fromZero}) row {r} channel {c}: model {e:R}, kernel {a:R}");
         }
     }
 
@@ -100,6 +114,19 @@ public class Fp8PvTileKernelTests
             _ => rnd.Next(6) == 0 ? rnd.Next(1, 0x7F) : 0,
         };
         return (byte)(magnitude | (style != 4 && rnd.Next(2) == 0 ? 0x80 : 0));
+    }
+
+    // Finite, nonzero or zero, exponents within [−40, 30]: inside the kernel's envelope.
+    private static float InsideAccumulator(Random rnd, bool fp16)
+    {
+        float x = rnd.Next(6) switch
+        {
+            0 => 0f,
+            1 => (float)(rnd.NextDouble() - 0.5) * MathF.Pow(2, rnd.Next(-40, 30)),
+            2 => -0f,
+            _ => (float)(rnd.NextDouble() - 0.5) * 1000f,
+        };
+        return fp16 ? (float)(Half)x : x;
     }
 
     private static float Accumulator(Random rnd, bool fp16)
