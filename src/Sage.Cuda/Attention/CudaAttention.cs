@@ -111,6 +111,27 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string Solo3KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3.cu";
 
     /// <summary>
+    /// Resource name of the "solo3s" variant: solo3 with the QKᵀ and PV products of a tile each cut into two 64-key wgmma
+    /// groups, so that one half's softmax work runs while the other half is in the tensor cores (attention_split_tile.cuh).
+    /// </summary>
+    public const string Solo3SplitKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3s.cu";
+
+    /// <summary>
+    /// Resource name of the "solo4s" variant: solo3s with the d = 64 kernels budgeted for four CTAs per SM (≤ 128 registers,
+    /// 3 K/V stages); d = 128 as solo3s.
+    /// </summary>
+    public const string Solo4SplitKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4s.cu";
+
+    /// <summary>
+    /// Resource name of the "solo3o" variant: solo3s whose FP16 two-level kernels also issue the first QKᵀ half of the
+    /// next tile while the second PV half of this tile is added (a one-half cross-tile overlap within 168 registers).
+    /// </summary>
+    public const string Solo3OverlapHalfKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3o.cu";
+
+    /// <summary>Resource name of the "solo3p" variant: solo3 with only the PV product cut into two 64-token wgmma groups.</summary>
+    public const string Solo3SplitPvKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3p.cu";
+
+    /// <summary>
     /// Environment variable that picks the main-loop variant (<see cref="VariantNames"/>; unset: <see cref="DefaultVariant"/>);
     /// all give the same bits.
     /// </summary>
@@ -136,6 +157,10 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private static readonly MainLoopVariant[] Variants =
     [
         new("solo3", Solo3KernelResource, 2, 4),
+        new("solo3s", Solo3SplitKernelResource, 2, 4),
+        new("solo3p", Solo3SplitPvKernelResource, 2, 4),
+        new("solo3o", Solo3OverlapHalfKernelResource, 2, 4),
+        new("solo4s", Solo4SplitKernelResource, 2, 3),
         new("solo", SoloKernelResource, 3, 4),
         new("pingpong", PingPongKernelResource),
         new("overlap", OverlapKernelResource),
