@@ -184,8 +184,9 @@ template <int D, int HALF>
 __device__ __forceinline__ void pv_finish_fp16_half(float (&accO)[D / 2], PvBlock<D, SAGE_MODE_FP16_TWO_LEVEL>& pv, float rescale0,
                                                     float rescale1)
 {
-    unsigned int (&h)[D / 4] = HALF == 0 ? pv.h0 : pv.h1;
-    fence_registers(h);
+    unsigned int* h = HALF == 0 ? pv.h0 : pv.h1;
+#pragma unroll
+    for (int i = 0; i < D / 4; i++) asm volatile("" : "+r"(h[i])::"memory"); // fence_registers of this half's block
 #pragma unroll
     for (int i = 0; i < D / 4; i++)
     {
