@@ -123,10 +123,10 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string Solo4SplitKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4s.cu";
 
     /// <summary>
-    /// Resource name of the "solo3o" variant: solo3s whose FP16 two-level kernels also issue the first QKᵀ half of the
-    /// next tile while the second PV half of this tile is added (a one-half cross-tile overlap within 168 registers).
+    /// Resource name of the "solo4" variant: solo3 with the d = 64 kernels budgeted for four CTAs per SM (≤ 128 registers,
+    /// 3 K/V stages); d = 128 as solo3.
     /// </summary>
-    public const string Solo3OverlapHalfKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3o.cu";
+    public const string Solo4KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4.cu";
 
     /// <summary>Resource name of the "solo3p" variant: solo3 with only the PV product cut into two 64-token wgmma groups.</summary>
     public const string Solo3SplitPvKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3p.cu";
@@ -159,7 +159,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         new("solo3", Solo3KernelResource, 2, 4),
         new("solo3s", Solo3SplitKernelResource, 2, 4),
         new("solo3p", Solo3SplitPvKernelResource, 2, 4),
-        new("solo3o", Solo3OverlapHalfKernelResource, 2, 4),
+        new("solo4", Solo4KernelResource, 2, 3),
         new("solo4s", Solo4SplitKernelResource, 2, 3),
         new("solo", SoloKernelResource, 3, 4),
         new("pingpong", PingPongKernelResource),

@@ -19,7 +19,7 @@ public class MainLoopVariantTests
     [InlineData(CudaAttention.Solo3SplitKernelResource)]
     [InlineData(CudaAttention.Solo3SplitPvKernelResource)]
     [InlineData(CudaAttention.Solo4SplitKernelResource)]
-    [InlineData(CudaAttention.Solo3OverlapHalfKernelResource)]
+    [InlineData(CudaAttention.Solo4KernelResource)]
     [InlineData(CudaAttention.PingPongKernelResource)]
     public void Variant_kernels_are_embedded(string resource) =>
         Assert.Contains(resource, KernelSource.ListEmbedded(typeof(CudaAttention).Assembly));

@@ -76,12 +76,6 @@ __device__ __forceinline__ unsigned long long swizzled_descriptor(const void* p,
     return d;
 }
 
-// A compile-time value passed to a generic lambda (the split loop's half index and "prefetch the next tile" flag).
-template <int V> struct SoloConstant
-{
-    static constexpr int value = V;
-};
-
 template <int D, int MODE, bool SMOOTHQ, bool OVERLAP, bool HOOKS, int SPLIT = SAGE_SOLO_SPLIT>
 __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTensorMap* mapQ, const SageTensorMap* mapK,
                                          const SageTensorMap* mapV)
@@ -224,39 +218,23 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // The serial loop with each product cut into its two 64-key halves (attention_split_tile.cuh): per tile
         // QKᵀ half 0, [QKᵀ half 1] → wait for half 0 → its scores while half 1 runs → wait → scores of half 1 → row
         // maxima → exp2 and P of half 0 → PV half 0 issued → exp2 and P of half 1 while it runs → PV half 1 issued →
-        // (FP16 two-level) h0 added while PV half 1 runs → wait → h1 added. SPLIT 3 (FP16 two-level only) also issues
-        // QKᵀ half 0 of tile kt + 1 once h0 is added, so that it runs while h1 is added (the last tile is peeled off:
-        // ptxas serialises the wgmmas of a kernel whose issue is conditional). Values and per-element order as the
-        // serial loop; the asm fences below only pin where the compiler schedules each half.
-        constexpr bool PREFETCH = SPLIT >= 3 && MODE == SAGE_MODE_FP16_TWO_LEVEL;
-        auto qk_half = [&](int kt, auto half) {
-            constexpr int HALF = decltype(half)::value;
-            // Keys 64..127 are K rows 64..127 of the tile, 64·D bytes further (a whole number of swizzle atoms).
-            const unsigned long long kDesc = swizzled_descriptor(stages + (kt % STAGES) * 2 * TILE, D) + HALF * ((64 * D) >> 4);
-#pragma unroll
-            for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n64k32_s32_s8(&accS[32 * HALF], qDesc + 2 * ks, kDesc + 2 * ks, ks > 0 ? 1 : 0);
-            wgmma_commit();
-        };
-        auto split_tile = [&](int kt, auto prefetchNext) {
-            constexpr bool NEXT = decltype(prefetchNext)::value;
+        // (FP16 two-level) h0 added while PV half 1 runs → wait → h1 added. Values and per-element order as the serial
+        // loop; the asm fences below only pin where the compiler schedules each half. (No generic lambdas here: NVRTC
+        // takes them for host functions.)
+        for (int kt = 0; kt < T; kt++)
+        {
             const float kScale = k_scale(kt);
             const int s = kt % STAGES;
+            mbarrier_wait(fullK + s, (kt / STAGES) & 1);
+            const unsigned long long kDesc = swizzled_descriptor(stages + s * 2 * TILE, D);
+            wgmma_fence();
             if constexpr (SPLIT >= 2)
             {
-                if constexpr (!PREFETCH)
-                {
-                    mbarrier_wait(fullK + s, (kt / STAGES) & 1);
-                    wgmma_fence();
-                    qk_half(kt, SoloConstant<0>());
-                }
-                else wgmma_fence(); // half 0 of this tile has been in flight since the previous iteration or the prologue
-                qk_half(kt, SoloConstant<1>());
+                qk_issue_half<D, 0>(accS, qDesc, kDesc);
+                qk_issue_half<D, 1>(accS, qDesc, kDesc);
             }
             else
             {
-                mbarrier_wait(fullK + s, (kt / STAGES) & 1);
-                const unsigned long long kDesc = swizzled_descriptor(stages + s * 2 * TILE, D);
-                wgmma_fence();
 #pragma unroll
                 for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, ks > 0 ? 1 : 0);
                 wgmma_commit();
@@ -306,14 +284,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
                 wgmma_wait<1>();
                 pv_finish_fp16_half<D, 0>(accO, pv, rescale0, rescale1);
                 fence_registers(accO);
-                if constexpr (NEXT)
-                {
-                    mbarrier_wait(fullK + (kt + 1) % STAGES, ((kt + 1) / STAGES) & 1);
-                    wgmma_fence();
-                    qk_half(kt + 1, SoloConstant<0>());
-                    wgmma_wait<1>(); // PV half 1 of this tile (QKᵀ half 0 of the next stays in flight)
-                }
-                else wgmma_wait<0>();
+                wgmma_wait<0>();
                 mbarrier_arrive(empty + s);
                 pv_finish_fp16_half<D, 1>(accO, pv, rescale0, rescale1);
             }
@@ -323,21 +294,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
                 mbarrier_arrive(empty + s);
                 pv_finish<D, MODE>(accO, pv, rescale0, rescale1);
             }
-        };
-        if constexpr (PREFETCH)
-        {
-            if (T > 0)
-            {
-                mbarrier_wait(fullK, 0);
-                wgmma_fence();
-                qk_half(0, SoloConstant<0>());
-                for (int kt = 0; kt + 1 < T; kt++) split_tile(kt, SoloConstant<1>());
-                split_tile(T - 1, SoloConstant<0>());
-            }
-        }
-        else
-        {
-            for (int kt = 0; kt < T; kt++) split_tile(kt, SoloConstant<0>());
         }
     }
     else if constexpr (!OVERLAP)

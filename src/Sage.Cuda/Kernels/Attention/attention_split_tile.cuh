@@ -25,6 +25,17 @@ __device__ __forceinline__ void wgmma_ss_m64n64k32_s32_s8(int* d, unsigned long 
                  : "l"(da), "l"(db), "r"(scaleD));
 }
 
+// QKᵀ of one key half of the tile as one commit group: keys 64·HALF .. 64·HALF + 63 are K rows 64·HALF.. of the tile,
+// 64·D bytes further per half (a whole number of swizzle atoms), and accumulators 32·HALF .. 32·HALF + 31 of accS.
+template <int D, int HALF>
+__device__ __forceinline__ void qk_issue_half(int (&accS)[64], unsigned long long qDesc, unsigned long long kDesc)
+{
+    const unsigned long long kHalf = kDesc + HALF * ((64 * D) >> 4);
+#pragma unroll
+    for (int ks = 0; ks < D / 32; ks++) wgmma_ss_m64n64k32_s32_s8(&accS[32 * HALF], qDesc + 2 * ks, kHalf + 2 * ks, ks > 0 ? 1 : 0);
+    wgmma_commit();
+}
+
 // fence_registers for elements [FIRST, FIRST + COUNT) of an array.
 template <int FIRST, int COUNT, int N> __device__ __forceinline__ void fence_register_range(int (&r)[N])
 {
