@@ -101,7 +101,7 @@ public class ByteTileMapTests
     [InlineData(128, 3, 107600)]  // solo, d = 128: two CTAs per SM fit 228 KiB with their 1 KiB reserve each
     [InlineData(128, 2, 74808)]   // solo3, d = 128: three CTAs per SM
     [InlineData(64, 4, 70760)]    // d = 64
-    [InlineData(64, 3, 54352)]    // solo4 / solo4s, d = 64: four CTAs per SM
+    [InlineData(64, 3, 54352)]    // solo4, d = 64: four CTAs per SM
     public void Solo_shared_memory_fits_the_CTAs_per_SM(int headDim, int stages, int expected)
     {
         int bytes = CudaAttention.SoloSharedMemoryBytes(headDim, stages);

@@ -36,7 +36,8 @@
 #ifndef SAGE_SOLO_SPLIT
 // Serial loop only (SAGE_SOLO_OVERLAP 0): 0 = one wgmma group per product; 1 = the PV product in two groups (tokens 0..63,
 // 64..127), issued as soon as that half's P is packed; 2 = also QKᵀ in two groups (keys 0..63, 64..127), see
-// attention_split_tile.cuh.
+// attention_split_tile.cuh. On the H100 neither beat 0 (solo3s = 2; 1 ran as "solo3p", whose file was dropped):
+// docs/results/kernel-speed-2026-11-25.md, session 3 round 2.
 #define SAGE_SOLO_SPLIT 0
 #endif
 #ifndef SAGE_SOLO_STAGES
