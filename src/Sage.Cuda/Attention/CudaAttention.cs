@@ -131,7 +131,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// The variant run when <see cref="VariantEnvironmentVariable"/> is unset: "solo3", bit-exact in the attention suites
-    /// and the fastest in every row of `sage bench` on the H100 (docs/results/kernel-speed-2026-11-25.md, session 3).
+    /// and the fastest bit-exact-verified variant in every row of `sage bench` on the H100 (docs/results/kernel-speed-2026-11-25.md,
+    /// session 3; "solo4" is faster at d = 64 but its bit-exact suites have not run yet).
     /// </summary>
     public const string DefaultVariant = "solo3";
 
