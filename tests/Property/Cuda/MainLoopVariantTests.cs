@@ -16,6 +16,8 @@ public class MainLoopVariantTests
     [Theory]
     [InlineData(CudaAttention.SoloKernelResource)]
     [InlineData(CudaAttention.Solo3KernelResource)]
+    [InlineData(CudaAttention.Solo3SplitKernelResource)]
+    [InlineData(CudaAttention.Solo4KernelResource)]
     [InlineData(CudaAttention.PingPongKernelResource)]
     public void Variant_kernels_are_embedded(string resource) =>
         Assert.Contains(resource, KernelSource.ListEmbedded(typeof(CudaAttention).Assembly));
