@@ -107,7 +107,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// </summary>
     public const string SoloKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
 
-    /// <summary>Resource name of the "solo3" variant, the default: the solo structure with the serial loop and three CTAs per SM.</summary>
+    /// <summary>Resource name of the "solo3" variant: the solo structure with the serial loop and three CTAs per SM.</summary>
     public const string Solo3KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3.cu";
 
     /// <summary>
@@ -119,7 +119,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// Resource name of the "solo4" variant: solo3 with the d = 64 kernels budgeted for four CTAs per SM (≤ 128 registers,
-    /// 3 K/V stages); d = 128 as solo3. 6-9 % faster than solo3 at d = 64 on the H100; its bit-exact suites have not run yet.
+    /// 3 K/V stages); d = 128 as solo3. 6-9 % faster than solo3 at d = 64 on the H100; the default.
     /// </summary>
     public const string Solo4KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4.cu";
 
@@ -130,11 +130,11 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string VariantEnvironmentVariable = "SAGE_ATTENTION_KERNEL";
 
     /// <summary>
-    /// The variant run when <see cref="VariantEnvironmentVariable"/> is unset: "solo3", bit-exact in the attention suites
-    /// and the fastest bit-exact-verified variant in every row of `sage bench` on the H100 (docs/results/kernel-speed-2026-11-25.md,
-    /// session 3; "solo4" is faster at d = 64 but its bit-exact suites have not run yet).
+    /// The variant run when <see cref="VariantEnvironmentVariable"/> is unset: "solo4" (= solo3 at d = 128; four CTAs per SM at
+    /// d = 64), the fastest variant in every row of `sage bench` on the H100 and bit-exact in the whole GPU suite
+    /// (docs/results/kernel-speed-2026-11-25.md, session 3; docs/results/gpu-run-session3-2026-11-26.md).
     /// </summary>
-    public const string DefaultVariant = "solo3";
+    public const string DefaultVariant = "solo4";
 
     /// <summary>
     /// A main-loop variant: its name, its kernel file, and for the one-warpgroup ("solo") kernels the K/V stages at
