@@ -56,7 +56,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         public bool MeasureAll { get; init; }
 
         [CommandOption("--speeds <FILE>")]
-        [Description("Speed table to order the modes by (JSON from `sage bench --modes all --json`). Default: the run recorded with the library (docs/results/mode-speeds-2026-11-25.md).")]
+        [Description("Speed table to order the modes by (JSON from `sage bench --modes all --json`). Default: the run recorded with the library (docs/results/gpu-run-session3-2026-11-26.md).")]
         public string? Speeds { get; init; }
 
         [CommandOption("--target <TARGET>")]
