@@ -228,6 +228,12 @@ template <int N> __device__ __forceinline__ void fence_registers(int (&r)[N])
     for (int i = 0; i < N; i++) asm volatile("" : "+r"(r[i])::"memory");
 }
 
+template <typename T, int N> __device__ __forceinline__ void zero_registers(T (&r)[N])
+{
+#pragma unroll
+    for (int i = 0; i < N; i++) r[i] = T(0);
+}
+
 template <int D> struct PvOps;
 template <> struct PvOps<128>
 {
@@ -246,19 +252,58 @@ struct RowState
     float m0, m1;       // running maxima
     float l0, l1;       // lane partial row sums
     float base0, base1; // base of the last visited tile (LSE)
+
+    // Before the first tile: maxima -inf, sums 0, base 0 (§7).
+    __device__ static RowState start()
+    {
+        RowState st;
+        st.m0 = st.m1 = __int_as_float(0xff800000);
+        st.l0 = st.l1 = 0.0f;
+        st.base0 = st.base1 = 0.0f;
+        return st;
+    }
 };
 
-// §5.2-§5.4 and §7.1-§7.7 for one K tile: scores from the int32 accumulators, mask, online softmax. Leaves the fp32 P
-// of the lane's two rows in s0/s1 (register order) and returns the rows' rescale factors; pack_p does §7.8.
-template <bool SMOOTHQ>
-__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
-                                             int last0, int last1, RowState& st, float& rescale0, float& rescale1,
-                                             float (&s0)[32], float (&s1)[32])
+// What one lane of a 64-row query block needs besides the tiles, the same in every main-loop variant: its Q scale
+// (§5.2), the K scales and ΔS row of its head and block (§5.2, §5.3), and the last visible key of its two rows (§6).
+struct BlockRows
 {
-    const float negInf = __int_as_float(0xff800000);
-    const float log2_448 = __int_as_float(0x410CEAED);
+    float qScale;
+    int kGroups;              // K scales per K tile: 4 (per-thread: one per lane column t) or 1
+    const float* kScaleHead;  // [tiles, kGroups] of this K/V head
+    const float* dsBlock;     // ΔS of this 64-row block ([padK]), SmoothQ only, else null
+    int last0, last1;         // last visible key of rows row0 and row0 + 8
+};
+
+template <bool SMOOTHQ>
+__device__ __forceinline__ BlockRows block_rows(const AttentionParams& p, int row0, int row1, int block, long long bhq, long long bhk)
+{
+    BlockRows r;
+    int qGroup;
+    if (p.granularity == SAGE_GRAN_THREAD) qGroup = (row0 >> 4) * 8 + (row0 & 7);
+    else if (p.granularity == SAGE_GRAN_WARP) qGroup = row0 >> 4;
+    else qGroup = row0 >> 6;
+    // Padded rows past the last group have no scale; their results are discarded.
+    r.qScale = qGroup < p.qGroups ? p.q_scale[bhq * p.qGroups + qGroup] : 0.0f;
+    r.kGroups = p.granularity == SAGE_GRAN_THREAD ? 4 : 1;
+    r.kScaleHead = p.k_scale + bhk * p.tiles * r.kGroups;
+    r.dsBlock = SMOOTHQ ? p.delta_s + (bhq * (p.padQ / 64) + block) * (long long)p.padK : nullptr;
+    // Causal: last visible key of each row (bottom-right aligned), else nk - 1. Padding is masked by nk.
+    r.last0 = p.causal ? min(p.nk - 1, row0 + p.nk - p.nq) : p.nk - 1;
+    r.last1 = p.causal ? min(p.nk - 1, row1 + p.nk - p.nq) : p.nk - 1;
+    return r;
+}
+
+// §5.2-§5.4 and the mask (§6) for the accumulator column groups J0 .. J1 - 1 (keys k0 + 8j + 2t + e) of the lane's two
+// rows: the int32 sums to float (conversion-free, §5.3), times qkScale, plus ΔS with SmoothQ (one fma, never split);
+// keys past a row's last visible key (causal edge or padding) become -inf. Shared by the whole-tile softmax (0, 16)
+// and the split-tile variant (one 64-key half each), so the score arithmetic exists once.
+template <bool SMOOTHQ, int J0, int J1>
+__device__ __forceinline__ void tile_scores(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+                                            int last0, int last1, float (&s0)[32], float (&s1)[32])
+{
 #pragma unroll
-    for (int j = 0; j < 16; j++)
+    for (int j = J0; j < J1; j++)
     {
         float2 ds = make_float2(0.0f, 0.0f);
         if constexpr (SMOOTHQ) ds = *reinterpret_cast<const float2*>(dsTile + 8 * j + 2 * t);
@@ -280,11 +325,11 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
             }
         }
     }
-    if (k0 + SAGE_KEY_TILE - 1 > min(last0, last1))
+    if (k0 + 8 * J1 - 1 > min(last0, last1))
     {
-        // Some key of the tile is past a row's last visible key (causal edge or padding).
+        const float negInf = __int_as_float(0xff800000);
 #pragma unroll
-        for (int j = 0; j < 16; j++)
+        for (int j = J0; j < J1; j++)
 #pragma unroll
             for (int e = 0; e < 2; e++)
             {
@@ -293,6 +338,18 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
                 if (key > last1) s1[2 * j + e] = negInf;
             }
     }
+}
+
+// §5.2-§5.4 and §7.1-§7.7 for one K tile: scores from the int32 accumulators, mask, online softmax. Leaves the fp32 P
+// of the lane's two rows in s0/s1 (register order) and returns the rows' rescale factors; pack_p does §7.8.
+template <bool SMOOTHQ>
+__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+                                             int last0, int last1, RowState& st, float& rescale0, float& rescale1,
+                                             float (&s0)[32], float (&s1)[32])
+{
+    const float negInf = __int_as_float(0xff800000);
+    const float log2_448 = __int_as_float(0x410CEAED);
+    tile_scores<SMOOTHQ, 0, 16>(acc, qkScale, dsTile, k0, t, last0, last1, s0, s1);
 
     float tmax0 = negInf, tmax1 = negInf;
 #pragma unroll
@@ -594,30 +651,12 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
         }
     };
 
-    int qGroup;
-    if (p.granularity == SAGE_GRAN_THREAD) qGroup = (row0 >> 4) * 8 + (row0 & 7);
-    else if (p.granularity == SAGE_GRAN_WARP) qGroup = row0 >> 4;
-    else qGroup = row0 >> 6;
-    // Padded rows past the last group have no scale; their results are discarded.
-    const float qScale = qGroup < p.qGroups ? p.q_scale[bhq * p.qGroups + qGroup] : 0.0f;
-    const int kGroups = p.granularity == SAGE_GRAN_THREAD ? 4 : 1;
-    const float* kScaleHead = p.k_scale + bhk * p.tiles * kGroups;
-    const float* dsBlock = SMOOTHQ ? p.delta_s + (bhq * (p.padQ / 64) + block) * (long long)p.padK : nullptr;
-
-    // Causal: last visible key of each row (bottom-right aligned), else nk - 1. Padding is masked by nk.
-    const int last0 = p.causal ? min(p.nk - 1, row0 + p.nk - p.nq) : p.nk - 1;
-    const int last1 = p.causal ? min(p.nk - 1, row1 + p.nk - p.nq) : p.nk - 1;
-
+    const BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
     float accO[D / 2];
-#pragma unroll
-    for (int i = 0; i < D / 2; i++) accO[i] = 0.0f;
-    RowState st;
-    st.m0 = st.m1 = __int_as_float(0xff800000);
-    st.l0 = st.l1 = 0.0f;
-    st.base0 = st.base1 = 0.0f;
+    zero_registers(accO);
+    RowState st = RowState::start();
     int accS[64];
-#pragma unroll
-    for (int i = 0; i < 64; i++) accS[i] = 0;
+    zero_registers(accS);
     PvBlock<D, MODE> pv;
 
     auto qk_issue = [&](int kt) {
@@ -631,10 +670,10 @@ __device__ __forceinline__ void attention_cta(const AttentionParams& p)
     };
     auto softmax = [&](int kt, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
         fence_registers(accS);
-        const float kScale = kScaleHead[kt * kGroups + (kGroups == 4 ? t : 0)];
-        const float qkScale = __fmul_rn(qScale, kScale);
-        softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
-                              last0, last1, st, rescale0, rescale1, p0, p1);
+        const float kScale = rows.kScaleHead[kt * rows.kGroups + (rows.kGroups == 4 ? t : 0)];
+        const float qkScale = __fmul_rn(rows.qScale, kScale);
+        softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? rows.dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
+                              rows.last0, rows.last1, st, rescale0, rescale1, p0, p1);
     };
 
     if constexpr (!OVERLAP)

@@ -160,30 +160,12 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         }
     };
 
-    int qGroup;
-    if (p.granularity == SAGE_GRAN_THREAD) qGroup = (row0 >> 4) * 8 + (row0 & 7);
-    else if (p.granularity == SAGE_GRAN_WARP) qGroup = row0 >> 4;
-    else qGroup = row0 >> 6;
-    // Padded rows past the last group have no scale; their results are discarded.
-    const float qScale = qGroup < p.qGroups ? p.q_scale[bhq * p.qGroups + qGroup] : 0.0f;
-    const int kGroups = p.granularity == SAGE_GRAN_THREAD ? 4 : 1;
-    const float* kScaleHead = p.k_scale + bhk * p.tiles * kGroups;
-    const float* dsBlock = SMOOTHQ ? p.delta_s + (bhq * (p.padQ / 64) + block) * (long long)p.padK : nullptr;
-
-    // Causal: last visible key of each row (bottom-right aligned), else nk - 1. Padding is masked by nk.
-    const int last0 = p.causal ? min(p.nk - 1, row0 + p.nk - p.nq) : p.nk - 1;
-    const int last1 = p.causal ? min(p.nk - 1, row1 + p.nk - p.nq) : p.nk - 1;
-
+    const BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
     float accO[D / 2];
-#pragma unroll
-    for (int i = 0; i < D / 2; i++) accO[i] = 0.0f;
-    RowState st;
-    st.m0 = st.m1 = __int_as_float(0xff800000);
-    st.l0 = st.l1 = 0.0f;
-    st.base0 = st.base1 = 0.0f;
+    zero_registers(accO);
+    RowState st = RowState::start();
     int accS[64];
-#pragma unroll
-    for (int i = 0; i < 64; i++) accS[i] = 0;
+    zero_registers(accS);
     PvBlock<D, MODE> pv;
 
     mbarrier_wait(qFull, 0);
@@ -203,12 +185,12 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         mbarrier_wait(fullV + s, (kt / STAGES) & 1);
         pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * 2 * TILE + TILE, SAGE_KEY_TILE), 2, rs0, rs1);
     };
-    auto k_scale = [&](int kt) { return kScaleHead[kt * kGroups + (kGroups == 4 ? t : 0)]; };
+    auto k_scale = [&](int kt) { return rows.kScaleHead[kt * rows.kGroups + (rows.kGroups == 4 ? t : 0)]; };
     auto softmax_with = [&](int kt, float kScale, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
         fence_registers(accS);
-        const float qkScale = __fmul_rn(qScale, kScale);
-        softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
-                              last0, last1, st, rescale0, rescale1, p0, p1);
+        const float qkScale = __fmul_rn(rows.qScale, kScale);
+        softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? rows.dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
+                              rows.last0, rows.last1, st, rescale0, rescale1, p0, p1);
     };
     auto softmax = [&](int kt, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
         softmax_with(kt, k_scale(kt), rescale0, rescale1, p0, p1);
@@ -241,8 +223,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
                 wgmma_commit();
             }
             refill(kt);
-            const float qkScale = __fmul_rn(qScale, kScale);
-            const float* dsTile = SMOOTHQ ? dsBlock + kt * SAGE_KEY_TILE : nullptr;
+            const float qkScale = __fmul_rn(rows.qScale, kScale);
+            const float* dsTile = SMOOTHQ ? rows.dsBlock + kt * SAGE_KEY_TILE : nullptr;
             const int k0 = kt * SAGE_KEY_TILE;
             float p0[32], p1[32];
             float max00, max01, max10, max11; // max<half><row>
@@ -250,7 +232,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
             {
                 wgmma_wait<1>();
                 fence_register_range<0, 32>(accS);
-                scores_half<SMOOTHQ, 0>(accS, qkScale, dsTile, k0, t, last0, last1, p0, p1, max00, max01);
+                scores_half<SMOOTHQ, 0>(accS, qkScale, dsTile, k0, t, rows.last0, rows.last1, p0, p1, max00, max01);
                 asm volatile("" : "+f"(max00), "+f"(max01)::"memory");
                 wgmma_wait<0>();
                 fence_register_range<32, 32>(accS);
@@ -259,9 +241,9 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
             {
                 wgmma_wait<0>();
                 fence_registers(accS);
-                scores_half<SMOOTHQ, 0>(accS, qkScale, dsTile, k0, t, last0, last1, p0, p1, max00, max01);
+                scores_half<SMOOTHQ, 0>(accS, qkScale, dsTile, k0, t, rows.last0, rows.last1, p0, p1, max00, max01);
             }
-            scores_half<SMOOTHQ, 1>(accS, qkScale, dsTile, k0, t, last0, last1, p0, p1, max10, max11);
+            scores_half<SMOOTHQ, 1>(accS, qkScale, dsTile, k0, t, rows.last0, rows.last1, p0, p1, max10, max11);
             float rescale0, rescale1, base0, base1;
             row_max_update(fmaxf(max00, max10), fmaxf(max01, max11), st, rescale0, rescale1, base0, base1);
             float sum0 = 0.0f, sum1 = 0.0f;

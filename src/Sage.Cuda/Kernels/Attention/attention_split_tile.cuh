@@ -55,42 +55,7 @@ __device__ __forceinline__ void scores_half(const int (&acc)[64], float qkScale,
                                             int last1, float (&s0)[32], float (&s1)[32], float& max0, float& max1)
 {
     const float negInf = __int_as_float(0xff800000);
-#pragma unroll
-    for (int j = 8 * HALF; j < 8 * HALF + 8; j++)
-    {
-        float2 ds = make_float2(0.0f, 0.0f);
-        if constexpr (SMOOTHQ) ds = *reinterpret_cast<const float2*>(dsTile + 8 * j + 2 * t);
-#pragma unroll
-        for (int e = 0; e < 2; e++)
-        {
-            float x0 = sage_small_int_to_float(acc[4 * j + e]);
-            float x1 = sage_small_int_to_float(acc[4 * j + 2 + e]);
-            if constexpr (SMOOTHQ)
-            {
-                float d = e == 0 ? ds.x : ds.y;
-                s0[2 * j + e] = __fmaf_rn(x0, qkScale, d);
-                s1[2 * j + e] = __fmaf_rn(x1, qkScale, d);
-            }
-            else
-            {
-                s0[2 * j + e] = __fmul_rn(x0, qkScale);
-                s1[2 * j + e] = __fmul_rn(x1, qkScale);
-            }
-        }
-    }
-    // Some key of the half is past a row's last visible key (causal edge or padding): the test of softmax_tile, per half.
-    if (k0 + 64 * HALF + 63 > min(last0, last1))
-    {
-#pragma unroll
-        for (int j = 8 * HALF; j < 8 * HALF + 8; j++)
-#pragma unroll
-            for (int e = 0; e < 2; e++)
-            {
-                int key = k0 + 8 * j + 2 * t + e;
-                if (key > last0) s0[2 * j + e] = negInf;
-                if (key > last1) s1[2 * j + e] = negInf;
-            }
-    }
+    tile_scores<SMOOTHQ, 8 * HALF, 8 * HALF + 8>(acc, qkScale, dsTile, k0, t, last0, last1, s0, s1);
     float m0 = negInf, m1 = negInf;
 #pragma unroll
     for (int i = 16 * HALF; i < 16 * HALF + 16; i++) { m0 = fmaxf(m0, s0[i]); m1 = fmaxf(m1, s1[i]); }
