@@ -340,33 +340,14 @@ __device__ __forceinline__ void tile_scores(const int (&acc)[64], float qkScale,
     }
 }
 
-// §5.2-§5.4 and §7.1-§7.7 for one K tile: scores from the int32 accumulators, mask, online softmax. Leaves the fp32 P
-// of the lane's two rows in s0/s1 (register order) and returns the rows' rescale factors; pack_p does §7.8.
-template <bool SMOOTHQ>
-__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
-                                             int last0, int last1, RowState& st, float& rescale0, float& rescale1,
-                                             float (&s0)[32], float (&s1)[32])
+// §7.6-§7.7 for the accumulator column groups J0 .. J1 - 1: P = exp2(S ⊖ base) in place, and the lane's row sums in
+// register order (even then odd column of each group, groups ascending). Shared by the whole-tile softmax (0, 16) and
+// the split-tile variant (one half each, half 0 first), so both keep the one summation order of the spec.
+template <int J0, int J1>
+__device__ __forceinline__ void exp_groups(float (&s0)[32], float (&s1)[32], float base0, float base1, float& sum0, float& sum1)
 {
-    const float negInf = __int_as_float(0xff800000);
-    const float log2_448 = __int_as_float(0x410CEAED);
-    tile_scores<SMOOTHQ, 0, 16>(acc, qkScale, dsTile, k0, t, last0, last1, s0, s1);
-
-    float tmax0 = negInf, tmax1 = negInf;
 #pragma unroll
-    for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
-    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 1));
-    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 1));
-    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 2));
-    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 2));
-    float mNew0 = fmaxf(st.m0, tmax0), mNew1 = fmaxf(st.m1, tmax1);
-    bool empty0 = mNew0 == negInf, empty1 = mNew1 == negInf;
-    rescale0 = empty0 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m0, mNew0));
-    rescale1 = empty1 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m1, mNew1));
-    const float base0 = empty0 ? 0.0f : __fsub_rn(mNew0, log2_448);
-    const float base1 = empty1 ? 0.0f : __fsub_rn(mNew1, log2_448);
-    float sum0 = 0.0f, sum1 = 0.0f;
-#pragma unroll
-    for (int j = 0; j < 16; j++)
+    for (int j = J0; j < J1; j++)
     {
         float pa = sage_softmax_exp2(__fsub_rn(s0[2 * j], base0));
         float pb = sage_softmax_exp2(__fsub_rn(s0[2 * j + 1], base0));
@@ -379,12 +360,51 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
         s1[2 * j] = pc;
         s1[2 * j + 1] = pd;
     }
-    st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
-    st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
+}
+
+// §7.2-§7.5 from the lane's tile maxima (shared by softmax_tile and the split-tile variant): quad maxima, new running
+// maxima, rescale factors and the bases of the exp2; st.m and st.base take their new values (st.l is updated by the
+// caller once the sums are complete).
+__device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowState& st, float& rescale0, float& rescale1,
+                                               float& base0, float& base1)
+{
+    const float negInf = __int_as_float(0xff800000);
+    const float log2_448 = __int_as_float(0x410CEAED);
+    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 1));
+    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 1));
+    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 2));
+    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 2));
+    float mNew0 = fmaxf(st.m0, tmax0), mNew1 = fmaxf(st.m1, tmax1);
+    bool empty0 = mNew0 == negInf, empty1 = mNew1 == negInf;
+    rescale0 = empty0 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m0, mNew0));
+    rescale1 = empty1 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m1, mNew1));
+    base0 = empty0 ? 0.0f : __fsub_rn(mNew0, log2_448);
+    base1 = empty1 ? 0.0f : __fsub_rn(mNew1, log2_448);
     st.m0 = mNew0;
     st.m1 = mNew1;
     st.base0 = base0;
     st.base1 = base1;
+}
+
+// §5.2-§5.4 and §7.1-§7.7 for one K tile: scores from the int32 accumulators, mask, online softmax. Leaves the fp32 P
+// of the lane's two rows in s0/s1 (register order) and returns the rows' rescale factors; pack_p does §7.8.
+template <bool SMOOTHQ>
+__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+                                             int last0, int last1, RowState& st, float& rescale0, float& rescale1,
+                                             float (&s0)[32], float (&s1)[32])
+{
+    const float negInf = __int_as_float(0xff800000);
+    tile_scores<SMOOTHQ, 0, 16>(acc, qkScale, dsTile, k0, t, last0, last1, s0, s1);
+
+    float tmax0 = negInf, tmax1 = negInf;
+#pragma unroll
+    for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
+    float base0, base1;
+    row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
+    float sum0 = 0.0f, sum1 = 0.0f;
+    exp_groups<0, 16>(s0, s1, base0, base1, sum0, sum1);
+    st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
+    st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
 }
 
 // §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of

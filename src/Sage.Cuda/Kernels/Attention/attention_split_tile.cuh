@@ -63,47 +63,11 @@ __device__ __forceinline__ void scores_half(const int (&acc)[64], float qkScale,
     max1 = m1;
 }
 
-// §7.2-§7.5 from the lane's tile maxima (as softmax_tile): quad maxima, new running maxima, rescale factors and the
-// bases of the exp2; st.m and st.base take their new values (st.l is updated by the caller once the sums are complete).
-__device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowState& st, float& rescale0, float& rescale1,
-                                               float& base0, float& base1)
-{
-    const float negInf = __int_as_float(0xff800000);
-    const float log2_448 = __int_as_float(0x410CEAED);
-    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 1));
-    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 1));
-    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 2));
-    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 2));
-    float mNew0 = fmaxf(st.m0, tmax0), mNew1 = fmaxf(st.m1, tmax1);
-    bool empty0 = mNew0 == negInf, empty1 = mNew1 == negInf;
-    rescale0 = empty0 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m0, mNew0));
-    rescale1 = empty1 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m1, mNew1));
-    base0 = empty0 ? 0.0f : __fsub_rn(mNew0, log2_448);
-    base1 = empty1 ? 0.0f : __fsub_rn(mNew1, log2_448);
-    st.m0 = mNew0;
-    st.m1 = mNew1;
-    st.base0 = base0;
-    st.base1 = base1;
-}
-
 // §7.6 for the tokens of one half: P = exp2(s − base) in place, the lane sums continued in register order.
 template <int HALF>
 __device__ __forceinline__ void exp_half(float (&s0)[32], float (&s1)[32], float base0, float base1, float& sum0, float& sum1)
 {
-#pragma unroll
-    for (int j = 8 * HALF; j < 8 * HALF + 8; j++)
-    {
-        float pa = sage_softmax_exp2(__fsub_rn(s0[2 * j], base0));
-        float pb = sage_softmax_exp2(__fsub_rn(s0[2 * j + 1], base0));
-        float pc = sage_softmax_exp2(__fsub_rn(s1[2 * j], base1));
-        float pd = sage_softmax_exp2(__fsub_rn(s1[2 * j + 1], base1));
-        sum0 = __fadd_rn(__fadd_rn(sum0, pa), pb);
-        sum1 = __fadd_rn(__fadd_rn(sum1, pc), pd);
-        s0[2 * j] = pa;
-        s0[2 * j + 1] = pb;
-        s1[2 * j] = pc;
-        s1[2 * j + 1] = pd;
-    }
+    exp_groups<8 * HALF, 8 * HALF + 8>(s0, s1, base0, base1, sum0, sum1);
 }
 
 // §7.8 for one half: pack_p's loop over j = 8·HALF .. 8·HALF + 7, i.e. the A fragments pr[8·HALF .. 8·HALF + 7] of
