@@ -6,7 +6,7 @@ namespace Sage.Cuda;
 /// <summary>
 /// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K/Q/V smoothing, INT8
 /// quantisation of Q and K, ΔS, FP8 quantisation of V) followed by the attention main loop
-/// (default: Kernels/Attention/attention_solo3.cu on attention_solo.cuh, one warpgroup per CTA with TMA loads; INT8 QKᵀ and
+/// (default: Kernels/Attention/attention_solo4.cu on attention_solo.cuh, one warpgroup per CTA with TMA loads; INT8 QKᵀ and
 /// FP8 PV on wgmma, online softmax with the kernel exp2; other variants by <see cref="VariantEnvironmentVariable"/>),
 /// meant to agree bit for bit with <c>Sage.Emulation.EmulatedAttention</c> (tests/Gpu/Attention).
 /// Supported: INT8 QK at every granularity, SmoothK, SmoothQ and SmoothV on or off, every PV accumulation mode, head dim
