@@ -35,6 +35,10 @@ public sealed class PreparedKeyValueHead
         ValueCodesTransposed = Allocate<byte>(padded);
         ValuesSplit = Allocate<float>(2 * padded);
         ExponentBytesTokenMajor = Allocate<sbyte>(padded);
+        long lists = padded / KernelTiling.PvKStep * SignOrderStride;
+        SignOrderedRows = Allocate<byte>(lists);
+        SignOrderedValues = Allocate<float>(lists);
+        ExponentBytesChannelMajor = Allocate<sbyte>(padded);
     }
 
     private readonly bool _pooled;
@@ -53,6 +57,9 @@ public sealed class PreparedKeyValueHead
         System.Buffers.ArrayPool<byte>.Shared.Return(ValueCodesTransposed);
         System.Buffers.ArrayPool<float>.Shared.Return(ValuesSplit);
         System.Buffers.ArrayPool<sbyte>.Shared.Return(ExponentBytesTokenMajor);
+        System.Buffers.ArrayPool<byte>.Shared.Return(SignOrderedRows);
+        System.Buffers.ArrayPool<float>.Shared.Return(SignOrderedValues);
+        System.Buffers.ArrayPool<sbyte>.Shared.Return(ExponentBytesChannelMajor);
     }
 
     public int Length { get; }
@@ -128,6 +135,7 @@ public sealed class PreparedKeyValueHead
         for (int t = 0; t < PaddedLength; t++)
             codes[(long)t * HeadDim + c] = ValueCodesTransposed[(long)c * PaddedLength + t];
         DeriveFromTokenMajor(codes);
+        DeriveSignOrder(0, PaddedLength);
     }
 
     /// <summary>
@@ -142,7 +150,69 @@ public sealed class PreparedKeyValueHead
         for (int t = t0; t < t0 + 64 && t < count; t++)
             ValueCodesTransposed[(long)c * PaddedLength + start + t] = codesTokenMajor[t * HeadDim + c];
         DeriveFromTokenMajor(codesTokenMajor.Slice(0, count * HeadDim), start * HeadDim);
+        DeriveSignOrder(start, count);
     }
+
+    /// <summary>
+    /// Fills <see cref="SignOrderedRows"/>, <see cref="SignOrderedValues"/> and <see cref="ExponentBytesChannelMajor"/> for
+    /// tokens [start, start + count) (whole k-steps) from <see cref="ValueCodesTransposed"/>.
+    /// </summary>
+    private void DeriveSignOrder(int start, int count)
+    {
+        const int step = KernelTiling.PvKStep;
+        if (start % step != 0 || count % step != 0)
+            throw new ArgumentException($"start = {start}, count = {count}; expected whole k-steps of {step} tokens.", nameof(count));
+        var values = Mainloop.Fp8PvFastPath.Values;
+        var exponents = Mainloop.Fp8PvTileKernel.ExponentBytes;
+        for (int c = 0; c < HeadDim; c++)
+        for (int k = start; k < start + count; k += step)
+        {
+            long at = (long)c * PaddedLength + k;
+            var codes = ValueCodesTransposed.AsSpan((int)at, step);
+            for (int t = 0; t < step; t++) ExponentBytesChannelMajor[at + t] = exponents[codes[t]];
+            long list = at / step * SignOrderStride;
+            int n = 0;
+            SignOrderedRows[list + n] = Mainloop.Fp8PvRowLaneKernel.PositiveCRow;
+            SignOrderedValues[list + n++] = 1f;
+            // Stable partition: sign bit clear (positive, +0) first, then the switch and C's negative part, then sign bit set.
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int t = 0; t < step; t++)
+                {
+                    byte code = codes[t];
+                    if ((code >> 7) != pass) continue;
+                    SignOrderedRows[list + n] = (byte)t;
+                    SignOrderedValues[list + n++] = values[code];
+                }
+                if (pass == 0)
+                {
+                    SignOrderedRows[list + n] = Mainloop.Fp8PvRowLaneKernel.PinRow;
+                    SignOrderedValues[list + n++] = -2.5f;
+                    SignOrderedRows[list + n] = Mainloop.Fp8PvRowLaneKernel.NegativeCRow;
+                    SignOrderedValues[list + n++] = 1f;
+                }
+            }
+            SignOrderedRows[list + n] = Mainloop.Fp8PvRowLaneKernel.PinRow;
+            SignOrderedValues[list + n] = 0f; // padding, never read
+        }
+    }
+
+    /// <summary>Entries per channel and k-step in <see cref="SignOrderedRows"/> (35 used, one of padding).</summary>
+    public const int SignOrderStride = 36;
+
+    /// <summary>
+    /// The multiply-add sequence of <see cref="Mainloop.Fp8PvRowLaneKernel"/> per channel c and k-step j (at
+    /// (c·padded length / 32 + j)·36): rows of its per-k-step P block to multiply by <see cref="SignOrderedValues"/>: C's
+    /// positive part (× 1), the k-step's tokens whose V code has the sign bit clear, in token order, the switch (A₀ × −2.5),
+    /// C's negative part (× 1), then the tokens whose code has the sign bit set.
+    /// </summary>
+    public byte[] SignOrderedRows { get; }
+
+    /// <summary>The multipliers of <see cref="SignOrderedRows"/>: V's fp32 values, 1 for C's parts, −2.5 for the switch.</summary>
+    public float[] SignOrderedValues { get; }
+
+    /// <summary>Alignment exponent bytes of V (<see cref="Mainloop.Fp8PvTileKernel.ExponentBytes"/>), channel-major (head dim × padded length).</summary>
+    public sbyte[] ExponentBytesChannelMajor { get; }
 
     private void DeriveFromTokenMajor(ReadOnlySpan<byte> codes, int at = 0)
     {

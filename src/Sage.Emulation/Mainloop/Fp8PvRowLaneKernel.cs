@@ -1,0 +1,335 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Sage.Emulation.Preprocessing;
+using Sage.Emulation.TensorCores;
+
+namespace Sage.Emulation.Mainloop;
+
+/// <summary>
+/// <see cref="Fp8FusedDotModel"/> (the measured wgmma.e4m3 model) for the 128 rows of a query tile at once, with the
+/// rows in the vector lanes: one round-toward-zero FMA per product, where <see cref="Fp8PvTileKernel"/> (channels in
+/// the lanes) needs two. Equal to the model bit for bit, by construction:
+/// <list type="bullet">
+/// <item>The model's k-step sums 32 terms, each truncated toward zero at 2^(E−f), exactly: the order of the terms does
+/// not matter. With the rows in the lanes, V[t, c] is one scalar for all lanes, so each channel's tokens can be visited
+/// in sign order (<see cref="PreparedKeyValueHead.SignOrderedRows"/>: sign-clear codes first, then sign-set ones; P is
+/// never negative here), and one accumulator per lane does both halves.</item>
+/// <item>Positive half: A₀ = 2^(E+23−f); A starts at RZ(A₀ + max(C, 0)); every fp32 in [A₀, 2A₀) is a multiple of 2^(E−f),
+/// so A ← RZ(p·v + A) adds exactly floor(p·v) = trunc(p·v). The sum of either half is below 114.5·2^E (32 products
+/// under 3.52·2^E, |C| under 2^(E+1)), less than A₀/2 since f ≤ 15, so A stays in [A₀, 1.5A₀).</item>
+/// <item>The switch: A − 2.5·A₀ (exact: a multiple of 2^(E−f) of magnitude in (A₀, 1.5A₀]), then RZ(· + min(C, 0));
+/// in (−2A₀, −A₀] RZ is ceil, which is trunc for the negative terms, and the magnitude stays below 2A₀.</item>
+/// <item>The k-step's exact sum is A + 1.5·A₀ (a multiple of 2^(E−f) below 2^(E+7): exact; +0 when zero), then FP32
+/// truncation (a mask) or FP16 RNE (add and remove 1.5·2^(e+13)), as in <see cref="Fp8PvTileKernel"/>; E per (row,
+/// channel) from byte maxima of exponent sums and getexp(C), and the same envelope: a channel whose incoming C is not
+/// finite or has an exponent outside [−50, 100], or whose FP16 sums overflow, goes to the model; so does a whole call
+/// with a NaN or negative P code.</item>
+/// </list>
+/// P comes transposed: [token of the K tile][128 rows] (<see cref="TransposeCodes"/>, then <see cref="Fp8PvTileKernel.Decode"/>),
+/// and so do the accumulators: [channel][128 rows].
+/// tests/Property/Emulation/Fp8PvRowLaneKernelTests checks equality with <see cref="Fp8FusedDotModel.DotBytes"/>.
+/// </summary>
+public sealed class Fp8PvRowLaneKernel
+{
+    /// <summary>Rows (lanes) of one call: a query tile.</summary>
+    public const int Rows = KernelTiling.QueryTileRows;
+
+    private const int Tile = KernelTiling.KeyTileTokens;
+    private const int Step = KernelTiling.PvKStep;
+    private const int LowestEntryExponent = -50, HighestEntryExponent = 100;
+    private const float Fp16Overflow = 65520f;
+
+    private readonly Fp8FusedDotModel _model;
+    private readonly float _pinScale;
+    private readonly uint _fp32Mask;
+    private readonly bool _fp16;
+
+    private Fp8PvRowLaneKernel(Fp8PvModelShape shape)
+    {
+        _model = shape.Model;
+        _pinScale = MathF.Pow(2, 23 - shape.AlignmentBits);
+        _fp32Mask = shape.Fp32Mask;
+        _fp16 = shape.Fp16;
+    }
+
+    /// <summary>The kernel for <paramref name="model"/>, or null when the model or the CPU is not of the supported shape.</summary>
+    public static Fp8PvRowLaneKernel? TryCreate(IDotProductModel model) =>
+        Avx512F.IsSupported && Avx512BW.IsSupported
+        && Fp8PvModelShape.Of(model, maxAlignmentBits: 15) is { } shape ? new Fp8PvRowLaneKernel(shape) : null;
+
+    /// <summary>Whether <paramref name="kv"/> can be run by this kernel (no NaN V code).</summary>
+    public static bool Supports(PreparedKeyValueHead kv) => !kv.HasNaNValueCode;
+
+    /// <summary>
+    /// codesT[t·128 + r] = codes[r·128 + t] for the 128 × 128 P codes of a query tile and K tile (16 × 16 byte blocks
+    /// transposed by four rounds of byte interleaving, four blocks per 512-bit register).
+    /// </summary>
+    public static void TransposeCodes(ReadOnlySpan<byte> codes, Span<byte> codesT)
+    {
+        const int n = Rows;
+        if (codes.Length < n * Tile || codesT.Length < n * Tile)
+            throw new ArgumentException($"codes and codesT hold {codes.Length} and {codesT.Length}; expected ≥ {n * Tile}.", nameof(codes));
+        ref byte src = ref MemoryMarshal.GetReference(codes);
+        ref byte dst = ref MemoryMarshal.GetReference(codesT);
+        if (!Avx512BW.IsSupported)
+        {
+            for (int r = 0; r < n; r++)
+            for (int t = 0; t < Tile; t++)
+                Unsafe.Add(ref dst, t * n + r) = Unsafe.Add(ref src, r * Tile + t);
+            return;
+        }
+        Span<Vector512<byte>> x = stackalloc Vector512<byte>[16];
+        Span<Vector512<byte>> y = stackalloc Vector512<byte>[16];
+        for (int r0 = 0; r0 < n; r0 += 16)
+        for (int t0 = 0; t0 < Tile; t0 += 64)
+        {
+            for (int i = 0; i < 16; i++) x[i] = Vector512.LoadUnsafe(ref src, (nuint)((r0 + i) * Tile + t0));
+            // Each round maps (row bits R3R2R1R0, column bits C3C2C1C0) to (R2R1R0C3, C2C1C0R3); four rounds transpose.
+            for (int round = 0; round < 4; round++)
+            {
+                var a = round % 2 == 0 ? x : y;
+                var b = round % 2 == 0 ? y : x;
+                for (int i = 0; i < 8; i++)
+                {
+                    b[2 * i] = Avx512BW.UnpackLow(a[i], a[i + 8]);
+                    b[2 * i + 1] = Avx512BW.UnpackHigh(a[i], a[i + 8]);
+                }
+            }
+            // Register j, 128-bit lane L: token t0 + 16L + j of rows r0..r0+15.
+            for (int j = 0; j < 16; j++)
+            {
+                var v = x[j].AsUInt64();
+                nuint at = (nuint)((t0 + j) * n + r0);
+                Avx512F.ExtractVector128(v, 0).AsByte().StoreUnsafe(ref dst, at);
+                Avx512F.ExtractVector128(v, 1).AsByte().StoreUnsafe(ref dst, at + 16 * n);
+                Avx512F.ExtractVector128(v, 2).AsByte().StoreUnsafe(ref dst, at + 32 * n);
+                Avx512F.ExtractVector128(v, 3).AsByte().StoreUnsafe(ref dst, at + 48 * n);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same on raw codes, for checking the kernel against the model: <paramref name="codes"/> holds 128 rows × 128
+    /// tokens of P codes (row-major), <paramref name="valueCodes"/> one K/V tile, 128 tokens × <paramref name="headDim"/>
+    /// (token-major); the codes are transposed (<see cref="TransposeCodes"/>) and decoded here.
+    /// </summary>
+    public void Chain(ReadOnlySpan<byte> codes, ReadOnlySpan<byte> valueCodes, int headDim, int from, int count, Span<float> accT, bool fromZero)
+    {
+        if (valueCodes.Length != Tile * headDim)
+            throw new ArgumentException($"Expected 128 × {headDim} V codes; got {valueCodes.Length}.", nameof(valueCodes));
+        var kv = new PreparedKeyValueHead(Tile, headDim);
+        for (int t = 0; t < Tile; t++)
+        for (int c = 0; c < headDim; c++)
+            kv.ValueCodesTransposed[c * Tile + t] = valueCodes[t * headDim + c];
+        kv.DeriveTokenMajorValues();
+        var codesT = new byte[Rows * Tile];
+        var pT = new float[Rows * Tile];
+        var eT = new sbyte[Rows * Tile];
+        TransposeCodes(codes, codesT);
+        Fp8PvTileKernel.Decode(codesT, pT, eT);
+        Chain(codesT, pT, eT, 0, from, count, kv, accT, fromZero);
+    }
+
+    /// <summary>
+    /// For every row r &lt; 128 and channel c: accT[c·128 + r] = chain of k-steps over tokens [from, from + count) of the
+    /// K/V tile at global token <paramref name="tileStart"/>, with the P codes <paramref name="codesT"/>[t·128 + r] (t the
+    /// token within the tile), decoded into <paramref name="pT"/> and <paramref name="eT"/> (same layout), starting from
+    /// C = accT[c·128 + r], or from +0 with <paramref name="fromZero"/> (accT is then only written).
+    /// </summary>
+    [SkipLocalsInit]
+    public void Chain(ReadOnlySpan<byte> codesT, ReadOnlySpan<float> pT, ReadOnlySpan<sbyte> eT, int tileStart, int from, int count,
+        PreparedKeyValueHead kv, Span<float> accT, bool fromZero)
+    {
+        int d = kv.HeadDim;
+        if (!Supports(kv)) throw new ArgumentException("The K/V head has a NaN V code.", nameof(kv));
+        if (codesT.Length < Rows * Tile || pT.Length < Rows * Tile || eT.Length < Rows * Tile)
+            throw new ArgumentException($"codesT, pT, eT hold {codesT.Length}, {pT.Length}, {eT.Length}; expected ≥ {Rows * Tile} each.", nameof(codesT));
+        if (accT.Length < d * Rows) throw new ArgumentException($"accT holds {accT.Length}; expected ≥ {d * Rows}.", nameof(accT));
+        if (from < 0 || count < 0 || from % Step != 0 || count % Step != 0 || from + count > Tile)
+            throw new ArgumentOutOfRangeException(nameof(count), $"from = {from}, count = {count}; expected multiples of {Step} within the tile.");
+        if (tileStart < 0 || tileStart % Tile != 0 || tileStart + Tile > kv.PaddedLength)
+            throw new ArgumentOutOfRangeException(nameof(tileStart), tileStart, $"expected a tile start within {kv.PaddedLength} tokens.");
+        if (count == 0) return;
+
+        if (HasUnsupportedCodes(codesT, from, count))
+        {
+            for (int c = 0; c < d; c++) ModelChannel(codesT, kv, tileStart, from, count, c, accT, fromZero, null);
+            return;
+        }
+        // k-step outermost: the step's P block (32 token rows of 128 lanes, 16 KiB) stays in L1 for all channels; each
+        // channel's C lives in its accT column between k-steps. A channel that leaves the envelope is finished by the
+        // model (from the original C: kept aside when a FP16 chain starts from a given C, which the emulator never does).
+        float[]? original = _fp16 && !fromZero ? accT.Slice(0, d * Rows).ToArray() : null;
+        Span<bool> toModel = d <= 512 ? stackalloc bool[d] : new bool[d];
+        toModel.Clear();
+        Span<float> block = stackalloc float[BlockRows * Rows];
+        Span<sbyte> emax = stackalloc sbyte[Rows];
+        int steps = count / Step;
+        for (int s = 0; s < steps; s++)
+        {
+            int token = from + s * Step;
+            pT.Slice(token * Rows, Step * Rows).CopyTo(block);
+            for (int c = 0; c < d; c++)
+            {
+                if (toModel[c]) continue;
+                toModel[c] = StepChannel(c, s, ref MemoryMarshal.GetReference(block), ref Unsafe.Add(ref MemoryMarshal.GetReference(eT), token * Rows),
+                    kv, tileStart + token, ref accT[c * Rows], fromZero && s == 0, !fromZero && s == 0, emax);
+            }
+        }
+        for (int c = 0; c < d; c++)
+            if (toModel[c]) ModelChannel(codesT, kv, tileStart, from, count, c, accT, fromZero, original);
+    }
+
+    /// <summary>Rows of the per-k-step P block: 32 tokens, then A₀, C's negative part and C's positive part of the channel at hand.</summary>
+    private const int BlockRows = Step + 3;
+
+    /// <summary>Row of the per-k-step block holding A₀ (the switch multiplies it by −2.5).</summary>
+    public const byte PinRow = Step;
+
+    /// <summary>Row of the per-k-step block holding min(C, 0).</summary>
+    public const byte NegativeCRow = Step + 1;
+
+    /// <summary>Row of the per-k-step block holding max(C, 0).</summary>
+    public const byte PositiveCRow = Step + 2;
+
+    /// <summary>Whether any code of tokens [from, from + count) is NaN or negative nonzero.</summary>
+    private static bool HasUnsupportedCodes(ReadOnlySpan<byte> codesT, int from, int count)
+    {
+        var bad = Vector512<byte>.Zero;
+        for (int i = from * Rows; i < (from + count) * Rows; i += 64)
+        {
+            var c = Vector512.Create(codesT.Slice(i, 64));
+            bad |= Vector512.Equals(c & Vector512.Create((byte)0x7F), Vector512.Create((byte)0x7F))
+                   | Vector512.GreaterThan(c, Vector512.Create((byte)0x80));
+        }
+        return bad != Vector512<byte>.Zero;
+    }
+
+    /// <summary>
+    /// One k-step of one channel for all 128 rows (8 groups of 16 lanes), C read from and the result written to
+    /// <paramref name="column"/> (C = +0 with <paramref name="zeroC"/>). Returns true when some lane leaves the envelope:
+    /// an incoming C checked with <paramref name="checkC"/> (nothing is written then), or an FP16 sum that overflows.
+    /// </summary>
+    [SkipLocalsInit]
+    private bool StepChannel(int c, int s, ref float block, ref sbyte ep, PreparedKeyValueHead kv, int token0, ref float column,
+        bool zeroC, bool checkC, Span<sbyte> emaxBytes)
+    {
+        ref sbyte emax = ref MemoryMarshal.GetReference(emaxBytes);
+        if (checkC)
+        {
+            var outside = Vector512<uint>.Zero;
+            for (nuint g = 0; g < Rows; g += 16)
+            {
+                var x = Vector512.LoadUnsafe(ref column, g);
+                var e = Avx512F.GetExponent(x);
+                var inside = (Avx512F.CompareGreaterThanOrEqual(e, Vector512.Create((float)LowestEntryExponent))
+                              & Avx512F.CompareLessThanOrEqual(e, Vector512.Create((float)HighestEntryExponent)))
+                             | Avx512F.CompareEqual(x, Vector512<float>.Zero);
+                outside |= ~inside.AsUInt32();
+            }
+            if (outside != Vector512<uint>.Zero) return true;
+        }
+        _ = s;
+
+        // E's byte part: max over the k-step's tokens of eP + eV, 64 rows per register.
+        ref sbyte ev = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.ExponentBytesChannelMajor), (nint)((long)c * kv.PaddedLength + token0));
+        var m0 = Vector512.Create(sbyte.MinValue);
+        var m1 = m0;
+        for (nuint t = 0; t < Step; t++)
+        {
+            var b = Vector512.Create(Unsafe.Add(ref ev, t));
+            m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref ep, t * Rows) + b);
+            m1 = Vector512.Max(m1, Vector512.LoadUnsafe(ref ep, t * Rows + 64) + b);
+        }
+        m0.StoreUnsafe(ref emax);
+        m1.StoreUnsafe(ref emax, 64);
+
+        // A₀ and C's two parts into the block's extra rows.
+        var pinScale = Vector512.Create(_pinScale);
+        ref float pins = ref Unsafe.Add(ref block, PinRow * Rows);
+        ref float negs = ref Unsafe.Add(ref block, NegativeCRow * Rows);
+        ref float poss = ref Unsafe.Add(ref block, PositiveCRow * Rows);
+        for (nuint g = 0; g < Rows; g += 16)
+        {
+            var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref emax, g)));
+            if (zeroC)
+            {
+                Avx512F.Scale(pinScale, products).StoreUnsafe(ref pins, g);
+                Vector512<float>.Zero.StoreUnsafe(ref negs, g);
+                Vector512<float>.Zero.StoreUnsafe(ref poss, g);
+                continue;
+            }
+            var cv = Vector512.LoadUnsafe(ref column, g);
+            Avx512F.Scale(pinScale, Avx512F.Max(products, Avx512F.GetExponent(cv))).StoreUnsafe(ref pins, g);
+            Avx512F.Min(cv, Vector512<float>.Zero).StoreUnsafe(ref negs, g);
+            Avx512F.Max(cv, Vector512<float>.Zero).StoreUnsafe(ref poss, g);
+        }
+
+        // The 35 round-toward-zero multiply-adds per lane, from A = A₀: C⁺, the positive terms, the switch, C⁻, the negative terms.
+        var a0v = Vector512.LoadUnsafe(ref pins, 0);
+        var a1v = Vector512.LoadUnsafe(ref pins, 16);
+        var a2v = Vector512.LoadUnsafe(ref pins, 32);
+        var a3v = Vector512.LoadUnsafe(ref pins, 48);
+        var a4v = Vector512.LoadUnsafe(ref pins, 64);
+        var a5v = Vector512.LoadUnsafe(ref pins, 80);
+        var a6v = Vector512.LoadUnsafe(ref pins, 96);
+        var a7v = Vector512.LoadUnsafe(ref pins, 112);
+        nint list = (nint)(((long)c * kv.PaddedLength + token0) / Step * PreparedKeyValueHead.SignOrderStride);
+        ref byte rowOf = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.SignOrderedRows), list);
+        ref float valueOf = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.SignOrderedValues), list);
+        const FloatRoundingMode rz = FloatRoundingMode.ToZero;
+        for (nuint k = 0; k < BlockRows; k++)
+        {
+            nuint at = (nuint)Unsafe.Add(ref rowOf, k) * Rows;
+            var v = Vector512.Create(Unsafe.Add(ref valueOf, k));
+            a0v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at), v, a0v, rz);
+            a1v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 16), v, a1v, rz);
+            a2v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 32), v, a2v, rz);
+            a3v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 48), v, a3v, rz);
+            a4v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 64), v, a4v, rz);
+            a5v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 80), v, a5v, rz);
+            a6v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 96), v, a6v, rz);
+            a7v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 112), v, a7v, rz);
+        }
+        var overflow = Finish(a0v, ref pins, 0, ref column) | Finish(a1v, ref pins, 16, ref column)
+                       | Finish(a2v, ref pins, 32, ref column) | Finish(a3v, ref pins, 48, ref column)
+                       | Finish(a4v, ref pins, 64, ref column) | Finish(a5v, ref pins, 80, ref column)
+                       | Finish(a6v, ref pins, 96, ref column) | Finish(a7v, ref pins, 112, ref column);
+        return overflow != Vector512<uint>.Zero;
+    }
+
+    /// <summary>
+    /// A + 1.5·A₀: the k-step's exact sum (+0 when zero), written in the accumulator format (FP32 truncated by a mask;
+    /// FP16 RNE by adding and removing 1.5·2^(e+13), e pinned at −14). Returns the lanes whose FP16 sum overflows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector512<uint> Finish(Vector512<float> a, ref float pins, nuint g, ref float column)
+    {
+        var x = Vector512.FusedMultiplyAdd(Vector512.Create(1.5f), Vector512.LoadUnsafe(ref pins, g), a);
+        if (_fp16)
+        {
+            var overflow = Avx512F.CompareGreaterThanOrEqual((x.AsUInt32() & Vector512.Create(0x7FFF_FFFFu)).AsSingle(), Vector512.Create(Fp16Overflow));
+            var e = Avx512F.Max(Avx512F.GetExponent(x), Vector512.Create(-14f));
+            var magic = Avx512F.Scale(Vector512.Create(1.5f * 8192f), e);
+            ((x + magic) - magic).StoreUnsafe(ref column, g);
+            return overflow.AsUInt32();
+        }
+        (x.AsUInt32() & Vector512.Create(_fp32Mask)).AsSingle().StoreUnsafe(ref column, g);
+        return Vector512<uint>.Zero;
+    }
+
+    /// <summary>The chain of channel <paramref name="c"/> for all rows, by the model.</summary>
+    private void ModelChannel(ReadOnlySpan<byte> codesT, PreparedKeyValueHead kv, int tileStart, int from, int count, int c, Span<float> accT,
+        bool fromZero, float[]? original)
+    {
+        Span<byte> row = stackalloc byte[Tile];
+        var v = kv.ValueCodesTransposed.AsSpan(c * kv.PaddedLength + tileStart + from, count);
+        for (int r = 0; r < Rows; r++)
+        {
+            for (int t = 0; t < count; t++) row[t] = codesT[(from + t) * Rows + r];
+            accT[c * Rows + r] = _model.DotBytes(row.Slice(0, count), v, fromZero ? 0f : original is not null ? original[c * Rows + r] : accT[c * Rows + r]);
+        }
+    }
+}
