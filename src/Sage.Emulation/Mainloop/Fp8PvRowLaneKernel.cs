@@ -59,8 +59,8 @@ public sealed class Fp8PvRowLaneKernel
         Avx512F.IsSupported && Avx512BW.IsSupported
         && Fp8PvModelShape.Of(model, maxAlignmentBits: 15) is { } shape ? new Fp8PvRowLaneKernel(shape) : null;
 
-    /// <summary>Whether <paramref name="kv"/> can be run by this kernel (no NaN V code).</summary>
-    public static bool Supports(PreparedKeyValueHead kv) => !kv.HasNaNValueCode;
+    /// <summary>Whether <paramref name="kv"/> can be run by this kernel (no NaN V code, an even head dim: channels go in pairs).</summary>
+    public static bool Supports(PreparedKeyValueHead kv) => !kv.HasNaNValueCode && kv.HeadDim % 2 == 0;
 
     /// <summary>
     /// codesT[t·128 + r] = codes[r·128 + t] for the 128 × 128 P codes of a query tile and K tile (16 × 16 byte blocks
@@ -139,7 +139,7 @@ public sealed class Fp8PvRowLaneKernel
     /// C = accT[c·128 + r], or from +0 with <paramref name="fromZero"/> (accT is then only written).
     /// </summary>
     [SkipLocalsInit]
-    public void Chain(ReadOnlySpan<byte> codesT, ReadOnlySpan<float> pT, ReadOnlySpan<sbyte> eT, int tileStart, int from, int count,
+    public unsafe void Chain(ReadOnlySpan<byte> codesT, ReadOnlySpan<float> pT, ReadOnlySpan<sbyte> eT, int tileStart, int from, int count,
         PreparedKeyValueHead kv, Span<float> accT, bool fromZero)
     {
         int d = kv.HeadDim;
@@ -164,17 +164,24 @@ public sealed class Fp8PvRowLaneKernel
         float[]? original = _fp16 && !fromZero ? accT.Slice(0, d * Rows).ToArray() : null;
         Span<bool> toModel = d <= 512 ? stackalloc bool[d] : new bool[d];
         toModel.Clear();
-        Span<float> block = stackalloc float[BlockRows * Rows];
-        Span<sbyte> emax = stackalloc sbyte[Rows];
+        // The k-step's P block and exponent bytes are copied to 64-byte aligned stack memory: the FMA loop makes one
+        // 64-byte load per FMA, and loads that straddle cache lines would halve its rate.
+        const int blockBytes = (BlockRows + 3) * Rows * sizeof(float), exponentBytes = Step * Rows;
+        Span<byte> raw = stackalloc byte[blockBytes + exponentBytes + 64];
+        int skew = (int)(64 - ((nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw)) & 63)) & 63;
+        var block = MemoryMarshal.Cast<byte, float>(raw.Slice(skew, blockBytes));
+        var exponents = MemoryMarshal.Cast<byte, sbyte>(raw.Slice(skew + blockBytes, exponentBytes));
+        Span<sbyte> emax = stackalloc sbyte[2 * Rows];
         int steps = count / Step;
         for (int s = 0; s < steps; s++)
         {
             int token = from + s * Step;
             pT.Slice(token * Rows, Step * Rows).CopyTo(block);
-            for (int c = 0; c < d; c++)
+            eT.Slice(token * Rows, Step * Rows).CopyTo(exponents);
+            for (int c = 0; c < d; c += 2)
             {
                 if (toModel[c]) continue;
-                toModel[c] = StepChannel(c, s, ref MemoryMarshal.GetReference(block), ref Unsafe.Add(ref MemoryMarshal.GetReference(eT), token * Rows),
+                toModel[c] = toModel[c + 1] = StepChannels(c, ref MemoryMarshal.GetReference(block), ref MemoryMarshal.GetReference(exponents),
                     kv, tileStart + token, ref accT[c * Rows], fromZero && s == 0, !fromZero && s == 0, emax);
             }
         }
@@ -208,19 +215,21 @@ public sealed class Fp8PvRowLaneKernel
     }
 
     /// <summary>
-    /// One k-step of one channel for all 128 rows (8 groups of 16 lanes), C read from and the result written to
-    /// <paramref name="column"/> (C = +0 with <paramref name="zeroC"/>). Returns true when some lane leaves the envelope:
-    /// an incoming C checked with <paramref name="checkC"/> (nothing is written then), or an FP16 sum that overflows.
+    /// One k-step of channels c and c + 1 for all 128 rows (2 × 8 groups of 16 lanes: 16 independent FMA chains), C read
+    /// from and the result written to <paramref name="column"/> (the two channels' accT columns, c's first; C = +0 with
+    /// <paramref name="zeroC"/>). Returns true when some lane leaves the envelope: an incoming C checked with
+    /// <paramref name="checkC"/> (nothing is written then), or an FP16 sum that overflows; the caller then gives both
+    /// channels to the model.
     /// </summary>
     [SkipLocalsInit]
-    private bool StepChannel(int c, int s, ref float block, ref sbyte ep, PreparedKeyValueHead kv, int token0, ref float column,
+    private bool StepChannels(int c, ref float block, ref sbyte ep, PreparedKeyValueHead kv, int token0, ref float column,
         bool zeroC, bool checkC, Span<sbyte> emaxBytes)
     {
         ref sbyte emax = ref MemoryMarshal.GetReference(emaxBytes);
         if (checkC)
         {
             var outside = Vector512<uint>.Zero;
-            for (nuint g = 0; g < Rows; g += 16)
+            for (nuint g = 0; g < 2 * Rows; g += 16)
             {
                 var x = Vector512.LoadUnsafe(ref column, g);
                 var e = Avx512F.GetExponent(x);
@@ -231,43 +240,54 @@ public sealed class Fp8PvRowLaneKernel
             }
             if (outside != Vector512<uint>.Zero) return true;
         }
-        _ = s;
 
         // E's byte part: max over the k-step's tokens of eP + eV, 64 rows per register.
         ref sbyte ev = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.ExponentBytesChannelMajor), (nint)((long)c * kv.PaddedLength + token0));
+        nuint evNext = (nuint)kv.PaddedLength;
         var m0 = Vector512.Create(sbyte.MinValue);
         var m1 = m0;
+        var n0 = m0;
+        var n1 = m0;
         for (nuint t = 0; t < Step; t++)
         {
+            var e0 = Vector512.LoadUnsafe(ref ep, t * Rows);
+            var e1 = Vector512.LoadUnsafe(ref ep, t * Rows + 64);
             var b = Vector512.Create(Unsafe.Add(ref ev, t));
-            m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref ep, t * Rows) + b);
-            m1 = Vector512.Max(m1, Vector512.LoadUnsafe(ref ep, t * Rows + 64) + b);
+            m0 = Vector512.Max(m0, e0 + b);
+            m1 = Vector512.Max(m1, e1 + b);
+            b = Vector512.Create(Unsafe.Add(ref ev, t + evNext));
+            n0 = Vector512.Max(n0, e0 + b);
+            n1 = Vector512.Max(n1, e1 + b);
         }
         m0.StoreUnsafe(ref emax);
         m1.StoreUnsafe(ref emax, 64);
+        n0.StoreUnsafe(ref emax, 128);
+        n1.StoreUnsafe(ref emax, 192);
 
-        // A₀ and C's two parts into the block's extra rows.
+        // A₀ and C's two parts of both channels into the block's extra rows (c's at rows 32..34, c + 1's at 35..37).
         var pinScale = Vector512.Create(_pinScale);
         ref float pins = ref Unsafe.Add(ref block, PinRow * Rows);
-        ref float negs = ref Unsafe.Add(ref block, NegativeCRow * Rows);
-        ref float poss = ref Unsafe.Add(ref block, PositiveCRow * Rows);
-        for (nuint g = 0; g < Rows; g += 16)
+        for (nuint g = 0; g < 2 * Rows; g += 16)
         {
+            // Lane group g of the pair: channel g / 128, rows g mod 128; its rows in the block are 3 apart per channel.
+            nuint slot = g < Rows ? g : g + 2 * Rows;
             var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref emax, g)));
             if (zeroC)
             {
-                Avx512F.Scale(pinScale, products).StoreUnsafe(ref pins, g);
-                Vector512<float>.Zero.StoreUnsafe(ref negs, g);
-                Vector512<float>.Zero.StoreUnsafe(ref poss, g);
+                Avx512F.Scale(pinScale, products).StoreUnsafe(ref pins, slot);
+                Vector512<float>.Zero.StoreUnsafe(ref pins, slot + Rows);
+                Vector512<float>.Zero.StoreUnsafe(ref pins, slot + 2 * Rows);
                 continue;
             }
             var cv = Vector512.LoadUnsafe(ref column, g);
-            Avx512F.Scale(pinScale, Avx512F.Max(products, Avx512F.GetExponent(cv))).StoreUnsafe(ref pins, g);
-            Avx512F.Min(cv, Vector512<float>.Zero).StoreUnsafe(ref negs, g);
-            Avx512F.Max(cv, Vector512<float>.Zero).StoreUnsafe(ref poss, g);
+            Avx512F.Scale(pinScale, Avx512F.Max(products, Avx512F.GetExponent(cv))).StoreUnsafe(ref pins, slot);
+            Avx512F.Min(cv, Vector512<float>.Zero).StoreUnsafe(ref pins, slot + Rows);
+            Avx512F.Max(cv, Vector512<float>.Zero).StoreUnsafe(ref pins, slot + 2 * Rows);
         }
 
-        // The 35 round-toward-zero multiply-adds per lane, from A = A₀: C⁺, the positive terms, the switch, C⁻, the negative terms.
+        // The 35 round-toward-zero multiply-adds per lane, from A = A₀: C⁺, the positive terms, the switch, C⁻, the
+        // negative terms. Channel c + 1's extra rows sit 3 rows further: its sequence indexes them with a +3 offset.
+        ref float pins1 = ref Unsafe.Add(ref pins, 3 * Rows);
         var a0v = Vector512.LoadUnsafe(ref pins, 0);
         var a1v = Vector512.LoadUnsafe(ref pins, 16);
         var a2v = Vector512.LoadUnsafe(ref pins, 32);
@@ -276,9 +296,20 @@ public sealed class Fp8PvRowLaneKernel
         var a5v = Vector512.LoadUnsafe(ref pins, 80);
         var a6v = Vector512.LoadUnsafe(ref pins, 96);
         var a7v = Vector512.LoadUnsafe(ref pins, 112);
+        var b0v = Vector512.LoadUnsafe(ref pins1, 0);
+        var b1v = Vector512.LoadUnsafe(ref pins1, 16);
+        var b2v = Vector512.LoadUnsafe(ref pins1, 32);
+        var b3v = Vector512.LoadUnsafe(ref pins1, 48);
+        var b4v = Vector512.LoadUnsafe(ref pins1, 64);
+        var b5v = Vector512.LoadUnsafe(ref pins1, 80);
+        var b6v = Vector512.LoadUnsafe(ref pins1, 96);
+        var b7v = Vector512.LoadUnsafe(ref pins1, 112);
         nint list = (nint)(((long)c * kv.PaddedLength + token0) / Step * PreparedKeyValueHead.SignOrderStride);
+        nint listNext = (nint)(kv.PaddedLength / Step * PreparedKeyValueHead.SignOrderStride);
         ref byte rowOf = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.SignOrderedRows), list);
         ref float valueOf = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.SignOrderedValues), list);
+        ref byte rowOf1 = ref Unsafe.Add(ref rowOf, listNext);
+        ref float valueOf1 = ref Unsafe.Add(ref valueOf, listNext);
         const FloatRoundingMode rz = FloatRoundingMode.ToZero;
         for (nuint k = 0; k < BlockRows; k++)
         {
@@ -292,11 +323,27 @@ public sealed class Fp8PvRowLaneKernel
             a5v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 80), v, a5v, rz);
             a6v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 96), v, a6v, rz);
             a7v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 112), v, a7v, rz);
+            nuint row1 = Unsafe.Add(ref rowOf1, k);
+            at = (row1 + (row1 >= PinRow ? 3u : 0u)) * Rows;
+            v = Vector512.Create(Unsafe.Add(ref valueOf1, k));
+            b0v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at), v, b0v, rz);
+            b1v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 16), v, b1v, rz);
+            b2v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 32), v, b2v, rz);
+            b3v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 48), v, b3v, rz);
+            b4v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 64), v, b4v, rz);
+            b5v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 80), v, b5v, rz);
+            b6v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 96), v, b6v, rz);
+            b7v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 112), v, b7v, rz);
         }
         var overflow = Finish(a0v, ref pins, 0, ref column) | Finish(a1v, ref pins, 16, ref column)
                        | Finish(a2v, ref pins, 32, ref column) | Finish(a3v, ref pins, 48, ref column)
                        | Finish(a4v, ref pins, 64, ref column) | Finish(a5v, ref pins, 80, ref column)
                        | Finish(a6v, ref pins, 96, ref column) | Finish(a7v, ref pins, 112, ref column);
+        ref float column1 = ref Unsafe.Add(ref column, Rows);
+        overflow |= Finish(b0v, ref pins1, 0, ref column1) | Finish(b1v, ref pins1, 16, ref column1)
+                    | Finish(b2v, ref pins1, 32, ref column1) | Finish(b3v, ref pins1, 48, ref column1)
+                    | Finish(b4v, ref pins1, 64, ref column1) | Finish(b5v, ref pins1, 80, ref column1)
+                    | Finish(b6v, ref pins1, 96, ref column1) | Finish(b7v, ref pins1, 112, ref column1);
         return overflow != Vector512<uint>.Zero;
     }
 
