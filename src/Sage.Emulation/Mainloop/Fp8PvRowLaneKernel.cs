@@ -166,11 +166,11 @@ public sealed class Fp8PvRowLaneKernel
         toModel.Clear();
         // The k-step's P block and exponent bytes are copied to 64-byte aligned stack memory: the FMA loop makes one
         // 64-byte load per FMA, and loads that straddle cache lines would halve its rate.
-        const int blockBytes = (BlockRows + 3) * Rows * sizeof(float), exponentBytes = Step * Rows;
-        Span<byte> raw = stackalloc byte[blockBytes + exponentBytes + 64];
+        const int blockBytes = BlockRows * Rows * sizeof(float), exponentBytes = Step * Rows;
+        Span<byte> raw = stackalloc byte[blockBytes + 2 * Rows * sizeof(float) + exponentBytes + 64];
         int skew = (int)(64 - ((nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw)) & 63)) & 63;
-        var block = MemoryMarshal.Cast<byte, float>(raw.Slice(skew, blockBytes));
-        var exponents = MemoryMarshal.Cast<byte, sbyte>(raw.Slice(skew + blockBytes, exponentBytes));
+        var block = MemoryMarshal.Cast<byte, float>(raw.Slice(skew, blockBytes + 2 * Rows * sizeof(float)));
+        var exponents = MemoryMarshal.Cast<byte, sbyte>(raw.Slice(skew + blockBytes + 2 * Rows * sizeof(float), exponentBytes));
         Span<sbyte> emax = stackalloc sbyte[2 * Rows];
         int steps = count / Step;
         for (int s = 0; s < steps; s++)
@@ -189,17 +189,19 @@ public sealed class Fp8PvRowLaneKernel
             if (toModel[c]) ModelChannel(codesT, kv, tileStart, from, count, c, accT, fromZero, original);
     }
 
-    /// <summary>Rows of the per-k-step P block: 32 tokens, then A₀, C's negative part and C's positive part of the channel at hand.</summary>
-    private const int BlockRows = Step + 3;
+    /// <summary>Rows of the per-k-step P block: 32 tokens, then the pair's A₀ (c, c + 1), c + 1's min(C, 0) and c's min(C, 0).</summary>
+    private const int BlockRows = Step + 4;
 
-    /// <summary>Row of the per-k-step block holding A₀ (the switch multiplies it by −2.5).</summary>
-    public const byte PinRow = Step;
+    /// <summary>Row of the per-k-step block holding channel c's A₀.</summary>
+    public const byte FirstPinRow = Step;
 
-    /// <summary>Row of the per-k-step block holding min(C, 0).</summary>
-    public const byte NegativeCRow = Step + 1;
+    /// <summary>Row of the per-k-step block holding channel c + 1's A₀ (its switches multiply it by ∓3).</summary>
+    public const byte SecondPinRow = Step + 1;
 
-    /// <summary>Row of the per-k-step block holding max(C, 0).</summary>
-    public const byte PositiveCRow = Step + 2;
+    /// <summary>Row of the per-k-step block holding channel c + 1's min(C, 0) (added in its negative phase).</summary>
+    public const byte SecondNegativeCRow = Step + 2;
+
+    private const int FirstNegativeCRow = Step + 3;
 
     /// <summary>Whether any code of tokens [from, from + count) is NaN or negative nonzero.</summary>
     private static bool HasUnsupportedCodes(ReadOnlySpan<byte> codesT, int from, int count)
@@ -264,97 +266,118 @@ public sealed class Fp8PvRowLaneKernel
         n0.StoreUnsafe(ref emax, 128);
         n1.StoreUnsafe(ref emax, 192);
 
-        // A₀ and C's two parts of both channels into the block's extra rows (c's at rows 32..34, c + 1's at 35..37).
+        // A₀ of both channels and C's parts: the accumulators start at RZ(1.5·A₀ + max(C, 0)) (the middle of [A₀, 2A₀)).
         var pinScale = Vector512.Create(_pinScale);
-        ref float pins = ref Unsafe.Add(ref block, PinRow * Rows);
+        ref float pins = ref Unsafe.Add(ref block, FirstPinRow * Rows);
+        ref float pins1 = ref Unsafe.Add(ref block, SecondPinRow * Rows);
+        ref float negs1 = ref Unsafe.Add(ref block, SecondNegativeCRow * Rows);
+        ref float negs = ref Unsafe.Add(ref block, FirstNegativeCRow * Rows);
+        ref float starts = ref Unsafe.Add(ref block, BlockRows * Rows); // 2 × 128 floats past the block
         for (nuint g = 0; g < 2 * Rows; g += 16)
         {
-            // Lane group g of the pair: channel g / 128, rows g mod 128; its rows in the block are 3 apart per channel.
-            nuint slot = g < Rows ? g : g + 2 * Rows;
+            bool second = g >= Rows;
+            nuint lane = second ? g - Rows : g;
+            ref float pinRow = ref second ? ref pins1 : ref pins;
+            ref float negRow = ref second ? ref negs1 : ref negs;
             var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref emax, g)));
             if (zeroC)
             {
-                Avx512F.Scale(pinScale, products).StoreUnsafe(ref pins, slot);
-                Vector512<float>.Zero.StoreUnsafe(ref pins, slot + Rows);
-                Vector512<float>.Zero.StoreUnsafe(ref pins, slot + 2 * Rows);
+                var z = Avx512F.Scale(pinScale, products);
+                z.StoreUnsafe(ref pinRow, lane);
+                (z * 1.5f).StoreUnsafe(ref starts, g);
+                Vector512<float>.Zero.StoreUnsafe(ref negRow, lane);
                 continue;
             }
             var cv = Vector512.LoadUnsafe(ref column, g);
-            Avx512F.Scale(pinScale, Avx512F.Max(products, Avx512F.GetExponent(cv))).StoreUnsafe(ref pins, slot);
-            Avx512F.Min(cv, Vector512<float>.Zero).StoreUnsafe(ref pins, slot + Rows);
-            Avx512F.Max(cv, Vector512<float>.Zero).StoreUnsafe(ref pins, slot + 2 * Rows);
+            var a0 = Avx512F.Scale(pinScale, Avx512F.Max(products, Avx512F.GetExponent(cv)));
+            a0.StoreUnsafe(ref pinRow, lane);
+            Avx512F.Add(a0 * 1.5f, Avx512F.Max(cv, Vector512<float>.Zero), FloatRoundingMode.ToZero).StoreUnsafe(ref starts, g);
+            Avx512F.Min(cv, Vector512<float>.Zero).StoreUnsafe(ref negRow, lane);
         }
 
-        // The 35 round-toward-zero multiply-adds per lane, from A = A₀: C⁺, the positive terms, the switch, C⁻, the
-        // negative terms. Channel c + 1's extra rows sit 3 rows further: its sequence indexes them with a +3 offset.
-        ref float pins1 = ref Unsafe.Add(ref pins, 3 * Rows);
-        var a0v = Vector512.LoadUnsafe(ref pins, 0);
-        var a1v = Vector512.LoadUnsafe(ref pins, 16);
-        var a2v = Vector512.LoadUnsafe(ref pins, 32);
-        var a3v = Vector512.LoadUnsafe(ref pins, 48);
-        var a4v = Vector512.LoadUnsafe(ref pins, 64);
-        var a5v = Vector512.LoadUnsafe(ref pins, 80);
-        var a6v = Vector512.LoadUnsafe(ref pins, 96);
-        var a7v = Vector512.LoadUnsafe(ref pins, 112);
-        var b0v = Vector512.LoadUnsafe(ref pins1, 0);
-        var b1v = Vector512.LoadUnsafe(ref pins1, 16);
-        var b2v = Vector512.LoadUnsafe(ref pins1, 32);
-        var b3v = Vector512.LoadUnsafe(ref pins1, 48);
-        var b4v = Vector512.LoadUnsafe(ref pins1, 64);
-        var b5v = Vector512.LoadUnsafe(ref pins1, 80);
-        var b6v = Vector512.LoadUnsafe(ref pins1, 96);
-        var b7v = Vector512.LoadUnsafe(ref pins1, 112);
-        nint list = (nint)(((long)c * kv.PaddedLength + token0) / Step * PreparedKeyValueHead.SignOrderStride);
-        nint listNext = (nint)(kv.PaddedLength / Step * PreparedKeyValueHead.SignOrderStride);
+        // The 36 round-toward-zero multiply-adds per lane and channel (PreparedKeyValueHead.SignOrderedRows): each
+        // block row loaded once serves both channels.
+        var a0v = Vector512.LoadUnsafe(ref starts, 0);
+        var a1v = Vector512.LoadUnsafe(ref starts, 16);
+        var a2v = Vector512.LoadUnsafe(ref starts, 32);
+        var a3v = Vector512.LoadUnsafe(ref starts, 48);
+        var a4v = Vector512.LoadUnsafe(ref starts, 64);
+        var a5v = Vector512.LoadUnsafe(ref starts, 80);
+        var a6v = Vector512.LoadUnsafe(ref starts, 96);
+        var a7v = Vector512.LoadUnsafe(ref starts, 112);
+        var b0v = Vector512.LoadUnsafe(ref starts, 128);
+        var b1v = Vector512.LoadUnsafe(ref starts, 144);
+        var b2v = Vector512.LoadUnsafe(ref starts, 160);
+        var b3v = Vector512.LoadUnsafe(ref starts, 176);
+        var b4v = Vector512.LoadUnsafe(ref starts, 192);
+        var b5v = Vector512.LoadUnsafe(ref starts, 208);
+        var b6v = Vector512.LoadUnsafe(ref starts, 224);
+        var b7v = Vector512.LoadUnsafe(ref starts, 240);
+        nint list = (nint)(((long)c / 2 * kv.PaddedLength + token0) / Step * PreparedKeyValueHead.SignOrderStride);
         ref byte rowOf = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.SignOrderedRows), list);
-        ref float valueOf = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.SignOrderedValues), list);
-        ref byte rowOf1 = ref Unsafe.Add(ref rowOf, listNext);
-        ref float valueOf1 = ref Unsafe.Add(ref valueOf, listNext);
+        ref float valueOf = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kv.SignOrderedValues), 2 * list);
         const FloatRoundingMode rz = FloatRoundingMode.ToZero;
-        for (nuint k = 0; k < BlockRows; k++)
+        for (nuint k = 0; k < PreparedKeyValueHead.SignOrderStride; k++)
         {
             nuint at = (nuint)Unsafe.Add(ref rowOf, k) * Rows;
-            var v = Vector512.Create(Unsafe.Add(ref valueOf, k));
-            a0v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at), v, a0v, rz);
-            a1v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 16), v, a1v, rz);
-            a2v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 32), v, a2v, rz);
-            a3v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 48), v, a3v, rz);
-            a4v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 64), v, a4v, rz);
-            a5v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 80), v, a5v, rz);
-            a6v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 96), v, a6v, rz);
-            a7v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 112), v, a7v, rz);
-            nuint row1 = Unsafe.Add(ref rowOf1, k);
-            at = (row1 + (row1 >= PinRow ? 3u : 0u)) * Rows;
-            v = Vector512.Create(Unsafe.Add(ref valueOf1, k));
-            b0v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at), v, b0v, rz);
-            b1v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 16), v, b1v, rz);
-            b2v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 32), v, b2v, rz);
-            b3v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 48), v, b3v, rz);
-            b4v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 64), v, b4v, rz);
-            b5v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 80), v, b5v, rz);
-            b6v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 96), v, b6v, rz);
-            b7v = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref block, at + 112), v, b7v, rz);
+            var v = Vector512.Create(Unsafe.Add(ref valueOf, 2 * k));
+            var w = Vector512.Create(Unsafe.Add(ref valueOf, 2 * k + 1));
+            var x = Vector512.LoadUnsafe(ref block, at);
+            a0v = Avx512F.FusedMultiplyAdd(x, v, a0v, rz);
+            b0v = Avx512F.FusedMultiplyAdd(x, w, b0v, rz);
+            x = Vector512.LoadUnsafe(ref block, at + 16);
+            a1v = Avx512F.FusedMultiplyAdd(x, v, a1v, rz);
+            b1v = Avx512F.FusedMultiplyAdd(x, w, b1v, rz);
+            x = Vector512.LoadUnsafe(ref block, at + 32);
+            a2v = Avx512F.FusedMultiplyAdd(x, v, a2v, rz);
+            b2v = Avx512F.FusedMultiplyAdd(x, w, b2v, rz);
+            x = Vector512.LoadUnsafe(ref block, at + 48);
+            a3v = Avx512F.FusedMultiplyAdd(x, v, a3v, rz);
+            b3v = Avx512F.FusedMultiplyAdd(x, w, b3v, rz);
+            x = Vector512.LoadUnsafe(ref block, at + 64);
+            a4v = Avx512F.FusedMultiplyAdd(x, v, a4v, rz);
+            b4v = Avx512F.FusedMultiplyAdd(x, w, b4v, rz);
+            x = Vector512.LoadUnsafe(ref block, at + 80);
+            a5v = Avx512F.FusedMultiplyAdd(x, v, a5v, rz);
+            b5v = Avx512F.FusedMultiplyAdd(x, w, b5v, rz);
+            x = Vector512.LoadUnsafe(ref block, at + 96);
+            a6v = Avx512F.FusedMultiplyAdd(x, v, a6v, rz);
+            b6v = Avx512F.FusedMultiplyAdd(x, w, b6v, rz);
+            x = Vector512.LoadUnsafe(ref block, at + 112);
+            a7v = Avx512F.FusedMultiplyAdd(x, v, a7v, rz);
+            b7v = Avx512F.FusedMultiplyAdd(x, w, b7v, rz);
         }
-        var overflow = Finish(a0v, ref pins, 0, ref column) | Finish(a1v, ref pins, 16, ref column)
-                       | Finish(a2v, ref pins, 32, ref column) | Finish(a3v, ref pins, 48, ref column)
-                       | Finish(a4v, ref pins, 64, ref column) | Finish(a5v, ref pins, 80, ref column)
-                       | Finish(a6v, ref pins, 96, ref column) | Finish(a7v, ref pins, 112, ref column);
+        // Channel c ends in its negative binade: min(C, 0) joins there, then S = A + 1.5·A₀; channel c + 1 ends in its
+        // positive binade: S = A − 1.5·A₀. Both exact (+0 when zero).
+        var overflow = FinishFirst(a0v, ref pins, ref negs, 0, ref column) | FinishFirst(a1v, ref pins, ref negs, 16, ref column)
+                       | FinishFirst(a2v, ref pins, ref negs, 32, ref column) | FinishFirst(a3v, ref pins, ref negs, 48, ref column)
+                       | FinishFirst(a4v, ref pins, ref negs, 64, ref column) | FinishFirst(a5v, ref pins, ref negs, 80, ref column)
+                       | FinishFirst(a6v, ref pins, ref negs, 96, ref column) | FinishFirst(a7v, ref pins, ref negs, 112, ref column);
         ref float column1 = ref Unsafe.Add(ref column, Rows);
-        overflow |= Finish(b0v, ref pins1, 0, ref column1) | Finish(b1v, ref pins1, 16, ref column1)
-                    | Finish(b2v, ref pins1, 32, ref column1) | Finish(b3v, ref pins1, 48, ref column1)
-                    | Finish(b4v, ref pins1, 64, ref column1) | Finish(b5v, ref pins1, 80, ref column1)
-                    | Finish(b6v, ref pins1, 96, ref column1) | Finish(b7v, ref pins1, 112, ref column1);
+        var m15 = Vector512.Create(-1.5f);
+        overflow |= Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 0), b0v), ref column1, 0)
+                    | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 16), b1v), ref column1, 16)
+                    | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 32), b2v), ref column1, 32)
+                    | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 48), b3v), ref column1, 48)
+                    | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 64), b4v), ref column1, 64)
+                    | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 80), b5v), ref column1, 80)
+                    | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 96), b6v), ref column1, 96)
+                    | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 112), b7v), ref column1, 112);
         return overflow != Vector512<uint>.Zero;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector512<uint> FinishFirst(Vector512<float> a, ref float pins, ref float negs, nuint g, ref float column) =>
+        Finish(Vector512.FusedMultiplyAdd(Vector512.Create(1.5f), Vector512.LoadUnsafe(ref pins, g),
+            Avx512F.Add(a, Vector512.LoadUnsafe(ref negs, g), FloatRoundingMode.ToZero)), ref column, g);
+
     /// <summary>
-    /// A + 1.5·A₀: the k-step's exact sum (+0 when zero), written in the accumulator format (FP32 truncated by a mask;
-    /// FP16 RNE by adding and removing 1.5·2^(e+13), e pinned at −14). Returns the lanes whose FP16 sum overflows.
+    /// The k-step's exact sum x written in the accumulator format (FP32 truncated by a mask; FP16 RNE by adding and
+    /// removing 1.5·2^(e+13), e pinned at −14). Returns the lanes whose FP16 sum overflows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector512<uint> Finish(Vector512<float> a, ref float pins, nuint g, ref float column)
+    private Vector512<uint> Finish(Vector512<float> x, ref float column, nuint g)
     {
-        var x = Vector512.FusedMultiplyAdd(Vector512.Create(1.5f), Vector512.LoadUnsafe(ref pins, g), a);
         if (_fp16)
         {
             var overflow = Avx512F.CompareGreaterThanOrEqual((x.AsUInt32() & Vector512.Create(0x7FFF_FFFFu)).AsSingle(), Vector512.Create(Fp16Overflow));

@@ -37,7 +37,7 @@ public sealed class PreparedKeyValueHead
         ExponentBytesTokenMajor = Allocate<sbyte>(padded);
         long lists = padded / KernelTiling.PvKStep * SignOrderStride;
         SignOrderedRows = Allocate<byte>(lists);
-        SignOrderedValues = Allocate<float>(lists);
+        SignOrderedValues = Allocate<float>(2 * lists);
         ExponentBytesChannelMajor = Allocate<sbyte>(padded);
     }
 
@@ -162,7 +162,6 @@ public sealed class PreparedKeyValueHead
         const int step = KernelTiling.PvKStep;
         if (start % step != 0 || count % step != 0)
             throw new ArgumentException($"start = {start}, count = {count}; expected whole k-steps of {step} tokens.", nameof(count));
-        var values = Mainloop.Fp8PvFastPath.Values;
         var exponents = Mainloop.Fp8PvTileKernel.ExponentBytes;
         for (int c = 0; c < HeadDim; c++)
         for (int k = start; k < start + count; k += step)
@@ -170,45 +169,64 @@ public sealed class PreparedKeyValueHead
             long at = (long)c * PaddedLength + k;
             var codes = ValueCodesTransposed.AsSpan((int)at, step);
             for (int t = 0; t < step; t++) ExponentBytesChannelMajor[at + t] = exponents[codes[t]];
-            long list = at / step * SignOrderStride;
-            int n = 0;
-            SignOrderedRows[list + n] = Mainloop.Fp8PvRowLaneKernel.PositiveCRow;
-            SignOrderedValues[list + n++] = 1f;
-            // Stable partition: sign bit clear (positive, +0) first, then the switch and C's negative part, then sign bit set.
-            for (int pass = 0; pass < 2; pass++)
-            {
-                for (int t = 0; t < step; t++)
-                {
-                    byte code = codes[t];
-                    if ((code >> 7) != pass) continue;
-                    SignOrderedRows[list + n] = (byte)t;
-                    SignOrderedValues[list + n++] = values[code];
-                }
-                if (pass == 0)
-                {
-                    SignOrderedRows[list + n] = Mainloop.Fp8PvRowLaneKernel.PinRow;
-                    SignOrderedValues[list + n++] = -2.5f;
-                    SignOrderedRows[list + n] = Mainloop.Fp8PvRowLaneKernel.NegativeCRow;
-                    SignOrderedValues[list + n++] = 1f;
-                }
-            }
-            SignOrderedRows[list + n] = Mainloop.Fp8PvRowLaneKernel.PinRow;
-            SignOrderedValues[list + n] = 0f; // padding, never read
         }
+        if (HeadDim % 2 != 0) return; // the row-lane kernel takes channels in pairs
+        for (int c = 0; c < HeadDim; c += 2)
+        for (int k = start; k < start + count; k += step)
+            DeriveSequence(c, k);
     }
 
-    /// <summary>Entries per channel and k-step in <see cref="SignOrderedRows"/> (35 used, one of padding).</summary>
-    public const int SignOrderStride = 36;
+    /// <summary>
+    /// The multiply-add sequence of channels c, c + 1 for the k-step at token k: the tokens by the signs of their two V
+    /// codes (sign bit clear/set: A = (+, +), B = (+, −), D = (−, −), C = (−, +), each in token order), with the pseudo
+    /// entries of <see cref="Mainloop.Fp8PvRowLaneKernel"/> between the classes:
+    /// A, c + 1 to its negative binade (its A₀ × −3), c + 1's min(C, 0) (× 1), B, c to its negative binade, D, c + 1 back
+    /// (its A₀ × +3), C. So c sees its positive terms, then its negative ones; c + 1 positive, negative, positive.
+    /// </summary>
+    private void DeriveSequence(int c, int k)
+    {
+        const int step = KernelTiling.PvKStep;
+        var first = ValueCodesTransposed.AsSpan((int)((long)c * PaddedLength + k), step);
+        var second = ValueCodesTransposed.AsSpan((int)((long)(c + 1) * PaddedLength + k), step);
+        long list = ((long)c / 2 * PaddedLength + k) / step * SignOrderStride;
+        int n = 0;
+        n = AddClass(first, second, 0, 0, list, n);
+        n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondPinRow, 0f, -3f);
+        n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondNegativeCRow, 0f, 1f);
+        n = AddClass(first, second, 0, 1, list, n);
+        n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.FirstPinRow, -3f, 0f);
+        n = AddClass(first, second, 1, 1, list, n);
+        n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondPinRow, 0f, 3f);
+        AddClass(first, second, 1, 0, list, n);
+    }
+
+    private int AddClass(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int sign0, int sign1, long list, int n)
+    {
+        var values = Mainloop.Fp8PvFastPath.Values;
+        for (int t = 0; t < first.Length; t++)
+            if (first[t] >> 7 == sign0 && second[t] >> 7 == sign1) n = AddEntry(list, n, t, values[first[t]], values[second[t]]);
+        return n;
+    }
+
+    private int AddEntry(long list, int n, int row, float v0, float v1)
+    {
+        SignOrderedRows[list + n] = (byte)row;
+        SignOrderedValues[2 * (list + n)] = v0;
+        SignOrderedValues[2 * (list + n) + 1] = v1;
+        return n + 1;
+    }
+
+    /// <summary>Entries per channel pair and k-step in <see cref="SignOrderedRows"/>: 32 tokens and 4 pseudo entries.</summary>
+    public const int SignOrderStride = KernelTiling.PvKStep + 4;
 
     /// <summary>
-    /// The multiply-add sequence of <see cref="Mainloop.Fp8PvRowLaneKernel"/> per channel c and k-step j (at
-    /// (c·padded length / 32 + j)·36): rows of its per-k-step P block to multiply by <see cref="SignOrderedValues"/>: C's
-    /// positive part (× 1), the k-step's tokens whose V code has the sign bit clear, in token order, the switch (A₀ × −2.5),
-    /// C's negative part (× 1), then the tokens whose code has the sign bit set.
+    /// The multiply-add sequence of <see cref="Mainloop.Fp8PvRowLaneKernel"/> per channel pair (c, c + 1), c even, and k-step
+    /// j, at ((c / 2)·padded length / 32 + j)·36: rows of the kernel's per-k-step P block (see <see cref="DeriveSequence"/>).
     /// </summary>
     public byte[] SignOrderedRows { get; }
 
-    /// <summary>The multipliers of <see cref="SignOrderedRows"/>: V's fp32 values, 1 for C's parts, −2.5 for the switch.</summary>
+    /// <summary>The two multipliers (channel c's, then c + 1's) of each entry of <see cref="SignOrderedRows"/>: V's fp32
+    /// values for tokens, 0, ±3 or 1 for the pseudo entries.</summary>
     public float[] SignOrderedValues { get; }
 
     /// <summary>Alignment exponent bytes of V (<see cref="Mainloop.Fp8PvTileKernel.ExponentBytes"/>), channel-major (head dim × padded length).</summary>
