@@ -162,13 +162,13 @@ public sealed class PreparedKeyValueHead
         const int step = KernelTiling.PvKStep;
         if (start % step != 0 || count % step != 0)
             throw new ArgumentException($"start = {start}, count = {count}; expected whole k-steps of {step} tokens.", nameof(count));
-        var exponents = Mainloop.Fp8PvTileKernel.ExponentBytes;
+        Span<float> decoded = stackalloc float[KernelTiling.KeyTileTokens];
         for (int c = 0; c < HeadDim; c++)
-        for (int k = start; k < start + count; k += step)
+        for (int k = start; k < start + count; k += decoded.Length)
         {
-            long at = (long)c * PaddedLength + k;
-            var codes = ValueCodesTransposed.AsSpan((int)at, step);
-            for (int t = 0; t < step; t++) ExponentBytesChannelMajor[at + t] = exponents[codes[t]];
+            int n = Math.Min(decoded.Length, start + count - k);
+            int at = (int)((long)c * PaddedLength + k);
+            Mainloop.Fp8PvTileKernel.Decode(ValueCodesTransposed.AsSpan(at, n), decoded, ExponentBytesChannelMajor.AsSpan(at, n));
         }
         if (HeadDim % 2 != 0) return; // the row-lane kernel takes channels in pairs
         for (int c = 0; c < HeadDim; c += 2)
@@ -189,22 +189,28 @@ public sealed class PreparedKeyValueHead
         var first = ValueCodesTransposed.AsSpan((int)((long)c * PaddedLength + k), step);
         var second = ValueCodesTransposed.AsSpan((int)((long)(c + 1) * PaddedLength + k), step);
         long list = ((long)c / 2 * PaddedLength + k) / step * SignOrderStride;
+        // Sign bits of the two channels' codes as 32-bit masks; each class is walked bit by bit, in token order.
+        uint s0 = System.Runtime.Intrinsics.Vector256.Create(first).ExtractMostSignificantBits();
+        uint s1 = System.Runtime.Intrinsics.Vector256.Create(second).ExtractMostSignificantBits();
         int n = 0;
-        n = AddClass(first, second, 0, 0, list, n);
+        n = AddClass(first, second, ~s0 & ~s1, list, n);
         n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondPinRow, 0f, -3f);
         n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondNegativeCRow, 0f, 1f);
-        n = AddClass(first, second, 0, 1, list, n);
+        n = AddClass(first, second, ~s0 & s1, list, n);
         n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.FirstPinRow, -3f, 0f);
-        n = AddClass(first, second, 1, 1, list, n);
+        n = AddClass(first, second, s0 & s1, list, n);
         n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondPinRow, 0f, 3f);
-        AddClass(first, second, 1, 0, list, n);
+        AddClass(first, second, s0 & ~s1, list, n);
     }
 
-    private int AddClass(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int sign0, int sign1, long list, int n)
+    private int AddClass(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, uint tokens, long list, int n)
     {
         var values = Mainloop.Fp8PvFastPath.Values;
-        for (int t = 0; t < first.Length; t++)
-            if (first[t] >> 7 == sign0 && second[t] >> 7 == sign1) n = AddEntry(list, n, t, values[first[t]], values[second[t]]);
+        for (; tokens != 0; tokens &= tokens - 1)
+        {
+            int t = System.Numerics.BitOperations.TrailingZeroCount(tokens);
+            n = AddEntry(list, n, t, values[first[t]], values[second[t]]);
+        }
         return n;
     }
 
