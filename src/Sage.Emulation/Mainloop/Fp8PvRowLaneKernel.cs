@@ -10,25 +10,31 @@ namespace Sage.Emulation.Mainloop;
 /// <summary>
 /// <see cref="Fp8FusedDotModel"/> (the measured wgmma.e4m3 model) for the 128 rows of a query tile at once, with the
 /// rows in the vector lanes: one round-toward-zero FMA per product, where <see cref="Fp8PvTileKernel"/> (channels in
-/// the lanes) needs two. Equal to the model bit for bit, by construction:
+/// the lanes) needs two, and each 16-row P load serves two channels. Equal to the model bit for bit, by construction:
 /// <list type="bullet">
 /// <item>The model's k-step sums 32 terms, each truncated toward zero at 2^(E−f), exactly: the order of the terms does
-/// not matter. With the rows in the lanes, V[t, c] is one scalar for all lanes, so each channel's tokens can be visited
-/// in sign order (<see cref="PreparedKeyValueHead.SignOrderedRows"/>: sign-clear codes first, then sign-set ones; P is
-/// never negative here), and one accumulator per lane does both halves.</item>
-/// <item>Positive half: A₀ = 2^(E+23−f); A starts at RZ(A₀ + max(C, 0)); every fp32 in [A₀, 2A₀) is a multiple of 2^(E−f),
-/// so A ← RZ(p·v + A) adds exactly floor(p·v) = trunc(p·v). The sum of either half is below 114.5·2^E (32 products
-/// under 3.52·2^E, |C| under 2^(E+1)), less than A₀/2 since f ≤ 15, so A stays in [A₀, 1.5A₀).</item>
-/// <item>The switch: A − 2.5·A₀ (exact: a multiple of 2^(E−f) of magnitude in (A₀, 1.5A₀]), then RZ(· + min(C, 0));
-/// in (−2A₀, −A₀] RZ is ceil, which is trunc for the negative terms, and the magnitude stays below 2A₀.</item>
-/// <item>The k-step's exact sum is A + 1.5·A₀ (a multiple of 2^(E−f) below 2^(E+7): exact; +0 when zero), then FP32
-/// truncation (a mask) or FP16 RNE (add and remove 1.5·2^(e+13)), as in <see cref="Fp8PvTileKernel"/>; E per (row,
-/// channel) from byte maxima of exponent sums and getexp(C), and the same envelope: a channel whose incoming C is not
-/// finite or has an exponent outside [−50, 100], or whose FP16 sums overflow, goes to the model; so does a whole call
-/// with a NaN or negative P code.</item>
+/// not matter. With the rows in the lanes, V[t, c] is one scalar for all lanes (and P is never negative here), so the
+/// sign of each term is known per (token, channel), and the tokens can be visited in any order.</item>
+/// <item>Binades: with A₀ = 2^(E+23−f), every fp32 of magnitude in [A₀, 2A₀) is a multiple of 2^(E−f). Running sums of
+/// the truncated terms stay below 114.5·2^E in magnitude (32 products under 3.52·2^E, |C| under 2^(E+1)), less than
+/// A₀/2 since f ≤ 15; so an accumulator A = +1.5·A₀ + S (positive phase) or −1.5·A₀ + S (negative phase) stays in its
+/// binade, and A ← RZ(p·v + A) adds exactly floor(p·v) in the positive phase, ceil(p·v) in the negative one: trunc for
+/// positive terms in the first, negative terms in the second. Moving between phases adds ∓3·A₀ (exact).</item>
+/// <item>Channels go in pairs (c, c + 1), which share every P load. The k-step's tokens are taken by the signs of their
+/// two V codes (<see cref="PreparedKeyValueHead.SignOrderedRows"/>): A = (+, +), B = (+, −), D = (−, −), C = (−, +), with
+/// pseudo entries (rows of the P block that hold A₀ or min(C, 0), multiplied by −3, +3, 1, or 0 for the other channel)
+/// where a channel changes phase: channel c sees A, B positive, then D, C negative; channel c + 1 sees A positive, B, D
+/// negative (its min(C, 0) joins there), then C positive again. Both start at RZ(1.5·A₀ + max(C, 0)); c's min(C, 0) joins
+/// after the loop. The k-step's exact sum is then A + 1.5·A₀ (c) or A − 1.5·A₀ (c + 1), a multiple of 2^(E−f) below
+/// 2^(E+7): exact, +0 when zero.</item>
+/// <item>Then, as in <see cref="Fp8PvTileKernel"/>: FP32 truncation (a mask) or FP16 RNE (add and remove 1.5·2^(e+13));
+/// E per (row, channel) from byte maxima of exponent sums and getexp(C); the same envelope: a channel pair whose incoming
+/// C is not finite or has an exponent outside [−50, 100], or whose FP16 sums overflow, goes to the model; so does a whole
+/// call with a NaN or negative P code.</item>
 /// </list>
 /// P comes transposed: [token of the K tile][128 rows] (<see cref="TransposeCodes"/>, then <see cref="Fp8PvTileKernel.Decode"/>),
-/// and so do the accumulators: [channel][128 rows].
+/// and so do the accumulators: [channel][128 rows]. The k-step loop is outermost, so that the step's P block (16 KiB)
+/// stays in L1 for all channels.
 /// tests/Property/Emulation/Fp8PvRowLaneKernelTests checks equality with <see cref="Fp8FusedDotModel.DotBytes"/>.
 /// </summary>
 public sealed class Fp8PvRowLaneKernel
