@@ -130,17 +130,38 @@ public sealed class PreparedKeyValueHead
     /// </summary>
     internal void DeriveTokenMajorValues()
     {
+        DeriveTileKernelArrays();
+        DeriveSignOrder(0, PaddedLength);
+    }
+
+    private void DeriveTileKernelArrays()
+    {
         var codes = new byte[(long)PaddedLength * HeadDim];
         for (int c = 0; c < HeadDim; c++)
         for (int t = 0; t < PaddedLength; t++)
             codes[(long)t * HeadDim + c] = ValueCodesTransposed[(long)c * PaddedLength + t];
         DeriveFromTokenMajor(codes);
-        DeriveSignOrder(0, PaddedLength);
+        _tileKernelArraysReady = true;
+    }
+
+    private volatile bool _tileKernelArraysReady;
+
+    /// <summary>
+    /// Builds <see cref="ValuesSplit"/> and <see cref="ExponentBytesTokenMajor"/> (for <see cref="Mainloop.Fp8PvTileKernel"/>)
+    /// on first use: the main loop normally runs <see cref="Mainloop.Fp8PvRowLaneKernel"/>, which does not read them, so the
+    /// pre-processing no longer builds them for every head.
+    /// </summary>
+    internal void EnsureTileKernelArrays()
+    {
+        if (_tileKernelArraysReady) return;
+        lock (_tokenMajorLock)
+            if (!_tileKernelArraysReady) DeriveTileKernelArrays();
     }
 
     /// <summary>
     /// Stores the token-major V codes of tokens [start, start + count): <see cref="ValueCodesTransposed"/> and the arrays
-    /// the tile kernel reads. Disjoint ranges may be stored from different threads.
+    /// the row-lane kernel reads (the channel-lane kernel's are built on first use, <see cref="EnsureTileKernelArrays"/>).
+    /// Disjoint ranges may be stored from different threads.
     /// </summary>
     internal void SetValueCodes(ReadOnlySpan<byte> codesTokenMajor, int start, int count)
     {
@@ -149,7 +170,8 @@ public sealed class PreparedKeyValueHead
         for (int c = 0; c < HeadDim; c++)
         for (int t = t0; t < t0 + 64 && t < count; t++)
             ValueCodesTransposed[(long)c * PaddedLength + start + t] = codesTokenMajor[t * HeadDim + c];
-        DeriveFromTokenMajor(codesTokenMajor.Slice(0, count * HeadDim), start * HeadDim);
+        if (codesTokenMajor.Slice(0, count * HeadDim).ContainsAny((byte)0x7F, (byte)0xFF))
+            HasNaNValueCode = true; // only ever set: safe when tiles are stored concurrently
         DeriveSignOrder(start, count);
     }
 
