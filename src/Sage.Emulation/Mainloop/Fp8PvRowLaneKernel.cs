@@ -195,19 +195,14 @@ public sealed class Fp8PvRowLaneKernel
             if (toModel[c]) ModelChannel(codesT, kv, tileStart, from, count, c, accT, fromZero, original);
     }
 
-    /// <summary>Rows of the per-k-step P block: 32 tokens, then the pair's A₀ (c, c + 1), c + 1's min(C, 0) and c's min(C, 0).</summary>
-    private const int BlockRows = Step + 4;
+    /// <summary>Rows of the per-k-step P block: 32 tokens, then the pair's A₀ (c, c + 1).</summary>
+    private const int BlockRows = Step + 2;
 
-    /// <summary>Row of the per-k-step block holding channel c's A₀.</summary>
+    /// <summary>Row of the per-k-step block holding channel c's A₀ (its switch multiplies it by −3).</summary>
     public const byte FirstPinRow = Step;
 
     /// <summary>Row of the per-k-step block holding channel c + 1's A₀ (its switches multiply it by ∓3).</summary>
     public const byte SecondPinRow = Step + 1;
-
-    /// <summary>Row of the per-k-step block holding channel c + 1's min(C, 0) (added in its negative phase).</summary>
-    public const byte SecondNegativeCRow = Step + 2;
-
-    private const int FirstNegativeCRow = Step + 3;
 
     /// <summary>Whether any code of tokens [from, from + count) is NaN or negative nonzero.</summary>
     private static bool HasUnsupportedCodes(ReadOnlySpan<byte> codesT, int from, int count)
@@ -272,36 +267,34 @@ public sealed class Fp8PvRowLaneKernel
         n0.StoreUnsafe(ref emax, 128);
         n1.StoreUnsafe(ref emax, 192);
 
-        // A₀ of both channels and C's parts: the accumulators start at RZ(1.5·A₀ + max(C, 0)) (the middle of [A₀, 2A₀)).
+        // A₀ of both channels; the accumulators start at 1.5·A₀ + trunc(C), the middle of [A₀, 2A₀) plus C truncated at
+        // 2^(E−f): trunc(C) = RZ(X + C) − X with X = 1.5·A₀ carrying C's sign (X + C stays in X's binade; both exact).
         var pinScale = Vector512.Create(_pinScale);
         ref float pins = ref Unsafe.Add(ref block, FirstPinRow * Rows);
         ref float pins1 = ref Unsafe.Add(ref block, SecondPinRow * Rows);
-        ref float negs1 = ref Unsafe.Add(ref block, SecondNegativeCRow * Rows);
-        ref float negs = ref Unsafe.Add(ref block, FirstNegativeCRow * Rows);
         ref float starts = ref Unsafe.Add(ref block, BlockRows * Rows); // 2 × 128 floats past the block
         for (nuint g = 0; g < 2 * Rows; g += 16)
         {
             bool second = g >= Rows;
-            nuint lane = second ? g - Rows : g;
             ref float pinRow = ref second ? ref pins1 : ref pins;
-            ref float negRow = ref second ? ref negs1 : ref negs;
+            nuint lane = second ? g - Rows : g;
             var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref emax, g)));
             if (zeroC)
             {
                 var z = Avx512F.Scale(pinScale, products);
                 z.StoreUnsafe(ref pinRow, lane);
                 (z * 1.5f).StoreUnsafe(ref starts, g);
-                Vector512<float>.Zero.StoreUnsafe(ref negRow, lane);
                 continue;
             }
             var cv = Vector512.LoadUnsafe(ref column, g);
             var a0 = Avx512F.Scale(pinScale, Avx512F.Max(products, Avx512F.GetExponent(cv)));
             a0.StoreUnsafe(ref pinRow, lane);
-            Avx512F.Add(a0 * 1.5f, Avx512F.Max(cv, Vector512<float>.Zero), FloatRoundingMode.ToZero).StoreUnsafe(ref starts, g);
-            Avx512F.Min(cv, Vector512<float>.Zero).StoreUnsafe(ref negRow, lane);
+            var middle = a0 * 1.5f;
+            var x = (middle.AsUInt32() | (cv.AsUInt32() & Vector512.Create(0x8000_0000u))).AsSingle();
+            (middle + (Avx512F.Add(x, cv, FloatRoundingMode.ToZero) - x)).StoreUnsafe(ref starts, g);
         }
 
-        // The 36 round-toward-zero multiply-adds per lane and channel (PreparedKeyValueHead.SignOrderedRows): each
+        // The 35 round-toward-zero multiply-adds per lane and channel (PreparedKeyValueHead.SignOrderedRows): each
         // block row loaded once serves both channels.
         var a0v = Vector512.LoadUnsafe(ref starts, 0);
         var a1v = Vector512.LoadUnsafe(ref starts, 16);
@@ -353,12 +346,17 @@ public sealed class Fp8PvRowLaneKernel
             a7v = Avx512F.FusedMultiplyAdd(x, v, a7v, rz);
             b7v = Avx512F.FusedMultiplyAdd(x, w, b7v, rz);
         }
-        // Channel c ends in its negative binade: min(C, 0) joins there, then S = A + 1.5·A₀; channel c + 1 ends in its
-        // positive binade: S = A − 1.5·A₀. Both exact (+0 when zero).
-        var overflow = FinishFirst(a0v, ref pins, ref negs, 0, ref column) | FinishFirst(a1v, ref pins, ref negs, 16, ref column)
-                       | FinishFirst(a2v, ref pins, ref negs, 32, ref column) | FinishFirst(a3v, ref pins, ref negs, 48, ref column)
-                       | FinishFirst(a4v, ref pins, ref negs, 64, ref column) | FinishFirst(a5v, ref pins, ref negs, 80, ref column)
-                       | FinishFirst(a6v, ref pins, ref negs, 96, ref column) | FinishFirst(a7v, ref pins, ref negs, 112, ref column);
+        // Channel c ends in its negative binade: S = A + 1.5·A₀; channel c + 1 in its positive one: S = A − 1.5·A₀.
+        // Both exact (+0 when zero).
+        var p15 = Vector512.Create(1.5f);
+        var overflow = Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 0), a0v), ref column, 0)
+                       | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 16), a1v), ref column, 16)
+                       | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 32), a2v), ref column, 32)
+                       | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 48), a3v), ref column, 48)
+                       | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 64), a4v), ref column, 64)
+                       | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 80), a5v), ref column, 80)
+                       | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 96), a6v), ref column, 96)
+                       | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 112), a7v), ref column, 112);
         ref float column1 = ref Unsafe.Add(ref column, Rows);
         var m15 = Vector512.Create(-1.5f);
         overflow |= Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 0), b0v), ref column1, 0)
@@ -371,11 +369,6 @@ public sealed class Fp8PvRowLaneKernel
                     | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 112), b7v), ref column1, 112);
         return overflow != Vector512<uint>.Zero;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector512<uint> FinishFirst(Vector512<float> a, ref float pins, ref float negs, nuint g, ref float column) =>
-        Finish(Vector512.FusedMultiplyAdd(Vector512.Create(1.5f), Vector512.LoadUnsafe(ref pins, g),
-            Avx512F.Add(a, Vector512.LoadUnsafe(ref negs, g), FloatRoundingMode.ToZero)), ref column, g);
 
     /// <summary>
     /// The k-step's exact sum x written in the accumulator format (FP32 truncated by a mask; FP16 RNE by adding and

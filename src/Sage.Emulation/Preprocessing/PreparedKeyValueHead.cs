@@ -202,7 +202,7 @@ public sealed class PreparedKeyValueHead
     /// The multiply-add sequence of channels c, c + 1 for the k-step at token k: the tokens by the signs of their two V
     /// codes (sign bit clear/set: A = (+, +), B = (+, −), D = (−, −), C = (−, +), each in token order), with the pseudo
     /// entries of <see cref="Mainloop.Fp8PvRowLaneKernel"/> between the classes:
-    /// A, c + 1 to its negative binade (its A₀ × −3), c + 1's min(C, 0) (× 1), B, c to its negative binade, D, c + 1 back
+    /// A, c + 1 to its negative binade (its A₀ × −3), B, c to its negative binade, D, c + 1 back
     /// (its A₀ × +3), C. So c sees its positive terms, then its negative ones; c + 1 positive, negative, positive.
     /// </summary>
     private void DeriveSequence(int c, int k)
@@ -217,7 +217,6 @@ public sealed class PreparedKeyValueHead
         int n = 0;
         n = AddClass(first, second, ~s0 & ~s1, list, n);
         n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondPinRow, 0f, -3f);
-        n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondNegativeCRow, 0f, 1f);
         n = AddClass(first, second, ~s0 & s1, list, n);
         n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.FirstPinRow, -3f, 0f);
         n = AddClass(first, second, s0 & s1, list, n);
@@ -244,17 +243,17 @@ public sealed class PreparedKeyValueHead
         return n + 1;
     }
 
-    /// <summary>Entries per channel pair and k-step in <see cref="SignOrderedRows"/>: 32 tokens and 4 pseudo entries.</summary>
-    public const int SignOrderStride = KernelTiling.PvKStep + 4;
+    /// <summary>Entries per channel pair and k-step in <see cref="SignOrderedRows"/>: 32 tokens and 3 pseudo entries.</summary>
+    public const int SignOrderStride = KernelTiling.PvKStep + 3;
 
     /// <summary>
     /// The multiply-add sequence of <see cref="Mainloop.Fp8PvRowLaneKernel"/> per channel pair (c, c + 1), c even, and k-step
-    /// j, at ((c / 2)·padded length / 32 + j)·36: rows of the kernel's per-k-step P block (see <see cref="DeriveSequence"/>).
+    /// j, at ((c / 2)·padded length / 32 + j)·35: rows of the kernel's per-k-step P block (see <see cref="DeriveSequence"/>).
     /// </summary>
     public byte[] SignOrderedRows { get; }
 
     /// <summary>The two multipliers (channel c's, then c + 1's) of each entry of <see cref="SignOrderedRows"/>: V's fp32
-    /// values for tokens, 0, ±3 or 1 for the pseudo entries.</summary>
+    /// values for tokens, 0 or ±3 for the pseudo entries.</summary>
     public float[] SignOrderedValues { get; }
 
     /// <summary>Alignment exponent bytes of V (<see cref="Mainloop.Fp8PvTileKernel.ExponentBytes"/>), channel-major (head dim × padded length).</summary>
