@@ -149,7 +149,7 @@ public sealed class Fp8PvRowLaneKernel
         PreparedKeyValueHead kv, Span<float> accT, bool fromZero)
     {
         int d = kv.HeadDim;
-        if (!Supports(kv)) throw new ArgumentException("The K/V head has a NaN V code.", nameof(kv));
+        if (!Supports(kv)) throw new ArgumentException($"The K/V head has a NaN V code or an odd head dim ({kv.HeadDim}); expected neither.", nameof(kv));
         if (codesT.Length < Rows * Tile || pT.Length < Rows * Tile || eT.Length < Rows * Tile)
             throw new ArgumentException($"codesT, pT, eT hold {codesT.Length}, {pT.Length}, {eT.Length}; expected ≥ {Rows * Tile} each.", nameof(codesT));
         if (accT.Length < d * Rows) throw new ArgumentException($"accT holds {accT.Length}; expected ≥ {d * Rows}.", nameof(accT));
@@ -171,7 +171,7 @@ public sealed class Fp8PvRowLaneKernel
         Span<bool> toModel = d <= 512 ? stackalloc bool[d] : new bool[d];
         toModel.Clear();
         // The k-step's P block and exponent bytes are copied to 64-byte aligned stack memory: the FMA loop makes one
-        // 64-byte load per FMA, and loads that straddle cache lines would halve its rate.
+        // 64-byte load per two FMAs, and loads that straddle cache lines would cost twice as much.
         const int blockBytes = BlockRows * Rows * sizeof(float), exponentBytes = Step * Rows;
         Span<byte> raw = stackalloc byte[blockBytes + 2 * Rows * sizeof(float) + exponentBytes + 64];
         int skew = (int)(64 - ((nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw)) & 63)) & 63;
