@@ -177,7 +177,6 @@ public sealed class Fp8PvRowLaneKernel
         int skew = (int)(64 - ((nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw)) & 63)) & 63;
         var block = MemoryMarshal.Cast<byte, float>(raw.Slice(skew, blockBytes + 2 * Rows * sizeof(float)));
         var exponents = MemoryMarshal.Cast<byte, sbyte>(raw.Slice(skew + blockBytes + 2 * Rows * sizeof(float), exponentBytes));
-        Span<sbyte> emax = stackalloc sbyte[2 * Rows];
         int steps = count / Step;
         for (int s = 0; s < steps; s++)
         {
@@ -188,7 +187,7 @@ public sealed class Fp8PvRowLaneKernel
             {
                 if (toModel[c]) continue;
                 toModel[c] = toModel[c + 1] = StepChannels(c, ref MemoryMarshal.GetReference(block), ref MemoryMarshal.GetReference(exponents),
-                    kv, tileStart + token, ref accT[c * Rows], fromZero && s == 0, !fromZero && s == 0, emax);
+                    kv, tileStart + token, ref accT[c * Rows], fromZero && s == 0, !fromZero && s == 0);
             }
         }
         for (int c = 0; c < d; c++)
@@ -226,9 +225,8 @@ public sealed class Fp8PvRowLaneKernel
     /// </summary>
     [SkipLocalsInit]
     private bool StepChannels(int c, ref float block, ref sbyte ep, PreparedKeyValueHead kv, int token0, ref float column,
-        bool zeroC, bool checkC, Span<sbyte> emaxBytes)
+        bool zeroC, bool checkC)
     {
-        ref sbyte emax = ref MemoryMarshal.GetReference(emaxBytes);
         if (checkC)
         {
             var outside = Vector512<uint>.Zero;
@@ -262,37 +260,32 @@ public sealed class Fp8PvRowLaneKernel
             n0 = Vector512.Max(n0, e0 + b);
             n1 = Vector512.Max(n1, e1 + b);
         }
-        m0.StoreUnsafe(ref emax);
-        m1.StoreUnsafe(ref emax, 64);
-        n0.StoreUnsafe(ref emax, 128);
-        n1.StoreUnsafe(ref emax, 192);
-
         // A₀ of both channels; the accumulators start at 1.5·A₀ + trunc(C), the middle of [A₀, 2A₀) plus C truncated at
         // 2^(E−f): trunc(C) = RZ(X + C) − X with X = 1.5·A₀ carrying C's sign (X + C stays in X's binade; both exact).
+        // The byte maxima are taken from the registers 16 at a time (a reload through memory would stall on store
+        // forwarding).
         var pinScale = Vector512.Create(_pinScale);
         ref float pins = ref Unsafe.Add(ref block, FirstPinRow * Rows);
         ref float pins1 = ref Unsafe.Add(ref block, SecondPinRow * Rows);
         ref float starts = ref Unsafe.Add(ref block, BlockRows * Rows); // 2 × 128 floats past the block
-        for (nuint g = 0; g < 2 * Rows; g += 16)
-        {
-            bool second = g >= Rows;
-            ref float pinRow = ref second ? ref pins1 : ref pins;
-            nuint lane = second ? g - Rows : g;
-            var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref emax, g)));
-            if (zeroC)
-            {
-                var z = Avx512F.Scale(pinScale, products);
-                z.StoreUnsafe(ref pinRow, lane);
-                (z * 1.5f).StoreUnsafe(ref starts, g);
-                continue;
-            }
-            var cv = Vector512.LoadUnsafe(ref column, g);
-            var a0 = Avx512F.Scale(pinScale, Avx512F.Max(products, Avx512F.GetExponent(cv)));
-            a0.StoreUnsafe(ref pinRow, lane);
-            var middle = a0 * 1.5f;
-            var x = (middle.AsUInt32() | (cv.AsUInt32() & Vector512.Create(0x8000_0000u))).AsSingle();
-            (middle + (Avx512F.Add(x, cv, FloatRoundingMode.ToZero) - x)).StoreUnsafe(ref starts, g);
-        }
+        ref float column1 = ref Unsafe.Add(ref column, Rows);
+        Start(Avx512F.ExtractVector128(m0.AsInt32(), 0).AsSByte(), ref column, ref pins, ref starts, 0, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(m0.AsInt32(), 1).AsSByte(), ref column, ref pins, ref starts, 16, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(m0.AsInt32(), 2).AsSByte(), ref column, ref pins, ref starts, 32, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(m0.AsInt32(), 3).AsSByte(), ref column, ref pins, ref starts, 48, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(m1.AsInt32(), 0).AsSByte(), ref column, ref pins, ref starts, 64, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(m1.AsInt32(), 1).AsSByte(), ref column, ref pins, ref starts, 80, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(m1.AsInt32(), 2).AsSByte(), ref column, ref pins, ref starts, 96, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(m1.AsInt32(), 3).AsSByte(), ref column, ref pins, ref starts, 112, zeroC, pinScale);
+        ref float starts1 = ref Unsafe.Add(ref starts, Rows);
+        Start(Avx512F.ExtractVector128(n0.AsInt32(), 0).AsSByte(), ref column1, ref pins1, ref starts1, 0, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(n0.AsInt32(), 1).AsSByte(), ref column1, ref pins1, ref starts1, 16, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(n0.AsInt32(), 2).AsSByte(), ref column1, ref pins1, ref starts1, 32, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(n0.AsInt32(), 3).AsSByte(), ref column1, ref pins1, ref starts1, 48, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(n1.AsInt32(), 0).AsSByte(), ref column1, ref pins1, ref starts1, 64, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(n1.AsInt32(), 1).AsSByte(), ref column1, ref pins1, ref starts1, 80, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(n1.AsInt32(), 2).AsSByte(), ref column1, ref pins1, ref starts1, 96, zeroC, pinScale);
+        Start(Avx512F.ExtractVector128(n1.AsInt32(), 3).AsSByte(), ref column1, ref pins1, ref starts1, 112, zeroC, pinScale);
 
         // The 35 round-toward-zero multiply-adds per lane and channel (PreparedKeyValueHead.SignOrderedRows): each
         // block row loaded once serves both channels.
@@ -357,7 +350,6 @@ public sealed class Fp8PvRowLaneKernel
                        | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 80), a5v), ref column, 80)
                        | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 96), a6v), ref column, 96)
                        | Finish(Vector512.FusedMultiplyAdd(p15, Vector512.LoadUnsafe(ref pins, 112), a7v), ref column, 112);
-        ref float column1 = ref Unsafe.Add(ref column, Rows);
         var m15 = Vector512.Create(-1.5f);
         overflow |= Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 0), b0v), ref column1, 0)
                     | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 16), b1v), ref column1, 16)
@@ -368,6 +360,30 @@ public sealed class Fp8PvRowLaneKernel
                     | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 96), b6v), ref column1, 96)
                     | Finish(Vector512.FusedMultiplyAdd(m15, Vector512.LoadUnsafe(ref pins1, 112), b7v), ref column1, 112);
         return overflow != Vector512<uint>.Zero;
+    }
+
+    /// <summary>
+    /// One group of 16 lanes: A₀ = 2^(E+23−f) with E = max(byte maximum, getexp(C)) (the byte maximum alone for a fresh
+    /// chain), stored in the block's A₀ row, and the accumulator's start 1.5·A₀ + trunc(C).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Start(Vector128<sbyte> emax, ref float column, ref float pinRow, ref float starts, nuint g, bool zeroC,
+        Vector512<float> pinScale)
+    {
+        var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(emax));
+        if (zeroC)
+        {
+            var z = Avx512F.Scale(pinScale, products);
+            z.StoreUnsafe(ref pinRow, g);
+            (z * 1.5f).StoreUnsafe(ref starts, g);
+            return;
+        }
+        var cv = Vector512.LoadUnsafe(ref column, g);
+        var a0 = Avx512F.Scale(pinScale, Avx512F.Max(products, Avx512F.GetExponent(cv)));
+        a0.StoreUnsafe(ref pinRow, g);
+        var middle = a0 * 1.5f;
+        var x = (middle.AsUInt32() | (cv.AsUInt32() & Vector512.Create(0x8000_0000u))).AsSingle();
+        (middle + (Avx512F.Add(x, cv, FloatRoundingMode.ToZero) - x)).StoreUnsafe(ref starts, g);
     }
 
     /// <summary>
