@@ -45,6 +45,13 @@ internal sealed class QueryTileEmulator
     private readonly float[] _base = new float[TileRows];
     private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
     private readonly float[] _blocks;         // 128 × 2d: each row's inner PV accumulators
+    // The rows-in-lanes PV path (Fp8PvRowLaneKernel): P codes, values and exponents as [token][row], the output
+    // accumulators and inner accumulators as [channel][row]; transposed back once per query tile.
+    private readonly byte[] _codesT = new byte[TileRows * TileKeys];
+    private readonly float[] _codeValuesT = new float[TileRows * TileKeys];
+    private readonly sbyte[] _codeExponentsT = new sbyte[TileRows * TileKeys];
+    private readonly float[] _accOT;          // d × 128
+    private readonly float[] _blocksT;        // 2 × d × 128
 
     public QueryTileEmulator(AttentionProblem problem, SageOptions options, PvModelSet models)
     {
@@ -65,6 +72,8 @@ internal sealed class QueryTileEmulator
         _acc = new int[TileRows * TileKeys];
         _accO = new float[TileRows * _d];
         _blocks = new float[TileRows * 2 * _d];
+        _accOT = new float[TileRows * _d];
+        _blocksT = new float[TileRows * 2 * _d];
     }
 
     /// <summary>Whether this worker computes <paramref name="problem"/> with <paramref name="options"/> (so it can be reused).</summary>
@@ -94,7 +103,9 @@ internal sealed class QueryTileEmulator
         QuantizeQueries(rows);
         if (trace is not null) RecordPreprocessing(trace, kv);
 
+        var rowLane = trace is null && Fp8PvRowLaneKernel.Supports(kv) ? _mma.RowLaneKernel : null;
         Array.Clear(_accO);
+        if (rowLane is not null) Array.Clear(_accOT);
         Array.Fill(_runningMax, float.NegativeInfinity);
         Array.Clear(_base);
         Array.Clear(_laneSums);
@@ -139,10 +150,24 @@ internal sealed class QueryTileEmulator
                 var step = _steps[i];
                 OnlineSoftmax.Exponentiate(_scores.AsSpan(i * TileKeys, TileKeys), step, _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
                     _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
-                Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
-                    _codeExponents.AsSpan(i * TileKeys, TileKeys));
+                if (rowLane is null)
+                    Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
+                        _codeExponents.AsSpan(i * TileKeys, TileKeys));
                 _base[i] = step.Base;
                 _rescale[i] = step.Rescale;
+            }
+            if (rowLane is not null)
+            {
+                // Every row of the tile is a lane: rows past the end multiply zero codes into zero accumulators.
+                _codes.AsSpan(rows * TileKeys).Clear();
+                _rescale.AsSpan(rows).Fill(1f);
+                Fp8PvRowLaneKernel.TransposeCodes(_codes, _codesT);
+                Fp8PvTileKernel.Decode(_codesT, _codeValuesT, _codeExponentsT);
+                clock = PhaseClock.ThreadLap(Phase.Softmax, clock);
+                PvAccumulationStage.AccumulateTileTransposed(_options.PvAccumulation, rowLane, _codesT, _codeValuesT, _codeExponentsT,
+                    kv, k0, _rescale, _accOT, _blocksT);
+                clock = PhaseClock.ThreadLap(Phase.Pv, clock);
+                continue;
             }
             // Rows past the tile's end (up to the PV kernel's row block) multiply zero codes into zero accumulators.
             int padded = Math.Min(TileRows, (rows + 3) / 4 * 4);
@@ -166,6 +191,10 @@ internal sealed class QueryTileEmulator
             }
         }
 
+        if (rowLane is not null)
+            for (int i = 0; i < rows; i++)
+            for (int c = 0; c < d; c++)
+                _accO[i * d + c] = _accOT[c * TileRows + i];
         float[]? rowSums = trace is null ? null : new float[rows];
         for (int i = 0; i < rows; i++)
         {

@@ -122,6 +122,7 @@ public sealed class Fp8PvTileKernel
             throw new ArgumentOutOfRangeException(nameof(tileStart), tileStart, $"expected a tile start within {kv.PaddedLength} tokens.");
 
         if (count == 0) return;
+        kv.EnsureTileKernelArrays();
         int steps = count / Step;
         // Per 128-row chunk: the exponent maxima of every row and k-step first (bytes, [row][k-step][channel]), then the
         // chains block by block, channel block outermost, so that the V slice a channel block reads (chain length × 32

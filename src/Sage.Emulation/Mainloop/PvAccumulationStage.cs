@@ -89,6 +89,63 @@ public static class PvAccumulationStage
         }
     }
 
+    /// <summary>
+    /// <see cref="AccumulateTile"/> for a whole query tile through <paramref name="kernel"/>, transposed: P codes, values and
+    /// exponents as [token][128 rows], <paramref name="accOT"/> as [channel][128 rows] (d × 128), <paramref name="blocksT"/>
+    /// (2 × d × 128) receives the inner accumulators ([channel][row], h1 after h0); <paramref name="rescale"/> holds 128
+    /// factors (1 in the padding rows, whose codes are zero). The same values as the row-major stage, element by element.
+    /// </summary>
+    public static void AccumulateTileTransposed(PvAccumulation mode, Fp8PvRowLaneKernel kernel, ReadOnlySpan<byte> codesT,
+        ReadOnlySpan<float> pT, ReadOnlySpan<sbyte> pExponentsT, PreparedKeyValueHead kv, int tileStart, ReadOnlySpan<float> rescale,
+        Span<float> accOT, Span<float> blocksT)
+    {
+        const int tile = KernelTiling.KeyTileTokens, half = KernelTiling.Fp16BlockTokens, rows = Fp8PvRowLaneKernel.Rows;
+        int n = kv.HeadDim * rows;
+        if (rescale.Length < rows) throw new ArgumentException($"rescale holds {rescale.Length}; expected {rows}.", nameof(rescale));
+        switch (mode)
+        {
+            case PvAccumulation.Fp32:
+                for (int c = 0; c < kv.HeadDim; c++) ScaleColumn(accOT.Slice(c * rows, rows), rescale);
+                kernel.Chain(codesT, pT, pExponentsT, tileStart, 0, tile, kv, accOT, fromZero: false);
+                break;
+            case PvAccumulation.Fp32TwoLevel:
+                kernel.Chain(codesT, pT, pExponentsT, tileStart, 0, tile, kv, blocksT, fromZero: true);
+                for (int c = 0; c < kv.HeadDim; c++)
+                    FusedMultiplyAddColumn(accOT.Slice(c * rows, rows), rescale, blocksT.Slice(c * rows, rows), ReadOnlySpan<float>.Empty);
+                break;
+            default:
+                kernel.Chain(codesT, pT, pExponentsT, tileStart, 0, half, kv, blocksT, fromZero: true);
+                kernel.Chain(codesT, pT, pExponentsT, tileStart, half, half, kv, blocksT.Slice(n), fromZero: true);
+                for (int c = 0; c < kv.HeadDim; c++)
+                    FusedMultiplyAddColumn(accOT.Slice(c * rows, rows), rescale, blocksT.Slice(c * rows, rows), blocksT.Slice(n + c * rows, rows));
+                break;
+        }
+    }
+
+    /// <summary>acc[r] ·= rescale[r] over one channel's rows.</summary>
+    private static void ScaleColumn(Span<float> acc, ReadOnlySpan<float> rescale)
+    {
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; r + 16 <= acc.Length; r += 16) (Vector512.Create(acc.Slice(r, 16)) * Vector512.Create(rescale.Slice(r, 16))).CopyTo(acc.Slice(r, 16));
+        for (; r < acc.Length; r++) acc[r] *= rescale[r];
+    }
+
+    /// <summary>acc[r] = fma(acc[r], rescale[r], h0[r]) (+ h1[r] when given) over one channel's rows.</summary>
+    private static void FusedMultiplyAddColumn(Span<float> acc, ReadOnlySpan<float> rescale, ReadOnlySpan<float> h0, ReadOnlySpan<float> h1)
+    {
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; r + 16 <= acc.Length; r += 16)
+            {
+                var x = Vector512.FusedMultiplyAdd(Vector512.Create(acc.Slice(r, 16)), Vector512.Create(rescale.Slice(r, 16)), Vector512.Create(h0.Slice(r, 16)));
+                if (!h1.IsEmpty) x += Vector512.Create(h1.Slice(r, 16));
+                x.CopyTo(acc.Slice(r, 16));
+            }
+        for (; r < acc.Length; r++)
+            acc[r] = h1.IsEmpty ? MathF.FusedMultiplyAdd(acc[r], rescale[r], h0[r]) : MathF.FusedMultiplyAdd(acc[r], rescale[r], h0[r]) + h1[r];
+    }
+
     /// <summary>acc[c] ·= rescale (one fp32 multiplication per element, as the scalar loop).</summary>
     private static void Scale(Span<float> acc, float rescale)
     {

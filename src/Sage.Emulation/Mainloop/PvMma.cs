@@ -24,7 +24,11 @@ public sealed class PvMma
         _fused = model as Fp8FusedDotModel;
         FastPath = allowFastPath ? Fp8PvFastPath.TryCreate(model) : null;
         TileKernel = allowFastPath ? Fp8PvTileKernel.TryCreate(model) : null;
+        RowLaneKernel = allowFastPath ? Fp8PvRowLaneKernel.TryCreate(model) : null;
     }
+
+    /// <summary>The rows-in-lanes evaluation of a whole query tile (transposed P and accumulators), or null.</summary>
+    public Fp8PvRowLaneKernel? RowLaneKernel { get; }
 
     /// <summary>The register-blocked evaluation for many rows at once, or null (then rows go one by one).</summary>
     public Fp8PvTileKernel? TileKernel { get; }

@@ -35,6 +35,10 @@ public sealed class PreparedKeyValueHead
         ValueCodesTransposed = Allocate<byte>(padded);
         ValuesSplit = Allocate<float>(2 * padded);
         ExponentBytesTokenMajor = Allocate<sbyte>(padded);
+        long lists = padded / KernelTiling.PvKStep * SignOrderStride;
+        SignOrderedRows = Allocate<byte>(lists);
+        SignOrderedValues = Allocate<float>(2 * lists);
+        ExponentBytesChannelMajor = Allocate<sbyte>(padded);
     }
 
     private readonly bool _pooled;
@@ -53,6 +57,9 @@ public sealed class PreparedKeyValueHead
         System.Buffers.ArrayPool<byte>.Shared.Return(ValueCodesTransposed);
         System.Buffers.ArrayPool<float>.Shared.Return(ValuesSplit);
         System.Buffers.ArrayPool<sbyte>.Shared.Return(ExponentBytesTokenMajor);
+        System.Buffers.ArrayPool<byte>.Shared.Return(SignOrderedRows);
+        System.Buffers.ArrayPool<float>.Shared.Return(SignOrderedValues);
+        System.Buffers.ArrayPool<sbyte>.Shared.Return(ExponentBytesChannelMajor);
     }
 
     public int Length { get; }
@@ -123,16 +130,38 @@ public sealed class PreparedKeyValueHead
     /// </summary>
     internal void DeriveTokenMajorValues()
     {
+        DeriveTileKernelArrays();
+        DeriveSignOrder(0, PaddedLength);
+    }
+
+    private void DeriveTileKernelArrays()
+    {
         var codes = new byte[(long)PaddedLength * HeadDim];
         for (int c = 0; c < HeadDim; c++)
         for (int t = 0; t < PaddedLength; t++)
             codes[(long)t * HeadDim + c] = ValueCodesTransposed[(long)c * PaddedLength + t];
         DeriveFromTokenMajor(codes);
+        _tileKernelArraysReady = true;
+    }
+
+    private volatile bool _tileKernelArraysReady;
+
+    /// <summary>
+    /// Builds <see cref="ValuesSplit"/> and <see cref="ExponentBytesTokenMajor"/> (for <see cref="Mainloop.Fp8PvTileKernel"/>)
+    /// on first use: the main loop normally runs <see cref="Mainloop.Fp8PvRowLaneKernel"/>, which does not read them, so the
+    /// pre-processing no longer builds them for every head.
+    /// </summary>
+    internal void EnsureTileKernelArrays()
+    {
+        if (_tileKernelArraysReady) return;
+        lock (_tokenMajorLock)
+            if (!_tileKernelArraysReady) DeriveTileKernelArrays();
     }
 
     /// <summary>
     /// Stores the token-major V codes of tokens [start, start + count): <see cref="ValueCodesTransposed"/> and the arrays
-    /// the tile kernel reads. Disjoint ranges may be stored from different threads.
+    /// the row-lane kernel reads (the channel-lane kernel's are built on first use, <see cref="EnsureTileKernelArrays"/>).
+    /// Disjoint ranges may be stored from different threads.
     /// </summary>
     internal void SetValueCodes(ReadOnlySpan<byte> codesTokenMajor, int start, int count)
     {
@@ -141,8 +170,94 @@ public sealed class PreparedKeyValueHead
         for (int c = 0; c < HeadDim; c++)
         for (int t = t0; t < t0 + 64 && t < count; t++)
             ValueCodesTransposed[(long)c * PaddedLength + start + t] = codesTokenMajor[t * HeadDim + c];
-        DeriveFromTokenMajor(codesTokenMajor.Slice(0, count * HeadDim), start * HeadDim);
+        if (codesTokenMajor.Slice(0, count * HeadDim).ContainsAny((byte)0x7F, (byte)0xFF))
+            HasNaNValueCode = true; // only ever set: safe when tiles are stored concurrently
+        DeriveSignOrder(start, count);
     }
+
+    /// <summary>
+    /// Fills <see cref="SignOrderedRows"/>, <see cref="SignOrderedValues"/> and <see cref="ExponentBytesChannelMajor"/> for
+    /// tokens [start, start + count) (whole k-steps) from <see cref="ValueCodesTransposed"/>.
+    /// </summary>
+    private void DeriveSignOrder(int start, int count)
+    {
+        const int step = KernelTiling.PvKStep;
+        if (start % step != 0 || count % step != 0)
+            throw new ArgumentException($"start = {start}, count = {count}; expected whole k-steps of {step} tokens.", nameof(count));
+        Span<float> decoded = stackalloc float[KernelTiling.KeyTileTokens];
+        for (int c = 0; c < HeadDim; c++)
+        for (int k = start; k < start + count; k += decoded.Length)
+        {
+            int n = Math.Min(decoded.Length, start + count - k);
+            int at = (int)((long)c * PaddedLength + k);
+            Mainloop.Fp8PvTileKernel.Decode(ValueCodesTransposed.AsSpan(at, n), decoded, ExponentBytesChannelMajor.AsSpan(at, n));
+        }
+        if (HeadDim % 2 != 0) return; // the row-lane kernel takes channels in pairs
+        for (int c = 0; c < HeadDim; c += 2)
+        for (int k = start; k < start + count; k += step)
+            DeriveSequence(c, k);
+    }
+
+    /// <summary>
+    /// The multiply-add sequence of channels c, c + 1 for the k-step at token k: the tokens by the signs of their two V
+    /// codes (sign bit clear/set: A = (+, +), B = (+, −), D = (−, −), C = (−, +), each in token order), with the pseudo
+    /// entries of <see cref="Mainloop.Fp8PvRowLaneKernel"/> between the classes:
+    /// A, c + 1 to its negative binade (its A₀ × −3), B, c to its negative binade, D, c + 1 back
+    /// (its A₀ × +3), C. So c sees its positive terms, then its negative ones; c + 1 positive, negative, positive.
+    /// </summary>
+    private void DeriveSequence(int c, int k)
+    {
+        const int step = KernelTiling.PvKStep;
+        var first = ValueCodesTransposed.AsSpan((int)((long)c * PaddedLength + k), step);
+        var second = ValueCodesTransposed.AsSpan((int)((long)(c + 1) * PaddedLength + k), step);
+        long list = ((long)c / 2 * PaddedLength + k) / step * SignOrderStride;
+        // Sign bits of the two channels' codes as 32-bit masks; each class is walked bit by bit, in token order.
+        uint s0 = System.Runtime.Intrinsics.Vector256.Create(first).ExtractMostSignificantBits();
+        uint s1 = System.Runtime.Intrinsics.Vector256.Create(second).ExtractMostSignificantBits();
+        int n = 0;
+        n = AddClass(first, second, ~s0 & ~s1, list, n);
+        n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondPinRow, 0f, -3f);
+        n = AddClass(first, second, ~s0 & s1, list, n);
+        n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.FirstPinRow, -3f, 0f);
+        n = AddClass(first, second, s0 & s1, list, n);
+        n = AddEntry(list, n, Mainloop.Fp8PvRowLaneKernel.SecondPinRow, 0f, 3f);
+        AddClass(first, second, s0 & ~s1, list, n);
+    }
+
+    private int AddClass(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, uint tokens, long list, int n)
+    {
+        var values = Mainloop.Fp8PvFastPath.Values;
+        for (; tokens != 0; tokens &= tokens - 1)
+        {
+            int t = System.Numerics.BitOperations.TrailingZeroCount(tokens);
+            n = AddEntry(list, n, t, values[first[t]], values[second[t]]);
+        }
+        return n;
+    }
+
+    private int AddEntry(long list, int n, int row, float v0, float v1)
+    {
+        SignOrderedRows[list + n] = (byte)row;
+        SignOrderedValues[2 * (list + n)] = v0;
+        SignOrderedValues[2 * (list + n) + 1] = v1;
+        return n + 1;
+    }
+
+    /// <summary>Entries per channel pair and k-step in <see cref="SignOrderedRows"/>: 32 tokens and 3 pseudo entries.</summary>
+    public const int SignOrderStride = KernelTiling.PvKStep + 3;
+
+    /// <summary>
+    /// The multiply-add sequence of <see cref="Mainloop.Fp8PvRowLaneKernel"/> per channel pair (c, c + 1), c even, and k-step
+    /// j, at ((c / 2)·padded length / 32 + j)·35: rows of the kernel's per-k-step P block (see <see cref="DeriveSequence"/>).
+    /// </summary>
+    public byte[] SignOrderedRows { get; }
+
+    /// <summary>The two multipliers (channel c's, then c + 1's) of each entry of <see cref="SignOrderedRows"/>: V's fp32
+    /// values for tokens, 0 or ±3 for the pseudo entries.</summary>
+    public float[] SignOrderedValues { get; }
+
+    /// <summary>Alignment exponent bytes of V (<see cref="Mainloop.Fp8PvTileKernel.ExponentBytes"/>), channel-major (head dim × padded length).</summary>
+    public sbyte[] ExponentBytesChannelMajor { get; }
 
     private void DeriveFromTokenMajor(ReadOnlySpan<byte> codes, int at = 0)
     {

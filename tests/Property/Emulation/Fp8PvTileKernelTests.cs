@@ -47,8 +47,8 @@ public class Fp8PvTileKernelTests
         var p = new byte[rows * 128];
         var v = new byte[128 * d];
         int pStyle = rnd.Next(6), vStyle = rnd.Next(5);
-        for (int i = 0; i < p.Length; i++) p[i] = PCode(rnd, pStyle);
-        for (int i = 0; i < v.Length; i++) v[i] = VCode(rnd, vStyle);
+        for (int i = 0; i < p.Length; i++) p[i] = Fp8PvTileKernelTestCodes.PCode(rnd, pStyle);
+        for (int i = 0; i < v.Length; i++) v[i] = Fp8PvTileKernelTestCodes.VCode(rnd, vStyle);
         if (rnd.Next(4) == 0) // a zero channel and a zero row
         {
             int c0 = rnd.Next(d);
@@ -64,9 +64,9 @@ public class Fp8PvTileKernelTests
             acc[i] = cStyle switch
             {
                 0 => 0f,
-                1 or 2 => InsideAccumulator(rnd, fp16),
-                3 => rnd.Next(400) == 0 ? Accumulator(rnd, fp16) : InsideAccumulator(rnd, fp16),
-                _ => Accumulator(rnd, fp16),
+                1 or 2 => Fp8PvTileKernelTestCodes.InsideAccumulator(rnd, fp16),
+                3 => rnd.Next(400) == 0 ? Fp8PvTileKernelTestCodes.Accumulator(rnd, fp16) : Fp8PvTileKernelTestCodes.InsideAccumulator(rnd, fp16),
+                _ => Fp8PvTileKernelTestCodes.Accumulator(rnd, fp16),
             };
         int from = rnd.Next(4) * 32, count = 32 * rnd.Next(1, (128 - from) / 32 + 1);
 
@@ -89,59 +89,5 @@ public class Fp8PvTileKernelTests
             Assert.True(BitConverter.SingleToUInt32Bits(e) == BitConverter.SingleToUInt32Bits(a) || (float.IsNaN(e) && float.IsNaN(a)),
                 $"seed {seed} ({(fp16 ? "fp16" : "fp32")}, P style {pStyle}, V style {vStyle}, C style {cStyle}, from zero {fromZero}) row {r} channel {c}: model {e:R}, kernel {a:R}");
         }
-    }
-
-    // 0: any non-negative finite code; 1: subnormal-heavy; 2: near the maximum; 3: mostly zero; 4: softmax-like
-    // (exponents spread over the whole range); 5: as 0 with a rare negative or NaN code.
-    private static byte PCode(Random rnd, int style) => style switch
-    {
-        0 => (byte)rnd.Next(0, 0x7F),
-        1 => (byte)rnd.Next(0, 0x10),
-        2 => (byte)rnd.Next(0x70, 0x7F),
-        3 => rnd.Next(8) == 0 ? (byte)rnd.Next(1, 0x7F) : (byte)0,
-        4 => (byte)Math.Min(0x7E, Math.Max(0, 0x7E - (int)(rnd.NextDouble() * rnd.NextDouble() * 0x80))),
-        _ => rnd.Next(200) == 0 ? (byte)(rnd.Next(2) == 0 ? 0x7F : rnd.Next(0x81, 0xFF)) : (byte)rnd.Next(0, 0x7F),
-    };
-
-    // 0: any finite code, either sign; 1: subnormal-heavy; 2: near the maxima; 3: mostly zero; 4: one sign only.
-    private static byte VCode(Random rnd, int style)
-    {
-        int magnitude = style switch
-        {
-            0 or 4 => rnd.Next(0, 0x7F),
-            1 => rnd.Next(0, 0x10),
-            2 => rnd.Next(0x70, 0x7F),
-            _ => rnd.Next(6) == 0 ? rnd.Next(1, 0x7F) : 0,
-        };
-        return (byte)(magnitude | (style != 4 && rnd.Next(2) == 0 ? 0x80 : 0));
-    }
-
-    // Finite, nonzero or zero, exponents within [−40, 30]: inside the kernel's envelope.
-    private static float InsideAccumulator(Random rnd, bool fp16)
-    {
-        float x = rnd.Next(6) switch
-        {
-            0 => 0f,
-            1 => (float)(rnd.NextDouble() - 0.5) * MathF.Pow(2, rnd.Next(-40, 30)),
-            2 => -0f,
-            _ => (float)(rnd.NextDouble() - 0.5) * 1000f,
-        };
-        return fp16 ? (float)(Half)x : x;
-    }
-
-    private static float Accumulator(Random rnd, bool fp16)
-    {
-        float x = rnd.Next(9) switch
-        {
-            0 or 1 => 0f,
-            2 => (float)(rnd.NextDouble() - 0.5) * MathF.Pow(2, rnd.Next(-30, 30)),
-            3 => (float)(rnd.NextDouble() - 0.5) * 1e-40f,           // fp32 subnormal
-            4 => (float)(rnd.NextDouble() - 0.5) * 120000f,          // FP16: near or past the overflow
-            5 => (float)(rnd.NextDouble() - 0.5) * 1e35f,            // E beyond the kernel's envelope: the model
-            6 => rnd.Next(2) == 0 ? float.PositiveInfinity : float.NegativeInfinity,
-            7 => rnd.Next(10) == 0 ? float.NaN : -0f,
-            _ => (float)(rnd.NextDouble() - 0.5) * 1000f,
-        };
-        return fp16 ? (float)(Half)x : x;
     }
 }
