@@ -9,6 +9,9 @@ namespace Sage.Emulation.Mainloop;
 /// </summary>
 internal readonly record struct Fp8PvModelShape(Fp8FusedDotModel Model, int AlignmentBits, uint Fp32Mask, bool Fp16)
 {
+    /// <summary>2^(23 − alignment bits): A₀ = PinScale·2^E pins a running sum in the binade whose ulp is the truncation step.</summary>
+    public float PinScale { get; } = MathF.Pow(2, 23 - AlignmentBits);
+
     /// <summary>The shape of <paramref name="model"/>, or null when it is not a supported E4M3 PV model whose alignment keeps
     /// at most <paramref name="maxAlignmentBits"/> fraction bits (the fast path's exactness envelope).</summary>
     public static Fp8PvModelShape? Of(IDotProductModel model, int maxAlignmentBits) =>

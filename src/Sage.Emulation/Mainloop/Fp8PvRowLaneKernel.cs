@@ -47,18 +47,9 @@ public sealed class Fp8PvRowLaneKernel
     private const int LowestEntryExponent = -50, HighestEntryExponent = 100;
     private const float Fp16Overflow = 65520f;
 
-    private readonly Fp8FusedDotModel _model;
-    private readonly float _pinScale;
-    private readonly uint _fp32Mask;
-    private readonly bool _fp16;
+    private readonly Fp8PvModelShape _shape; // the model and the constants derived from it
 
-    private Fp8PvRowLaneKernel(Fp8PvModelShape shape)
-    {
-        _model = shape.Model;
-        _pinScale = MathF.Pow(2, 23 - shape.AlignmentBits);
-        _fp32Mask = shape.Fp32Mask;
-        _fp16 = shape.Fp16;
-    }
+    private Fp8PvRowLaneKernel(Fp8PvModelShape shape) => _shape = shape;
 
     /// <summary>The kernel for <paramref name="model"/>, or null when the model or the CPU is not of the supported shape.</summary>
     public static Fp8PvRowLaneKernel? TryCreate(IDotProductModel model) =>
@@ -167,7 +158,7 @@ public sealed class Fp8PvRowLaneKernel
         // k-step outermost: the step's P block (32 token rows of 128 lanes, 16 KiB) stays in L1 for all channels; each
         // channel's C lives in its accT column between k-steps. A channel that leaves the envelope is finished by the
         // model (from the original C: kept aside when a FP16 chain starts from a given C, which the emulator never does).
-        float[]? original = _fp16 && !fromZero ? accT.Slice(0, d * Rows).ToArray() : null;
+        float[]? original = _shape.Fp16 && !fromZero ? accT.Slice(0, d * Rows).ToArray() : null;
         Span<bool> toModel = d <= 512 ? stackalloc bool[d] : new bool[d];
         toModel.Clear();
         // The k-step's P block and exponent bytes are copied to 64-byte aligned stack memory: the FMA loop makes one
@@ -264,7 +255,7 @@ public sealed class Fp8PvRowLaneKernel
         // 2^(E−f): trunc(C) = RZ(X + C) − X with X = 1.5·A₀ carrying C's sign (X + C stays in X's binade; both exact).
         // The byte maxima are taken from the registers 16 at a time (a reload through memory would stall on store
         // forwarding).
-        var pinScale = Vector512.Create(_pinScale);
+        var pinScale = Vector512.Create(_shape.PinScale);
         ref float pins = ref Unsafe.Add(ref block, FirstPinRow * Rows);
         ref float pins1 = ref Unsafe.Add(ref block, SecondPinRow * Rows);
         ref float starts = ref Unsafe.Add(ref block, BlockRows * Rows); // 2 × 128 floats past the block
@@ -393,7 +384,7 @@ public sealed class Fp8PvRowLaneKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector512<uint> Finish(Vector512<float> x, ref float column, nuint g)
     {
-        if (_fp16)
+        if (_shape.Fp16)
         {
             var overflow = Avx512F.CompareGreaterThanOrEqual((x.AsUInt32() & Vector512.Create(0x7FFF_FFFFu)).AsSingle(), Vector512.Create(Fp16Overflow));
             var e = Avx512F.Max(Avx512F.GetExponent(x), Vector512.Create(-14f));
@@ -401,7 +392,7 @@ public sealed class Fp8PvRowLaneKernel
             ((x + magic) - magic).StoreUnsafe(ref column, g);
             return overflow.AsUInt32();
         }
-        (x.AsUInt32() & Vector512.Create(_fp32Mask)).AsSingle().StoreUnsafe(ref column, g);
+        (x.AsUInt32() & Vector512.Create(_shape.Fp32Mask)).AsSingle().StoreUnsafe(ref column, g);
         return Vector512<uint>.Zero;
     }
 
@@ -414,7 +405,7 @@ public sealed class Fp8PvRowLaneKernel
         for (int r = 0; r < Rows; r++)
         {
             for (int t = 0; t < count; t++) row[t] = codesT[(from + t) * Rows + r];
-            accT[c * Rows + r] = _model.DotBytes(row.Slice(0, count), v, fromZero ? 0f : original is not null ? original[c * Rows + r] : accT[c * Rows + r]);
+            accT[c * Rows + r] = _shape.Model.DotBytes(row.Slice(0, count), v, fromZero ? 0f : original is not null ? original[c * Rows + r] : accT[c * Rows + r]);
         }
     }
 }

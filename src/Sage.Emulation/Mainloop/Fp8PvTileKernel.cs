@@ -43,18 +43,9 @@ public sealed class Fp8PvTileKernel
 
     private static readonly sbyte[] s_exponentByte = BuildExponentBytes();
 
-    private readonly Fp8FusedDotModel _model;
-    private readonly float _pinScale; // 2^(23 − f): A₀ = _pinScale·2^E
-    private readonly uint _fp32Mask;
-    private readonly bool _fp16;
+    private readonly Fp8PvModelShape _shape; // the model and the constants derived from it
 
-    private Fp8PvTileKernel(Fp8PvModelShape shape)
-    {
-        _model = shape.Model;
-        _pinScale = MathF.Pow(2, 23 - shape.AlignmentBits);
-        _fp32Mask = shape.Fp32Mask;
-        _fp16 = shape.Fp16;
-    }
+    private Fp8PvTileKernel(Fp8PvModelShape shape) => _shape = shape;
 
     /// <summary>The kernel for <paramref name="model"/>, or null when the model or the CPU is not of the supported shape.</summary>
     public static Fp8PvTileKernel? TryCreate(IDotProductModel model) =>
@@ -352,7 +343,7 @@ public sealed class Fp8PvTileKernel
             Finish(a30, b30, ref c, 96, ref overflow);
             Finish(a31, b31, ref c, 112, ref overflow);
         }
-        if (_fp16 && Avx512F.CompareGreaterThanOrEqual(overflow, Vector512.Create(Fp16Overflow)) != Vector512<float>.Zero) return true;
+        if (_shape.Fp16 && Avx512F.CompareGreaterThanOrEqual(overflow, Vector512.Create(Fp16Overflow)) != Vector512<float>.Zero) return true;
         Leave(ref c, 0, ref acc, o0); Leave(ref c, 16, ref acc, o0 + 16);
         Leave(ref c, 32, ref acc, o1); Leave(ref c, 48, ref acc, o1 + 16);
         Leave(ref c, 64, ref acc, o2); Leave(ref c, 80, ref acc, o2 + 16);
@@ -389,7 +380,7 @@ public sealed class Fp8PvTileKernel
         var products = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref emax, at)));
         if (zeroC)
         {
-            var z = Avx512F.Scale(Vector512.Create(_pinScale), products);
+            var z = Avx512F.Scale(Vector512.Create(_shape.PinScale), products);
             z.StoreUnsafe(ref state, slot + 128);
             a = z;
             b = -z;
@@ -397,7 +388,7 @@ public sealed class Fp8PvTileKernel
         }
         var c = Vector512.LoadUnsafe(ref state, slot);
         var e = Avx512F.Max(products, Avx512F.GetExponent(c));
-        var a0 = Avx512F.Scale(Vector512.Create(_pinScale), e);
+        var a0 = Avx512F.Scale(Vector512.Create(_shape.PinScale), e);
         a0.StoreUnsafe(ref state, slot + 128);
         a = Avx512F.Add(a0, Avx512F.Max(c, Vector512<float>.Zero), FloatRoundingMode.ToZero);
         b = Avx512F.Subtract(Avx512F.Min(c, Vector512<float>.Zero), a0, FloatRoundingMode.ToZero);
@@ -414,7 +405,7 @@ public sealed class Fp8PvTileKernel
     {
         var a0 = Vector512.LoadUnsafe(ref state, slot + 128);
         var x = (a - a0) + (b + a0);
-        if (_fp16)
+        if (_shape.Fp16)
         {
             overflow = Avx512F.Max(overflow, (x.AsUInt32() & Vector512.Create(0x7FFF_FFFFu)).AsSingle());
             var e = Avx512F.Max(Avx512F.GetExponent(x), Vector512.Create(-14f));
@@ -423,7 +414,7 @@ public sealed class Fp8PvTileKernel
         }
         else
         {
-            x = (x.AsUInt32() & Vector512.Create(_fp32Mask)).AsSingle();
+            x = (x.AsUInt32() & Vector512.Create(_shape.Fp32Mask)).AsSingle();
         }
         x.StoreUnsafe(ref state, slot);
     }
@@ -440,7 +431,7 @@ public sealed class Fp8PvTileKernel
         {
             var p8 = codes.Slice(r * KernelTiling.KeyTileTokens + from, count);
             for (int c = c0; c < c0 + width; c++)
-                acc[r * accStride + c] = _model.DotBytes(p8, kv.ValueCodesTransposed.AsSpan(c * kv.PaddedLength + token0, count),
+                acc[r * accStride + c] = _shape.Model.DotBytes(p8, kv.ValueCodesTransposed.AsSpan(c * kv.PaddedLength + token0, count),
                     fromZero ? 0f : acc[r * accStride + c]);
         }
     }
