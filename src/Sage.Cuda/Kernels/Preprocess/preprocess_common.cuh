@@ -111,3 +111,43 @@ __device__ __forceinline__ void shared_max(unsigned int* slot, float nonNegative
 {
     if (nonNegative > 0.0f) atomicMax(slot, __float_as_uint(nonNegative));
 }
+
+// Eight quantised values of one row at channel c0 (a multiple of 8) of row `row` of the output.
+__device__ __forceinline__ void store_quantized(signed char* __restrict__ out, long long row, int headDim, int c0,
+                                                const int (&q)[8], int int4)
+{
+    if (int4)
+    {
+        unsigned int word = 0u;
+#pragma unroll
+        for (int i = 0; i < 8; ++i) word |= (static_cast<unsigned int>(q[i]) & 0xFu) << (4 * i);
+        *reinterpret_cast<unsigned int*>(out + row * (headDim / 2) + c0 / 2) = word;
+    }
+    else
+    {
+        unsigned int lo = 0u, hi = 0u;
+#pragma unroll
+        for (int i = 0; i < 4; ++i)
+        {
+            lo |= (static_cast<unsigned int>(q[i]) & 0xFFu) << (8 * i);
+            hi |= (static_cast<unsigned int>(q[i + 4]) & 0xFFu) << (8 * i);
+        }
+        *reinterpret_cast<uint2*>(out + row * headDim + c0) = make_uint2(lo, hi);
+    }
+}
+
+__device__ __forceinline__ void quantize8(const float (&x)[8], float scale, int int4, int (&q)[8])
+{
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+    {
+        const float ratio = __fdiv_rn(x[i], scale); // div.rn.f32, never x × (1/scale)
+        q[i] = int4 ? cvt_rni_s4_symmetric(ratio) : cvt_rni_sat_s8(ratio);
+    }
+}
+
+// Q quantisation group of local row r inside a 64-row block (§3): PerThread (r/16)·8 + r mod 8, PerWarp r/16, PerBlock 0.
+__device__ __forceinline__ int query_group(int granularity, int r)
+{
+    return granularity == SAGE_PER_THREAD ? ((r >> 4) << 3) + (r & 7) : (granularity == SAGE_PER_WARP ? (r >> 4) : 0);
+}

@@ -69,39 +69,6 @@ __device__ __forceinline__ float row_lanes_max(float x)
     return x;
 }
 
-__device__ __forceinline__ void store_quantized8(signed char* __restrict__ out, long long row, int headDim, int c0,
-                                                 const int (&q)[8], int int4)
-{
-    if (int4)
-    {
-        unsigned int word = 0u;
-#pragma unroll
-        for (int i = 0; i < 8; ++i) word |= (static_cast<unsigned int>(q[i]) & 0xFu) << (4 * i);
-        *reinterpret_cast<unsigned int*>(out + row * (headDim / 2) + c0 / 2) = word;
-    }
-    else
-    {
-        unsigned int lo = 0u, hi = 0u;
-#pragma unroll
-        for (int i = 0; i < 4; ++i)
-        {
-            lo |= (static_cast<unsigned int>(q[i]) & 0xFFu) << (8 * i);
-            hi |= (static_cast<unsigned int>(q[i + 4]) & 0xFFu) << (8 * i);
-        }
-        *reinterpret_cast<uint2*>(out + row * headDim + c0) = make_uint2(lo, hi);
-    }
-}
-
-__device__ __forceinline__ void quantize8_exact(const float (&x)[8], float scale, int int4, int (&q)[8])
-{
-#pragma unroll
-    for (int i = 0; i < 8; ++i)
-    {
-        const float ratio = __fdiv_rn(x[i], scale); // div.rn.f32, never x × (1/scale)
-        q[i] = int4 ? cvt_rni_s4_symmetric(ratio) : cvt_rni_sat_s8(ratio);
-    }
-}
-
 __device__ __forceinline__ void store8(float* p, const float (&x)[8])
 {
     reinterpret_cast<float4*>(p)[0] = make_float4(x[0], x[1], x[2], x[3]);
@@ -189,11 +156,6 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
 }
 
 // 1b. Q of one 64-row block (§2 steps 1-2, §3), SAGE_THREADS threads; the groups inside a block as query_group.
-__device__ __forceinline__ int fused_query_group(int granularity, int r)
-{
-    return granularity == SAGE_PER_THREAD ? ((r >> 4) << 3) + (r & 7) : (granularity == SAGE_PER_WARP ? (r >> 4) : 0);
-}
-
 template <class E, int D>
 __device__ __forceinline__ void query_block(int blockIndex, const typename E::storage* __restrict__ q, TensorStrides s,
                                             int length, int heads, int blocksPerHead, int smooth, int granularity,
@@ -258,7 +220,7 @@ __device__ __forceinline__ void query_block(int blockIndex, const typename E::st
             }
         }
         amax = row_lanes_max<CPR>(amax); // the CPR lanes of one row: one atomic per row
-        if ((tid % CPR) == 0) shared_max(&s_qamax[fused_query_group(granularity, r)], amax);
+        if ((tid % CPR) == 0) shared_max(&s_qamax[query_group(granularity, r)], amax);
     }
     __syncthreads();
 
@@ -277,7 +239,7 @@ __device__ __forceinline__ void query_block(int blockIndex, const typename E::st
     {
         const int r = firstRow + i * RPP;
         int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-        const float scale = __fdiv_rn(__uint_as_float(s_qamax[fused_query_group(granularity, r)]), qmax);
+        const float scale = __fdiv_rn(__uint_as_float(s_qamax[query_group(granularity, r)]), qmax);
         if (r < rows && scale != 0.0f)
         {
             float x[8];
@@ -287,9 +249,9 @@ __device__ __forceinline__ void query_block(int blockIndex, const typename E::st
 #pragma unroll
                 for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_qmean[c0 + j]);
             }
-            quantize8_exact(x, scale, int4, qv);
+            quantize8(x, scale, int4, qv);
         }
-        store_quantized8(quantized, bh * paddedLength + row0 + r, D, c0, qv, int4);
+        store_quantized(quantized, bh * paddedLength + row0 + r, D, c0, qv, int4);
     }
 }
 
@@ -460,9 +422,9 @@ __device__ __forceinline__ void key_tile(int tileIndex, const typename E::storag
 #pragma unroll
                 for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_kmean[c0 + j]);
             }
-            quantize8_exact(x, scale, int4, qv);
+            quantize8(x, scale, int4, qv);
         }
-        store_quantized8(quantized, bh * paddedLength + t, D, c0, qv, int4);
+        store_quantized(quantized, bh * paddedLength + t, D, c0, qv, int4);
     }
 }
 

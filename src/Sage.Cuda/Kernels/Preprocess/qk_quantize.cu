@@ -8,40 +8,6 @@
 //   element 2m+1 in bits 7..4 of byte m. Padded rows/tokens are 0.
 #include "preprocess_common.cuh"
 
-// Eight quantised values of one row at channel c0 (a multiple of 8) of row `row` of the output.
-__device__ __forceinline__ void store_quantized(signed char* __restrict__ out, long long row, int headDim, int c0,
-                                                const int (&q)[8], int int4)
-{
-    if (int4)
-    {
-        unsigned int word = 0u;
-#pragma unroll
-        for (int i = 0; i < 8; ++i) word |= (static_cast<unsigned int>(q[i]) & 0xFu) << (4 * i);
-        *reinterpret_cast<unsigned int*>(out + row * (headDim / 2) + c0 / 2) = word;
-    }
-    else
-    {
-        unsigned int lo = 0u, hi = 0u;
-#pragma unroll
-        for (int i = 0; i < 4; ++i)
-        {
-            lo |= (static_cast<unsigned int>(q[i]) & 0xFFu) << (8 * i);
-            hi |= (static_cast<unsigned int>(q[i + 4]) & 0xFFu) << (8 * i);
-        }
-        *reinterpret_cast<uint2*>(out + row * headDim + c0) = make_uint2(lo, hi);
-    }
-}
-
-__device__ __forceinline__ void quantize8(const float (&x)[8], float scale, int int4, int (&q)[8])
-{
-#pragma unroll
-    for (int i = 0; i < 8; ++i)
-    {
-        const float ratio = __fdiv_rn(x[i], scale); // div.rn.f32, never x × (1/scale)
-        q[i] = int4 ? cvt_rni_s4_symmetric(ratio) : cvt_rni_sat_s8(ratio);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // K: grid (tiles, heads, batch), SAGE_THREADS threads. Thread = (token row, 8 channels); rows step by
 // SAGE_THREADS / (d/8) = 16 or 32, a multiple of 8, so all tokens of a thread share t mod 8 and hence one
@@ -137,10 +103,6 @@ SAGE_KEY_QUANTIZE(bf16, ElemBF16)
 // of Q smoothing and of the per-block group. Groups inside a block (local row r):
 //   PerThread: (r/16)·8 + r mod 8 (32 groups), PerWarp: r/16 (4), PerBlock: 0 (1);
 // global group = block·groupsPerBlock + local, which is the spec's index row/16·8 + row mod 8, row/16, row/64.
-__device__ __forceinline__ int query_group(int granularity, int r)
-{
-    return granularity == SAGE_PER_THREAD ? ((r >> 4) << 3) + (r & 7) : (granularity == SAGE_PER_WARP ? (r >> 4) : 0);
-}
 
 template <class E>
 __device__ __forceinline__ void query_quantize(const typename E::storage* __restrict__ q, TensorStrides strides,
