@@ -111,13 +111,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string Solo3KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3.cu";
 
     /// <summary>
-    /// Resource name of the "solo3s" variant: solo3 with the QKᵀ and PV products of a tile each cut into two 64-key wgmma
-    /// groups, so that one half's softmax work runs while the other half is in the tensor cores (attention_split_tile.cuh).
-    /// Bit-exact, but no faster than solo3 on the H100 (docs/results/kernel-speed-2026-11-25.md, session 3 round 2).
-    /// </summary>
-    public const string Solo3SplitKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3s.cu";
-
-    /// <summary>
     /// Resource name of the "solo4" variant: solo3 with the d = 64 kernels budgeted for four CTAs per SM (≤ 128 registers,
     /// 3 K/V stages); d = 128 as solo3. 6-9 % faster than solo3 at d = 64 on the H100; the default.
     /// </summary>
@@ -150,7 +143,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private static readonly MainLoopVariant[] Variants =
     [
         new("solo3", Solo3KernelResource, 2, 4),
-        new("solo3s", Solo3SplitKernelResource, 2, 4),
         new("solo4", Solo4KernelResource, 2, 3),
         new("solo", SoloKernelResource, 3, 4),
         new("pingpong", PingPongKernelResource),

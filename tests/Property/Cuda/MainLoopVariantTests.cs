@@ -16,7 +16,6 @@ public class MainLoopVariantTests
     [Theory]
     [InlineData(CudaAttention.SoloKernelResource)]
     [InlineData(CudaAttention.Solo3KernelResource)]
-    [InlineData(CudaAttention.Solo3SplitKernelResource)]
     [InlineData(CudaAttention.Solo4KernelResource)]
     [InlineData(CudaAttention.PingPongKernelResource)]
     public void Variant_kernels_are_embedded(string resource) =>

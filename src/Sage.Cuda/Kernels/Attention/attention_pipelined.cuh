@@ -294,77 +294,8 @@ __device__ __forceinline__ BlockRows block_rows(const AttentionParams& p, int ro
     return r;
 }
 
-// §5.2-§5.4 and the mask (§6) for the accumulator column groups J0 .. J1 - 1 (keys k0 + 8j + 2t + e) of the lane's two
-// rows: the int32 sums to float (conversion-free, §5.3), times qkScale, plus ΔS with SmoothQ (one fma, never split);
-// keys past a row's last visible key (causal edge or padding) become -inf. Shared by the whole-tile softmax (0, 16)
-// and the split-tile variant (one 64-key half each), so the score arithmetic exists once.
-template <bool SMOOTHQ, int J0, int J1>
-__device__ __forceinline__ void tile_scores(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
-                                            int last0, int last1, float (&s0)[32], float (&s1)[32])
-{
-#pragma unroll
-    for (int j = J0; j < J1; j++)
-    {
-        float2 ds = make_float2(0.0f, 0.0f);
-        if constexpr (SMOOTHQ) ds = *reinterpret_cast<const float2*>(dsTile + 8 * j + 2 * t);
-#pragma unroll
-        for (int e = 0; e < 2; e++)
-        {
-            float x0 = sage_small_int_to_float(acc[4 * j + e]);
-            float x1 = sage_small_int_to_float(acc[4 * j + 2 + e]);
-            if constexpr (SMOOTHQ)
-            {
-                float d = e == 0 ? ds.x : ds.y;
-                s0[2 * j + e] = __fmaf_rn(x0, qkScale, d);
-                s1[2 * j + e] = __fmaf_rn(x1, qkScale, d);
-            }
-            else
-            {
-                s0[2 * j + e] = __fmul_rn(x0, qkScale);
-                s1[2 * j + e] = __fmul_rn(x1, qkScale);
-            }
-        }
-    }
-    if (k0 + 8 * J1 - 1 > min(last0, last1))
-    {
-        const float negInf = __int_as_float(0xff800000);
-#pragma unroll
-        for (int j = J0; j < J1; j++)
-#pragma unroll
-            for (int e = 0; e < 2; e++)
-            {
-                int key = k0 + 8 * j + 2 * t + e;
-                if (key > last0) s0[2 * j + e] = negInf;
-                if (key > last1) s1[2 * j + e] = negInf;
-            }
-    }
-}
-
-// §7.6-§7.7 for the accumulator column groups J0 .. J1 - 1: P = exp2(S ⊖ base) in place, and the lane's row sums in
-// register order (even then odd column of each group, groups ascending). Shared by the whole-tile softmax (0, 16) and
-// the split-tile variant (one half each, half 0 first), so both keep the one summation order of the spec.
-template <int J0, int J1>
-__device__ __forceinline__ void exp_groups(float (&s0)[32], float (&s1)[32], float base0, float base1, float& sum0, float& sum1)
-{
-#pragma unroll
-    for (int j = J0; j < J1; j++)
-    {
-        float pa = sage_softmax_exp2(__fsub_rn(s0[2 * j], base0));
-        float pb = sage_softmax_exp2(__fsub_rn(s0[2 * j + 1], base0));
-        float pc = sage_softmax_exp2(__fsub_rn(s1[2 * j], base1));
-        float pd = sage_softmax_exp2(__fsub_rn(s1[2 * j + 1], base1));
-        sum0 = __fadd_rn(__fadd_rn(sum0, pa), pb);
-        sum1 = __fadd_rn(__fadd_rn(sum1, pc), pd);
-        s0[2 * j] = pa;
-        s0[2 * j + 1] = pb;
-        s1[2 * j] = pc;
-        s1[2 * j + 1] = pd;
-    }
-}
-
-// §7.2-§7.5 from the lane's tile maxima (shared by softmax_tile and the split-tile variant): quad maxima, new running
-// maxima, rescale factors and the bases of the exp2; st.m and st.base take their new values (st.l is updated by the
-// caller once the sums are complete).
+// §7.2-§7.4 from the lane's tile maxima: quad maxima, new running maxima, rescale factors and the bases of the exp2;
+// st.m and st.base take their new values (st.l is updated by the caller once the sums are complete).
 __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowState& st, float& rescale0, float& rescale1,
                                                float& base0, float& base1)
 {
@@ -386,23 +317,91 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
     st.base1 = base1;
 }
 
-// §5.2-§5.4 and §7.1-§7.7 for one K tile: scores from the int32 accumulators, mask, online softmax. Leaves the fp32 P
-// of the lane's two rows in s0/s1 (register order) and returns the rows' rescale factors; pack_p does §7.8.
+// §5.3 and §7 for one K tile (keys k0 + 8j + 2t + e of accumulator column group j, e = 0, 1, of the lane's two rows):
+//   f = SHIFTER + acc (exact; done in place on the int32 bits, so acc holds the floats' bits afterwards),
+//   shift = SHIFTER ⊗ qkScale, bias = −shift (or ΔS ⊖ shift with SmoothQ),
+//   S = fma(f, qkScale, bias) (−∞ past a row's last visible key) → tile maximum → m, rescale, base (row_max_update),
+//   P = exp2(fma(f, qkScale, bias ⊖ base)) (+0 where masked), and the lane sums in register order (even then odd
+//   column of each group, groups ascending); st.l = fma(st.l, rescale, sum).
+// Without SmoothQ and without a masked key in the lane's two rows, S is never formed per score: the bias is the same for
+// all 32 keys of a row, and fma(·, qkScale ≥ 0, bias) is monotone, so the lane maximum of S is fma of the largest f,
+// found with integer max on the bits (positive floats order as their bits). Per score that leaves IADD (shifter),
+// IMNMX, FFMA, MUFU.EX2, FADD (sum) and half an F2FP: two instructions fewer than S = cvt(acc) ⊗ qkScale followed by
+// max, S ⊖ base and exp2 (docs/kernel-spec.md §5.3, §7.5; docs/results/ for the measured effect).
+//
+// The bias of column 2j + e of the lane (both rows share ΔS: it depends on the 64-row block and the key). With SmoothQ it
+// is formed twice, in the maximum pass and in the exp2 pass, from two loads of ΔS (the same value both times), so that
+// 32 biases need not stay live across the quad shuffles (the smooth kernels are at the register limit).
 template <bool SMOOTHQ>
-__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+__device__ __forceinline__ float key_bias(const float* dsTile, int j, int e, int t, float shift)
+{
+    if constexpr (SMOOTHQ) return __fsub_rn(dsTile[8 * j + 2 * t + e], shift);
+    else return -shift;
+}
+
+template <bool SMOOTHQ>
+__device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
                                              int last0, int last1, RowState& st, float& rescale0, float& rescale1,
-                                             float (&s0)[32], float (&s1)[32])
+                                             float (&p0)[32], float (&p1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
-    tile_scores<SMOOTHQ, 0, 16>(acc, qkScale, dsTile, k0, t, last0, last1, s0, s1);
-
-    float tmax0 = negInf, tmax1 = negInf;
 #pragma unroll
-    for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
+    for (int i = 0; i < 64; i++) acc[i] += SAGE_SHIFTER_BITS;
+    const float shift = __fmul_rn(SAGE_SHIFTER, qkScale);
+    // A key of this tile past a row's last visible key (causal edge or padding): the masked path for this lane.
+    const bool edge = k0 + SAGE_KEY_TILE - 1 > min(last0, last1);
+    float tmax0 = negInf, tmax1 = negInf;
+    if (!SMOOTHQ && !edge)
+    {
+        int b0 = acc[0], b1 = acc[2];
+#pragma unroll
+        for (int j = 0; j < 16; j++)
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                b0 = max(b0, acc[4 * j + e]);
+                b1 = max(b1, acc[4 * j + 2 + e]);
+            }
+        tmax0 = __fmaf_rn(__int_as_float(b0), qkScale, -shift);
+        tmax1 = __fmaf_rn(__int_as_float(b1), qkScale, -shift);
+    }
+    else
+    {
+#pragma unroll
+        for (int j = 0; j < 16; j++)
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                const int key = k0 + 8 * j + 2 * t + e;
+                const float s0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qkScale, key_bias<SMOOTHQ>(dsTile, j, e, t, shift));
+                const float s1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qkScale, key_bias<SMOOTHQ>(dsTile, j, e, t, shift));
+                if (key <= last0) tmax0 = fmaxf(tmax0, s0);
+                if (key <= last1) tmax1 = fmaxf(tmax1, s1);
+            }
+    }
     float base0, base1;
     row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
     float sum0 = 0.0f, sum1 = 0.0f;
-    exp_groups<0, 16>(s0, s1, base0, base1, sum0, sum1);
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+#pragma unroll
+        for (int e = 0; e < 2; e++)
+        {
+            const int key = k0 + 8 * j + 2 * t + e;
+            float a0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qkScale, __fsub_rn(key_bias<SMOOTHQ>(dsTile, j, e, t, shift), base0));
+            float a1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qkScale, __fsub_rn(key_bias<SMOOTHQ>(dsTile, j, e, t, shift), base1));
+            if (edge)
+            {
+                if (key > last0) a0 = negInf;
+                if (key > last1) a1 = negInf;
+            }
+            p0[2 * j + e] = sage_softmax_exp2(a0);
+            p1[2 * j + e] = sage_softmax_exp2(a1);
+        }
+        sum0 = __fadd_rn(__fadd_rn(sum0, p0[2 * j]), p0[2 * j + 1]);
+        sum1 = __fadd_rn(__fadd_rn(sum1, p1[2 * j]), p1[2 * j + 1]);
+    }
     st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
     st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
 }
@@ -426,7 +425,7 @@ __device__ __forceinline__ void pack_p(const float (&p0)[32], const float (&p1)[
 template <int D, int MODE> struct PvBlock;
 template <int D> struct PvBlock<D, SAGE_MODE_FP32> { float unused[1]; };
 template <int D> struct PvBlock<D, SAGE_MODE_FP32_TWO_LEVEL> { float blk[D / 2]; };
-template <int D> struct PvBlock<D, SAGE_MODE_FP16_TWO_LEVEL> { unsigned int h0[D / 4], h1[D / 4]; };
+template <int D> struct PvBlock<D, SAGE_MODE_FP16_TWO_LEVEL> { unsigned int h[D / 4]; };
 
 // Issues (and commits) the PV wgmmas of one tile: A = pr, B = the V tile whose k-step s (32 tokens) has the shared-memory
 // descriptor vDesc + s·vStep (the descriptor's start address counts 16-byte units). Fp32 mode scales acc_o first.
@@ -451,10 +450,8 @@ __device__ __forceinline__ void pv_issue_desc(float (&accO)[D / 2], PvBlock<D, M
     else
     {
         wgmma_fence();
-        PvOps<D>::f16(pv.h0, &pr[0], vDesc, 0);
-        PvOps<D>::f16(pv.h0, &pr[4], vDesc + vStep, 1);
-        PvOps<D>::f16(pv.h1, &pr[8], vDesc + 2 * vStep, 0);
-        PvOps<D>::f16(pv.h1, &pr[12], vDesc + 3 * vStep, 1);
+#pragma unroll
+        for (int s = 0; s < 4; s++) PvOps<D>::f16(pv.h, &pr[4 * s], vDesc + s * vStep, s > 0 ? 1 : 0);
     }
     wgmma_commit();
 }
@@ -480,8 +477,7 @@ __device__ __forceinline__ void pv_finish(float (&accO)[D / 2], PvBlock<D, MODE>
     }
     else
     {
-        fence_registers(pv.h0);
-        fence_registers(pv.h1);
+        fence_registers(pv.h);
         // f16 register i of the D fragment: n8 group i/2, row g (i even) or g + 8 (i odd); low half = column
         // 8(i/2) + 2t, high half = + 1. The f32 fragment index of the same element is 4(i/2) + 2(i odd) + e.
 #pragma unroll
@@ -492,9 +488,7 @@ __device__ __forceinline__ void pv_finish(float (&accO)[D / 2], PvBlock<D, MODE>
             for (int e = 0; e < 2; e++)
             {
                 int f = 4 * (i >> 1) + 2 * (i & 1) + e;
-                float a = f16_to_f32((unsigned short)(pv.h0[i] >> (16 * e)));
-                float c = f16_to_f32((unsigned short)(pv.h1[i] >> (16 * e)));
-                accO[f] = __fadd_rn(__fmaf_rn(accO[f], rs, a), c);
+                accO[f] = __fmaf_rn(accO[f], rs, f16_to_f32((unsigned short)(pv.h[i] >> (16 * e))));
             }
         }
     }

@@ -22,7 +22,6 @@
 // 2-warpgroup kernel: a fully masked tile leaves m, l unchanged but can turn a −0 accumulator into +0.
 #pragma once
 #include "attention_pipelined.cuh"
-#include "attention_split_tile.cuh"
 
 #ifndef SAGE_SOLO_MIN_BLOCKS
 #define SAGE_SOLO_MIN_BLOCKS 2 // CTAs per SM the registers are budgeted for (__launch_bounds__)
@@ -32,13 +31,6 @@
 #endif
 #ifndef SAGE_SOLO_OVERLAP
 #define SAGE_SOLO_OVERLAP 1 // 1: QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax; 0: serial per tile
-#endif
-#ifndef SAGE_SOLO_SPLIT
-// Serial loop only (SAGE_SOLO_OVERLAP 0): 0 = one wgmma group per product; 1 = the PV product in two groups (tokens 0..63,
-// 64..127), issued as soon as that half's P is packed; 2 = also QKᵀ in two groups (keys 0..63, 64..127), see
-// attention_split_tile.cuh. On the H100 neither beat 0 (solo3s = 2; 1 ran as "solo3p", whose file was dropped):
-// docs/results/kernel-speed-2026-11-25.md, session 3 round 2.
-#define SAGE_SOLO_SPLIT 0
 #endif
 #ifndef SAGE_SOLO_STAGES
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 3 : 4) // K/V stages; CudaAttention.SoloStages must agree
@@ -77,7 +69,7 @@ __device__ __forceinline__ unsigned long long swizzled_descriptor(const void* p,
     return d;
 }
 
-template <int D, int MODE, bool SMOOTHQ, bool OVERLAP, bool HOOKS, int SPLIT = SAGE_SOLO_SPLIT>
+template <int D, int MODE, bool SMOOTHQ, bool OVERLAP, bool HOOKS>
 __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTensorMap* mapQ, const SageTensorMap* mapK,
                                          const SageTensorMap* mapV)
 {
@@ -196,90 +188,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         softmax_with(kt, k_scale(kt), rescale0, rescale1, p0, p1);
     };
 
-    if constexpr (!OVERLAP && SPLIT > 0)
-    {
-        // The serial loop with each product cut into its two 64-key halves (attention_split_tile.cuh): per tile
-        // QKᵀ half 0, [QKᵀ half 1] → wait for half 0 → its scores while half 1 runs → wait → scores of half 1 → row
-        // maxima → exp2 and P of half 0 → PV half 0 issued → exp2 and P of half 1 while it runs → PV half 1 issued →
-        // (FP16 two-level) h0 added while PV half 1 runs → wait → h1 added. Values and per-element order as the serial
-        // loop; the asm fences below only pin where the compiler schedules each half. (No generic lambdas here: NVRTC
-        // takes them for host functions.)
-        for (int kt = 0; kt < T; kt++)
-        {
-            const float kScale = k_scale(kt);
-            const int s = kt % STAGES;
-            mbarrier_wait(fullK + s, (kt / STAGES) & 1);
-            const unsigned long long kDesc = swizzled_descriptor(stages + s * 2 * TILE, D);
-            wgmma_fence();
-            if constexpr (SPLIT >= 2)
-            {
-                qk_issue_half<D, 0>(accS, qDesc, kDesc);
-                qk_issue_half<D, 1>(accS, qDesc, kDesc);
-            }
-            else
-            {
-#pragma unroll
-                for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, ks > 0 ? 1 : 0);
-                wgmma_commit();
-            }
-            refill(kt);
-            const float qkScale = __fmul_rn(rows.qScale, kScale);
-            const float* dsTile = SMOOTHQ ? rows.dsBlock + kt * SAGE_KEY_TILE : nullptr;
-            const int k0 = kt * SAGE_KEY_TILE;
-            float p0[32], p1[32];
-            float max00, max01, max10, max11; // max<half><row>
-            if constexpr (SPLIT >= 2)
-            {
-                wgmma_wait<1>();
-                fence_register_range<0, 32>(accS);
-                scores_half<SMOOTHQ, 0>(accS, qkScale, dsTile, k0, t, rows.last0, rows.last1, p0, p1, max00, max01);
-                asm volatile("" : "+f"(max00), "+f"(max01)::"memory");
-                wgmma_wait<0>();
-                fence_register_range<32, 32>(accS);
-            }
-            else
-            {
-                wgmma_wait<0>();
-                fence_registers(accS);
-                scores_half<SMOOTHQ, 0>(accS, qkScale, dsTile, k0, t, rows.last0, rows.last1, p0, p1, max00, max01);
-            }
-            scores_half<SMOOTHQ, 1>(accS, qkScale, dsTile, k0, t, rows.last0, rows.last1, p0, p1, max10, max11);
-            float rescale0, rescale1, base0, base1;
-            row_max_update(fmaxf(max00, max10), fmaxf(max01, max11), st, rescale0, rescale1, base0, base1);
-            float sum0 = 0.0f, sum1 = 0.0f;
-            unsigned int pr[16];
-            exp_half<0>(p0, p1, base0, base1, sum0, sum1);
-            pack_p_half<0>(p0, p1, pr);
-            mbarrier_wait(fullV + s, (kt / STAGES) & 1);
-            const unsigned long long vDesc = swizzled_descriptor(stages + s * 2 * TILE + TILE, SAGE_KEY_TILE);
-            pv_issue_half<D, MODE, 0>(accO, pv, pr, vDesc, 2, rescale0, rescale1);
-            // Half 1's exp2 after the issue (a compiler could otherwise hoist it above the asm).
-            fence_register_range<16, 16>(p0);
-            fence_register_range<16, 16>(p1);
-            asm volatile("" : "+f"(sum0), "+f"(sum1)::"memory");
-            exp_half<1>(p0, p1, base0, base1, sum0, sum1);
-            st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
-            st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
-            pack_p_half<1>(p0, p1, pr);
-            pv_issue_half<D, MODE, 1>(accO, pv, pr, vDesc, 2, rescale0, rescale1);
-            if constexpr (MODE == SAGE_MODE_FP16_TWO_LEVEL)
-            {
-                wgmma_wait<1>();
-                pv_finish_fp16_half<D, 0>(accO, pv, rescale0, rescale1);
-                fence_registers(accO);
-                wgmma_wait<0>();
-                mbarrier_arrive(empty + s);
-                pv_finish_fp16_half<D, 1>(accO, pv, rescale0, rescale1);
-            }
-            else
-            {
-                wgmma_wait<0>();
-                mbarrier_arrive(empty + s);
-                pv_finish<D, MODE>(accO, pv, rescale0, rescale1);
-            }
-        }
-    }
-    else if constexpr (!OVERLAP)
+    if constexpr (!OVERLAP)
     {
         for (int kt = 0; kt < T; kt++)
         {
