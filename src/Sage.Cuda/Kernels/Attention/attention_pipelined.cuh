@@ -332,10 +332,16 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
 // The bias of column 2j + e of the lane (both rows share ΔS: it depends on the 64-row block and the key). With SmoothQ it
 // is formed twice, in the maximum pass and in the exp2 pass, from two loads of ΔS (the same value both times), so that
 // 32 biases need not stay live across the quad shuffles (the smooth kernels are at the register limit).
+// (The asm volatile load keeps the compiler from merging the two loads into one value held across the pass.)
 template <bool SMOOTHQ>
 __device__ __forceinline__ float key_bias(const float* dsTile, int j, int e, int t, float shift)
 {
-    if constexpr (SMOOTHQ) return __fsub_rn(dsTile[8 * j + 2 * t + e], shift);
+    if constexpr (SMOOTHQ)
+    {
+        float ds;
+        asm volatile("ld.global.nc.f32 %0, [%1];" : "=f"(ds) : "l"(dsTile + 8 * j + 2 * t + e));
+        return __fsub_rn(ds, shift);
+    }
     else return -shift;
 }
 
@@ -353,15 +359,21 @@ __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, cons
     float tmax0 = negInf, tmax1 = negInf;
     if (!SMOOTHQ && !edge)
     {
-        int b0 = acc[0], b1 = acc[2];
+        // Integer max is exact in any order: four independent chains per row, then their maximum (a shorter
+        // dependency chain than one fold over 32 values; no extra live values beyond 8 partial maxima).
+        int c0[4], c1[4];
+#pragma unroll
+        for (int q = 0; q < 4; q++) { c0[q] = acc[4 * q + (q & 1)]; c1[q] = acc[4 * q + 2 + (q & 1)]; }
 #pragma unroll
         for (int j = 0; j < 16; j++)
 #pragma unroll
             for (int e = 0; e < 2; e++)
             {
-                b0 = max(b0, acc[4 * j + e]);
-                b1 = max(b1, acc[4 * j + 2 + e]);
+                c0[j & 3] = max(c0[j & 3], acc[4 * j + e]);
+                c1[j & 3] = max(c1[j & 3], acc[4 * j + 2 + e]);
             }
+        const int b0 = max(max(c0[0], c0[1]), max(c0[2], c0[3]));
+        const int b1 = max(max(c1[0], c1[1]), max(c1[2], c1[3]));
         tmax0 = __fmaf_rn(__int_as_float(b0), qkScale, -shift);
         tmax1 = __fmaf_rn(__int_as_float(b1), qkScale, -shift);
     }
