@@ -323,7 +323,7 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
 //   S = fma(f, qkScale, bias) (−∞ past a row's last visible key) → tile maximum → m, rescale, base (row_max_update),
 //   P = exp2(fma(f, qkScale, bias ⊖ base)) (+0 where masked), and the lane sums in register order (even then odd
 //   column of each group, groups ascending); st.l = fma(st.l, rescale, sum).
-// Without SmoothQ and without a masked key in the lane's two rows, S is never formed per score: the bias is the same for
+// Without SmoothQ and without a masked key in the warp's rows, S is never formed per score: the bias is the same for
 // all 32 keys of a row, and fma(·, qkScale ≥ 0, bias) is monotone, so the lane maximum of S is fma of the largest f,
 // found with integer max on the bits (positive floats order as their bits). Per score that leaves IADD (shifter),
 // IMNMX, FFMA, MUFU.EX2, FADD (sum) and half an F2FP: two instructions fewer than S = cvt(acc) ⊗ qkScale followed by
@@ -345,6 +345,54 @@ __device__ __forceinline__ float key_bias(const float* dsTile, int j, int e, int
     else return -shift;
 }
 
+// The maximum pass over S (SmoothQ, or a tile with a masked key): keys past a row's last visible key are skipped when
+// MASKED (a tile without masked keys compiles to the plain loop, without the per-key tests).
+template <bool SMOOTHQ, bool MASKED>
+__device__ __forceinline__ void score_max_pass(const int (&acc)[64], float qkScale, float shift, const float* dsTile, int k0,
+                                               int t, int last0, int last1, float& tmax0, float& tmax1)
+{
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+#pragma unroll
+        for (int e = 0; e < 2; e++)
+        {
+            const int key = k0 + 8 * j + 2 * t + e;
+            const float bias = key_bias<SMOOTHQ>(dsTile, j, e, t, shift);
+            const float s0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qkScale, bias);
+            const float s1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qkScale, bias);
+            if (!MASKED || key <= last0) tmax0 = fmaxf(tmax0, s0);
+            if (!MASKED || key <= last1) tmax1 = fmaxf(tmax1, s1);
+        }
+}
+
+// The exp2 pass: P = exp2(fma(f, qkScale, bias ⊖ base)), +0 past a row's last visible key when MASKED, and the lane sums
+// in register order.
+template <bool SMOOTHQ, bool MASKED>
+__device__ __forceinline__ void exp_pass(const int (&acc)[64], float qkScale, float shift, const float* dsTile, int k0, int t,
+                                         int last0, int last1, float base0, float base1, float (&p0)[32], float (&p1)[32],
+                                         float& sum0, float& sum1)
+{
+    const float negInf = __int_as_float(0xff800000);
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+#pragma unroll
+        for (int e = 0; e < 2; e++)
+        {
+            const int key = k0 + 8 * j + 2 * t + e;
+            const float bias = key_bias<SMOOTHQ>(dsTile, j, e, t, shift);
+            float a0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qkScale, __fsub_rn(bias, base0));
+            float a1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qkScale, __fsub_rn(bias, base1));
+            if (MASKED && key > last0) a0 = negInf;
+            if (MASKED && key > last1) a1 = negInf;
+            p0[2 * j + e] = sage_softmax_exp2(a0);
+            p1[2 * j + e] = sage_softmax_exp2(a1);
+        }
+        sum0 = __fadd_rn(__fadd_rn(sum0, p0[2 * j]), p0[2 * j + 1]);
+        sum1 = __fadd_rn(__fadd_rn(sum1, p1[2 * j]), p1[2 * j + 1]);
+    }
+}
+
 template <bool SMOOTHQ>
 __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
                                              int last0, int last1, RowState& st, float& rescale0, float& rescale1,
@@ -354,10 +402,13 @@ __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, cons
 #pragma unroll
     for (int i = 0; i < 64; i++) acc[i] += SAGE_SHIFTER_BITS;
     const float shift = __fmul_rn(SAGE_SHIFTER, qkScale);
-    // A key of this tile past a row's last visible key (causal edge or padding): the masked path for this lane.
-    const bool edge = k0 + SAGE_KEY_TILE - 1 > min(last0, last1);
+    // Does any row of this warp have a key of this tile past its last visible key (causal edge or padding)? Warp-uniform,
+    // so each pass runs as one of two loops (masked or plain) with a branch around it, not a per-key select.
+    const bool edge = __any_sync(0xffffffffu, k0 + SAGE_KEY_TILE - 1 > min(last0, last1));
     float tmax0 = negInf, tmax1 = negInf;
-    if (!SMOOTHQ && !edge)
+    if (edge) score_max_pass<SMOOTHQ, true>(acc, qkScale, shift, dsTile, k0, t, last0, last1, tmax0, tmax1);
+    else if constexpr (SMOOTHQ) score_max_pass<SMOOTHQ, false>(acc, qkScale, shift, dsTile, k0, t, last0, last1, tmax0, tmax1);
+    else
     {
         // Integer max is exact in any order: four independent chains per row, then their maximum (a shorter
         // dependency chain than one fold over 32 values; no extra live values beyond 8 partial maxima).
@@ -377,43 +428,11 @@ __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, cons
         tmax0 = __fmaf_rn(__int_as_float(b0), qkScale, -shift);
         tmax1 = __fmaf_rn(__int_as_float(b1), qkScale, -shift);
     }
-    else
-    {
-#pragma unroll
-        for (int j = 0; j < 16; j++)
-#pragma unroll
-            for (int e = 0; e < 2; e++)
-            {
-                const int key = k0 + 8 * j + 2 * t + e;
-                const float s0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qkScale, key_bias<SMOOTHQ>(dsTile, j, e, t, shift));
-                const float s1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qkScale, key_bias<SMOOTHQ>(dsTile, j, e, t, shift));
-                if (key <= last0) tmax0 = fmaxf(tmax0, s0);
-                if (key <= last1) tmax1 = fmaxf(tmax1, s1);
-            }
-    }
     float base0, base1;
     row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
     float sum0 = 0.0f, sum1 = 0.0f;
-#pragma unroll
-    for (int j = 0; j < 16; j++)
-    {
-#pragma unroll
-        for (int e = 0; e < 2; e++)
-        {
-            const int key = k0 + 8 * j + 2 * t + e;
-            float a0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qkScale, __fsub_rn(key_bias<SMOOTHQ>(dsTile, j, e, t, shift), base0));
-            float a1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qkScale, __fsub_rn(key_bias<SMOOTHQ>(dsTile, j, e, t, shift), base1));
-            if (edge)
-            {
-                if (key > last0) a0 = negInf;
-                if (key > last1) a1 = negInf;
-            }
-            p0[2 * j + e] = sage_softmax_exp2(a0);
-            p1[2 * j + e] = sage_softmax_exp2(a1);
-        }
-        sum0 = __fadd_rn(__fadd_rn(sum0, p0[2 * j]), p0[2 * j + 1]);
-        sum1 = __fadd_rn(__fadd_rn(sum1, p1[2 * j]), p1[2 * j + 1]);
-    }
+    if (edge) exp_pass<SMOOTHQ, true>(acc, qkScale, shift, dsTile, k0, t, last0, last1, base0, base1, p0, p1, sum0, sum1);
+    else exp_pass<SMOOTHQ, false>(acc, qkScale, shift, dsTile, k0, t, last0, last1, base0, base1, p0, p1, sum0, sum1);
     st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
     st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
 }
