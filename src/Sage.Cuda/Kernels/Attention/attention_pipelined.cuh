@@ -318,100 +318,74 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
 }
 
 // §5.3 and §7 for one K tile (keys k0 + 8j + 2t + e of accumulator column group j, e = 0, 1, of the lane's two rows):
-//   f = SHIFTER + acc (exact; done in place on the int32 bits, so acc holds the floats' bits afterwards),
-//   shift = SHIFTER ⊗ qkScale, bias = −shift (or ΔS ⊖ shift with SmoothQ),
-//   S = fma(f, qkScale, bias) (−∞ past a row's last visible key) → tile maximum → m, rescale, base (row_max_update),
-//   P = exp2(fma(f, qkScale, bias ⊖ base)) (+0 where masked), and the lane sums in register order (even then odd
-//   column of each group, groups ascending); st.l = fma(st.l, rescale, sum).
-// Without SmoothQ and without a masked key in the warp's rows, S is never formed per score: the bias is the same for
-// all 32 keys of a row, and fma(·, qkScale ≥ 0, bias) is monotone, so the lane maximum of S is fma of the largest f,
-// found with integer max on the bits (positive floats order as their bits). Per score that leaves IADD (shifter),
-// IMNMX, FFMA, MUFU.EX2, FADD (sum) and half an F2FP: two instructions fewer than S = cvt(acc) ⊗ qkScale followed by
-// max, S ⊖ base and exp2 (docs/kernel-spec.md §5.3, §7.5; docs/results/ for the measured effect).
-//
-// The bias of column 2j + e of the lane (both rows share ΔS: it depends on the 64-row block and the key). With SmoothQ it
-// is formed twice, in the maximum pass and in the exp2 pass, from two loads of ΔS (the same value both times), so that
-// 32 biases need not stay live across the quad shuffles (the smooth kernels are at the register limit).
-// (The asm volatile load keeps the compiler from merging the two loads into one value held across the pass.)
-template <bool SMOOTHQ>
-__device__ __forceinline__ float key_bias(const float* dsTile, int j, int e, int t, float shift)
-{
-    if constexpr (SMOOTHQ)
-    {
-        float ds;
-        asm volatile("ld.global.nc.f32 %0, [%1];" : "=f"(ds) : "l"(dsTile + 8 * j + 2 * t + e));
-        return __fsub_rn(ds, shift);
-    }
-    else return -shift;
-}
-
-// The maximum pass over S (SmoothQ, or a tile with a masked key): keys past a row's last visible key are skipped when
-// MASKED (a tile without masked keys compiles to the plain loop, without the per-key tests).
+//   qk = q_scale ⊗ k_scale with its two lowest significand bits cleared (qkScale arrives as the product; the clearing
+//   makes shift = SHIFTER ⊗ qk exact, since 3·qk then fits 24 bits),
+//   f = SHIFTER + acc (exact; done in place on the int32 bits),
+//   S = fma(f, qk, −shift) = round(acc·qk) (one rounding: f·qk − shift is acc·qk exactly), or with SmoothQ
+//   S = fma(f ⊖ SHIFTER, qk, ΔS) (f ⊖ SHIFTER = acc exactly); −∞ past a row's last visible key,
+//   tile maximum → m, rescale, base (row_max_update), P = exp2(S ⊖ base) in place, lane sums in register order
+//   (even then odd column of each group, groups ascending), st.l = fma(st.l, rescale, sum).
+// Per score without SmoothQ that is IADD (shifter), FFMA, half a 3-input integer max, FADD (⊖ base), MUFU.EX2, FADD
+// (sum) and half an F2FP: the conversion back (FADD of −SHIFTER) and the separate FMUL of the old rule are gone. The
+// maximum of a plain tile is taken on the integer sums (positive floats order as their bits, and round(acc·qk) with
+// qk ≥ 0 is monotone in acc), with 3-input integer max instructions.
+// A tile with a key past some row's last visible key (causal edge or padding; warp-uniform test) runs the masked
+// loops, a plain tile the loops without per-key tests.
 template <bool SMOOTHQ, bool MASKED>
-__device__ __forceinline__ void score_max_pass(const int (&acc)[64], float qkScale, float shift, const float* dsTile, int k0,
-                                               int t, int last0, int last1, float& tmax0, float& tmax1)
-{
-#pragma unroll
-    for (int j = 0; j < 16; j++)
-#pragma unroll
-        for (int e = 0; e < 2; e++)
-        {
-            const int key = k0 + 8 * j + 2 * t + e;
-            const float bias = key_bias<SMOOTHQ>(dsTile, j, e, t, shift);
-            const float s0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qkScale, bias);
-            const float s1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qkScale, bias);
-            if (!MASKED || key <= last0) tmax0 = fmaxf(tmax0, s0);
-            if (!MASKED || key <= last1) tmax1 = fmaxf(tmax1, s1);
-        }
-}
-
-// The exp2 pass: P = exp2(fma(f, qkScale, bias ⊖ base)), +0 past a row's last visible key when MASKED, and the lane sums
-// in register order.
-template <bool SMOOTHQ, bool MASKED>
-__device__ __forceinline__ void exp_pass(const int (&acc)[64], float qkScale, float shift, const float* dsTile, int k0, int t,
-                                         int last0, int last1, float base0, float base1, float (&p0)[32], float (&p1)[32],
-                                         float& sum0, float& sum1)
+__device__ __forceinline__ void score_pass(const int (&acc)[64], float qk, float shift, const float* dsTile, int k0, int t,
+                                           int last0, int last1, float (&s0)[32], float (&s1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
 #pragma unroll
     for (int j = 0; j < 16; j++)
     {
+        float2 ds = make_float2(0.0f, 0.0f);
+        if constexpr (SMOOTHQ) ds = *reinterpret_cast<const float2*>(dsTile + 8 * j + 2 * t);
 #pragma unroll
         for (int e = 0; e < 2; e++)
         {
+            const float f0 = __int_as_float(acc[4 * j + e]), f1 = __int_as_float(acc[4 * j + 2 + e]);
+            float v0, v1;
+            if constexpr (SMOOTHQ)
+            {
+                const float d = e == 0 ? ds.x : ds.y;
+                v0 = __fmaf_rn(__fsub_rn(f0, SAGE_SHIFTER), qk, d);
+                v1 = __fmaf_rn(__fsub_rn(f1, SAGE_SHIFTER), qk, d);
+            }
+            else
+            {
+                v0 = __fmaf_rn(f0, qk, -shift);
+                v1 = __fmaf_rn(f1, qk, -shift);
+            }
             const int key = k0 + 8 * j + 2 * t + e;
-            const float bias = key_bias<SMOOTHQ>(dsTile, j, e, t, shift);
-            float a0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qkScale, __fsub_rn(bias, base0));
-            float a1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qkScale, __fsub_rn(bias, base1));
-            if (MASKED && key > last0) a0 = negInf;
-            if (MASKED && key > last1) a1 = negInf;
-            p0[2 * j + e] = sage_softmax_exp2(a0);
-            p1[2 * j + e] = sage_softmax_exp2(a1);
+            s0[2 * j + e] = MASKED && key > last0 ? negInf : v0;
+            s1[2 * j + e] = MASKED && key > last1 ? negInf : v1;
         }
-        sum0 = __fadd_rn(__fadd_rn(sum0, p0[2 * j]), p0[2 * j + 1]);
-        sum1 = __fadd_rn(__fadd_rn(sum1, p1[2 * j]), p1[2 * j + 1]);
     }
 }
 
 template <bool SMOOTHQ>
 __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
                                              int last0, int last1, RowState& st, float& rescale0, float& rescale1,
-                                             float (&p0)[32], float (&p1)[32])
+                                             float (&s0)[32], float (&s1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
+    const float qk = __uint_as_float(__float_as_uint(qkScale) & ~3u);
+    const float shift = __fmul_rn(SAGE_SHIFTER, qk);
 #pragma unroll
     for (int i = 0; i < 64; i++) acc[i] += SAGE_SHIFTER_BITS;
-    const float shift = __fmul_rn(SAGE_SHIFTER, qkScale);
-    // Does any row of this warp have a key of this tile past its last visible key (causal edge or padding)? Warp-uniform,
-    // so each pass runs as one of two loops (masked or plain) with a branch around it, not a per-key select.
     const bool edge = __any_sync(0xffffffffu, k0 + SAGE_KEY_TILE - 1 > min(last0, last1));
     float tmax0 = negInf, tmax1 = negInf;
-    if (edge) score_max_pass<SMOOTHQ, true>(acc, qkScale, shift, dsTile, k0, t, last0, last1, tmax0, tmax1);
-    else if constexpr (SMOOTHQ) score_max_pass<SMOOTHQ, false>(acc, qkScale, shift, dsTile, k0, t, last0, last1, tmax0, tmax1);
+    if (edge || SMOOTHQ)
+    {
+        if (edge) score_pass<SMOOTHQ, true>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
+        else score_pass<SMOOTHQ, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
+#pragma unroll
+        for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
+    }
     else
     {
-        // Integer max is exact in any order: four independent chains per row, then their maximum (a shorter
-        // dependency chain than one fold over 32 values; no extra live values beyond 8 partial maxima).
+        // Integer max is exact in any order: four independent chains per row, then their maximum.
         int c0[4], c1[4];
 #pragma unroll
         for (int q = 0; q < 4; q++) { c0[q] = acc[4 * q + (q & 1)]; c1[q] = acc[4 * q + 2 + (q & 1)]; }
@@ -423,16 +397,27 @@ __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, cons
                 c0[j & 3] = max(c0[j & 3], acc[4 * j + e]);
                 c1[j & 3] = max(c1[j & 3], acc[4 * j + 2 + e]);
             }
-        const int b0 = max(max(c0[0], c0[1]), max(c0[2], c0[3]));
-        const int b1 = max(max(c1[0], c1[1]), max(c1[2], c1[3]));
-        tmax0 = __fmaf_rn(__int_as_float(b0), qkScale, -shift);
-        tmax1 = __fmaf_rn(__int_as_float(b1), qkScale, -shift);
+        tmax0 = __fmaf_rn(__int_as_float(max(max(c0[0], c0[1]), max(c0[2], c0[3]))), qk, -shift);
+        tmax1 = __fmaf_rn(__int_as_float(max(max(c1[0], c1[1]), max(c1[2], c1[3]))), qk, -shift);
+        score_pass<false, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
     }
     float base0, base1;
     row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
     float sum0 = 0.0f, sum1 = 0.0f;
-    if (edge) exp_pass<SMOOTHQ, true>(acc, qkScale, shift, dsTile, k0, t, last0, last1, base0, base1, p0, p1, sum0, sum1);
-    else exp_pass<SMOOTHQ, false>(acc, qkScale, shift, dsTile, k0, t, last0, last1, base0, base1, p0, p1, sum0, sum1);
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+        const float pa = sage_softmax_exp2(__fsub_rn(s0[2 * j], base0));
+        const float pb = sage_softmax_exp2(__fsub_rn(s0[2 * j + 1], base0));
+        const float pc = sage_softmax_exp2(__fsub_rn(s1[2 * j], base1));
+        const float pd = sage_softmax_exp2(__fsub_rn(s1[2 * j + 1], base1));
+        sum0 = __fadd_rn(__fadd_rn(sum0, pa), pb);
+        sum1 = __fadd_rn(__fadd_rn(sum1, pc), pd);
+        s0[2 * j] = pa;
+        s0[2 * j + 1] = pb;
+        s1[2 * j] = pc;
+        s1[2 * j + 1] = pd;
+    }
     st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
     st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
 }
