@@ -33,6 +33,8 @@ internal sealed class QueryTileEmulator
     private readonly float[] _deltaS;         // 2 blocks × 128
     private readonly int[] _acc;              // 128 × 128
     private readonly float[] _scores = new float[TileRows * TileKeys];
+    private readonly float[] _arguments = new float[TileRows * TileKeys]; // exp2 arguments fma(f, qk, bias ⊖ base)
+    private readonly int[] _visible = new int[TileRows];
     private readonly float[] _probabilities = new float[TileRows * TileKeys];
     private readonly byte[] _codes = new byte[TileRows * TileKeys];
     private readonly float[] _codeValues = new float[TileRows * TileKeys];
@@ -44,14 +46,14 @@ internal sealed class QueryTileEmulator
     private readonly float[] _tileMax = new float[TileRows];
     private readonly float[] _base = new float[TileRows];
     private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
-    private readonly float[] _blocks;         // 128 × 2d: each row's inner PV accumulators
+    private readonly float[] _blocks;         // 128 × d: each row's inner PV accumulator (two-level modes)
     // The rows-in-lanes PV path (Fp8PvRowLaneKernel): P codes, values and exponents as [token][row], the output
     // accumulators and inner accumulators as [channel][row]; transposed back once per query tile.
     private readonly byte[] _codesT = new byte[TileRows * TileKeys];
     private readonly float[] _codeValuesT = new float[TileRows * TileKeys];
     private readonly sbyte[] _codeExponentsT = new sbyte[TileRows * TileKeys];
     private readonly float[] _accOT;          // d × 128
-    private readonly float[] _blocksT;        // 2 × d × 128
+    private readonly float[] _blocksT;        // d × 128
 
     public QueryTileEmulator(AttentionProblem problem, SageOptions options, PvModelSet models)
     {
@@ -71,22 +73,17 @@ internal sealed class QueryTileEmulator
         _deltaS = new float[2 * TileKeys];
         _acc = new int[TileRows * TileKeys];
         _accO = new float[TileRows * _d];
-        _blocks = new float[TileRows * 2 * _d];
+        _blocks = new float[TileRows * _d];
         _accOT = new float[TileRows * _d];
-        _blocksT = new float[TileRows * 2 * _d];
+        _blocksT = new float[TileRows * _d];
     }
 
     /// <summary>Whether this worker computes <paramref name="problem"/> with <paramref name="options"/> (so it can be reused).</summary>
     public bool Fits(AttentionProblem problem, SageOptions options) =>
         (ReferenceEquals(problem, _problem) || problem.Equals(_problem)) && (ReferenceEquals(options, _options) || options.Equals(_options));
 
-    /// <summary>Number of value slots per row that the PV stage's inner accumulators occupy in a trace.</summary>
-    private int BlockValuesPerRow => _options.PvAccumulation switch
-    {
-        PvAccumulation.Fp32TwoLevel => _d,
-        PvAccumulation.Fp16TwoLevel => 2 * _d,
-        _ => 0,
-    };
+    /// <summary>Number of value slots per row that the PV stage's inner accumulator occupies in a trace (one block per tile).</summary>
+    private int BlockValuesPerRow => _options.PvAccumulation == PvAccumulation.Fp32 ? 0 : _d;
 
     /// <summary>
     /// Runs the tile: Q rows of (batch, head) are read from <paramref name="q"/> via
@@ -132,23 +129,21 @@ internal sealed class QueryTileEmulator
             }
             var keyScales = kv.KeyScalePerToken.AsSpan(k0, TileKeys);
             // OnlineSoftmax.Update, row by row, in two passes: the scores and tile maxima of every row, the rescale
-            // factors of all rows together (one span exp2), then each row's P, codes and lane sums.
+            // factors of all rows together (one span exp2), then each row's exp2 arguments, P, codes and lane sums.
             for (int i = 0; i < rows; i++)
             {
-                int lastKey = _problem.LastVisibleKey(q0 + i);
-                int visible = Math.Min(realKeys, lastKey - k0 + 1);
-                var deltaS = _options.SmoothQ
-                    ? _deltaS.AsSpan(i / KernelTiling.WarpgroupRows * TileKeys, TileKeys)
-                    : ReadOnlySpan<float>.Empty;
+                _visible[i] = Math.Min(realKeys, _problem.LastVisibleKey(q0 + i) - k0 + 1);
                 var scores = _scores.AsSpan(i * TileKeys, TileKeys);
-                ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, scores);
+                ScoreDequantization.Dequantize(ScoreRowOf(i, keyScales), scores);
                 _tileMax[i] = OnlineSoftmax.TileMax(scores);
             }
             OnlineSoftmax.StepRows(_tileMax.AsSpan(0, rows), _runningMax, _steps);
             for (int i = 0; i < rows; i++)
             {
                 var step = _steps[i];
-                OnlineSoftmax.Exponentiate(_scores.AsSpan(i * TileKeys, TileKeys), step, _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
+                var arguments = _arguments.AsSpan(i * TileKeys, TileKeys);
+                ScoreDequantization.ExponentArguments(ScoreRowOf(i, keyScales), step.Base, arguments);
+                OnlineSoftmax.Exponentiate(arguments, step, _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
                     _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
                 if (rowLane is null)
                     Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
@@ -181,7 +176,7 @@ internal sealed class QueryTileEmulator
             clock = PhaseClock.ThreadLap(Phase.Pv, clock);
             if (tileTrace is not null)
                 for (int i = 0; i < rows; i++)
-                    RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * 2 * d, BlockValuesPerRow));
+                    RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * d, BlockValuesPerRow));
             if (tileTrace is not null)
             {
                 Array.Copy(_acc, tileTrace.QkAccumulator, rows * TileKeys);
@@ -213,6 +208,10 @@ internal sealed class QueryTileEmulator
             trace.Lse = lse.IsEmpty ? [] : lse.Slice(0, rows).ToArray();
         }
     }
+
+    /// <summary>Row i's score inputs for the current K tile (its QK sums, scales, ΔS block and visible keys).</summary>
+    private ScoreRow ScoreRowOf(int i, ReadOnlySpan<float> keyScales) => new(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales,
+        _options.SmoothQ ? _deltaS.AsSpan(i / KernelTiling.WarpgroupRows * TileKeys, TileKeys) : ReadOnlySpan<float>.Empty, _visible[i]);
 
     /// <summary>K tiles the CTA visits (docs/kernel-spec.md §6).</summary>
     private int VisitedKeyTiles(int q0, int rows, int keyTiles)
@@ -267,6 +266,7 @@ internal sealed class QueryTileEmulator
     private void RecordRow(KeyTileTrace t, int i, OnlineSoftmax.Step step, ReadOnlySpan<float> blocks)
     {
         _scores.AsSpan(i * TileKeys, TileKeys).CopyTo(t.Scores.AsSpan(i * TileKeys));
+        _arguments.AsSpan(i * TileKeys, TileKeys).CopyTo(t.ExponentArguments.AsSpan(i * TileKeys));
         _probabilities.AsSpan(i * TileKeys, TileKeys).CopyTo(t.Probabilities.AsSpan(i * TileKeys));
         _codes.AsSpan(i * TileKeys, TileKeys).CopyTo(t.ProbabilityCodes.AsSpan(i * TileKeys));
         t.TileMax[i] = step.TileMax;

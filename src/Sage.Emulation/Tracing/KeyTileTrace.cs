@@ -17,6 +17,7 @@ public sealed class KeyTileTrace
         NewMax = new float[rows];
         Rescale = new float[rows];
         Base = new float[rows];
+        ExponentArguments = new float[rows * n];
         Probabilities = new float[rows * n];
         ProbabilityCodes = new byte[rows * n];
         PvBlocks = new float[rows * blockValuesPerRow];
@@ -32,7 +33,7 @@ public sealed class KeyTileTrace
     /// <summary>QSmoothing: ΔS per warpgroup block (2 × 128), empty without Q smoothing.</summary>
     public float[] DeltaS { get; internal set; }
 
-    /// <summary>ScoreDequantization: S in log2 units, masked keys −∞.</summary>
+    /// <summary>ScoreDequantization: S = fma(SHIFTER + acc, qk, bias) in log2 units, masked keys −∞ (used for the tile maximum).</summary>
     public float[] Scores { get; }
 
     /// <summary>OnlineSoftmax per row: tile max, new running max, rescale = exp2(m_old − m_new), base = m_new − log2 448.</summary>
@@ -41,13 +42,16 @@ public sealed class KeyTileTrace
     public float[] Rescale { get; }
     public float[] Base { get; }
 
-    /// <summary>OnlineSoftmax: P = exp2(S − base) in fp32.</summary>
+    /// <summary>OnlineSoftmax: the exp2 argument fma(SHIFTER + acc, qk, bias ⊖ base) of each key (masked −∞); not S ⊖ base.</summary>
+    public float[] ExponentArguments { get; }
+
+    /// <summary>OnlineSoftmax: P = exp2(argument) in fp32.</summary>
     public float[] Probabilities { get; }
 
     /// <summary>PQuantization: P as E4M3 codes.</summary>
     public byte[] ProbabilityCodes { get; }
 
-    /// <summary>PvAccumulation: the fresh inner accumulators (Fp32TwoLevel: d per row; Fp16TwoLevel: h0 then h1, 2·d per row; Fp32: none).</summary>
+    /// <summary>PvAccumulation: the fresh inner accumulator of the tile (two-level modes: d per row, FP32 or FP16 values; Fp32: none).</summary>
     public float[] PvBlocks { get; }
 
     /// <summary>PvAccumulation: acc_o after this tile.</summary>
