@@ -33,8 +33,6 @@ internal sealed class QueryTileEmulator
     private readonly float[] _deltaS;         // 2 blocks × 128
     private readonly int[] _acc;              // 128 × 128
     private readonly float[] _scores = new float[TileRows * TileKeys];
-    private readonly float[] _arguments = new float[TileRows * TileKeys]; // exp2 arguments fma(f, qk, bias ⊖ base)
-    private readonly int[] _visible = new int[TileRows];
     private readonly float[] _probabilities = new float[TileRows * TileKeys];
     private readonly byte[] _codes = new byte[TileRows * TileKeys];
     private readonly float[] _codeValues = new float[TileRows * TileKeys];
@@ -129,21 +127,22 @@ internal sealed class QueryTileEmulator
             }
             var keyScales = kv.KeyScalePerToken.AsSpan(k0, TileKeys);
             // OnlineSoftmax.Update, row by row, in two passes: the scores and tile maxima of every row, the rescale
-            // factors of all rows together (one span exp2), then each row's exp2 arguments, P, codes and lane sums.
+            // factors of all rows together (one span exp2), then each row's P, codes and lane sums.
             for (int i = 0; i < rows; i++)
             {
-                _visible[i] = Math.Min(realKeys, _problem.LastVisibleKey(q0 + i) - k0 + 1);
+                int visible = Math.Min(realKeys, _problem.LastVisibleKey(q0 + i) - k0 + 1);
+                var deltaS = _options.SmoothQ
+                    ? _deltaS.AsSpan(i / KernelTiling.WarpgroupRows * TileKeys, TileKeys)
+                    : ReadOnlySpan<float>.Empty;
                 var scores = _scores.AsSpan(i * TileKeys, TileKeys);
-                ScoreDequantization.Dequantize(ScoreRowOf(i, keyScales), scores);
+                ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, scores);
                 _tileMax[i] = OnlineSoftmax.TileMax(scores);
             }
             OnlineSoftmax.StepRows(_tileMax.AsSpan(0, rows), _runningMax, _steps);
             for (int i = 0; i < rows; i++)
             {
                 var step = _steps[i];
-                var arguments = _arguments.AsSpan(i * TileKeys, TileKeys);
-                ScoreDequantization.ExponentArguments(ScoreRowOf(i, keyScales), step.Base, arguments);
-                OnlineSoftmax.Exponentiate(arguments, step, _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
+                OnlineSoftmax.Exponentiate(_scores.AsSpan(i * TileKeys, TileKeys), step, _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
                     _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
                 if (rowLane is null)
                     Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
@@ -209,10 +208,6 @@ internal sealed class QueryTileEmulator
         }
     }
 
-    /// <summary>Row i's score inputs for the current K tile (its QK sums, scales, ΔS block and visible keys).</summary>
-    private ScoreRow ScoreRowOf(int i, ReadOnlySpan<float> keyScales) => new(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales,
-        _options.SmoothQ ? _deltaS.AsSpan(i / KernelTiling.WarpgroupRows * TileKeys, TileKeys) : ReadOnlySpan<float>.Empty, _visible[i]);
-
     /// <summary>K tiles the CTA visits (docs/kernel-spec.md §6).</summary>
     private int VisitedKeyTiles(int q0, int rows, int keyTiles)
     {
@@ -266,7 +261,6 @@ internal sealed class QueryTileEmulator
     private void RecordRow(KeyTileTrace t, int i, OnlineSoftmax.Step step, ReadOnlySpan<float> blocks)
     {
         _scores.AsSpan(i * TileKeys, TileKeys).CopyTo(t.Scores.AsSpan(i * TileKeys));
-        _arguments.AsSpan(i * TileKeys, TileKeys).CopyTo(t.ExponentArguments.AsSpan(i * TileKeys));
         _probabilities.AsSpan(i * TileKeys, TileKeys).CopyTo(t.Probabilities.AsSpan(i * TileKeys));
         _codes.AsSpan(i * TileKeys, TileKeys).CopyTo(t.ProbabilityCodes.AsSpan(i * TileKeys));
         t.TileMax[i] = step.TileMax;

@@ -3,73 +3,68 @@ using System.Runtime.Intrinsics;
 namespace Sage.Emulation.Mainloop;
 
 /// <summary>
-/// Stage ScoreDequantization (docs/kernel-spec.md §5.3) and the exp2 arguments of §7.5. Per visible key, with
-/// SHIFTER = 1.5·2^23 (<see cref="KernelConstants.ScoreShifter"/>):
-/// f = SHIFTER + acc (exact), qk = q_scale ⊗ k_scale, shift = SHIFTER ⊗ qk, bias = −shift (or ΔS ⊖ shift with Q
-/// smoothing), S = fma(f, qk, bias) and argument = fma(f, qk, bias ⊖ base); masked and padded keys give −∞ for both.
+/// Stage ScoreDequantization (docs/kernel-spec.md §5.2–5.4). Per visible key, with SHIFTER = 1.5·2^23
+/// (<see cref="KernelConstants.ScoreShifter"/>) and qk = <see cref="ScoreScale"/>(q_scale, k_scale):
+/// S = fma(SHIFTER + acc, qk, −(SHIFTER ⊗ qk)), or fma(acc, qk, ΔS) with Q smoothing; masked and padded keys become −∞.
 /// </summary>
 /// <remarks>
-/// Why the shifter: the kernel turns acc into f with one integer add on its bits (0x4B400000 + acc) and never subtracts
-/// SHIFTER again; the rounding of shift moves S by at most ¾·qk, less than one unit of the integer dot product. Why the
-/// argument is not S ⊖ base: the kernel folds base into the per-key constant c = bias ⊖ base and spends one fma per
-/// score. S itself is only needed for the tile maximum, which the kernel finds on the integer sums (fma with qk ≥ 0 is
-/// monotone in f).
+/// Why this form: the kernel turns acc into the float SHIFTER + acc with one integer add on its bits (0x4B400000 + acc)
+/// and folds the subtraction of SHIFTER into the one fma. qk has its two lowest significand bits cleared, so
+/// SHIFTER ⊗ qk = 3·2^22·qk is exact and the fma's exact value f·qk − SHIFTER·qk is acc·qk: S is acc·qk rounded once,
+/// the value of the plain product (the tests check S = (float)acc ⊗ qk bit for bit).
 /// </remarks>
 public static class ScoreDequantization
 {
-    /// <summary>S for each of the row's keys into <paramref name="scores"/> (one per key; masked keys −∞).</summary>
-    /// <remarks>S is the argument for base = +0: x ⊖ (+0) = x for every fp32 x (−0 included), so bias ⊖ 0 is bias.</remarks>
-    public static void Dequantize(in ScoreRow row, Span<float> scores) => Evaluate(row, 0f, scores);
-
-    /// <summary>
-    /// The exp2 arguments fma(f, qk, bias ⊖ <paramref name="base"/>) of the row's visible keys, −∞ for the others, into
-    /// <paramref name="arguments"/> (one per key): P = exp2(argument) (§7.5).
-    /// </summary>
-    public static void ExponentArguments(in ScoreRow row, float @base, Span<float> arguments) => Evaluate(row, @base, arguments);
-
-    /// <summary>
-    /// The scalar definition of one visible key's argument: fma(SHIFTER + acc, qk, bias ⊖ base) (S for base = +0).
-    /// The vectorised loop below computes the same operations 16 keys at a time.
-    /// </summary>
-    public static float Argument(int acc, float queryScale, float keyScale, float deltaS, bool smoothQ, float @base)
+    /// <param name="acc">Int32 accumulator of one row for the tile's 128 keys.</param>
+    /// <param name="queryScale">The row's q_scale (LOG2E_SCALE folded in).</param>
+    /// <param name="keyScales">k_scale of each of the tile's keys.</param>
+    /// <param name="deltaS">ΔS of the row's Q-smoothing block for the tile's keys, or empty without Q smoothing.</param>
+    /// <param name="visibleKeys">Keys 0..visibleKeys−1 of the tile are visible to this row (≤ 0: none).</param>
+    /// <param name="scores">The row's 128 scores (output).</param>
+    public static void Dequantize(ReadOnlySpan<int> acc, float queryScale, ReadOnlySpan<float> keyScales,
+        ReadOnlySpan<float> deltaS, int visibleKeys, Span<float> scores)
     {
-        float f = acc + KernelConstants.ScoreShifter;  // exact: an integer below 2^24
-        float qk = queryScale * keyScale;
-        float shift = KernelConstants.ScoreShifter * qk;
-        float bias = smoothQ ? deltaS - shift : -shift;
-        return MathF.FusedMultiplyAdd(f, qk, bias - @base);
-    }
-
-    private static void Evaluate(in ScoreRow row, float @base, Span<float> destination)
-    {
-        int n = row.Keys;
-        if (destination.Length < n)
-            throw new ArgumentException($"destination holds {destination.Length}; expected {n} (one per key).", nameof(destination));
-        int visible = row.VisibleKeys;
-        var acc = row.Acc;
-        var keyScales = row.KeyScales;
-        var deltaS = row.DeltaS;
-        bool smoothQ = !deltaS.IsEmpty;
+        int n = scores.Length;
+        int visible = Math.Clamp(visibleKeys, 0, n);
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            // f from its bits, as the kernel does (0x4B400000 + acc is SHIFTER + acc for |acc| < 2^22), then the same
-            // roundings as Argument: ⊗, ⊗, negation or ⊖, ⊖, one fma.
-            var shifterBits = Vector512.Create(KernelConstants.ScoreShifterBits);
+            // The same operations per element as Score: q_scale ⊗ k_scale, the two low bits cleared, then the shifter
+            // form (f from its bits, SHIFTER ⊗ qk, one fma) or, with ΔS, one fma on the exact acc.
+            var qs = Vector512.Create(queryScale);
             var shifter = Vector512.Create(KernelConstants.ScoreShifter);
-            var qs = Vector512.Create(row.QueryScale);
-            var b = Vector512.Create(@base);
+            var shifterBits = Vector512.Create(KernelConstants.ScoreShifterBits);
+            var low = Vector512.Create(~3u);
             for (; j + 16 <= visible; j += 16)
             {
-                var f = (Vector512.Create(acc.Slice(j, 16)) + shifterBits).AsSingle();
-                var qk = qs * Vector512.Create(keyScales.Slice(j, 16));
-                var shift = shifter * qk;
-                var bias = smoothQ ? Vector512.Create(deltaS.Slice(j, 16)) - shift : -shift;
-                Vector512.FusedMultiplyAdd(f, qk, bias - b).CopyTo(destination.Slice(j, 16));
+                var a = Vector512.Create(acc.Slice(j, 16));
+                var qk = ((qs * Vector512.Create(keyScales.Slice(j, 16))).AsUInt32() & low).AsSingle();
+                var s = deltaS.IsEmpty
+                    ? Vector512.FusedMultiplyAdd((a + shifterBits).AsSingle(), qk, -(shifter * qk))
+                    : Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(a), qk, Vector512.Create(deltaS.Slice(j, 16)));
+                s.CopyTo(scores.Slice(j, 16));
             }
         }
         for (; j < visible; j++)
-            destination[j] = Argument(acc[j], row.QueryScale, keyScales[j], smoothQ ? deltaS[j] : 0f, smoothQ, @base);
-        destination.Slice(visible, n - visible).Fill(float.NegativeInfinity);
+            scores[j] = Score(acc[j], ScoreScale(queryScale, keyScales[j]), deltaS.IsEmpty ? null : deltaS[j]);
+        scores.Slice(visible).Fill(float.NegativeInfinity);
+    }
+
+    /// <summary>
+    /// qk of §5.2: q_scale ⊗ k_scale (q first) with the two lowest significand bits cleared, so that SHIFTER ⊗ qk is
+    /// exact (3·qk then fits the 24-bit significand; subnormal products too). A relative change below 2^−21.
+    /// </summary>
+    public static float ScoreScale(float queryScale, float keyScale) =>
+        BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(queryScale * keyScale) & ~3u);
+
+    /// <summary>
+    /// The scalar definition of one visible score: fma(SHIFTER + acc, qk, −(SHIFTER ⊗ qk)), or fma(acc, qk, ΔS) with
+    /// Q smoothing (<paramref name="deltaS"/> given). acc must satisfy |acc| &lt; 2^22 (every INT8/INT4 QK sum does).
+    /// </summary>
+    public static float Score(int acc, float qk, float? deltaS)
+    {
+        if (deltaS is float ds) return MathF.FusedMultiplyAdd(acc, qk, ds);
+        float f = acc + KernelConstants.ScoreShifter; // exact: an integer below 2^24
+        return MathF.FusedMultiplyAdd(f, qk, -(KernelConstants.ScoreShifter * qk));
     }
 }

@@ -1,16 +1,13 @@
 using System.Runtime.Intrinsics;
-using Sage.Emulation.Mainloop;
 using Sage.Emulation.SpecialFunctions;
 using Sage.Numerics;
 
 namespace Sage.Emulation.Softmax;
 
 /// <summary>
-/// Stage OnlineSoftmax (docs/kernel-spec.md §7) for one row and one K tile: tile max over S, new running max, rescale
-/// factor, base = m − log2(448), P = exp2(fma(f, qk, bias ⊖ base)) (the arguments of
-/// <see cref="ScoreDequantization.ExponentArguments"/>, not S ⊖ base) with exp2 the hardware's ex2.approx.ftz.f32
-/// (<see cref="MufuExp2"/>), the lane partial sums in register order, l_t = fma(l_t, rescale, s), and P to FP8 (stage
-/// PQuantization).
+/// Stage OnlineSoftmax (docs/kernel-spec.md §7) for one row and one K tile: tile max, new running max, rescale factor,
+/// base = m − log2(448), P = exp2(S − base) with exp2 the hardware's ex2.approx.ftz.f32 (<see cref="MufuExp2"/>), the lane partial sums in register order, l_t = fma(l_t, rescale, s),
+/// and P to FP8 (stage PQuantization).
 /// </summary>
 public static class OnlineSoftmax
 {
@@ -18,23 +15,20 @@ public static class OnlineSoftmax
     public readonly record struct Step(float TileMax, float NewMax, float Rescale, float Base);
 
     /// <summary>
-    /// Runs one step on the row's score inputs (the definition the emulator's row passes are checked against).
-    /// <paramref name="runningMax"/> is updated; <paramref name="laneSums"/> (4 lanes) are rescaled and increased;
-    /// <paramref name="probabilities"/> and <paramref name="codes"/> receive P and its E4M3 codes (one per key).
+    /// Runs one step. <paramref name="runningMax"/> is updated; <paramref name="laneSums"/> (4 lanes) are rescaled and
+    /// increased; <paramref name="probabilities"/> and <paramref name="codes"/> receive P and its E4M3 codes.
     /// </summary>
-    public static Step Update(in ScoreRow row, ref float runningMax, Span<float> laneSums, Span<float> probabilities, Span<byte> codes)
+    public static Step Update(ReadOnlySpan<float> scores, ref float runningMax, Span<float> laneSums,
+        Span<float> probabilities, Span<byte> codes)
     {
-        Span<float> values = row.Keys <= KernelTiling.KeyTileTokens ? stackalloc float[row.Keys] : new float[row.Keys];
-        ScoreDequantization.Dequantize(row, values);
-        float tileMax = TileMax(values);
+        float tileMax = TileMax(scores);
         float mOld = runningMax;
         float mNew = MaxF32(mOld, tileMax);
         bool empty = float.IsNegativeInfinity(mNew);
         float rescale = empty ? 1f : MufuExp2.Evaluate(mOld - mNew);
         float @base = empty ? 0f : mNew - KernelConstants.Log2Of448;
         var step = new Step(tileMax, mNew, rescale, @base);
-        ScoreDequantization.ExponentArguments(row, @base, values);
-        Exponentiate(values, step, laneSums, probabilities, codes);
+        Exponentiate(scores, step, laneSums, probabilities, codes);
         runningMax = mNew;
         return step;
     }
@@ -63,14 +57,13 @@ public static class OnlineSoftmax
     }
 
     /// <summary>
-    /// Steps 5-8 of <see cref="Update"/> for one row, given its step and its exp2 arguments
-    /// (<see cref="ScoreDequantization.ExponentArguments"/> with the step's base): P = exp2(argument), its E4M3 codes,
-    /// and the lane sums l_t = fma(l_t, rescale, s_t).
+    /// Steps 5-8 of <see cref="Update"/> for one row, given its step: P = exp2(S − base), its E4M3 codes, and the lane
+    /// sums l_t = fma(l_t, rescale, s_t).
     /// </summary>
-    public static void Exponentiate(ReadOnlySpan<float> arguments, Step step, Span<float> laneSums, Span<float> probabilities, Span<byte> codes)
+    public static void Exponentiate(ReadOnlySpan<float> scores, Step step, Span<float> laneSums, Span<float> probabilities, Span<byte> codes)
     {
-        MufuExp2.Evaluate(arguments, probabilities);
-        Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, arguments.Length), codes);
+        MufuExp2.ExponentiateShifted(scores, step.Base, probabilities);
+        Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, scores.Length), codes);
         Span<float> partial = stackalloc float[KernelTiling.LanesPerRow];
         LanePartialSums(probabilities, partial);
         for (int t = 0; t < KernelTiling.LanesPerRow; t++)

@@ -124,7 +124,7 @@ public static class MufuExp2
     public static void Evaluate(ReadOnlySpan<float> x, Span<float> result) => ExponentiateShifted(x, 0f, result);
 
     /// <summary>
-    /// destination[i] = <see cref="Evaluate(float)"/>(scores[i] − base) for every element (base = 0: the P of one row's exp2 arguments),
+    /// destination[i] = <see cref="Evaluate(float)"/>(scores[i] − base) for every element (the P of one row's tile),
     /// the fp32 subtraction first. Runs the widest path this CPU has (<see cref="SpanPath"/>): 16 lanes with AVX-512
     /// (<see cref="MufuExp2Vector512"/>), else 8 lanes with AVX2 gathers (three per vector), else the scalar model; every path equals
     /// the scalar function bit for bit. destination may be scores (in place).

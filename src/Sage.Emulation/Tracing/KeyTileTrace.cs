@@ -17,7 +17,6 @@ public sealed class KeyTileTrace
         NewMax = new float[rows];
         Rescale = new float[rows];
         Base = new float[rows];
-        ExponentArguments = new float[rows * n];
         Probabilities = new float[rows * n];
         ProbabilityCodes = new byte[rows * n];
         PvBlocks = new float[rows * blockValuesPerRow];
@@ -33,7 +32,7 @@ public sealed class KeyTileTrace
     /// <summary>QSmoothing: ΔS per warpgroup block (2 × 128), empty without Q smoothing.</summary>
     public float[] DeltaS { get; internal set; }
 
-    /// <summary>ScoreDequantization: S = fma(SHIFTER + acc, qk, bias) in log2 units, masked keys −∞ (used for the tile maximum).</summary>
+    /// <summary>ScoreDequantization: S in log2 units, masked keys −∞.</summary>
     public float[] Scores { get; }
 
     /// <summary>OnlineSoftmax per row: tile max, new running max, rescale = exp2(m_old − m_new), base = m_new − log2 448.</summary>
@@ -42,16 +41,13 @@ public sealed class KeyTileTrace
     public float[] Rescale { get; }
     public float[] Base { get; }
 
-    /// <summary>OnlineSoftmax: the exp2 argument fma(SHIFTER + acc, qk, bias ⊖ base) of each key (masked −∞); not S ⊖ base.</summary>
-    public float[] ExponentArguments { get; }
-
-    /// <summary>OnlineSoftmax: P = exp2(argument) in fp32.</summary>
+    /// <summary>OnlineSoftmax: P = exp2(S − base) in fp32.</summary>
     public float[] Probabilities { get; }
 
     /// <summary>PQuantization: P as E4M3 codes.</summary>
     public byte[] ProbabilityCodes { get; }
 
-    /// <summary>PvAccumulation: the fresh inner accumulator of the tile (two-level modes: d per row, FP32 or FP16 values; Fp32: none).</summary>
+    /// <summary>PvAccumulation: the fresh inner accumulators (two-level modes: one block of d values per row, FP32 or FP16 values; Fp32: none).</summary>
     public float[] PvBlocks { get; }
 
     /// <summary>PvAccumulation: acc_o after this tile.</summary>
