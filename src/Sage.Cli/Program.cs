@@ -29,7 +29,7 @@ app.Configure(config =>
     {
         study.SetDescription("Numerical studies behind the kernel's choices.");
         study.AddCommand<StudyCommand>("fp16-accum")
-            .WithDescription("FP16 vs FP32 accumulation of P·V: overflow, error, and why 2.25 is the largest safe V bound; PNG plots and a markdown table.")
+            .WithDescription("FP16 vs FP32 accumulation of P·V: overflow, error, and why 1.125 is the largest safe V bound for the kernel's 128-token FP16 blocks (2.25 for 64-token blocks); PNG plots and a markdown table.")
             .WithExample("study", "fp16-accum", "-o", "study")
             .WithExample("study", "fp16-accum", "--json");
     });

@@ -12,14 +12,26 @@ public static class KernelConstants
     /// <summary>binary64 nearest to log2(e).</summary>
     public const double Log2E = 1.4426950408889634;
 
+    /// <summary>
+    /// SHIFTER = 1.5·2^23 (fp32 bits 0x4B400000): SHIFTER + acc is exact for |acc| &lt; 2^22 and is the float whose bits are
+    /// 0x4B400000 + acc, so the kernel turns the int32 QK sum into a float with one integer add (docs/kernel-spec.md §5.3).
+    /// </summary>
+    public const float ScoreShifter = 12582912f;
+
+    /// <summary>The bits of <see cref="ScoreShifter"/>.</summary>
+    public const int ScoreShifterBits = 0x4B400000;
+
     public const float Int8Max = 127f;
     public const float Int4Max = 7f;
 
     /// <summary>LOG2E_SCALE: sm_scale·log2(e) formed in float64 and rounded once to fp32 (the host does this).</summary>
     public static float SoftmaxScaleLog2(double softmaxScale) => (float)(softmaxScale * Log2E);
 
-    /// <summary>Largest |V| after per-channel scaling (448, or 2.25 for FP16 accumulation).</summary>
-    public static float VMax(PvAccumulation mode) => mode == PvAccumulation.Fp16TwoLevel ? 2.25f : 448f;
+    /// <summary>
+    /// Largest |V| after per-channel scaling: 448, or 1.125 for FP16 accumulation, where one FP16 accumulator spans a
+    /// whole 128-token tile and 128·448·1.125 = 64512 ≤ 65504 keeps it finite (docs/kernel-spec.md §8).
+    /// </summary>
+    public static float VMax(PvAccumulation mode) => mode == PvAccumulation.Fp16TwoLevel ? 1.125f : 448f;
 
     /// <summary>Largest quantised |Q|, |K| of the QK format.</summary>
     public static float QkMax(QkFormat format) => format == QkFormat.Int4 ? Int4Max : Int8Max;

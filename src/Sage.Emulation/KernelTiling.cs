@@ -21,8 +21,11 @@ public static class KernelTiling
     /// <summary>Tokens per FP8 wgmma k-step (K = 32).</summary>
     public const int PvKStep = 32;
 
-    /// <summary>Tokens one FP16 inner accumulator spans (two k-steps): 64·448·2.25 = 64512 ≤ 65504.</summary>
-    public const int Fp16BlockTokens = 64;
+    /// <summary>
+    /// Tokens one FP16 inner accumulator spans: the whole K tile (four k-steps), with V scaled to 1.125 so that
+    /// 128·448·1.125 = 64512 ≤ 65504 (docs/kernel-spec.md §8).
+    /// </summary>
+    public const int Fp16BlockTokens = KeyTileTokens;
 
     /// <summary>Lanes of a quad that together hold one accumulator row.</summary>
     public const int LanesPerRow = 4;

@@ -44,14 +44,14 @@ internal sealed class QueryTileEmulator
     private readonly float[] _tileMax = new float[TileRows];
     private readonly float[] _base = new float[TileRows];
     private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
-    private readonly float[] _blocks;         // 128 × 2d: each row's inner PV accumulators
+    private readonly float[] _blocks;         // 128 × d: each row's inner PV accumulator (two-level modes)
     // The rows-in-lanes PV path (Fp8PvRowLaneKernel): P codes, values and exponents as [token][row], the output
     // accumulators and inner accumulators as [channel][row]; transposed back once per query tile.
     private readonly byte[] _codesT = new byte[TileRows * TileKeys];
     private readonly float[] _codeValuesT = new float[TileRows * TileKeys];
     private readonly sbyte[] _codeExponentsT = new sbyte[TileRows * TileKeys];
     private readonly float[] _accOT;          // d × 128
-    private readonly float[] _blocksT;        // 2 × d × 128
+    private readonly float[] _blocksT;        // d × 128
 
     public QueryTileEmulator(AttentionProblem problem, SageOptions options, PvModelSet models)
     {
@@ -71,22 +71,17 @@ internal sealed class QueryTileEmulator
         _deltaS = new float[2 * TileKeys];
         _acc = new int[TileRows * TileKeys];
         _accO = new float[TileRows * _d];
-        _blocks = new float[TileRows * 2 * _d];
+        _blocks = new float[TileRows * _d];
         _accOT = new float[TileRows * _d];
-        _blocksT = new float[TileRows * 2 * _d];
+        _blocksT = new float[TileRows * _d];
     }
 
     /// <summary>Whether this worker computes <paramref name="problem"/> with <paramref name="options"/> (so it can be reused).</summary>
     public bool Fits(AttentionProblem problem, SageOptions options) =>
         (ReferenceEquals(problem, _problem) || problem.Equals(_problem)) && (ReferenceEquals(options, _options) || options.Equals(_options));
 
-    /// <summary>Number of value slots per row that the PV stage's inner accumulators occupy in a trace.</summary>
-    private int BlockValuesPerRow => _options.PvAccumulation switch
-    {
-        PvAccumulation.Fp32TwoLevel => _d,
-        PvAccumulation.Fp16TwoLevel => 2 * _d,
-        _ => 0,
-    };
+    /// <summary>Number of value slots per row that the PV stage's inner accumulator occupies in a trace (one block per tile).</summary>
+    private int BlockValuesPerRow => _options.PvAccumulation == PvAccumulation.Fp32 ? 0 : _d;
 
     /// <summary>
     /// Runs the tile: Q rows of (batch, head) are read from <paramref name="q"/> via
@@ -135,8 +130,7 @@ internal sealed class QueryTileEmulator
             // factors of all rows together (one span exp2), then each row's P, codes and lane sums.
             for (int i = 0; i < rows; i++)
             {
-                int lastKey = _problem.LastVisibleKey(q0 + i);
-                int visible = Math.Min(realKeys, lastKey - k0 + 1);
+                int visible = Math.Min(realKeys, _problem.LastVisibleKey(q0 + i) - k0 + 1);
                 var deltaS = _options.SmoothQ
                     ? _deltaS.AsSpan(i / KernelTiling.WarpgroupRows * TileKeys, TileKeys)
                     : ReadOnlySpan<float>.Empty;
@@ -181,7 +175,7 @@ internal sealed class QueryTileEmulator
             clock = PhaseClock.ThreadLap(Phase.Pv, clock);
             if (tileTrace is not null)
                 for (int i = 0; i < rows; i++)
-                    RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * 2 * d, BlockValuesPerRow));
+                    RecordRow(tileTrace, i, _steps[i], _blocks.AsSpan(i * d, BlockValuesPerRow));
             if (tileTrace is not null)
             {
                 Array.Copy(_acc, tileTrace.QkAccumulator, rows * TileKeys);

@@ -24,7 +24,17 @@ public static class Fp16AccumulationStudy
     public static Fp8FusedDotModel Fp16Model { get; } = TensorCoreVariants.GetFp8("wgmma.e4m3.f16");
     public static Fp8FusedDotModel Fp32Model { get; } = TensorCoreVariants.GetFp8("wgmma.e4m3.f32");
 
-    public static IReadOnlyList<double> StudiedBounds { get; } = [2.25, Fp16Max / (PMax * 64), 2.5, 4, 448];
+    /// <summary>The kernel's FP16 block: one accumulator per 128-token K tile (docs/kernel-spec.md §8).</summary>
+    public const int KernelBlockTokens = 128;
+
+    /// <summary>The kernel's V bound for FP16 accumulation: the largest E4M3 value with 448·bound·128 ≤ 65504.</summary>
+    public const double KernelVBound = 1.125;
+
+    /// <summary>SageAttention2++'s V bound, for its 64-token FP16 blocks.</summary>
+    public const double SageAttention2PlusPlusVBound = 2.25;
+
+    public static IReadOnlyList<double> StudiedBounds { get; } =
+        [KernelVBound, Fp16Max / (PMax * KernelBlockTokens), 1.25, SageAttention2PlusPlusVBound, Fp16Max / (PMax * 64), 2.5, 4, 448];
     public static IReadOnlyList<int> StudiedBlocks { get; } = [32, 64, 128];
 
     /// <summary>Two-level accumulation of Σ p·v over <paramref name="p"/>, <paramref name="v"/> (E4M3 codes).</summary>
@@ -144,9 +154,11 @@ public static class Fp16AccumulationStudy
         var configurations = new List<(string Accumulator, Fp8FusedDotModel Model, double Bound, int Block)>();
         foreach (int block in StudiedBlocks)
         {
-            configurations.Add(("fp16", Fp16Model, 2.25, block));
+            configurations.Add(("fp16", Fp16Model, SageAttention2PlusPlusVBound, block));
             configurations.Add(("fp32", Fp32Model, 448, block));
         }
+        // The kernel's configuration: one FP16 accumulator per 128-token tile, V scaled to 1.125.
+        configurations.Add(("fp16", Fp16Model, KernelVBound, KernelBlockTokens));
         var sums = new (double Acc, double MaxAcc, double Total, int Overflows)[configurations.Count];
         var scores = new double[n];
         var pExact = new double[n];

@@ -22,8 +22,10 @@ public static class StudyMarkdown
         foreach (var r in safe)
             md.AppendLine(Inv($"| {r.BlockTokens} | {r.LargestSafeBound:G6} | {r.NextE4M3:G6} | {r.ExactLimit:F4} |"));
         md.AppendLine();
-        md.AppendLine("For 64-token blocks: 448 · 2.25 · 64 = 64512 ≤ 65504, while the next E4M3 value 2.5 gives 71680. A bound");
-        md.AppendLine("between them (such as the exact 65504/(448·64) = 2.2846) is stored as E4M3 2.25 anyway, so 2.25 is the largest safe bound.");
+        md.AppendLine("The kernel keeps one FP16 accumulator per 128-token K tile (docs/kernel-spec.md §8), so its V bound is 1.125:");
+        md.AppendLine("448 · 1.125 · 128 = 64512 ≤ 65504, while the next E4M3 value 1.25 gives 71680. A bound between them (such as the");
+        md.AppendLine("exact 65504/(448·128) = 1.1423) is stored as E4M3 1.125 anyway, so 1.125 is the largest safe bound for 128-token blocks.");
+        md.AppendLine("SageAttention2++'s 2.25 is the same bound for 64-token blocks (448 · 2.25 · 64 = 64512) and overflows a 128-token block.");
         md.AppendLine();
         md.AppendLine("## Overflow counts (FP16 accumulator)");
         md.AppendLine();
@@ -32,15 +34,15 @@ public static class StudyMarkdown
         foreach (var r in overflow)
             md.AppendLine(Inv($"| {r.VBound:G5} | {r.VBoundE4M3:G5} | {r.BlockTokens} | {r.WorstCaseSum:F0} | {r.AdversarialOverflows} | {r.SameSignOverflows} / {r.RandomRows} | {r.SoftmaxOverflows} / {r.RandomRows} | {(r.Safe ? "yes" : "no")} |"));
         md.AppendLine();
-        md.AppendLine("## Accumulation error, FP16 (V bound 2.25) vs FP32 (V bound 448)");
+        md.AppendLine("## Accumulation error, FP16 (V bound 2.25; the kernel's 1.125 on 128-token blocks) vs FP32 (V bound 448)");
         md.AppendLine();
         md.AppendLine("Accumulation error = |acc − Σ p_q·v_q| / Σ|p_q·v_q| (what the accumulator adds to the FP8 products);");
         md.AppendLine("total error = |acc·scale − Σ p·v| / Σ|p·v| against unquantised P and V. Means over the rows that did not overflow.");
         md.AppendLine();
-        md.AppendLine("| N | score σ | V | block | acc | mean acc. error | max acc. error | mean total error | overflows |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| N | score σ | V | block | acc | V bound | mean acc. error | max acc. error | mean total error | overflows |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in errors)
-            md.AppendLine(Inv($"| {r.SequenceLength} | {r.ScoreSigma} | {r.VDistribution} | {r.BlockTokens} | {r.Accumulator} | {r.MeanAccumulationError:E2} | {r.MaxAccumulationError:E2} | {r.MeanTotalError:E2} | {r.Overflows} / {r.Rows} |"));
+            md.AppendLine(Inv($"| {r.SequenceLength} | {r.ScoreSigma} | {r.VDistribution} | {r.BlockTokens} | {r.Accumulator} | {r.VBound:G5} | {r.MeanAccumulationError:E2} | {r.MaxAccumulationError:E2} | {r.MeanTotalError:E2} | {r.Overflows} / {r.Rows} |"));
         return md.ToString();
     }
 

@@ -20,9 +20,12 @@ public static class StudyPlots
         var limit = plt.Add.HorizontalLine(1.0);
         limit.LegendText = "FP16 max (65504)";
         limit.LinePattern = ScottPlot.LinePattern.Dashed;
-        var chosen = plt.Add.VerticalLine(2.25);
-        chosen.LegendText = "V bound 2.25 (SageAttention2++)";
+        var chosen = plt.Add.VerticalLine(Fp16AccumulationStudy.KernelVBound);
+        chosen.LegendText = "V bound 1.125 (our kernel, 128-token blocks)";
         chosen.LinePattern = ScottPlot.LinePattern.Dotted;
+        var sage = plt.Add.VerticalLine(Fp16AccumulationStudy.SageAttention2PlusPlusVBound);
+        sage.LegendText = "V bound 2.25 (SageAttention2++, 64-token blocks)";
+        sage.LinePattern = ScottPlot.LinePattern.Dashed;
         plt.Title("Worst-case FP16 block sum 448·V·block / 65504 (>1 overflows)");
         plt.XLabel("V bound after per-channel scaling (E4M3 values)");
         plt.YLabel("worst-case |block sum| / 65504");
@@ -36,13 +39,13 @@ public static class StudyPlots
     {
         var plt = new ScottPlot.Plot();
         foreach (var group in rows.Where(r => r.ScoreSigma == 1 && r.VDistribution == "gaussian")
-                     .GroupBy(r => (r.Accumulator, r.BlockTokens)).OrderBy(g => g.Key.Accumulator).ThenBy(g => g.Key.BlockTokens))
+                     .GroupBy(r => (r.Accumulator, r.BlockTokens, r.VBound)).OrderBy(g => g.Key.Accumulator).ThenBy(g => g.Key.BlockTokens).ThenBy(g => g.Key.VBound))
         {
             var points = group.Where(r => double.IsFinite(r.MeanAccumulationError) && r.MeanAccumulationError > 0).OrderBy(r => r.SequenceLength).ToArray();
             if (points.Length == 0) continue;
             var line = plt.Add.Scatter(points.Select(r => Math.Log2(r.SequenceLength)).ToArray(),
                 points.Select(r => Math.Log10(r.MeanAccumulationError)).ToArray());
-            line.LegendText = $"{group.Key.Accumulator}, {group.Key.BlockTokens}-token blocks";
+            line.LegendText = $"{group.Key.Accumulator}, {group.Key.BlockTokens}-token blocks, V ≤ {group.Key.VBound:G4}";
         }
         plt.Title("P·V accumulation error (added to the FP8 products), score σ = 1, Gaussian V");
         plt.XLabel("log2 sequence length");

@@ -27,8 +27,11 @@ public sealed record SageOptions
     /// <summary>SageAttention2++ defaults: INT8 per-thread QK, K smoothing, FP16 two-level PV, FP16 output.</summary>
     public static SageOptions Default { get; } = new();
 
-    /// <summary>Largest |V| after per-channel scaling: 2.25 for FP16 accumulation (no overflow over 64 tokens), 448 otherwise.</summary>
-    public double VScaleMax => PvAccumulation == PvAccumulation.Fp16TwoLevel ? 2.25 : 448.0;
+    /// <summary>
+    /// Largest |V| after per-channel scaling: 1.125 for FP16 accumulation (one FP16 accumulator per 128-token K tile:
+    /// 128·448·1.125 = 64512 ≤ 65504, no overflow), 448 otherwise.
+    /// </summary>
+    public double VScaleMax => PvAccumulation == PvAccumulation.Fp16TwoLevel ? 1.125 : 448.0;
 
     /// <summary>Throws a NotSupportedException or ArgumentException when these options cannot run <paramref name="problem"/>.</summary>
     public void Validate(AttentionProblem problem)

@@ -47,7 +47,7 @@ public sealed class KeyTileTrace
     /// <summary>PQuantization: P as E4M3 codes.</summary>
     public byte[] ProbabilityCodes { get; }
 
-    /// <summary>PvAccumulation: the fresh inner accumulators (Fp32TwoLevel: d per row; Fp16TwoLevel: h0 then h1, 2·d per row; Fp32: none).</summary>
+    /// <summary>PvAccumulation: the fresh inner accumulators (two-level modes: one block of d values per row, FP32 or FP16 values; Fp32: none).</summary>
     public float[] PvBlocks { get; }
 
     /// <summary>PvAccumulation: acc_o after this tile.</summary>

@@ -77,7 +77,7 @@ public class ValueQuantizationLayoutTests
         int zeroChannel = rnd.Next(d);
         for (int i = 0; i < values.Length; i++)
             values[i] = i % d == zeroChannel ? 0f : (float)((rnd.NextDouble() - 0.5) * magnitude * (rnd.Next(50) == 0 ? 1000 : 1));
-        float vMax = rnd.Next(2) == 0 ? 448f : 2.25f;
+        float vMax = rnd.Next(3) switch { 0 => 448f, 1 => 2.25f, _ => KernelConstants.VMax(PvAccumulation.Fp16TwoLevel) };
         var scalesA = new float[d];
         var scalesB = new float[d];
         var transposed = new byte[d * padded];

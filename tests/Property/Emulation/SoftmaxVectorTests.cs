@@ -1,4 +1,5 @@
 using FsCheck.Xunit;
+using Sage.Emulation;
 using Sage.Emulation.Mainloop;
 using Sage.Emulation.Softmax;
 using Xunit;
@@ -118,10 +119,48 @@ public class SoftmaxVectorTests
         ScoreDequantization.Dequantize(acc, queryScale, keyScales, smoothQ ? deltaS : ReadOnlySpan<float>.Empty, visible, scores);
         for (int j = 0; j < 128; j++)
         {
+            // The kernel's shifter form (S = fma(SHIFTER + acc, qk, −(SHIFTER ⊗ qk))) must be the plain product acc ⊗ qk.
+            float qk = ScoreDequantization.ScoreScale(queryScale, keyScales[j]);
             float expected = j >= Math.Clamp(visible, 0, 128) ? float.NegativeInfinity
-                : smoothQ ? MathF.FusedMultiplyAdd(acc[j], queryScale * keyScales[j], deltaS[j])
-                : acc[j] * (queryScale * keyScales[j]);
+                : smoothQ ? MathF.FusedMultiplyAdd(acc[j], qk, deltaS[j])
+                : acc[j] * qk;
             Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(scores[j]));
         }
+    }
+
+    /// <summary>
+    /// ScoreScale clears the two low significand bits, and that makes SHIFTER ⊗ qk exact (3·qk fits 24 bits) for any
+    /// finite qk whose product with SHIFTER stays finite, subnormal qk included; qk moves by less than 2^−21 relative.
+    /// </summary>
+    [Property(MaxTest = 1000)]
+    public void ScoreScaleMakesTheShifterProductExact(int seed)
+    {
+        var rnd = new Random(seed);
+        float qs = BitConverter.UInt32BitsToSingle((uint)rnd.Next(0, 0x7F000000));
+        float ks = rnd.Next(4) == 0 ? BitConverter.UInt32BitsToSingle((uint)rnd.Next(1, 0x00800000)) : (float)Math.ScaleB(1 + rnd.NextDouble(), rnd.Next(-40, 5));
+        if (!float.IsFinite(qs * ks)) return;
+        float qk = ScoreDequantization.ScoreScale(qs, ks);
+        double exactShift = (double)KernelConstants.ScoreShifter * qk;
+        if (exactShift > float.MaxValue) return; // outside the score domain of spec §0
+        Assert.Equal(exactShift, (double)(KernelConstants.ScoreShifter * qk));
+        Assert.True(Math.Abs(qk - (double)qs * ks) <= Math.Abs((double)(qs * ks)) * Math.ScaleB(1, -21) + (double)float.Epsilon * 4);
+    }
+
+    /// <summary>
+    /// What the kernel relies on to take the lane maximum on the integer sums: without ΔS, S is monotone in acc
+    /// (qk ≥ 0), so the maximum of the scores is the score of the maximum sum, bit for bit.
+    /// </summary>
+    [Property(MaxTest = 500)]
+    public void MaximumOfScoresIsTheScoreOfTheMaximumSum(int seed)
+    {
+        var rnd = new Random(seed);
+        int n = rnd.Next(1, 33);
+        var acc = new int[n];
+        int range = rnd.Next(2) == 0 ? 1 << 21 : 50;
+        for (int j = 0; j < n; j++) acc[j] = rnd.Next(-range, range + 1);
+        float qk = ScoreDequantization.ScoreScale((float)Math.ScaleB(rnd.NextDouble(), rnd.Next(-60, 20)), rnd.Next(10) == 0 ? 0f : (float)Math.ScaleB(rnd.NextDouble(), rnd.Next(-60, 20)));
+        float max = float.NegativeInfinity;
+        foreach (int a in acc) max = OnlineSoftmax.MaxF32(max, ScoreDequantization.Score(a, qk, null));
+        Assert.Equal(BitConverter.SingleToUInt32Bits(max), BitConverter.SingleToUInt32Bits(ScoreDequantization.Score(acc.Max(), qk, null)));
     }
 }

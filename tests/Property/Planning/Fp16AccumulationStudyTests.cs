@@ -12,6 +12,7 @@ public class Fp16AccumulationStudyTests
 {
     private static readonly byte P448 = Ptx.CvtRnSatfiniteE4M3(448f);
     private static readonly byte V225 = Ptx.CvtRnSatfiniteE4M3(2.25f);
+    private static readonly byte V1125 = Ptx.CvtRnSatfiniteE4M3(1.125f);
 
     [Fact]
     public void TheStudyUsesTheHardwareVerifiedModels()
@@ -40,6 +41,30 @@ public class Fp16AccumulationStudyTests
         Assert.Equal(2.25, Fp16AccumulationStudy.Overflow(65504.0 / (448 * 64), 64, 10, 3).VBoundE4M3);
     }
 
+    /// <summary>The kernel's configuration (docs/kernel-spec.md §8): one FP16 accumulator per 128-token tile, V ≤ 1.125.</summary>
+    [Fact]
+    public void Bound1125NeverOverflowsA128TokenBlockUnderAdversarialInputsAnd125Does()
+    {
+        Assert.Equal((128, 1.125), (Fp16AccumulationStudy.KernelBlockTokens, Fp16AccumulationStudy.KernelVBound));
+        Assert.Contains(1.125, Fp16AccumulationStudy.StudiedBounds);
+        var at1125 = Fp16AccumulationStudy.Overflow(1.125, 128, randomRows: 200, seed: 3);
+        Assert.Equal(0, at1125.AdversarialOverflows);
+        Assert.Equal(0, at1125.SameSignOverflows);
+        Assert.Equal(0, at1125.SoftmaxOverflows);
+        Assert.Equal(64512, at1125.WorstCaseSum);
+        Assert.True(at1125.Safe);
+
+        var at125 = Fp16AccumulationStudy.Overflow(1.25, 128, randomRows: 200, seed: 3);
+        Assert.Equal(2, at125.AdversarialOverflows);
+        Assert.False(at125.Safe);
+
+        // The exact limit 65504/(448·128) is stored as 1.125, and the table lists every studied bound at 128 tokens.
+        Assert.Equal(1.125, Fp16AccumulationStudy.Overflow(65504.0 / (448 * 128), 128, 10, 3).VBoundE4M3);
+        var table = Fp16AccumulationStudy.OverflowTable(randomRows: 50);
+        Assert.All(table.Where(r => r.BlockTokens == 128 && r.VBoundE4M3 <= 1.125), r => Assert.True(r.Safe && r.AdversarialOverflows == 0 && r.SameSignOverflows == 0, $"{r}"));
+        Assert.Contains(table, r => r.BlockTokens == 128 && r.VBound == 1.125 && r.Safe);
+    }
+
     [Fact]
     public void TheAdversarialBlockSumIsExactly64512()
     {
@@ -47,6 +72,14 @@ public class Fp16AccumulationStudyTests
         var v = Enumerable.Repeat(V225, 64).ToArray();
         Assert.Equal(64512f, Fp16AccumulationStudy.Accumulate(Fp16AccumulationStudy.Fp16Model, p, v, 64, out bool overflow));
         Assert.False(overflow);
+        // The kernel's 128-token block at 1.125, either sign: the same 64512.
+        var p128 = Enumerable.Repeat(P448, 128).ToArray();
+        foreach (byte sign in new byte[] { 0x00, 0x80 })
+        {
+            var v128 = Enumerable.Repeat((byte)(V1125 | sign), 128).ToArray();
+            Assert.Equal(sign == 0 ? 64512f : -64512f, Fp16AccumulationStudy.Accumulate(Fp16AccumulationStudy.Fp16Model, p128, v128, 128, out overflow));
+            Assert.False(overflow);
+        }
     }
 
     [Fact]
@@ -75,12 +108,34 @@ public class Fp16AccumulationStudyTests
         return (!overflow && float.IsFinite(sum)).Label($"sum={sum}");
     }
 
+    [FsCheck.Xunit.Property(MaxTest = 500)]
+    public FsCheck.Property AnyPAndVWithinTheKernelBoundsNeverOverflowA128TokenBlock(byte[] pSeed, byte[] vSeed)
+    {
+        var p = new byte[128];
+        var v = new byte[128];
+        for (int i = 0; i < 128; i++)
+        {
+            byte pc = i < pSeed.Length ? pSeed[i] : (byte)0x7E;
+            p[i] = (byte)Math.Min(pc & 0x7F, P448); // 0 ≤ P ≤ 448, finite
+            byte vc = i < vSeed.Length ? vSeed[i] : V1125;
+            v[i] = (byte)(Math.Min(vc & 0x7F, V1125) | (vc & 0x80)); // |V| ≤ 1.125, either sign
+        }
+        float sum = Fp16AccumulationStudy.Accumulate(Fp16AccumulationStudy.Fp16Model, p, v, 128, out bool overflow);
+        return (!overflow && float.IsFinite(sum) && MathF.Abs(sum) <= 64512f).Label($"sum={sum}");
+    }
+
     [Fact]
     public void FpSixteenAccumulationAddsLittleErrorAndFp32LessOnZeroMeanData()
     {
         var rows = Fp16AccumulationStudy.ErrorSweep([256, 2048], rowsPerPoint: 4);
         var finite16 = rows.Where(r => r.Accumulator == "fp16" && r.BlockTokens == 64).ToArray();
         Assert.All(finite16, r => Assert.Equal(0, r.Overflows)); // 2.25 with 64-token blocks never overflows
+        // The kernel's configuration, 1.125 with 128-token blocks, never overflows either (σ = 0 is flat attention with
+        // every P at 448, the worst case), and adds as little error as the 64-token blocks.
+        var kernel16 = rows.Where(r => r.Accumulator == "fp16" && r.BlockTokens == 128 && r.VBound == 1.125).ToArray();
+        Assert.Equal(2 * 4 * 2, kernel16.Length); // every N × σ × V distribution
+        Assert.All(kernel16, r => Assert.Equal(0, r.Overflows));
+        Assert.All(kernel16, r => Assert.True(r.MaxAccumulationError < 0.0625 / 32, $"{r}"));
         // Accumulation error stays far below E4M3's own relative rounding (up to 2^-4): under 1/32 of it, for both
         // accumulators on the kernel's 64-token blocks. (Both share the 13-bit alignment of the fused dot-add, which
         // truncates small products next to a large one: peaked P with same-sign V shows it most.)
@@ -92,8 +147,8 @@ public class Fp16AccumulationStudyTests
         double mean16 = rows.Where(r => r.Accumulator == "fp16" && ZeroMean(r)).Average(r => r.MeanAccumulationError);
         double mean32 = rows.Where(r => r.Accumulator == "fp32" && ZeroMean(r)).Average(r => r.MeanAccumulationError);
         Assert.True(mean32 < mean16, $"fp32 {mean32} vs fp16 {mean16}");
-        // 128-token FP16 blocks do overflow on flat attention with same-sign V.
-        Assert.Contains(rows, r => r.Accumulator == "fp16" && r.BlockTokens == 128 && r.Overflows > 0);
+        // 128-token FP16 blocks at 2.25 do overflow on flat attention with same-sign V.
+        Assert.Contains(rows, r => r.Accumulator == "fp16" && r.BlockTokens == 128 && r.VBound == 2.25 && r.Overflows > 0);
     }
 
     [Fact]
@@ -117,6 +172,8 @@ public class Fp16AccumulationStudyTests
             }
             string md = File.ReadAllText(Path.Combine(folder, "fp16-accum.md"));
             Assert.Contains("| 64 | 2.25 | 2.5 |", md);
+            Assert.Contains("| 128 | 1.125 | 1.25 |", md);
+            Assert.Contains("1.125 is the largest safe bound for 128-token blocks", md);
             Assert.Contains("\"largestSafeBounds\"", stdout);
         }
         finally
