@@ -314,7 +314,7 @@ public sealed class GpuPreprocessor : IDisposable
 
     /// <summary>
     /// VSmoothing (§4, with SmoothV: channel means in the order of §1, then every pass reads V ⊖ mean) and VQuantization
-    /// with V_MAX = <see cref="SageOptions.VScaleMax"/> (2.25 for Fp16TwoLevel, else 448).
+    /// with V_MAX = <see cref="SageOptions.VScaleMax"/> (1.125 for Fp16TwoLevel, else 448).
     /// </summary>
     public QuantizedValues QuantizeValues(AttentionProblem problem, SageOptions options, DeviceTensor v, CudaStream? stream = null)
     {
