@@ -117,12 +117,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string Solo4KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4.cu";
 
     /// <summary>
-    /// Resource name of the "solo5" variant: solo4 with the QKᵀ wgmma of tile kt + 1 issued as soon as the PV of tile kt
-    /// has completed, so the two-level update of tile kt runs while the tensor cores multiply.
-    /// </summary>
-    public const string Solo5KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo5.cu";
-
-    /// <summary>
     /// Environment variable that picks the main-loop variant (<see cref="VariantNames"/>; unset: <see cref="DefaultVariant"/>);
     /// all give the same bits.
     /// </summary>
@@ -150,7 +144,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     [
         new("solo3", Solo3KernelResource, 2, 4),
         new("solo4", Solo4KernelResource, 2, 3),
-        new("solo5", Solo5KernelResource, 2, 3),
         new("solo", SoloKernelResource, 3, 4),
         new("pingpong", PingPongKernelResource),
         new("overlap", OverlapKernelResource),

@@ -32,11 +32,6 @@
 #ifndef SAGE_SOLO_OVERLAP
 #define SAGE_SOLO_OVERLAP 1 // 1: QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax; 0: serial per tile
 #endif
-#ifndef SAGE_SOLO_EARLY_QK
-// Serial loop only: 1 = the QKᵀ of tile kt + 1 is issued as soon as the PV of tile kt has completed, so it runs while
-// the two-level update of tile kt executes (last tile peeled: an unconditional issue keeps ptxas from serialising).
-#define SAGE_SOLO_EARLY_QK 0
-#endif
 #ifndef SAGE_SOLO_STAGES
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 3 : 4) // K/V stages; CudaAttention.SoloStages must agree
 #endif
@@ -193,32 +188,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         softmax_with(kt, k_scale(kt), rescale0, rescale1, p0, p1);
     };
 
-    if constexpr (!OVERLAP && SAGE_SOLO_EARLY_QK)
-    {
-        // Per tile: wait QKᵀ(kt) → softmax → PV(kt) issued → wait → QKᵀ(kt + 1) issued → two-level update of tile kt
-        // while it runs. Values and per-element order as the serial loop below (the update of tile kt still precedes
-        // any use of acc_o by tile kt + 1; the QKᵀ accumulators are not read by the update).
-        float kScale = T > 0 ? k_scale(0) : 0.0f;
-        if (T > 0) qk_issue(0);
-        auto tile = [&](int kt, bool last) {
-            float rescale0, rescale1;
-            float p0[32], p1[32];
-            unsigned int pr[16];
-            refill(kt);
-            wgmma_wait<0>();
-            softmax_with(kt, kScale, rescale0, rescale1, p0, p1);
-            pack_p(p0, p1, pr);
-            pv_issue_tile(kt, pr, rescale0, rescale1);
-            if (!last) kScale = k_scale(kt + 1);
-            wgmma_wait<0>();
-            mbarrier_arrive(empty + kt % STAGES);
-            if (!last) qk_issue(kt + 1);
-            pv_finish<D, MODE>(accO, pv, rescale0, rescale1);
-        };
-        for (int kt = 0; kt + 1 < T; kt++) tile(kt, false);
-        if (T > 0) tile(T - 1, true);
-    }
-    else if constexpr (!OVERLAP)
+    if constexpr (!OVERLAP)
     {
         for (int kt = 0; kt < T; kt++)
         {
