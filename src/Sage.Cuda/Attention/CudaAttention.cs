@@ -117,12 +117,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string Solo4KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4.cu";
 
     /// <summary>
-    /// Resource name of the "solo6" variant: solo4 with each PV k-step issued as soon as its P are packed, so the tensor
-    /// cores multiply while the remaining exp2 of the tile run.
-    /// </summary>
-    public const string Solo6KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo6.cu";
-
-    /// <summary>
     /// Resource name of the "ws" variant: a warp-specialised CTA (FlashAttention-3's structure) with a producer warpgroup
     /// that issues the TMA loads and two consumer warpgroups (the two 64-row blocks of a 128-row tile) sharing the K/V
     /// stages, each running the overlap loop with 240 registers (setmaxnreg).
@@ -163,7 +157,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     [
         new("solo3", Solo3KernelResource, 2, 4),
         new("solo4", Solo4KernelResource, 2, 3),
-        new("solo6", Solo6KernelResource, 2, 3),
         new("solo", SoloKernelResource, 3, 4),
         new("ws", WarpSpecializedKernelResource, 5, 6, WarpSpecialized: true),
         new("pingpong", PingPongKernelResource),

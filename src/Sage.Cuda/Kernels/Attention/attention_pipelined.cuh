@@ -364,11 +364,10 @@ __device__ __forceinline__ void score_pass(const int (&acc)[64], float qk, float
     }
 }
 
-// §5.3 and §7.1-§7.4 of softmax_tile: S into s0/s1, the tile maxima, m, rescale and base.
 template <bool SMOOTHQ>
-__device__ __forceinline__ void softmax_max(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t, int last0,
-                                            int last1, RowState& st, float& rescale0, float& rescale1, float& base0,
-                                            float& base1, float (&s0)[32], float (&s1)[32])
+__device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+                                             int last0, int last1, RowState& st, float& rescale0, float& rescale1,
+                                             float (&s0)[32], float (&s1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
     const float qk = __uint_as_float(__float_as_uint(qkScale) & ~3u);
@@ -402,16 +401,11 @@ __device__ __forceinline__ void softmax_max(int (&acc)[64], float qkScale, const
         tmax1 = __fmaf_rn(__int_as_float(max(max(c1[0], c1[1]), max(c1[2], c1[3]))), qk, -shift);
         score_pass<false, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
     }
+    float base0, base1;
     row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
-}
-
-// §7.5-§7.6 for the accumulator column groups J0 .. J1 - 1: P = exp2(S ⊖ base) in place and the lane sums in register
-// order (groups ascending, even then odd column): called for 0..16 at once, or per PV k-step (4 groups) in order.
-template <int J0, int J1>
-__device__ __forceinline__ void exp_groups(float (&s0)[32], float (&s1)[32], float base0, float base1, float& sum0, float& sum1)
-{
+    float sum0 = 0.0f, sum1 = 0.0f;
 #pragma unroll
-    for (int j = J0; j < J1; j++)
+    for (int j = 0; j < 16; j++)
     {
         const float pa = sage_softmax_exp2(__fsub_rn(s0[2 * j], base0));
         const float pb = sage_softmax_exp2(__fsub_rn(s0[2 * j + 1], base0));
@@ -424,17 +418,6 @@ __device__ __forceinline__ void exp_groups(float (&s0)[32], float (&s1)[32], flo
         s1[2 * j] = pc;
         s1[2 * j + 1] = pd;
     }
-}
-
-template <bool SMOOTHQ>
-__device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
-                                             int last0, int last1, RowState& st, float& rescale0, float& rescale1,
-                                             float (&s0)[32], float (&s1)[32])
-{
-    float base0, base1;
-    softmax_max<SMOOTHQ>(acc, qkScale, dsTile, k0, t, last0, last1, st, rescale0, rescale1, base0, base1, s0, s1);
-    float sum0 = 0.0f, sum1 = 0.0f;
-    exp_groups<0, 16>(s0, s1, base0, base1, sum0, sum1);
     st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
     st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
 }
@@ -442,11 +425,10 @@ __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, cons
 // §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of
 // k-step s: w = 0, 1 fill fragment registers 0 (row g) and 1 (row g + 8), w = 2, 3 registers 2 and 3; odd w takes the
 // upper 16 bits (k positions 4t + 2, 4t + 3).
-template <int J0 = 0, int J1 = 16>
 __device__ __forceinline__ void pack_p(const float (&p0)[32], const float (&p1)[32], unsigned int (&pr)[16])
 {
 #pragma unroll
-    for (int j = J0; j < J1; j++)
+    for (int j = 0; j < 16; j++)
     {
         const unsigned int c0 = e4m3x2(p0[2 * j], p0[2 * j + 1]), c1 = e4m3x2(p1[2 * j], p1[2 * j + 1]);
         const int s = j >> 2, w = j & 3, r = 4 * s + (w >> 1) * 2;
@@ -487,25 +469,6 @@ __device__ __forceinline__ void pv_issue_desc(float (&accO)[D / 2], PvBlock<D, M
 #pragma unroll
         for (int s = 0; s < 4; s++) PvOps<D>::f16(pv.h, &pr[4 * s], vDesc + s * vStep, s > 0 ? 1 : 0);
     }
-    wgmma_commit();
-}
-
-// One PV k-step (tokens 32·KS .. 32·KS + 31) as its own wgmma group, for a loop that issues each k-step as soon as its
-// P is packed: the same k-step chain per accumulator as pv_issue_desc (scale-d 0 only for k-step 0 of a fresh block;
-// Fp32 mode scales acc_o before k-step 0).
-template <int D, int MODE, int KS>
-__device__ __forceinline__ void pv_issue_kstep(float (&accO)[D / 2], PvBlock<D, MODE>& pv, const unsigned int (&pr)[16],
-                                               unsigned long long vDesc, unsigned long long vStep, float rescale0, float rescale1)
-{
-    if constexpr (MODE == SAGE_MODE_FP32 && KS == 0)
-    {
-#pragma unroll
-        for (int i = 0; i < D / 2; i++) accO[i] = __fmul_rn(accO[i], (i & 2) ? rescale1 : rescale0);
-    }
-    wgmma_fence();
-    if constexpr (MODE == SAGE_MODE_FP32) PvOps<D>::f32(accO, &pr[4 * KS], vDesc + KS * vStep, 1);
-    else if constexpr (MODE == SAGE_MODE_FP32_TWO_LEVEL) PvOps<D>::f32(pv.blk, &pr[4 * KS], vDesc + KS * vStep, KS > 0 ? 1 : 0);
-    else PvOps<D>::f16(pv.h, &pr[4 * KS], vDesc + KS * vStep, KS > 0 ? 1 : 0);
     wgmma_commit();
 }
 

@@ -32,11 +32,6 @@
 #ifndef SAGE_SOLO_OVERLAP
 #define SAGE_SOLO_OVERLAP 1 // 1: QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax; 0: serial per tile
 #endif
-#ifndef SAGE_SOLO_PV_STEPS
-// Serial loop only: 1 = the PV of a tile as one wgmma group after all its P are packed; 4 = each PV k-step (32 tokens)
-// issued as soon as its P are exponentiated and packed, so the tensor cores multiply while the next exp2 run.
-#define SAGE_SOLO_PV_STEPS 1
-#endif
 #ifndef SAGE_SOLO_STAGES
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 3 : 4) // K/V stages; CudaAttention.SoloStages must agree
 #endif
@@ -233,47 +228,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         softmax_with(kt, k_scale(kt), rescale0, rescale1, p0, p1);
     };
 
-    if constexpr (!OVERLAP && SAGE_SOLO_PV_STEPS == 4)
-    {
-        // As the serial loop below, with the exp2 of column groups 4s .. 4s + 3, their packing and the PV k-step s
-        // interleaved: the same operations in the same order per element (the sums still run over the groups in
-        // ascending order, and the k-step chain of §8 is unchanged).
-        for (int kt = 0; kt < T; kt++)
-        {
-            float rescale0, rescale1, base0, base1;
-            float p0[32], p1[32];
-            unsigned int pr[16];
-            const float kScale = k_scale(kt);
-            qk_issue(kt);
-            refill(kt);
-            wgmma_wait<0>();
-            fence_registers(accS);
-            softmax_max<SMOOTHQ>(accS, __fmul_rn(rows.qScale, kScale), SMOOTHQ ? rows.dsBlock + kt * SAGE_KEY_TILE : nullptr,
-                                 kt * SAGE_KEY_TILE, t, rows.last0, rows.last1, st, rescale0, rescale1, base0, base1, p0, p1);
-            const int s = kt % STAGES;
-            mbarrier_wait(fullV + s, (kt / STAGES) & 1);
-            const unsigned long long vDesc = swizzled_descriptor(stages + s * 2 * TILE + TILE, SAGE_KEY_TILE);
-            float sum0 = 0.0f, sum1 = 0.0f;
-            exp_groups<0, 4>(p0, p1, base0, base1, sum0, sum1);
-            pack_p<0, 4>(p0, p1, pr);
-            pv_issue_kstep<D, MODE, 0>(accO, pv, pr, vDesc, 2, rescale0, rescale1);
-            exp_groups<4, 8>(p0, p1, base0, base1, sum0, sum1);
-            pack_p<4, 8>(p0, p1, pr);
-            pv_issue_kstep<D, MODE, 1>(accO, pv, pr, vDesc, 2, rescale0, rescale1);
-            exp_groups<8, 12>(p0, p1, base0, base1, sum0, sum1);
-            pack_p<8, 12>(p0, p1, pr);
-            pv_issue_kstep<D, MODE, 2>(accO, pv, pr, vDesc, 2, rescale0, rescale1);
-            exp_groups<12, 16>(p0, p1, base0, base1, sum0, sum1);
-            pack_p<12, 16>(p0, p1, pr);
-            pv_issue_kstep<D, MODE, 3>(accO, pv, pr, vDesc, 2, rescale0, rescale1);
-            st.l0 = __fmaf_rn(st.l0, rescale0, sum0);
-            st.l1 = __fmaf_rn(st.l1, rescale1, sum1);
-            wgmma_wait<0>();
-            mbarrier_arrive(empty + s);
-            pv_finish<D, MODE>(accO, pv, rescale0, rescale1);
-        }
-    }
-    else if constexpr (!OVERLAP)
+    if constexpr (!OVERLAP)
     {
         for (int kt = 0; kt < T; kt++)
         {
