@@ -116,9 +116,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// </summary>
     public const string Solo4KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4.cu";
 
-    /// <summary>Resource name of the "solo7" variant: solo4 with the k_scale of the next K tile loaded one tile ahead.</summary>
-    public const string Solo7KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo7.cu";
-
     /// <summary>
     /// Resource name of the "ws" variant: a warp-specialised CTA (FlashAttention-3's structure) with a producer warpgroup
     /// that issues the TMA loads and two consumer warpgroups (the two 64-row blocks of a 128-row tile) sharing the K/V
@@ -160,7 +157,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     [
         new("solo3", Solo3KernelResource, 2, 4),
         new("solo4", Solo4KernelResource, 2, 3),
-        new("solo7", Solo7KernelResource, 2, 3),
         new("solo", SoloKernelResource, 3, 4),
         new("ws", WarpSpecializedKernelResource, 5, 6, WarpSpecialized: true),
         new("pingpong", PingPongKernelResource),

@@ -18,7 +18,6 @@ public class MainLoopVariantTests
     [InlineData(CudaAttention.Solo3KernelResource)]
     [InlineData(CudaAttention.Solo4KernelResource)]
     [InlineData(CudaAttention.WarpSpecializedKernelResource)]
-    [InlineData(CudaAttention.Solo7KernelResource)]
     [InlineData(CudaAttention.PingPongKernelResource)]
     public void Variant_kernels_are_embedded(string resource) =>
         Assert.Contains(resource, KernelSource.ListEmbedded(typeof(CudaAttention).Assembly));

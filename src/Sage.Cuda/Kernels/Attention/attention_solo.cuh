@@ -32,10 +32,6 @@
 #ifndef SAGE_SOLO_OVERLAP
 #define SAGE_SOLO_OVERLAP 1 // 1: QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax; 0: serial per tile
 #endif
-#ifndef SAGE_SOLO_PREFETCH_KSCALE
-// Serial loop only: 1 = the k_scale of tile kt + 1 is loaded during tile kt (0: at the start of tile kt).
-#define SAGE_SOLO_PREFETCH_KSCALE 0
-#endif
 #ifndef SAGE_SOLO_STAGES
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 3 : 4) // K/V stages; CudaAttention.SoloStages must agree
 #endif
@@ -234,9 +230,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 
     if constexpr (!OVERLAP)
     {
-#if SAGE_SOLO_PREFETCH_KSCALE
-        float kScaleNext = T > 0 ? k_scale(0) : 0.0f;
-#endif
         for (int kt = 0; kt < T; kt++)
         {
             float rescale0, rescale1;
@@ -245,14 +238,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
             // The k_scale load is issued before the QKᵀ wgmma (the asm "memory" clobbers keep it there), and thread 0
             // refills while the wgmma runs: neither latency sits between the wgmma's completion and the softmax
             // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
-#if SAGE_SOLO_PREFETCH_KSCALE
-            // The k_scale of tile kt was loaded one tile ahead (its latency hides behind a whole tile); the load of tile
-            // kt + 1's is clamped to the last tile, so it is unconditional.
-            const float kScale = kScaleNext;
-            kScaleNext = k_scale(min(kt + 1, T - 1));
-#else
             const float kScale = k_scale(kt);
-#endif
             qk_issue(kt);
             refill(kt);
             wgmma_wait<0>();
