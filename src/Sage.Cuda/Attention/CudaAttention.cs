@@ -117,13 +117,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string Solo4KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4.cu";
 
     /// <summary>
-    /// Resource name of the "ws" variant: a warp-specialised CTA (FlashAttention-3's structure) with a producer warpgroup
-    /// that issues the TMA loads and two consumer warpgroups (the two 64-row blocks of a 128-row tile) sharing the K/V
-    /// stages, each running the overlap loop with 240 registers (setmaxnreg).
-    /// </summary>
-    public const string WarpSpecializedKernelResource = "Sage.Cuda.Kernels.Attention.attention_ws.cu";
-
-    /// <summary>
     /// Environment variable that picks the main-loop variant (<see cref="VariantNames"/>; unset: <see cref="DefaultVariant"/>);
     /// all give the same bits.
     /// </summary>
@@ -140,17 +133,11 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// A main-loop variant: its name, its kernel file, and for the one-warpgroup ("solo") kernels the K/V stages at
     /// d = 128 and d = 64 (SAGE_SOLO_STAGES of the .cu file); 0 for the 2-warpgroup kernels.
     /// </summary>
-    private sealed record MainLoopVariant(string Name, string Resource, int SoloStages128 = 0, int SoloStages64 = 0, bool WarpSpecialized = false)
+    private sealed record MainLoopVariant(string Name, string Resource, int SoloStages128 = 0, int SoloStages64 = 0)
     {
         public bool IsSolo => SoloStages128 > 0;
 
         public int SoloStages(int headDim) => headDim == 128 ? SoloStages128 : SoloStages64;
-
-        /// <summary>64-row query blocks per CTA: 2 for the warp-specialised CTA (one per consumer warpgroup), else 1.</summary>
-        public int SoloBlocks => WarpSpecialized ? 2 : 1;
-
-        /// <summary>Threads per CTA of a solo kernel: one warpgroup per block, plus the producer warpgroup when warp-specialised.</summary>
-        public uint SoloCtaThreads => SoloThreads * (uint)(SoloBlocks + (WarpSpecialized ? 1 : 0));
     }
 
     private static readonly MainLoopVariant[] Variants =
@@ -158,7 +145,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         new("solo3", Solo3KernelResource, 2, 4),
         new("solo4", Solo4KernelResource, 2, 3),
         new("solo", SoloKernelResource, 3, 4),
-        new("ws", WarpSpecializedKernelResource, 5, 6, WarpSpecialized: true),
         new("pingpong", PingPongKernelResource),
         new("overlap", OverlapKernelResource),
         new("serial", KernelResource),
@@ -296,13 +282,13 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        int sharedBytes = IsSolo ? SoloSharedMemoryBytes(s.HeadDim, _variant.SoloStages(s.HeadDim), _variant.SoloBlocks) : SharedMemoryBytes(s.HeadDim);
+        int sharedBytes = IsSolo ? SoloSharedMemoryBytes(s.HeadDim, _variant.SoloStages(s.HeadDim)) : SharedMemoryBytes(s.HeadDim);
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), sharedBytes);
-        int rowsPerCta = IsSolo ? SoloBlockRows * _variant.SoloBlocks : QueryTileRows;
+        int rowsPerCta = IsSolo ? SoloBlockRows : QueryTileRows;
         var grid = new Dim3((uint)((s.QueryLength + rowsPerCta - 1) / rowsPerCta), (uint)s.QueryHeads, (uint)s.Batch);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
         KernelArgument[] maps = IsSolo ? SoloTensorMaps(s, inputs) : [];
-        function.Launch(grid, IsSolo ? _variant.SoloCtaThreads : Threads, sharedBytes, stream,
+        function.Launch(grid, IsSolo ? SoloThreads : Threads, sharedBytes, stream,
         [
             .. maps,
             inputs.Queries.Values, inputs.Queries.Scales, inputs.Keys.Values, inputs.Keys.Scales,
@@ -388,12 +374,11 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// Dynamic shared memory of attention_solo.cuh: up to 1024 bytes to align the operands to the swizzle atoms, the Q
-    /// block of each of the CTA's <paramref name="blocks"/> consumer warpgroups (64 rows × d bytes each),
-    /// <paramref name="stages"/> × (K tile + V tile, 2 × 128 × d bytes), and per stage a full barrier for K, one for V and
-    /// an empty barrier, plus one per Q block (8 bytes each).
+    /// block (64 rows × d bytes), <paramref name="stages"/> × (K tile + V tile, 2 × 128 × d bytes), and per stage a full
+    /// barrier for K, one for V and an empty barrier, plus one for Q (8 bytes each).
     /// </summary>
-    internal static int SoloSharedMemoryBytes(int headDim, int stages, int blocks = 1) =>
-        1024 + blocks * SoloBlockRows * headDim + stages * (2 * headDim * 128) + (3 * stages + blocks) * 8;
+    internal static int SoloSharedMemoryBytes(int headDim, int stages) =>
+        1024 + SoloBlockRows * headDim + stages * (2 * headDim * 128) + (3 * stages + 1) * 8;
 
     private static string KernelName(int headDim, PvAccumulation mode, bool smooth) => $"sage_attention_d{headDim}_" + mode switch
     {

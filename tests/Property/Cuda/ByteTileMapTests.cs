@@ -109,14 +109,4 @@ public class ByteTileMapTests
         int ctas = headDim == 64 && stages == 3 ? 4 : stages == 2 || headDim == 64 ? 3 : 2;
         Assert.True(ctas * (bytes + 1024) <= 228 * 1024, $"{ctas} × ({bytes} + 1024) > 228 KiB");
     }
-
-    [Theory]
-    [InlineData(128, 5, 181384)] // ws, d = 128: two Q blocks, five shared stages, one CTA per SM
-    [InlineData(64, 6, 107680)]  // ws, d = 64
-    public void Warp_specialised_shared_memory_fits_one_CTA(int headDim, int stages, int expected)
-    {
-        int bytes = CudaAttention.SoloSharedMemoryBytes(headDim, stages, blocks: 2);
-        Assert.Equal(expected, bytes);
-        Assert.True(bytes + 1024 <= 228 * 1024, $"{bytes} + 1024 > 228 KiB");
-    }
 }

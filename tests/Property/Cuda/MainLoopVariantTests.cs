@@ -17,7 +17,6 @@ public class MainLoopVariantTests
     [InlineData(CudaAttention.SoloKernelResource)]
     [InlineData(CudaAttention.Solo3KernelResource)]
     [InlineData(CudaAttention.Solo4KernelResource)]
-    [InlineData(CudaAttention.WarpSpecializedKernelResource)]
     [InlineData(CudaAttention.PingPongKernelResource)]
     public void Variant_kernels_are_embedded(string resource) =>
         Assert.Contains(resource, KernelSource.ListEmbedded(typeof(CudaAttention).Assembly));

@@ -35,17 +35,7 @@
 #ifndef SAGE_SOLO_STAGES
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 3 : 4) // K/V stages; CudaAttention.SoloStages must agree
 #endif
-#define SAGE_SOLO_THREADS 128 // one consumer warpgroup
-#ifndef SAGE_SOLO_WS
-// 1: warp-specialised CTA ("ws" variant): a producer warpgroup (thread 0 issues every TMA load, registers lowered with
-// setmaxnreg) and two consumer warpgroups = the two 64-row blocks of one 128-row query tile, sharing the K/V stages;
-// the consumers raise their registers to SAGE_WS_CONSUMER_REGISTERS. 0: one consumer warpgroup per CTA that also loads.
-#define SAGE_SOLO_WS 0
-#endif
-#define SAGE_SOLO_BLOCKS (SAGE_SOLO_WS ? 2 : 1)                                  // 64-row blocks per CTA
-#define SAGE_SOLO_CTA_THREADS (SAGE_SOLO_THREADS * (SAGE_SOLO_BLOCKS + SAGE_SOLO_WS)) // CudaAttention's block size
-#define SAGE_WS_PRODUCER_REGISTERS 24
-#define SAGE_WS_CONSUMER_REGISTERS 240 // 128·24 + 256·240 = 64512 ≤ 65536
+#define SAGE_SOLO_THREADS 128
 
 // A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
 // cuTensorMapEncodeTiled on the host.
@@ -88,28 +78,20 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     constexpr int TILE = D * SAGE_KEY_TILE; // bytes of one K tile and of one V tile
     constexpr int Q_BYTES = 64 * D;
 
-    constexpr int BLOCKS = SAGE_SOLO_BLOCKS;
-
-    // Dynamic shared memory: [pad to 1024][Q block × BLOCKS][stages: (K tile, V tile) × STAGES][fullK, fullV, empty ×
-    // STAGES, Q × BLOCKS] (CudaAttention.SoloSharedMemoryBytes). Every operand starts at a multiple of 1024 bytes.
+    // Dynamic shared memory: [pad to 1024][Q block][stages: (K tile, V tile) × STAGES][fullK, fullV, empty × STAGES, Q]
+    // (CudaAttention.SoloSharedMemoryBytes). Every operand starts at a multiple of 1024 bytes (swizzle atoms).
     extern __shared__ __align__(1024) unsigned char solo_smem[];
     unsigned char* smem = solo_smem + ((1024u - (shared_address(solo_smem) & 1023u)) & 1023u);
-    unsigned char* stages = smem + BLOCKS * Q_BYTES;
+    unsigned char* sQ = smem;
+    unsigned char* stages = smem + Q_BYTES;
     unsigned long long* fullK = reinterpret_cast<unsigned long long*>(stages + STAGES * 2 * TILE);
     unsigned long long* fullV = fullK + STAGES;
     unsigned long long* empty = fullV + STAGES;
-    unsigned long long* qFulls = empty + STAGES;
+    unsigned long long* qFull = empty + STAGES;
 
-    // Warp-specialised: warpgroup 0 produces, warpgroups 1 and 2 compute blocks 2·tile and 2·tile + 1.
-    const int role = SAGE_SOLO_WS ? (int)(threadIdx.x / SAGE_SOLO_THREADS) : 1; // 0 = producer, ≥ 1 = consumer
-    const int consumer = SAGE_SOLO_WS ? (role > 0 ? role - 1 : 0) : 0;
-    unsigned char* sQ = smem + consumer * Q_BYTES;
-    unsigned long long* qFull = qFulls + consumer;
-    const int tid = (int)(threadIdx.x % SAGE_SOLO_THREADS), warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
-    const bool loader = threadIdx.x == 0; // the one thread that issues TMA loads
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     // Causal: the blocks with the most K tiles first (as the 2-warpgroup kernel); only the schedule changes.
-    const int cta = p.causal ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x;
-    const int block = cta * BLOCKS + consumer;
+    const int block = p.causal ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x;
     const int h = blockIdx.y, b = blockIdx.z;
     const int hk = h / (p.hq / p.hkv);
     const int row0 = block * 64 + warp * 16 + g; // this lane's rows: row0 and row0 + 8
@@ -140,52 +122,30 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         tma_load_2d(sK + TILE, mapV, kt * SAGE_KEY_TILE, vRowBase, fullV + s);
     };
 
-    if (loader)
+    if (tid == 0)
     {
 #pragma unroll
         for (int s = 0; s < STAGES; s++)
         {
             mbarrier_init(fullK + s, 1);
             mbarrier_init(fullV + s, 1);
-            mbarrier_init(empty + s, SAGE_SOLO_THREADS * BLOCKS);
+            mbarrier_init(empty + s, SAGE_SOLO_THREADS);
         }
-#pragma unroll
-        for (int q = 0; q < BLOCKS; q++) mbarrier_init(qFulls + q, 1);
+        mbarrier_init(qFull, 1);
         // The barriers are used by the TMA unit (async proxy).
         asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-#pragma unroll
-        for (int q = 0; q < BLOCKS; q++)
-        {
-            mbarrier_expect_tx(qFulls + q, Q_BYTES);
-            tma_load_2d(smem + q * Q_BYTES, mapQ, 0, (int)(bhq * p.padQ) + (cta * BLOCKS + q) * 64, qFulls + q);
-        }
+        mbarrier_expect_tx(qFull, Q_BYTES);
+        tma_load_2d(sQ, mapQ, 0, (int)(bhq * p.padQ) + block * 64, qFull);
 #pragma unroll
         for (int kt = 0; kt < STAGES; kt++)
             if (kt < T) load_tile(kt);
     }
     __syncthreads();
 
-#if SAGE_SOLO_WS
-    if (role == 0)
-    {
-        // Producer: tile kt goes into stage kt mod STAGES once both consumers released tile kt − STAGES.
-        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(SAGE_WS_PRODUCER_REGISTERS));
-        if (loader)
-            for (int kt = STAGES; kt < T; kt++)
-            {
-                mbarrier_wait(empty + kt % STAGES, ((kt - STAGES) / STAGES) & 1);
-                load_tile(kt);
-            }
-        return;
-    }
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(SAGE_WS_CONSUMER_REGISTERS));
-#endif
-
-    // At iteration kt: tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it
-    // (the producer warpgroup does this in the warp-specialised CTA).
+    // At iteration kt: tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
     auto refill = [&](int kt) {
-        if (!SAGE_SOLO_WS && loader && kt >= 1 && kt - 1 + STAGES < T)
+        if (tid == 0 && kt >= 1 && kt - 1 + STAGES < T)
         {
             mbarrier_wait(empty + (kt - 1) % STAGES, ((kt - 1) / STAGES) & 1);
             load_tile(kt - 1 + STAGES);
@@ -293,7 +253,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 
 // Parameters: the three tensor maps (Q, K, V), then the flat list of the 2-warpgroup kernels.
 #define SAGE_SOLO_KERNEL(NAME, D, MODE, SMOOTH)                                                                        \
-    extern "C" __global__ void __launch_bounds__(SAGE_SOLO_CTA_THREADS, SAGE_SOLO_MIN_BLOCKS_D(D)) NAME(                        \
+    extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS, SAGE_SOLO_MIN_BLOCKS_D(D)) NAME(                        \
         const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
         const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
     {                                                                                                                  \
