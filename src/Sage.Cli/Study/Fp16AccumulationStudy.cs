@@ -1,3 +1,4 @@
+using Sage.Emulation;
 using Sage.Emulation.TensorCores;
 using Sage.Numerics;
 
@@ -24,11 +25,11 @@ public static class Fp16AccumulationStudy
     public static Fp8FusedDotModel Fp16Model { get; } = TensorCoreVariants.GetFp8("wgmma.e4m3.f16");
     public static Fp8FusedDotModel Fp32Model { get; } = TensorCoreVariants.GetFp8("wgmma.e4m3.f32");
 
-    /// <summary>The kernel's FP16 block: one accumulator per 128-token K tile (docs/kernel-spec.md §8).</summary>
-    public const int KernelBlockTokens = 128;
+    /// <summary>The kernel's FP16 block: one accumulator per 128-token K tile (docs/kernel-spec.md §8), as the emulator has it.</summary>
+    public static int KernelBlockTokens => KernelTiling.Fp16BlockTokens;
 
-    /// <summary>The kernel's V bound for FP16 accumulation: the largest E4M3 value with 448·bound·128 ≤ 65504.</summary>
-    public const double KernelVBound = 1.125;
+    /// <summary>The kernel's V bound for FP16 accumulation (the emulator's V_MAX): the largest E4M3 value with 448·bound·128 ≤ 65504.</summary>
+    public static double KernelVBound => KernelConstants.VMax(PvAccumulation.Fp16TwoLevel);
 
     /// <summary>SageAttention2++'s V bound, for its 64-token FP16 blocks.</summary>
     public const double SageAttention2PlusPlusVBound = 2.25;

@@ -25,16 +25,7 @@ public class Fp16AccumulationStudyTests
     [Fact]
     public void Bound225NeverOverflowsA64TokenBlockUnderAdversarialInputsAnd25Does()
     {
-        var at225 = Fp16AccumulationStudy.Overflow(2.25, 64, randomRows: 200, seed: 3);
-        Assert.Equal(0, at225.AdversarialOverflows);
-        Assert.Equal(0, at225.SameSignOverflows);
-        Assert.Equal(0, at225.SoftmaxOverflows);
-        Assert.Equal(64512, at225.WorstCaseSum);
-        Assert.True(at225.Safe);
-
-        var at25 = Fp16AccumulationStudy.Overflow(2.5, 64, randomRows: 200, seed: 3);
-        Assert.Equal(2, at25.AdversarialOverflows);
-        Assert.False(at25.Safe);
+        SafeBoundAndNextOverflow(2.25, 2.5, 64);
 
         // The same 2.25 fails for 128-token blocks, and the exact limit 65504/(448·64) is stored as 2.25.
         Assert.Equal(2, Fp16AccumulationStudy.Overflow(2.25, 128, 10, 3).AdversarialOverflows);
@@ -47,16 +38,7 @@ public class Fp16AccumulationStudyTests
     {
         Assert.Equal((128, 1.125), (Fp16AccumulationStudy.KernelBlockTokens, Fp16AccumulationStudy.KernelVBound));
         Assert.Contains(1.125, Fp16AccumulationStudy.StudiedBounds);
-        var at1125 = Fp16AccumulationStudy.Overflow(1.125, 128, randomRows: 200, seed: 3);
-        Assert.Equal(0, at1125.AdversarialOverflows);
-        Assert.Equal(0, at1125.SameSignOverflows);
-        Assert.Equal(0, at1125.SoftmaxOverflows);
-        Assert.Equal(64512, at1125.WorstCaseSum);
-        Assert.True(at1125.Safe);
-
-        var at125 = Fp16AccumulationStudy.Overflow(1.25, 128, randomRows: 200, seed: 3);
-        Assert.Equal(2, at125.AdversarialOverflows);
-        Assert.False(at125.Safe);
+        SafeBoundAndNextOverflow(1.125, 1.25, 128);
 
         // The exact limit 65504/(448·128) is stored as 1.125, and the table lists every studied bound at 128 tokens.
         Assert.Equal(1.125, Fp16AccumulationStudy.Overflow(65504.0 / (448 * 128), 128, 10, 3).VBoundE4M3);
@@ -93,6 +75,24 @@ public class Fp16AccumulationStudyTests
     }
 
     /// <summary>Any P in [0, 448] and |V| ≤ 2.25 over a 64-token block (the former kernel rule) stays finite.</summary>
+    /// <summary>
+    /// <paramref name="bound"/> never overflows a block of <paramref name="tokens"/> (adversarial, same-sign and softmax
+    /// rows; worst case exactly 64512), and the next E4M3 value <paramref name="next"/> overflows the adversarial rows.
+    /// </summary>
+    private static void SafeBoundAndNextOverflow(double bound, double next, int tokens)
+    {
+        var safe = Fp16AccumulationStudy.Overflow(bound, tokens, randomRows: 200, seed: 3);
+        Assert.Equal(0, safe.AdversarialOverflows);
+        Assert.Equal(0, safe.SameSignOverflows);
+        Assert.Equal(0, safe.SoftmaxOverflows);
+        Assert.Equal(64512, safe.WorstCaseSum);
+        Assert.True(safe.Safe);
+
+        var unsafeBound = Fp16AccumulationStudy.Overflow(next, tokens, randomRows: 200, seed: 3);
+        Assert.Equal(2, unsafeBound.AdversarialOverflows);
+        Assert.False(unsafeBound.Safe);
+    }
+
     [FsCheck.Xunit.Property(MaxTest = 500)]
     public FsCheck.Property AnyPAndVWithinTheBoundsNeverOverflowA64TokenBlock(byte[] pSeed, byte[] vSeed) =>
         BlockStaysWithin(pSeed, vSeed, 64, V225, 65504f);
