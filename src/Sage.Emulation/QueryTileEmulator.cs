@@ -43,7 +43,7 @@ internal sealed class QueryTileEmulator
     private readonly float[] _runningMax = new float[TileRows];
     private readonly float[] _tileMax = new float[TileRows];
     private readonly float[] _base = new float[TileRows];
-    private readonly float[] _laneSums = new float[TileRows * KernelTiling.LanesPerRow];
+    private readonly float[] _rowSums = new float[TileRows]; // l per row: the PV row-sum column (RowSumColumn)
     private readonly float[] _blocks;         // 128 × d: each row's inner PV accumulator (two-level modes)
     // The rows-in-lanes PV path (Fp8PvRowLaneKernel): P codes, values and exponents as [token][row], the output
     // accumulators and inner accumulators as [channel][row]; transposed back once per query tile.
@@ -103,7 +103,7 @@ internal sealed class QueryTileEmulator
         if (rowLane is not null) Array.Clear(_accOT);
         Array.Fill(_runningMax, float.NegativeInfinity);
         Array.Clear(_base);
-        Array.Clear(_laneSums);
+        Array.Clear(_rowSums);
         clock = PhaseClock.ThreadLap(Phase.QueryLoad, clock);
 
         int visitedTiles = VisitedKeyTiles(q0, rows, kv.Tiles);
@@ -127,7 +127,7 @@ internal sealed class QueryTileEmulator
             }
             var keyScales = kv.KeyScalePerToken.AsSpan(k0, TileKeys);
             // OnlineSoftmax.Update, row by row, in two passes: the scores and tile maxima of every row, the rescale
-            // factors of all rows together (one span exp2), then each row's P, codes and lane sums.
+            // factors of all rows together (one span exp2), then each row's P and codes.
             for (int i = 0; i < rows; i++)
             {
                 int visible = Math.Min(realKeys, _problem.LastVisibleKey(q0 + i) - k0 + 1);
@@ -142,8 +142,8 @@ internal sealed class QueryTileEmulator
             for (int i = 0; i < rows; i++)
             {
                 var step = _steps[i];
-                OnlineSoftmax.Exponentiate(_scores.AsSpan(i * TileKeys, TileKeys), step, _laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow),
-                    _probabilities.AsSpan(i * TileKeys, TileKeys), _codes.AsSpan(i * TileKeys, TileKeys));
+                OnlineSoftmax.Exponentiate(_scores.AsSpan(i * TileKeys, TileKeys), step, _probabilities.AsSpan(i * TileKeys, TileKeys),
+                    _codes.AsSpan(i * TileKeys, TileKeys));
                 if (rowLane is null)
                     Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
                         _codeExponents.AsSpan(i * TileKeys, TileKeys));
@@ -160,6 +160,7 @@ internal sealed class QueryTileEmulator
                 clock = PhaseClock.ThreadLap(Phase.Softmax, clock);
                 PvAccumulationStage.AccumulateTileTransposed(_options.PvAccumulation, rowLane, _codesT, _codeValuesT, _codeExponentsT,
                     kv, k0, _rescale, _accOT, _blocksT);
+                RowSumColumn.UpdateTransposed(rowLane, _codesT, _codeValuesT, _codeExponentsT, _rescale, _rowSums);
                 clock = PhaseClock.ThreadLap(Phase.Pv, clock);
                 continue;
             }
@@ -172,6 +173,8 @@ internal sealed class QueryTileEmulator
             clock = PhaseClock.ThreadLap(Phase.Softmax, clock);
             PvAccumulationStage.AccumulateTile(_options.PvAccumulation, _mma, _codes, _codeValues, _codeExponents, rows, kv, k0,
                 _rescale, _accO, _blocks);
+            // The row-sum column of the PV product (spec §8), one model chain per row.
+            RowSumColumn.UpdateRows(_mma, _codes, rows, _rescale, _rowSums);
             clock = PhaseClock.ThreadLap(Phase.Pv, clock);
             if (tileTrace is not null)
                 for (int i = 0; i < rows; i++)
@@ -180,7 +183,7 @@ internal sealed class QueryTileEmulator
             {
                 Array.Copy(_acc, tileTrace.QkAccumulator, rows * TileKeys);
                 Array.Copy(_accO, tileTrace.AccumulatorAfter, rows * d);
-                Array.Copy(_laneSums, tileTrace.LaneSumsAfter, rows * KernelTiling.LanesPerRow);
+                Array.Copy(_rowSums, tileTrace.RowSumAfter, rows);
                 trace!._tiles.Add(tileTrace);
             }
         }
@@ -192,7 +195,7 @@ internal sealed class QueryTileEmulator
         float[]? rowSums = trace is null ? null : new float[rows];
         for (int i = 0; i < rows; i++)
         {
-            float l = EpilogueStage.RowSum(_laneSums.AsSpan(i * KernelTiling.LanesPerRow, KernelTiling.LanesPerRow));
+            float l = _rowSums[i];
             if (rowSums is not null) rowSums[i] = l;
             EpilogueStage.Normalize(_accO.AsSpan(i * d, d), l, kv.ValueScales,
                 _options.SmoothV ? kv.ValueMean : ReadOnlySpan<float>.Empty, output.Slice(i * d, d));

@@ -6,8 +6,8 @@ namespace Sage.Cuda;
 /// <summary>
 /// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K/Q/V smoothing, INT8
 /// quantisation of Q and K, ΔS, FP8 quantisation of V) followed by the attention main loop
-/// (default: Kernels/Attention/attention_solo4.cu on attention_solo.cuh, one warpgroup per CTA with TMA loads; INT8 QKᵀ and
-/// FP8 PV on wgmma, online softmax with the kernel exp2; other variants by <see cref="VariantEnvironmentVariable"/>),
+/// (Kernels/Attention/attention_solo.cu on attention_solo.cuh: one warpgroup per CTA with TMA loads; INT8 QKᵀ and
+/// FP8 PV on wgmma with the row sum as an extra PV column, online softmax with the kernel exp2),
 /// meant to agree bit for bit with <c>Sage.Emulation.EmulatedAttention</c> (tests/Gpu/Attention).
 /// Supported: INT8 QK at every granularity, SmoothK, SmoothQ and SmoothV on or off, every PV accumulation mode, head dim
 /// 64 and 128, causal or not, GQA, any lengths, FP16/BF16/FP32 inputs and outputs, HND/NHD, optional LSE.
@@ -23,10 +23,7 @@ namespace Sage.Cuda;
 /// </summary>
 public sealed class CudaAttention : IAttentionBackend, IDisposable
 {
-    private const uint Threads = 256;     // two consumer warpgroups, one per 64-row block of the 128-row CTA tile
-    private const int QueryTileRows = 128;
-    private const int Stages = 5;         // K/V tile ring of attention_pipelined.cuh (SAGE_STAGES)
-    private const uint SoloThreads = 128; // solo variants: one warpgroup per CTA (attention_solo.cuh)
+    private const uint SoloThreads = 128; // one warpgroup per CTA (attention_solo.cuh)
     private const int SoloBlockRows = 64;
 
     /// <summary>
@@ -78,8 +75,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         }
         try
         {
-            _variant = SelectedVariant();
-            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, _variant.Resource));
+            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource));
         }
         catch
         {
@@ -89,85 +85,14 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         }
     }
 
-    /// <summary>Resource name of the "serial" main-loop variant (one tile at a time; selectable, no longer the default).</summary>
-    public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention_pipelined.cu";
-
-    /// <summary>Resource name of the "overlap" variant (QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax).</summary>
-    public const string OverlapKernelResource = "Sage.Cuda.Kernels.Attention.attention_overlap.cu";
-
     /// <summary>
-    /// Resource name of the "pingpong" variant: the overlap loop with the two warpgroups of a 128-row CTA taking turns to
-    /// issue their wgmmas (named barriers), so one warpgroup's softmax overlaps the other's tensor-core work.
+    /// Resource name of the main loop (Kernels/Attention/attention_solo.cu on attention_solo.cuh): one-warpgroup CTAs,
+    /// one per 64-row query block, three per SM at d = 128 and four at d = 64.
     /// </summary>
-    public const string PingPongKernelResource = "Sage.Cuda.Kernels.Attention.attention_pingpong.cu";
+    public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
 
-    /// <summary>
-    /// Resource name of the "solo" variant: one warpgroup per CTA (one 64-row query block), two independent CTAs per SM,
-    /// K/V tiles by TMA from one thread, the overlap loop inside each CTA (attention_solo.cuh).
-    /// </summary>
-    public const string SoloKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
-
-    /// <summary>Resource name of the "solo3" variant: the solo structure with the serial loop and three CTAs per SM.</summary>
-    public const string Solo3KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo3.cu";
-
-    /// <summary>
-    /// Resource name of the "solo4" variant: solo3 with the d = 64 kernels budgeted for four CTAs per SM (≤ 128 registers,
-    /// 3 K/V stages); d = 128 as solo3. 6-9 % faster than solo3 at d = 64 on the H100; the default.
-    /// </summary>
-    public const string Solo4KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo4.cu";
-
-    /// <summary>
-    /// Environment variable that picks the main-loop variant (<see cref="VariantNames"/>; unset: <see cref="DefaultVariant"/>);
-    /// all give the same bits.
-    /// </summary>
-    public const string VariantEnvironmentVariable = "SAGE_ATTENTION_KERNEL";
-
-    /// <summary>
-    /// The variant run when <see cref="VariantEnvironmentVariable"/> is unset: "solo4" (= solo3 at d = 128; four CTAs per SM at
-    /// d = 64), the fastest variant in every row of `sage bench` on the H100 and bit-exact in the whole GPU suite
-    /// (docs/results/kernel-speed-2026-11-25.md, session 3; docs/results/gpu-run-session3-2026-11-26.md).
-    /// </summary>
-    public const string DefaultVariant = "solo4";
-
-    /// <summary>
-    /// A main-loop variant: its name, its kernel file, and for the one-warpgroup ("solo") kernels the K/V stages at
-    /// d = 128 and d = 64 (SAGE_SOLO_STAGES of the .cu file); 0 for the 2-warpgroup kernels.
-    /// </summary>
-    private sealed record MainLoopVariant(string Name, string Resource, int SoloStages128 = 0, int SoloStages64 = 0)
-    {
-        public bool IsSolo => SoloStages128 > 0;
-
-        public int SoloStages(int headDim) => headDim == 128 ? SoloStages128 : SoloStages64;
-    }
-
-    private static readonly MainLoopVariant[] Variants =
-    [
-        new("solo3", Solo3KernelResource, 2, 4),
-        new("solo4", Solo4KernelResource, 2, 3),
-        new("solo", SoloKernelResource, 3, 4),
-        new("pingpong", PingPongKernelResource),
-        new("overlap", OverlapKernelResource),
-        new("serial", KernelResource),
-    ];
-
-    /// <summary>The names <see cref="VariantEnvironmentVariable"/> accepts.</summary>
-    public static IReadOnlyList<string> VariantNames { get; } = [.. Variants.Select(v => v.Name)];
-
-    private readonly MainLoopVariant _variant;
-
-    /// <summary>The main-loop variant this instance runs (one of <see cref="VariantNames"/>).</summary>
-    public string Variant => _variant.Name;
-
-    private bool IsSolo => _variant.IsSolo;
-
-    private static MainLoopVariant SelectedVariant()
-    {
-        string? value = Environment.GetEnvironmentVariable(VariantEnvironmentVariable);
-        if (string.IsNullOrEmpty(value)) value = DefaultVariant;
-        return Variants.FirstOrDefault(v => v.Name == value)
-            ?? throw new ArgumentException(
-                $"{VariantEnvironmentVariable}={value}: expected one of {string.Join(", ", VariantNames.Select(n => $"'{n}'"))}.");
-    }
+    /// <summary>K/V stages of the main loop at head dim <paramref name="headDim"/> (SAGE_SOLO_STAGES of attention_solo.cu).</summary>
+    internal static int SoloStages(int headDim) => headDim == 128 ? 2 : 3;
 
     public string Name => "cuda";
 
@@ -282,15 +207,13 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        int sharedBytes = IsSolo ? SoloSharedMemoryBytes(s.HeadDim, _variant.SoloStages(s.HeadDim)) : SharedMemoryBytes(s.HeadDim);
+        int sharedBytes = SoloSharedMemoryBytes(s.HeadDim, SoloStages(s.HeadDim));
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), sharedBytes);
-        int rowsPerCta = IsSolo ? SoloBlockRows : QueryTileRows;
-        var grid = new Dim3((uint)((s.QueryLength + rowsPerCta - 1) / rowsPerCta), (uint)s.QueryHeads, (uint)s.Batch);
+        var grid = new Dim3((uint)((s.QueryLength + SoloBlockRows - 1) / SoloBlockRows), (uint)s.QueryHeads, (uint)s.Batch);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
-        KernelArgument[] maps = IsSolo ? SoloTensorMaps(s, inputs) : [];
-        function.Launch(grid, IsSolo ? SoloThreads : Threads, sharedBytes, stream,
+        function.Launch(grid, SoloThreads, sharedBytes, stream,
         [
-            .. maps,
+            .. SoloTensorMaps(s, inputs),
             inputs.Queries.Values, inputs.Queries.Scales, inputs.Keys.Values, inputs.Keys.Scales,
             inputs.Values.Codes, inputs.Values.Scales, inputs.Keys.Mean,
             Pointer(options.SmoothQ ? inputs.DeltaS : null), Pointer(options.SmoothV ? inputs.Values.Mean : null),
@@ -358,8 +281,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             if (_configured.Contains(name)) return function;
             if (function.MaxDynamicSharedMemory < sharedBytes) function.MaxDynamicSharedMemory = sharedBytes;
-            // Solo kernels run 2-3 CTAs per SM: ask for the largest shared-memory carveout so that they fit.
-            if (IsSolo) function.PreferredSharedMemoryCarveout = 100;
+            // The kernels run 3-4 CTAs per SM: ask for the largest shared-memory carveout so that they fit.
+            function.PreferredSharedMemoryCarveout = 100;
             _ = function.ParameterSizes; // query once here rather than racing in concurrent launches
             _configured.Add(name);
         }
@@ -367,18 +290,14 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     }
 
     /// <summary>
-    /// Dynamic shared memory of attention_pipelined.cuh: the Q tile (128 rows × d bytes), <see cref="Stages"/> stages of
-    /// (V tile + K tile, 2 × 128 × d bytes) and a full and an empty mbarrier (8 bytes each) per stage.
-    /// </summary>
-    private static int SharedMemoryBytes(int headDim) => 128 * headDim + Stages * (2 * headDim * 128) + Stages * 2 * 8;
-
-    /// <summary>
-    /// Dynamic shared memory of attention_solo.cuh: up to 1024 bytes to align the operands to the swizzle atoms, the Q
-    /// block (64 rows × d bytes), <paramref name="stages"/> × (K tile + V tile, 2 × 128 × d bytes), and per stage a full
-    /// barrier for K, one for V and an empty barrier, plus one for Q (8 bytes each).
+    /// Dynamic shared memory of attention_solo.cuh: the Q block (64 rows × d bytes), <paramref name="stages"/> × (K tile +
+    /// V tile, 2 × 128 × d bytes, + the 8 rows of E4M3 ones of the row-sum column, 1024 bytes), per stage a full barrier
+    /// for K, one for V and an empty barrier, and one for Q (8 bytes each). No alignment slack: the window of a
+    /// kernel without static shared memory starts 1024-aligned (the kernel traps otherwise), and with the slack three
+    /// CTAs at d = 128 (four at d = 64) would not fit the H100's 228 KB per SM (1 KB of it reserved per CTA).
     /// </summary>
     internal static int SoloSharedMemoryBytes(int headDim, int stages) =>
-        1024 + SoloBlockRows * headDim + stages * (2 * headDim * 128) + (3 * stages + 1) * 8;
+        SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + 1) * 8;
 
     private static string KernelName(int headDim, PvAccumulation mode, bool smooth) => $"sage_attention_d{headDim}_" + mode switch
     {

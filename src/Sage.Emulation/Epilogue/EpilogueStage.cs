@@ -1,15 +1,13 @@
 namespace Sage.Emulation.Epilogue;
 
 /// <summary>
-/// Stage Epilogue (docs/kernel-spec.md §9–10) for one row: quad reduction of the lane sums, exact division by l,
+/// Stage Epilogue (docs/kernel-spec.md §9–10) for one row, given its row sum l (the PV row-sum column,
+/// <see cref="Mainloop.RowSumColumn"/>): exact division by l,
 /// per-channel V scale, the V mean added back with V smoothing, and the natural-log LSE with the K-smoothing correction. Output rounding is applied by the
 /// caller when it writes the tensor.
 /// </summary>
 public static class EpilogueStage
 {
-    /// <summary>l = (l0 ⊕ l1) ⊕ (l2 ⊕ l3): shfl.xor 1, then shfl.xor 2.</summary>
-    public static float RowSum(ReadOnlySpan<float> laneSums) => (laneSums[0] + laneSums[1]) + (laneSums[2] + laneSums[3]);
-
     /// <summary>o[c] = (acc_o[c] ⊘ l) ⊗ v_scale[c]; a row with l = 0 saw no key and is +0.</summary>
     public static void Normalize(ReadOnlySpan<float> accO, float l, ReadOnlySpan<float> valueScales, Span<float> output) =>
         Normalize(accO, l, valueScales, [], output);

@@ -6,8 +6,9 @@ namespace Sage.Emulation.Softmax;
 
 /// <summary>
 /// Stage OnlineSoftmax (docs/kernel-spec.md §7) for one row and one K tile: tile max, new running max, rescale factor,
-/// base = m − log2(448), P = exp2(S − base) with exp2 the hardware's ex2.approx.ftz.f32 (<see cref="MufuExp2"/>), the lane partial sums in register order, l_t = fma(l_t, rescale, s),
-/// and P to FP8 (stage PQuantization).
+/// base = m − log2(448), P = exp2(S − base) with exp2 the hardware's ex2.approx.ftz.f32 (<see cref="MufuExp2"/>),
+/// and P to FP8 (stage PQuantization). The row sum l is not formed here: the tensor core sums the FP8 P codes as one
+/// more PV column (<see cref="Mainloop.RowSumColumn"/>).
 /// </summary>
 public static class OnlineSoftmax
 {
@@ -15,11 +16,10 @@ public static class OnlineSoftmax
     public readonly record struct Step(float TileMax, float NewMax, float Rescale, float Base);
 
     /// <summary>
-    /// Runs one step. <paramref name="runningMax"/> is updated; <paramref name="laneSums"/> (4 lanes) are rescaled and
-    /// increased; <paramref name="probabilities"/> and <paramref name="codes"/> receive P and its E4M3 codes.
+    /// Runs one step. <paramref name="runningMax"/> is updated; <paramref name="probabilities"/> and
+    /// <paramref name="codes"/> receive P and its E4M3 codes.
     /// </summary>
-    public static Step Update(ReadOnlySpan<float> scores, ref float runningMax, Span<float> laneSums,
-        Span<float> probabilities, Span<byte> codes)
+    public static Step Update(ReadOnlySpan<float> scores, ref float runningMax, Span<float> probabilities, Span<byte> codes)
     {
         float tileMax = TileMax(scores);
         float mOld = runningMax;
@@ -28,7 +28,7 @@ public static class OnlineSoftmax
         float rescale = empty ? 1f : MufuExp2.Evaluate(mOld - mNew);
         float @base = empty ? 0f : mNew - KernelConstants.Log2Of448;
         var step = new Step(tileMax, mNew, rescale, @base);
-        Exponentiate(scores, step, laneSums, probabilities, codes);
+        Exponentiate(scores, step, probabilities, codes);
         runningMax = mNew;
         return step;
     }
@@ -57,17 +57,12 @@ public static class OnlineSoftmax
     }
 
     /// <summary>
-    /// Steps 5-8 of <see cref="Update"/> for one row, given its step: P = exp2(S − base), its E4M3 codes, and the lane
-    /// sums l_t = fma(l_t, rescale, s_t).
+    /// Steps 5-6 of <see cref="Update"/> for one row, given its step: P = exp2(S − base) and its E4M3 codes.
     /// </summary>
-    public static void Exponentiate(ReadOnlySpan<float> scores, Step step, Span<float> laneSums, Span<float> probabilities, Span<byte> codes)
+    public static void Exponentiate(ReadOnlySpan<float> scores, Step step, Span<float> probabilities, Span<byte> codes)
     {
         MufuExp2.ExponentiateShifted(scores, step.Base, probabilities);
         Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, scores.Length), codes);
-        Span<float> partial = stackalloc float[KernelTiling.LanesPerRow];
-        LanePartialSums(probabilities, partial);
-        for (int t = 0; t < KernelTiling.LanesPerRow; t++)
-            laneSums[t] = MathF.FusedMultiplyAdd(laneSums[t], step.Rescale, partial[t]);
     }
 
     /// <summary>
@@ -89,38 +84,6 @@ public static class OnlineSoftmax
         }
         for (; j < scores.Length; j++) max = MaxF32(max, scores[j]);
         return max;
-    }
-
-    /// <summary>
-    /// Each lane t sums its columns 8i+2t, 8i+2t+1 for i = 0..15 in that order, starting from 0.
-    /// </summary>
-    public static void LanePartialSums(ReadOnlySpan<float> probabilities, Span<float> partial)
-    {
-        if (Vector256.IsHardwareAccelerated && probabilities.Length % 8 == 0 && partial.Length >= KernelTiling.LanesPerRow)
-        {
-            // The four lanes side by side: each group of 8 columns is split into the lanes' even and odd columns,
-            // added in the same order as below (even, then odd), so every lane's sum is the same.
-            var sums = Vector128<float>.Zero;
-            var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
-            for (int i = 0; i < probabilities.Length; i += 8)
-            {
-                var split = Vector256.Shuffle(Vector256.Create(probabilities.Slice(i, 8)), order);
-                sums += split.GetLower();
-                sums += split.GetUpper();
-            }
-            sums.CopyTo(partial);
-            return;
-        }
-        for (int t = 0; t < KernelTiling.LanesPerRow; t++)
-        {
-            float s = 0f;
-            for (int i = 0; i < probabilities.Length; i += 8)
-            {
-                s += probabilities[i + 2 * t];
-                s += probabilities[i + 2 * t + 1];
-            }
-            partial[t] = s;
-        }
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ public sealed class EmulatorTrace
     public IReadOnlyList<KeyTileTrace> KeyTiles => _tiles;
     internal readonly List<KeyTileTrace> _tiles = [];
 
-    /// <summary>Epilogue: l per row after the quad reduction.</summary>
+    /// <summary>Epilogue: l per row, the row-sum column after the last visited tile (+0 for a row that saw no key).</summary>
     public float[] RowSums { get; internal set; } = [];
 
     /// <summary>Epilogue: O per row in fp32, before output rounding (rows × d).</summary>

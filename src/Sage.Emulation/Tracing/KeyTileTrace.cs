@@ -21,7 +21,7 @@ public sealed class KeyTileTrace
         ProbabilityCodes = new byte[rows * n];
         PvBlocks = new float[rows * blockValuesPerRow];
         AccumulatorAfter = new float[rows * headDim];
-        LaneSumsAfter = new float[rows * KernelTiling.LanesPerRow];
+        RowSumAfter = new float[rows];
     }
 
     public int KeyTile { get; }
@@ -53,6 +53,6 @@ public sealed class KeyTileTrace
     /// <summary>PvAccumulation: acc_o after this tile.</summary>
     public float[] AccumulatorAfter { get; }
 
-    /// <summary>OnlineSoftmax: the 4 lane partial row sums after this tile.</summary>
-    public float[] LaneSumsAfter { get; }
+    /// <summary>PvAccumulation: the row sum l after this tile (the row-sum column: the FP8 P codes summed by the tensor core).</summary>
+    public float[] RowSumAfter { get; }
 }

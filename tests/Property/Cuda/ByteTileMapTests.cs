@@ -98,15 +98,13 @@ public class ByteTileMapTests
     }
 
     [Theory]
-    [InlineData(128, 3, 107600)]  // solo, d = 128: two CTAs per SM fit 228 KiB with their 1 KiB reserve each
-    [InlineData(128, 2, 74808)]   // solo3, d = 128: three CTAs per SM
-    [InlineData(64, 4, 70760)]    // d = 64
-    [InlineData(64, 3, 54352)]    // solo4, d = 64: four CTAs per SM
-    public void Solo_shared_memory_fits_the_CTAs_per_SM(int headDim, int stages, int expected)
+    [InlineData(128, 75832)] // three CTAs per SM
+    [InlineData(64, 56400)]  // four CTAs per SM
+    public void Solo_shared_memory_fits_the_CTAs_per_SM(int headDim, int expected)
     {
-        int bytes = CudaAttention.SoloSharedMemoryBytes(headDim, stages);
+        int bytes = CudaAttention.SoloSharedMemoryBytes(headDim, CudaAttention.SoloStages(headDim));
         Assert.Equal(expected, bytes);
-        int ctas = headDim == 64 && stages == 3 ? 4 : stages == 2 || headDim == 64 ? 3 : 2;
+        int ctas = headDim == 128 ? 3 : 4;
         Assert.True(ctas * (bytes + 1024) <= 228 * 1024, $"{ctas} × ({bytes} + 1024) > 228 KiB");
     }
 }

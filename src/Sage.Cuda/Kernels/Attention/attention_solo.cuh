@@ -1,36 +1,37 @@
 // The SageAttention main loop on Hopper, "solo" structure (docs/kernel-spec.md §5-§10, "Kernel structure"): one CTA =
 // ONE consumer warpgroup (128 threads) = one 64-row query block, grid (⌈Nq/64⌉, Hq, B), SAGE_SOLO_MIN_BLOCKS CTAs per
 // SM. The CTAs of an SM are independent (no barrier between them), so they drift apart and one CTA's softmax runs
-// while another's wgmmas are in the tensor cores, without the ping-pong barriers of the 2-warpgroup kernel.
+// while another's wgmmas are in the tensor cores, without the ping-pong barriers of a 2-warpgroup kernel. (A persistent
+// version, CTAs walking blocks on one K/V tile sequence, ran 10-12 % slower on the H100 in session 5 even with one
+// block per CTA, and was dropped: docs/results/gpu-run-session5-2026-11-26.md.)
+//
+// Shared memory: each stage is [K tile][V tile][8 rows of E4M3 ones, 1 KB], written once at the start: the PV
+// descriptor of a V tile spans D + 8 rows, so the wgmma's last 8 columns are the row sums (§8, the row-sum column).
 //
 // Loads: thread 0 alone issues every copy as a TMA tile load (cp.async.bulk.tensor.2d, completed on an mbarrier with
 // expect_tx), so the consumer threads run no copy instructions, no address arithmetic and no cp.async arrivals:
 //   - Q block (64 × D bytes) once; K tile (128 tokens × D bytes) and V tile (D channels × 128 tokens) per key tile, in a
 //     ring of SAGE_SOLO_STAGES stages with a "full" barrier for K and one for V (count 1 + transaction bytes) and an
 //     "empty" barrier (128 arrivals after the PV of the tile completed). Tile kt - 1 + STAGES is loaded into the stage
-//     of tile kt - 1 in iteration kt (serial loop: right after the QKᵀ issue), once that stage's "empty" phase has
-//     completed.
+//     of tile kt - 1 in iteration kt (right after the QKᵀ issue), once that stage's "empty" phase has completed.
 //   - The tensor maps (CudaAttention.SoloTensorMaps) describe the pre-processing's row-major layouts as 2D byte arrays
 //     (Q: [B·Hq·padQ rows, D], K: [B·Hkv·padK rows, D], V: [B·Hkv·D rows, padK]) with the TMA swizzle matching the
 //     row length (128-byte rows: 128B swizzle, 64-byte rows: 64B swizzle); the wgmma descriptors use the same swizzle
 //     (swizzled_descriptor). The swizzle only changes where an operand byte sits in shared memory, never its value.
 //
-// Arithmetic: identical to attention_pipelined.cuh, whose helpers run here unchanged (softmax_tile, pack_p, pv_issue_desc,
-// pv_finish, store_rows): each row's operations and their order depend only on its 64-row block, the K tiles visited and
-// the order of the wgmma k-steps, and all of those are the same. In causal mode T (the number of K tiles) is still that of
-// the enclosing 128-row CTA tile of the spec (§6), so a lower block visits the same (possibly fully masked) tiles as in the
-// 2-warpgroup kernel: a fully masked tile leaves m, l unchanged but can turn a −0 accumulator into +0.
+// Arithmetic: the helpers of attention_mainloop.cuh (softmax_tile, pack_p, pv_issue_desc, pv_finish, store_rows); each
+// row's operations and their order depend only on its 64-row block, the K tiles visited and the order of the wgmma
+// k-steps. In causal mode T (the number of K tiles) is that of the enclosing 128-row tile of the spec (§6), so a lower
+// block visits the same (possibly fully masked) tiles as the upper one: a fully masked tile leaves m, l unchanged but can
+// turn a −0 accumulator into +0. (The 2-warpgroup kernels with 128-row CTAs were retired in session 5.)
 #pragma once
-#include "attention_pipelined.cuh"
+#include "attention_mainloop.cuh"
 
 #ifndef SAGE_SOLO_MIN_BLOCKS
 #define SAGE_SOLO_MIN_BLOCKS 2 // CTAs per SM the registers are budgeted for (__launch_bounds__)
 #endif
 #ifndef SAGE_SOLO_MIN_BLOCKS_D
 #define SAGE_SOLO_MIN_BLOCKS_D(D) SAGE_SOLO_MIN_BLOCKS // per head dim, where a variant budgets d = 64 differently
-#endif
-#ifndef SAGE_SOLO_OVERLAP
-#define SAGE_SOLO_OVERLAP 1 // 1: QKᵀ of tile kt + 1 and PV of tile kt in flight during a softmax; 0: serial per tile
 #endif
 #ifndef SAGE_SOLO_STAGES
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 3 : 4) // K/V stages; CudaAttention.SoloStages must agree
@@ -69,28 +70,33 @@ __device__ __forceinline__ unsigned long long swizzled_descriptor(const void* p,
     return d;
 }
 
-template <int D, int MODE, bool SMOOTHQ, bool OVERLAP, bool HOOKS>
+template <int D, int MODE, bool SMOOTHQ, bool HOOKS>
 __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTensorMap* mapQ, const SageTensorMap* mapK,
                                          const SageTensorMap* mapV)
 {
     constexpr int STAGES = SAGE_SOLO_STAGES(D);
     constexpr int KSTEPS = D / 32;
     constexpr int TILE = D * SAGE_KEY_TILE; // bytes of one K tile and of one V tile
+    constexpr int ONES = 8 * SAGE_KEY_TILE; // the 8 rows of E4M3 ones after each V tile (row-sum column, §8)
+    constexpr int STAGE = 2 * TILE + ONES;
     constexpr int Q_BYTES = 64 * D;
 
-    // Dynamic shared memory: [pad to 1024][Q block][stages: (K tile, V tile) × STAGES][fullK, fullV, empty × STAGES, Q]
-    // (CudaAttention.SoloSharedMemoryBytes). Every operand starts at a multiple of 1024 bytes (swizzle atoms).
-    extern __shared__ __align__(1024) unsigned char solo_smem[];
-    unsigned char* smem = solo_smem + ((1024u - (shared_address(solo_smem) & 1023u)) & 1023u);
+    // Dynamic shared memory: [Q block][stages: (K tile, V tile, ones) × STAGES][fullK, fullV, empty × STAGES, Q]
+    // (CudaAttention.SoloSharedMemoryBytes). Every operand starts at a multiple of 1024 bytes (swizzle atoms). The
+    // dynamic window of a kernel without static shared memory starts 1024-aligned on sm_90, so no alignment slack is
+    // allocated (at d = 64 four CTAs would not fit with it); a misaligned window would corrupt the operands, so it traps.
+    extern __shared__ __align__(1024) unsigned char smem[];
+    if ((shared_address(smem) & 1023u) != 0) __trap();
     unsigned char* sQ = smem;
     unsigned char* stages = smem + Q_BYTES;
-    unsigned long long* fullK = reinterpret_cast<unsigned long long*>(stages + STAGES * 2 * TILE);
+    unsigned long long* fullK = reinterpret_cast<unsigned long long*>(stages + STAGES * STAGE);
     unsigned long long* fullV = fullK + STAGES;
     unsigned long long* empty = fullV + STAGES;
     unsigned long long* qFull = empty + STAGES;
 
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
-    // Causal: the blocks with the most K tiles first (as the 2-warpgroup kernel); only the schedule changes.
+    // Causal: the blocks with the most K tiles first, so that the short ones fill the tail of the grid; only the schedule
+    // changes.
     const int block = p.causal ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x;
     const int h = blockIdx.y, b = blockIdx.z;
     const int hk = h / (p.hq / p.hkv);
@@ -115,13 +121,19 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // Thread 0 only: tile kt -> stage kt % STAGES.
     auto load_tile = [&](int kt) {
         const int s = kt % STAGES;
-        unsigned char* sK = stages + s * 2 * TILE;
+        unsigned char* sK = stages + s * STAGE;
         mbarrier_expect_tx(fullK + s, TILE);
         tma_load_2d(sK, mapK, 0, kRowBase + kt * SAGE_KEY_TILE, fullK + s);
         mbarrier_expect_tx(fullV + s, TILE);
         tma_load_2d(sK + TILE, mapV, kt * SAGE_KEY_TILE, vRowBase, fullV + s);
     };
 
+    // The ones rows (E4M3 1.0 = 0x38; the swizzle cannot move a byte of a constant block), written through the generic
+    // proxy and read by the wgmma through the async proxy: fence, then the __syncthreads below.
+#pragma unroll
+    for (int s = 0; s < STAGES; s++)
+        *reinterpret_cast<unsigned long long*>(stages + s * STAGE + 2 * TILE + 8 * tid) = 0x3838383838383838ull;
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     if (tid == 0)
     {
 #pragma unroll
@@ -153,7 +165,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     };
 
     const BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
-    float accO[D / 2];
+    float accO[SAGE_ACC_O(D)];
     zero_registers(accO);
     RowState st = RowState::start();
     int accS[64];
@@ -166,7 +178,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     auto qk_issue = [&](int kt) {
         const int s = kt % STAGES;
         mbarrier_wait(fullK + s, (kt / STAGES) & 1);
-        const unsigned long long kDesc = swizzled_descriptor(stages + s * 2 * TILE, D);
+        const unsigned long long kDesc = swizzled_descriptor(stages + s * STAGE, D);
         wgmma_fence();
 #pragma unroll
         for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, ks > 0 ? 1 : 0);
@@ -175,7 +187,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     auto pv_issue_tile = [&](int kt, const unsigned int (&pr)[16], float rs0, float rs1) {
         const int s = kt % STAGES;
         mbarrier_wait(fullV + s, (kt / STAGES) & 1);
-        pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * 2 * TILE + TILE, SAGE_KEY_TILE), 2, rs0, rs1);
+        pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * STAGE + TILE, SAGE_KEY_TILE), 2, rs0, rs1);
     };
     auto k_scale = [&](int kt) { return rows.kScaleHead[kt * rows.kGroups + (rows.kGroups == 4 ? t : 0)]; };
     auto softmax_with = [&](int kt, float kScale, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
@@ -184,85 +196,43 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? rows.dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
                               rows.last0, rows.last1, st, rescale0, rescale1, p0, p1);
     };
-    auto softmax = [&](int kt, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
-        softmax_with(kt, k_scale(kt), rescale0, rescale1, p0, p1);
-    };
 
-    if constexpr (!OVERLAP)
+    for (int kt = 0; kt < T; kt++)
     {
-        for (int kt = 0; kt < T; kt++)
-        {
-            float rescale0, rescale1;
-            float p0[32], p1[32];
-            unsigned int pr[16];
-            // The k_scale load is issued before the QKᵀ wgmma (the asm "memory" clobbers keep it there), and thread 0
-            // refills while the wgmma runs: neither latency sits between the wgmma's completion and the softmax
-            // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
-            const float kScale = k_scale(kt);
-            qk_issue(kt);
-            refill(kt);
-            wgmma_wait<0>();
-            softmax_with(kt, kScale, rescale0, rescale1, p0, p1);
-            pack_p(p0, p1, pr);
-            pv_issue_tile(kt, pr, rescale0, rescale1);
-            wgmma_wait<0>();
-            mbarrier_arrive(empty + kt % STAGES);
-            pv_finish<D, MODE>(accO, pv, rescale0, rescale1);
-        }
-    }
-    else if (T > 0)
-    {
-        // As the overlap loop of attention_pipelined.cuh (last tile peeled, P of tile kt + 1 kept fp32 until the PV of
-        // tile kt has completed); arithmetic and its order per element as in the serial loop.
-        float rsCur0, rsCur1;
-        unsigned int prCur[16];
-        {
-            float p0[32], p1[32];
-            qk_issue(0);
-            wgmma_wait<0>();
-            softmax(0, rsCur0, rsCur1, p0, p1);
-            pack_p(p0, p1, prCur);
-        }
-        for (int kt = 0; kt + 1 < T; kt++)
-        {
-            refill(kt);
-            qk_issue(kt + 1);
-            pv_issue_tile(kt, prCur, rsCur0, rsCur1);
-            float rsNext0, rsNext1;
-            float p0[32], p1[32];
-            wgmma_wait<1>(); // QK of tile kt + 1 (the older group)
-            softmax(kt + 1, rsNext0, rsNext1, p0, p1);
-            fence_registers(p0);
-            fence_registers(p1);
-            asm volatile("" : "+f"(rsNext0), "+f"(rsNext1), "+f"(st.l0), "+f"(st.l1)::"memory");
-            wgmma_wait<0>();
-            mbarrier_arrive(empty + kt % STAGES);
-            pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
-            pack_p(p0, p1, prCur);
-            rsCur0 = rsNext0;
-            rsCur1 = rsNext1;
-        }
-        pv_issue_tile(T - 1, prCur, rsCur0, rsCur1);
+        float rescale0, rescale1;
+        float p0[32], p1[32];
+        unsigned int pr[16];
+        // The k_scale load is issued before the QKᵀ wgmma (the asm "memory" clobbers keep it there), and thread 0
+        // refills while the wgmma runs: neither latency sits between the wgmma's completion and the softmax
+        // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
+        const float kScale = k_scale(kt);
+        qk_issue(kt);
+        refill(kt);
         wgmma_wait<0>();
-        pv_finish<D, MODE>(accO, pv, rsCur0, rsCur1);
+        softmax_with(kt, kScale, rescale0, rescale1, p0, p1);
+        pack_p(p0, p1, pr);
+        pv_issue_tile(kt, pr, rescale0, rescale1);
+        wgmma_wait<0>();
+        mbarrier_arrive(empty + kt % STAGES);
+        pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
     }
 
     // §9 epilogue.
     store_rows<D, HOOKS>(p, st, accO, row0, row1, b, h, bhq, bhk, t);
 }
 
-// Parameters: the three tensor maps (Q, K, V), then the flat list of the 2-warpgroup kernels.
+// Parameters: the three tensor maps (Q, K, V), then the flat list SAGE_ATTENTION_PARAMETERS.
 #define SAGE_SOLO_KERNEL(NAME, D, MODE, SMOOTH)                                                                        \
     extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS, SAGE_SOLO_MIN_BLOCKS_D(D)) NAME(                        \
         const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
         const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
     {                                                                                                                  \
         SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
-        if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SAGE_SOLO_OVERLAP != 0, SMOOTH>(p, &mapQ, &mapK, &mapV);       \
-        else solo_cta<D, MODE, false, SAGE_SOLO_OVERLAP != 0, SMOOTH>(p, &mapQ, &mapK, &mapV);                         \
+        if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SMOOTH>(p, &mapQ, &mapK, &mapV);                              \
+        else solo_cta<D, MODE, false, SMOOTH>(p, &mapQ, &mapK, &mapV);                                                 \
     }
 
-// The twelve kernels, named as in attention_pipelined.cuh.
+// The twelve kernels: sage_attention_d{64,128}_{fp32,fp32_two_level,fp16_two_level}[_smooth].
 #define SAGE_SOLO_KERNELS()                                                                                            \
     SAGE_SOLO_KERNEL(sage_attention_d64_fp32, 64, SAGE_MODE_FP32, false)                                               \
     SAGE_SOLO_KERNEL(sage_attention_d64_fp32_two_level, 64, SAGE_MODE_FP32_TWO_LEVEL, false)                           \

@@ -1,0 +1,519 @@
+// Helpers of the SageAttention main loop on Hopper (sm_90a), docs/kernel-spec.md §5-§10, bit-exact with Sage.Emulation;
+// the CTA itself is attention_solo.cuh (one consumer warpgroup = one 64-row query block per CTA).
+//   - QKᵀ: wgmma.mma_async m64n128k32.s32.s8.s8, A = Q block, B = K tile, both from shared memory (exact int32).
+//   - S, masking, online softmax and P -> E4M3 per lane in register order (§5, §7).
+//   - P stays in registers: the E4M3 codes of one k-step (32 tokens) are packed into the 4 registers of the wgmma
+//     A fragment and PV runs as wgmma.mma_async m64nNk32.{f32,f16}.e4m3.e4m3 with A from registers. A lane holds
+//     tokens {8i + 2t, 8i + 2t + 1} of the accumulator layout, the A fragment wants k = 4t..4t+3 (and 16 + ...),
+//     so within every 16-token group the fragment's k position 4t + 2a + b carries token 8a + 2t + b. The V codes
+//     are stored pre-permuted the same way by the pre-processing (docs/kernel-spec.md "Storage layouts"), so every
+//     product still pairs P[i, token] with V[token, c]. The permutation stays inside one k-step, and the wgmma.e4m3
+//     model is symmetric in the 32 products of a k-step (docs/tensor-core-numerics.md), so no bit changes.
+//   - N = d + 8: the V tile in shared memory is followed by 8 rows of E4M3 ones, so accumulator columns d..d+7 are
+//     the row sum of the FP8 P, accumulated by the tensor core exactly like a channel (§8, the row-sum column); every
+//     lane holds it in its columns d + 2t, d + 2t + 1, so the softmax has no per-score sum and the epilogue no shuffle.
+// Epilogue: div.rn by the row sum, v_scale, (SmoothV: + vmean), output rounding, LSE (§9, §10).
+#pragma once
+#include "attention_softmax_exp2.cuh" // sage_softmax_exp2: MUFU ex2.approx.ftz.f32 (kernel-spec §7)
+#include "attention_int_to_float.cuh" // sage_small_int_to_float (cvt.rn.f32.s32 without the conversion pipe)
+#include "attention_wgmma.cuh"
+
+#define SAGE_KEY_TILE 128
+#define SAGE_GRAN_BLOCK 0
+#define SAGE_GRAN_WARP 1
+#define SAGE_GRAN_THREAD 2
+#define SAGE_MODE_FP32 0
+#define SAGE_MODE_FP32_TWO_LEVEL 1
+#define SAGE_MODE_FP16_TWO_LEVEL 2
+#define SAGE_OUT_F16 0
+#define SAGE_OUT_BF16 1
+#define SAGE_OUT_F32 2
+#define SAGE_IN_F16 0
+#define SAGE_IN_BF16 1
+#define SAGE_IN_F32 2
+
+struct AttentionParams
+{
+    const signed char* q;        // [B, Hq, padQ, d] int8
+    const float* q_scale;        // [B, Hq, qGroups]
+    const signed char* k;        // [B, Hkv, padK, d] int8
+    const float* k_scale;        // [B, Hkv, tiles, kGroups]
+    const unsigned char* v;      // [B, Hkv, d, padK] E4M3, tokens permuted within each 16-token group (see above)
+    const float* v_scale;        // [B, Hkv, d]
+    const float* k_mean;         // [B, Hkv, d] (LSE correction with SmoothK)
+    const float* delta_s;        // [B, Hq, padQ/64, padK] ΔS (SmoothQ), 0 for padded tokens
+    const float* v_mean;         // [B, Hkv, d] (SmoothV)
+    const void* q_orig;          // original Q (LSE correction with SmoothK), element type q_orig_type
+    void* out;                   // output, element type out_type
+    float* lse;                  // [B, Hq, Nq] or null
+    long long q_orig_strides[3]; // batch, head, token (elements)
+    long long out_strides[3];    // batch, head, token (elements)
+    int batch, hq, hkv, nq, nk, padQ, padK, tiles, qGroups, granularity, causal, smoothK, smoothQ, smoothV, outType, qOrigType;
+    double smScale;
+};
+
+__device__ __forceinline__ float f16_to_f32(unsigned short h)
+{
+    float f;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+    return f;
+}
+
+__device__ __forceinline__ unsigned short f32_to_f16(float f)
+{
+    unsigned short h;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
+    return h;
+}
+
+__device__ __forceinline__ unsigned short f32_to_bf16(float f)
+{
+    unsigned short h;
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(f));
+    return h;
+}
+
+// Two E4M3 codes: lo in bits 7..0, hi in bits 15..8 (cvt puts its first source in the upper byte).
+__device__ __forceinline__ unsigned short e4m3x2(float lo, float hi)
+{
+    unsigned short packed;
+    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(packed) : "f"(hi), "f"(lo));
+    return packed;
+}
+
+// §10 Log2 of a positive finite fp32, in binary64 with every operation rounded as the emulator's KernelLog2.
+__device__ double kernel_log2(float x)
+{
+    unsigned int bits = __float_as_uint(x);
+    int field = (int)(bits >> 23);
+    unsigned int fraction = bits & 0x7FFFFFu;
+    int e;
+    if (field == 0)
+    {
+        int shift = __clz((int)fraction) - 8;
+        fraction = (fraction << shift) & 0x7FFFFFu;
+        e = -126 - shift;
+    }
+    else e = field - 127;
+    double f = __dadd_rn(1.0, __ddiv_rn((double)fraction, 8388608.0));
+    double u = __ddiv_rn(__dsub_rn(f, 1.0), __dadd_rn(f, 1.0));
+    double z = __dmul_rn(u, u);
+    double p = __ddiv_rn(1.0, 39.0);
+    for (int k = 18; k >= 0; k--) p = __fma_rn(p, z, __ddiv_rn(1.0, (double)(2 * k + 1)));
+    return __dadd_rn((double)e, __dmul_rn(__dmul_rn(u, p), 2.8853900817779268));
+}
+
+__device__ __forceinline__ float load_orig(const void* base, int type, long long index)
+{
+    if (type == SAGE_IN_F32) return static_cast<const float*>(base)[index];
+    unsigned short h = static_cast<const unsigned short*>(base)[index];
+    if (type == SAGE_IN_F16) return f16_to_f32(h);
+    return __uint_as_float((unsigned int)h << 16);
+}
+
+__device__ __forceinline__ void store_out(void* base, int type, long long index, float value)
+{
+    if (type == SAGE_OUT_F32) static_cast<float*>(base)[index] = value;
+    else if (type == SAGE_OUT_F16) static_cast<unsigned short*>(base)[index] = f32_to_f16(value);
+    else static_cast<unsigned short*>(base)[index] = f32_to_bf16(value);
+}
+
+
+__device__ __forceinline__ unsigned int shared_address(const void* p) { return (unsigned int)__cvta_generic_to_shared(p); }
+
+__device__ __forceinline__ void mbarrier_init(unsigned long long* bar, unsigned int count)
+{
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(shared_address(bar)), "r"(count) : "memory");
+}
+
+__device__ __forceinline__ void mbarrier_arrive(unsigned long long* bar)
+{
+    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" ::"r"(shared_address(bar)) : "memory");
+}
+
+// Waits until the phase with parity `parity` of bar has completed.
+__device__ __forceinline__ void mbarrier_wait(unsigned long long* bar, unsigned int parity)
+{
+    asm volatile("{\n.reg .pred done;\nWAIT_%=:\n"
+                 "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+                 "@!done bra WAIT_%=;\n}\n" ::"r"(shared_address(bar)), "r"(parity) : "memory");
+}
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+template <int N> __device__ __forceinline__ void wgmma_wait() { asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory"); }
+
+// Keeps the compiler from moving reads or writes of wgmma registers across a wait (CUTLASS's fence_operand).
+template <int N> __device__ __forceinline__ void fence_registers(float (&r)[N])
+{
+#pragma unroll
+    for (int i = 0; i < N; i++) asm volatile("" : "+f"(r[i])::"memory");
+}
+template <int N> __device__ __forceinline__ void fence_registers(unsigned int (&r)[N])
+{
+#pragma unroll
+    for (int i = 0; i < N; i++) asm volatile("" : "+r"(r[i])::"memory");
+}
+template <int N> __device__ __forceinline__ void fence_registers(int (&r)[N])
+{
+#pragma unroll
+    for (int i = 0; i < N; i++) asm volatile("" : "+r"(r[i])::"memory");
+}
+
+template <typename T, int N> __device__ __forceinline__ void zero_registers(T (&r)[N])
+{
+#pragma unroll
+    for (int i = 0; i < N; i++) r[i] = T(0);
+}
+
+// The PV wgmma of head dim D runs N = D + 8 (the row-sum column, §8).
+template <int D> struct PvOps;
+template <> struct PvOps<128>
+{
+    __device__ static void f32(float* d, const unsigned int* a, unsigned long long b, int scaleD) { wgmma_rs_m64n136k32_f32_e4m3(d, a, b, scaleD); }
+    __device__ static void f16(unsigned int* d, const unsigned int* a, unsigned long long b, int scaleD) { wgmma_rs_m64n136k32_f16_e4m3(d, a, b, scaleD); }
+};
+template <> struct PvOps<64>
+{
+    __device__ static void f32(float* d, const unsigned int* a, unsigned long long b, int scaleD) { wgmma_rs_m64n72k32_f32_e4m3(d, a, b, scaleD); }
+    __device__ static void f16(unsigned int* d, const unsigned int* a, unsigned long long b, int scaleD) { wgmma_rs_m64n72k32_f16_e4m3(d, a, b, scaleD); }
+};
+
+// f32 accumulator registers of one lane for N = D + 8: D / 2 for the channels, then 4 for the row-sum column
+// (row g: columns D + 2t, D + 2t + 1; row g + 8: the same), all four equal to the tile's row sums. acc_o is kept at this
+// size in every mode (in the two-level modes the last four are never written, and the compiler drops them).
+#define SAGE_ACC_O(D) ((D) / 2 + 4)
+
+// Per-row online-softmax state of one lane's two rows (§7).
+struct RowState
+{
+    float m0, m1;       // running maxima
+    float l0, l1;       // row sums (§8 row-sum column; each lane holds the whole row's)
+    float base0, base1; // base of the last visited tile (LSE)
+
+    // Before the first tile: maxima -inf, sums 0, base 0 (§7).
+    __device__ static RowState start()
+    {
+        RowState st;
+        st.m0 = st.m1 = __int_as_float(0xff800000);
+        st.l0 = st.l1 = 0.0f;
+        st.base0 = st.base1 = 0.0f;
+        return st;
+    }
+};
+
+// What one lane of a 64-row query block needs besides the tiles, the same in every main-loop variant: its Q scale
+// (§5.2), the K scales and ΔS row of its head and block (§5.2, §5.3), and the last visible key of its two rows (§6).
+struct BlockRows
+{
+    float qScale;
+    int kGroups;              // K scales per K tile: 4 (per-thread: one per lane column t) or 1
+    const float* kScaleHead;  // [tiles, kGroups] of this K/V head
+    const float* dsBlock;     // ΔS of this 64-row block ([padK]), SmoothQ only, else null
+    int last0, last1;         // last visible key of rows row0 and row0 + 8
+};
+
+template <bool SMOOTHQ>
+__device__ __forceinline__ BlockRows block_rows(const AttentionParams& p, int row0, int row1, int block, long long bhq, long long bhk)
+{
+    BlockRows r;
+    int qGroup;
+    if (p.granularity == SAGE_GRAN_THREAD) qGroup = (row0 >> 4) * 8 + (row0 & 7);
+    else if (p.granularity == SAGE_GRAN_WARP) qGroup = row0 >> 4;
+    else qGroup = row0 >> 6;
+    // Padded rows past the last group have no scale; their results are discarded.
+    r.qScale = qGroup < p.qGroups ? p.q_scale[bhq * p.qGroups + qGroup] : 0.0f;
+    r.kGroups = p.granularity == SAGE_GRAN_THREAD ? 4 : 1;
+    r.kScaleHead = p.k_scale + bhk * p.tiles * r.kGroups;
+    r.dsBlock = SMOOTHQ ? p.delta_s + (bhq * (p.padQ / 64) + block) * (long long)p.padK : nullptr;
+    // Causal: last visible key of each row (bottom-right aligned), else nk - 1. Padding is masked by nk.
+    r.last0 = p.causal ? min(p.nk - 1, row0 + p.nk - p.nq) : p.nk - 1;
+    r.last1 = p.causal ? min(p.nk - 1, row1 + p.nk - p.nq) : p.nk - 1;
+    return r;
+}
+
+// §7.2-§7.4 from the lane's tile maxima: quad maxima, new running maxima, rescale factors and the bases of the exp2;
+// st.m and st.base take their new values (st.l is updated in pv_finish, from the row-sum column).
+__device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowState& st, float& rescale0, float& rescale1,
+                                               float& base0, float& base1)
+{
+    const float negInf = __int_as_float(0xff800000);
+    const float log2_448 = __int_as_float(0x410CEAED);
+    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 1));
+    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 1));
+    tmax0 = fmaxf(tmax0, __shfl_xor_sync(0xffffffffu, tmax0, 2));
+    tmax1 = fmaxf(tmax1, __shfl_xor_sync(0xffffffffu, tmax1, 2));
+    float mNew0 = fmaxf(st.m0, tmax0), mNew1 = fmaxf(st.m1, tmax1);
+    bool empty0 = mNew0 == negInf, empty1 = mNew1 == negInf;
+    rescale0 = empty0 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m0, mNew0));
+    rescale1 = empty1 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m1, mNew1));
+    base0 = empty0 ? 0.0f : __fsub_rn(mNew0, log2_448);
+    base1 = empty1 ? 0.0f : __fsub_rn(mNew1, log2_448);
+    st.m0 = mNew0;
+    st.m1 = mNew1;
+    st.base0 = base0;
+    st.base1 = base1;
+}
+
+// §5.3 and §7 for one K tile (keys k0 + 8j + 2t + e of accumulator column group j, e = 0, 1, of the lane's two rows):
+//   qk = q_scale ⊗ k_scale with its two lowest significand bits cleared (qkScale arrives as the product; the clearing
+//   makes shift = SHIFTER ⊗ qk exact, since 3·qk then fits 24 bits),
+//   f = SHIFTER + acc (exact; done in place on the int32 bits),
+//   S = fma(f, qk, −shift) = round(acc·qk) (one rounding: f·qk − shift is acc·qk exactly), or with SmoothQ
+//   S = fma(f ⊖ SHIFTER, qk, ΔS) (f ⊖ SHIFTER = acc exactly); −∞ past a row's last visible key,
+//   tile maximum → m, rescale, base (row_max_update), P = exp2(S ⊖ base) in place (the row sum is the PV wgmma's
+//   row-sum column, §8).
+// Per score without SmoothQ that is IADD (shifter), FFMA, half a 3-input integer max, FADD (⊖ base), MUFU.EX2 and half
+// an F2FP; the row sum's FADD chain went to the tensor core (session 5), the conversion back (FADD of −SHIFTER) and the
+// separate FMUL of older rules are gone. The maximum of a plain tile is taken on the integer sums (positive floats order
+// as their bits, and round(acc·qk) with qk ≥ 0 is monotone in acc), with 3-input integer max instructions.
+// A tile with a key past some row's last visible key (causal edge or padding; warp-uniform test) runs the masked
+// loops, a plain tile the loops without per-key tests.
+template <bool SMOOTHQ, bool MASKED>
+__device__ __forceinline__ void score_pass(const int (&acc)[64], float qk, float shift, const float* dsTile, int k0, int t,
+                                           int last0, int last1, float (&s0)[32], float (&s1)[32])
+{
+    const float negInf = __int_as_float(0xff800000);
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+        float2 ds = make_float2(0.0f, 0.0f);
+        if constexpr (SMOOTHQ) ds = *reinterpret_cast<const float2*>(dsTile + 8 * j + 2 * t);
+#pragma unroll
+        for (int e = 0; e < 2; e++)
+        {
+            const float f0 = __int_as_float(acc[4 * j + e]), f1 = __int_as_float(acc[4 * j + 2 + e]);
+            float v0, v1;
+            if constexpr (SMOOTHQ)
+            {
+                const float d = e == 0 ? ds.x : ds.y;
+                v0 = __fmaf_rn(__fsub_rn(f0, SAGE_SHIFTER), qk, d);
+                v1 = __fmaf_rn(__fsub_rn(f1, SAGE_SHIFTER), qk, d);
+            }
+            else
+            {
+                v0 = __fmaf_rn(f0, qk, -shift);
+                v1 = __fmaf_rn(f1, qk, -shift);
+            }
+            const int key = k0 + 8 * j + 2 * t + e;
+            s0[2 * j + e] = MASKED && key > last0 ? negInf : v0;
+            s1[2 * j + e] = MASKED && key > last1 ? negInf : v1;
+        }
+    }
+}
+
+template <bool SMOOTHQ>
+__device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+                                             int last0, int last1, RowState& st, float& rescale0, float& rescale1,
+                                             float (&s0)[32], float (&s1)[32])
+{
+    const float negInf = __int_as_float(0xff800000);
+    const float qk = __uint_as_float(__float_as_uint(qkScale) & ~3u);
+    const float shift = __fmul_rn(SAGE_SHIFTER, qk);
+#pragma unroll
+    for (int i = 0; i < 64; i++) acc[i] += SAGE_SHIFTER_BITS;
+    const bool edge = __any_sync(0xffffffffu, k0 + SAGE_KEY_TILE - 1 > min(last0, last1));
+    float tmax0 = negInf, tmax1 = negInf;
+    if (edge || SMOOTHQ)
+    {
+        if (edge) score_pass<SMOOTHQ, true>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
+        else score_pass<SMOOTHQ, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
+#pragma unroll
+        for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
+    }
+    else
+    {
+        // Integer max is exact in any order: four independent chains per row, then their maximum.
+        int c0[4], c1[4];
+#pragma unroll
+        for (int q = 0; q < 4; q++) { c0[q] = acc[4 * q + (q & 1)]; c1[q] = acc[4 * q + 2 + (q & 1)]; }
+#pragma unroll
+        for (int j = 0; j < 16; j++)
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                c0[j & 3] = max(c0[j & 3], acc[4 * j + e]);
+                c1[j & 3] = max(c1[j & 3], acc[4 * j + 2 + e]);
+            }
+        tmax0 = __fmaf_rn(__int_as_float(max(max(c0[0], c0[1]), max(c0[2], c0[3]))), qk, -shift);
+        tmax1 = __fmaf_rn(__int_as_float(max(max(c1[0], c1[1]), max(c1[2], c1[3]))), qk, -shift);
+        score_pass<false, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
+    }
+    float base0, base1;
+    row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
+#pragma unroll
+    for (int i = 0; i < 32; i++)
+    {
+        s0[i] = sage_softmax_exp2(__fsub_rn(s0[i], base0));
+        s1[i] = sage_softmax_exp2(__fsub_rn(s1[i], base1));
+    }
+}
+
+// §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of
+// k-step s: w = 0, 1 fill fragment registers 0 (row g) and 1 (row g + 8), w = 2, 3 registers 2 and 3; odd w takes the
+// upper 16 bits (k positions 4t + 2, 4t + 3).
+__device__ __forceinline__ void pack_p(const float (&p0)[32], const float (&p1)[32], unsigned int (&pr)[16])
+{
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+        const unsigned int c0 = e4m3x2(p0[2 * j], p0[2 * j + 1]), c1 = e4m3x2(p1[2 * j], p1[2 * j + 1]);
+        const int s = j >> 2, w = j & 3, r = 4 * s + (w >> 1) * 2;
+        if (w & 1) { pr[r] |= c0 << 16; pr[r + 1] |= c1 << 16; }
+        else { pr[r] = c0; pr[r + 1] = c1; }
+    }
+}
+
+// PV accumulators of one tile, per mode (§8).
+template <int D, int MODE> struct PvBlock;
+template <int D> struct PvBlock<D, SAGE_MODE_FP32> { float unused[1]; };
+template <int D> struct PvBlock<D, SAGE_MODE_FP32_TWO_LEVEL> { float blk[D / 2 + 4]; };
+template <int D> struct PvBlock<D, SAGE_MODE_FP16_TWO_LEVEL> { unsigned int h[D / 4 + 2]; };
+
+// Issues (and commits) the PV wgmmas of one tile: A = pr, B = the V tile whose k-step s (32 tokens) has the shared-memory
+// descriptor vDesc + s·vStep (the descriptor's start address counts 16-byte units). Fp32 mode scales acc_o first.
+template <int D, int MODE>
+__device__ __forceinline__ void pv_issue_desc(float (&accO)[SAGE_ACC_O(D)], PvBlock<D, MODE>& pv, const unsigned int (&pr)[16],
+                                              unsigned long long vDesc, unsigned long long vStep, float rescale0, float rescale1)
+{
+    if constexpr (MODE == SAGE_MODE_FP32)
+    {
+#pragma unroll
+        for (int i = 0; i < D / 2; i++) accO[i] = __fmul_rn(accO[i], (i & 2) ? rescale1 : rescale0);
+        // The row-sum column is a fresh accumulator per tile in every mode (§8): C = +0, added to st.l in pv_finish.
+#pragma unroll
+        for (int i = D / 2; i < SAGE_ACC_O(D); i++) accO[i] = 0.0f;
+        wgmma_fence();
+#pragma unroll
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(accO, &pr[4 * s], vDesc + s * vStep, 1);
+    }
+    else if constexpr (MODE == SAGE_MODE_FP32_TWO_LEVEL)
+    {
+        wgmma_fence();
+#pragma unroll
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(pv.blk, &pr[4 * s], vDesc + s * vStep, s > 0 ? 1 : 0);
+    }
+    else
+    {
+        wgmma_fence();
+#pragma unroll
+        for (int s = 0; s < 4; s++) PvOps<D>::f16(pv.h, &pr[4 * s], vDesc + s * vStep, s > 0 ? 1 : 0);
+    }
+    wgmma_commit();
+}
+
+// After the PV wgmmas of a tile completed: the two-level modes add the block into acc_o (§8), and every mode adds the
+// tile's row-sum column into the row sums: st.l = fma(st.l, rescale, column) (§8).
+template <int D, int MODE>
+__device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<D, MODE>& pv, RowState& st, float rescale0, float rescale1)
+{
+    if constexpr (MODE == SAGE_MODE_FP32)
+    {
+        fence_registers(accO);
+        st.l0 = __fmaf_rn(st.l0, rescale0, accO[D / 2]);
+        st.l1 = __fmaf_rn(st.l1, rescale1, accO[D / 2 + 2]);
+    }
+    else if constexpr (MODE == SAGE_MODE_FP32_TWO_LEVEL)
+    {
+        fence_registers(pv.blk);
+#pragma unroll
+        for (int i = 0; i < D / 2; i++) accO[i] = __fmaf_rn(accO[i], (i & 2) ? rescale1 : rescale0, pv.blk[i]);
+        st.l0 = __fmaf_rn(st.l0, rescale0, pv.blk[D / 2]);
+        st.l1 = __fmaf_rn(st.l1, rescale1, pv.blk[D / 2 + 2]);
+    }
+    else
+    {
+        fence_registers(pv.h);
+        // f16 register i of the D fragment: n8 group i/2, row g (i even) or g + 8 (i odd); low half = column
+        // 8(i/2) + 2t, high half = + 1. The f32 fragment index of the same element is 4(i/2) + 2(i odd) + e.
+#pragma unroll
+        for (int i = 0; i < D / 4; i++)
+        {
+            float rs = (i & 1) ? rescale1 : rescale0;
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                int f = 4 * (i >> 1) + 2 * (i & 1) + e;
+                accO[f] = __fmaf_rn(accO[f], rs, f16_to_f32((unsigned short)(pv.h[i] >> (16 * e))));
+            }
+        }
+        st.l0 = __fmaf_rn(st.l0, rescale0, f16_to_f32((unsigned short)pv.h[D / 4]));
+        st.l1 = __fmaf_rn(st.l1, rescale1, f16_to_f32((unsigned short)pv.h[D / 4 + 1]));
+    }
+}
+
+// §9 and §10 for one lane's two rows: div.rn by the row sum, v_scale, (SmoothV: + vmean), output rounding, LSE. Rows at
+// or past nq (padding) are skipped.
+template <int D, bool HOOKS>
+__device__ __forceinline__ void store_rows(const AttentionParams& p, const RowState& st, const float (&accO)[SAGE_ACC_O(D)], int row0,
+                                           int row1, int b, int h, long long bhq, long long bhk, int t)
+{
+    const float* vScale = p.v_scale + bhk * D;
+    const float* vMean = (HOOKS && p.smoothV) ? p.v_mean + bhk * D : nullptr;
+#pragma unroll
+    for (int r = 0; r < 2; r++)
+    {
+        int row = r == 0 ? row0 : row1;
+        if (row >= p.nq) continue;
+        float l = r == 0 ? st.l0 : st.l1;
+        long long outBase = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1] + (long long)row * p.out_strides[2];
+#pragma unroll
+        for (int i = 0; i < D / 8; i++)
+        {
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+            {
+                int c = 8 * i + 2 * t + e;
+                float o = 0.0f;
+                if (l != 0.0f)
+                {
+                    o = __fmul_rn(__fdiv_rn(accO[4 * i + 2 * r + e], l), vScale[c]);
+                    if (vMean != nullptr) o = __fadd_rn(o, vMean[c]); // §9.4, never fused into the multiply
+                }
+                store_out(p.out, p.outType, outBase + c, o);
+            }
+        }
+        if (p.lse != nullptr && t == 0)
+        {
+            float value;
+            if (l == 0.0f) value = __int_as_float(0xff800000);
+            else
+            {
+                float base = r == 0 ? st.base0 : st.base1;
+                double lse = __dmul_rn(__dadd_rn((double)base, kernel_log2(l)), __longlong_as_double(0x3FE62E42FEFA39EFll));
+                if (p.smoothK)
+                {
+                    long long qBase = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1] + (long long)row * p.q_orig_strides[2];
+                    const float* mean = p.k_mean + bhk * D;
+                    double dot = 0.0;
+                    for (int c = 0; c < D; c++)
+                        dot = __dadd_rn(dot, __dmul_rn((double)load_orig(p.q_orig, p.qOrigType, qBase + c), (double)mean[c]));
+                    lse = __dadd_rn(lse, __dmul_rn(p.smScale, dot));
+                }
+                value = __double2float_rn(lse);
+            }
+            p.lse[bhq * p.nq + row] = value;
+        }
+    }
+}
+
+// Flat parameter list (the launcher checks it against cuFuncGetParamInfo); ElementType and QuantGranularity
+// values are the C# enums' (Float16 0, BFloat16 1, Float32 2; PerBlock 0, PerWarp 1, PerThread 2).
+// deltaS / vMean and smoothQ / smoothV: Q smoothing (§2, §5.3) and V smoothing (§4, §9.4), null / 0 when off. Only the
+// *_smooth kernels (SMOOTH = true) look at them, so the plain kernels pay nothing; both share one parameter list.
+// The flat parameters after any leading ones (tensor maps of the solo variant), and the AttentionParams built from them.
+#define SAGE_ATTENTION_PARAMETERS                                                                                      \
+    const signed char *q, const float *qScale, const signed char *k, const float *kScale, const unsigned char *v,      \
+        const float *vScale, const float *kMean, const float *deltaS, const float *vMean, const void *qOrig,          \
+        void *out, float *lse, long long qob, long long qoh, long long qot, long long ob, long long oh, long long ot,   \
+        int batch, int hq, int hkv, int nq, int nk, int padQ, int padK, int tiles, int qGroups, int granularity,      \
+        int causal, int smoothK, int smoothQ, int smoothV, int outType, int qOrigType, double smScale
+#define SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
+    AttentionParams p;                                                                                                 \
+    p.q = q; p.q_scale = qScale; p.k = k; p.k_scale = kScale; p.v = v; p.v_scale = vScale; p.k_mean = kMean;          \
+    p.delta_s = deltaS; p.v_mean = vMean; p.q_orig = qOrig; p.out = out; p.lse = lse;                                  \
+    p.q_orig_strides[0] = qob; p.q_orig_strides[1] = qoh; p.q_orig_strides[2] = qot;                                   \
+    p.out_strides[0] = ob; p.out_strides[1] = oh; p.out_strides[2] = ot;                                               \
+    p.batch = batch; p.hq = hq; p.hkv = hkv; p.nq = nq; p.nk = nk; p.padQ = padQ; p.padK = padK; p.tiles = tiles;      \
+    p.qGroups = qGroups; p.granularity = granularity; p.causal = causal; p.smoothK = smoothK;                         \
+    p.smoothQ = smoothQ; p.smoothV = smoothV; p.outType = outType; p.qOrigType = qOrigType; p.smScale = smScale;
