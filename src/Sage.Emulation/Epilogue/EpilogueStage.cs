@@ -8,12 +8,12 @@ namespace Sage.Emulation.Epilogue;
 /// </summary>
 public static class EpilogueStage
 {
-    /// <summary>o[c] = (acc_o[c] ⊘ l) ⊗ v_scale[c]; a row with l = 0 saw no key and is +0.</summary>
+    /// <summary>o[c] = (acc_o[c] ⊗ (1 ⊘ l)) ⊗ v_scale[c]; a row with l = 0 saw no key and is +0.</summary>
     public static void Normalize(ReadOnlySpan<float> accO, float l, ReadOnlySpan<float> valueScales, Span<float> output) =>
         Normalize(accO, l, valueScales, [], output);
 
     /// <summary>
-    /// o[c] = ((acc_o[c] ⊘ l) ⊗ v_scale[c]) ⊕ mean[c] with V smoothing (<paramref name="valueMean"/> non-empty), without
+    /// o[c] = ((acc_o[c] ⊗ r) ⊗ v_scale[c]) ⊕ mean[c] with r = 1 ⊘ l (one division per row) with V smoothing (<paramref name="valueMean"/> non-empty), without
     /// the add otherwise (adding +0 would turn −0 into +0). A row with l = 0 saw no key and is +0: the mean is not added,
     /// because such a row has output 0 by contract whatever V holds.
     /// </summary>
@@ -21,7 +21,8 @@ public static class EpilogueStage
         Span<float> output)
     {
         if (l == 0f) { output.Clear(); return; }
-        for (int c = 0; c < output.Length; c++) output[c] = accO[c] / l * valueScales[c];
+        float r = 1f / l;
+        for (int c = 0; c < output.Length; c++) output[c] = accO[c] * r * valueScales[c];
         if (valueMean.IsEmpty) return;
         for (int c = 0; c < output.Length; c++) output[c] += valueMean[c];
     }
