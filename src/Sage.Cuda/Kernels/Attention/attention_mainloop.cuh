@@ -95,11 +95,22 @@ __device__ double kernel_log2(float x)
         e = -126 - shift;
     }
     else e = field - 127;
-    double f = __dadd_rn(1.0, __ddiv_rn((double)fraction, 8388608.0));
+    // The quotients 1 ⊘ (2k + 1) and fraction ⊘ 2^23 of the emulator's KernelLog2 as correctly rounded binary64
+    // constants (the same bits as the __ddiv_rn they replace; ≈ 20 double divisions per row were most of the LSE's cost).
+    constexpr unsigned long long inverseOdd[19] = {
+        0x3FF0000000000000ull, 0x3FD5555555555555ull, 0x3FC999999999999Aull,
+        0x3FC2492492492492ull, 0x3FBC71C71C71C71Cull, 0x3FB745D1745D1746ull,
+        0x3FB3B13B13B13B14ull, 0x3FB1111111111111ull, 0x3FAE1E1E1E1E1E1Eull,
+        0x3FAAF286BCA1AF28ull, 0x3FA8618618618618ull, 0x3FA642C8590B2164ull,
+        0x3FA47AE147AE147Bull, 0x3FA2F684BDA12F68ull, 0x3FA1A7B9611A7B96ull,
+        0x3FA0842108421084ull, 0x3F9F07C1F07C1F08ull, 0x3F9D41D41D41D41Dull,
+        0x3F9BACF914C1BAD0ull};
+    double f = __dadd_rn(1.0, (double)fraction * 0x1p-23);
     double u = __ddiv_rn(__dsub_rn(f, 1.0), __dadd_rn(f, 1.0));
     double z = __dmul_rn(u, u);
-    double p = __ddiv_rn(1.0, 39.0);
-    for (int k = 18; k >= 0; k--) p = __fma_rn(p, z, __ddiv_rn(1.0, (double)(2 * k + 1)));
+    double p = __longlong_as_double(0x3F9A41A41A41A41All); // 1 ⊘ 39
+#pragma unroll
+    for (int k = 18; k >= 0; k--) p = __fma_rn(p, z, __longlong_as_double((long long)inverseOdd[k]));
     return __dadd_rn((double)e, __dmul_rn(__dmul_rn(u, p), 2.8853900817779268));
 }
 
