@@ -17,14 +17,16 @@
 // codes cannot be written before one whole pass), the codes once, plus ≈ 4·d floats per tile of partials.
 #include "preprocess_common.cuh"
 
-// CTAs per SM the registers are budgeted for. Both kernels stream from DRAM, and more resident warps keep more loads in
-// flight: without a bound ptxas gave the stats kernel 122 registers (2 CTAs, 16 warps per SM) and the quantisation 71
-// (3 CTAs), and ncu measured 68-71 % of the DRAM peak at N = 16K (session 5).
+// CTAs per SM the registers are budgeted for, per head dim. Both kernels stream from DRAM, and more resident warps keep
+// more loads in flight: without a bound ptxas gave the d = 128 stats kernel 122 registers (2 CTAs, 16 warps per SM) and
+// the quantisation 71 (3 CTAs), and ncu measured 68-71 % of the DRAM peak at N = 16K. With 3 and 4 CTAs (80 and 63
+// registers; the stats kernel spills 268 bytes) the d = 128 pre-processing ran 9-12 % faster on the H100 (session 5);
+// at d = 64 the same bounds were 5-11 % slower at N = 2K, so d = 64 keeps ptxas's choice (1).
 #ifndef SAGE_STATS_MIN_BLOCKS
-#define SAGE_STATS_MIN_BLOCKS 3
+#define SAGE_STATS_MIN_BLOCKS(D) ((D) == 128 ? 3 : 1)
 #endif
 #ifndef SAGE_QUANTIZE_MIN_BLOCKS
-#define SAGE_QUANTIZE_MIN_BLOCKS 4
+#define SAGE_QUANTIZE_MIN_BLOCKS(D) ((D) == 128 ? 4 : 1)
 #endif
 
 // Eight consecutive elements as loaded (16 bytes for 16-bit types, 32 for fp32), widened later, so a thread can keep
@@ -292,7 +294,7 @@ __device__ __forceinline__ void stats_queries(
 }
 
 #define SAGE_STATS_QUERIES(SUFFIX, ELEM, D)                                                                         \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_STATS_MIN_BLOCKS) preprocess_stats_queries_##SUFFIX##_d##D(          \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_STATS_MIN_BLOCKS(D)) preprocess_stats_queries_##SUFFIX##_d##D(          \
         const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int qLength, int qHeads,  \
         int qBlocksPerHead, int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales,  \
         int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
@@ -539,7 +541,7 @@ __device__ __forceinline__ void quantize_kv(
 }
 
 #define SAGE_QUANTIZE_KV(SUFFIX, ELEM, D)                                                                           \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_QUANTIZE_MIN_BLOCKS) preprocess_quantize_kv_##SUFFIX##_d##D(            \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_QUANTIZE_MIN_BLOCKS(D)) preprocess_quantize_kv_##SUFFIX##_d##D(            \
         const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
         long long st, int length, int heads, int tiles, int keyTiles, const float* __restrict__ keyMean,           \
         int granularity, int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,              \
