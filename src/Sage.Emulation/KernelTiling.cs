@@ -6,7 +6,7 @@ namespace Sage.Emulation;
 /// </summary>
 public static class KernelTiling
 {
-    /// <summary>Query rows per CTA: two consumer warpgroups of 64 rows.</summary>
+    /// <summary>Query rows of the spec's query tile (§6): two 64-row blocks, each run by its own one-warpgroup CTA.</summary>
     public const int QueryTileRows = 128;
 
     /// <summary>Query rows per consumer warpgroup (wgmma M = 64): the per-block Q group and the Q-smoothing block.</summary>

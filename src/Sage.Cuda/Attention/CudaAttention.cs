@@ -92,7 +92,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
 
     /// <summary>K/V stages of the main loop at head dim <paramref name="headDim"/> (SAGE_SOLO_STAGES of attention_solo.cu).</summary>
-    internal static int SoloStages(int headDim) => headDim == 128 ? 2 : 3;
+    private static int SoloStages(int headDim) => headDim == 128 ? 2 : 3;
 
     public string Name => "cuda";
 
@@ -207,7 +207,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        int sharedBytes = SoloSharedMemoryBytes(s.HeadDim, SoloStages(s.HeadDim));
+        int sharedBytes = SoloSharedMemoryBytes(s.HeadDim);
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), sharedBytes);
         var grid = new Dim3((uint)((s.QueryLength + SoloBlockRows - 1) / SoloBlockRows), (uint)s.QueryHeads, (uint)s.Batch);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
@@ -290,14 +290,17 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     }
 
     /// <summary>
-    /// Dynamic shared memory of attention_solo.cuh: the Q block (64 rows × d bytes), <paramref name="stages"/> × (K tile +
+    /// Dynamic shared memory of attention_solo.cuh: the Q block (64 rows × d bytes), <see cref="SoloStages"/> × (K tile +
     /// V tile, 2 × 128 × d bytes, + the 8 rows of E4M3 ones of the row-sum column, 1024 bytes), per stage a full barrier
     /// for K, one for V and an empty barrier, and one for Q (8 bytes each). No alignment slack: the window of a
     /// kernel without static shared memory starts 1024-aligned (the kernel traps otherwise), and with the slack three
     /// CTAs at d = 128 (four at d = 64) would not fit the H100's 228 KB per SM (1 KB of it reserved per CTA).
     /// </summary>
-    internal static int SoloSharedMemoryBytes(int headDim, int stages) =>
-        SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + 1) * 8;
+    internal static int SoloSharedMemoryBytes(int headDim)
+    {
+        int stages = SoloStages(headDim);
+        return SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + 1) * 8;
+    }
 
     private static string KernelName(int headDim, PvAccumulation mode, bool smooth) => $"sage_attention_d{headDim}_" + mode switch
     {

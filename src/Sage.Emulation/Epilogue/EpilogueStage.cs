@@ -2,9 +2,9 @@ namespace Sage.Emulation.Epilogue;
 
 /// <summary>
 /// Stage Epilogue (docs/kernel-spec.md §9–10) for one row, given its row sum l (the PV row-sum column,
-/// <see cref="Mainloop.RowSumColumn"/>): exact division by l,
-/// per-channel V scale, the V mean added back with V smoothing, and the natural-log LSE with the K-smoothing correction. Output rounding is applied by the
-/// caller when it writes the tensor.
+/// <see cref="Mainloop.RowSumColumn"/>): one exact division per row (r = 1 ⊘ l) and two multiplies per channel, the V
+/// mean added back with V smoothing, and the natural-log LSE with the K-smoothing correction. Output rounding is applied
+/// by the caller when it writes the tensor.
 /// </summary>
 public static class EpilogueStage
 {
@@ -13,8 +13,8 @@ public static class EpilogueStage
         Normalize(accO, l, valueScales, [], output);
 
     /// <summary>
-    /// o[c] = ((acc_o[c] ⊗ r) ⊗ v_scale[c]) ⊕ mean[c] with r = 1 ⊘ l (one division per row) with V smoothing (<paramref name="valueMean"/> non-empty), without
-    /// the add otherwise (adding +0 would turn −0 into +0). A row with l = 0 saw no key and is +0: the mean is not added,
+    /// o[c] = ((acc_o[c] ⊗ r) ⊗ v_scale[c]) ⊕ mean[c] with r = 1 ⊘ l with V smoothing (<paramref name="valueMean"/>
+    /// non-empty), without the add otherwise (adding +0 would turn −0 into +0). A row with l = 0 saw no key and is +0: the mean is not added,
     /// because such a row has output 0 by contract whatever V holds.
     /// </summary>
     public static void Normalize(ReadOnlySpan<float> accO, float l, ReadOnlySpan<float> valueScales, ReadOnlySpan<float> valueMean,

@@ -102,7 +102,7 @@ public class ByteTileMapTests
     [InlineData(64, 56400)]  // four CTAs per SM
     public void Solo_shared_memory_fits_the_CTAs_per_SM(int headDim, int expected)
     {
-        int bytes = CudaAttention.SoloSharedMemoryBytes(headDim, CudaAttention.SoloStages(headDim));
+        int bytes = CudaAttention.SoloSharedMemoryBytes(headDim);
         Assert.Equal(expected, bytes);
         int ctas = headDim == 128 ? 3 : 4;
         Assert.True(ctas * (bytes + 1024) <= 228 * 1024, $"{ctas} × ({bytes} + 1024) > 228 KiB");

@@ -395,11 +395,12 @@ template <int D> struct PvBlock<D, SAGE_MODE_FP32> { float unused[1]; };
 template <int D> struct PvBlock<D, SAGE_MODE_FP32_TWO_LEVEL> { float blk[D / 2 + 4]; };
 template <int D> struct PvBlock<D, SAGE_MODE_FP16_TWO_LEVEL> { unsigned int h[D / 4 + 2]; };
 
-// Issues (and commits) the PV wgmmas of one tile: A = pr, B = the V tile whose k-step s (32 tokens) has the shared-memory
-// descriptor vDesc + s·vStep (the descriptor's start address counts 16-byte units). Fp32 mode scales acc_o first.
+// Issues (and commits) the PV wgmmas of one tile: A = pr, B = the V tile (128 tokens per row, 128B swizzle) whose k-step s
+// (32 tokens, 32 bytes) starts at vDesc + 2·s (the descriptor's start address counts 16-byte units). Fp32 mode scales
+// acc_o first.
 template <int D, int MODE>
 __device__ __forceinline__ void pv_issue_desc(float (&accO)[SAGE_ACC_O(D)], PvBlock<D, MODE>& pv, const unsigned int (&pr)[16],
-                                              unsigned long long vDesc, unsigned long long vStep, float rescale0, float rescale1)
+                                              unsigned long long vDesc, float rescale0, float rescale1)
 {
     if constexpr (MODE == SAGE_MODE_FP32)
     {
@@ -410,19 +411,19 @@ __device__ __forceinline__ void pv_issue_desc(float (&accO)[SAGE_ACC_O(D)], PvBl
         for (int i = D / 2; i < SAGE_ACC_O(D); i++) accO[i] = 0.0f;
         wgmma_fence();
 #pragma unroll
-        for (int s = 0; s < 4; s++) PvOps<D>::f32(accO, &pr[4 * s], vDesc + s * vStep, 1);
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(accO, &pr[4 * s], vDesc + 2 * s, 1);
     }
     else if constexpr (MODE == SAGE_MODE_FP32_TWO_LEVEL)
     {
         wgmma_fence();
 #pragma unroll
-        for (int s = 0; s < 4; s++) PvOps<D>::f32(pv.blk, &pr[4 * s], vDesc + s * vStep, s > 0 ? 1 : 0);
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(pv.blk, &pr[4 * s], vDesc + 2 * s, s > 0 ? 1 : 0);
     }
     else
     {
         wgmma_fence();
 #pragma unroll
-        for (int s = 0; s < 4; s++) PvOps<D>::f16(pv.h, &pr[4 * s], vDesc + s * vStep, s > 0 ? 1 : 0);
+        for (int s = 0; s < 4; s++) PvOps<D>::f16(pv.h, &pr[4 * s], vDesc + 2 * s, s > 0 ? 1 : 0);
     }
     wgmma_commit();
 }

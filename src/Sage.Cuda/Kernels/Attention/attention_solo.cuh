@@ -27,15 +27,10 @@
 #pragma once
 #include "attention_mainloop.cuh"
 
-#ifndef SAGE_SOLO_MIN_BLOCKS
-#define SAGE_SOLO_MIN_BLOCKS 2 // CTAs per SM the registers are budgeted for (__launch_bounds__)
-#endif
-#ifndef SAGE_SOLO_MIN_BLOCKS_D
-#define SAGE_SOLO_MIN_BLOCKS_D(D) SAGE_SOLO_MIN_BLOCKS // per head dim, where a variant budgets d = 64 differently
-#endif
-#ifndef SAGE_SOLO_STAGES
-#define SAGE_SOLO_STAGES(D) ((D) == 128 ? 3 : 4) // K/V stages; CudaAttention.SoloStages must agree
-#endif
+// CTAs per SM the registers are budgeted for (__launch_bounds__): three at d = 128 (≤ 168 registers), four at d = 64
+// (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
+#define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
+#define SAGE_SOLO_STAGES(D) ((D) == 128 ? 2 : 3)
 #define SAGE_SOLO_THREADS 128
 
 // A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
@@ -187,7 +182,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     auto pv_issue_tile = [&](int kt, const unsigned int (&pr)[16], float rs0, float rs1) {
         const int s = kt % STAGES;
         mbarrier_wait(fullV + s, (kt / STAGES) & 1);
-        pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * STAGE + TILE, SAGE_KEY_TILE), 2, rs0, rs1);
+        pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * STAGE + TILE, SAGE_KEY_TILE), rs0, rs1);
     };
     auto k_scale = [&](int kt) { return rows.kScaleHead[kt * rows.kGroups + (rows.kGroups == 4 ? t : 0)]; };
     auto softmax_with = [&](int kt, float kScale, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
@@ -223,7 +218,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 
 // Parameters: the three tensor maps (Q, K, V), then the flat list SAGE_ATTENTION_PARAMETERS.
 #define SAGE_SOLO_KERNEL(NAME, D, MODE, SMOOTH)                                                                        \
-    extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS, SAGE_SOLO_MIN_BLOCKS_D(D)) NAME(                        \
+    extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS, SAGE_SOLO_MIN_BLOCKS(D)) NAME(                        \
         const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
         const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
     {                                                                                                                  \

@@ -294,7 +294,8 @@ __device__ __forceinline__ void stats_queries(
 }
 
 #define SAGE_STATS_QUERIES(SUFFIX, ELEM, D)                                                                         \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_STATS_MIN_BLOCKS(D)) preprocess_stats_queries_##SUFFIX##_d##D(          \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_STATS_MIN_BLOCKS(D))                             \
+        preprocess_stats_queries_##SUFFIX##_d##D(                                                                    \
         const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int qLength, int qHeads,  \
         int qBlocksPerHead, int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales,  \
         int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
@@ -541,7 +542,8 @@ __device__ __forceinline__ void quantize_kv(
 }
 
 #define SAGE_QUANTIZE_KV(SUFFIX, ELEM, D)                                                                           \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_QUANTIZE_MIN_BLOCKS(D)) preprocess_quantize_kv_##SUFFIX##_d##D(            \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_QUANTIZE_MIN_BLOCKS(D))                          \
+        preprocess_quantize_kv_##SUFFIX##_d##D(                                                                      \
         const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
         long long st, int length, int heads, int tiles, int keyTiles, const float* __restrict__ keyMean,           \
         int granularity, int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,              \
