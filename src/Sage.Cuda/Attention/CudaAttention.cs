@@ -183,13 +183,54 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             throw new ArgumentException("The problem asks for the LSE (ReturnLse) but no LSE buffer was given.", nameof(lsePointer));
         if (!problem.ReturnLse) lsePointer = 0;
 
-        using var inputs = _preprocessor.Preprocess(problem, options, q, k, v, stream);
+        using var inputs = _preprocessor.Preprocess(problem, options, q, k, v, stream, quantizeQueries: !QuantizesQueriesInMainLoop(problem, options));
         if (s.QueryLength > 0) LaunchMainLoop(problem, options, inputs, q, output, lsePointer, stream);
         // Disposing the inputs queues their release on the stream, after the main loop: no wait here.
     }
 
     /// <summary>
-    /// The main loop alone, on pre-processed inputs (<see cref="GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?)"/>);
+    /// Environment variable choosing where <see cref="Run(AttentionProblem, SageOptions?, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, ulong, CudaStream?)"/>
+    /// quantises Q without SmoothQ: unset or "auto" (the main loop at head dim 64, the pre-processing at 128: what was
+    /// faster end to end on the H100, docs/results/gpu-run-session6-2026-11-26.md), "main-loop" or "preprocess"
+    /// (for A/B runs). Every choice gives the same bits.
+    /// </summary>
+    public const string QueryQuantizationEnvironmentVariable = "SAGE_QUERY_QUANTIZATION";
+
+    private readonly QueryQuantizationPlace _queryQuantization =
+        QueryQuantizationSelected(Environment.GetEnvironmentVariable(QueryQuantizationEnvironmentVariable));
+
+    internal enum QueryQuantizationPlace { Auto, MainLoop, Preprocess }
+
+    internal static QueryQuantizationPlace QueryQuantizationSelected(string? value) => value switch
+    {
+        null or "" or "auto" => QueryQuantizationPlace.Auto,
+        "main-loop" => QueryQuantizationPlace.MainLoop,
+        "preprocess" => QueryQuantizationPlace.Preprocess,
+        _ => throw new ArgumentException($"{QueryQuantizationEnvironmentVariable}={value}: expected 'auto', 'main-loop' or 'preprocess'."),
+    };
+
+    /// <summary>
+    /// True when the device-level Run leaves Q to the main loop: every CTA quantises its 64-row Q block in its prologue
+    /// (§3 arithmetic, the same bits) and the pre-processing neither reads Q nor writes its codes. Never with SmoothQ
+    /// (ΔS needs the pre-processing's block means). By default only at head dim 64: the prologue waits for its 16-bit Q
+    /// from DRAM (the pre-processed INT8 Q is still in L2), which at d = 128 cost the main loop about what the shorter
+    /// pre-processing saved (end-to-end ±1 % at 16K, −4 % at 2K), while d = 64 gained 1-4 % end to end at every length.
+    /// </summary>
+    public bool QuantizesQueriesInMainLoop(AttentionProblem problem, SageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.SmoothQ) return false;
+        return _queryQuantization switch
+        {
+            QueryQuantizationPlace.MainLoop => true,
+            QueryQuantizationPlace.Preprocess => false,
+            _ => problem.Shape.HeadDim == 64,
+        };
+    }
+
+    /// <summary>
+    /// The main loop alone, on pre-processed inputs (<see cref="GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?, bool)"/>);
     /// <paramref name="originalQueries"/> is read only for the LSE correction with SmoothK. Queues the launch on
     /// <paramref name="stream"/> (null: legacy default stream) and returns.
     /// </summary>
@@ -206,6 +247,15 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             throw new ArgumentException("SmoothQ is on but the pre-processed inputs hold no ΔS (pre-process with the same options).", nameof(inputs));
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
+        // No quantised Q: the CTAs quantise their blocks from originalQueries (not possible with SmoothQ, checked above
+        // through ΔS, which the pre-processing only forms with Q).
+        var queries = inputs.Queries;
+        if (queries is null)
+        {
+            if (options.SmoothQ)
+                throw new ArgumentException("SmoothQ is on but the pre-processed inputs hold no quantised Q.", nameof(inputs));
+            GpuPreprocessor.CheckTensor(originalQueries, s.QueryShape(problem.Layout), nameof(originalQueries));
+        }
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
         int sharedBytes = SoloSharedMemoryBytes(s.HeadDim);
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), sharedBytes);
@@ -214,16 +264,17 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         function.Launch(grid, SoloThreads, sharedBytes, stream,
         [
             .. SoloTensorMaps(s, inputs),
-            inputs.Queries.Values, inputs.Queries.Scales, inputs.Keys.Values, inputs.Keys.Scales,
+            KernelArgument.DevicePointer(queries?.Values.Pointer ?? 0), Pointer(queries?.Scales), inputs.Keys.Values, inputs.Keys.Scales,
             inputs.Values.Codes, inputs.Values.Scales, inputs.Keys.Mean,
             Pointer(options.SmoothQ ? inputs.DeltaS : null), Pointer(options.SmoothV ? inputs.Values.Mean : null),
             KernelArgument.DevicePointer(originalQueries.Pointer), KernelArgument.DevicePointer(output.Pointer),
             KernelArgument.DevicePointer(lsePointer),
             qStrides.Batch, qStrides.Head, qStrides.Token, qStrides.Batch, qStrides.Head, qStrides.Token,
             s.Batch, s.QueryHeads, s.KeyValueHeads, s.QueryLength, s.KeyLength,
-            inputs.Queries.PaddedLength, inputs.Keys.PaddedLength, inputs.Keys.Tiles, inputs.Queries.GroupCount,
+            PreprocessLayout.PaddedQueryLength(s.QueryLength), inputs.Keys.PaddedLength, inputs.Keys.Tiles, queries?.GroupCount ?? 0,
             (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, options.SmoothQ ? 1 : 0, options.SmoothV ? 1 : 0,
             (int)options.OutputType, (int)originalQueries.ElementType, problem.SoftmaxScale,
+            queries is null ? 1 : 0, GpuPreprocessor.Log2EScale(problem),
         ]);
     }
 
@@ -239,10 +290,13 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         // never reads its K/V maps, which are passed zeroed.
         bool noKeys = inputs.Keys.PaddedLength == 0;
         var qkSwizzle = d == 128 ? CuTensorMapSwizzle.Bytes128 : CuTensorMapSwizzle.Bytes64;
-        ulong padQ = (ulong)inputs.Queries.PaddedLength, padK = (ulong)inputs.Keys.PaddedLength;
+        ulong padK = (ulong)inputs.Keys.PaddedLength;
+        var queries = inputs.Queries; // null: the CTAs quantise Q themselves and never read the Q map
         return
         [
-            new ByteTileMap(inputs.Queries.Values.Pointer, d, (ulong)s.Batch * (ulong)s.QueryHeads * padQ, d, d, SoloBlockRows, qkSwizzle).Encode(_context),
+            queries is null ? ByteTileMap.Unused
+                : new ByteTileMap(queries.Values.Pointer, d, (ulong)s.Batch * (ulong)s.QueryHeads * (ulong)queries.PaddedLength, d, d,
+                    SoloBlockRows, qkSwizzle).Encode(_context),
             noKeys ? ByteTileMap.Unused
                 : new ByteTileMap(inputs.Keys.Values.Pointer, d, (ulong)s.Batch * (ulong)s.KeyValueHeads * padK, d, d, 128, qkSwizzle).Encode(_context),
             noKeys ? ByteTileMap.Unused

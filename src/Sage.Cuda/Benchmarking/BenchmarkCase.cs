@@ -8,9 +8,11 @@ public sealed record BenchmarkCase(int Batch, int Heads, int SequenceLength, int
 
     /// <summary>
     /// Bytes the pre-processing must move at least once with FP16 inputs: Q, K and V read (2 bytes each), one byte per
-    /// element of INT8 Q and K and FP8 V written (scales and means are negligible).
+    /// element of INT8 Q and K and FP8 V written (scales and means are negligible); K and V only when the main loop
+    /// quantises Q (<see cref="CudaAttention.QuantizesQueriesInMainLoop"/>).
     /// </summary>
-    public double PreprocessMinimumBytes => 3.0 * Batch * Heads * (double)SequenceLength * HeadDim * (2 + 1);
+    public double PreprocessMinimumBytes(bool queriesInMainLoop) =>
+        (queriesInMainLoop ? 2.0 : 3.0) * Batch * Heads * (double)SequenceLength * HeadDim * (2 + 1);
 
     public AttentionProblem Problem => new(new AttentionShape(Batch, Heads, Heads, SequenceLength, SequenceLength, HeadDim), TensorLayout.HND, Causal);
 }

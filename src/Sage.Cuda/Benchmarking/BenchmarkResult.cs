@@ -1,20 +1,22 @@
 namespace Sage.Cuda.Benchmarking;
 
 /// <summary>
-/// Median times (CUDA events) of one case: kernel-only (main loop on pre-processed inputs), pre-processing alone
-/// (<see cref="Preprocessing.GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, Preprocessing.DeviceTensor, Preprocessing.DeviceTensor, Preprocessing.DeviceTensor, CudaStream?)"/>
-/// with its allocations and releases) and end-to-end (the device-level <see cref="CudaAttention"/> call). What e2e
-/// spends beyond kernel + pre-processing is the per-call fixed cost (launch gaps, allocation, host work).
+/// Median times (CUDA events) of one case: kernel-only (main loop on pre-processed inputs, the production main loop:
+/// with its own Q quantisation when <see cref="QueriesInMainLoop"/>), pre-processing alone
+/// (<see cref="Preprocessing.GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, Preprocessing.DeviceTensor, Preprocessing.DeviceTensor, Preprocessing.DeviceTensor, CudaStream?, bool)"/>
+/// with its allocations and releases, as the e2e call runs it) and end-to-end (the device-level <see cref="CudaAttention"/>
+/// call). What e2e spends beyond kernel + pre-processing is the per-call fixed cost (launch gaps, allocation, host work).
 /// </summary>
 public sealed record BenchmarkResult(BenchmarkCase Case, double KernelMilliseconds, double EndToEndMilliseconds, int Repetitions, string Device,
-    double PreprocessMilliseconds = double.NaN)
+    double PreprocessMilliseconds = double.NaN, bool QueriesInMainLoop = false)
 {
     public double KernelTflops => Case.Flops / KernelMilliseconds / 1e9;
     public double EndToEndTflops => Case.Flops / EndToEndMilliseconds / 1e9;
 
     /// <summary>
     /// Pre-processing rate over the bytes it must move at least once (Q, K, V read, INT8 Q/K and FP8 V written; FP16
-    /// inputs), in GB/s: <see cref="BenchmarkCase.PreprocessMinimumBytes"/> / <see cref="PreprocessMilliseconds"/>.
+    /// inputs; without Q when the main loop quantises it), in GB/s: <see cref="BenchmarkCase.PreprocessMinimumBytes"/> /
+    /// <see cref="PreprocessMilliseconds"/>.
     /// </summary>
-    public double PreprocessGigabytesPerSecond => Case.PreprocessMinimumBytes / PreprocessMilliseconds / 1e6;
+    public double PreprocessGigabytesPerSecond => Case.PreprocessMinimumBytes(QueriesInMainLoop) / PreprocessMilliseconds / 1e6;
 }

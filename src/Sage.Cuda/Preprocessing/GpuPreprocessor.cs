@@ -9,7 +9,7 @@ namespace Sage.Cuda.Preprocessing;
 /// waiting; outputs and per-call scratch are stream-ordered allocations on that stream (released in stream order
 /// when disposed), so nothing synchronises the device. Thread-safe: an instance holds only its loaded modules, and
 /// each call has its own scratch.
-/// <para><see cref="Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?)"/> runs
+/// <para><see cref="Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?, bool)"/> runs
 /// the fused kernels of preprocess_fused.cu (three launches: K/V tile statistics + Q, means and V scales, K and V
 /// codes) unless <see cref="PathEnvironmentVariable"/> = "separate" or Q, K and V differ in element type; then it runs
 /// the per-stage kernels (<see cref="QuantizeKeys"/>, <see cref="QuantizeQueries"/>, <see cref="QuantizeValues"/>,
@@ -61,6 +61,9 @@ public sealed class GpuPreprocessor : IDisposable
     /// <summary>True when <c>Preprocess</c> on device tensors runs the fused kernels (the default).</summary>
     public bool Fused { get; }
 
+    /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
+    internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
+
     /// <summary>Reads <see cref="PathEnvironmentVariable"/>: null, empty or "fused" → fused; "separate" → per-stage kernels.</summary>
     internal static bool SelectedPath(string? value)
     {
@@ -91,21 +94,28 @@ public sealed class GpuPreprocessor : IDisposable
 
     /// <summary>
     /// Runs KSmoothing + K quantisation, QSmoothing + Q quantisation (+ ΔS with SmoothQ) and VSmoothing + V quantisation,
-    /// queued on <paramref name="stream"/> (null: the legacy default stream).
+    /// queued on <paramref name="stream"/> (null: the legacy default stream). With <paramref name="quantizeQueries"/>
+    /// false Q is left to the main loop (<see cref="PreprocessedInputs.Queries"/> is null; Q is still checked, the main
+    /// loop reads it): CudaAttention's default without SmoothQ, which needs the block means here.
     /// </summary>
     public PreprocessedInputs Preprocess(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
-        CudaStream? stream = null)
+        CudaStream? stream = null, bool quantizeQueries = true)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!quantizeQueries && options.SmoothQ)
+            throw new ArgumentException("SmoothQ needs Q quantised in the pre-processing (its block means form ΔS): pass quantizeQueries = true.",
+                nameof(quantizeQueries));
         if (Fused && q.ElementType == k.ElementType && k.ElementType == v.ElementType)
-            return PreprocessFused(problem, options, q, k, v, stream);
+            return PreprocessFused(problem, options, q, k, v, stream, quantizeQueries);
+        if (!quantizeQueries) CheckTensor(q, problem.Shape.QueryShape(problem.Layout), nameof(q));
         var keys = QuantizeKeys(problem, options, k, stream);
         QuantizedQueries? queries = null;
         QuantizedValues? values = null;
         try
         {
-            queries = QuantizeQueries(problem, options, q, stream);
+            if (quantizeQueries) queries = QuantizeQueries(problem, options, q, stream);
             values = QuantizeValues(problem, options, v, stream);
-            var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries, keys, stream) : null;
+            var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries!, keys, stream) : null;
             return new PreprocessedInputs(queries, keys, values, deltaS);
         }
         catch
@@ -121,10 +131,11 @@ public sealed class GpuPreprocessor : IDisposable
     /// The fused path (preprocess_fused.cu): launch 1 reads K and V once for the tile statistics (K chunk sums, V chunk
     /// sums with SmoothV, V minima and maxima) and quantises Q; launch 2 forms the K/V means and the V scales; launch 3
     /// writes the K and V codes; ΔS (SmoothQ) follows as on the per-stage path. Every output is written by a kernel, so
-    /// nothing is filled; the partials are per-call scratch released in stream order.
+    /// nothing is filled; the partials are per-call scratch released in stream order. Without
+    /// <paramref name="quantizeQueries"/> launch 1 runs only the statistics blocks.
     /// </summary>
     private PreprocessedInputs PreprocessFused(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
-        CudaStream? stream)
+        CudaStream? stream, bool quantizeQueries)
     {
         Check(problem, options);
         var s = problem.Shape;
@@ -142,7 +153,7 @@ public sealed class GpuPreprocessor : IDisposable
         var kvStrides = Strides(problem.Layout, s.KeyValueHeads, nk, d);
         string kernels = $"{Suffix(q.ElementType)}_d{d}";
         int int4 = options.QkFormat == QkFormat.Int4 ? 1 : 0;
-        float log2eScale = (float)(problem.SoftmaxScale * Log2E);
+        float log2eScale = Log2EScale(problem);
         static KernelArgument Optional<T>(DeviceBuffer<T>? b) where T : unmanaged => KernelArgument.DevicePointer(b?.Pointer ?? 0);
 
         var owned = new List<IDisposable>(12);
@@ -151,15 +162,16 @@ public sealed class GpuPreprocessor : IDisposable
         {
             // Allocation order follows the launches, so the first kernel is queued (and the device starts) after three
             // allocations rather than after all of them: at short sequences the host's enqueue time is part of e2e.
-            var qValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhq * padQ * rowBytes, stream));
-            var qScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream));
+            var qValues = quantizeQueries ? Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhq * padQ * rowBytes, stream)) : null;
+            var qScales = quantizeQueries ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream)) : null;
             var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
             using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
-            if (g.StatsBlocks + g.QueryBlocks > 0)
-                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + g.QueryBlocks)), Threads, 0, stream,
+            int queryBlocks = quantizeQueries ? g.QueryBlocks : 0;
+            if (g.StatsBlocks + queryBlocks > 0)
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + queryBlocks)), Threads, 0, stream,
                     KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
-                    g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, qScales, qGroups,
-                    qValues, padQ, Optional(qMeans),
+                    g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
+                    KernelArgument.DevicePointer(qValues?.Pointer ?? 0), padQ, Optional(qMeans),
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
                     options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);
@@ -183,10 +195,10 @@ public sealed class GpuPreprocessor : IDisposable
                     options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
                     kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes);
 
-            var queries = new QuantizedQueries(qValues, qScales, qMeans, padQ, qGroups);
+            var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;
             var keys = new QuantizedKeys(kValues, kScales, kMean, kSmoothed, padK, g.TilesPerHead);
             var values = new QuantizedValues(vCodes, vScales, vMean, padK);
-            var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries, keys, stream) : null;
+            var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries!, keys, stream) : null;
             return new PreprocessedInputs(queries, keys, values, deltaS);
         }
         catch
@@ -215,7 +227,7 @@ public sealed class GpuPreprocessor : IDisposable
         {
             if (keys.Tiles > 0 && blocks > 0)
             {
-                float log2eScale = (float)(problem.SoftmaxScale * Log2E);
+                float log2eScale = Log2EScale(problem);
                 _scoreCorrection.GetFunction($"score_correction_d{s.HeadDim}").Launch(
                     new Dim3((uint)keys.Tiles, (uint)s.QueryHeads, (uint)s.Batch), PreprocessLayout.KeyTileTokens, 0, stream,
                     keys.Smoothed!, queries.Means, s.QueryLength, s.KeyLength, s.QueryHeads, s.KeyValueHeads, blocks,
@@ -285,7 +297,7 @@ public sealed class GpuPreprocessor : IDisposable
         int groupCount = PreprocessLayout.QueryGroups(options.Granularity, n);
         long bh = (long)s.Batch * heads;
         var strides = Strides(problem.Layout, heads, n, d);
-        float log2eScale = (float)(problem.SoftmaxScale * Log2E); // LOG2E_SCALE: formed in float64, rounded once
+        float log2eScale = Log2EScale(problem); // LOG2E_SCALE: formed in float64, rounded once
 
         var values = DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bh * padded * PreprocessLayout.QuantizedRowBytes(options.QkFormat, d), stream);
         DeviceBuffer<float>? scales = null, means = null;
@@ -396,7 +408,7 @@ public sealed class GpuPreprocessor : IDisposable
         options.Validate(problem); // d ∈ {64, 128}: the kernels' 8-channel vectors and 128-entry shared arrays rely on it
     }
 
-    private static void CheckTensor(DeviceTensor tensor, int[] shape, string name)
+    internal static void CheckTensor(DeviceTensor tensor, int[] shape, string name)
     {
         long expected = 1;
         foreach (int dim in shape) expected *= dim;

@@ -3,18 +3,20 @@ namespace Sage.Cuda.Preprocessing;
 /// <summary>
 /// Everything the attention main loop reads: quantised Q, K, V and their scales, and with SmoothQ the score correction
 /// <see cref="DeltaS"/> ([B, Hq, PaddedLength(Q)/64, PaddedLength(K)] fp32, log2 units; docs/kernel-spec.md §2).
+/// <see cref="Queries"/> is null when Q was left to the main loop, which then quantises each 64-row block in its CTA's
+/// prologue with the same arithmetic (<c>quantizeQueries: false</c>, without SmoothQ).
 /// </summary>
-public sealed class PreprocessedInputs(QuantizedQueries queries, QuantizedKeys keys, QuantizedValues values, DeviceBuffer<float>? deltaS = null)
+public sealed class PreprocessedInputs(QuantizedQueries? queries, QuantizedKeys keys, QuantizedValues values, DeviceBuffer<float>? deltaS = null)
     : IDisposable
 {
-    public QuantizedQueries Queries { get; } = queries;
+    public QuantizedQueries? Queries { get; } = queries;
     public QuantizedKeys Keys { get; } = keys;
     public QuantizedValues Values { get; } = values;
     public DeviceBuffer<float>? DeltaS { get; } = deltaS;
 
     public void Dispose()
     {
-        Queries.Dispose();
+        Queries?.Dispose();
         Keys.Dispose();
         Values.Dispose();
         DeltaS?.Dispose();

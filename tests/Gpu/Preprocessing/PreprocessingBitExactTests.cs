@@ -33,13 +33,14 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
         var cmp = new StageComparison(c.ToString());
         (string, int) Bh(int n) => ("bh", n);
 
-        var qBytes = gpu.Queries.Values.ToArray();
+        var queries = gpu.Queries ?? throw new InvalidOperationException("Preprocess with quantizeQueries left Q out.");
+        var qBytes = queries.Values.ToArray();
         cmp.Values("QkQuantization: quantised Q", expected.Q, int4 ? PreprocessingGpu.UnpackInt4(qBytes) : qBytes, qBytes.Length,
-            Bh(bhq), ("row", gpu.Queries.PaddedLength), ("c", d));
-        cmp.Floats("QkQuantization: q_scale (LOG2E_SCALE folded)", expected.QScales, gpu.Queries.Scales.ToArray(),
-            Bh(bhq), ("group", gpu.Queries.GroupCount));
+            Bh(bhq), ("row", queries.PaddedLength), ("c", d));
+        cmp.Floats("QkQuantization: q_scale (LOG2E_SCALE folded)", expected.QScales, queries.Scales.ToArray(),
+            Bh(bhq), ("group", queries.GroupCount));
         if (options.SmoothQ)
-            cmp.Floats("QSmoothing: block mean", expected.QMeans, gpu.Queries.Means!.ToArray(),
+            cmp.Floats("QSmoothing: block mean", expected.QMeans, queries.Means!.ToArray(),
                 Bh(bhq), ("block", PreprocessLayout.QueryBlocks(s.QueryLength)), ("c", d));
 
         cmp.Floats("KSmoothing: channel mean", expected.KMean, gpu.Keys.Mean.ToArray(), Bh(bhk), ("c", d));
@@ -61,7 +62,7 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
             cmp.Floats("VSmoothing: channel mean", expected.VMean, gpu.Values.Mean!.ToArray(), Bh(bhk), ("c", d));
         if (options.SmoothQ)
             cmp.Floats("QSmoothing: ΔS (log2 units)", expected.DeltaS, gpu.DeltaS!.ToArray(),
-                Bh(bhq), ("block", gpu.Queries.PaddedLength / 64), ("token", Math.Max(1, gpu.Keys.PaddedLength)));
+                Bh(bhq), ("block", queries.PaddedLength / 64), ("token", Math.Max(1, gpu.Keys.PaddedLength)));
 
         string line = $"{c}: {cmp.BytesCompared} bytes compared, {cmp.Mismatches} mismatches ({context.Device.Name})";
         output.WriteLine(line);

@@ -10,10 +10,12 @@
 //
 // Loads: thread 0 alone issues every copy as a TMA tile load (cp.async.bulk.tensor.2d, completed on an mbarrier with
 // expect_tx), so the consumer threads run no copy instructions, no address arithmetic and no cp.async arrivals:
-//   - Q block (64 × D bytes) once; K tile (128 tokens × D bytes) and V tile (D channels × 128 tokens) per key tile, in a
-//     ring of SAGE_SOLO_STAGES stages with a "full" barrier for K and one for V (count 1 + transaction bytes) and an
-//     "empty" barrier (128 arrivals after the PV of the tile completed). Tile kt - 1 + STAGES is loaded into the stage
-//     of tile kt - 1 in iteration kt (right after the QKᵀ issue), once that stage's "empty" phase has completed.
+//   - Q block (64 × D bytes) once, when the pre-processing quantised Q (SmoothQ, or a caller's pre-processed inputs);
+//     otherwise the CTA quantises its Q block itself in the prologue (attention_query_quantize.cuh, same bits).
+//   - K tile (128 tokens × D bytes) and V tile (D channels × 128 tokens) per key tile, in a ring of SAGE_SOLO_STAGES
+//     stages with a "full" barrier for K and one for V (count 1 + transaction bytes) and an "empty" barrier (128
+//     arrivals after the PV of the tile completed). Tile kt - 1 + STAGES is loaded into the stage of tile kt - 1 in
+//     iteration kt (right after the QKᵀ issue), once that stage's "empty" phase has completed.
 //   - The tensor maps (CudaAttention.SoloTensorMaps) describe the pre-processing's row-major layouts as 2D byte arrays
 //     (Q: [B·Hq·padQ rows, D], K: [B·Hkv·padK rows, D], V: [B·Hkv·D rows, padK]) with the TMA swizzle matching the
 //     row length (128-byte rows: 128B swizzle, 64-byte rows: 64B swizzle); the wgmma descriptors use the same swizzle
@@ -26,6 +28,7 @@
 // turn a −0 accumulator into +0. (The 2-warpgroup kernels with 128-row CTAs were retired in session 5.)
 #pragma once
 #include "attention_mainloop.cuh"
+#include "attention_query_quantize.cuh"
 
 // CTAs per SM the registers are budgeted for (__launch_bounds__): three at d = 128 (≤ 168 registers), four at d = 64
 // (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
@@ -95,6 +98,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     const int block = p.causal ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x;
     const int h = blockIdx.y, b = blockIdx.z;
     const int hk = h / (p.hq / p.hkv);
+    const bool queriesHere = !SMOOTHQ && p.queriesInMainLoop != 0; // Q quantised in this prologue (q, q_scale unused)
     const int row0 = block * 64 + warp * 16 + g; // this lane's rows: row0 and row0 + 8
     const int row1 = row0 + 8;
 
@@ -142,12 +146,18 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // The barriers are used by the TMA unit (async proxy).
         asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-        mbarrier_expect_tx(qFull, Q_BYTES);
-        tma_load_2d(sQ, mapQ, 0, (int)(bhq * p.padQ) + block * 64, qFull);
+        if (!queriesHere)
+        {
+            mbarrier_expect_tx(qFull, Q_BYTES);
+            tma_load_2d(sQ, mapQ, 0, (int)(bhq * p.padQ) + block * 64, qFull);
+        }
 #pragma unroll
         for (int kt = 0; kt < STAGES; kt++)
             if (kt < T) load_tile(kt);
     }
+    // Without SmoothQ the CTA quantises its own Q block (§3) while the first K/V tiles load.
+    float queryScale = 0.0f;
+    if (queriesHere) queryScale = quantize_query_block<D>(p, block, b, h, sQ, p.log2eScale);
     __syncthreads();
 
     // At iteration kt: tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
@@ -159,7 +169,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         }
     };
 
-    const BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
+    BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
+    if (queriesHere) rows.qScale = queryScale;
     float accO[SAGE_ACC_O(D)];
     zero_registers(accO);
     RowState st = RowState::start();
@@ -167,7 +178,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     zero_registers(accS);
     PvBlock<D, MODE> pv;
 
-    mbarrier_wait(qFull, 0);
+    if (!queriesHere) mbarrier_wait(qFull, 0);
     const unsigned long long qDesc = swizzled_descriptor(sQ, D);
 
     auto qk_issue = [&](int kt) {

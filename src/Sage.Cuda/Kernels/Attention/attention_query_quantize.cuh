@@ -1,0 +1,163 @@
+// §3 for the CTA's own 64-row Q block, in the prologue of the main loop (the default without SmoothQ): the arithmetic of
+// the pre-processing's query_block (preprocess_fused.cu) unchanged, only the place differs:
+//   amax = max over the group's real elements of |x| (fmaxf from +0: exact in any order; NaN never wins),
+//   scale = amax ⊘ 127, code = cvt.rni.sat.s8(x ⊘ scale) (0 when scale = 0 or past the last real row),
+//   q_scale = scale ⊗ LOG2E_SCALE (what the pre-processing stores and block_rows would load).
+// The codes go into the CTA's Q buffer exactly where the TMA load of the pre-processed block would have put them (the
+// 128B swizzle of 128-byte rows, the 64B swizzle of 64-byte rows), so the QKᵀ wgmma reads the same operand.
+// Why: the pre-processing's Q pass wrote D bytes per row and the main loop read them back; here Q is read once (its
+// 16-bit input) by the CTA that needs it, and the first pre-processing launch only reads K and V. The loads overlap the
+// CTA's first K/V tile loads, which thread 0 issues before this runs.
+//
+// Lane (w, g, t) quantises rows 16w + g and 16w + g + 8 of the block (its accumulator rows), channels [t·D/4, (t+1)·D/4):
+// the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
+// the warp, PerBlock over the warp and then the four warps (through the Q buffer before the codes are written).
+#pragma once
+
+// Eight consecutive elements of the original Q (16-byte aligned: the host checks the base, and channel offsets are
+// multiples of 8), widened exactly to fp32.
+__device__ __forceinline__ void load_query8(const void* base, int type, long long index, float (&x)[8])
+{
+    if (type == SAGE_IN_F32)
+    {
+        const float4* p = reinterpret_cast<const float4*>(static_cast<const float*>(base) + index);
+        const float4 a = __ldg(p), b = __ldg(p + 1);
+        x[0] = a.x; x[1] = a.y; x[2] = a.z; x[3] = a.w;
+        x[4] = b.x; x[5] = b.y; x[6] = b.z; x[7] = b.w;
+        return;
+    }
+    const uint4 r = __ldg(reinterpret_cast<const uint4*>(static_cast<const unsigned short*>(base) + index));
+    const unsigned int w[4] = { r.x, r.y, r.z, r.w };
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+    {
+        const unsigned short lo = (unsigned short)(w[i] & 0xFFFFu), hi = (unsigned short)(w[i] >> 16);
+        x[2 * i] = type == SAGE_IN_F16 ? f16_to_f32(lo) : __uint_as_float((unsigned int)lo << 16);
+        x[2 * i + 1] = type == SAGE_IN_F16 ? f16_to_f32(hi) : __uint_as_float((unsigned int)hi << 16);
+    }
+}
+
+// cvt.rni.sat.s8.f32 of x ⊘ scale (the spec's INT8 rounding: nearest even, clamped, NaN -> 0), as a byte.
+__device__ __forceinline__ unsigned int query_code(float x, float scale)
+{
+    int r;
+    asm("cvt.rni.sat.s8.f32 %0, %1;" : "=r"(r) : "f"(__fdiv_rn(x, scale))); // div.rn, never x × (1/scale)
+    return (unsigned int)r & 0xFFu;
+}
+
+// The same code without a division or a conversion-pipe instruction, when it can be proven equal (else ok = false):
+//   r = 1 ⊘ scale (rcp.rn, once per lane), y = x ⊗ r, T = y ⊕ SHIFTER (1.5·2^23: T = SHIFTER + n with n = rni(y) for
+//   |y| < 2^22), f = y ⊖ (T ⊖ SHIFTER) (exact: y − n), code = the low byte of T's bits (n mod 256).
+// Why it equals cvt.rni.sat.s8(x ⊘ scale): with q = x / scale exactly, |x ⊘ scale − q| ≤ 2^-24·|q| and (r normal)
+// |y − q| ≤ (2^-23 + 2^-48)·|q|, so |y − (x ⊘ scale)| < 2^-15.5 because |q| ≤ amax / scale ≤ 127·(1 + 2^-23) (amax is
+// the maximum of these very |x|; scale = amax ⊘ 127 ≥ (amax / 127)(1 − 2^-24)). rni only changes at the midpoints
+// k + ½, so if y is more than 2^-14 from every midpoint (|f| < ½ − 2^-14), x ⊘ scale lies strictly on y's side of the
+// same midpoints and rounds to the same n; |n| ≤ 127, so the saturation never applies and n mod 256 is its byte.
+// NaN or ±∞ anywhere (x, r or y) makes f NaN or |f| large: ok = false, and the caller takes query_code.
+__device__ __forceinline__ unsigned int query_code_fast(float x, float r, bool& ok)
+{
+    const float y = __fmul_rn(x, r);
+    const float shifted = __fadd_rn(y, SAGE_SHIFTER);
+    const float f = __fsub_rn(y, __fsub_rn(shifted, SAGE_SHIFTER));
+    ok = ok && fabsf(f) < 0.49993896484375f; // ½ − 2^-14
+    return __float_as_uint(shifted);         // the caller keeps the low byte
+}
+
+// Quantises the block's Q into sQ (64 rows × D bytes, swizzled as the TMA map of the pre-processed Q) and returns this
+// lane's q_scale. All 128 threads call it; it ends with the generic-to-async proxy fence of its shared-memory writes
+// (the caller's __syncthreads completes the hand-over to the wgmma).
+template <int D>
+__device__ __forceinline__ float quantize_query_block(const AttentionParams& p, int block, int b, int h, unsigned char* sQ,
+                                                      float log2eScale)
+{
+    constexpr int CH = D / 4;      // channels per lane and row
+    constexpr int CHUNKS = CH / 8; // 8-element loads per lane and row
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int rows = min(64, p.nq - block * 64); // real rows of the block (≥ 1)
+    const int r0 = warp * 16 + g, r1 = r0 + 8;   // block-local rows of this lane
+    const bool real0 = r0 < rows, real1 = r1 < rows;
+    const long long head = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1];
+    const long long at0 = head + (long long)(block * 64 + r0) * p.q_orig_strides[2] + t * CH;
+    const long long at1 = head + (long long)(block * 64 + r1) * p.q_orig_strides[2] + t * CH;
+
+    float x0[CHUNKS][8], x1[CHUNKS][8];
+#pragma unroll
+    for (int c = 0; c < CHUNKS; c++)
+    {
+        if (real0) load_query8(p.q_orig, p.qOrigType, at0 + 8 * c, x0[c]);
+        else zero_registers(x0[c]);
+        if (real1) load_query8(p.q_orig, p.qOrigType, at1 + 8 * c, x1[c]);
+        else zero_registers(x1[c]);
+    }
+    float amax = 0.0f;
+#pragma unroll
+    for (int c = 0; c < CHUNKS; c++)
+#pragma unroll
+        for (int j = 0; j < 8; j++)
+        {
+            if (real0) amax = fmaxf(amax, fabsf(x0[c][j]));
+            if (real1) amax = fmaxf(amax, fabsf(x1[c][j]));
+        }
+    amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 1));
+    amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 2));
+    if (p.granularity != SAGE_GRAN_THREAD)
+    {
+#pragma unroll
+        for (int offset = 4; offset < 32; offset <<= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
+        if (p.granularity == SAGE_GRAN_BLOCK)
+        {
+            // The four warps' maxima meet in the first 16 bytes of sQ, which nothing else touches before the codes.
+            float* partial = reinterpret_cast<float*>(sQ);
+            if (lane == 0) partial[warp] = amax;
+            __syncthreads();
+            amax = fmaxf(fmaxf(partial[0], partial[1]), fmaxf(partial[2], partial[3]));
+            __syncthreads();
+        }
+    }
+    const float scale = __fdiv_rn(amax, 127.0f);
+    const bool any = scale != 0.0f;
+
+    // Codes: the division-free form where it is provably equal (query_code_fast), else (NaN/∞, a quotient within 2^-14
+    // of a midpoint: rare and lane-local) the lane redoes its codes with div.rn.
+    const float reciprocal = __frcp_rn(scale);
+    unsigned int words[2][CHUNKS / 2][4];
+    auto encode = [&](bool fast, bool& ok) {
+#pragma unroll
+        for (int row = 0; row < 2; row++)
+#pragma unroll
+            for (int half = 0; half < CHUNKS / 2; half++)
+#pragma unroll
+                for (int w = 0; w < 4; w++)
+                {
+                    const bool real = row == 0 ? real0 : real1;
+                    unsigned int b[4];
+#pragma unroll
+                    for (int e = 0; e < 4; e++)
+                    {
+                        const float x = row == 0 ? x0[2 * half + w / 2][4 * (w & 1) + e] : x1[2 * half + w / 2][4 * (w & 1) + e];
+                        b[e] = fast ? query_code_fast(x, reciprocal, ok) : query_code(x, scale);
+                    }
+                    const unsigned int word = __byte_perm(__byte_perm(b[0], b[1], 0x0040), __byte_perm(b[2], b[3], 0x0040), 0x5410);
+                    words[row][half][w] = real && any ? word : 0u;
+                }
+    };
+    bool ok = true;
+    encode(true, ok);
+    if (!ok && any) encode(false, ok);
+
+    // Row r's 16-byte chunk c sits at r·D + (c ^ swizzle(r))·16: the 128B swizzle XORs the chunk with r mod 8 (rows of
+    // 128 bytes), the 64B swizzle with (r / 2) mod 4 (rows of 64 bytes).
+#pragma unroll
+    for (int row = 0; row < 2; row++)
+#pragma unroll
+        for (int half = 0; half < CHUNKS / 2; half++)
+        {
+            const int r = row == 0 ? r0 : r1;
+            const int chunk = (t * CH) / 16 + half;
+            const int swizzled = D == 128 ? (chunk ^ (r & 7)) : (chunk ^ ((r >> 1) & 3));
+            *reinterpret_cast<uint4*>(sQ + r * D + swizzled * 16) =
+                make_uint4(words[row][half][0], words[row][half][1], words[row][half][2], words[row][half][3]);
+        }
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+    return __fmul_rn(scale, log2eScale);
+}

@@ -1,0 +1,139 @@
+using Sage.Cuda;
+using Sage.Cuda.Preprocessing;
+using Sage.Reference;
+using Xunit;
+
+namespace Sage.Gpu.Tests.Attention;
+
+/// <summary>
+/// Without SmoothQ the main loop quantises each 64-row Q block in its CTA's prologue (attention_query_quantize.cuh);
+/// with pre-processed inputs that hold Q it loads the pre-processing's codes instead. Both must give the same output and
+/// LSE bits: every granularity (the quad, warp and block reductions), every input type, both head dims and layouts,
+/// ragged lengths (a last block with few real rows), causal masks and GQA. The emulator comparisons of
+/// AttentionBitExactTests go through Run, which takes the in-prologue path at d = 64 and the pre-processed Q at d = 128
+/// (CudaAttention.QuantizesQueriesInMainLoop), so with these tests both paths are tied to the emulator at both head dims.
+/// </summary>
+public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
+{
+    public static TheoryData<QuantGranularity, ElementType, int, TensorLayout, bool, int, int> Cases => new()
+    {
+        { QuantGranularity.PerThread, ElementType.Float16, 128, TensorLayout.HND, false, 200, 333 },
+        { QuantGranularity.PerThread, ElementType.BFloat16, 64, TensorLayout.NHD, true, 77, 130 },
+        { QuantGranularity.PerThread, ElementType.Float32, 128, TensorLayout.NHD, true, 129, 129 },
+        { QuantGranularity.PerWarp, ElementType.Float16, 64, TensorLayout.HND, true, 150, 300 },
+        { QuantGranularity.PerWarp, ElementType.BFloat16, 128, TensorLayout.HND, false, 65, 64 },
+        { QuantGranularity.PerBlock, ElementType.Float16, 128, TensorLayout.NHD, true, 191, 250 },
+        { QuantGranularity.PerBlock, ElementType.Float32, 64, TensorLayout.HND, false, 1, 17 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Main_loop_quantisation_of_Q_matches_the_preprocessed_Q(QuantGranularity granularity, ElementType inputType, int headDim,
+        TensorLayout layout, bool causal, int queryLength, int keyLength)
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context);
+        using var preprocessor = new GpuPreprocessor(context);
+        var problem = new AttentionProblem(new AttentionShape(2, 4, 2, queryLength, keyLength, headDim), layout, causal, returnLse: true);
+        var options = new SageOptions { Granularity = granularity, SmoothV = granularity == QuantGranularity.PerWarp };
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: queryLength + keyLength);
+        var (inKernel, preprocessed, count) = RunBoth(context, gpu, preprocessor, problem, options, inputs.Q, inputs.K, inputs.V);
+        long mismatches = Mismatches(inKernel, preprocessed);
+        string line = $"Q in main loop vs pre-processed Q: {granularity} {inputType} d{headDim} {layout} causal={causal} " +
+                      $"{queryLength}x{keyLength}: {count} elements compared, {mismatches} mismatches";
+        output.WriteLine(line);
+        AttentionGpu.Report(line);
+        Assert.Equal(0, mismatches);
+    }
+
+    /// <summary>
+    /// Quotients x ⊘ scale exactly on a rounding midpoint (k + ½, ties to even) and within an ulp of one: the prologue's
+    /// division-free codes must hand these to div.rn (attention_query_quantize.cuh) and still match the pre-processing.
+    /// Every row holds 127 (scale = 1 for the per-thread group), then k + ½ for k = −127 .. 126 and neighbours.
+    /// </summary>
+    [Theory]
+    [InlineData(ElementType.Float32, QuantGranularity.PerThread)]
+    [InlineData(ElementType.Float16, QuantGranularity.PerWarp)]
+    public void Midpoint_quotients_match_the_preprocessed_Q(ElementType inputType, QuantGranularity granularity)
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context);
+        using var preprocessor = new GpuPreprocessor(context);
+        var problem = new AttentionProblem(new AttentionShape(1, 2, 2, 100, 96, 128), TensorLayout.HND, causal: false, returnLse: true);
+        var options = new SageOptions { Granularity = granularity };
+        var s = problem.Shape;
+        var random = new Random(7);
+        var qValues = new float[s.Batch * s.QueryHeads * s.QueryLength * s.HeadDim];
+        for (int row = 0; row < qValues.Length / s.HeadDim; row++)
+            for (int c = 0; c < s.HeadDim; c++)
+            {
+                int k = random.Next(-127, 127);
+                float value = (c % 3) switch
+                {
+                    0 => k + 0.5f,                                   // on a midpoint
+                    1 => MathF.BitIncrement(k + 0.5f) * (k % 2 == 0 ? 1 : -1), // an ulp past one (fp32 only; fp16 rounds back)
+                    _ => MathF.BitDecrement(k + 0.5f),
+                };
+                qValues[row * s.HeadDim + c] = c == 5 ? 127f : value;
+            }
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.Gaussian, inputType, seed: 3);
+        var q = HostTensor.Create(inputType, qValues, s.QueryShape(problem.Layout));
+        var (inKernel, preprocessed, count) = RunBoth(context, gpu, preprocessor, problem, options, q, inputs.K, inputs.V);
+        long mismatches = Mismatches(inKernel, preprocessed);
+        string line = $"Q in main loop vs pre-processed Q, midpoint quotients: {inputType} {granularity}: {count} elements compared, {mismatches} mismatches";
+        output.WriteLine(line);
+        AttentionGpu.Report(line);
+        Assert.Equal(0, mismatches);
+    }
+
+    private static ((ushort[] Out, float[] Lse) A, (ushort[] Out, float[] Lse) B, long Count) RunBoth(CudaContext context, CudaAttention gpu,
+        GpuPreprocessor preprocessor, AttentionProblem problem, SageOptions options, HostTensor qHost, HostTensor kHost, HostTensor vHost)
+    {
+        var s = problem.Shape;
+        long outCount = (long)s.Batch * s.QueryHeads * s.QueryLength * s.HeadDim;
+        long lseCount = (long)s.Batch * s.QueryHeads * s.QueryLength;
+        using var stream = CudaStream.Create(context);
+        using var q = DeviceInput.Upload(context, qHost, stream);
+        using var k = DeviceInput.Upload(context, kHost, stream);
+        using var v = DeviceInput.Upload(context, vHost, stream);
+        using var inKernel = DeviceBuffer<ushort>.Allocate(context, outCount);
+        using var preprocessed = DeviceBuffer<ushort>.Allocate(context, outCount);
+        using var lseInKernel = DeviceBuffer<float>.Allocate(context, lseCount);
+        using var lsePreprocessed = DeviceBuffer<float>.Allocate(context, lseCount);
+        using (var withoutQ = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: false))
+        {
+            Assert.Null(withoutQ.Queries);
+            gpu.LaunchMainLoop(problem, options, withoutQ, q.Tensor, DeviceTensor.From(inKernel, ElementType.Float16), lseInKernel.Pointer, stream);
+        }
+        using (var withQ = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: true))
+        {
+            Assert.NotNull(withQ.Queries);
+            gpu.LaunchMainLoop(problem, options, withQ, q.Tensor, DeviceTensor.From(preprocessed, ElementType.Float16), lsePreprocessed.Pointer, stream);
+        }
+        stream.Synchronize();
+        return ((inKernel.ToArray(), lseInKernel.ToArray()), (preprocessed.ToArray(), lsePreprocessed.ToArray()), outCount + lseCount);
+    }
+
+    private static long Mismatches((ushort[] Out, float[] Lse) a, (ushort[] Out, float[] Lse) b)
+    {
+        long mismatches = 0;
+        for (long e = 0; e < a.Out.Length; e++) if (a.Out[e] != b.Out[e]) mismatches++;
+        for (long e = 0; e < a.Lse.Length; e++) if (BitConverter.SingleToInt32Bits(a.Lse[e]) != BitConverter.SingleToInt32Bits(b.Lse[e])) mismatches++;
+        return mismatches;
+    }
+
+    [Fact]
+    public void SmoothQ_keeps_Q_in_the_preprocessing()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context);
+        using var preprocessor = new GpuPreprocessor(context);
+        var smoothQ = new SageOptions { SmoothQ = true };
+        var problem = new AttentionProblem(new AttentionShape(1, 1, 1, 64, 64, 64));
+        Assert.False(gpu.QuantizesQueriesInMainLoop(problem, smoothQ));
+        using var buffer = DeviceBuffer<ushort>.Allocate(context, 64 * 64);
+        var t = DeviceTensor.From(buffer, ElementType.Float16);
+        var e = Assert.Throws<ArgumentException>(() => preprocessor.Preprocess(problem, smoothQ, t, t, t, quantizeQueries: false));
+        Assert.Equal("quantizeQueries", e.ParamName);
+    }
+}

@@ -1,0 +1,112 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Sage.Cuda;
+using Xunit;
+
+namespace Sage.Property.Tests.Cuda;
+
+/// <summary>
+/// The main loop's division-free INT8 codes for Q (query_code_fast in attention_query_quantize.cuh), mirrored in C#
+/// (float arithmetic here is IEEE binary32 with round-to-nearest-even, as the kernel's _rn intrinsics): whenever the
+/// fast form accepts an element it must give cvt.rni.sat.s8(x ⊘ scale) with scale = amax ⊘ 127 and |x| ≤ amax, the
+/// claim its comment proves; and the elements it refuses must be rare on ordinary data (else the prologue would run
+/// the division anyway). The GPU tests (QueryQuantizationPlacementTests) compare the kernel itself.
+/// </summary>
+public class QueryCodeFastPathTests
+{
+    private const float Shifter = 12582912f; // 1.5 · 2^23
+    private const float Threshold = 0.49993896484375f; // ½ − 2^-14
+
+    /// <summary>cvt.rni.sat.s8.f32(div.rn(x, scale)): NaN → 0.</summary>
+    private static int Reference(float x, float scale)
+    {
+        float quotient = x / scale;
+        if (float.IsNaN(quotient)) return 0;
+        float rounded = MathF.Round(quotient, MidpointRounding.ToEven);
+        return (int)Math.Clamp(rounded, -128f, 127f);
+    }
+
+    /// <summary>The kernel's fast form: the code byte (as a signed value) or null when it refuses.</summary>
+    private static int? Fast(float x, float reciprocal)
+    {
+        float y = x * reciprocal;
+        float shifted = y + Shifter;
+        float f = y - (shifted - Shifter);
+        if (!(MathF.Abs(f) < Threshold)) return null;
+        return (sbyte)(byte)(BitConverter.SingleToUInt32Bits(shifted) & 0xFF);
+    }
+
+    private static void Check(float x, float amax)
+    {
+        float scale = amax / 127f;
+        if (scale == 0f) return; // the kernel writes code 0 without either form
+        int? fast = Fast(x, 1f / scale);
+        if (fast is int code) Assert.True(code == Reference(x, scale), $"x = {x:R} amax = {amax:R}: fast {code}, div.rn {Reference(x, scale)}");
+    }
+
+    [Property(MaxTest = 20000)]
+    public void Accepted_fast_codes_equal_the_division(NormalFloat amaxSeed, NormalFloat fraction, int exponent)
+    {
+        float amax = MathF.Abs((float)amaxSeed.Get) * MathF.Pow(2, exponent % 60) + float.Epsilon;
+        if (!float.IsFinite(amax)) return;
+        float x = (float)(Math.Clamp(fraction.Get, -1.0, 1.0) * amax);
+        Check(x, amax);
+        Check(amax, amax);
+        Check(-amax, amax);
+    }
+
+    [Fact]
+    public void Quotients_on_and_next_to_midpoints_are_refused_or_exact()
+    {
+        int refused = 0, total = 0;
+        foreach (float amax in new[] { 127f, 254f, 1f, 3.3f, 1e-30f, 6e4f, 1e30f })
+            for (int k = -128; k <= 127; k++)
+                foreach (float offset in new[] { -1e-3f, 0f, 1e-3f })
+                {
+                    float scale = amax / 127f;
+                    float x = (k + 0.5f + offset) * scale;
+                    foreach (float v in new[] { x, MathF.BitIncrement(x), MathF.BitDecrement(x) })
+                    {
+                        if (MathF.Abs(v) > amax) continue;
+                        total++;
+                        if (Fast(v, 1f / scale) is null) refused++;
+                        Check(v, amax);
+                    }
+                }
+        Assert.True(refused > 0, "exact midpoints must take the division");
+        Assert.True(total > 1000);
+    }
+
+    [Fact]
+    public void Ordinary_data_rarely_needs_the_division()
+    {
+        var random = new Random(11);
+        int refused = 0;
+        const int n = 200_000;
+        for (int i = 0; i < n; i++)
+        {
+            float amax = (float)(0.5 + 8 * random.NextDouble());
+            float x = (float)((2 * random.NextDouble() - 1) * amax);
+            if (Fast(x, 1f / (amax / 127f)) is null) refused++;
+        }
+        Assert.True(refused < n / 1000, $"{refused} of {n} refused");
+    }
+
+    [Theory]
+    [InlineData(null, "Auto")]
+    [InlineData("", "Auto")]
+    [InlineData("auto", "Auto")]
+    [InlineData("main-loop", "MainLoop")]
+    [InlineData("preprocess", "Preprocess")]
+    public void Query_quantization_switch(string? value, string expected) =>
+        Assert.Equal(expected, CudaAttention.QueryQuantizationSelected(value).ToString());
+
+    [Fact]
+    public void Unknown_query_quantization_names_the_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => CudaAttention.QueryQuantizationSelected("kernel"));
+        Assert.Contains(CudaAttention.QueryQuantizationEnvironmentVariable, e.Message);
+        Assert.Contains("kernel", e.Message);
+    }
+}
