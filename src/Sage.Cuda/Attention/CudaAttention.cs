@@ -190,9 +190,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// Environment variable choosing where <see cref="Run(AttentionProblem, SageOptions?, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, ulong, CudaStream?)"/>
-    /// quantises Q without SmoothQ: unset or "auto" (the main loop at head dim 64, the pre-processing at 128: what was
-    /// faster end to end on the H100, docs/results/gpu-run-session6-2026-11-26.md), "main-loop" or "preprocess"
-    /// (for A/B runs). Every choice gives the same bits.
+    /// quantises Q without SmoothQ: unset or "auto" (<see cref="QuantizesQueriesInMainLoop"/>: where that was faster end to
+    /// end on the H100), "main-loop" or "preprocess" (for A/B runs). Every choice gives the same bits.
     /// </summary>
     public const string QueryQuantizationEnvironmentVariable = "SAGE_QUERY_QUANTIZATION";
 
@@ -212,9 +211,11 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>
     /// True when the device-level Run leaves Q to the main loop: every CTA quantises its 64-row Q block in its prologue
     /// (§3 arithmetic, the same bits) and the pre-processing neither reads Q nor writes its codes. Never with SmoothQ
-    /// (ΔS needs the pre-processing's block means). By default only at head dim 64: the prologue waits for its 16-bit Q
-    /// from DRAM (the pre-processed INT8 Q is still in L2), which at d = 128 cost the main loop about what the shorter
-    /// pre-processing saved (end-to-end ±1 % at 16K, −4 % at 2K), while d = 64 gained 1-4 % end to end at every length.
+    /// (ΔS needs the pre-processing's block means). By default (<see cref="QueryQuantizationEnvironmentVariable"/> unset)
+    /// at head dim 64, and at 128 from <see cref="MainLoopQueryMinimumKeys"/> keys: the prologue costs each CTA about
+    /// 1,000 warp instructions (about two K tiles' worth) and what it saves is the pre-processing's Q pass, so it pays
+    /// where CTAs visit many tiles. H100, end to end (docs/results/gpu-run-session6-2026-11-26.md): d = 64 +0-7 % at
+    /// 2K-16K; d = 128 −2 % at 2K, ±1 % at 4K, +1 % at 16K.
     /// </summary>
     public bool QuantizesQueriesInMainLoop(AttentionProblem problem, SageOptions options)
     {
@@ -225,9 +226,12 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             QueryQuantizationPlace.MainLoop => true,
             QueryQuantizationPlace.Preprocess => false,
-            _ => problem.Shape.HeadDim == 64,
+            _ => problem.Shape.HeadDim == 64 || problem.Shape.KeyLength >= MainLoopQueryMinimumKeys,
         };
     }
+
+    /// <summary>Keys from which the default quantises Q in the main loop at head dim 128.</summary>
+    public const int MainLoopQueryMinimumKeys = 8192;
 
     /// <summary>
     /// The main loop alone, on pre-processed inputs (<see cref="GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?, bool)"/>);

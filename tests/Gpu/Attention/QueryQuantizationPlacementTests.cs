@@ -123,6 +123,21 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Default_placement_follows_head_dim_and_key_length()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CudaAttention.QueryQuantizationEnvironmentVariable)))
+            Assert.Skip($"{CudaAttention.QueryQuantizationEnvironmentVariable} is set: the default policy is not in force.");
+        using var gpu = new CudaAttention(context);
+        var options = SageOptions.Default;
+        AttentionProblem Problem(int d, int nk) => new(new AttentionShape(1, 1, 1, 128, nk, d));
+        Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(64, 2048), options));
+        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, 2048), options));
+        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, CudaAttention.MainLoopQueryMinimumKeys - 1), options));
+        Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(128, CudaAttention.MainLoopQueryMinimumKeys), options));
+    }
+
+    [Fact]
     public void SmoothQ_keeps_Q_in_the_preprocessing()
     {
         using var context = AttentionGpu.ContextOrSkip();

@@ -15,25 +15,35 @@
 #pragma once
 
 // Eight consecutive elements of the original Q (16-byte aligned: the host checks the base, and channel offsets are
-// multiples of 8), widened exactly to fp32.
-__device__ __forceinline__ void load_query8(const void* base, int type, long long index, float (&x)[8])
+// multiples of 8), widened exactly to fp32. TYPE is a template argument so that the prologue holds one widening only.
+template <int TYPE>
+__device__ __forceinline__ void load_query8(const void* base, long long index, float (&x)[8])
 {
-    if (type == SAGE_IN_F32)
+    if constexpr (TYPE == SAGE_IN_F32)
     {
         const float4* p = reinterpret_cast<const float4*>(static_cast<const float*>(base) + index);
         const float4 a = __ldg(p), b = __ldg(p + 1);
         x[0] = a.x; x[1] = a.y; x[2] = a.z; x[3] = a.w;
         x[4] = b.x; x[5] = b.y; x[6] = b.z; x[7] = b.w;
-        return;
     }
-    const uint4 r = __ldg(reinterpret_cast<const uint4*>(static_cast<const unsigned short*>(base) + index));
-    const unsigned int w[4] = { r.x, r.y, r.z, r.w };
-#pragma unroll
-    for (int i = 0; i < 4; i++)
+    else
     {
-        const unsigned short lo = (unsigned short)(w[i] & 0xFFFFu), hi = (unsigned short)(w[i] >> 16);
-        x[2 * i] = type == SAGE_IN_F16 ? f16_to_f32(lo) : __uint_as_float((unsigned int)lo << 16);
-        x[2 * i + 1] = type == SAGE_IN_F16 ? f16_to_f32(hi) : __uint_as_float((unsigned int)hi << 16);
+        const uint4 r = __ldg(reinterpret_cast<const uint4*>(static_cast<const unsigned short*>(base) + index));
+        const unsigned int w[4] = { r.x, r.y, r.z, r.w };
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+        {
+            if constexpr (TYPE == SAGE_IN_F16)
+            {
+                x[2 * i] = f16_to_f32((unsigned short)(w[i] & 0xFFFFu));
+                x[2 * i + 1] = f16_to_f32((unsigned short)(w[i] >> 16));
+            }
+            else
+            {
+                x[2 * i] = __uint_as_float(w[i] << 16);
+                x[2 * i + 1] = __uint_as_float(w[i] & 0xFFFF0000u);
+            }
+        }
     }
 }
 
@@ -45,7 +55,7 @@ __device__ __forceinline__ unsigned int query_code(float x, float scale)
     return (unsigned int)r & 0xFFu;
 }
 
-// The same code without a division or a conversion-pipe instruction, when it can be proven equal (else ok = false):
+// The same code without a division or a conversion-pipe instruction, when it can be proven equal (else refused = true):
 //   r = 1 ⊘ scale (rcp.rn, once per lane), y = x ⊗ r, T = y ⊕ SHIFTER (1.5·2^23: T = SHIFTER + n with n = rni(y) for
 //   |y| < 2^22), f = y ⊖ (T ⊖ SHIFTER) (exact: y − n), code = the low byte of T's bits (n mod 256).
 // Why it equals cvt.rni.sat.s8(x ⊘ scale): with q = x / scale exactly, |x ⊘ scale − q| ≤ 2^-24·|q| and (r normal)
@@ -53,20 +63,22 @@ __device__ __forceinline__ unsigned int query_code(float x, float scale)
 // the maximum of these very |x|; scale = amax ⊘ 127 ≥ (amax / 127)(1 − 2^-24)). rni only changes at the midpoints
 // k + ½, so if y is more than 2^-14 from every midpoint (|f| < ½ − 2^-14), x ⊘ scale lies strictly on y's side of the
 // same midpoints and rounds to the same n; |n| ≤ 127, so the saturation never applies and n mod 256 is its byte.
-// NaN or ±∞ anywhere (x, r or y) makes f NaN or |f| large: ok = false, and the caller takes query_code.
-__device__ __forceinline__ unsigned int query_code_fast(float x, float r, bool& ok)
+// NaN or ±∞ anywhere (x, r or y) makes f NaN or |f| large: refused, and the caller takes query_code.
+__device__ __forceinline__ unsigned int query_code_fast(float x, float r, bool& refused)
 {
     const float y = __fmul_rn(x, r);
     const float shifted = __fadd_rn(y, SAGE_SHIFTER);
     const float f = __fsub_rn(y, __fsub_rn(shifted, SAGE_SHIFTER));
-    ok = ok && fabsf(f) < 0.49993896484375f; // ½ − 2^-14
-    return __float_as_uint(shifted);         // the caller keeps the low byte
+    // Bitwise |, not ||: every element is evaluated, and the test folds into one predicate-accumulating FSETP (a
+    // short-circuit chain made ptxas predicate the whole block on the running result).
+    refused = refused | !(fabsf(f) < 0.49993896484375f); // ½ − 2^-14; NaN refuses
+    return __float_as_uint(shifted);                      // the caller keeps the low byte
 }
 
 // Quantises the block's Q into sQ (64 rows × D bytes, swizzled as the TMA map of the pre-processed Q) and returns this
 // lane's q_scale. All 128 threads call it; it ends with the generic-to-async proxy fence of its shared-memory writes
 // (the caller's __syncthreads completes the hand-over to the wgmma).
-template <int D>
+template <int D, int TYPE>
 __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, int block, int b, int h, unsigned char* sQ,
                                                       float log2eScale)
 {
@@ -84,9 +96,9 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
 #pragma unroll
     for (int c = 0; c < CHUNKS; c++)
     {
-        if (real0) load_query8(p.q_orig, p.qOrigType, at0 + 8 * c, x0[c]);
+        if (real0) load_query8<TYPE>(p.q_orig, at0 + 8 * c, x0[c]);
         else zero_registers(x0[c]);
-        if (real1) load_query8(p.q_orig, p.qOrigType, at1 + 8 * c, x1[c]);
+        if (real1) load_query8<TYPE>(p.q_orig, at1 + 8 * c, x1[c]);
         else zero_registers(x1[c]);
     }
     float amax = 0.0f;
@@ -121,7 +133,7 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
     // of a midpoint: rare and lane-local) the lane redoes its codes with div.rn.
     const float reciprocal = __frcp_rn(scale);
     unsigned int words[2][CHUNKS / 2][4];
-    auto encode = [&](bool fast, bool& ok) {
+    auto encode = [&](bool fast, bool& refused) {
 #pragma unroll
         for (int row = 0; row < 2; row++)
 #pragma unroll
@@ -135,15 +147,15 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
                     for (int e = 0; e < 4; e++)
                     {
                         const float x = row == 0 ? x0[2 * half + w / 2][4 * (w & 1) + e] : x1[2 * half + w / 2][4 * (w & 1) + e];
-                        b[e] = fast ? query_code_fast(x, reciprocal, ok) : query_code(x, scale);
+                        b[e] = fast ? query_code_fast(x, reciprocal, refused) : query_code(x, scale);
                     }
                     const unsigned int word = __byte_perm(__byte_perm(b[0], b[1], 0x0040), __byte_perm(b[2], b[3], 0x0040), 0x5410);
                     words[row][half][w] = real && any ? word : 0u;
                 }
     };
-    bool ok = true;
-    encode(true, ok);
-    if (!ok && any) encode(false, ok);
+    bool refused = false;
+    encode(true, refused);
+    if (refused && any) encode(false, refused);
 
     // Row r's 16-byte chunk c sits at r·D + (c ^ swizzle(r))·16: the 128B swizzle XORs the chunk with r mod 8 (rows of
     // 128 bytes), the 64B swizzle with (r / 2) mod 4 (rows of 64 bytes).
@@ -160,4 +172,13 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
         }
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     return __fmul_rn(scale, log2eScale);
+}
+
+// The prologue's entry: one instantiation per input type (the host passes q_orig's type).
+template <int D>
+__device__ __forceinline__ float quantize_query_block(const AttentionParams& p, int block, int b, int h, unsigned char* sQ)
+{
+    if (p.qOrigType == SAGE_IN_F16) return quantize_query_block<D, SAGE_IN_F16>(p, block, b, h, sQ, p.log2eScale);
+    if (p.qOrigType == SAGE_IN_BF16) return quantize_query_block<D, SAGE_IN_BF16>(p, block, b, h, sQ, p.log2eScale);
+    return quantize_query_block<D, SAGE_IN_F32>(p, block, b, h, sQ, p.log2eScale);
 }

@@ -157,7 +157,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     }
     // Without SmoothQ the CTA quantises its own Q block (§3) while the first K/V tiles load.
     float queryScale = 0.0f;
-    if (queriesHere) queryScale = quantize_query_block<D>(p, block, b, h, sQ, p.log2eScale);
+    if (queriesHere) queryScale = quantize_query_block<D>(p, block, b, h, sQ);
     __syncthreads();
 
     // At iteration kt: tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
