@@ -210,8 +210,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// True when the device-level Run leaves Q to the main loop: every CTA quantises its 64-row Q block in its prologue
-    /// (§3 arithmetic, the same bits) and the pre-processing neither reads Q nor writes its codes. Never with SmoothQ
-    /// (ΔS needs the pre-processing's block means). By default (<see cref="QueryQuantizationEnvironmentVariable"/> unset)
+    /// (§3 arithmetic, the same bits; the *_mlq kernels) and the pre-processing neither reads Q nor writes its codes.
+    /// Never with SmoothQ (ΔS needs the pre-processing's block means) or SmoothV (the smooth kernels have no such prologue). By default (<see cref="QueryQuantizationEnvironmentVariable"/> unset)
     /// at head dim 64, and at 128 from <see cref="MainLoopQueryMinimumKeys"/> keys: the prologue costs each CTA about
     /// 1,000 warp instructions (about two K tiles' worth) and what it saves is the pre-processing's Q pass, so it pays
     /// where CTAs visit many tiles. H100, end to end (docs/results/gpu-run-session6-2026-11-26.md): d = 64 +0-7 % at
@@ -221,7 +221,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.SmoothQ) return false;
+        if (options.SmoothQ || options.SmoothV) return false; // the *_smooth kernels read the pre-processed Q
         return _queryQuantization switch
         {
             QueryQuantizationPlace.MainLoop => true,
@@ -256,13 +256,16 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         var queries = inputs.Queries;
         if (queries is null)
         {
-            if (options.SmoothQ)
-                throw new ArgumentException("SmoothQ is on but the pre-processed inputs hold no quantised Q.", nameof(inputs));
+            if (options.SmoothQ || options.SmoothV)
+                throw new ArgumentException(
+                    $"The pre-processed inputs hold no quantised Q; the main loop quantises Q itself only without SmoothQ and SmoothV " +
+                    $"(SmoothQ = {options.SmoothQ}, SmoothV = {options.SmoothV}): pre-process with quantizeQueries = true.", nameof(inputs));
             GpuPreprocessor.CheckTensor(originalQueries, s.QueryShape(problem.Layout), nameof(originalQueries));
         }
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
         int sharedBytes = SoloSharedMemoryBytes(s.HeadDim);
-        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV), sharedBytes);
+        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null),
+            sharedBytes);
         var grid = new Dim3((uint)((s.QueryLength + SoloBlockRows - 1) / SoloBlockRows), (uint)s.QueryHeads, (uint)s.Batch);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
         function.Launch(grid, SoloThreads, sharedBytes, stream,
@@ -278,7 +281,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             PreprocessLayout.PaddedQueryLength(s.QueryLength), inputs.Keys.PaddedLength, inputs.Keys.Tiles, queries?.GroupCount ?? 0,
             (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, options.SmoothQ ? 1 : 0, options.SmoothV ? 1 : 0,
             (int)options.OutputType, (int)originalQueries.ElementType, problem.SoftmaxScale,
-            queries is null ? 1 : 0, GpuPreprocessor.Log2EScale(problem),
+            GpuPreprocessor.Log2EScale(problem),
         ]);
     }
 
@@ -360,13 +363,14 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         return SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + 1) * 8;
     }
 
-    private static string KernelName(int headDim, PvAccumulation mode, bool smooth) => $"sage_attention_d{headDim}_" + mode switch
+    /// <summary>sage_attention_d{64,128}_{mode}[_smooth | _mlq] (attention_solo.cuh): _mlq quantises Q in the prologue.</summary>
+    private static string KernelName(int headDim, PvAccumulation mode, bool smooth, bool queriesInMainLoop) => $"sage_attention_d{headDim}_" + mode switch
     {
         PvAccumulation.Fp32 => "fp32",
         PvAccumulation.Fp32TwoLevel => "fp32_two_level",
         PvAccumulation.Fp16TwoLevel => "fp16_two_level",
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown PV accumulation."),
-    } + (smooth ? "_smooth" : "");
+    } + (smooth ? "_smooth" : queriesInMainLoop ? "_mlq" : "");
 
     private readonly record struct TensorStrides(long Batch, long Head, long Token);
 

@@ -35,7 +35,7 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         using var gpu = new CudaAttention(context);
         using var preprocessor = new GpuPreprocessor(context);
         var problem = new AttentionProblem(new AttentionShape(2, 4, 2, queryLength, keyLength, headDim), layout, causal, returnLse: true);
-        var options = new SageOptions { Granularity = granularity, SmoothV = granularity == QuantGranularity.PerWarp };
+        var options = new SageOptions { Granularity = granularity, SmoothK = granularity != QuantGranularity.PerWarp };
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: queryLength + keyLength);
         var (inKernel, preprocessed, count) = RunBoth(context, gpu, preprocessor, problem, options, inputs.Q, inputs.K, inputs.V);
         long mismatches = Mismatches(inKernel, preprocessed);
@@ -135,6 +135,24 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, 2048), options));
         Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, CudaAttention.MainLoopQueryMinimumKeys - 1), options));
         Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(128, CudaAttention.MainLoopQueryMinimumKeys), options));
+    }
+
+    [Fact]
+    public void SmoothV_needs_the_preprocessed_Q()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context);
+        using var preprocessor = new GpuPreprocessor(context);
+        var smoothV = new SageOptions { SmoothV = true };
+        var problem = new AttentionProblem(new AttentionShape(1, 1, 1, 64, 64, 64));
+        Assert.False(gpu.QuantizesQueriesInMainLoop(problem, smoothV));
+        using var buffer = DeviceBuffer<ushort>.Allocate(context, 64 * 64);
+        var t = DeviceTensor.From(buffer, ElementType.Float16);
+        using var output = DeviceBuffer<ushort>.Allocate(context, 64 * 64);
+        using var inputs = preprocessor.Preprocess(problem, smoothV, t, t, t, quantizeQueries: false);
+        var e = Assert.Throws<ArgumentException>(() => gpu.LaunchMainLoop(problem, smoothV, inputs, t, DeviceTensor.From(output, ElementType.Float16), 0));
+        Assert.Equal("inputs", e.ParamName);
+        Assert.Contains("SmoothV", e.Message);
     }
 
     [Fact]

@@ -50,8 +50,7 @@ struct AttentionParams
     long long out_strides[3];    // batch, head, token (elements)
     int batch, hq, hkv, nq, nk, padQ, padK, tiles, qGroups, granularity, causal, smoothK, smoothQ, smoothV, outType, qOrigType;
     double smScale;
-    int queriesInMainLoop; // 1: Q is quantised in the CTA prologue from q_orig (attention_query_quantize.cuh); q, q_scale unused
-    float log2eScale;      // LOG2E_SCALE of §3 (the host's float(smScale · log2 e)), for q_scale in the prologue
+    float log2eScale;      // LOG2E_SCALE of §3 (the host's float(smScale · log2 e)), for q_scale in the *_mlq prologue
 };
 
 __device__ __forceinline__ float f16_to_f32(unsigned short h)
@@ -561,7 +560,7 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
         void *out, float *lse, long long qob, long long qoh, long long qot, long long ob, long long oh, long long ot,   \
         int batch, int hq, int hkv, int nq, int nk, int padQ, int padK, int tiles, int qGroups, int granularity,      \
         int causal, int smoothK, int smoothQ, int smoothV, int outType, int qOrigType, double smScale,                  \
-        int queriesInMainLoop, float log2eScale
+        float log2eScale
 #define SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
     AttentionParams p;                                                                                                 \
     p.q = q; p.q_scale = qScale; p.k = k; p.k_scale = kScale; p.v = v; p.v_scale = vScale; p.k_mean = kMean;          \
@@ -571,4 +570,4 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
     p.batch = batch; p.hq = hq; p.hkv = hkv; p.nq = nq; p.nk = nk; p.padQ = padQ; p.padK = padK; p.tiles = tiles;      \
     p.qGroups = qGroups; p.granularity = granularity; p.causal = causal; p.smoothK = smoothK;                         \
     p.smoothQ = smoothQ; p.smoothV = smoothV; p.outType = outType; p.qOrigType = qOrigType; p.smScale = smScale;  \
-    p.queriesInMainLoop = queriesInMainLoop; p.log2eScale = log2eScale;
+    p.log2eScale = log2eScale;

@@ -68,7 +68,7 @@ __device__ __forceinline__ unsigned long long swizzled_descriptor(const void* p,
     return d;
 }
 
-template <int D, int MODE, bool SMOOTHQ, bool HOOKS>
+template <int D, int MODE, bool SMOOTHQ, bool HOOKS, bool QUERIES_HERE>
 __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTensorMap* mapQ, const SageTensorMap* mapK,
                                          const SageTensorMap* mapV)
 {
@@ -98,7 +98,10 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     const int block = p.causal ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x;
     const int h = blockIdx.y, b = blockIdx.z;
     const int hk = h / (p.hq / p.hkv);
-    const bool queriesHere = !SMOOTHQ && p.queriesInMainLoop != 0; // Q quantised in this prologue (q, q_scale unused)
+    // The *_mlq kernels quantise their Q block in this prologue (q, q_scale unused); a template argument, so that the
+    // kernels reading the pre-processed Q compile exactly as without it (a runtime flag cost them 4 % on the H100).
+    static_assert(!(QUERIES_HERE && (SMOOTHQ || HOOKS)), "main-loop Q only in the plain kernels");
+    constexpr bool queriesHere = QUERIES_HERE;
     const int row0 = block * 64 + warp * 16 + g; // this lane's rows: row0 and row0 + 8
     const int row1 = row0 + 8;
 
@@ -146,7 +149,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // The barriers are used by the TMA unit (async proxy).
         asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-        if (!queriesHere)
+        if constexpr (!queriesHere)
         {
             mbarrier_expect_tx(qFull, Q_BYTES);
             tma_load_2d(sQ, mapQ, 0, (int)(bhq * p.padQ) + block * 64, qFull);
@@ -157,7 +160,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     }
     // Without SmoothQ the CTA quantises its own Q block (§3) while the first K/V tiles load.
     float queryScale = 0.0f;
-    if (queriesHere) queryScale = quantize_query_block<D>(p, block, b, h, sQ);
+    if constexpr (queriesHere) queryScale = quantize_query_block<D>(p, block, b, h, sQ);
     __syncthreads();
 
     // At iteration kt: tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
@@ -170,7 +173,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     };
 
     BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
-    if (queriesHere) rows.qScale = queryScale;
+    if constexpr (queriesHere) rows.qScale = queryScale;
     float accO[SAGE_ACC_O(D)];
     zero_registers(accO);
     RowState st = RowState::start();
@@ -178,7 +181,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     zero_registers(accS);
     PvBlock<D, MODE> pv;
 
-    if (!queriesHere) mbarrier_wait(qFull, 0);
+    if constexpr (!queriesHere) mbarrier_wait(qFull, 0);
     const unsigned long long qDesc = swizzled_descriptor(sQ, D);
 
     auto qk_issue = [&](int kt) {
@@ -234,11 +237,21 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
     {                                                                                                                  \
         SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
-        if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SMOOTH>(p, &mapQ, &mapK, &mapV);                              \
-        else solo_cta<D, MODE, false, SMOOTH>(p, &mapQ, &mapK, &mapV);                                                 \
+        if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SMOOTH, false>(p, &mapQ, &mapK, &mapV);                       \
+        else solo_cta<D, MODE, false, SMOOTH, false>(p, &mapQ, &mapK, &mapV);                                         \
     }
 
-// The twelve kernels: sage_attention_d{64,128}_{fp32,fp32_two_level,fp16_two_level}[_smooth].
+// The plain kernel with Q quantised in the prologue (attention_query_quantize.cuh); mapQ is unused.
+#define SAGE_SOLO_KERNEL_MLQ(NAME, D, MODE)                                                                            \
+    extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS, SAGE_SOLO_MIN_BLOCKS(D)) NAME(                        \
+        const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
+        const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
+    {                                                                                                                  \
+        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
+        solo_cta<D, MODE, false, false, true>(p, &mapQ, &mapK, &mapV);                                                \
+    }
+
+// The eighteen kernels: sage_attention_d{64,128}_{fp32,fp32_two_level,fp16_two_level}[_smooth | _mlq].
 #define SAGE_SOLO_KERNELS()                                                                                            \
     SAGE_SOLO_KERNEL(sage_attention_d64_fp32, 64, SAGE_MODE_FP32, false)                                               \
     SAGE_SOLO_KERNEL(sage_attention_d64_fp32_two_level, 64, SAGE_MODE_FP32_TWO_LEVEL, false)                           \
@@ -251,4 +264,10 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     SAGE_SOLO_KERNEL(sage_attention_d64_fp16_two_level_smooth, 64, SAGE_MODE_FP16_TWO_LEVEL, true)                     \
     SAGE_SOLO_KERNEL(sage_attention_d128_fp32_smooth, 128, SAGE_MODE_FP32, true)                                       \
     SAGE_SOLO_KERNEL(sage_attention_d128_fp32_two_level_smooth, 128, SAGE_MODE_FP32_TWO_LEVEL, true)                   \
-    SAGE_SOLO_KERNEL(sage_attention_d128_fp16_two_level_smooth, 128, SAGE_MODE_FP16_TWO_LEVEL, true)
+    SAGE_SOLO_KERNEL(sage_attention_d128_fp16_two_level_smooth, 128, SAGE_MODE_FP16_TWO_LEVEL, true)                   \
+    SAGE_SOLO_KERNEL_MLQ(sage_attention_d64_fp32_mlq, 64, SAGE_MODE_FP32)                                              \
+    SAGE_SOLO_KERNEL_MLQ(sage_attention_d64_fp32_two_level_mlq, 64, SAGE_MODE_FP32_TWO_LEVEL)                          \
+    SAGE_SOLO_KERNEL_MLQ(sage_attention_d64_fp16_two_level_mlq, 64, SAGE_MODE_FP16_TWO_LEVEL)                          \
+    SAGE_SOLO_KERNEL_MLQ(sage_attention_d128_fp32_mlq, 128, SAGE_MODE_FP32)                                            \
+    SAGE_SOLO_KERNEL_MLQ(sage_attention_d128_fp32_two_level_mlq, 128, SAGE_MODE_FP32_TWO_LEVEL)                        \
+    SAGE_SOLO_KERNEL_MLQ(sage_attention_d128_fp16_two_level_mlq, 128, SAGE_MODE_FP16_TWO_LEVEL)
