@@ -211,11 +211,11 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>
     /// True when the device-level Run leaves Q to the main loop: every CTA quantises its 64-row Q block in its prologue
     /// (§3 arithmetic, the same bits; the *_mlq kernels) and the pre-processing neither reads Q nor writes its codes.
-    /// Never with SmoothQ (ΔS needs the pre-processing's block means) or SmoothV (the smooth kernels have no such prologue). By default (<see cref="QueryQuantizationEnvironmentVariable"/> unset)
-    /// at head dim 64, and at 128 from <see cref="MainLoopQueryMinimumKeys"/> keys: the prologue costs each CTA about
-    /// 1,000 warp instructions (about two K tiles' worth) and what it saves is the pre-processing's Q pass, so it pays
-    /// where CTAs visit many tiles. H100, end to end (docs/results/gpu-run-session6-2026-11-26.md): d = 64 +0-7 % at
-    /// 2K-16K; d = 128 −2 % at 2K, ±1 % at 4K, +1 % at 16K.
+    /// Never with SmoothQ (ΔS needs the pre-processing's block means) or SmoothV (the smooth kernels have no such prologue).
+    /// By default (<see cref="QueryQuantizationEnvironmentVariable"/> unset) at head dim 64 only: the prologue costs each
+    /// CTA about 1,000 warp instructions and a wait for its 16-bit Q, and what it saves is the pre-processing's Q pass.
+    /// H100, end to end against the pre-processed Q (docs/results/gpu-run-session6-2026-11-26.md): d = 64 +0.7-6 % at
+    /// 2K-16K (32K within ±2.5 %); d = 128 −4 % at 16K-32K and −2 % at 2K.
     /// </summary>
     public bool QuantizesQueriesInMainLoop(AttentionProblem problem, SageOptions options)
     {
@@ -226,12 +226,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             QueryQuantizationPlace.MainLoop => true,
             QueryQuantizationPlace.Preprocess => false,
-            _ => problem.Shape.HeadDim == 64 || problem.Shape.KeyLength >= MainLoopQueryMinimumKeys,
+            _ => problem.Shape.HeadDim == 64,
         };
     }
-
-    /// <summary>Keys from which the default quantises Q in the main loop at head dim 128.</summary>
-    public const int MainLoopQueryMinimumKeys = 8192;
 
     /// <summary>
     /// The main loop alone, on pre-processed inputs (<see cref="GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?, bool)"/>);

@@ -123,7 +123,7 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Default_placement_follows_head_dim_and_key_length()
+    public void Default_placement_is_the_main_loop_at_head_dim_64_only()
     {
         using var context = AttentionGpu.ContextOrSkip();
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CudaAttention.QueryQuantizationEnvironmentVariable)))
@@ -132,9 +132,10 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         var options = SageOptions.Default;
         AttentionProblem Problem(int d, int nk) => new(new AttentionShape(1, 1, 1, 128, nk, d));
         Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(64, 2048), options));
+        Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(64, 32768), options));
         Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, 2048), options));
-        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, CudaAttention.MainLoopQueryMinimumKeys - 1), options));
-        Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(128, CudaAttention.MainLoopQueryMinimumKeys), options));
+        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, 32768), options));
+        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(64, 2048), options with { SmoothV = true }));
     }
 
     [Fact]
