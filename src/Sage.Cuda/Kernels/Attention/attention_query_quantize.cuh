@@ -1,5 +1,6 @@
-// §3 for the CTA's own 64-row Q block, in the prologue of the main loop (the default without SmoothQ): the arithmetic of
-// the pre-processing's query_block (preprocess_fused.cu) unchanged, only the place differs:
+// §3 for the CTA's own 64-row Q block, in the prologue of the *_mlq main-loop kernels (without SmoothQ and SmoothV; the
+// default at d = 64, CudaAttention.QuantizesQueriesInMainLoop): the arithmetic of the pre-processing's query_block
+// (preprocess_fused.cu) unchanged, only the place differs:
 //   amax = max over the group's real elements of |x| (fmaxf from +0: exact in any order; NaN never wins),
 //   scale = amax ⊘ 127, code = cvt.rni.sat.s8(x ⊘ scale) (0 when scale = 0 or past the last real row),
 //   q_scale = scale ⊗ LOG2E_SCALE (what the pre-processing stores and block_rows would load).
@@ -7,7 +8,9 @@
 // 128B swizzle of 128-byte rows, the 64B swizzle of 64-byte rows), so the QKᵀ wgmma reads the same operand.
 // Why: the pre-processing's Q pass wrote D bytes per row and the main loop read them back; here Q is read once (its
 // 16-bit input) by the CTA that needs it, and the first pre-processing launch only reads K and V. The loads overlap the
-// CTA's first K/V tile loads, which thread 0 issues before this runs.
+// CTA's first K/V tile loads, which thread 0 issues before this runs. The price is ≈ 1,000 warp instructions per CTA
+// (ncu, H100): at d = 64 the saved pass is worth more (end to end +1-9 % at 2K-16K), at d = 128 less (−2-4 %), so d = 128
+// keeps the pre-processed Q by default (docs/results/gpu-run-session6-2026-11-26.md).
 //
 // Lane (w, g, t) quantises rows 16w + g and 16w + g + 8 of the block (its accumulator rows), channels [t·D/4, (t+1)·D/4):
 // the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
