@@ -60,6 +60,14 @@ __device__ __forceinline__ float f16_to_f32(unsigned short h)
     return f;
 }
 
+// Both halves of an f16x2 register, each widened exactly (cvt.f32.f16). Unpacked with mov.b32 {lo, hi} rather than a
+// shift, so ptxas selects the upper half inside the conversion (HADD2.F32 …H1_H1): a shift per upper half was 32 SHF of
+// the ≈ 650 instructions per warp and tile of the FP16 two-level update (SASS, session 6).
+__device__ __forceinline__ void f16x2_to_f32(unsigned int h, float& lo, float& hi)
+{
+    asm("{\n.reg .f16 l, u;\nmov.b32 {l, u}, %2;\ncvt.f32.f16 %0, l;\ncvt.f32.f16 %1, u;\n}\n" : "=f"(lo), "=f"(hi) : "r"(h));
+}
+
 __device__ __forceinline__ unsigned short f32_to_f16(float f)
 {
     unsigned short h;
@@ -456,13 +464,12 @@ __device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<
 #pragma unroll
         for (int i = 0; i < D / 4; i++)
         {
-            float rs = (i & 1) ? rescale1 : rescale0;
-#pragma unroll
-            for (int e = 0; e < 2; e++)
-            {
-                int f = 4 * (i >> 1) + 2 * (i & 1) + e;
-                accO[f] = __fmaf_rn(accO[f], rs, f16_to_f32((unsigned short)(pv.h[i] >> (16 * e))));
-            }
+            const float rs = (i & 1) ? rescale1 : rescale0;
+            const int f = 4 * (i >> 1) + 2 * (i & 1);
+            float lo, hi;
+            f16x2_to_f32(pv.h[i], lo, hi);
+            accO[f] = __fmaf_rn(accO[f], rs, lo);
+            accO[f + 1] = __fmaf_rn(accO[f + 1], rs, hi);
         }
         st.l0 = __fmaf_rn(st.l0, rescale0, f16_to_f32((unsigned short)pv.h[D / 4]));
         st.l1 = __fmaf_rn(st.l1, rescale1, f16_to_f32((unsigned short)pv.h[D / 4 + 1]));
