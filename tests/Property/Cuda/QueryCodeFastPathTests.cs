@@ -60,7 +60,10 @@ public class QueryCodeFastPathTests
     public void Quotients_on_and_next_to_midpoints_are_refused_or_exact()
     {
         int refused = 0, total = 0;
-        foreach (float amax in new[] { 127f, 254f, 1f, 3.3f, 1e-30f, 6e4f, 1e30f })
+        // Subnormal scales too (amax/127 below 2^-126): 1 ⊘ scale stays finite down to 2^-128, below that it is +∞ and
+        // every element is refused.
+        foreach (float amax in new[] { 127f, 254f, 1f, 3.3f, 1e-30f, 6e4f, 1e30f, 127f * MathF.ScaleB(1f, -127),
+                     127f * MathF.ScaleB(1.37f, -128), 127f * MathF.ScaleB(1f, -135), 127f * MathF.ScaleB(1.4f, -149) })
             for (int k = -128; k <= 127; k++)
                 foreach (float offset in new[] { -1e-3f, 0f, 1e-3f })
                 {

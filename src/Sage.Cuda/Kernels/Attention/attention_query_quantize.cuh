@@ -63,7 +63,8 @@ __device__ __forceinline__ unsigned int query_code(float x, float scale)
 //   |y| < 2^22), f = y ⊖ (T ⊖ SHIFTER) (exact: y − n), code = the low byte of T's bits (n mod 256).
 // Why it equals cvt.rni.sat.s8(x ⊘ scale): with q = x / scale exactly, |x ⊘ scale − q| ≤ 2^-24·|q| and (r normal)
 // |y − q| ≤ (2^-23 + 2^-48)·|q|, so |y − (x ⊘ scale)| < 2^-15.5 because |q| ≤ amax / scale ≤ 127·(1 + 2^-23) (amax is
-// the maximum of these very |x|; scale = amax ⊘ 127 ≥ (amax / 127)(1 − 2^-24)). rni only changes at the midpoints
+// the maximum of these very |x|; scale = amax ⊘ 127 ≥ (amax / 127)(1 − 2^-24); a subnormal scale with r finite is
+// ≥ 2^-128, so its rounding stays below 2^-21 relative and the margin still holds; smaller ones make r = +∞). rni only changes at the midpoints
 // k + ½, so if y is more than 2^-14 from every midpoint (|f| < ½ − 2^-14), x ⊘ scale lies strictly on y's side of the
 // same midpoints and rounds to the same n; |n| ≤ 127, so the saturation never applies and n mod 256 is its byte.
 // NaN or ±∞ anywhere (x, r or y) makes f NaN or |f| large: refused, and the caller takes query_code.
