@@ -248,8 +248,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             throw new ArgumentException("SmoothQ is on but the pre-processed inputs hold no ΔS (pre-process with the same options).", nameof(inputs));
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
-        // No quantised Q: the CTAs quantise their blocks from originalQueries (not possible with SmoothQ, checked above
-        // through ΔS, which the pre-processing only forms with Q).
+        // No quantised Q: the *_mlq kernel quantises each block from originalQueries in its prologue (only the plain
+        // kernels have that prologue, hence neither SmoothQ nor SmoothV).
         var queries = inputs.Queries;
         if (queries is null)
         {
