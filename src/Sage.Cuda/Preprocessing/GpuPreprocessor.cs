@@ -96,11 +96,13 @@ public sealed class GpuPreprocessor : IDisposable
     /// Runs KSmoothing + K quantisation, QSmoothing + Q quantisation (+ ΔS with SmoothQ) and VSmoothing + V quantisation,
     /// queued on <paramref name="stream"/> (null: the legacy default stream). With <paramref name="quantizeQueries"/>
     /// false Q is left to the main loop (<see cref="PreprocessedInputs.Queries"/> is null; Q is still checked, the main
-    /// loop reads it): CudaAttention's default without SmoothQ, which needs the block means here.
+    /// loop reads it), as CudaAttention does where <see cref="CudaAttention.QuantizesQueriesInMainLoop"/> says so; not with
+    /// SmoothQ, whose ΔS needs the block means formed here.
     /// </summary>
     public PreprocessedInputs Preprocess(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
         CudaStream? stream = null, bool quantizeQueries = true)
     {
+        ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
         if (!quantizeQueries && options.SmoothQ)
             throw new ArgumentException("SmoothQ needs Q quantised in the pre-processing (its block means form ΔS): pass quantizeQueries = true.",
@@ -171,7 +173,7 @@ public sealed class GpuPreprocessor : IDisposable
                 _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + queryBlocks)), Threads, 0, stream,
                     KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
                     g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
-                    KernelArgument.DevicePointer(qValues?.Pointer ?? 0), padQ, Optional(qMeans),
+                    Optional(qValues), padQ, Optional(qMeans),
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
                     options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);

@@ -16,47 +16,9 @@
 // the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
 // the warp, PerBlock over the warp and then the four warps (through the Q buffer before the codes are written).
 #pragma once
-
-// Eight consecutive elements of the original Q (16-byte aligned: the host checks the base, and channel offsets are
-// multiples of 8), widened exactly to fp32. TYPE is a template argument so that the prologue holds one widening only.
-template <int TYPE>
-__device__ __forceinline__ void load_query8(const void* base, long long index, float (&x)[8])
-{
-    if constexpr (TYPE == SAGE_IN_F32)
-    {
-        const float4* p = reinterpret_cast<const float4*>(static_cast<const float*>(base) + index);
-        const float4 a = __ldg(p), b = __ldg(p + 1);
-        x[0] = a.x; x[1] = a.y; x[2] = a.z; x[3] = a.w;
-        x[4] = b.x; x[5] = b.y; x[6] = b.z; x[7] = b.w;
-    }
-    else
-    {
-        const uint4 r = __ldg(reinterpret_cast<const uint4*>(static_cast<const unsigned short*>(base) + index));
-        const unsigned int w[4] = { r.x, r.y, r.z, r.w };
-#pragma unroll
-        for (int i = 0; i < 4; i++)
-        {
-            if constexpr (TYPE == SAGE_IN_F16)
-            {
-                x[2 * i] = f16_to_f32((unsigned short)(w[i] & 0xFFFFu));
-                x[2 * i + 1] = f16_to_f32((unsigned short)(w[i] >> 16));
-            }
-            else
-            {
-                x[2 * i] = __uint_as_float(w[i] << 16);
-                x[2 * i + 1] = __uint_as_float(w[i] & 0xFFFF0000u);
-            }
-        }
-    }
-}
-
-// cvt.rni.sat.s8.f32 of x ⊘ scale (the spec's INT8 rounding: nearest even, clamped, NaN -> 0), as a byte.
-__device__ __forceinline__ unsigned int query_code(float x, float scale)
-{
-    int r;
-    asm("cvt.rni.sat.s8.f32 %0, %1;" : "=r"(r) : "f"(__fdiv_rn(x, scale))); // div.rn, never x × (1/scale)
-    return (unsigned int)r & 0xFFu;
-}
+// The pre-processing's own helpers (load8: 8 elements widened exactly; cvt_rni_sat_s8: the spec's INT8 rounding), so
+// the prologue's codes come from the same functions as query_block's.
+#include "preprocess_common.cuh"
 
 // The same code without a division or a conversion-pipe instruction, when it can be proven equal (else refused = true):
 //   r = 1 ⊘ scale (rcp.rn, once per lane), y = x ⊗ r, T = y ⊕ SHIFTER (1.5·2^23: T = SHIFTER + n with n = rni(y) for
@@ -64,10 +26,11 @@ __device__ __forceinline__ unsigned int query_code(float x, float scale)
 // Why it equals cvt.rni.sat.s8(x ⊘ scale): with q = x / scale exactly, |x ⊘ scale − q| ≤ 2^-24·|q| and (r normal)
 // |y − q| ≤ (2^-23 + 2^-48)·|q|, so |y − (x ⊘ scale)| < 2^-15.5 because |q| ≤ amax / scale ≤ 127·(1 + 2^-23) (amax is
 // the maximum of these very |x|; scale = amax ⊘ 127 ≥ (amax / 127)(1 − 2^-24); a subnormal scale with r finite is
-// ≥ 2^-128, so its rounding stays below 2^-21 relative and the margin still holds; smaller ones make r = +∞). rni only changes at the midpoints
-// k + ½, so if y is more than 2^-14 from every midpoint (|f| < ½ − 2^-14), x ⊘ scale lies strictly on y's side of the
-// same midpoints and rounds to the same n; |n| ≤ 127, so the saturation never applies and n mod 256 is its byte.
-// NaN or ±∞ anywhere (x, r or y) makes f NaN or |f| large: refused, and the caller takes query_code.
+// ≥ 2^-128, so its rounding stays below 2^-21 relative and the margin still holds; smaller ones make r = +∞). rni only
+// changes at the midpoints k + ½, so if y is more than 2^-14 from every midpoint (|f| < ½ − 2^-14), x ⊘ scale lies
+// strictly on y's side of the same midpoints and rounds to the same n; |n| ≤ 127, so the saturation never applies and
+// n mod 256 is its byte. NaN or ±∞ anywhere (x, r or y) makes f NaN or |f| large: refused, and the lane takes the
+// division (cvt_rni_sat_s8(x ⊘ scale)).
 __device__ __forceinline__ unsigned int query_code_fast(float x, float r, bool& refused)
 {
     const float y = __fmul_rn(x, r);
@@ -82,7 +45,7 @@ __device__ __forceinline__ unsigned int query_code_fast(float x, float r, bool& 
 // Quantises the block's Q into sQ (64 rows × D bytes, swizzled as the TMA map of the pre-processed Q) and returns this
 // lane's q_scale. All 128 threads call it; it ends with the generic-to-async proxy fence of its shared-memory writes
 // (the caller's __syncthreads completes the hand-over to the wgmma).
-template <int D, int TYPE>
+template <int D, class E>
 __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, int block, int b, int h, unsigned char* sQ,
                                                       float log2eScale)
 {
@@ -96,13 +59,14 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
     const long long at0 = head + (long long)(block * 64 + r0) * p.q_orig_strides[2] + t * CH;
     const long long at1 = head + (long long)(block * 64 + r1) * p.q_orig_strides[2] + t * CH;
 
+    const typename E::storage* q = static_cast<const typename E::storage*>(p.q_orig);
     float x0[CHUNKS][8], x1[CHUNKS][8];
 #pragma unroll
     for (int c = 0; c < CHUNKS; c++)
     {
-        if (real0) load_query8<TYPE>(p.q_orig, at0 + 8 * c, x0[c]);
+        if (real0) load8<E>(q + at0 + 8 * c, x0[c]);
         else zero_registers(x0[c]);
-        if (real1) load_query8<TYPE>(p.q_orig, at1 + 8 * c, x1[c]);
+        if (real1) load8<E>(q + at1 + 8 * c, x1[c]);
         else zero_registers(x1[c]);
     }
     float amax = 0.0f;
@@ -151,7 +115,8 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
                     for (int e = 0; e < 4; e++)
                     {
                         const float x = row == 0 ? x0[2 * half + w / 2][4 * (w & 1) + e] : x1[2 * half + w / 2][4 * (w & 1) + e];
-                        b[e] = fast ? query_code_fast(x, reciprocal, refused) : query_code(x, scale);
+                        b[e] = fast ? query_code_fast(x, reciprocal, refused)
+                                    : (unsigned int)cvt_rni_sat_s8(__fdiv_rn(x, scale)); // §3 step 3: div.rn, then cvt.rni.sat.s8
                     }
                     const unsigned int word = __byte_perm(__byte_perm(b[0], b[1], 0x0040), __byte_perm(b[2], b[3], 0x0040), 0x5410);
                     words[row][half][w] = real && any ? word : 0u;
@@ -178,11 +143,12 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
     return __fmul_rn(scale, log2eScale);
 }
 
-// The prologue's entry: one instantiation per input type (the host passes q_orig's type).
+// The prologue's entry: one instantiation per input type (the host passes q_orig's type), so that the prologue holds one
+// widening only.
 template <int D>
 __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, int block, int b, int h, unsigned char* sQ)
 {
-    if (p.qOrigType == SAGE_IN_F16) return quantize_query_block<D, SAGE_IN_F16>(p, block, b, h, sQ, p.log2eScale);
-    if (p.qOrigType == SAGE_IN_BF16) return quantize_query_block<D, SAGE_IN_BF16>(p, block, b, h, sQ, p.log2eScale);
-    return quantize_query_block<D, SAGE_IN_F32>(p, block, b, h, sQ, p.log2eScale);
+    if (p.qOrigType == SAGE_IN_F16) return quantize_query_block<D, ElemF16>(p, block, b, h, sQ, p.log2eScale);
+    if (p.qOrigType == SAGE_IN_BF16) return quantize_query_block<D, ElemBF16>(p, block, b, h, sQ, p.log2eScale);
+    return quantize_query_block<D, ElemF32>(p, block, b, h, sQ, p.log2eScale);
 }
