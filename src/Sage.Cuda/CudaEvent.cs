@@ -49,6 +49,22 @@ public sealed unsafe class CudaEvent : IDisposable
         CudaCheck.ThrowIfFailed(CuDriver.cuEventSynchronize(RawHandle));
     }
 
+    /// <summary>
+    /// True once the work before the recorded point has finished (cuEventQuery: CUDA_SUCCESS), false while it is
+    /// pending (CUDA_ERROR_NOT_READY); any other result throws. Does not wait.
+    /// </summary>
+    public bool IsComplete
+    {
+        get
+        {
+            Context.MakeCurrent();
+            CuResult result = CuDriver.cuEventQuery(RawHandle);
+            if (result == CuResult.CUDA_ERROR_NOT_READY) return false;
+            CudaCheck.ThrowIfFailed(result);
+            return true;
+        }
+    }
+
     /// <summary>Device time from <paramref name="start"/> to <paramref name="end"/> in milliseconds (about 0.5 µs resolution); waits for <paramref name="end"/>.</summary>
     public static float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
     {

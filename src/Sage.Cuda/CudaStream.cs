@@ -4,9 +4,10 @@ using Sage.Cuda.Interop;
 namespace Sage.Cuda;
 
 /// <summary>
-/// A CUDA stream: one this library created (<see cref="Create"/>, blocking, flags 0: it synchronises with the legacy
-/// default stream, so the synchronous copies of <see cref="DeviceBuffer{T}"/> see the results of kernels launched on
-/// it), or a stream another framework owns (<see cref="FromHandle"/>: borrowed, never destroyed here).
+/// A CUDA stream: one this library created, either blocking (<see cref="Create"/>, flags 0: it synchronises with the
+/// legacy default stream, so the synchronous copies of <see cref="DeviceBuffer{T}"/> see the results of kernels launched
+/// on it) or non-blocking (<see cref="CreateNonBlocking"/>: independent of the legacy default stream), or a stream another
+/// framework owns (<see cref="FromHandle"/>: borrowed, never destroyed here).
 /// </summary>
 public sealed unsafe class CudaStream : IDisposable
 {
@@ -51,6 +52,23 @@ public sealed unsafe class CudaStream : IDisposable
         CudaCheck.ThrowIfFailed(CuDriver.cuStreamCreate(&stream, 0));
         return new CudaStream(context, new StreamHandle(context.Handle, stream), 0);
     }
+
+    /// <summary>
+    /// A stream created with CU_STREAM_NON_BLOCKING: its work neither waits for nor holds up work on the legacy default
+    /// stream (stream 0), which other code in the process may use at any time. Use it where an interval must contain
+    /// only this stream's work (event timing). The synchronous copies of <see cref="DeviceBuffer{T}"/> run on the legacy
+    /// stream and therefore do not wait for its kernels: synchronise the stream (or an event recorded on it) first.
+    /// </summary>
+    public static CudaStream CreateNonBlocking(CudaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.MakeCurrent();
+        nint stream;
+        CudaCheck.ThrowIfFailed(CuDriver.cuStreamCreate(&stream, CuStreamNonBlocking));
+        return new CudaStream(context, new StreamHandle(context.Handle, stream), 0);
+    }
+
+    private const uint CuStreamNonBlocking = 0x1; // CU_STREAM_NON_BLOCKING
 
     /// <summary>
     /// Wraps a CUstream created elsewhere (another framework's, e.g. PyTorch's current stream) in <paramref name="context"/>,

@@ -68,6 +68,7 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuEventDestroy_v2(nint @event);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventRecord(nint @event, nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventSynchronize(nint @event);
+    [LibraryImport(LibraryName)] public static partial CuResult cuEventQuery(nint @event);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventElapsedTime(float* milliseconds, nint start, nint end);
 
     // Tensor maps (CUDA 12.0+, sm_90): the 128-byte descriptor a TMA copy (cp.async.bulk.tensor) reads; the map is
