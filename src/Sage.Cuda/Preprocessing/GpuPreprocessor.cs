@@ -10,10 +10,10 @@ namespace Sage.Cuda.Preprocessing;
 /// when disposed), so nothing synchronises the device. Thread-safe: an instance holds only its loaded modules, and
 /// each call has its own scratch.
 /// <para><see cref="Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?, bool)"/> runs
-/// the fused kernels of preprocess_fused.cu (three launches: K/V tile statistics + Q, means and V scales, K and V
-/// codes) unless <see cref="PathEnvironmentVariable"/> = "separate" or Q, K and V differ in element type; then it runs
-/// the per-stage kernels (<see cref="QuantizeKeys"/>, <see cref="QuantizeQueries"/>, <see cref="QuantizeValues"/>,
-/// eight launches and fills). Both give the same bits (tests/Gpu/Preprocessing).</para>
+/// the path of <see cref="Path"/> (<see cref="PreprocessPath"/>: the fused kernels of preprocess_fused.cu, three
+/// launches, by default, or the per-stage kernels <see cref="QuantizeKeys"/>, <see cref="QuantizeQueries"/>,
+/// <see cref="QuantizeValues"/>, eight launches and fills); Q, K and V of different element types always take the
+/// per-stage kernels. Both give the same bits (tests/Gpu/Preprocessing runs every case on both).</para>
 /// <para>Constructing one makes the device's default memory pool keep freed memory (<see cref="PoolRetention"/>), so
 /// the per-call buffers are not mapped afresh on every call.</para>
 /// </summary>
@@ -30,14 +30,25 @@ public sealed class GpuPreprocessor : IDisposable
     private readonly CudaModule _scoreCorrection;
     private readonly CudaModule _fused;
 
-    /// <summary>Environment variable: "separate" selects the per-stage kernels for <c>Preprocess</c>; unset or "fused": the fused ones.</summary>
+    /// <summary>
+    /// Environment variable naming the default <see cref="Path"/>: "fused" (three launches) or "separate";
+    /// unset or empty: <see cref="DefaultPath"/>.
+    /// </summary>
     public const string PathEnvironmentVariable = "SAGE_PREPROCESS";
 
-    public GpuPreprocessor(CudaContext context, KernelCompiler? compiler = null)
+    /// <summary>The path used when neither the constructor nor <see cref="PathEnvironmentVariable"/> names one.</summary>
+    public const PreprocessPath DefaultPath = PreprocessPath.ThreeLaunches;
+
+    /// <param name="context">The context whose device runs the kernels.</param>
+    /// <param name="compiler">The NVRTC compiler (null: a new one with the default cache).</param>
+    /// <param name="path">How device tensors are pre-processed (null: <see cref="PathEnvironmentVariable"/>, else <see cref="DefaultPath"/>).</param>
+    public GpuPreprocessor(CudaContext context, KernelCompiler? compiler = null, PreprocessPath? path = null)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (path is { } p && !Enum.IsDefined(p))
+            throw new ArgumentOutOfRangeException(nameof(path), p, $"expected one of {string.Join(", ", Enum.GetNames<PreprocessPath>())}.");
         _context = context;
-        Fused = SelectedPath(Environment.GetEnvironmentVariable(PathEnvironmentVariable));
+        Path = path ?? SelectedPath(Environment.GetEnvironmentVariable(PathEnvironmentVariable));
         compiler ??= new KernelCompiler();
         PoolRetention.Apply(context);
         _keySmoothing = compiler.Load(context, Source("key_smoothing.cu"));
@@ -58,19 +69,20 @@ public sealed class GpuPreprocessor : IDisposable
         }
     }
 
-    /// <summary>True when <c>Preprocess</c> on device tensors runs the fused kernels (the default).</summary>
-    public bool Fused { get; }
+    /// <summary>How <c>Preprocess</c> launches the pre-processing of device tensors.</summary>
+    public PreprocessPath Path { get; }
 
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
 
-    /// <summary>Reads <see cref="PathEnvironmentVariable"/>: null, empty or "fused" → fused; "separate" → per-stage kernels.</summary>
-    internal static bool SelectedPath(string? value)
+    /// <summary>Reads <see cref="PathEnvironmentVariable"/>: null or empty → <see cref="DefaultPath"/>; "fused", "separate".</summary>
+    internal static PreprocessPath SelectedPath(string? value) => value switch
     {
-        if (string.IsNullOrEmpty(value) || value == "fused") return true;
-        if (value == "separate") return false;
-        throw new ArgumentException($"{PathEnvironmentVariable}={value}: expected 'fused' or 'separate'.");
-    }
+        null or "" => DefaultPath,
+        "fused" => PreprocessPath.ThreeLaunches,
+        "separate" => PreprocessPath.Separate,
+        _ => throw new ArgumentException($"{PathEnvironmentVariable}={value}: expected 'fused' or 'separate'."),
+    };
 
     /// <summary>Resource names of the kernels (for compile checks).</summary>
     public static IReadOnlyList<string> KernelResources { get; } =
@@ -107,7 +119,7 @@ public sealed class GpuPreprocessor : IDisposable
         if (!quantizeQueries && options.SmoothQ)
             throw new ArgumentException("SmoothQ needs Q quantised in the pre-processing (its block means form ΔS): pass quantizeQueries = true.",
                 nameof(quantizeQueries));
-        if (Fused && q.ElementType == k.ElementType && k.ElementType == v.ElementType)
+        if (Path != PreprocessPath.Separate && q.ElementType == k.ElementType && k.ElementType == v.ElementType)
             return PreprocessFused(problem, options, q, k, v, stream, quantizeQueries);
         if (!quantizeQueries) CheckTensor(q, problem.Shape.QueryShape(problem.Layout), nameof(q));
         var keys = QuantizeKeys(problem, options, k, stream);

@@ -11,11 +11,21 @@ namespace Sage.Gpu.Tests.Preprocessing;
 /// </summary>
 public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
 {
-    public static TheoryData<int> CaseIndices => new(Enumerable.Range(0, PreprocessCase.All.Count));
+    /// <summary>Every case on every launch path (the fused three launches and the per-stage kernels).</summary>
+    public static TheoryData<int, PreprocessPath> CasesAndPaths
+    {
+        get
+        {
+            var data = new TheoryData<int, PreprocessPath>();
+            foreach (var path in Enum.GetValues<PreprocessPath>())
+                for (int i = 0; i < PreprocessCase.All.Count; i++) data.Add(i, path);
+            return data;
+        }
+    }
 
     [Theory]
-    [MemberData(nameof(CaseIndices))]
-    public void Gpu_preprocessing_matches_the_emulator_stages_bit_for_bit(int caseIndex)
+    [MemberData(nameof(CasesAndPaths))]
+    public void Gpu_preprocessing_matches_the_emulator_stages_bit_for_bit(int caseIndex, PreprocessPath path)
     {
         var c = PreprocessCase.All[caseIndex];
         using var context = PreprocessingGpu.ContextOrSkip();
@@ -24,7 +34,7 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
         var (q, k, v) = c.Inputs();
         var expected = PreprocessingOracle.Compute(problem, options, q, k, v);
 
-        using var preprocessor = new GpuPreprocessor(context);
+        using var preprocessor = new GpuPreprocessor(context, path: path);
         using var gpu = preprocessor.Preprocess(problem, options, q, k, v);
 
         var s = problem.Shape;
@@ -64,7 +74,7 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
             cmp.Floats("QSmoothing: ΔS (log2 units)", expected.DeltaS, gpu.DeltaS!.ToArray(),
                 Bh(bhq), ("block", queries.PaddedLength / 64), ("token", Math.Max(1, gpu.Keys.PaddedLength)));
 
-        string line = $"{c}: {cmp.BytesCompared} bytes compared, {cmp.Mismatches} mismatches ({context.Device.Name})";
+        string line = $"{c} [{path}]: {cmp.BytesCompared} bytes compared, {cmp.Mismatches} mismatches ({context.Device.Name})";
         output.WriteLine(line);
         PreprocessingGpu.Report(line);
         cmp.ThrowIfAny();
@@ -89,6 +99,15 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
             output.WriteLine($"{resource}: {compiled.Image.Length} bytes for {compiled.Architecture}");
             if (compiled.Log.Length > 0) output.WriteLine(compiled.Log);
         }
+    }
+
+    [Fact]
+    public void Undefined_path_is_rejected_with_its_value()
+    {
+        using var context = PreprocessingGpu.ContextOrSkip();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new GpuPreprocessor(context, path: (PreprocessPath)7));
+        Assert.Equal("path", e.ParamName);
+        Assert.Contains("ThreeLaunches", e.Message);
     }
 
     [Fact]

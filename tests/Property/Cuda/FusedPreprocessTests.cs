@@ -55,11 +55,11 @@ public class FusedPreprocessTests
         Assert.Equal(expected, PoolRetention.IsRequested(value));
 
     [Theory]
-    [InlineData(null, true)]
-    [InlineData("", true)]
-    [InlineData("fused", true)]
-    [InlineData("separate", false)]
-    public void Preprocess_path_switch(string? value, bool fused) => Assert.Equal(fused, GpuPreprocessor.SelectedPath(value));
+    [InlineData(null, GpuPreprocessor.DefaultPath)]
+    [InlineData("", GpuPreprocessor.DefaultPath)]
+    [InlineData("fused", PreprocessPath.ThreeLaunches)]
+    [InlineData("separate", PreprocessPath.Separate)]
+    public void Preprocess_path_switch(string? value, PreprocessPath expected) => Assert.Equal(expected, GpuPreprocessor.SelectedPath(value));
 
     [Fact]
     public void Unknown_preprocess_path_names_the_variable()
