@@ -11,4 +11,7 @@ public enum CudaComponent
 
     /// <summary>The runtime compiler libnvrtc.so* was not found.</summary>
     Nvrtc,
+
+    /// <summary>The management library libnvidia-ml.so.1 (clocks and power for <see cref="Telemetry.DeviceTelemetry"/>) cannot be used.</summary>
+    Nvml,
 }

@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sage.Cuda;
 using Sage.Cuda.Benchmarking;
+using Sage.Cuda.Telemetry;
 using Sage.Emulation.Planning;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -50,6 +52,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("With --modes: also write the JSON speed table to FILE (for sage plan --speeds FILE).")]
         public string? Output { get; init; }
 
+        [CommandOption("--telemetry")]
+        [Description("Also read the GPU's SM clock and power (NVML, every 20 ms) while the kernel-only and end-to-end repetitions run, and report their medians and the share of readings with the power cap active. Readings shorter than 20 ms show as NaN: use --repetitions to lengthen them.")]
+        public bool Telemetry { get; init; }
+
         [CommandOption("--repetitions <N>")]
         [Description("Timed launches per case; the median is reported (default 10).")]
         public int Repetitions { get; init; } = 10;
@@ -77,7 +83,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                      select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options)).ToList();
 
         using var cuda = CudaContext.Create();
-        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions };
+        using var telemetry = settings.Telemetry ? DeviceTelemetry.Open(cuda) : null;
+        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Telemetry = telemetry };
         var results = new List<BenchmarkResult>();
         void RunAll(Action<string>? progress)
         {
@@ -103,16 +110,26 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 causal = r.Case.Causal, pv = r.Case.Options.PvAccumulation.ToString(), repetitions = r.Repetitions,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
                 preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
-            }), new JsonSerializerOptions { WriteIndented = true }));
+                kernelTelemetry = TelemetryJson(r.KernelTelemetry), endToEndTelemetry = TelemetryJson(r.EndToEndTelemetry),
+            }), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+                NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             return ExitCodes.Success;
         }
         var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}, median of {settings.Repetitions}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms");
+        if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)
-            table.AddRow(r.Case.HeadDim.ToString(), r.Case.SequenceLength.ToString(), r.Case.Causal ? "yes" : "no",
+        {
+            var cells = new List<string>
+            {
+                r.Case.HeadDim.ToString(), r.Case.SequenceLength.ToString(), r.Case.Causal ? "yes" : "no",
                 F(r.KernelMilliseconds, "F3"), F(r.KernelTflops, "F1"), F(r.PreprocessMilliseconds, "F3"), F(r.PreprocessGigabytesPerSecond, "F0"),
                 F(r.EndToEndMilliseconds, "F3"), F(r.EndToEndTflops, "F1"),
-                F(r.EndToEndMilliseconds - r.KernelMilliseconds - r.PreprocessMilliseconds, "F3"));
+                F(r.EndToEndMilliseconds - r.KernelMilliseconds - r.PreprocessMilliseconds, "F3"),
+            };
+            if (telemetry is not null) cells.AddRange([Cell(r.KernelTelemetry), Cell(r.EndToEndTelemetry)]);
+            table.AddRow(cells.ToArray());
+        }
         AnsiConsole.Write(table);
         return ExitCodes.Success;
     }
@@ -151,6 +168,16 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     }
 
     private static string F(double x, string format) => x.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>"1650 / 628 / 100 %" (median SM clock, median power, share of readings power-capped), or "-" without readings.</summary>
+    private static string Cell(TelemetrySummary? t) =>
+        t is null || t.Samples == 0 ? "-" : $"{F(t.MedianSmClockMHz, "F0")} / {F(t.MedianPowerWatts, "F0")} / {F(100 * t.PowerCapShare, "F0")} %";
+
+    private static object? TelemetryJson(TelemetrySummary? t) => t is null ? null : new
+    {
+        samples = t.Samples, smClockMHz = t.MedianSmClockMHz, minSmClockMHz = t.MinSmClockMHz, powerW = t.MedianPowerWatts,
+        powerCapShare = t.PowerCapShare,
+    };
 
     private static bool TryParseList(string text, out List<int> values)
     {

@@ -14,6 +14,9 @@ public sealed class AttentionBenchmark(CudaContext context)
     public int Repetitions { get; init; } = 10;
     public int InputSets { get; init; } = 3;
 
+    /// <summary>When set, the device's SM clock and power are read while the kernel-only and end-to-end repetitions run.</summary>
+    public Telemetry.DeviceTelemetry? Telemetry { get; init; }
+
     public BenchmarkResult Measure(BenchmarkCase c)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -53,14 +56,16 @@ public sealed class AttentionBenchmark(CudaContext context)
                     bool queriesInMainLoop = attention.QuantizesQueriesInMainLoop(problem, options);
                     foreach (var s in sets)
                         preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: !queriesInMainLoop));
-                    double kernel = MedianMilliseconds(i => attention.LaunchMainLoop(problem, options, preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, 0));
+                    var (kernel, kernelTelemetry) = Observed(() => MedianMilliseconds(i => attention.LaunchMainLoop(problem, options,
+                        preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, 0)));
                     // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
                     double preprocess = MedianMilliseconds(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
                         T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: !queriesInMainLoop).Dispose());
                     // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
-                    double endToEnd = MedianMilliseconds(i => attention.Run(problem, options, T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K),
-                        T(sets[i % sets.Count].V), o, 0, stream: null));
-                    results.Add(new BenchmarkResult(c, kernel, endToEnd, Repetitions, context.Device.Name, preprocess, queriesInMainLoop));
+                    var (endToEnd, endToEndTelemetry) = Observed(() => MedianMilliseconds(i => attention.Run(problem, options,
+                        T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, 0, stream: null)));
+                    results.Add(new BenchmarkResult(c, kernel, endToEnd, Repetitions, context.Device.Name, preprocess, queriesInMainLoop,
+                        kernelTelemetry, endToEndTelemetry));
                 }
                 finally
                 {
@@ -74,6 +79,14 @@ public sealed class AttentionBenchmark(CudaContext context)
         {
             foreach (var s in sets) { s.Q.Dispose(); s.K.Dispose(); s.V.Dispose(); }
         }
+    }
+
+    /// <summary>Runs a measurement, with <see cref="Telemetry"/> reading the device meanwhile when it is set.</summary>
+    private (double Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Func<double> measure)
+    {
+        if (Telemetry is null) return (measure(), null);
+        var (ms, summary) = Telemetry.Measure(measure);
+        return (ms, summary);
     }
 
     private double MedianMilliseconds(Action<int> launch)

@@ -6,9 +6,12 @@ namespace Sage.Cuda.Benchmarking;
 /// (<see cref="Preprocessing.GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, Preprocessing.DeviceTensor, Preprocessing.DeviceTensor, Preprocessing.DeviceTensor, CudaStream?, bool)"/>
 /// with its allocations and releases, as the e2e call runs it) and end-to-end (the device-level <see cref="CudaAttention"/>
 /// call). What e2e spends beyond kernel + pre-processing is the per-call fixed cost (launch gaps, allocation, host work).
+/// With <see cref="AttentionBenchmark.Telemetry"/>, <see cref="KernelTelemetry"/> and <see cref="EndToEndTelemetry"/> hold
+/// the SM clock and power read while the kernel-only and the end-to-end repetitions ran (null without).
 /// </summary>
 public sealed record BenchmarkResult(BenchmarkCase Case, double KernelMilliseconds, double EndToEndMilliseconds, int Repetitions, string Device,
-    double PreprocessMilliseconds = double.NaN, bool QueriesInMainLoop = false)
+    double PreprocessMilliseconds = double.NaN, bool QueriesInMainLoop = false,
+    Telemetry.TelemetrySummary? KernelTelemetry = null, Telemetry.TelemetrySummary? EndToEndTelemetry = null)
 {
     public double KernelTflops => Case.Flops / KernelMilliseconds / 1e9;
     public double EndToEndTflops => Case.Flops / EndToEndMilliseconds / 1e9;

@@ -24,6 +24,7 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGetCount(int* count);
     [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGet(int* device, int ordinal);
     [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGetName(byte* name, int length, int device);
+    [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGetPCIBusId(byte* pciBusId, int length, int device);
     [LibraryImport(LibraryName)] public static partial CuResult cuDeviceGetAttribute(int* value, CuDeviceAttribute attribute, int device);
     [LibraryImport(LibraryName)] public static partial CuResult cuDeviceTotalMem_v2(nuint* bytes, int device);
 
