@@ -3,9 +3,10 @@
 
 Same conventions as sage bench: FP16 inputs, HND layout, CUDA events, one warm-up then the median of
 --repetitions launches, rotating among 3 input sets, TFLOPS = 4*B*H*N^2*d / t (halved for causal).
-Prints a JSON list on stdout.
+Prints a JSON list on stdout. With --telemetry, each row also carries the SM clock and power read through NVML
+(pynvml, every 20 ms) while its repetitions ran, as `sage bench --telemetry` reports them for our kernels.
 """
-import argparse, json, sys
+import argparse, json, sys, threading
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
@@ -15,7 +16,53 @@ p.add_argument("--head-dim", default="128,64")
 p.add_argument("--batch", type=int, default=4)
 p.add_argument("--heads", type=int, default=32)
 p.add_argument("--repetitions", type=int, default=10)
+p.add_argument("--telemetry", action="store_true", help="read SM clock and power (NVML) during the timed repetitions")
 a = p.parse_args()
+
+
+class Telemetry:
+    """NVML readings of the CUDA device on a background thread: median SM clock and power, power-capped share."""
+
+    SW_POWER_CAP = 0x4  # nvmlClocksEventReasonSwPowerCap
+
+    def __init__(self):
+        import pynvml
+        self.nvml = pynvml
+        pynvml.nvmlInit()
+        index = torch.cuda.current_device()
+        props = torch.cuda.get_device_properties(index)
+        if all(hasattr(props, f) for f in ("pci_domain_id", "pci_bus_id", "pci_device_id")):
+            bus = f"{props.pci_domain_id:08x}:{props.pci_bus_id:02x}:{props.pci_device_id:02x}.0"
+            self.handle = pynvml.nvmlDeviceGetHandleByPciBusId(bus)
+        else:  # older PyTorch: NVML's index equals CUDA's when CUDA_VISIBLE_DEVICES does not reorder devices
+            self.handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+
+    def measure(self, work):
+        samples, stop = [], threading.Event()
+
+        def read():
+            while not stop.wait(0.02):
+                clock = self.nvml.nvmlDeviceGetClockInfo(self.handle, self.nvml.NVML_CLOCK_SM)
+                power = self.nvml.nvmlDeviceGetPowerUsage(self.handle) / 1000.0
+                reasons = self.nvml.nvmlDeviceGetCurrentClocksThrottleReasons(self.handle)
+                samples.append((clock, power, reasons))
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            result = work()
+        finally:
+            stop.set()
+            reader.join()
+        if not samples:
+            return result, dict(samples=0)
+        med = lambda xs: sorted(xs)[len(xs) // 2] if len(xs) % 2 else sum(sorted(xs)[len(xs) // 2 - 1:len(xs) // 2 + 1]) / 2
+        return result, dict(samples=len(samples), smClockMHz=med([c for c, _, _ in samples]),
+                            minSmClockMHz=min(c for c, _, _ in samples), powerW=med([w for _, w, _ in samples]),
+                            powerCapShare=sum(1 for _, _, r in samples if r & self.SW_POWER_CAP) / len(samples))
+
+
+telemetry = Telemetry() if a.telemetry else None
 
 backends = {"flash": SDPBackend.FLASH_ATTENTION, "cudnn": SDPBackend.CUDNN_ATTENTION}
 rows = []
@@ -29,18 +76,26 @@ for d in [int(x) for x in a.head_dim.split(",")]:
                     with sdpa_kernel(backend):
                         torch.nn.functional.scaled_dot_product_attention(*sets[0], is_causal=causal)
                         torch.cuda.synchronize()
-                        times = []
-                        for i in range(a.repetitions):
-                            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-                            q, k, v = sets[(i + 1) % 3]
-                            s.record()
-                            torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
-                            e.record()
-                            e.synchronize()
-                            times.append(s.elapsed_time(e))
+
+                        def timed():
+                            times = []
+                            for i in range(a.repetitions):
+                                s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                                q, k, v = sets[(i + 1) % 3]
+                                s.record()
+                                torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+                                e.record()
+                                e.synchronize()
+                                times.append(s.elapsed_time(e))
+                            return times
+
+                        times, readings = telemetry.measure(timed) if telemetry else (timed(), None)
                     times.sort()
                     ms = times[len(times) // 2]
-                    rows.append(dict(backend=name, n=n, headDim=d, causal=causal, ms=ms, tflops=flops / ms / 1e9))
+                    row = dict(backend=name, n=n, headDim=d, causal=causal, ms=ms, tflops=flops / ms / 1e9)
+                    if readings is not None:
+                        row["telemetry"] = readings
+                    rows.append(row)
                 except Exception as ex:  # a backend that refuses a shape is reported, not fatal
                     rows.append(dict(backend=name, n=n, headDim=d, causal=causal, error=str(ex).splitlines()[0]))
             del sets
