@@ -24,6 +24,7 @@ class Telemetry:
     """NVML readings of the CUDA device on a background thread: median SM clock and power, power-capped share."""
 
     SW_POWER_CAP = 0x4  # nvmlClocksEventReasonSwPowerCap
+    POWER_INSTANT = 186  # NVML_FI_DEV_POWER_INSTANT (mW); nvmlDeviceGetPowerUsage is a trailing 1 s average on Hopper
 
     def __init__(self):
         import pynvml
@@ -36,6 +37,23 @@ class Telemetry:
             self.handle = pynvml.nvmlDeviceGetHandleByPciBusId(bus)
         else:  # older PyTorch: NVML's index equals CUDA's when CUDA_VISIBLE_DEVICES does not reorder devices
             self.handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+        self.power_reading = "Instant" if self._instant_power() is not None else "OneSecondAverage"
+
+    def _instant_power(self):
+        """Board power now in W, or None where the driver does not answer the field."""
+        try:
+            field = self.nvml.nvmlDeviceGetFieldValues(self.handle, [self.POWER_INSTANT])[0]
+        except self.nvml.NVMLError:
+            return None
+        return field.value.uiVal / 1000.0 if field.nvmlReturn == 0 else None
+
+    def power(self):
+        if self.power_reading == "Instant":
+            watts = self._instant_power()
+            if watts is None:
+                raise RuntimeError("NVML_FI_DEV_POWER_INSTANT stopped answering")
+            return watts
+        return self.nvml.nvmlDeviceGetPowerUsage(self.handle) / 1000.0
 
     def measure(self, work):
         samples, stop = [], threading.Event()
@@ -43,7 +61,7 @@ class Telemetry:
         def read():
             while not stop.wait(0.02):
                 clock = self.nvml.nvmlDeviceGetClockInfo(self.handle, self.nvml.NVML_CLOCK_SM)
-                power = self.nvml.nvmlDeviceGetPowerUsage(self.handle) / 1000.0
+                power = self.power()
                 reasons = self.nvml.nvmlDeviceGetCurrentClocksThrottleReasons(self.handle)
                 samples.append((clock, power, reasons))
 
@@ -57,7 +75,7 @@ class Telemetry:
         if not samples:
             return result, dict(samples=0)
         med = lambda xs: sorted(xs)[len(xs) // 2] if len(xs) % 2 else sum(sorted(xs)[len(xs) // 2 - 1:len(xs) // 2 + 1]) / 2
-        return result, dict(samples=len(samples), smClockMHz=med([c for c, _, _ in samples]),
+        return result, dict(samples=len(samples), powerReading=self.power_reading, smClockMHz=med([c for c, _, _ in samples]),
                             minSmClockMHz=min(c for c, _, _ in samples), powerW=med([w for _, w, _ in samples]),
                             powerCapShare=sum(1 for _, _, r in samples if r & self.SW_POWER_CAP) / len(samples))
 

@@ -110,12 +110,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 causal = r.Case.Causal, pv = r.Case.Options.PvAccumulation.ToString(), repetitions = r.Repetitions,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
                 preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
+                powerReading = telemetry?.Power.ToString(),
                 kernelTelemetry = TelemetryJson(r.KernelTelemetry), endToEndTelemetry = TelemetryJson(r.EndToEndTelemetry),
             }), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
                 NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             return ExitCodes.Success;
         }
-        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}, median of {settings.Repetitions}")
+        string power = telemetry is null ? "" : $", power: {telemetry.Power}";
+        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}, median of {settings.Repetitions}{power}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)

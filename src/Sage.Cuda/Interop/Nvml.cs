@@ -12,6 +12,7 @@ internal static unsafe partial class Nvml
 
     public const int Success = 0;
     public const int ClockSm = 1; // NVML_CLOCK_SM
+    public const uint FieldPowerInstant = 186; // NVML_FI_DEV_POWER_INSTANT: board power now, in mW (unsigned int value)
 
     [LibraryImport(LibraryName)] public static partial int nvmlInit_v2();
     [LibraryImport(LibraryName)] public static partial int nvmlShutdown();
@@ -20,6 +21,7 @@ internal static unsafe partial class Nvml
     [LibraryImport(LibraryName)] public static partial int nvmlDeviceGetClockInfo(nint device, int type, uint* clockMHz);
     [LibraryImport(LibraryName)] public static partial int nvmlDeviceGetPowerUsage(nint device, uint* milliwatts);
     [LibraryImport(LibraryName)] public static partial int nvmlDeviceGetCurrentClocksThrottleReasons(nint device, ulong* reasons);
+    [LibraryImport(LibraryName)] public static partial int nvmlDeviceGetFieldValues(nint device, int valuesCount, NvmlFieldValue* values);
 
     /// <summary>"NVML_ERROR_… text" for a failed call, e.g. for exception messages.</summary>
     public static string Describe(int result)

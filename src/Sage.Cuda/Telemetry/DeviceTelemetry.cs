@@ -15,11 +15,12 @@ public sealed unsafe class DeviceTelemetry : IDisposable
     private readonly nint device;
     private int disposed;
 
-    private DeviceTelemetry(nint device, string pciBusId, TimeSpan interval)
+    private DeviceTelemetry(nint device, string pciBusId, TimeSpan interval, PowerReading power)
     {
         this.device = device;
         PciBusId = pciBusId;
         Interval = interval;
+        Power = power;
     }
 
     /// <summary>The device's PCI bus id as CUDA reports it, e.g. "0000:1B:00.0".</summary>
@@ -27,6 +28,13 @@ public sealed unsafe class DeviceTelemetry : IDisposable
 
     /// <summary>Time between two readings in <see cref="Measure{T}"/>.</summary>
     public TimeSpan Interval { get; }
+
+    /// <summary>
+    /// Which power reading the samples carry: the instantaneous field where the driver has it (on the H100 the plain
+    /// nvmlDeviceGetPowerUsage is a trailing 1 s average, which read 280 W during power-capped kernel repetitions that
+    /// followed an idle second: session 8), else that average.
+    /// </summary>
+    public PowerReading Power { get; }
 
     /// <summary>
     /// Opens NVML for the device of <paramref name="context"/>. Throws <see cref="CudaUnavailableException"/>
@@ -55,7 +63,8 @@ public sealed unsafe class DeviceTelemetry : IDisposable
             nint handle;
             byte[] id = Encoding.ASCII.GetBytes(busId + "\0");
             fixed (byte* p = id) Check(Nvml.nvmlDeviceGetHandleByPciBusId_v2(p, &handle), $"nvmlDeviceGetHandleByPciBusId_v2(\"{busId}\")");
-            return new DeviceTelemetry(handle, busId, every);
+            var power = TryInstantPower(handle, out _) ? PowerReading.Instant : PowerReading.OneSecondAverage;
+            return new DeviceTelemetry(handle, busId, every, power);
         }
         catch
         {
@@ -71,7 +80,8 @@ public sealed unsafe class DeviceTelemetry : IDisposable
         uint clock, milliwatts;
         ulong reasons;
         Check(Nvml.nvmlDeviceGetClockInfo(device, Nvml.ClockSm, &clock), "nvmlDeviceGetClockInfo(NVML_CLOCK_SM)");
-        Check(Nvml.nvmlDeviceGetPowerUsage(device, &milliwatts), "nvmlDeviceGetPowerUsage");
+        if (Power == PowerReading.Instant) milliwatts = InstantPower(device);
+        else Check(Nvml.nvmlDeviceGetPowerUsage(device, &milliwatts), "nvmlDeviceGetPowerUsage");
         Check(Nvml.nvmlDeviceGetCurrentClocksThrottleReasons(device, &reasons), "nvmlDeviceGetCurrentClocksThrottleReasons");
         return new TelemetrySample(clock, milliwatts / 1000.0, (ClockEventReasons)reasons);
     }
@@ -117,6 +127,28 @@ public sealed unsafe class DeviceTelemetry : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0) Nvml.nvmlShutdown(); // pairs with this instance's nvmlInit_v2
+    }
+
+    /// <summary>
+    /// Reads NVML_FI_DEV_POWER_INSTANT; false where the call or the field's own result is not NVML_SUCCESS (a driver
+    /// without that field).
+    /// </summary>
+    private static bool TryInstantPower(nint device, out uint milliwatts)
+    {
+        var field = new NvmlFieldValue { FieldId = Nvml.FieldPowerInstant };
+        int call = Nvml.nvmlDeviceGetFieldValues(device, 1, &field);
+        milliwatts = field.UnsignedValue;
+        return call == Nvml.Success && field.Result == Nvml.Success;
+    }
+
+    /// <summary>NVML_FI_DEV_POWER_INSTANT in mW, for a device whose driver answered it at <see cref="Open"/>.</summary>
+    private static uint InstantPower(nint device)
+    {
+        var field = new NvmlFieldValue { FieldId = Nvml.FieldPowerInstant };
+        const string call = "nvmlDeviceGetFieldValues(NVML_FI_DEV_POWER_INSTANT)";
+        Check(Nvml.nvmlDeviceGetFieldValues(device, 1, &field), call);
+        Check(field.Result, call + " field result");
+        return field.UnsignedValue;
     }
 
     private static string PciBusIdOf(int ordinal)

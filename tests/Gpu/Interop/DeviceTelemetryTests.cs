@@ -22,7 +22,7 @@ public sealed class DeviceTelemetryTests(ITestOutputHelper output)
             stream.Synchronize();
             return elapsed.ToArray().Min();
         });
-        output.WriteLine($"{telemetry.PciBusId}: {summary.Samples} readings, SM clock median {summary.MedianSmClockMHz} MHz (min {summary.MinSmClockMHz}), " +
+        output.WriteLine($"{telemetry.PciBusId} ({telemetry.Power} power): {summary.Samples} readings, SM clock median {summary.MedianSmClockMHz} MHz (min {summary.MinSmClockMHz}), " +
                          $"power median {summary.MedianPowerWatts} W, power-capped share {summary.PowerCapShare}");
         Assert.True(cycles >= 400_000_000UL);
         Assert.InRange(summary.Samples, 5, 10_000); // 0.2 s at 10 ms
@@ -30,6 +30,7 @@ public sealed class DeviceTelemetryTests(ITestOutputHelper output)
         Assert.InRange(summary.MinSmClockMHz, 1, summary.MedianSmClockMHz);
         Assert.InRange(summary.MedianPowerWatts, 1, 2000);
         Assert.InRange(summary.PowerCapShare, 0, 1);
+        Assert.True(Enum.IsDefined(telemetry.Power));
     }
 
     [Fact]
