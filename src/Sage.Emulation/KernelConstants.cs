@@ -21,6 +21,12 @@ public static class KernelConstants
     /// <summary>The bits of <see cref="ScoreShifter"/>.</summary>
     public const int ScoreShifterBits = 0x4B400000;
 
+    /// <summary>
+    /// 2^−7: below this qk the exp2 argument of a score is formed with the offset folded into the score fma
+    /// (docs/kernel-spec.md §7.5, <see cref="Softmax.ExponentArgument"/>); from it on, S ⊖ base as before.
+    /// </summary>
+    public const float FusedOffsetLimit = 0.0078125f;
+
     public const float Int8Max = 127f;
     public const float Int4Max = 7f;
 

@@ -42,6 +42,7 @@ internal sealed class QueryTileEmulator
     private readonly float[] _accO;           // 128 × d
     private readonly float[] _runningMax = new float[TileRows];
     private readonly float[] _tileMax = new float[TileRows];
+    private readonly int[] _visible = new int[TileRows]; // keys of the current tile each row sees (§5.4)
     private readonly float[] _base = new float[TileRows];
     private readonly float[] _rowSums = new float[TileRows]; // l per row: the PV row-sum column (RowSumColumn)
     private readonly float[] _blocks;         // 128 × d: each row's inner PV accumulator (two-level modes)
@@ -137,13 +138,17 @@ internal sealed class QueryTileEmulator
                 var scores = _scores.AsSpan(i * TileKeys, TileKeys);
                 ScoreDequantization.Dequantize(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, deltaS, visible, scores);
                 _tileMax[i] = OnlineSoftmax.TileMax(scores);
+                _visible[i] = visible;
             }
             OnlineSoftmax.StepRows(_tileMax.AsSpan(0, rows), _runningMax, _steps);
             for (int i = 0; i < rows; i++)
             {
                 var step = _steps[i];
-                OnlineSoftmax.Exponentiate(_scores.AsSpan(i * TileKeys, TileKeys), step, _probabilities.AsSpan(i * TileKeys, TileKeys),
-                    _codes.AsSpan(i * TileKeys, TileKeys));
+                var probabilities = _probabilities.AsSpan(i * TileKeys, TileKeys);
+                ExponentArgument.Form(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, _options.SmoothQ,
+                    _scores.AsSpan(i * TileKeys, TileKeys), _visible[i], step.Base, probabilities);
+                if (tileTrace is not null) probabilities.CopyTo(tileTrace.ExponentArguments.AsSpan(i * TileKeys));
+                OnlineSoftmax.ExponentiateArguments(probabilities, TileKeys, _codes.AsSpan(i * TileKeys, TileKeys));
                 if (rowLane is null)
                     Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
                         _codeExponents.AsSpan(i * TileKeys, TileKeys));

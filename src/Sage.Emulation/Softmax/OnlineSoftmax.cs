@@ -6,7 +6,8 @@ namespace Sage.Emulation.Softmax;
 
 /// <summary>
 /// Stage OnlineSoftmax (docs/kernel-spec.md §7) for one row and one K tile: tile max, new running max, rescale factor,
-/// base = m − log2(448), P = exp2(S − base) with exp2 the hardware's ex2.approx.ftz.f32 (<see cref="MufuExp2"/>),
+/// base = m − log2(448), P = exp2(x) with exp2 the hardware's ex2.approx.ftz.f32 (<see cref="MufuExp2"/>) and x = S − base
+/// or, in the main loop, the fused argument of <see cref="ExponentArgument"/> (§7.5),
 /// and P to FP8 (stage PQuantization). The row sum l is not formed here: the tensor core sums the FP8 P codes as one
 /// more PV column (<see cref="Mainloop.RowSumColumn"/>).
 /// </summary>
@@ -57,12 +58,25 @@ public static class OnlineSoftmax
     }
 
     /// <summary>
-    /// Steps 5-6 of <see cref="Update"/> for one row, given its step: P = exp2(S − base) and its E4M3 codes.
+    /// Steps 5-6 of <see cref="Update"/> for one row, given its step: P = exp2(S − base) and its E4M3 codes (the
+    /// two-step rule of §7.5 for every key; the main loop forms its arguments with <see cref="ExponentArgument"/> and
+    /// calls <see cref="ExponentiateArguments"/>).
     /// </summary>
     public static void Exponentiate(ReadOnlySpan<float> scores, Step step, Span<float> probabilities, Span<byte> codes)
     {
         MufuExp2.ExponentiateShifted(scores, step.Base, probabilities);
         Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, scores.Length), codes);
+    }
+
+    /// <summary>
+    /// P = exp2(x) in place for the §7.5 arguments x of one row (<see cref="ExponentArgument.Form"/>) and the E4M3 codes
+    /// of the first <paramref name="count"/>.
+    /// </summary>
+    public static void ExponentiateArguments(Span<float> arguments, int count, Span<byte> codes)
+    {
+        var x = arguments.Slice(0, count);
+        MufuExp2.Evaluate(x, x);
+        Ptx.CvtRnSatfiniteE4M3(x, codes);
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public sealed class KeyTileTrace
         NewMax = new float[rows];
         Rescale = new float[rows];
         Base = new float[rows];
+        ExponentArguments = new float[rows * n];
         Probabilities = new float[rows * n];
         ProbabilityCodes = new byte[rows * n];
         PvBlocks = new float[rows * blockValuesPerRow];
@@ -41,7 +42,10 @@ public sealed class KeyTileTrace
     public float[] Rescale { get; }
     public float[] Base { get; }
 
-    /// <summary>OnlineSoftmax: P = exp2(S − base) in fp32.</summary>
+    /// <summary>ExponentArgument (§7.5): x of P = exp2(x); fma(SHIFTER + acc, qk, (−SHIFTER ⊗ qk) ⊖ base) where qk &lt; 2^−7 without Q smoothing, else S ⊖ base.</summary>
+    public float[] ExponentArguments { get; }
+
+    /// <summary>OnlineSoftmax: P = exp2(x) in fp32 (x of <see cref="ExponentArguments"/>).</summary>
     public float[] Probabilities { get; }
 
     /// <summary>PQuantization: P as E4M3 codes.</summary>

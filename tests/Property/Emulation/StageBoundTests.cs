@@ -96,13 +96,29 @@ public class StageBoundTests
 
                 float p = tile.Probabilities[r * 128 + n];
                 // The exponent is the rounded fp32 difference S ⊖ base (spec §7.5); the kernel's exp2 is then within 1e-6.
-                double expected = Math.Pow(2, s - tile.Base[r]);
-                Assert.True(Math.Abs(p - expected) <= expected * 1e-6 + 1e-37, $"{c}: P = {p}, 2^(S − base) = {expected}");
+                // Where qk < 2^−7 (no Q smoothing) it is fma(SHIFTER + acc, qk, c) instead, c = (−SHIFTER ⊗ qk) ⊖ base:
+                // acc·qk − base off by the roundings of S, c and the fma, ulp(S)/2 + ulp(c)/2 + ulp(x)/2 at most.
+                float tileBase = tile.Base[r];
+                double expected = Math.Pow(2, s - tileBase);
+                float qkCleared = Sage.Emulation.Mainloop.ScoreDequantization.ScoreScale(t.QueryScalePerRow[r], ks);
+                double exponentSlack = 0;
+                if (Sage.Emulation.Softmax.ExponentArgument.IsFused(qkCleared, c.Options.SmoothQ))
+                {
+                    float offset = -(KernelConstants.ScoreShifter * qkCleared) - tileBase;
+                    exponentSlack = (Ulp(s) + Ulp(offset) + Ulp(s - tileBase) * 2) / 2;
+                    Assert.True(Math.Abs(offset - (-(double)KernelConstants.ScoreShifter * qkCleared - tileBase)) <= 1.0 / 256,
+                        $"{c}: offset {offset} rounds by more than 2^−8 (qk {qkCleared}, base {tileBase})");
+                }
+                double tolerance = Math.Pow(2, exponentSlack) - 1 + 1e-6;
+                Assert.True(Math.Abs(p - expected) <= expected * tolerance + 1e-37, $"{c}: P = {p}, 2^(S − base) = {expected}, tolerance {tolerance}");
                 double p8 = Fp8E4M3.Decode(tile.ProbabilityCodes[r * 128 + n]);
                 Assert.True(Math.Abs(Math.Min(p, 448f) - p8) <= Math.Max(p / 16, 1.0 / 1024), $"{c}: P {p} → E4M3 {p8}");
             }
         }
     }
+
+    /// <summary>The spacing of fp32 values at |x| (the next float above |x| minus |x|).</summary>
+    private static double Ulp(float x) => MathF.BitIncrement(MathF.Abs(x)) - (double)MathF.Abs(x);
 
     private static int QueryGroup(QuantGranularity g, int row) => g switch
     {

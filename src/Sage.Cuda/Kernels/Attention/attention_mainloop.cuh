@@ -292,17 +292,22 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
 // §5.3 and §7 for one K tile (keys k0 + 8j + 2t + e of accumulator column group j, e = 0, 1, of the lane's two rows):
 //   qk = q_scale ⊗ k_scale with its two lowest significand bits cleared (qkScale arrives as the product; the clearing
 //   makes shift = SHIFTER ⊗ qk exact, since 3·qk then fits 24 bits),
-//   f = SHIFTER + acc (exact; done in place on the int32 bits),
+//   f = SHIFTER + acc (exact): the QKᵀ wgmma starts from SHIFTER_BITS instead of 0 (attention_solo.cuh), so acc
+//   arrives holding the bits of f (integer addition is exact in any order),
 //   S = fma(f, qk, −shift) = round(acc·qk) (one rounding: f·qk − shift is acc·qk exactly), or with SmoothQ
 //   S = fma(f ⊖ SHIFTER, qk, ΔS) (f ⊖ SHIFTER = acc exactly); −∞ past a row's last visible key,
-//   tile maximum → m, rescale, base (row_max_update), P = exp2(S ⊖ base) in place (the row sum is the PV wgmma's
-//   row-sum column, §8).
-// Per score without SmoothQ that is IADD (shifter), FFMA, half a 3-input integer max, FADD (⊖ base), MUFU.EX2 and half
-// an F2FP; the row sum's FADD chain went to the tensor core (session 5), the conversion back (FADD of −SHIFTER) and the
-// separate FMUL of older rules are gone. The maximum of a plain tile is taken on the integer sums (positive floats order
-// as their bits, and round(acc·qk) with qk ≥ 0 is monotone in acc), with 3-input integer max instructions.
-// A tile with a key past some row's last visible key (causal edge or padding; warp-uniform test) runs the masked
+//   tile maximum → m, rescale, base (row_max_update),
+//   P = exp2(x) in place with x of §7.5: without SmoothQ and where qk < 2^−7 (SAGE_FUSED_OFFSET_LIMIT, a per-lane test:
+//   a lane's 32 keys share one qk) x = fma(f, qk, c) with c = (−shift) ⊖ base, the offset folded into the score fma;
+//   otherwise x = S ⊖ base (the row sum is the PV wgmma's row-sum column, §8).
+// Per score on the fused path that is FFMA, half a 3-input integer max, MUFU.EX2 and half an F2FP: the shifter's IADD
+// went into the wgmma's C operand and the FADD of ⊖ base into the fma's addend (session 8: +2 % and +3 % sustained at
+// 16K). The maximum of a plain tile is taken on the integer sums (positive floats order as their bits, and
+// round(acc·qk) with qk ≥ 0 is monotone in acc), with 3-input integer max instructions, so a fused plain tile forms no S
+// at all. A tile with a key past some row's last visible key (causal edge or padding; warp-uniform test) runs the masked
 // loops, a plain tile the loops without per-key tests.
+#define SAGE_FUSED_OFFSET_LIMIT 0.0078125f // 2^-7 (KernelConstants.FusedOffsetLimit)
+
 template <bool SMOOTHQ, bool MASKED>
 __device__ __forceinline__ void score_pass(const int (&acc)[64], float qk, float shift, const float* dsTile, int k0, int t,
                                            int last0, int last1, float (&s0)[32], float (&s1)[32])
@@ -336,17 +341,35 @@ __device__ __forceinline__ void score_pass(const int (&acc)[64], float qk, float
     }
 }
 
+// §7.5, fused rule: P = exp2(fma(f, qk, c)) for the lane's keys (−∞ past a row's last visible key when MASKED).
+template <bool MASKED>
+__device__ __forceinline__ void fused_exp_pass(const int (&acc)[64], float qk, float c0, float c1, int k0, int t, int last0,
+                                               int last1, float (&p0)[32], float (&p1)[32])
+{
+    const float negInf = __int_as_float(0xff800000);
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+#pragma unroll
+        for (int e = 0; e < 2; e++)
+        {
+            const int key = k0 + 8 * j + 2 * t + e;
+            const float x0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qk, c0);
+            const float x1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qk, c1);
+            p0[2 * j + e] = sage_softmax_exp2(MASKED && key > last0 ? negInf : x0);
+            p1[2 * j + e] = sage_softmax_exp2(MASKED && key > last1 ? negInf : x1);
+        }
+}
+
 template <bool SMOOTHQ>
-__device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
                                              int last0, int last1, RowState& st, float& rescale0, float& rescale1,
                                              float (&s0)[32], float (&s1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
     const float qk = __uint_as_float(__float_as_uint(qkScale) & ~3u);
     const float shift = __fmul_rn(SAGE_SHIFTER, qk);
-#pragma unroll
-    for (int i = 0; i < 64; i++) acc[i] += SAGE_SHIFTER_BITS;
     const bool edge = __any_sync(0xffffffffu, k0 + SAGE_KEY_TILE - 1 > min(last0, last1));
+    const bool fused = !SMOOTHQ && qk < SAGE_FUSED_OFFSET_LIMIT;
     float tmax0 = negInf, tmax1 = negInf;
     if (edge || SMOOTHQ)
     {
@@ -371,10 +394,17 @@ __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, cons
             }
         tmax0 = __fmaf_rn(__int_as_float(max(max(c0[0], c0[1]), max(c0[2], c0[3]))), qk, -shift);
         tmax1 = __fmaf_rn(__int_as_float(max(max(c1[0], c1[1]), max(c1[2], c1[3]))), qk, -shift);
-        score_pass<false, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
+        if (!fused) score_pass<false, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
     }
     float base0, base1;
     row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
+    if (fused)
+    {
+        const float c0 = __fsub_rn(-shift, base0), c1 = __fsub_rn(-shift, base1);
+        if (edge) fused_exp_pass<true>(acc, qk, c0, c1, k0, t, last0, last1, s0, s1);
+        else fused_exp_pass<false>(acc, qk, c0, c1, k0, t, last0, last1, s0, s1);
+        return;
+    }
 #pragma unroll
     for (int i = 0; i < 32; i++)
     {
