@@ -300,40 +300,30 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
 //   P = exp2(x) in place with x of §7.5: without SmoothQ and where qk < 2^−7 (SAGE_FUSED_OFFSET_LIMIT, a per-lane test:
 //   a lane's 32 keys share one qk) x = fma(f, qk, c) with c = (−shift) ⊖ base, the offset folded into the score fma;
 //   otherwise x = S ⊖ base (the row sum is the PV wgmma's row-sum column, §8).
-// Per score on the fused path that is FFMA, half a 3-input integer max, MUFU.EX2 and half an F2FP: the shifter's IADD
-// went into the wgmma's C operand and the FADD of ⊖ base into the fma's addend (session 8: +2 % and +3 % sustained at
-// 16K). The maximum of a plain tile is taken on the integer sums (positive floats order as their bits, and
-// round(acc·qk) with qk ≥ 0 is monotone in acc), with 3-input integer max instructions, so a fused plain tile forms no S
-// at all. A tile with a key past some row's last visible key (causal edge or padding; warp-uniform test) runs the masked
-// loops, a plain tile the loops without per-key tests.
+// Per score on the fused path that is FFMA, half a 3-input integer max, MUFU.EX2 and half an F2FP (the two-step rule adds
+// an FADD): the shifter's IADD went into the wgmma's C operand and the FADD of ⊖ base into the fma's addend (session 8).
+// Without Q smoothing the tile maximum is taken on the integer sums (positive floats order as their bits, and
+// round(acc·qk) with qk ≥ 0 is monotone in acc) with 3-input integer max instructions, masked keys counting as INT_MIN,
+// and no S is stored. A tile with a key past some row's last visible key (causal edge or padding; warp-uniform test)
+// runs the masked loops, a plain tile the loops without per-key tests.
 #define SAGE_FUSED_OFFSET_LIMIT 0.0078125f // 2^-7 (KernelConstants.FusedOffsetLimit)
 
-template <bool SMOOTHQ, bool MASKED>
-__device__ __forceinline__ void score_pass(const int (&acc)[64], float qk, float shift, const float* dsTile, int k0, int t,
-                                           int last0, int last1, float (&s0)[32], float (&s1)[32])
+// S with Q smoothing, fma(f ⊖ SHIFTER, qk, ΔS), −∞ past a row's last visible key when MASKED.
+template <bool MASKED>
+__device__ __forceinline__ void smooth_score_pass(const int (&acc)[64], float qk, const float* dsTile, int k0, int t, int last0,
+                                                  int last1, float (&s0)[32], float (&s1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
 #pragma unroll
     for (int j = 0; j < 16; j++)
     {
-        float2 ds = make_float2(0.0f, 0.0f);
-        if constexpr (SMOOTHQ) ds = *reinterpret_cast<const float2*>(dsTile + 8 * j + 2 * t);
+        const float2 ds = *reinterpret_cast<const float2*>(dsTile + 8 * j + 2 * t);
 #pragma unroll
         for (int e = 0; e < 2; e++)
         {
-            const float f0 = __int_as_float(acc[4 * j + e]), f1 = __int_as_float(acc[4 * j + 2 + e]);
-            float v0, v1;
-            if constexpr (SMOOTHQ)
-            {
-                const float d = e == 0 ? ds.x : ds.y;
-                v0 = __fmaf_rn(__fsub_rn(f0, SAGE_SHIFTER), qk, d);
-                v1 = __fmaf_rn(__fsub_rn(f1, SAGE_SHIFTER), qk, d);
-            }
-            else
-            {
-                v0 = __fmaf_rn(f0, qk, -shift);
-                v1 = __fmaf_rn(f1, qk, -shift);
-            }
+            const float d = e == 0 ? ds.x : ds.y;
+            const float v0 = __fmaf_rn(__fsub_rn(__int_as_float(acc[4 * j + e]), SAGE_SHIFTER), qk, d);
+            const float v1 = __fmaf_rn(__fsub_rn(__int_as_float(acc[4 * j + 2 + e]), SAGE_SHIFTER), qk, d);
             const int key = k0 + 8 * j + 2 * t + e;
             s0[2 * j + e] = MASKED && key > last0 ? negInf : v0;
             s1[2 * j + e] = MASKED && key > last1 ? negInf : v1;
@@ -341,23 +331,59 @@ __device__ __forceinline__ void score_pass(const int (&acc)[64], float qk, float
     }
 }
 
-// §7.5, fused rule: P = exp2(fma(f, qk, c)) for the lane's keys (−∞ past a row's last visible key when MASKED).
-template <bool MASKED>
-__device__ __forceinline__ void fused_exp_pass(const int (&acc)[64], float qk, float c0, float c1, int k0, int t, int last0,
-                                               int last1, float (&p0)[32], float (&p1)[32])
+// §7.5 for the lane's keys, from the integer sums (−∞ past a row's last visible key when MASKED):
+//   fused rule (FUSED): P = exp2(fma(f, qk, c)) with c = (−shift) ⊖ base, one FFMA per score;
+//   two-step rule: P = exp2(fma(f, qk, −shift) ⊖ base), S formed here, after the maximum, and used at once.
+template <bool FUSED, bool MASKED>
+__device__ __forceinline__ void exp_pass(const int (&acc)[64], float qk, float shift, float base0, float base1, int k0, int t,
+                                         int last0, int last1, float (&p0)[32], float (&p1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
+    const float c0 = FUSED ? __fsub_rn(-shift, base0) : -shift, c1 = FUSED ? __fsub_rn(-shift, base1) : -shift;
 #pragma unroll
     for (int j = 0; j < 16; j++)
 #pragma unroll
         for (int e = 0; e < 2; e++)
         {
             const int key = k0 + 8 * j + 2 * t + e;
-            const float x0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qk, c0);
-            const float x1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qk, c1);
+            float x0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qk, c0);
+            float x1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qk, c1);
+            if constexpr (!FUSED)
+            {
+                x0 = __fsub_rn(x0, base0);
+                x1 = __fsub_rn(x1, base1);
+            }
             p0[2 * j + e] = sage_softmax_exp2(MASKED && key > last0 ? negInf : x0);
             p1[2 * j + e] = sage_softmax_exp2(MASKED && key > last1 ? negInf : x1);
         }
+}
+
+// The largest shifted integer sum of each of the lane's two rows over its visible keys (MASKED: keys past a row's last
+// visible key count as INT_MIN, below every shifted sum; a row with none gives INT_MIN). Integer max is exact in any
+// order: four independent chains per row, then their maximum (3-input integer max instructions).
+template <bool MASKED>
+__device__ __forceinline__ void tile_max_bits(const int (&acc)[64], int k0, int t, int last0, int last1, int& m0, int& m1)
+{
+    const int none = (int)0x80000000;
+    int c0[4] = {none, none, none, none}, c1[4] = {none, none, none, none};
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+#pragma unroll
+        for (int e = 0; e < 2; e++)
+        {
+            const int key = k0 + 8 * j + 2 * t + e;
+            c0[j & 3] = max(c0[j & 3], MASKED && key > last0 ? none : acc[4 * j + e]);
+            c1[j & 3] = max(c1[j & 3], MASKED && key > last1 ? none : acc[4 * j + 2 + e]);
+        }
+    m0 = max(max(c0[0], c0[1]), max(c0[2], c0[3]));
+    m1 = max(max(c1[0], c1[1]), max(c1[2], c1[3]));
+}
+
+// S of a tile maximum from its shifted bits: round(acc·qk) (monotone in acc for qk ≥ 0, so the S of the largest sum is
+// the largest S), or −∞ for a row without a visible key.
+__device__ __forceinline__ float max_score(int bits, float qk, float shift)
+{
+    return bits == (int)0x80000000 ? __int_as_float(0xff800000) : __fmaf_rn(__int_as_float(bits), qk, -shift);
 }
 
 template <bool SMOOTHQ>
@@ -369,47 +395,43 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
     const float qk = __uint_as_float(__float_as_uint(qkScale) & ~3u);
     const float shift = __fmul_rn(SAGE_SHIFTER, qk);
     const bool edge = __any_sync(0xffffffffu, k0 + SAGE_KEY_TILE - 1 > min(last0, last1));
-    const bool fused = !SMOOTHQ && qk < SAGE_FUSED_OFFSET_LIMIT;
-    float tmax0 = negInf, tmax1 = negInf;
-    if (edge || SMOOTHQ)
+    float tmax0 = negInf, tmax1 = negInf, base0, base1;
+    if constexpr (SMOOTHQ)
     {
-        if (edge) score_pass<SMOOTHQ, true>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
-        else score_pass<SMOOTHQ, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
+        // S = fma(acc, qk, ΔS) is not monotone in acc: the scores first, their maximum, then P = exp2(S ⊖ base).
+        if (edge) smooth_score_pass<true>(acc, qk, dsTile, k0, t, last0, last1, s0, s1);
+        else smooth_score_pass<false>(acc, qk, dsTile, k0, t, last0, last1, s0, s1);
 #pragma unroll
         for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
+        row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
+#pragma unroll
+        for (int i = 0; i < 32; i++)
+        {
+            s0[i] = sage_softmax_exp2(__fsub_rn(s0[i], base0));
+            s1[i] = sage_softmax_exp2(__fsub_rn(s1[i], base1));
+        }
+        return;
+    }
+    // Without Q smoothing no S is kept: the maxima come from the integer sums, and the exp pass forms each argument
+    // from acc after row_max_update, so only acc is live across it. (Session 8, call 2: with S formed before the update
+    // for the two-step rule and acc kept for the fused one, ptxas held both, 128 registers, and the d = 128 loop spilled
+    // at half speed.) The shuffles of row_max_update run in warp-uniform code; the rule's branch after it is per lane
+    // (qk is per lane with per-thread K scales) and has none.
+    int m0, m1;
+    if (edge) tile_max_bits<true>(acc, k0, t, last0, last1, m0, m1);
+    else tile_max_bits<false>(acc, k0, t, last0, last1, m0, m1);
+    tmax0 = max_score(m0, qk, shift);
+    tmax1 = max_score(m1, qk, shift);
+    row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
+    if (qk < SAGE_FUSED_OFFSET_LIMIT)
+    {
+        if (edge) exp_pass<true, true>(acc, qk, shift, base0, base1, k0, t, last0, last1, s0, s1);
+        else exp_pass<true, false>(acc, qk, shift, base0, base1, k0, t, last0, last1, s0, s1);
     }
     else
     {
-        // Integer max is exact in any order: four independent chains per row, then their maximum.
-        int c0[4], c1[4];
-#pragma unroll
-        for (int q = 0; q < 4; q++) { c0[q] = acc[4 * q + (q & 1)]; c1[q] = acc[4 * q + 2 + (q & 1)]; }
-#pragma unroll
-        for (int j = 0; j < 16; j++)
-#pragma unroll
-            for (int e = 0; e < 2; e++)
-            {
-                c0[j & 3] = max(c0[j & 3], acc[4 * j + e]);
-                c1[j & 3] = max(c1[j & 3], acc[4 * j + 2 + e]);
-            }
-        tmax0 = __fmaf_rn(__int_as_float(max(max(c0[0], c0[1]), max(c0[2], c0[3]))), qk, -shift);
-        tmax1 = __fmaf_rn(__int_as_float(max(max(c1[0], c1[1]), max(c1[2], c1[3]))), qk, -shift);
-        if (!fused) score_pass<false, false>(acc, qk, shift, dsTile, k0, t, last0, last1, s0, s1);
-    }
-    float base0, base1;
-    row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
-    if (fused)
-    {
-        const float c0 = __fsub_rn(-shift, base0), c1 = __fsub_rn(-shift, base1);
-        if (edge) fused_exp_pass<true>(acc, qk, c0, c1, k0, t, last0, last1, s0, s1);
-        else fused_exp_pass<false>(acc, qk, c0, c1, k0, t, last0, last1, s0, s1);
-        return;
-    }
-#pragma unroll
-    for (int i = 0; i < 32; i++)
-    {
-        s0[i] = sage_softmax_exp2(__fsub_rn(s0[i], base0));
-        s1[i] = sage_softmax_exp2(__fsub_rn(s1[i], base1));
+        if (edge) exp_pass<false, true>(acc, qk, shift, base0, base1, k0, t, last0, last1, s0, s1);
+        else exp_pass<false, false>(acc, qk, shift, base0, base1, k0, t, last0, last1, s0, s1);
     }
 }
 
