@@ -331,15 +331,15 @@ __device__ __forceinline__ void smooth_score_pass(const int (&acc)[64], float qk
     }
 }
 
-// §7.5 for the lane's keys, from the integer sums (−∞ past a row's last visible key when MASKED):
-//   fused rule (FUSED): P = exp2(fma(f, qk, c)) with c = (−shift) ⊖ base, one FFMA per score;
-//   two-step rule: P = exp2(fma(f, qk, −shift) ⊖ base), S formed here, after the maximum, and used at once.
-template <bool FUSED, bool MASKED>
-__device__ __forceinline__ void exp_pass(const int (&acc)[64], float qk, float shift, float base0, float base1, int k0, int t,
+// §7.5 for the lane's keys, from the integer sums (−∞ past a row's last visible key when MASKED): x = fma(f, qk, c), then,
+// unless ALL_FUSED, x ⊖ b. The caller passes c = (−shift) ⊖ base, b = 0 for a lane on the fused rule and c = −shift,
+// b = base for one on the two-step rule (x ⊖ 0 = x for every x, −0 and NaN included), so one branch-free pass serves a warp
+// whose lanes take different rules; a warp entirely on the fused rule runs ALL_FUSED, one FFMA per score.
+template <bool ALL_FUSED, bool MASKED>
+__device__ __forceinline__ void exp_pass(const int (&acc)[64], float qk, float c0, float c1, float b0, float b1, int k0, int t,
                                          int last0, int last1, float (&p0)[32], float (&p1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
-    const float c0 = FUSED ? __fsub_rn(-shift, base0) : -shift, c1 = FUSED ? __fsub_rn(-shift, base1) : -shift;
 #pragma unroll
     for (int j = 0; j < 16; j++)
 #pragma unroll
@@ -348,10 +348,10 @@ __device__ __forceinline__ void exp_pass(const int (&acc)[64], float qk, float s
             const int key = k0 + 8 * j + 2 * t + e;
             float x0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qk, c0);
             float x1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qk, c1);
-            if constexpr (!FUSED)
+            if constexpr (!ALL_FUSED)
             {
-                x0 = __fsub_rn(x0, base0);
-                x1 = __fsub_rn(x1, base1);
+                x0 = __fsub_rn(x0, b0);
+                x1 = __fsub_rn(x1, b1);
             }
             p0[2 * j + e] = sage_softmax_exp2(MASKED && key > last0 ? negInf : x0);
             p1[2 * j + e] = sage_softmax_exp2(MASKED && key > last1 ? negInf : x1);
@@ -415,24 +415,27 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
     // Without Q smoothing no S is kept: the maxima come from the integer sums, and the exp pass forms each argument
     // from acc after row_max_update, so only acc is live across it. (Session 8, call 2: with S formed before the update
     // for the two-step rule and acc kept for the fused one, ptxas held both, 128 registers, and the d = 128 loop spilled
-    // at half speed.) The shuffles of row_max_update run in warp-uniform code; the rule's branch after it is per lane
-    // (qk is per lane with per-thread K scales) and has none.
+    // at half speed.) The shuffles of row_max_update run in warp-uniform code.
     int m0, m1;
     if (edge) tile_max_bits<true>(acc, k0, t, last0, last1, m0, m1);
     else tile_max_bits<false>(acc, k0, t, last0, last1, m0, m1);
     tmax0 = max_score(m0, qk, shift);
     tmax1 = max_score(m1, qk, shift);
     row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
-    if (qk < SAGE_FUSED_OFFSET_LIMIT)
+    // The rule is per lane (§7.5); the branch is per warp, so it is uniform (no convergence barrier): a per-lane branch
+    // between two passes cost 1.3 % at 16K against the fused pass alone (session 8, call 4).
+    const bool fused = qk < SAGE_FUSED_OFFSET_LIMIT;
+    const float f0 = __fsub_rn(-shift, base0), f1 = __fsub_rn(-shift, base1);
+    if (__all_sync(0xffffffffu, fused))
     {
-        if (edge) exp_pass<true, true>(acc, qk, shift, base0, base1, k0, t, last0, last1, s0, s1);
-        else exp_pass<true, false>(acc, qk, shift, base0, base1, k0, t, last0, last1, s0, s1);
+        if (edge) exp_pass<true, true>(acc, qk, f0, f1, 0.0f, 0.0f, k0, t, last0, last1, s0, s1);
+        else exp_pass<true, false>(acc, qk, f0, f1, 0.0f, 0.0f, k0, t, last0, last1, s0, s1);
+        return;
     }
-    else
-    {
-        if (edge) exp_pass<false, true>(acc, qk, shift, base0, base1, k0, t, last0, last1, s0, s1);
-        else exp_pass<false, false>(acc, qk, shift, base0, base1, k0, t, last0, last1, s0, s1);
-    }
+    const float c0 = fused ? f0 : -shift, c1 = fused ? f1 : -shift;
+    const float b0 = fused ? 0.0f : base0, b1 = fused ? 0.0f : base1;
+    if (edge) exp_pass<false, true>(acc, qk, c0, c1, b0, b1, k0, t, last0, last1, s0, s1);
+    else exp_pass<false, false>(acc, qk, c0, c1, b0, b1, k0, t, last0, last1, s0, s1);
 }
 
 // §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of
