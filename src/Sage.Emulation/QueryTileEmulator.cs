@@ -145,10 +145,19 @@ internal sealed class QueryTileEmulator
             {
                 var step = _steps[i];
                 var probabilities = _probabilities.AsSpan(i * TileKeys, TileKeys);
-                ExponentArgument.Form(_acc.AsSpan(i * TileKeys, TileKeys), _rowScale[i], keyScales, _options.SmoothQ,
-                    _scores.AsSpan(i * TileKeys, TileKeys), _visible[i], step.Base, probabilities);
-                if (tileTrace is not null) probabilities.CopyTo(tileTrace.ExponentArguments.AsSpan(i * TileKeys));
-                OnlineSoftmax.ExponentiateArguments(probabilities, TileKeys, _codes.AsSpan(i * TileKeys, TileKeys));
+                var acc = _acc.AsSpan(i * TileKeys, TileKeys);
+                var scores = _scores.AsSpan(i * TileKeys, TileKeys);
+                if (tileTrace is null)
+                {
+                    ExponentArgument.Exponentiate(acc, _rowScale[i], keyScales, _options.SmoothQ, scores, _visible[i], step.Base, probabilities);
+                    OnlineSoftmax.Quantize(probabilities, _codes.AsSpan(i * TileKeys, TileKeys));
+                }
+                else
+                {
+                    ExponentArgument.Form(acc, _rowScale[i], keyScales, _options.SmoothQ, scores, _visible[i], step.Base, probabilities);
+                    probabilities.CopyTo(tileTrace.ExponentArguments.AsSpan(i * TileKeys));
+                    OnlineSoftmax.ExponentiateArguments(probabilities, TileKeys, _codes.AsSpan(i * TileKeys, TileKeys));
+                }
                 if (rowLane is null)
                     Fp8PvTileKernel.Decode(_codes.AsSpan(i * TileKeys, TileKeys), _codeValues.AsSpan(i * TileKeys, TileKeys),
                         _codeExponents.AsSpan(i * TileKeys, TileKeys));

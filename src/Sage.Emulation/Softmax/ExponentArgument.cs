@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Sage.Emulation.Mainloop;
+using Sage.Emulation.SpecialFunctions;
 
 namespace Sage.Emulation.Softmax;
 
@@ -39,7 +40,29 @@ public static class ExponentArgument
     /// S ⊖ base of their masked S. <paramref name="arguments"/> may not alias <paramref name="scores"/>.
     /// </summary>
     public static void Form(ReadOnlySpan<int> acc, float queryScale, ReadOnlySpan<float> keyScales, bool smoothQ,
-        ReadOnlySpan<float> scores, int visibleKeys, float @base, Span<float> arguments)
+        ReadOnlySpan<float> scores, int visibleKeys, float @base, Span<float> arguments) =>
+        FormCore(acc, queryScale, keyScales, smoothQ, scores, visibleKeys, @base, arguments, exponentiate: false);
+
+    /// <summary>
+    /// P = exp2(x) (<see cref="MufuExp2"/>) for the arguments of <see cref="Form"/>, written to
+    /// <paramref name="probabilities"/>: with AVX-512 the 16-lane vectors of x go straight into the 16-lane exp2 model
+    /// instead of through memory and a second pass; elsewhere it is Form, then the span exp2. Equal bit for bit.
+    /// </summary>
+    public static void Exponentiate(ReadOnlySpan<int> acc, float queryScale, ReadOnlySpan<float> keyScales, bool smoothQ,
+        ReadOnlySpan<float> scores, int visibleKeys, float @base, Span<float> probabilities)
+    {
+        int done = FormCore(acc, queryScale, keyScales, smoothQ, scores, visibleKeys, @base, probabilities,
+            exponentiate: MufuExp2Vector512.IsSupported);
+        var rest = probabilities.Slice(done, scores.Length - done);
+        MufuExp2.Evaluate(rest, rest);
+    }
+
+    /// <summary>
+    /// Writes x for every key; with <paramref name="exponentiate"/> (AVX-512 only) the vector part is written as
+    /// exp2(x) already. Returns how many leading elements hold exp2(x) (0 without exponentiate).
+    /// </summary>
+    private static int FormCore(ReadOnlySpan<int> acc, float queryScale, ReadOnlySpan<float> keyScales, bool smoothQ,
+        ReadOnlySpan<float> scores, int visibleKeys, float @base, Span<float> arguments, bool exponentiate)
     {
         int n = scores.Length;
         if (arguments.Length < n)
@@ -61,11 +84,14 @@ public static class ExponentArgument
                 var f = (Vector512.Create(acc.Slice(j, 16)) + shifterBits).AsSingle();
                 var fused = Vector512.FusedMultiplyAdd(f, qk, -(shifter * qk) - b);
                 var twoStep = Vector512.Create(scores.Slice(j, 16)) - b;
-                Vector512.ConditionalSelect(Vector512.LessThan(qk, limit), fused, twoStep).CopyTo(arguments.Slice(j, 16));
+                var x = Vector512.ConditionalSelect(Vector512.LessThan(qk, limit), fused, twoStep);
+                (exponentiate ? MufuExp2Vector512.Evaluate(x) : x).CopyTo(arguments.Slice(j, 16));
             }
         }
+        int exponentiated = exponentiate ? j : 0;
         for (; j < visible; j++)
             arguments[j] = Of(acc[j], ScoreDequantization.ScoreScale(queryScale, keyScales[j]), scores[j], @base, smoothQ);
         for (; j < n; j++) arguments[j] = scores[j] - @base;
+        return exponentiated;
     }
 }

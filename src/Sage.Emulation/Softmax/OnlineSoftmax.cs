@@ -70,14 +70,18 @@ public static class OnlineSoftmax
 
     /// <summary>
     /// P = exp2(x) in place for the §7.5 arguments x of one row (<see cref="ExponentArgument.Form"/>) and the E4M3 codes
-    /// of the first <paramref name="count"/>.
+    /// of the first <paramref name="count"/>. (The main loop without a trace uses <see cref="ExponentArgument.Exponentiate"/>
+    /// and <see cref="Quantize"/>, one pass less.)
     /// </summary>
     public static void ExponentiateArguments(Span<float> arguments, int count, Span<byte> codes)
     {
         var x = arguments.Slice(0, count);
         MufuExp2.Evaluate(x, x);
-        Ptx.CvtRnSatfiniteE4M3(x, codes);
+        Quantize(x, codes);
     }
+
+    /// <summary>Step 8 (PQuantization): the E4M3 codes of P, cvt.rn.satfinite.e4m3x2.f32.</summary>
+    public static void Quantize(ReadOnlySpan<float> probabilities, Span<byte> codes) => Ptx.CvtRnSatfiniteE4M3(probabilities, codes);
 
     /// <summary>
     /// The fold of <see cref="MaxF32"/> over the scores. maximumNumber is associative and commutative (NaN ignored,

@@ -7,7 +7,8 @@ using Xunit;
 namespace Sage.Property.Tests.Emulation;
 
 /// <summary>
-/// Stage ExponentArgument (docs/kernel-spec.md §7.5): the vector path equals the scalar definition bit for bit; the fused
+/// Stage ExponentArgument (docs/kernel-spec.md §7.5): the vector path equals the scalar definition bit for bit (and the
+/// one-pass Exponentiate equals Form then the scalar exp2); the fused
 /// rule (qk &lt; 2^−7, no Q smoothing) is acc·qk − base to within 2^−8 plus the fma's rounding over the whole INT8
 /// range of sums and bases; from 2^−7 on, with Q smoothing and for masked keys the argument is S ⊖ base as before.
 /// </summary>
@@ -53,6 +54,29 @@ public class ExponentArgumentTests
                 ? ExponentArgument.Of(acc[j], ScoreDequantization.ScoreScale(q, k[j]), scores[j], @base, smoothQ)
                 : scores[j] - @base;
             Assert.True(Bits(expected) == Bits(x[j]), $"key {j}: {x[j]} vs scalar {expected} (visible {visible}, smoothQ {smoothQ})");
+        }
+    }
+
+    [Property(MaxTest = 300)]
+    public void ExponentiateEqualsFormThenTheScalarExp2(int seed)
+    {
+        var rnd = new Random(seed);
+        var (q, k) = Scales(rnd);
+        bool smoothQ = rnd.Next(4) == 0;
+        var acc = new int[128];
+        for (int j = 0; j < 128; j++) acc[j] = rnd.Next(-(1 << 21), 1 << 21);
+        int visible = rnd.Next(-3, 140);
+        var scores = new float[128];
+        ScoreDequantization.Dequantize(acc, q, k, ReadOnlySpan<float>.Empty, visible, scores);
+        float @base = (float)((rnd.NextDouble() - 0.5) * 64);
+        var x = new float[128];
+        ExponentArgument.Form(acc, q, k, smoothQ, scores, visible, @base, x);
+        var p = new float[128];
+        ExponentArgument.Exponentiate(acc, q, k, smoothQ, scores, visible, @base, p);
+        for (int j = 0; j < 128; j++)
+        {
+            float expected = Sage.Emulation.SpecialFunctions.MufuExp2.Evaluate(x[j]);
+            Assert.True(Bits(expected) == Bits(p[j]), $"key {j}: {p[j]} vs exp2({x[j]}) = {expected} (visible {visible})");
         }
     }
 
