@@ -14,7 +14,8 @@ public static class KernelConstants
 
     /// <summary>
     /// SHIFTER = 1.5·2^23 (fp32 bits 0x4B400000): SHIFTER + acc is exact for |acc| &lt; 2^22 and is the float whose bits are
-    /// 0x4B400000 + acc, so the kernel turns the int32 QK sum into a float with one integer add (docs/kernel-spec.md §5.3).
+    /// 0x4B400000 + acc, so the kernel gets the int32 QK sum as a float by starting its integer accumulators from these bits
+    /// (docs/kernel-spec.md §5.3).
     /// </summary>
     public const float ScoreShifter = 12582912f;
 

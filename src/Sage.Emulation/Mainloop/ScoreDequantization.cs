@@ -8,7 +8,7 @@ namespace Sage.Emulation.Mainloop;
 /// S = fma(SHIFTER + acc, qk, −(SHIFTER ⊗ qk)), or fma(acc, qk, ΔS) with Q smoothing; masked and padded keys become −∞.
 /// </summary>
 /// <remarks>
-/// Why this form: the kernel turns acc into the float SHIFTER + acc with one integer add on its bits (0x4B400000 + acc)
+/// Why this form: the kernel gets acc as the float SHIFTER + acc by starting its integer accumulators from 0x4B400000
 /// and folds the subtraction of SHIFTER into the one fma. qk has its two lowest significand bits cleared, so
 /// SHIFTER ⊗ qk = 3·2^22·qk is exact and the fma's exact value f·qk − SHIFTER·qk is acc·qk: S is acc·qk rounded once,
 /// the value of the plain product (the tests check S = (float)acc ⊗ qk bit for bit).
