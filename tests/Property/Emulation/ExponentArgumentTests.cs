@@ -34,10 +34,9 @@ public class ExponentArgumentTests
         return (q, k);
     }
 
-    [Property(MaxTest = 300)]
-    public void VectorPathEqualsTheScalarDefinition(int seed)
+    /// <summary>One row's tile: scales (<see cref="Scales"/>), INT8-range sums, a visible count (−3..139) and its S.</summary>
+    private static (float Q, float[] K, bool SmoothQ, int[] Acc, int Visible, float[] Scores) RandomRow(Random rnd)
     {
-        var rnd = new Random(seed);
         var (q, k) = Scales(rnd);
         bool smoothQ = rnd.Next(4) == 0;
         var acc = new int[128];
@@ -45,6 +44,14 @@ public class ExponentArgumentTests
         int visible = rnd.Next(-3, 140);
         var scores = new float[128];
         ScoreDequantization.Dequantize(acc, q, k, ReadOnlySpan<float>.Empty, visible, scores);
+        return (q, k, smoothQ, acc, visible, scores);
+    }
+
+    [Property(MaxTest = 300)]
+    public void VectorPathEqualsTheScalarDefinition(int seed)
+    {
+        var rnd = new Random(seed);
+        var (q, k, smoothQ, acc, visible, scores) = RandomRow(rnd);
         float @base = rnd.Next(5) == 0 ? 0f : (float)((rnd.NextDouble() - 0.5) * (1 << 15));
         var x = new float[128];
         ExponentArgument.Form(acc, q, k, smoothQ, scores, visible, @base, x);
@@ -61,13 +68,7 @@ public class ExponentArgumentTests
     public void ExponentiateEqualsFormThenTheScalarExp2(int seed)
     {
         var rnd = new Random(seed);
-        var (q, k) = Scales(rnd);
-        bool smoothQ = rnd.Next(4) == 0;
-        var acc = new int[128];
-        for (int j = 0; j < 128; j++) acc[j] = rnd.Next(-(1 << 21), 1 << 21);
-        int visible = rnd.Next(-3, 140);
-        var scores = new float[128];
-        ScoreDequantization.Dequantize(acc, q, k, ReadOnlySpan<float>.Empty, visible, scores);
+        var (q, k, smoothQ, acc, visible, scores) = RandomRow(rnd);
         float @base = (float)((rnd.NextDouble() - 0.5) * 64);
         var x = new float[128];
         ExponentArgument.Form(acc, q, k, smoothQ, scores, visible, @base, x);
