@@ -188,8 +188,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         mbarrier_wait(fullK + s, (kt / STAGES) & 1);
         const unsigned long long kDesc = swizzled_descriptor(stages + s * STAGE, D);
         // The sums start from SHIFTER_BITS (§5.3): the wgmma's integer accumulation adds the exact sum to it, so acc
-        // arrives as the bits of the float SHIFTER + sum, and the softmax needs no IADD per score (session 8: +2 % at
-        // 16K; an immediate move costs no register read, the add it replaces one).
+        // arrives as the bits of the float SHIFTER + sum, and the softmax needs no IADD per score (session 8, probe E2:
+        // +2 % at 16K; an immediate move costs no register read, the add it replaces one).
 #pragma unroll
         for (int i = 0; i < 64; i++) accS[i] = SAGE_SHIFTER_BITS;
         wgmma_fence();
