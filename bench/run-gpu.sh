@@ -2,10 +2,11 @@
 # On the GPU machine: our CUDA backend (sage bench) and PyTorch SDPA (flash, cuDNN) in the same call, then one table
 # with TFLOPS and ratios. Usage (staged sage in .gpu-final, see docs/results):
 #   bash bench/run-gpu.sh [SAGE_RUNNER] [OUT_DIR]
+# TELEMETRY=1 adds --telemetry to both (NVML SM clock and power per row) and a clock column per side.
 set -euo pipefail
 runner=${1:-"bash .gpu/run sage"}
 out=${2:-${OUT:-/tmp}}
-args="--seq ${SEQ:-1024,4096,16384} --head-dim ${HEAD_DIM:-128,64}"
+args="--seq ${SEQ:-1024,4096,16384} --head-dim ${HEAD_DIM:-128,64}${TELEMETRY:+ --telemetry}"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/gpu.txt"
 $runner bench $args --json > "$out/sage-bench.json"
 python3 "$(dirname "$0")/sdpa_baseline.py" $args > "$out/sdpa.json"
@@ -13,11 +14,15 @@ python3 - "$out/sage-bench.json" "$out/sdpa.json" <<'PY'
 import json, sys
 ours = json.load(open(sys.argv[1])); sdpa = json.load(open(sys.argv[2]))
 base = {(r["backend"], r["n"], r["headDim"], r["causal"]): r.get("tflops") for r in sdpa}
-print(f"{'d':>4} {'N':>6} {'causal':>6} | {'ours kernel':>11} {'ours e2e':>9} | {'flash':>7} {'cudnn':>7} | {'e2e/flash':>9} {'e2e/cudnn':>9}")
+clock = {(r["backend"], r["n"], r["headDim"], r["causal"]): (r.get("telemetry") or {}).get("smClockMHz") for r in sdpa}
+mhz = lambda x: f"{float(x):6.0f}" if x not in (None, "NaN") and x == x else f"{'-':>6}"
+print(f"{'d':>4} {'N':>6} {'causal':>6} | {'ours kernel':>11} {'ours e2e':>9} {'MHz':>6} | {'flash':>7} {'cudnn':>7} {'MHz':>6} | {'e2e/flash':>9} {'e2e/cudnn':>9}")
 for r in ours:
     key = (r["n"], r["headDim"], r["causal"])
     f, c = base.get(("flash",) + key), base.get(("cudnn",) + key)
     ratio = lambda b: f"{r['endToEndTflops'] / b:9.2f}" if b else f"{'n/a':>9}"
     fmt = lambda b: f"{b:7.1f}" if b else f"{'n/a':>7}"
-    print(f"{r['headDim']:>4} {r['n']:>6} {str(r['causal']):>6} | {r['kernelTflops']:11.1f} {r['endToEndTflops']:9.1f} | {fmt(f)} {fmt(c)} | {ratio(f)} {ratio(c)}")
+    ours_mhz = mhz((r.get("endToEndTelemetry") or {}).get("smClockMHz"))
+    cudnn_mhz = mhz(clock.get(("cudnn",) + key))
+    print(f"{r['headDim']:>4} {r['n']:>6} {str(r['causal']):>6} | {r['kernelTflops']:11.1f} {r['endToEndTflops']:9.1f} {ours_mhz} | {fmt(f)} {fmt(c)} {cudnn_mhz} | {ratio(f)} {ratio(c)}")
 PY
