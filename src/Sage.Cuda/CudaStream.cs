@@ -44,14 +44,7 @@ public sealed unsafe class CudaStream : IDisposable
         }
     }
 
-    public static CudaStream Create(CudaContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        context.MakeCurrent();
-        nint stream;
-        CudaCheck.ThrowIfFailed(CuDriver.cuStreamCreate(&stream, 0));
-        return new CudaStream(context, new StreamHandle(context.Handle, stream), 0);
-    }
+    public static CudaStream Create(CudaContext context) => CreateWithFlags(context, 0);
 
     /// <summary>
     /// A stream created with CU_STREAM_NON_BLOCKING: its work neither waits for nor holds up work on the legacy default
@@ -59,16 +52,19 @@ public sealed unsafe class CudaStream : IDisposable
     /// only this stream's work (event timing). The synchronous copies of <see cref="DeviceBuffer{T}"/> run on the legacy
     /// stream and therefore do not wait for its kernels: synchronise the stream (or an event recorded on it) first.
     /// </summary>
-    public static CudaStream CreateNonBlocking(CudaContext context)
+    public static CudaStream CreateNonBlocking(CudaContext context) => CreateWithFlags(context, CuStreamNonBlocking);
+
+    private const uint CuStreamNonBlocking = 0x1; // CU_STREAM_NON_BLOCKING
+
+    /// <summary>An owned stream made by cuStreamCreate with <paramref name="flags"/> in <paramref name="context"/>.</summary>
+    private static CudaStream CreateWithFlags(CudaContext context, uint flags)
     {
         ArgumentNullException.ThrowIfNull(context);
         context.MakeCurrent();
         nint stream;
-        CudaCheck.ThrowIfFailed(CuDriver.cuStreamCreate(&stream, CuStreamNonBlocking));
+        CudaCheck.ThrowIfFailed(CuDriver.cuStreamCreate(&stream, flags));
         return new CudaStream(context, new StreamHandle(context.Handle, stream), 0);
     }
-
-    private const uint CuStreamNonBlocking = 0x1; // CU_STREAM_NON_BLOCKING
 
     /// <summary>
     /// Wraps a CUstream created elsewhere (another framework's, e.g. PyTorch's current stream) in <paramref name="context"/>,

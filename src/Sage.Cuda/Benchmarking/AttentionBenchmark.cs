@@ -85,8 +85,7 @@ public sealed class AttentionBenchmark(CudaContext context)
     private (double Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Func<double> measure)
     {
         if (Telemetry is null) return (measure(), null);
-        var (ms, summary) = Telemetry.Measure(measure);
-        return (ms, summary);
+        return Telemetry.Measure(measure);
     }
 
     private double MedianMilliseconds(Action<int> launch)

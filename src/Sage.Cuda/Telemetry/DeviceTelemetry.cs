@@ -135,8 +135,7 @@ public sealed unsafe class DeviceTelemetry : IDisposable
     /// </summary>
     private static bool TryInstantPower(nint device, out uint milliwatts)
     {
-        var field = new NvmlFieldValue { FieldId = Nvml.FieldPowerInstant };
-        int call = Nvml.nvmlDeviceGetFieldValues(device, 1, &field);
+        var (call, field) = QueryInstantPower(device);
         milliwatts = field.UnsignedValue;
         return call == Nvml.Success && field.Result == Nvml.Success;
     }
@@ -144,11 +143,18 @@ public sealed unsafe class DeviceTelemetry : IDisposable
     /// <summary>NVML_FI_DEV_POWER_INSTANT in mW, for a device whose driver answered it at <see cref="Open"/>.</summary>
     private static uint InstantPower(nint device)
     {
-        var field = new NvmlFieldValue { FieldId = Nvml.FieldPowerInstant };
-        const string call = "nvmlDeviceGetFieldValues(NVML_FI_DEV_POWER_INSTANT)";
-        Check(Nvml.nvmlDeviceGetFieldValues(device, 1, &field), call);
-        Check(field.Result, call + " field result");
+        const string name = "nvmlDeviceGetFieldValues(NVML_FI_DEV_POWER_INSTANT)";
+        var (call, field) = QueryInstantPower(device);
+        Check(call, name);
+        Check(field.Result, name + " field result");
         return field.UnsignedValue;
+    }
+
+    private static (int Call, NvmlFieldValue Field) QueryInstantPower(nint device)
+    {
+        var field = new NvmlFieldValue { FieldId = Nvml.FieldPowerInstant };
+        int call = Nvml.nvmlDeviceGetFieldValues(device, 1, &field);
+        return (call, field);
     }
 
     private static string PciBusIdOf(int ordinal)

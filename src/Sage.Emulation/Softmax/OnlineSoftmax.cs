@@ -65,7 +65,7 @@ public static class OnlineSoftmax
     public static void Exponentiate(ReadOnlySpan<float> scores, Step step, Span<float> probabilities, Span<byte> codes)
     {
         MufuExp2.ExponentiateShifted(scores, step.Base, probabilities);
-        Ptx.CvtRnSatfiniteE4M3(probabilities.Slice(0, scores.Length), codes);
+        Quantize(probabilities.Slice(0, scores.Length), codes);
     }
 
     /// <summary>
