@@ -63,7 +63,7 @@ public sealed unsafe class DeviceTelemetry : IDisposable
             nint handle;
             byte[] id = Encoding.ASCII.GetBytes(busId + "\0");
             fixed (byte* p = id) Check(Nvml.nvmlDeviceGetHandleByPciBusId_v2(p, &handle), $"nvmlDeviceGetHandleByPciBusId_v2(\"{busId}\")");
-            var power = TryInstantPower(handle, out _) ? PowerReading.Instant : PowerReading.OneSecondAverage;
+            var power = AnswersInstantPower(handle) ? PowerReading.Instant : PowerReading.OneSecondAverage;
             return new DeviceTelemetry(handle, busId, every, power);
         }
         catch
@@ -130,13 +130,12 @@ public sealed unsafe class DeviceTelemetry : IDisposable
     }
 
     /// <summary>
-    /// Reads NVML_FI_DEV_POWER_INSTANT; false where the call or the field's own result is not NVML_SUCCESS (a driver
-    /// without that field).
+    /// Whether the driver answers NVML_FI_DEV_POWER_INSTANT for the device: false where the call or the field's own result
+    /// is not NVML_SUCCESS (a driver without that field).
     /// </summary>
-    private static bool TryInstantPower(nint device, out uint milliwatts)
+    private static bool AnswersInstantPower(nint device)
     {
         var (call, field) = QueryInstantPower(device);
-        milliwatts = field.UnsignedValue;
         return call == Nvml.Success && field.Result == Nvml.Success;
     }
 

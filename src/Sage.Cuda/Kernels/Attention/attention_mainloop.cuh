@@ -358,13 +358,17 @@ __device__ __forceinline__ void exp_pass(const int (&acc)[64], float qk, float c
         }
 }
 
+// What tile_max_bits gives a row without a visible key, and what masked keys count as: INT_MIN, below every shifted sum
+// (SHIFTER_BITS + acc > 0 for |acc| < 2^22).
+#define SAGE_NO_KEY_BITS ((int)0x80000000)
+
 // The largest shifted integer sum of each of the lane's two rows over its visible keys (MASKED: keys past a row's last
-// visible key count as INT_MIN, below every shifted sum; a row with none gives INT_MIN). Integer max is exact in any
-// order: four independent chains per row, then their maximum (3-input integer max instructions).
+// visible key count as SAGE_NO_KEY_BITS; a row with none gives it). Integer max is exact in any order: four independent
+// chains per row, then their maximum (3-input integer max instructions).
 template <bool MASKED>
 __device__ __forceinline__ void tile_max_bits(const int (&acc)[64], int k0, int t, int last0, int last1, int& m0, int& m1)
 {
-    const int none = (int)0x80000000;
+    const int none = SAGE_NO_KEY_BITS;
     int c0[4] = {none, none, none, none}, c1[4] = {none, none, none, none};
 #pragma unroll
     for (int j = 0; j < 16; j++)
@@ -383,7 +387,7 @@ __device__ __forceinline__ void tile_max_bits(const int (&acc)[64], int k0, int 
 // the largest S), or −∞ for a row without a visible key.
 __device__ __forceinline__ float max_score(int bits, float qk, float shift)
 {
-    return bits == (int)0x80000000 ? __int_as_float(0xff800000) : __fmaf_rn(__int_as_float(bits), qk, -shift);
+    return bits == SAGE_NO_KEY_BITS ? __int_as_float(0xff800000) : __fmaf_rn(__int_as_float(bits), qk, -shift);
 }
 
 template <bool SMOOTHQ>

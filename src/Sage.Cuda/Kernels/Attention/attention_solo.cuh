@@ -101,7 +101,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // The *_mlq kernels quantise their Q block in this prologue (q, q_scale unused); a template argument, so that the
     // kernels reading the pre-processed Q compile exactly as without it (a runtime flag cost them 4 % on the H100).
     static_assert(!(QUERIES_HERE && (SMOOTHQ || HOOKS)), "main-loop Q only in the plain kernels");
-    constexpr bool queriesHere = QUERIES_HERE;
     const int row0 = block * 64 + warp * 16 + g; // this lane's rows: row0 and row0 + 8
     const int row1 = row0 + 8;
 
@@ -149,7 +148,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // The barriers are used by the TMA unit (async proxy).
         asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-        if constexpr (!queriesHere)
+        if constexpr (!QUERIES_HERE)
         {
             mbarrier_expect_tx(qFull, Q_BYTES);
             tma_load_2d(sQ, mapQ, 0, (int)(bhq * p.padQ) + block * 64, qFull);
@@ -160,7 +159,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     }
     // Without SmoothQ the CTA quantises its own Q block (§3) while the first K/V tiles load.
     float queryScale = 0.0f;
-    if constexpr (queriesHere) queryScale = quantize_query_block<D>(p, block, b, h, sQ);
+    if constexpr (QUERIES_HERE) queryScale = quantize_query_block<D>(p, block, b, h, sQ);
     __syncthreads();
 
     // At iteration kt: tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
@@ -173,14 +172,14 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     };
 
     BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
-    if constexpr (queriesHere) rows.qScale = queryScale;
+    if constexpr (QUERIES_HERE) rows.qScale = queryScale;
     float accO[SAGE_ACC_O(D)];
     zero_registers(accO);
     RowState st = RowState::start();
     int accS[64];
     PvBlock<D, MODE> pv;
 
-    if constexpr (!queriesHere) mbarrier_wait(qFull, 0);
+    if constexpr (!QUERIES_HERE) mbarrier_wait(qFull, 0);
     const unsigned long long qDesc = swizzled_descriptor(sQ, D);
 
     auto qk_issue = [&](int kt) {
