@@ -553,12 +553,22 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
     // tensor may start at any element).
     const bool paired = (reinterpret_cast<unsigned long long>(p.out) & 7) == 0 && (p.out_strides[2] & 1) == 0 &&
                         (p.out_strides[1] & 1) == 0 && (p.out_strides[0] & 1) == 0;
+    // Every v_scale (and v_mean) pair is loaded before the first output store. Interleaved with the stores, each load
+    // had to stay behind the store before it (the output is a void* that might alias them), so the epilogue waited for
+    // D / 8 L2 round trips one after another: 4.3 µs of a 36 µs CTA at N = 2K, d = 128 (timing probe, session 10).
+    float2 vsAll[D / 8], vmAll[D / 8];
+#pragma unroll
+    for (int i = 0; i < D / 8; i++)
+    {
+        vsAll[i] = *reinterpret_cast<const float2*>(vScale + 8 * i + 2 * t);
+        vmAll[i] = vMean != nullptr ? *reinterpret_cast<const float2*>(vMean + 8 * i + 2 * t) : make_float2(0.0f, 0.0f);
+    }
 #pragma unroll
     for (int i = 0; i < D / 8; i++)
     {
         const int c = 8 * i + 2 * t;
-        const float2 vs = *reinterpret_cast<const float2*>(vScale + c);
-        const float2 vm = vMean != nullptr ? *reinterpret_cast<const float2*>(vMean + c) : make_float2(0.0f, 0.0f);
+        const float2 vs = vsAll[i];
+        const float2 vm = vmAll[i];
 #pragma unroll
         for (int r = 0; r < 2; r++)
         {
