@@ -15,12 +15,6 @@ internal readonly record struct FusedPreprocessGeometry
     /// <summary>Number of (batch, key/value head) pairs.</summary>
     public long KeyValueHeads { get; init; }
 
-    /// <summary>Query heads per key/value head (GQA group size): Hq / Hkv.</summary>
-    public int QueryHeadsPerKeyValueHead { get; init; }
-
-    /// <summary>Channels per head (d).</summary>
-    public int HeadDim { get; init; }
-
     /// <summary>128-token tiles per key/value head.</summary>
     public int TilesPerHead { get; init; }
 
@@ -60,8 +54,6 @@ internal readonly record struct FusedPreprocessGeometry
         return new FusedPreprocessGeometry
         {
             KeyValueHeads = bhk,
-            QueryHeadsPerKeyValueHead = shape.QueryHeads / shape.KeyValueHeads,
-            HeadDim = shape.HeadDim,
             TilesPerHead = tiles,
             StatsItems = items,
             StatsBlocks = (int)statsBlocks,
@@ -70,30 +62,5 @@ internal readonly record struct FusedPreprocessGeometry
             KeyTiles = (int)keyTiles,
             PartialsPerArray = bhk * tiles * shape.HeadDim,
         };
-    }
-
-    /// <summary>
-    /// The launch shapes of the key/value heads [<paramref name="firstHead"/>, <paramref name="firstHead"/> +
-    /// <paramref name="heads"/>) (flattened batch · Hkv + head) and of their query heads, which are contiguous too:
-    /// query head bhq belongs to key/value head bhq / (Hq / Hkv).
-    /// </summary>
-    public FusedPreprocessChunk Chunk(long firstHead, long heads)
-    {
-        if (firstHead < 0 || heads < 0 || firstHead + heads > KeyValueHeads)
-            throw new ArgumentOutOfRangeException(nameof(heads), heads,
-                $"key/value heads [{firstHead}, {firstHead + heads}) must lie within [0, {KeyValueHeads}).");
-        long perHeadItems = (long)TilesPerHead * (HeadDim / ChannelsPerThread);
-        long items = heads * perHeadItems;
-        long queryBlocksPerKvHead = (long)QueryHeadsPerKeyValueHead * QueryBlocksPerHead;
-        return new FusedPreprocessChunk(
-            FirstHead: firstHead,
-            Heads: heads,
-            FirstItem: firstHead * perHeadItems,
-            StatsItems: items,
-            StatsBlocks: (int)((items + Threads - 1) / Threads),
-            FirstQueryBlock: (int)(firstHead * queryBlocksPerKvHead),
-            QueryBlocks: (int)(heads * queryBlocksPerKvHead),
-            FirstTile: (int)(firstHead * TilesPerHead),
-            KeyTiles: (int)(heads * TilesPerHead));
     }
 }

@@ -42,18 +42,13 @@ public sealed class GpuPreprocessor : IDisposable
     /// <param name="context">The context whose device runs the kernels.</param>
     /// <param name="compiler">The NVRTC compiler (null: a new one with the default cache).</param>
     /// <param name="path">How device tensors are pre-processed (null: <see cref="PathEnvironmentVariable"/>, else <see cref="DefaultPath"/>).</param>
-    /// <param name="chunkBytes">K and V input bytes per chunk of the fused path (<see cref="ChunkBytes"/>; 0: never
-    /// chunk; null: <see cref="PreprocessChunking.EnvironmentVariable"/>, else <see cref="PreprocessChunking.DefaultChunkBytes"/>).</param>
-    public GpuPreprocessor(CudaContext context, KernelCompiler? compiler = null, PreprocessPath? path = null, long? chunkBytes = null)
+    public GpuPreprocessor(CudaContext context, KernelCompiler? compiler = null, PreprocessPath? path = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (path is { } p && !Enum.IsDefined(p))
             throw new ArgumentOutOfRangeException(nameof(path), p, $"expected one of {string.Join(", ", Enum.GetNames<PreprocessPath>())}.");
-        if (chunkBytes is < 0)
-            throw new ArgumentOutOfRangeException(nameof(chunkBytes), chunkBytes, "expected a number of bytes ≥ 0 (0: no chunks).");
         _context = context;
         Path = path ?? SelectedPath(Environment.GetEnvironmentVariable(PathEnvironmentVariable));
-        ChunkBytes = chunkBytes ?? PreprocessChunking.SelectedChunkBytes(Environment.GetEnvironmentVariable(PreprocessChunking.EnvironmentVariable));
         compiler ??= new KernelCompiler();
         PoolRetention.Apply(context);
         _keySmoothing = compiler.Load(context, Source("key_smoothing.cu"));
@@ -76,12 +71,6 @@ public sealed class GpuPreprocessor : IDisposable
 
     /// <summary>How <c>Preprocess</c> launches the pre-processing of device tensors.</summary>
     public PreprocessPath Path { get; }
-
-    /// <summary>
-    /// K and V input bytes per chunk of the fused path (<see cref="PreprocessChunking.Plan"/>): the three launches run
-    /// once per chunk of key/value heads so that launch 3 reads K and V from L2. 0: one chunk. The bits do not depend on it.
-    /// </summary>
-    public long ChunkBytes { get; }
 
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
@@ -185,85 +174,40 @@ public sealed class GpuPreprocessor : IDisposable
         T Own<T>(T buffer) where T : IDisposable { owned.Add(buffer); return buffer; }
         try
         {
-            // One chunk: allocation order follows the launches, so the first kernel is queued (and the device starts) after
-            // three allocations rather than after all of them: at short sequences the host's enqueue time is part of e2e.
-            // Several chunks: everything is allocated first, then each chunk's three launches follow one another.
-            long bytesPerHead = 2L * nk * d * k.ElementType.SizeInBytes();
-            var chunks = PreprocessChunking.Plan(bhk, bytesPerHead, ChunkBytes);
+            // Allocation order follows the launches, so the first kernel is queued (and the device starts) after three
+            // allocations rather than after all of them: at short sequences the host's enqueue time is part of e2e.
             var qValues = quantizeQueries ? Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhq * padQ * rowBytes, stream)) : null;
             var qScales = quantizeQueries ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream)) : null;
             var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
             using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
-            DeviceBuffer<float> kMean = null!, vScales = null!;
-            DeviceBuffer<float>? vMean = null;
-            void AllocateMeans()
-            {
-                kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-                vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-                vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
-            }
-            DeviceBuffer<sbyte> kValues = null!;
-            DeviceBuffer<float> kScales = null!;
-            DeviceBuffer<float>? kSmoothed = null;
-            DeviceBuffer<byte> vCodes = null!;
-            void AllocateCodes()
-            {
-                kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
-                kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));
-                kSmoothed = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * nk * d, stream)) : null;
-                vCodes = Own(DeviceBuffer<byte>.AllocateStreamOrdered(_context, bhk * d * padK, stream));
-            }
-            void LaunchStatistics(FusedPreprocessChunk c)
-            {
-                int queryBlocks = quantizeQueries ? c.QueryBlocks : 0;
-                if (c.StatsBlocks + queryBlocks > 0)
-                    _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(c.StatsBlocks + queryBlocks)), Threads, 0, stream,
-                        KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
-                        g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
-                        Optional(qValues), padQ, Optional(qMeans),
-                        KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
-                        kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
-                        options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.PartialsPerArray, c.StatsItems, c.StatsBlocks,
-                        c.FirstItem, c.FirstQueryBlock);
-            }
-            void LaunchFinish(FusedPreprocessChunk c)
-            {
-                if (c.Heads > 0)
-                    _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)c.Heads), (uint)d, 0, stream,
-                        Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
-                        (float)options.VScaleMax, kMean, Optional(vMean), vScales, c.FirstHead);
-            }
-            void LaunchCodes(FusedPreprocessChunk c)
-            {
-                if (c.KeyTiles > 0)
-                    _fused.GetFunction("preprocess_quantize_kv_" + kernels).Launch(new Dim3((uint)(2 * c.KeyTiles)), Threads, 0, stream,
-                        KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
-                        kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, c.KeyTiles,
-                        options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
-                        kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes, c.FirstTile);
-            }
+            int queryBlocks = quantizeQueries ? g.QueryBlocks : 0;
+            if (g.StatsBlocks + queryBlocks > 0)
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + queryBlocks)), Threads, 0, stream,
+                    KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
+                    g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
+                    Optional(qValues), padQ, Optional(qMeans),
+                    KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
+                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
+                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);
 
-            if (chunks.Count == 1)
-            {
-                var all = g.Chunk(0, bhk);
-                LaunchStatistics(all);
-                AllocateMeans();
-                LaunchFinish(all);
-                AllocateCodes();
-                LaunchCodes(all);
-            }
-            else
-            {
-                AllocateMeans();
-                AllocateCodes();
-                foreach (var (firstHead, heads) in chunks)
-                {
-                    var c = g.Chunk(firstHead, heads);
-                    LaunchStatistics(c);
-                    LaunchFinish(c);
-                    LaunchCodes(c);
-                }
-            }
+            var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
+            var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
+            var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
+            if (bhk > 0)
+                _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
+                    Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
+                    (float)options.VScaleMax, kMean, Optional(vMean), vScales);
+
+            var kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
+            var kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));
+            var kSmoothed = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * nk * d, stream)) : null;
+            var vCodes = Own(DeviceBuffer<byte>.AllocateStreamOrdered(_context, bhk * d * padK, stream));
+            if (g.KeyTiles > 0)
+                _fused.GetFunction("preprocess_quantize_kv_" + kernels).Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream,
+                    KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
+                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
+                    options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
+                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes);
 
             var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;
             var keys = new QuantizedKeys(kValues, kScales, kMean, kSmoothed, padK, g.TilesPerHead);

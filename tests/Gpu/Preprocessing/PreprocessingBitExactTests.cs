@@ -23,49 +23,9 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The cases with two or more key/value heads, for the fused path split into chunks (<see cref="ChunkBytesOf"/>).</summary>
-    public static TheoryData<int> ChunkedCases
-    {
-        get
-        {
-            var data = new TheoryData<int>();
-            for (int i = 0; i < PreprocessCase.All.Count; i++)
-                if (ChunkCount(PreprocessCase.All[i]) > 1) data.Add(i);
-            return data;
-        }
-    }
-
     [Theory]
     [MemberData(nameof(CasesAndPaths))]
-    public void Gpu_preprocessing_matches_the_emulator_stages_bit_for_bit(int caseIndex, PreprocessPath path) =>
-        Compare(caseIndex, path, chunkBytes: 0);
-
-    /// <summary>
-    /// The fused path run once per chunk of key/value heads (launch 3 reading K and V from L2) writes the same bytes: each
-    /// case split into min(B·Hkv, 3) chunks, compared with the emulator exactly as the unchunked run.
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(ChunkedCases))]
-    public void Chunked_fused_preprocessing_matches_the_emulator_stages_bit_for_bit(int caseIndex)
-    {
-        var c = PreprocessCase.All[caseIndex];
-        Assert.True(ChunkCount(c) > 1, $"{c} must split into several chunks");
-        Compare(caseIndex, PreprocessPath.ThreeLaunches, ChunkBytesOf(c));
-    }
-
-    /// <summary>K and V bytes per chunk that split the case's B·Hkv heads into min(B·Hkv, 3) chunks.</summary>
-    private static long ChunkBytesOf(PreprocessCase c)
-    {
-        long heads = (long)c.Batch * c.KeyValueHeads;
-        return BytesPerHead(c) * ((heads + 2) / 3);
-    }
-
-    private static long BytesPerHead(PreprocessCase c) => 2L * c.KeyLength * c.HeadDim * c.Input.SizeInBytes();
-
-    private static int ChunkCount(PreprocessCase c) =>
-        PreprocessChunking.Plan((long)c.Batch * c.KeyValueHeads, BytesPerHead(c), ChunkBytesOf(c)).Count;
-
-    private void Compare(int caseIndex, PreprocessPath path, long chunkBytes)
+    public void Gpu_preprocessing_matches_the_emulator_stages_bit_for_bit(int caseIndex, PreprocessPath path)
     {
         var c = PreprocessCase.All[caseIndex];
         using var context = PreprocessingGpu.ContextOrSkip();
@@ -74,7 +34,7 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
         var (q, k, v) = c.Inputs();
         var expected = PreprocessingOracle.Compute(problem, options, q, k, v);
 
-        using var preprocessor = new GpuPreprocessor(context, path: path, chunkBytes: chunkBytes);
+        using var preprocessor = new GpuPreprocessor(context, path: path);
         using var gpu = preprocessor.Preprocess(problem, options, q, k, v);
 
         var s = problem.Shape;
@@ -114,8 +74,7 @@ public sealed class PreprocessingBitExactTests(ITestOutputHelper output)
             cmp.Floats("QSmoothing: ΔS (log2 units)", expected.DeltaS, gpu.DeltaS!.ToArray(),
                 Bh(bhq), ("block", queries.PaddedLength / 64), ("token", Math.Max(1, gpu.Keys.PaddedLength)));
 
-        string chunks = chunkBytes == 0 ? "" : $", {ChunkCount(c)} chunks";
-        string line = $"{c} [{path}{chunks}]: {cmp.BytesCompared} bytes compared, {cmp.Mismatches} mismatches ({context.Device.Name})";
+        string line = $"{c} [{path}]: {cmp.BytesCompared} bytes compared, {cmp.Mismatches} mismatches ({context.Device.Name})";
         output.WriteLine(line);
         PreprocessingGpu.Report(line);
         cmp.ThrowIfAny();

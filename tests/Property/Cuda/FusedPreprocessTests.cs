@@ -27,7 +27,7 @@ public class FusedPreprocessTests
             && g.StatsItems == items
             && (long)g.StatsBlocks * FusedPreprocessGeometry.Threads >= items
             && ((long)g.StatsBlocks - 1) * FusedPreprocessGeometry.Threads < Math.Max(items, 1)
-            && g.PartialsPerArray == g.StatsItems * 8 // four arrays of one float per (head, tile, channel)
+            && g.PartialsPerArray == g.StatsItems * 8 // the kernel derives the partial arrays' stride from statsItems · 8
             && g.QueryBlocksPerHead == (queryLength + 127) / 128 * 2
             && g.QueryBlocks == b * hq * g.QueryBlocksPerHead
             && g.KeyTiles == b * hk * tiles;

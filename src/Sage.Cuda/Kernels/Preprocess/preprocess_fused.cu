@@ -15,12 +15,6 @@
 //
 // DRAM traffic: Q once, K and V twice (the mean and the per-channel V scale span the whole sequence, so their tile
 // codes cannot be written before one whole pass), the codes once, plus ≈ 4·d floats per tile of partials.
-//
-// Chunks (GpuPreprocessor.PreprocessChunks, FusedPreprocessChunk): the host may run the three launches once per range
-// of key/value heads [firstHead, firstHead + heads) instead of once for all, so that the second read of a chunk's K and
-// V (launch 3) finds them in L2 rather than in DRAM. Every launch takes the offset of its first item (firstItem,
-// firstQueryBlock, firstHead, firstTile) and indexes every buffer globally, so a chunk writes exactly the bytes the
-// whole-problem launch writes for those heads, computed by the same threads' code: no bit depends on the chunking.
 #include "preprocess_common.cuh"
 
 // CTAs per SM the registers are budgeted for, per head dim. Both kernels stream from DRAM, and more resident warps keep
@@ -274,30 +268,28 @@ __device__ __forceinline__ void query_block(int blockIndex, const typename E::st
 }
 
 // Grid: statsBlocks + queryBlocks (1-D), SAGE_THREADS threads. The statistics blocks come first: each of their
-// threads walks a whole tile, the longest work of the launch. Statistics item firstItem + i and Q block
-// firstQueryBlock + j of the whole problem (a chunk's); perArray is the whole problem's partials array length.
+// threads walks a whole tile, the longest work of the launch.
 template <class E, int D>
 __device__ __forceinline__ void stats_queries(
     const typename E::storage* __restrict__ q, TensorStrides qs, int qLength, int qHeads, int qBlocksPerHead,
     int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales, int qGroupCount,
     signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,
     const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides kvs,
-    int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long perArray,
-    long long statsItems, int statsBlocks, long long firstItem, int firstQueryBlock)
+    int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long statsItems,
+    int statsBlocks)
 {
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
-        const long long local = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
-        if (local >= statsItems) return;
-        const long long item = firstItem + local;
-        const Partials p = partials_of(partials, perArray);
+        const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
+        if (item >= statsItems) return;
+        const Partials p = partials_of(partials, statsItems * 8);
         if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
         else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
         else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
         else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
         return;
     }
-    query_block<E, D>(firstQueryBlock + static_cast<int>(blockIdx.x) - statsBlocks, q, qs, qLength, qHeads, qBlocksPerHead, smoothQ,
+    query_block<E, D>(static_cast<int>(blockIdx.x) - statsBlocks, q, qs, qLength, qHeads, qBlocksPerHead, smoothQ,
                       granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans);
 }
 
@@ -309,12 +301,12 @@ __device__ __forceinline__ void stats_queries(
         int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
         const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
         long long st, int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, \
-        long long perArray, long long statsItems, int statsBlocks, long long firstItem, int firstQueryBlock)        \
+        long long statsItems, int statsBlocks)                                                                     \
     {                                                                                                              \
         stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,         \
                                granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
                                v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
-                               perArray, statsItems, statsBlocks, firstItem, firstQueryBlock);                     \
+                               statsItems, statsBlocks);                                                           \
     }
 
 SAGE_STATS_QUERIES(f32, ElemF32, 64)
@@ -325,11 +317,9 @@ SAGE_STATS_QUERIES(bf16, ElemBF16, 64)
 SAGE_STATS_QUERIES(bf16, ElemBF16, 128)
 
 // ---------------------------------------------------------------------------------------------------------------
-// 2. Grid (the chunk's BHkv, from firstHead), headDim threads (one per channel). Every output is written (zeros where a stage is off or N = 0),
-// so no buffer needs a fill.
 // Σ_j x[j·stride] over j = 0 … count − 1 in ascending order from +0 (the spec's order). The loads go out eight at a
-// time, so the chain waits for one round trip per eight tiles instead of one per tile: the one-load-per-add loops took
-// 5.7 µs per launch at N = 2K (16 tiles) and most of the ≈ 70 µs between the other two launches at 16K (ncu, session 10).
+// time, so the chain waits for one round trip per eight tiles instead of one per tile (ncu at N = 2K, 16 tiles: 5.9 µs
+// per launch with one load per add, 4.0 µs batched; session 10).
 __device__ __forceinline__ float ordered_sum(const float* __restrict__ x, long long stride, int count)
 {
     float total = 0.0f;
@@ -352,14 +342,16 @@ __device__ __forceinline__ float centred_magnitude(float x, float m, int smoothV
     return smoothV ? fabsf(__fsub_rn(x, m)) : fabsf(x);
 }
 
+// 2. Grid (BHkv), headDim threads (one per channel). Every output is written (zeros where a stage is off or N = 0),
+// so no buffer needs a fill.
 extern "C" __global__ void preprocess_finish(const float* __restrict__ partials, long long perArray, int tiles,
                                              int length, int headDim, int smoothK, int smoothV, float vMax,
                                              float* __restrict__ keyMean, float* __restrict__ valueMean,
-                                             float* __restrict__ valueScales, long long firstHead)
+                                             float* __restrict__ valueScales)
 {
     const int c = threadIdx.x;
     if (c >= headDim) return;
-    const long long bh = firstHead + blockIdx.x;
+    const long long bh = blockIdx.x;
     const Partials p = partials_of(const_cast<float*>(partials), perArray);
     const float n = __int2float_rn(length); // exact: N < 2^24
 
@@ -563,21 +555,19 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     }
 }
 
-// Grid: 2 · keyTiles (1-D, keyTiles = the chunk's BHkv · tiles): the K tiles, then the V tiles, both from the whole
-// problem's tile firstTile. SAGE_THREADS threads.
+// Grid: 2 · BHkv · tiles (1-D): the K tiles, then the V tiles. SAGE_THREADS threads.
 template <class E, int D>
 __device__ __forceinline__ void quantize_kv(
     const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides s, int length,
     int heads, int tiles, int keyTiles, const float* __restrict__ keyMean, int granularity, int int4,
     float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength, float* __restrict__ kSmoothed,
-    const float* __restrict__ valueMean, const float* __restrict__ vScales, unsigned char* __restrict__ codes,
-    int firstTile)
+    const float* __restrict__ valueMean, const float* __restrict__ vScales, unsigned char* __restrict__ codes)
 {
     const int index = blockIdx.x;
     if (index < keyTiles)
-        key_tile<E, D>(firstTile + index, k, s, length, heads, tiles, keyMean, granularity, int4, kScales, kQuantized, paddedLength, kSmoothed);
+        key_tile<E, D>(index, k, s, length, heads, tiles, keyMean, granularity, int4, kScales, kQuantized, paddedLength, kSmoothed);
     else
-        value_tile<E, D>(firstTile + index - keyTiles, v, s, length, heads, tiles, valueMean, vScales, codes, paddedLength);
+        value_tile<E, D>(index - keyTiles, v, s, length, heads, tiles, valueMean, vScales, codes, paddedLength);
 }
 
 #define SAGE_QUANTIZE_KV(SUFFIX, ELEM, D)                                                                           \
@@ -587,11 +577,11 @@ __device__ __forceinline__ void quantize_kv(
         long long st, int length, int heads, int tiles, int keyTiles, const float* __restrict__ keyMean,           \
         int granularity, int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,              \
         int paddedLength, float* __restrict__ kSmoothed, const float* __restrict__ valueMean,                      \
-        const float* __restrict__ vScales, unsigned char* __restrict__ codes, int firstTile)                        \
+        const float* __restrict__ vScales, unsigned char* __restrict__ codes)                                       \
     {                                                                                                              \
         quantize_kv<ELEM, D>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles, keyMean,            \
                              granularity, int4, kScales, kQuantized, paddedLength, kSmoothed, valueMean, vScales,   \
-                             codes, firstTile);                                                                    \
+                             codes);                                                                               \
     }
 
 SAGE_QUANTIZE_KV(f32, ElemF32, 64)
