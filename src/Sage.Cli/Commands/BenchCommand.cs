@@ -56,6 +56,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Also read the GPU's SM clock and power (NVML, every 20 ms) while the kernel-only and end-to-end repetitions run, and report their medians and the share of readings with the power cap active. Readings shorter than 20 ms show as NaN: use --repetitions to lengthen them.")]
         public bool Telemetry { get; init; }
 
+        [CommandOption("--lse")]
+        [Description("Also return the log-sum-exp of every row (the main loop's epilogue computes it, with the SmoothK correction), as training and chunked attention need.")]
+        public bool Lse { get; init; }
+
         [CommandOption("--repetitions <N>")]
         [Description("Timed launches per case; the median is reported (default 10).")]
         public int Repetitions { get; init; } = 10;
@@ -80,7 +84,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (settings.Modes is not null) return ExecuteModes(settings, settings.Sequences == "1024,4096,16384" ? 8192 : sequences[0], dims[0], cancellationToken);
         var options = new SageOptions { PvAccumulation = settings.Pv };
         var cases = (from d in dims from causal in new[] { false, true } from n in sequences
-                     select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options)).ToList();
+                     select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options, settings.Lse)).ToList();
 
         using var cuda = CudaContext.Create();
         using var telemetry = settings.Telemetry ? DeviceTelemetry.Open(cuda) : null;
@@ -107,7 +111,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(results.Select(r => new
             {
                 device = r.Device, batch = r.Case.Batch, heads = r.Case.Heads, n = r.Case.SequenceLength, headDim = r.Case.HeadDim,
-                causal = r.Case.Causal, pv = r.Case.Options.PvAccumulation.ToString(), repetitions = r.Repetitions,
+                causal = r.Case.Causal, lse = r.Case.Lse, pv = r.Case.Options.PvAccumulation.ToString(), repetitions = r.Repetitions,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
                 preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
                 powerReading = telemetry?.Power.ToString(),
@@ -117,7 +121,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return ExitCodes.Success;
         }
         string power = telemetry is null ? "" : $", power: {telemetry.Power}";
-        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}, median of {settings.Repetitions}{power}")
+        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.Lse ? ", with LSE" : "")}, median of {settings.Repetitions}{power}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)

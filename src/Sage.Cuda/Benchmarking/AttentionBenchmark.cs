@@ -20,20 +20,23 @@ public sealed class AttentionBenchmark(CudaContext context)
     public BenchmarkResult Measure(BenchmarkCase c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        return MeasureModes(c.Batch, c.Heads, c.SequenceLength, c.HeadDim, c.Causal, [c.Options])[0];
+        return MeasureModes(c.Batch, c.Heads, c.SequenceLength, c.HeadDim, c.Causal, [c.Options], lse: c.Lse)[0];
     }
 
     /// <summary>
     /// Times every mode of <paramref name="modes"/> on one problem: the input sets are generated once and shared, and one
-    /// CudaAttention serves all modes (kernels load once), so a whole per-mode table costs one data generation.
+    /// CudaAttention serves all modes (kernels load once), so a whole per-mode table costs one data generation. With
+    /// <paramref name="lse"/> every call also writes the log-sum-exp.
     /// </summary>
     public IReadOnlyList<BenchmarkResult> MeasureModes(int batch, int heads, int sequenceLength, int headDim, bool causal,
-        IReadOnlyList<SageOptions> modes, Action<SageOptions>? starting = null)
+        IReadOnlyList<SageOptions> modes, Action<SageOptions>? starting = null, bool lse = false)
     {
         ArgumentNullException.ThrowIfNull(modes);
         long count = (long)batch * heads * sequenceLength * headDim;
         var sets = new List<(DeviceBuffer<ushort> Q, DeviceBuffer<ushort> K, DeviceBuffer<ushort> V)>();
         using var output = DeviceBuffer<ushort>.Allocate(context, count);
+        using var lseBuffer = lse ? DeviceBuffer<float>.Allocate(context, (long)batch * heads * sequenceLength) : null;
+        ulong lsePointer = lseBuffer?.Pointer ?? 0;
         using var attention = new CudaAttention(context);
         using var preprocessor = new GpuPreprocessor(context);
         var results = new List<BenchmarkResult>();
@@ -46,7 +49,7 @@ public sealed class AttentionBenchmark(CudaContext context)
             foreach (var options in modes)
             {
                 starting?.Invoke(options);
-                var c = new BenchmarkCase(batch, heads, sequenceLength, headDim, causal, options);
+                var c = new BenchmarkCase(batch, heads, sequenceLength, headDim, causal, options, lse);
                 var problem = c.Problem;
                 var preprocessed = new List<PreprocessedInputs>();
                 try
@@ -57,13 +60,13 @@ public sealed class AttentionBenchmark(CudaContext context)
                     foreach (var s in sets)
                         preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: !queriesInMainLoop));
                     var (kernel, kernelTelemetry) = Observed(() => MedianMilliseconds(i => attention.LaunchMainLoop(problem, options,
-                        preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, 0)));
+                        preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer)));
                     // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
                     double preprocess = MedianMilliseconds(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
                         T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: !queriesInMainLoop).Dispose());
                     // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
                     var (endToEnd, endToEndTelemetry) = Observed(() => MedianMilliseconds(i => attention.Run(problem, options,
-                        T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, 0, stream: null)));
+                        T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null)));
                     results.Add(new BenchmarkResult(c, kernel, endToEnd, Repetitions, context.Device.Name, preprocess, queriesInMainLoop,
                         kernelTelemetry, endToEndTelemetry));
                 }

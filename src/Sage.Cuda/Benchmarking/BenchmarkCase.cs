@@ -1,7 +1,8 @@
 namespace Sage.Cuda.Benchmarking;
 
-/// <summary>One speed measurement: a problem size, causal or not, in one mode.</summary>
-public sealed record BenchmarkCase(int Batch, int Heads, int SequenceLength, int HeadDim, bool Causal, SageOptions Options)
+/// <summary>One speed measurement: a problem size, causal or not, in one mode; with <paramref name="Lse"/> the calls also
+/// return the log-sum-exp (the main loop's epilogue computes it, with the SmoothK correction).</summary>
+public sealed record BenchmarkCase(int Batch, int Heads, int SequenceLength, int HeadDim, bool Causal, SageOptions Options, bool Lse = false)
 {
     /// <summary>4·B·H·N²·d, halved for causal (the convention of FlashAttention and SageAttention plots).</summary>
     public double Flops => 4.0 * Batch * Heads * (double)SequenceLength * SequenceLength * HeadDim * (Causal ? 0.5 : 1.0);
@@ -14,5 +15,6 @@ public sealed record BenchmarkCase(int Batch, int Heads, int SequenceLength, int
     public double PreprocessMinimumBytes(bool queriesInMainLoop) =>
         (queriesInMainLoop ? 2.0 : 3.0) * Batch * Heads * (double)SequenceLength * HeadDim * (2 + 1);
 
-    public AttentionProblem Problem => new(new AttentionShape(Batch, Heads, Heads, SequenceLength, SequenceLength, HeadDim), TensorLayout.HND, Causal);
+    public AttentionProblem Problem =>
+        new(new AttentionShape(Batch, Heads, Heads, SequenceLength, SequenceLength, HeadDim), TensorLayout.HND, Causal, returnLse: Lse);
 }

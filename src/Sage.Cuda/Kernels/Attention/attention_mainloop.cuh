@@ -123,14 +123,6 @@ __device__ double kernel_log2(float x)
     return __dadd_rn((double)e, __dmul_rn(__dmul_rn(u, p), 2.8853900817779268));
 }
 
-__device__ __forceinline__ float load_orig(const void* base, int type, long long index)
-{
-    if (type == SAGE_IN_F32) return static_cast<const float*>(base)[index];
-    unsigned short h = static_cast<const unsigned short*>(base)[index];
-    if (type == SAGE_IN_F16) return f16_to_f32(h);
-    return __uint_as_float((unsigned int)h << 16);
-}
-
 __device__ __forceinline__ void store_out(void* base, int type, long long index, float value)
 {
     if (type == SAGE_OUT_F32) static_cast<float*>(base)[index] = value;
@@ -535,8 +527,31 @@ __device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<
     }
 }
 
-// §9 and §10 for one lane's two rows: div.rn by the row sum, v_scale, (SmoothV: + vmean), output rounding, LSE. Rows at
-// or past nq (padding) are skipped.
+// §10's SmoothK correction dot = Σ_c q[c]·mean[c] in binary64, ascending c from +0 (the emulator's order). The loads of
+// 16 channels go out before their products join the chain: one load per add left the chain waiting for an L2 round
+// trip per channel.
+template <int D, class QueryAt>
+__device__ __forceinline__ double lse_mean_dot(QueryAt queryAt, const float* mean)
+{
+    double dot = 0.0;
+#pragma unroll 1
+    for (int c0 = 0; c0 < D; c0 += 16)
+    {
+        float q[16], m[16];
+#pragma unroll
+        for (int u = 0; u < 16; u++)
+        {
+            q[u] = queryAt(c0 + u);
+            m[u] = mean[c0 + u];
+        }
+#pragma unroll
+        for (int u = 0; u < 16; u++) dot = __dadd_rn(dot, __dmul_rn((double)q[u], (double)m[u]));
+    }
+    return dot;
+}
+
+// §9 and §10 for one lane's two rows: div.rn by the row sum, v_scale, (SmoothV: + vmean), output rounding; LSE by lanes
+// t = 0 (row0) and t = 1 (row1). Rows at or past nq (padding) are skipped.
 template <int D, bool HOOKS>
 __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowState& st, const float (&accO)[SAGE_ACC_O(D)], int row0,
                                            int row1, int b, int h, long long bhq, long long bhk, int t)
@@ -595,34 +610,34 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
             }
         }
     }
-#pragma unroll
-    for (int r = 0; r < 2; r++)
+    // §10, one row per lane: lane t = 0 of the quad takes row0, t = 1 row1 (every lane of the quad holds the same l and
+    // base), so the two binary64 chains run side by side instead of one after the other in lane 0.
+    if (p.lse == nullptr || t >= 2) return;
+    const int row = t == 0 ? row0 : row1;
+    if (row >= p.nq) return;
+    const float l = t == 0 ? st.l0 : st.l1;
+    float value;
+    if (l == 0.0f) value = __int_as_float(0xff800000);
+    else
     {
-        int row = r == 0 ? row0 : row1;
-        if (row >= p.nq) continue;
-        float l = r == 0 ? st.l0 : st.l1;
-        if (p.lse != nullptr && t == 0)
+        const float base = t == 0 ? st.base0 : st.base1;
+        double lse = __dmul_rn(__dadd_rn((double)base, kernel_log2(l)), __longlong_as_double(0x3FE62E42FEFA39EFll));
+        if (p.smoothK)
         {
-            float value;
-            if (l == 0.0f) value = __int_as_float(0xff800000);
+            const long long qBase = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1] + (long long)row * p.q_orig_strides[2];
+            const float* mean = p.k_mean + bhk * D;
+            double dot;
+            if (p.qOrigType == SAGE_IN_F32)
+                dot = lse_mean_dot<D>([&](int c) { return static_cast<const float*>(p.q_orig)[qBase + c]; }, mean);
+            else if (p.qOrigType == SAGE_IN_F16)
+                dot = lse_mean_dot<D>([&](int c) { return f16_to_f32(static_cast<const unsigned short*>(p.q_orig)[qBase + c]); }, mean);
             else
-            {
-                float base = r == 0 ? st.base0 : st.base1;
-                double lse = __dmul_rn(__dadd_rn((double)base, kernel_log2(l)), __longlong_as_double(0x3FE62E42FEFA39EFll));
-                if (p.smoothK)
-                {
-                    long long qBase = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1] + (long long)row * p.q_orig_strides[2];
-                    const float* mean = p.k_mean + bhk * D;
-                    double dot = 0.0;
-                    for (int c = 0; c < D; c++)
-                        dot = __dadd_rn(dot, __dmul_rn((double)load_orig(p.q_orig, p.qOrigType, qBase + c), (double)mean[c]));
-                    lse = __dadd_rn(lse, __dmul_rn(p.smScale, dot));
-                }
-                value = __double2float_rn(lse);
-            }
-            p.lse[bhq * p.nq + row] = value;
+                dot = lse_mean_dot<D>([&](int c) { return __uint_as_float((unsigned int)static_cast<const unsigned short*>(p.q_orig)[qBase + c] << 16); }, mean);
+            lse = __dadd_rn(lse, __dmul_rn(p.smScale, dot));
         }
+        value = __double2float_rn(lse);
     }
+    p.lse[bhq * p.nq + row] = value;
 }
 
 // Flat parameter list (the launcher checks it against cuFuncGetParamInfo); ElementType and QuantGranularity
