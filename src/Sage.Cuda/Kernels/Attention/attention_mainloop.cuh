@@ -528,40 +528,26 @@ __device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<
 }
 
 // §10's SmoothK correction dot = Σ_c q[c]·mean[c] in binary64, ascending c from +0 (the emulator's order). The loads of
-// 32 channels go out before their products join the chain: one load per add left the chain waiting for an L2 round
+// 16 channels go out before their products join the chain: one load per add left the chain waiting for an L2 round
 // trip per channel.
 template <int D, class QueryAt>
 __device__ __forceinline__ double lse_mean_dot(QueryAt queryAt, const float* mean)
 {
     double dot = 0.0;
 #pragma unroll 1
-    for (int c0 = 0; c0 < D; c0 += 32)
+    for (int c0 = 0; c0 < D; c0 += 16)
     {
-        float q[32], m[32];
+        float q[16], m[16];
 #pragma unroll
-        for (int u = 0; u < 32; u++)
+        for (int u = 0; u < 16; u++)
         {
             q[u] = queryAt(c0 + u);
             m[u] = mean[c0 + u];
         }
 #pragma unroll
-        for (int u = 0; u < 32; u++) dot = __dadd_rn(dot, __dmul_rn((double)q[u], (double)m[u]));
+        for (int u = 0; u < 16; u++) dot = __dadd_rn(dot, __dmul_rn((double)q[u], (double)m[u]));
     }
     return dot;
-}
-
-// The original Q row whose SmoothK correction a lane's LSE needs (§10) was last read by the pre-processing, long before
-// the epilogue: prefetched into L2 in the prologue, the epilogue's loads of it wait for L2 instead of DRAM (an LSE call
-// at N = 2K ran 24 % below one without, session 10).
-template <int D>
-__device__ __forceinline__ void prefetch_lse_row(const AttentionParams& p, int row, int b, int h)
-{
-    if (p.lse == nullptr || !p.smoothK || row >= p.nq) return;
-    const int size = p.qOrigType == SAGE_IN_F32 ? 4 : 2;
-    const char* at = static_cast<const char*>(p.q_orig) +
-                     ((long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1] + (long long)row * p.q_orig_strides[2]) * size;
-    for (int offset = 0; offset < D * size; offset += 128) asm volatile("prefetch.global.L2 [%0];" ::"l"(at + offset));
-    asm volatile("prefetch.global.L2 [%0];" ::"l"(at + D * size - 1)); // a row that does not start on a line
 }
 
 // §9 and §10 for one lane's two rows: div.rn by the row sum, v_scale, (SmoothV: + vmean), output rounding; LSE by lanes

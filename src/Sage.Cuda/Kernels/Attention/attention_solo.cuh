@@ -172,7 +172,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     };
 
     BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
-    if (t < 2) prefetch_lse_row<D>(p, t == 0 ? row0 : row1, b, h); // the rows store_rows' LSE lanes will read
     if constexpr (QUERIES_HERE) rows.qScale = queryScale;
     float accO[SAGE_ACC_O(D)];
     zero_registers(accO);
