@@ -248,6 +248,12 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             throw new ArgumentException("SmoothQ is on but the pre-processed inputs hold no ΔS (pre-process with the same options).", nameof(inputs));
         if (options.SmoothV && inputs.Values.Mean is null)
             throw new ArgumentException("SmoothV is on but the pre-processed inputs hold no V mean (pre-process with the same options).", nameof(inputs));
+        // With SmoothK the LSE needs the per-row dot products of §10's correction, which the pre-processing forms for
+        // problems with ReturnLse.
+        if (lsePointer != 0 && options.SmoothK && inputs.LseDot is null)
+            throw new ArgumentException(
+                "An LSE buffer was given and SmoothK is on, but the pre-processed inputs hold no LSE dot products: pre-process a problem " +
+                "with AttentionProblem.ReturnLse = true.", nameof(inputs));
         // No quantised Q: the *_mlq kernel quantises each block from originalQueries in its prologue (only the plain
         // kernels have that prologue, hence neither SmoothQ nor SmoothV).
         var queries = inputs.Queries;
@@ -269,7 +275,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         [
             .. SoloTensorMaps(s, inputs),
             KernelArgument.DevicePointer(queries?.Values.Pointer ?? 0), Pointer(queries?.Scales), inputs.Keys.Values, inputs.Keys.Scales,
-            inputs.Values.Codes, inputs.Values.Scales, inputs.Keys.Mean,
+            inputs.Values.Codes, inputs.Values.Scales, KernelArgument.DevicePointer(lsePointer != 0 && options.SmoothK ? inputs.LseDot!.Pointer : 0),
             Pointer(options.SmoothQ ? inputs.DeltaS : null), Pointer(options.SmoothV ? inputs.Values.Mean : null),
             KernelArgument.DevicePointer(originalQueries.Pointer), KernelArgument.DevicePointer(output.Pointer),
             KernelArgument.DevicePointer(lsePointer),

@@ -125,18 +125,21 @@ public sealed class GpuPreprocessor : IDisposable
         var keys = QuantizeKeys(problem, options, k, stream);
         QuantizedQueries? queries = null;
         QuantizedValues? values = null;
+        DeviceBuffer<double>? lseDot = null;
         try
         {
             if (quantizeQueries) queries = QuantizeQueries(problem, options, q, stream);
             values = QuantizeValues(problem, options, v, stream);
+            lseDot = LseDots(problem, options, q, keys.Mean, stream);
             var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries!, keys, stream) : null;
-            return new PreprocessedInputs(queries, keys, values, deltaS);
+            return new PreprocessedInputs(queries, keys, values, deltaS, lseDot);
         }
         catch
         {
             keys.Dispose();
             queries?.Dispose();
             values?.Dispose();
+            lseDot?.Dispose();
             throw;
         }
     }
@@ -212,12 +215,40 @@ public sealed class GpuPreprocessor : IDisposable
             var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;
             var keys = new QuantizedKeys(kValues, kScales, kMean, kSmoothed, padK, g.TilesPerHead);
             var values = new QuantizedValues(vCodes, vScales, vMean, padK);
+            var lseDot = LseDots(problem, options, q, kMean, stream);
+            if (lseDot is not null) Own(lseDot);
             var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries!, keys, stream) : null;
-            return new PreprocessedInputs(queries, keys, values, deltaS);
+            return new PreprocessedInputs(queries, keys, values, deltaS, lseDot);
         }
         catch
         {
             foreach (var b in owned) b.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// §10's SmoothK correction for problems that return the LSE: Σ_c Q[i,c]·mean_c per query row in binary64 (c in
+    /// order; preprocess_lse_dot, one thread per row), [B, Hq, Nq]. Null without ReturnLse or SmoothK, or without rows.
+    /// </summary>
+    private DeviceBuffer<double>? LseDots(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceBuffer<float> keyMean, CudaStream? stream)
+    {
+        var s = problem.Shape;
+        long rows = (long)s.Batch * s.QueryHeads * s.QueryLength;
+        if (!problem.ReturnLse || !options.SmoothK || rows == 0) return null;
+        var strides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
+        var dots = DeviceBuffer<double>.AllocateStreamOrdered(_context, rows, stream);
+        try
+        {
+            _fused.GetFunction($"preprocess_lse_dot_{Suffix(q.ElementType)}_d{s.HeadDim}").Launch(
+                new Dim3((uint)((rows + Threads - 1) / Threads)), Threads, 0, stream,
+                KernelArgument.DevicePointer(q.Pointer), strides.Batch, strides.Head, strides.Token, s.QueryLength, s.QueryHeads,
+                s.QueryHeads / s.KeyValueHeads, keyMean, dots, rows);
+            return dots;
+        }
+        catch
+        {
+            dots.Dispose();
             throw;
         }
     }

@@ -170,4 +170,41 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         var e = Assert.Throws<ArgumentException>(() => preprocessor.Preprocess(problem, smoothQ, t, t, t, quantizeQueries: false));
         Assert.Equal("quantizeQueries", e.ParamName);
     }
+
+    /// <summary>
+    /// With SmoothK the LSE's correction comes from the pre-processing (per-row dot products, kernel-spec §10): inputs
+    /// pre-processed for a problem without ReturnLse hold none, and launching with an LSE buffer says so instead of
+    /// reading a null pointer; pre-processed with ReturnLse they hold B·Hq·Nq of them.
+    /// </summary>
+    [Fact]
+    public void Lse_with_SmoothK_needs_the_preprocessed_dot_products()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context);
+        using var preprocessor = new GpuPreprocessor(context);
+        var options = SageOptions.Default; // SmoothK on
+        Assert.True(options.SmoothK);
+        var withoutLse = new AttentionProblem(new AttentionShape(1, 2, 1, 64, 64, 64));
+        var withLse = new AttentionProblem(new AttentionShape(1, 2, 1, 64, 64, 64), returnLse: true);
+        using var q = DeviceBuffer<ushort>.Allocate(context, 2 * 64 * 64);
+        using var kv = DeviceBuffer<ushort>.Allocate(context, 64 * 64);
+        var tq = DeviceTensor.From(q, ElementType.Float16);
+        var tkv = DeviceTensor.From(kv, ElementType.Float16);
+        using var output = DeviceBuffer<ushort>.Allocate(context, 2 * 64 * 64);
+        using var lse = DeviceBuffer<float>.Allocate(context, 2 * 64);
+        using (var inputs = preprocessor.Preprocess(withoutLse, options, tq, tkv, tkv))
+        {
+            Assert.Null(inputs.LseDot);
+            var e = Assert.Throws<ArgumentException>(() =>
+                gpu.LaunchMainLoop(withLse, options, inputs, tq, DeviceTensor.From(output, ElementType.Float16), lse.Pointer));
+            Assert.Equal("inputs", e.ParamName);
+            Assert.Contains("ReturnLse", e.Message);
+        }
+        using (var inputs = preprocessor.Preprocess(withLse, options, tq, tkv, tkv))
+        {
+            Assert.NotNull(inputs.LseDot);
+            Assert.Equal(2 * 64, inputs.LseDot!.Count);
+        }
+        context.Synchronize();
+    }
 }

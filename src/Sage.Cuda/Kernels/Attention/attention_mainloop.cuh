@@ -40,7 +40,7 @@ struct AttentionParams
     const float* k_scale;        // [B, Hkv, tiles, kGroups]
     const unsigned char* v;      // [B, Hkv, d, padK] E4M3, tokens permuted within each 16-token group (see above)
     const float* v_scale;        // [B, Hkv, d]
-    const float* k_mean;         // [B, Hkv, d] (LSE correction with SmoothK)
+    const double* lse_dot;       // [B, Hq, Nq] Σ_c q[c]·mean[c] (§10's SmoothK correction, formed by the pre-processing) or null
     const float* delta_s;        // [B, Hq, padQ/64, padK] ΔS (SmoothQ), 0 for padded tokens
     const float* v_mean;         // [B, Hkv, d] (SmoothV)
     const void* q_orig;          // original Q (LSE correction with SmoothK), element type q_orig_type
@@ -527,29 +527,6 @@ __device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<
     }
 }
 
-// §10's SmoothK correction dot = Σ_c q[c]·mean[c] in binary64, ascending c from +0 (the emulator's order). The loads of
-// 16 channels go out before their products join the chain: one load per add left the chain waiting for an L2 round
-// trip per channel.
-template <int D, class QueryAt>
-__device__ __forceinline__ double lse_mean_dot(QueryAt queryAt, const float* mean)
-{
-    double dot = 0.0;
-#pragma unroll 1
-    for (int c0 = 0; c0 < D; c0 += 16)
-    {
-        float q[16], m[16];
-#pragma unroll
-        for (int u = 0; u < 16; u++)
-        {
-            q[u] = queryAt(c0 + u);
-            m[u] = mean[c0 + u];
-        }
-#pragma unroll
-        for (int u = 0; u < 16; u++) dot = __dadd_rn(dot, __dmul_rn((double)q[u], (double)m[u]));
-    }
-    return dot;
-}
-
 // §9 and §10 for one lane's two rows: div.rn by the row sum, v_scale, (SmoothV: + vmean), output rounding; LSE by lanes
 // t = 0 (row0) and t = 1 (row1). Rows at or past nq (padding) are skipped.
 template <int D, bool HOOKS>
@@ -622,19 +599,9 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
     {
         const float base = t == 0 ? st.base0 : st.base1;
         double lse = __dmul_rn(__dadd_rn((double)base, kernel_log2(l)), __longlong_as_double(0x3FE62E42FEFA39EFll));
-        if (p.smoothK)
-        {
-            const long long qBase = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1] + (long long)row * p.q_orig_strides[2];
-            const float* mean = p.k_mean + bhk * D;
-            double dot;
-            if (p.qOrigType == SAGE_IN_F32)
-                dot = lse_mean_dot<D>([&](int c) { return static_cast<const float*>(p.q_orig)[qBase + c]; }, mean);
-            else if (p.qOrigType == SAGE_IN_F16)
-                dot = lse_mean_dot<D>([&](int c) { return f16_to_f32(static_cast<const unsigned short*>(p.q_orig)[qBase + c]); }, mean);
-            else
-                dot = lse_mean_dot<D>([&](int c) { return __uint_as_float((unsigned int)static_cast<const unsigned short*>(p.q_orig)[qBase + c] << 16); }, mean);
-            lse = __dadd_rn(lse, __dmul_rn(p.smScale, dot));
-        }
+        // The SmoothK correction's dot product comes from the pre-processing (preprocess_lse_dot): formed here, its 128
+        // loads and binary64 chain per row cost a quarter of the kernel's speed at N = 2K (session 10).
+        if (p.smoothK) lse = __dadd_rn(lse, __dmul_rn(p.smScale, p.lse_dot[bhq * p.nq + row]));
         value = __double2float_rn(lse);
     }
     p.lse[bhq * p.nq + row] = value;
@@ -647,14 +614,14 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
 // The flat parameters after any leading ones (tensor maps of the solo variant), and the AttentionParams built from them.
 #define SAGE_ATTENTION_PARAMETERS                                                                                      \
     const signed char *q, const float *qScale, const signed char *k, const float *kScale, const unsigned char *v,      \
-        const float *vScale, const float *kMean, const float *deltaS, const float *vMean, const void *qOrig,          \
+        const float *vScale, const double *lseDot, const float *deltaS, const float *vMean, const void *qOrig,        \
         void *out, float *lse, long long qob, long long qoh, long long qot, long long ob, long long oh, long long ot,   \
         int batch, int hq, int hkv, int nq, int nk, int padQ, int padK, int tiles, int qGroups, int granularity,      \
         int causal, int smoothK, int smoothQ, int smoothV, int outType, int qOrigType, double smScale,                  \
         float log2eScale
 #define SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
     AttentionParams p;                                                                                                 \
-    p.q = q; p.q_scale = qScale; p.k = k; p.k_scale = kScale; p.v = v; p.v_scale = vScale; p.k_mean = kMean;          \
+    p.q = q; p.q_scale = qScale; p.k = k; p.k_scale = kScale; p.v = v; p.v_scale = vScale; p.lse_dot = lseDot;        \
     p.delta_s = deltaS; p.v_mean = vMean; p.q_orig = qOrig; p.out = out; p.lse = lse;                                  \
     p.q_orig_strides[0] = qob; p.q_orig_strides[1] = qoh; p.q_orig_strides[2] = qot;                                   \
     p.out_strides[0] = ob; p.out_strides[1] = oh; p.out_strides[2] = ot;                                               \

@@ -590,3 +590,52 @@ SAGE_QUANTIZE_KV(f16, ElemF16, 64)
 SAGE_QUANTIZE_KV(f16, ElemF16, 128)
 SAGE_QUANTIZE_KV(bf16, ElemBF16, 64)
 SAGE_QUANTIZE_KV(bf16, ElemBF16, 128)
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
+// mean[c] in binary64, summed for c = 0 … D − 1 in order from +0 (products exact), for every query row; the main loop's
+// epilogue multiplies it by sm_scale and adds it. One thread per row (B·Hq·Nq rows, row index fastest within a head):
+// the row's D elements are loaded with 16-byte loads before the chain starts. Query head h reads the K mean of its
+// key/value head h / (Hq / Hkv).
+template <class E, int D>
+__device__ __forceinline__ void lse_dot_row(const typename E::storage* __restrict__ q, TensorStrides s, int length,
+                                            int heads, int group, const float* __restrict__ mean,
+                                            double* __restrict__ dot, long long rows)
+{
+    const long long i = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
+    if (i >= rows) return;
+    const int t = static_cast<int>(i % length);
+    const long long bh = i / length;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    const long long bhk = static_cast<long long>(b) * (heads / group) + h / group;
+    const typename E::storage* row = q + token_offset(s, b, h, t);
+    const float* m = mean + bhk * D;
+    Raw8<E> raw[D / 8];
+#pragma unroll
+    for (int c = 0; c < D / 8; ++c) raw[c] = load_raw8<E>(row + 8 * c);
+    double total = 0.0;
+#pragma unroll
+    for (int c = 0; c < D / 8; ++c)
+    {
+        float x[8];
+        widen8<E>(raw[c], x);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) total = __dadd_rn(total, __dmul_rn(static_cast<double>(x[j]), static_cast<double>(m[8 * c + j])));
+    }
+    dot[i] = total;
+}
+
+#define SAGE_LSE_DOT(SUFFIX, ELEM, D)                                                                               \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS) preprocess_lse_dot_##SUFFIX##_d##D(                 \
+        const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int length, int heads,   \
+        int group, const float* __restrict__ mean, double* __restrict__ dot, long long rows)                       \
+    {                                                                                                              \
+        lse_dot_row<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, length, heads, group, mean, dot, rows);            \
+    }
+
+SAGE_LSE_DOT(f32, ElemF32, 64)
+SAGE_LSE_DOT(f32, ElemF32, 128)
+SAGE_LSE_DOT(f16, ElemF16, 64)
+SAGE_LSE_DOT(f16, ElemF16, 128)
+SAGE_LSE_DOT(bf16, ElemBF16, 64)
+SAGE_LSE_DOT(bf16, ElemBF16, 128)
