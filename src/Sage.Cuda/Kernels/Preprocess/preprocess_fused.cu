@@ -111,11 +111,7 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
                                            int heads, int tiles, Partials out)
 {
     constexpr int CPR = D / 8;
-    // Each thread's tile is a chain of 128 / BATCH dependent DRAM round trips. At d = 64 the launch is the statistics
-    // alone (Q is quantised by the main loop) and has few threads (N = 2K: 64 blocks), so the chain is its length;
-    // with 16-bit inputs 16 rows per batch fit the registers (d = 64 has no register bound, SAGE_STATS_MIN_BLOCKS).
-    // At d = 128 the Q blocks of the same launch hide the chain, and 8 rows keep the 3-CTA register budget.
-    constexpr int BATCH = (D == 64 && sizeof(typename E::storage) == 2) ? 16 : 8;
+    constexpr int BATCH = 8;
     const int cc = static_cast<int>(item % CPR);
     const long long tileItem = item / CPR; // bhk·tiles + tile
     const int tile = static_cast<int>(tileItem % tiles);
