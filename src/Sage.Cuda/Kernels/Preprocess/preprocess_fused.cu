@@ -17,6 +17,12 @@
 // codes cannot be written before one whole pass), the codes once, plus ≈ 4·d floats per tile of partials.
 #include "preprocess_common.cuh"
 
+// Every kernel family of this file exists for each input element type and head dim; the host picks
+// <family>_<f32|f16|bf16>_d<64|128>.
+#define SAGE_FOR_EACH_INPUT(FAMILY)                                                                                 \
+    FAMILY(f32, ElemF32, 64) FAMILY(f32, ElemF32, 128) FAMILY(f16, ElemF16, 64) FAMILY(f16, ElemF16, 128)          \
+    FAMILY(bf16, ElemBF16, 64) FAMILY(bf16, ElemBF16, 128)
+
 // CTAs per SM the registers are budgeted for, per head dim. Both kernels stream from DRAM, and more resident warps keep
 // more loads in flight: without a bound ptxas gave the d = 128 stats kernel 122 registers (2 CTAs, 16 warps per SM) and
 // the quantisation 71 (3 CTAs), and ncu measured 68-71 % of the DRAM peak at N = 16K. With 3 and 4 CTAs (80 and 63
@@ -309,12 +315,7 @@ __device__ __forceinline__ void stats_queries(
                                statsItems, statsBlocks);                                                           \
     }
 
-SAGE_STATS_QUERIES(f32, ElemF32, 64)
-SAGE_STATS_QUERIES(f32, ElemF32, 128)
-SAGE_STATS_QUERIES(f16, ElemF16, 64)
-SAGE_STATS_QUERIES(f16, ElemF16, 128)
-SAGE_STATS_QUERIES(bf16, ElemBF16, 64)
-SAGE_STATS_QUERIES(bf16, ElemBF16, 128)
+SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Σ_j x[j·stride] over j = 0 … count − 1 in ascending order from +0 (the spec's order). The loads go out eight at a
@@ -584,12 +585,7 @@ __device__ __forceinline__ void quantize_kv(
                              codes);                                                                               \
     }
 
-SAGE_QUANTIZE_KV(f32, ElemF32, 64)
-SAGE_QUANTIZE_KV(f32, ElemF32, 128)
-SAGE_QUANTIZE_KV(f16, ElemF16, 64)
-SAGE_QUANTIZE_KV(f16, ElemF16, 128)
-SAGE_QUANTIZE_KV(bf16, ElemBF16, 64)
-SAGE_QUANTIZE_KV(bf16, ElemBF16, 128)
+SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)
 
 // ---------------------------------------------------------------------------------------------------------------
 // 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
@@ -633,9 +629,4 @@ __device__ __forceinline__ void lse_dot_row(const typename E::storage* __restric
         lse_dot_row<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, length, heads, group, mean, dot, rows);            \
     }
 
-SAGE_LSE_DOT(f32, ElemF32, 64)
-SAGE_LSE_DOT(f32, ElemF32, 128)
-SAGE_LSE_DOT(f16, ElemF16, 64)
-SAGE_LSE_DOT(f16, ElemF16, 128)
-SAGE_LSE_DOT(bf16, ElemBF16, 64)
-SAGE_LSE_DOT(bf16, ElemBF16, 128)
+SAGE_FOR_EACH_INPUT(SAGE_LSE_DOT)
