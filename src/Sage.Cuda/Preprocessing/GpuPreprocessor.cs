@@ -229,8 +229,7 @@ public sealed class GpuPreprocessor : IDisposable
 
     /// <summary>
     /// §10's SmoothK correction for problems that return the LSE: Σ_c Q[i,c]·mean_c per query row in binary64 (c in
-    /// order; preprocess_lse_dot, one thread per row, one block row per head), [B, Hq, Nq]. Null without ReturnLse or
-    /// SmoothK, or without rows.
+    /// order; preprocess_lse_dot, one thread per row), [B, Hq, Nq]. Null without ReturnLse or SmoothK, or without rows.
     /// </summary>
     private DeviceBuffer<double>? LseDots(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceBuffer<float> keyMean, CudaStream? stream)
     {
@@ -238,17 +237,13 @@ public sealed class GpuPreprocessor : IDisposable
         long rows = (long)s.Batch * s.QueryHeads * s.QueryLength;
         if (!problem.ReturnLse || !options.SmoothK || rows == 0) return null;
         var strides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        long rowBlocks = (s.QueryLength + Threads - 1) / Threads;
-        if (rowBlocks > ushort.MaxValue)
-            throw new NotSupportedException(
-                $"{s}: the LSE correction runs {rowBlocks} blocks of {Threads} query rows per head; at most {ushort.MaxValue} (Nq ≤ {ushort.MaxValue * Threads}).");
         var dots = DeviceBuffer<double>.AllocateStreamOrdered(_context, rows, stream);
         try
         {
             _fused.GetFunction($"preprocess_lse_dot_{Suffix(q.ElementType)}_d{s.HeadDim}").Launch(
-                new Dim3((uint)((long)s.Batch * s.QueryHeads), (uint)rowBlocks), Threads, 0, stream,
+                new Dim3((uint)((rows + Threads - 1) / Threads)), Threads, 0, stream,
                 KernelArgument.DevicePointer(q.Pointer), strides.Batch, strides.Head, strides.Token, s.QueryLength, s.QueryHeads,
-                s.QueryHeads / s.KeyValueHeads, keyMean, dots);
+                s.QueryHeads / s.KeyValueHeads, keyMean, dots, rows);
             return dots;
         }
         catch

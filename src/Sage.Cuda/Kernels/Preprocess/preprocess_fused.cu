@@ -590,24 +590,22 @@ SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)
 // ---------------------------------------------------------------------------------------------------------------
 // 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
 // mean[c] in binary64, summed for c = 0 … D − 1 in order from +0 (products exact), for every query row; the main loop's
-// epilogue multiplies it by sm_scale and adds it. Grid (B·Hq, ⌈Nq / SAGE_THREADS⌉), one thread per row: the row's D
-// elements are loaded with 16-byte loads before the chain starts. The block's query head h reads the K mean of its
-// key/value head h / (Hq / Hkv), widened to binary64 once per block in shared memory (the widenings, not the bytes,
-// bounded the first version: two conversions per product).
+// epilogue multiplies it by sm_scale and adds it. One thread per row (B·Hq·Nq rows, row index fastest within a head):
+// the row's D elements are loaded with 16-byte loads before the chain starts. Query head h reads the K mean of its
+// key/value head h / (Hq / Hkv).
 template <class E, int D>
 __device__ __forceinline__ void lse_dot_row(const typename E::storage* __restrict__ q, TensorStrides s, int length,
                                             int heads, int group, const float* __restrict__ mean,
-                                            double* __restrict__ dot)
+                                            double* __restrict__ dot, long long rows)
 {
-    __shared__ double s_mean[D];
-    const long long bh = blockIdx.x;
+    const long long i = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
+    if (i >= rows) return;
+    const int t = static_cast<int>(i % length);
+    const long long bh = i / length;
     const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
     const long long bhk = static_cast<long long>(b) * (heads / group) + h / group;
-    if (threadIdx.x < D) s_mean[threadIdx.x] = static_cast<double>(mean[bhk * D + threadIdx.x]);
-    __syncthreads();
-    const int t = static_cast<int>(blockIdx.y) * SAGE_THREADS + static_cast<int>(threadIdx.x);
-    if (t >= length) return;
     const typename E::storage* row = q + token_offset(s, b, h, t);
+    const float* m = mean + bhk * D;
     Raw8<E> raw[D / 8];
 #pragma unroll
     for (int c = 0; c < D / 8; ++c) raw[c] = load_raw8<E>(row + 8 * c);
@@ -618,17 +616,17 @@ __device__ __forceinline__ void lse_dot_row(const typename E::storage* __restric
         float x[8];
         widen8<E>(raw[c], x);
 #pragma unroll
-        for (int j = 0; j < 8; ++j) total = __dadd_rn(total, __dmul_rn(static_cast<double>(x[j]), s_mean[8 * c + j]));
+        for (int j = 0; j < 8; ++j) total = __dadd_rn(total, __dmul_rn(static_cast<double>(x[j]), static_cast<double>(m[8 * c + j])));
     }
-    dot[bh * length + t] = total;
+    dot[i] = total;
 }
 
 #define SAGE_LSE_DOT(SUFFIX, ELEM, D)                                                                               \
     extern "C" __global__ void __launch_bounds__(SAGE_THREADS) preprocess_lse_dot_##SUFFIX##_d##D(                 \
         const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int length, int heads,   \
-        int group, const float* __restrict__ mean, double* __restrict__ dot)                                       \
+        int group, const float* __restrict__ mean, double* __restrict__ dot, long long rows)                       \
     {                                                                                                              \
-        lse_dot_row<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, length, heads, group, mean, dot);                  \
+        lse_dot_row<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, length, heads, group, mean, dot, rows);            \
     }
 
 SAGE_FOR_EACH_INPUT(SAGE_LSE_DOT)
