@@ -11,15 +11,16 @@ namespace Sage.Gpu.Tests.Attention;
 public sealed class AttentionThroughputTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(4096, false)]
-    [InlineData(4096, true)]
-    [InlineData(16384, false)]
-    [InlineData(16384, true)]
-    public void Throughput_B4_H32_d128(int n, bool causal)
+    [InlineData(4096, false, false)]
+    [InlineData(4096, true, false)]
+    [InlineData(16384, false, false)]
+    [InlineData(16384, true, false)]
+    [InlineData(4096, false, true)]
+    public void Throughput_B4_H32_d128(int n, bool causal, bool lse)
     {
         using var context = AttentionGpu.ContextOrSkip();
-        var result = new AttentionBenchmark(context) { Repetitions = 5 }.Measure(new BenchmarkCase(4, 32, n, 128, causal, SageOptions.Default));
-        string line = $"throughput N={n} {(causal ? "causal" : "full")} B=4 H=32 d=128 Fp16TwoLevel: kernel-only {result.KernelMilliseconds:F3} ms = {result.KernelTflops:F1} TFLOPS; " +
+        var result = new AttentionBenchmark(context) { Repetitions = 5 }.Measure(new BenchmarkCase(4, 32, n, 128, causal, SageOptions.Default, lse));
+        string line = $"throughput N={n} {(causal ? "causal" : "full")}{(lse ? " with LSE" : "")} B=4 H=32 d=128 Fp16TwoLevel: kernel-only {result.KernelMilliseconds:F3} ms = {result.KernelTflops:F1} TFLOPS; " +
                       $"end-to-end {result.EndToEndMilliseconds:F3} ms = {result.EndToEndTflops:F1} TFLOPS ({result.Device})";
         output.WriteLine(line);
         AttentionGpu.Report(line);
