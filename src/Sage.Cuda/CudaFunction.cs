@@ -108,20 +108,7 @@ public sealed unsafe class CudaFunction
     /// Queues the kernel on <paramref name="stream"/> (null: the legacy default stream). Launch configuration
     /// errors throw here; faults inside the kernel surface at the next synchronising call.
     /// </summary>
-    public void Launch(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args) =>
-        LaunchCore(grid, block, sharedMemoryBytes, stream, programmaticDependent: false, args);
-
-    /// <summary>
-    /// As <see cref="Launch(Dim3, Dim3, int, CudaStream?, KernelArgument[])"/>, as a programmatic dependent of the kernel
-    /// queued before it on <paramref name="stream"/> (cuLaunchKernelEx with programmatic stream serialisation): its CTAs
-    /// may start once every CTA of that kernel has executed <c>griddepcontrol.launch_dependents</c> (or exited), before
-    /// that kernel ends. Every read of what earlier work wrote must then follow <c>griddepcontrol.wait</c> in the kernel
-    /// (it returns once that kernel has completed and its writes are visible); work queued after it still waits for both.
-    /// </summary>
-    public void LaunchAsProgrammaticDependent(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args) =>
-        LaunchCore(grid, block, sharedMemoryBytes, stream, programmaticDependent: true, args);
-
-    private void LaunchCore(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, bool programmaticDependent, KernelArgument[] args)
+    public void Launch(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (grid.Volume == 0) throw new ArgumentOutOfRangeException(nameof(grid), grid, "every grid dimension must be at least 1");
@@ -155,31 +142,12 @@ public sealed unsafe class CudaFunction
         }
 
         Module.Context.MakeCurrent();
-        CuResult result;
-        string call;
-        if (programmaticDependent)
-        {
-            var attribute = new CuLaunchAttribute { Id = CuLaunchAttribute.ProgrammaticStreamSerialization, Value = 1 };
-            var config = new CuLaunchConfig
-            {
-                GridDimX = grid.X, GridDimY = grid.Y, GridDimZ = grid.Z,
-                BlockDimX = block.X, BlockDimY = block.Y, BlockDimZ = block.Z,
-                SharedMemBytes = (uint)sharedMemoryBytes, Stream = stream?.RawHandle ?? 0,
-                Attributes = &attribute, AttributeCount = 1,
-            };
-            result = CuDriver.cuLaunchKernelEx(&config, Handle, pointers, null);
-            call = $"cuLaunchKernelEx({Name}, programmatic stream serialisation)";
-        }
-        else
-        {
-            result = CuDriver.cuLaunchKernel(
-                Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
-                (uint)sharedMemoryBytes, stream?.RawHandle ?? 0, pointers, null);
-            call = $"cuLaunchKernel({Name})";
-        }
+        CuResult result = CuDriver.cuLaunchKernel(
+            Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
+            (uint)sharedMemoryBytes, stream?.RawHandle ?? 0, pointers, null);
         GC.KeepAlive(stream);
         if (result != CuResult.CUDA_SUCCESS)
-            throw CudaCheck.Failure(result, call,
+            throw CudaCheck.Failure(result, $"cuLaunchKernel({Name})",
                 $"grid {grid}, block {block}, {sharedMemoryBytes} bytes of dynamic shared memory (limit {MaxDynamicSharedMemory})");
     }
 

@@ -184,9 +184,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (!problem.ReturnLse) lsePointer = 0;
 
         using var inputs = _preprocessor.Preprocess(problem, options, q, k, v, stream, quantizeQueries: !QuantizesQueriesInMainLoop(problem, options));
-        // Where the main loop follows the pre-processing's last kernel on the stream directly, it is a programmatic
-        // dependent of it.
-        if (s.QueryLength > 0) LaunchMainLoop(problem, options, inputs, q, output, lsePointer, stream, programmaticDependent: inputs.EndsWithKernel);
+        if (s.QueryLength > 0) LaunchMainLoop(problem, options, inputs, q, output, lsePointer, stream);
         // Disposing the inputs queues their release on the stream, after the main loop: no wait here.
     }
 
@@ -238,14 +236,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <paramref name="stream"/> (null: legacy default stream) and returns.
     /// </summary>
     public void LaunchMainLoop(AttentionProblem problem, SageOptions options, PreprocessedInputs inputs, DeviceTensor originalQueries,
-        DeviceTensor output, ulong lsePointer, CudaStream? stream = null) =>
-        LaunchMainLoop(problem, options, inputs, originalQueries, output, lsePointer, stream, programmaticDependent: false);
-
-    // programmaticDependent: launch as the programmatic dependent of the kernel queued just before on the stream (its CTAs
-    // may start during that kernel's tail; the kernel waits with griddepcontrol.wait before any read). Only Run knows
-    // that the operation before is the pre-processing's last kernel.
-    private void LaunchMainLoop(AttentionProblem problem, SageOptions options, PreprocessedInputs inputs, DeviceTensor originalQueries,
-        DeviceTensor output, ulong lsePointer, CudaStream? stream, bool programmaticDependent)
+        DeviceTensor output, ulong lsePointer, CudaStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
@@ -280,7 +271,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             sharedBytes);
         var grid = new Dim3((uint)((s.QueryLength + SoloBlockRows - 1) / SoloBlockRows), (uint)s.QueryHeads, (uint)s.Batch);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
-        KernelArgument[] arguments =
+        function.Launch(grid, SoloThreads, sharedBytes, stream,
         [
             .. SoloTensorMaps(s, inputs),
             KernelArgument.DevicePointer(queries?.Values.Pointer ?? 0), Pointer(queries?.Scales), inputs.Keys.Values, inputs.Keys.Scales,
@@ -294,9 +285,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             (int)options.Granularity, problem.Causal ? 1 : 0, options.SmoothK ? 1 : 0, options.SmoothQ ? 1 : 0, options.SmoothV ? 1 : 0,
             (int)options.OutputType, (int)originalQueries.ElementType, problem.SoftmaxScale,
             GpuPreprocessor.Log2EScale(problem),
-        ];
-        if (programmaticDependent) function.LaunchAsProgrammaticDependent(grid, SoloThreads, sharedBytes, stream, arguments);
-        else function.Launch(grid, SoloThreads, sharedBytes, stream, arguments);
+        ]);
     }
 
     /// <summary>

@@ -61,10 +61,6 @@ internal static unsafe partial class CuDriver
         nint function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
         uint sharedMemoryBytes, nint stream, void** kernelParams, void** extra);
 
-    // cuLaunchKernelEx (CUDA 12.0+): a launch with attributes (here: programmatic stream serialisation).
-    [LibraryImport(LibraryName)]
-    public static partial CuResult cuLaunchKernelEx(CuLaunchConfig* config, nint function, void** kernelParams, void** extra);
-
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamCreate(nint* stream, uint flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamDestroy_v2(nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamSynchronize(nint stream);

@@ -130,12 +130,7 @@ public sealed class GpuPreprocessor : IDisposable
         {
             if (quantizeQueries) queries = QuantizeQueries(problem, options, q, stream);
             values = QuantizeValues(problem, options, v, stream);
-            if (NeedsLseDots(problem, options))
-            {
-                lseDot = DeviceBuffer<double>.AllocateStreamOrdered(_context, LseRows(problem), stream);
-                var (function, grid, args) = LseDotLaunch(problem, q, keys.Mean, lseDot);
-                function.Launch(grid, Threads, 0, stream, args);
-            }
+            lseDot = LseDots(problem, options, q, keys.Mean, stream);
             var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries!, keys, stream) : null;
             return new PreprocessedInputs(queries, keys, values, deltaS, lseDot);
         }
@@ -182,64 +177,48 @@ public sealed class GpuPreprocessor : IDisposable
         T Own<T>(T buffer) where T : IDisposable { owned.Add(buffer); return buffer; }
         try
         {
-            // Everything is allocated before the first launch, so that the launches follow one another on the stream with
-            // nothing in between: launches 2 and 3 (and the LSE dot products) are programmatic dependents of the launch
-            // before them (grid_dependency.cuh), whose CTAs may start while that one's last CTAs run.
+            // Allocation order follows the launches, so the first kernel is queued (and the device starts) after three
+            // allocations rather than after all of them: at short sequences the host's enqueue time is part of e2e.
             var qValues = quantizeQueries ? Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhq * padQ * rowBytes, stream)) : null;
             var qScales = quantizeQueries ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream)) : null;
             var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
-            // Scratch, released in stream order when the inputs are disposed (after the main loop): a release queued here
-            // would sit between the last pre-processing kernel and the main loop.
-            var partials = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream));
-            var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-            var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-            var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
-            var kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
-            var kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));
-            var kSmoothed = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * nk * d, stream)) : null;
-            var vCodes = Own(DeviceBuffer<byte>.AllocateStreamOrdered(_context, bhk * d * padK, stream));
-            var lseDot = NeedsLseDots(problem, options) ? Own(DeviceBuffer<double>.AllocateStreamOrdered(_context, LseRows(problem), stream)) : null;
-
-            bool afterKernel = false; // the stream's last operation is one of these launches
-            void Launch(CudaFunction f, Dim3 grid, uint block, params KernelArgument[] args)
-            {
-                if (afterKernel) f.LaunchAsProgrammaticDependent(grid, block, 0, stream, args);
-                else f.Launch(grid, block, 0, stream, args);
-                afterKernel = true;
-            }
+            using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
             int queryBlocks = quantizeQueries ? g.QueryBlocks : 0;
             if (g.StatsBlocks + queryBlocks > 0)
-                Launch(_fused.GetFunction("preprocess_stats_queries_" + kernels), new Dim3((uint)(g.StatsBlocks + queryBlocks)), Threads,
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + queryBlocks)), Threads, 0, stream,
                     KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
                     g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
                     Optional(qValues), padQ, Optional(qMeans),
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
-                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, partials, g.StatsItems, g.StatsBlocks);
+                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);
+
+            var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
+            var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
+            var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
             if (bhk > 0)
-                Launch(_fused.GetFunction("preprocess_finish"), new Dim3((uint)bhk), (uint)d,
-                    partials, g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
+                _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
+                    Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
+
+            var kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
+            var kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));
+            var kSmoothed = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * nk * d, stream)) : null;
+            var vCodes = Own(DeviceBuffer<byte>.AllocateStreamOrdered(_context, bhk * d * padK, stream));
             if (g.KeyTiles > 0)
-                Launch(_fused.GetFunction("preprocess_quantize_kv_" + kernels), new Dim3((uint)(2 * g.KeyTiles)), Threads,
+                _fused.GetFunction("preprocess_quantize_kv_" + kernels).Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream,
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
                     options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
                     kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes);
-            if (lseDot is not null)
-            {
-                var (function, grid, args) = LseDotLaunch(problem, q, kMean, lseDot);
-                Launch(function, grid, Threads, args);
-            }
 
             var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;
             var keys = new QuantizedKeys(kValues, kScales, kMean, kSmoothed, padK, g.TilesPerHead);
             var values = new QuantizedValues(vCodes, vScales, vMean, padK);
+            var lseDot = LseDots(problem, options, q, kMean, stream);
+            if (lseDot is not null) Own(lseDot);
             var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries!, keys, stream) : null;
-            return new PreprocessedInputs(queries, keys, values, deltaS, lseDot, scratch: partials) {
-                // ΔS (SmoothQ) allocates its buffer, then launches its kernel where there are K tiles and Q blocks.
-                EndsWithKernel = deltaS is null ? afterKernel : keys.Tiles > 0 && queries!.PaddedLength > 0,
-            };
+            return new PreprocessedInputs(queries, keys, values, deltaS, lseDot);
         }
         catch
         {
@@ -249,23 +228,29 @@ public sealed class GpuPreprocessor : IDisposable
     }
 
     /// <summary>
-    /// Whether the call forms §10's SmoothK correction: for problems that return the LSE with SmoothK, Σ_c Q[i,c]·mean_c
-    /// per query row in binary64 (c in order; preprocess_lse_dot, one thread per row), [B, Hq, Nq].
+    /// §10's SmoothK correction for problems that return the LSE: Σ_c Q[i,c]·mean_c per query row in binary64 (c in
+    /// order; preprocess_lse_dot, one thread per row), [B, Hq, Nq]. Null without ReturnLse or SmoothK, or without rows.
     /// </summary>
-    private static bool NeedsLseDots(AttentionProblem problem, SageOptions options) =>
-        problem.ReturnLse && options.SmoothK && LseRows(problem) > 0;
-
-    private static long LseRows(AttentionProblem problem) => (long)problem.Shape.Batch * problem.Shape.QueryHeads * problem.Shape.QueryLength;
-
-    private (CudaFunction Function, Dim3 Grid, KernelArgument[] Args) LseDotLaunch(AttentionProblem problem, DeviceTensor q,
-        DeviceBuffer<float> keyMean, DeviceBuffer<double> dots)
+    private DeviceBuffer<double>? LseDots(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceBuffer<float> keyMean, CudaStream? stream)
     {
         var s = problem.Shape;
-        long rows = LseRows(problem);
+        long rows = (long)s.Batch * s.QueryHeads * s.QueryLength;
+        if (!problem.ReturnLse || !options.SmoothK || rows == 0) return null;
         var strides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        return (_fused.GetFunction($"preprocess_lse_dot_{Suffix(q.ElementType)}_d{s.HeadDim}"), new Dim3((uint)((rows + Threads - 1) / Threads)),
-            [KernelArgument.DevicePointer(q.Pointer), strides.Batch, strides.Head, strides.Token, s.QueryLength, s.QueryHeads,
-             s.QueryHeads / s.KeyValueHeads, keyMean, dots, rows]);
+        var dots = DeviceBuffer<double>.AllocateStreamOrdered(_context, rows, stream);
+        try
+        {
+            _fused.GetFunction($"preprocess_lse_dot_{Suffix(q.ElementType)}_d{s.HeadDim}").Launch(
+                new Dim3((uint)((rows + Threads - 1) / Threads)), Threads, 0, stream,
+                KernelArgument.DevicePointer(q.Pointer), strides.Batch, strides.Head, strides.Token, s.QueryLength, s.QueryHeads,
+                s.QueryHeads / s.KeyValueHeads, keyMean, dots, rows);
+            return dots;
+        }
+        catch
+        {
+            dots.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

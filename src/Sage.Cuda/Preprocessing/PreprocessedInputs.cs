@@ -9,24 +9,14 @@ namespace Sage.Cuda.Preprocessing;
 /// docs/kernel-spec.md §10), which the main loop's epilogue scales and adds; null otherwise.
 /// </summary>
 public sealed class PreprocessedInputs(QuantizedQueries? queries, QuantizedKeys keys, QuantizedValues values, DeviceBuffer<float>? deltaS = null,
-    DeviceBuffer<double>? lseDot = null, IDisposable? scratch = null)
+    DeviceBuffer<double>? lseDot = null)
     : IDisposable
 {
-    // The pre-processing's own scratch (the fused path's tile partials), released with the inputs: in stream order
-    // after the main loop, so that no release sits between the last pre-processing kernel and the main loop.
-    private readonly IDisposable? _scratch = scratch;
-
     public QuantizedQueries? Queries { get; } = queries;
     public QuantizedKeys Keys { get; } = keys;
     public QuantizedValues Values { get; } = values;
     public DeviceBuffer<float>? DeltaS { get; } = deltaS;
     public DeviceBuffer<double>? LseDot { get; } = lseDot;
-
-    /// <summary>
-    /// True when the last operation the pre-processing queued on its stream was one of its kernels (the fused path, all
-    /// buffers allocated first): the main loop may then be launched as that kernel's programmatic dependent.
-    /// </summary>
-    internal bool EndsWithKernel { get; init; }
 
     public void Dispose()
     {
@@ -35,6 +25,5 @@ public sealed class PreprocessedInputs(QuantizedQueries? queries, QuantizedKeys 
         Values.Dispose();
         DeltaS?.Dispose();
         LseDot?.Dispose();
-        _scratch?.Dispose();
     }
 }

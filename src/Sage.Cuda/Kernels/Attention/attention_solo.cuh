@@ -29,7 +29,6 @@
 #pragma once
 #include "attention_mainloop.cuh"
 #include "attention_query_quantize.cuh"
-#include "grid_dependency.cuh"
 
 // CTAs per SM the registers are budgeted for (__launch_bounds__): three at d = 128 (≤ 168 registers), four at d = 64
 // (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
@@ -84,9 +83,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // (CudaAttention.SoloSharedMemoryBytes). Every operand starts at a multiple of 1024 bytes (swizzle atoms). The
     // dynamic window of a kernel without static shared memory starts 1024-aligned on sm_90, so no alignment slack is
     // allocated (at d = 64 four CTAs would not fit with it); a misaligned window would corrupt the operands, so it traps.
-    // Launched as the programmatic dependent of the pre-processing's last kernel (or of whatever the caller queued):
-    // nothing below reads global memory before this returns.
-    sage_grid_dependency_wait();
     extern __shared__ __align__(1024) unsigned char smem[];
     if ((shared_address(smem) & 1023u) != 0) __trap();
     unsigned char* sQ = smem;

@@ -16,7 +16,6 @@
 // DRAM traffic: Q once, K and V twice (the mean and the per-channel V scale span the whole sequence, so their tile
 // codes cannot be written before one whole pass), the codes once, plus ≈ 4·d floats per tile of partials.
 #include "preprocess_common.cuh"
-#include "grid_dependency.cuh"
 
 // Every kernel family of this file exists for each input element type and head dim; the host picks
 // <family>_<f32|f16|bf16>_d<64|128>.
@@ -285,8 +284,6 @@ __device__ __forceinline__ void stats_queries(
     int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long statsItems,
     int statsBlocks)
 {
-    // Launched normally (after whatever wrote Q, K, V); the finish may start its CTAs now (they wait for this grid).
-    sage_grid_launch_dependents();
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
         const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
@@ -353,9 +350,6 @@ extern "C" __global__ void preprocess_finish(const float* __restrict__ partials,
                                              float* __restrict__ keyMean, float* __restrict__ valueMean,
                                              float* __restrict__ valueScales)
 {
-    // A programmatic dependent of launch 1: the partials are read only after it completed.
-    sage_grid_launch_dependents();
-    sage_grid_dependency_wait();
     const int c = threadIdx.x;
     if (c >= headDim) return;
     const long long bh = blockIdx.x;
@@ -426,8 +420,6 @@ __device__ __forceinline__ void key_tile(int tileIndex, const typename E::storag
         const int t = t0 + firstRow + i * RPP;
         raw[i] = t < length ? load_raw8<E>(k + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
     }
-    // The K rows are inputs, complete before launch 1 started; the mean comes from the finish, which may still run.
-    sage_grid_dependency_wait();
     if (tid < D) s_kmean[tid] = mean != nullptr ? mean[bh * D + tid] : 0.0f;
     if (tid < 4) s_kamax[tid] = 0u;
     __syncthreads();
@@ -508,7 +500,6 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
     const int tid = threadIdx.x;
     const int t0 = tile * SAGE_KEY_TILE;
-    sage_grid_dependency_wait(); // the scales and means come from the finish
     if (tid < D)
     {
         s_vscale[tid] = vScales[bh * D + tid];
@@ -573,7 +564,6 @@ __device__ __forceinline__ void quantize_kv(
     float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength, float* __restrict__ kSmoothed,
     const float* __restrict__ valueMean, const float* __restrict__ vScales, unsigned char* __restrict__ codes)
 {
-    sage_grid_launch_dependents();
     const int index = blockIdx.x;
     if (index < keyTiles)
         key_tile<E, D>(index, k, s, length, heads, tiles, keyMean, granularity, int4, kScales, kQuantized, paddedLength, kSmoothed);
@@ -608,8 +598,6 @@ __device__ __forceinline__ void lse_dot_row(const typename E::storage* __restric
                                             int heads, int group, const float* __restrict__ mean,
                                             double* __restrict__ dot, long long rows)
 {
-    sage_grid_launch_dependents();
-    sage_grid_dependency_wait(); // the K mean comes from the finish
     const long long i = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
     if (i >= rows) return;
     const int t = static_cast<int>(i % length);
