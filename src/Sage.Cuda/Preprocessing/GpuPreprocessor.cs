@@ -20,7 +20,6 @@ namespace Sage.Cuda.Preprocessing;
 public sealed class GpuPreprocessor : IDisposable
 {
     private const uint Threads = 256; // SAGE_THREADS in preprocess_common.cuh
-    private const int LseRowsPerBlock = 64; // SAGE_LSE_ROWS in preprocess_fused.cu
     private const double Log2E = 1.4426950408889634;
 
     private readonly CudaContext _context;
@@ -230,7 +229,7 @@ public sealed class GpuPreprocessor : IDisposable
 
     /// <summary>
     /// §10's SmoothK correction for problems that return the LSE: Σ_c Q[i,c]·mean_c per query row in binary64 (c in
-    /// order; preprocess_lse_dot, 64 rows per block staged through shared memory, one thread per row's chain), [B, Hq, Nq]. Null without ReturnLse or SmoothK, or without rows.
+    /// order; preprocess_lse_dot, one thread per row), [B, Hq, Nq]. Null without ReturnLse or SmoothK, or without rows.
     /// </summary>
     private DeviceBuffer<double>? LseDots(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceBuffer<float> keyMean, CudaStream? stream)
     {
@@ -242,7 +241,7 @@ public sealed class GpuPreprocessor : IDisposable
         try
         {
             _fused.GetFunction($"preprocess_lse_dot_{Suffix(q.ElementType)}_d{s.HeadDim}").Launch(
-                new Dim3((uint)((rows + LseRowsPerBlock - 1) / LseRowsPerBlock)), Threads, 0, stream,
+                new Dim3((uint)((rows + Threads - 1) / Threads)), Threads, 0, stream,
                 KernelArgument.DevicePointer(q.Pointer), strides.Batch, strides.Head, strides.Token, s.QueryLength, s.QueryHeads,
                 s.QueryHeads / s.KeyValueHeads, keyMean, dots, rows);
             return dots;

@@ -589,74 +589,34 @@ SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)
 
 // ---------------------------------------------------------------------------------------------------------------
 // 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
-// mean[c] in binary64, summed for c = 0 … D − 1 in order from +0 (products exact), for every query row (B·Hq·Nq rows,
-// row index fastest within a head); the main loop's epilogue multiplies it by sm_scale and adds it. Query head h reads
-// the K mean of its key/value head h / (Hq / Hkv).
-// A block takes LSE_ROWS rows: all its threads copy them into shared memory with coalesced 4-byte loads (one thread
-// per row reading its own row strided the whole tensor: 40 µs at N = 2K, d = 128), then one thread per row runs the
-// row's chain from there. Rows sit LSE_ROWS words + 1 apart, an odd stride, so the chain threads' column reads hit 32
-// different banks.
-#define SAGE_LSE_ROWS 64
+// mean[c] in binary64, summed for c = 0 … D − 1 in order from +0 (products exact), for every query row; the main loop's
+// epilogue multiplies it by sm_scale and adds it. One thread per row (B·Hq·Nq rows, row index fastest within a head):
+// the row's D elements are loaded with 16-byte loads before the chain starts. Query head h reads the K mean of its
+// key/value head h / (Hq / Hkv).
 template <class E, int D>
-__device__ __forceinline__ void lse_dot_rows(const typename E::storage* __restrict__ q, TensorStrides s, int length,
-                                             int heads, int group, const float* __restrict__ mean,
-                                             double* __restrict__ dot, long long rows)
+__device__ __forceinline__ void lse_dot_row(const typename E::storage* __restrict__ q, TensorStrides s, int length,
+                                            int heads, int group, const float* __restrict__ mean,
+                                            double* __restrict__ dot, long long rows)
 {
-    constexpr int WORDS = D * static_cast<int>(sizeof(typename E::storage)) / 4; // 4-byte words per row
-    constexpr int STRIDE = WORDS + 1;
-    __shared__ unsigned int s_rows[SAGE_LSE_ROWS * STRIDE];
-    __shared__ long long s_start[SAGE_LSE_ROWS]; // word offset of each row in q, −1 past the last row
-    const long long first = static_cast<long long>(blockIdx.x) * SAGE_LSE_ROWS;
-    const int tid = threadIdx.x;
-    if (tid < SAGE_LSE_ROWS)
-    {
-        const long long i = first + tid;
-        long long start = -1;
-        if (i < rows)
-        {
-            const int t = static_cast<int>(i % length);
-            const long long bh = i / length;
-            start = token_offset(s, static_cast<int>(bh / heads), static_cast<int>(bh % heads), t) * static_cast<long long>(sizeof(typename E::storage)) / 4;
-        }
-        s_start[tid] = start;
-    }
-    __syncthreads();
-    // Every load of the thread is issued before the first store to shared memory: one round trip, not one per word.
-    constexpr int PER_THREAD = SAGE_LSE_ROWS * WORDS / SAGE_THREADS;
-    static_assert(PER_THREAD * SAGE_THREADS == SAGE_LSE_ROWS * WORDS, "whole words per thread");
-    const unsigned int* words = reinterpret_cast<const unsigned int*>(q);
-    unsigned int loaded[PER_THREAD];
-#pragma unroll
-    for (int u = 0; u < PER_THREAD; ++u)
-    {
-        const int k = tid + u * SAGE_THREADS, r = k / WORDS, w = k % WORDS;
-        loaded[u] = s_start[r] >= 0 ? __ldg(words + s_start[r] + w) : 0u;
-    }
-#pragma unroll
-    for (int u = 0; u < PER_THREAD; ++u)
-    {
-        const int k = tid + u * SAGE_THREADS;
-        s_rows[(k / WORDS) * STRIDE + k % WORDS] = loaded[u];
-    }
-    __syncthreads();
-    if (tid >= SAGE_LSE_ROWS || s_start[tid] < 0) return;
-    const long long i = first + tid;
+    const long long i = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
+    if (i >= rows) return;
+    const int t = static_cast<int>(i % length);
     const long long bh = i / length;
     const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
-    const float* m = mean + (static_cast<long long>(b) * (heads / group) + h / group) * D;
-    const unsigned int* row = s_rows + tid * STRIDE;
+    const long long bhk = static_cast<long long>(b) * (heads / group) + h / group;
+    const typename E::storage* row = q + token_offset(s, b, h, t);
+    const float* m = mean + bhk * D;
+    Raw8<E> raw[D / 8];
+#pragma unroll
+    for (int c = 0; c < D / 8; ++c) raw[c] = load_raw8<E>(row + 8 * c);
     double total = 0.0;
-#pragma unroll 8
-    for (int c = 0; c < D; ++c)
+#pragma unroll
+    for (int c = 0; c < D / 8; ++c)
     {
-        float x;
-        if constexpr (sizeof(typename E::storage) == 4) x = __uint_as_float(row[c]);
-        else
-        {
-            const unsigned short bits = static_cast<unsigned short>(row[c >> 1] >> (16 * (c & 1))); // element 2w in the low half
-            x = widen<E>(bits);
-        }
-        total = __dadd_rn(total, __dmul_rn(static_cast<double>(x), static_cast<double>(m[c])));
+        float x[8];
+        widen8<E>(raw[c], x);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) total = __dadd_rn(total, __dmul_rn(static_cast<double>(x[j]), static_cast<double>(m[8 * c + j])));
     }
     dot[i] = total;
 }
@@ -666,7 +626,7 @@ __device__ __forceinline__ void lse_dot_rows(const typename E::storage* __restri
         const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int length, int heads,   \
         int group, const float* __restrict__ mean, double* __restrict__ dot, long long rows)                       \
     {                                                                                                              \
-        lse_dot_rows<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, length, heads, group, mean, dot, rows);           \
+        lse_dot_row<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, length, heads, group, mean, dot, rows);            \
     }
 
 SAGE_FOR_EACH_INPUT(SAGE_LSE_DOT)
