@@ -3,6 +3,7 @@ using Sage.Cuda;
 
 namespace Sage.Gpu.Tests.Interop;
 
+[Collection(nameof(DeviceTimingCollection))]
 public sealed class EventTimingTests(ITestOutputHelper output)
 {
     [Fact]
