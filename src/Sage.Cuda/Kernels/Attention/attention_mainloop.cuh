@@ -43,7 +43,7 @@ struct AttentionParams
     const double* lse_dot;       // [B, Hq, Nq] Σ_c q[c]·mean[c] (§10's SmoothK correction, formed by the pre-processing) or null
     const float* delta_s;        // [B, Hq, padQ/64, padK] ΔS (SmoothQ), 0 for padded tokens
     const float* v_mean;         // [B, Hkv, d] (SmoothV)
-    const void* q_orig;          // original Q (LSE correction with SmoothK), element type q_orig_type
+    const void* q_orig;          // original Q (the *_mlq prologue quantises it), element type q_orig_type
     void* out;                   // output, element type out_type
     float* lse;                  // [B, Hq, Nq] or null
     long long q_orig_strides[3]; // batch, head, token (elements)
@@ -588,7 +588,7 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
         }
     }
     // §10, one row per lane: lane t = 0 of the quad takes row0, t = 1 row1 (every lane of the quad holds the same l and
-    // base), so the two binary64 chains run side by side instead of one after the other in lane 0.
+    // base), so the two rows' binary64 logarithms run side by side instead of one after the other in lane 0.
     if (p.lse == nullptr || t >= 2) return;
     const int row = t == 0 ? row0 : row1;
     if (row >= p.nq) return;

@@ -318,12 +318,12 @@ __device__ __forceinline__ void stats_queries(
 SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
 
 // ---------------------------------------------------------------------------------------------------------------
-// Σ_j x[j·stride] over j = 0 … count − 1 in ascending order from +0 (the spec's order). The loads go out eight at a
-// time, so the chain waits for one round trip per eight tiles instead of one per tile (ncu at N = 2K, 16 tiles: 5.9 µs
-// per launch with one load per add, 4.0 µs batched; session 10).
-__device__ __forceinline__ float ordered_sum(const float* __restrict__ x, long long stride, int count)
+// step(x[j·stride]) for j = 0 … count − 1 in ascending order, the loads going out eight at a time, so that a chain of
+// steps waits for one round trip per eight tiles instead of one per tile (ncu at N = 2K, 16 tiles: 5.9 µs per finish
+// launch with one load per step, 4.0 µs batched; session 10).
+template <class Step>
+__device__ __forceinline__ void for_each_tile(const float* __restrict__ x, long long stride, int count, Step step)
 {
-    float total = 0.0f;
     int j = 0;
     for (; j + 8 <= count; j += 8)
     {
@@ -331,9 +331,16 @@ __device__ __forceinline__ float ordered_sum(const float* __restrict__ x, long l
 #pragma unroll
         for (int u = 0; u < 8; ++u) batch[u] = x[(j + u) * stride];
 #pragma unroll
-        for (int u = 0; u < 8; ++u) total = __fadd_rn(total, batch[u]);
+        for (int u = 0; u < 8; ++u) step(batch[u]);
     }
-    for (; j < count; ++j) total = __fadd_rn(total, x[j * stride]);
+    for (; j < count; ++j) step(x[j * stride]);
+}
+
+// Σ_j x[j·stride] in ascending order from +0 (the spec's order).
+__device__ __forceinline__ float ordered_sum(const float* __restrict__ x, long long stride, int count)
+{
+    float total = 0.0f;
+    for_each_tile(x, stride, count, [&](float v) { total = __fadd_rn(total, v); });
     return total;
 }
 
@@ -366,27 +373,12 @@ extern "C" __global__ void preprocess_finish(const float* __restrict__ partials,
     if (smoothV && tiles > 0) vMean = __fdiv_rn(ordered_sum(p.vSum + first, headDim, tiles), n);
     if (smoothV) valueMean[bh * headDim + c] = vMean;
 
-    // fmaxf of non-negative values is exact in any order; batched like the sums.
+    // fmaxf of non-negative values is exact in any order (NaN never wins), so the maxima and the minima can go in
+    // separate passes.
     float amax = 0.0f;
-    int j = 0;
-    for (; j + 8 <= tiles; j += 8)
-    {
-        float hi[8], lo[8];
-#pragma unroll
-        for (int u = 0; u < 8; ++u)
-        {
-            hi[u] = p.vMax[first + (long long)(j + u) * headDim];
-            lo[u] = p.vMin[first + (long long)(j + u) * headDim];
-        }
-#pragma unroll
-        for (int u = 0; u < 8; ++u)
-            amax = fmaxf(amax, fmaxf(centred_magnitude(hi[u], vMean, smoothV), centred_magnitude(lo[u], vMean, smoothV)));
-    }
-    for (; j < tiles; ++j)
-    {
-        const long long at = first + (long long)j * headDim;
-        amax = fmaxf(amax, fmaxf(centred_magnitude(p.vMax[at], vMean, smoothV), centred_magnitude(p.vMin[at], vMean, smoothV)));
-    }
+    const auto widest = [&](float x) { amax = fmaxf(amax, centred_magnitude(x, vMean, smoothV)); };
+    for_each_tile(p.vMax + first, headDim, tiles, widest);
+    for_each_tile(p.vMin + first, headDim, tiles, widest);
     valueScales[bh * headDim + c] = __fdiv_rn(amax, vMax);
 }
 
