@@ -5,7 +5,7 @@ internal sealed record PreprocessCase(
     int Seed, int Batch, int KeyValueHeads, int GroupSize, int QueryLength, int KeyLength, int HeadDim,
     TensorLayout Layout, ElementType Input, QuantGranularity Granularity, QkFormat Format,
     bool SmoothK, bool SmoothQ, PvAccumulation Pv, bool ZeroValueChannel, bool BiasedKeys, bool ZeroQueryRows,
-    bool TinyHead = false, bool SmoothV = false)
+    bool TinyHead = false, bool SmoothV = false, bool RoundingBoundaries = false)
 {
     public AttentionProblem Problem => new(
         new AttentionShape(Batch, KeyValueHeads * GroupSize, KeyValueHeads, QueryLength, KeyLength, HeadDim), Layout,
@@ -48,9 +48,62 @@ internal sealed record PreprocessCase(
                     for (int c = 0; c < d; c++) data[at + c] *= 1e-37f;
                 }
         }
+        if (RoundingBoundaries) PlantRoundingBoundaries(random, problem, q, k, v);
         var qShape = s.QueryShape(Layout);
         var kvShape = s.KeyValueShape(Layout);
         return (HostTensor.Create(Input, q, qShape), HostTensor.Create(Input, k, kvShape), HostTensor.Create(Input, v, kvShape));
+    }
+
+    /// <summary>
+    /// Quotients x ⊘ scale on and next to the points where the codes' rounding turns, where the kernels' division-free
+    /// codes (Kernels/Preprocess/quantize_codes.cuh) must hand over to the division: channel 0 of every Q and K row holds
+    /// amax, so every group's scale is amax ⊘ qmax, and the other elements are (k + ½)·scale and its neighbouring floats;
+    /// token 0 of each V channel holds that channel's amax and the other tokens E4M3 midpoints times its v_scale. Plus
+    /// ±∞ and NaN in V (v_scale = ∞ for one channel). FP32 inputs without smoothing only (the scales are then known here).
+    /// </summary>
+    private void PlantRoundingBoundaries(Random random, AttentionProblem problem, float[] q, float[] k, float[] v)
+    {
+        if (Input != ElementType.Float32 || SmoothK || SmoothQ || SmoothV)
+            throw new InvalidOperationException("rounding-boundary cases need FP32 inputs and no smoothing");
+        var s = problem.Shape;
+        int d = HeadDim;
+        float qmax = Format == QkFormat.Int4 ? 7f : 127f;
+        float vMax = Pv == PvAccumulation.Fp16TwoLevel ? 1.125f : 448f;
+        float Neighbour(float x) => (random.Next(3)) switch { 0 => x, 1 => MathF.BitIncrement(x), _ => MathF.BitDecrement(x) };
+        float Sign(float x) => random.Next(2) == 0 ? x : -x;
+
+        foreach (var (data, heads, n) in new[] { (q, s.QueryHeads, s.QueryLength), (k, s.KeyValueHeads, s.KeyLength) })
+            for (int b = 0; b < s.Batch; b++)
+                for (int h = 0; h < heads; h++)
+                    for (int t = 0; t < n; t++)
+                    {
+                        long at = Offset(problem.Layout, heads, n, d, b, h, t);
+                        float amax = 5.1f * (1 + h);
+                        float scale = amax / qmax;
+                        data[at] = amax;
+                        for (int c = 1; c < d; c++)
+                            data[at + c] = Sign(Neighbour((random.Next((int)qmax) + 0.5f) * scale));
+                    }
+
+        float[] midpoints = [.. Enumerable.Range(-9, 18).SelectMany(e => Enumerable.Range(0, 8).Select(m => e == -9
+            ? (m + 0.5f) * MathF.ScaleB(1f, -9) : (1 + (m + 0.5f) / 8) * MathF.ScaleB(1f, e))).Where(x => x < vMax)];
+        for (int b = 0; b < s.Batch; b++)
+            for (int h = 0; h < s.KeyValueHeads; h++)
+                for (int c = 0; c < d; c++)
+                {
+                    float amax = 3.3f * (1 + c / 16f) * (1 + h);
+                    float scale = amax / vMax;
+                    for (int t = 0; t < s.KeyLength; t++)
+                        v[Offset(problem.Layout, s.KeyValueHeads, s.KeyLength, d, b, h, t) + c] =
+                            t == 0 ? amax : Sign(Neighbour(midpoints[random.Next(midpoints.Length)] * scale));
+                }
+        if (s.KeyLength > 8)
+        {
+            v[Offset(problem.Layout, s.KeyValueHeads, s.KeyLength, d, 0, 0, 5) + 3] = float.PositiveInfinity;
+            v[Offset(problem.Layout, s.KeyValueHeads, s.KeyLength, d, 0, 0, 6) + 6] = float.NaN; // a finite v_scale
+            v[Offset(problem.Layout, s.KeyValueHeads, s.KeyLength, d, 0, 0, 7) + 4] = float.NegativeInfinity;
+            v[Offset(problem.Layout, s.KeyValueHeads, s.KeyLength, d, 0, 0, 8) + 4] = float.NaN; // v_scale = ∞
+        }
     }
 
     private static long Offset(TensorLayout layout, int heads, int tokens, int d, int b, int h, int t) => layout == TensorLayout.HND
@@ -71,11 +124,11 @@ internal sealed record PreprocessCase(
     public override string ToString() =>
         $"#{Seed} B={Batch} Hkv={KeyValueHeads}x{GroupSize} Nq={QueryLength} Nk={KeyLength} d={HeadDim} {Layout} {Input} " +
         $"{Format}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")} V_MAX={(Pv == PvAccumulation.Fp16TwoLevel ? "1.125" : "448")}" +
-        $"{(ZeroValueChannel ? " zeroVchannel" : "")}{(BiasedKeys ? " biasedK" : "")}{(ZeroQueryRows ? " zeroQrows" : "")}{(TinyHead ? " subnormal-scales" : "")}";
+        $"{(ZeroValueChannel ? " zeroVchannel" : "")}{(BiasedKeys ? " biasedK" : "")}{(ZeroQueryRows ? " zeroQrows" : "")}{(TinyHead ? " subnormal-scales" : "")}{(RoundingBoundaries ? " rounding-boundaries" : "")}";
 
     /// <summary>
-    /// Every granularity × input type × layout, with the other choices varied across them, plus INT4, empty and
-    /// subnormal-scale cases and one multi-tile problem.
+    /// Every granularity × input type × layout, with the other choices varied across them, plus INT4, empty,
+    /// subnormal-scale and rounding-boundary cases and one multi-tile problem.
     /// </summary>
     public static IReadOnlyList<PreprocessCase> All { get; } = Build();
 
@@ -105,6 +158,11 @@ internal sealed record PreprocessCase(
             cases.Add(new PreprocessCase(2100 + (int)granularity, 1, 2, 1, 140, 260, 64, TensorLayout.HND, ElementType.Float32,
                 granularity, QkFormat.Int8, true, true, PvAccumulation.Fp32, true, true, false, TinyHead: true));
         }
+        // Quotients on the codes' rounding boundaries (the division-free codes must hand these to the division).
+        foreach (var (format, pv, d) in new[] { (QkFormat.Int8, PvAccumulation.Fp32, 128), (QkFormat.Int4, PvAccumulation.Fp16TwoLevel, 64),
+                     (QkFormat.Int8, PvAccumulation.Fp16TwoLevel, 128) })
+            cases.Add(new PreprocessCase(2200 + d + (int)pv, 1, 2, 2, 200, 300, d, TensorLayout.HND, ElementType.Float32,
+                QuantGranularity.PerThread, format, false, false, pv, false, false, false, RoundingBoundaries: true));
         cases.Add(new PreprocessCase(3000, 1, 1, 2, 5, 0, 128, TensorLayout.HND, ElementType.Float16, QuantGranularity.PerThread,
             QkFormat.Int8, true, true, PvAccumulation.Fp16TwoLevel, false, false, false, SmoothV: true));
         cases.Add(new PreprocessCase(3001, 1, 2, 4, 1000, 2000, 128, TensorLayout.NHD, ElementType.Float16, QuantGranularity.PerThread,

@@ -7,7 +7,8 @@ using Xunit;
 namespace Sage.Property.Tests.Cuda;
 
 /// <summary>
-/// The main loop's division-free INT8 codes for Q (query_code_fast in attention_query_quantize.cuh), mirrored in C#
+/// The division-free INT8/INT4 codes (int8_code_fast in Kernels/Preprocess/quantize_codes.cuh: the main loop's Q prologue and the
+/// pre-processing's Q and K codes), mirrored in C#
 /// (float arithmetic here is IEEE binary32 with round-to-nearest-even, as the kernel's _rn intrinsics): whenever the
 /// fast form accepts an element it must give cvt.rni.sat.s8(x ⊘ scale) with scale = amax ⊘ 127 and |x| ≤ amax, the
 /// claim its comment proves; and the elements it refuses must be rare on ordinary data (else the prologue would run
@@ -54,6 +55,26 @@ public class QueryCodeFastPathTests
         Check(x, amax);
         Check(amax, amax);
         Check(-amax, amax);
+    }
+
+    /// <summary>INT4 (K and Q codes with QkFormat.Int4): scale = amax ⊘ 7, code = clamp(rni(x ⊘ scale), ±7), NaN → 0.</summary>
+    [Property(MaxTest = 20000)]
+    public void Accepted_fast_int4_codes_equal_the_division(NormalFloat amaxSeed, NormalFloat fraction, int exponent, int step)
+    {
+        float amax = MathF.Abs((float)amaxSeed.Get) * MathF.Pow(2, exponent % 60) + float.Epsilon;
+        if (!float.IsFinite(amax)) return;
+        float scale = amax / 7f;
+        if (scale == 0f) return;
+        // Random quotients, and quotients next to the midpoints k + ½ where the rounding turns.
+        float near = (Math.Abs(step % 7) + 0.5f) * scale * (step < 0 ? -1 : 1);
+        foreach (float x in new[] { (float)(Math.Clamp(fraction.Get, -1.0, 1.0) * amax), amax, -amax, near, MathF.BitIncrement(near), MathF.BitDecrement(near) })
+        {
+            if (MathF.Abs(x) > amax) continue;
+            if (Fast(x, 1f / scale) is not int code) continue;
+            float quotient = x / scale;
+            int expected = float.IsNaN(quotient) ? 0 : (int)Math.Clamp(MathF.Round(quotient, MidpointRounding.ToEven), -7f, 7f);
+            Assert.True(code == expected, $"x = {x:R} amax = {amax:R}: fast {code}, div.rn {expected}");
+        }
     }
 
     [Fact]

@@ -16,31 +16,11 @@
 // the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
 // the warp, PerBlock over the warp and then the four warps (through the Q buffer before the codes are written).
 #pragma once
-// The pre-processing's own helpers (load8: 8 elements widened exactly; cvt_rni_sat_s8: the spec's INT8 rounding), so
-// the prologue's codes come from the same functions as query_block's.
+// The pre-processing's own helpers (load8: 8 elements widened exactly; cvt_rni_sat_s8: the spec's INT8 rounding;
+// int8_code_fast: the division-free code where it provably equals it), so the prologue's codes come from the same
+// functions as query_block's.
 #include "preprocess_common.cuh"
-
-// The same code without a division or a conversion-pipe instruction, when it can be proven equal (else refused = true):
-//   r = 1 ⊘ scale (rcp.rn, once per lane), y = x ⊗ r, T = y ⊕ SHIFTER (1.5·2^23: T = SHIFTER + n with n = rni(y) for
-//   |y| < 2^22), f = y ⊖ (T ⊖ SHIFTER) (exact: y − n), code = the low byte of T's bits (n mod 256).
-// Why it equals cvt.rni.sat.s8(x ⊘ scale): with q = x / scale exactly, |x ⊘ scale − q| ≤ 2^-24·|q| and (r normal)
-// |y − q| ≤ (2^-23 + 2^-48)·|q|, so |y − (x ⊘ scale)| < 2^-15.5 because |q| ≤ amax / scale ≤ 127·(1 + 2^-23) (amax is
-// the maximum of these very |x|; scale = amax ⊘ 127 ≥ (amax / 127)(1 − 2^-24); a subnormal scale with r finite is
-// ≥ 2^-128, so its rounding stays below 2^-21 relative and the margin still holds; smaller ones make r = +∞). rni only
-// changes at the midpoints k + ½, so if y is more than 2^-14 from every midpoint (|f| < ½ − 2^-14), x ⊘ scale lies
-// strictly on y's side of the same midpoints and rounds to the same n; |n| ≤ 127, so the saturation never applies and
-// n mod 256 is its byte. NaN or ±∞ anywhere (x, r or y) makes f NaN or |f| large: refused, and the lane takes the
-// division (cvt_rni_sat_s8(x ⊘ scale)).
-__device__ __forceinline__ unsigned int query_code_fast(float x, float r, bool& refused)
-{
-    const float y = __fmul_rn(x, r);
-    const float shifted = __fadd_rn(y, SAGE_SHIFTER);
-    const float f = __fsub_rn(y, __fsub_rn(shifted, SAGE_SHIFTER));
-    // Bitwise |, not ||: every element is evaluated, and the test folds into one predicate-accumulating FSETP (a
-    // short-circuit chain made ptxas predicate the whole block on the running result).
-    refused = refused | !(fabsf(f) < 0.49993896484375f); // ½ − 2^-14; NaN refuses
-    return __float_as_uint(shifted);                      // the caller keeps the low byte
-}
+#include "quantize_codes.cuh"
 
 // Quantises the block's Q into sQ (64 rows × D bytes, swizzled as the TMA map of the pre-processed Q) and returns this
 // lane's q_scale. All 128 threads call it; it ends with the generic-to-async proxy fence of its shared-memory writes
@@ -97,7 +77,7 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
     const float scale = __fdiv_rn(amax, 127.0f);
     const bool any = scale != 0.0f;
 
-    // Codes: the division-free form where it is provably equal (query_code_fast), else (NaN/∞, a quotient within 2^-14
+    // Codes: the division-free form where it is provably equal (int8_code_fast), else (NaN/∞, a quotient within 2^-14
     // of a midpoint: rare and lane-local) the lane redoes its codes with div.rn.
     const float reciprocal = __frcp_rn(scale);
     unsigned int words[2][CHUNKS / 2][4];
@@ -115,7 +95,7 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
                     for (int e = 0; e < 4; e++)
                     {
                         const float x = row == 0 ? x0[2 * half + w / 2][4 * (w & 1) + e] : x1[2 * half + w / 2][4 * (w & 1) + e];
-                        b[e] = fast ? query_code_fast(x, reciprocal, refused)
+                        b[e] = fast ? int8_code_fast(x, reciprocal, refused)
                                     : (unsigned int)cvt_rni_sat_s8(__fdiv_rn(x, scale)); // §3 step 3: div.rn, then cvt.rni.sat.s8
                     }
                     const unsigned int word = __byte_perm(__byte_perm(b[0], b[1], 0x0040), __byte_perm(b[2], b[3], 0x0040), 0x5410);

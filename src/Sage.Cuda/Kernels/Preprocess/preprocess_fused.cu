@@ -16,6 +16,7 @@
 // DRAM traffic: Q once, K and V twice (the mean and the per-channel V scale span the whole sequence, so their tile
 // codes cannot be written before one whole pass), the codes once, plus ≈ 4·d floats per tile of partials.
 #include "preprocess_common.cuh"
+#include "quantize_codes.cuh" // the division-free codes where they provably equal the division
 
 // Every kernel family of this file exists for each input element type and head dim; the host picks
 // <family>_<f32|f16|bf16>_d<64|128>.
@@ -258,6 +259,7 @@ __device__ __forceinline__ void query_block(int blockIndex, const typename E::st
         const int r = firstRow + i * RPP;
         int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
         const float scale = __fdiv_rn(__uint_as_float(s_qamax[query_group(granularity, r)]), qmax);
+        const float reciprocal = __frcp_rn(scale);
         if (r < rows && scale != 0.0f)
         {
             float x[8];
@@ -267,7 +269,7 @@ __device__ __forceinline__ void query_block(int blockIndex, const typename E::st
 #pragma unroll
                 for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_qmean[c0 + j]);
             }
-            quantize8(x, scale, int4, qv);
+            quantize8_fast(x, scale, reciprocal, int4, qv);
         }
         store_quantized(quantized, bh * paddedLength + row0 + r, D, c0, qv, int4);
     }
@@ -442,6 +444,7 @@ __device__ __forceinline__ void key_tile(int tileIndex, const typename E::storag
     const float qmax = int4 ? 7.0f : 127.0f;
     if (tid < groups) scales[(bh * tiles + tile) * groups + tid] = __fdiv_rn(__uint_as_float(s_kamax[tid]), qmax);
     const float scale = __fdiv_rn(__uint_as_float(s_kamax[group]), qmax);
+    const float reciprocal = __frcp_rn(scale);
 
 #pragma unroll
     for (int i = 0; i < ROWS; ++i)
@@ -457,7 +460,7 @@ __device__ __forceinline__ void key_tile(int tileIndex, const typename E::storag
 #pragma unroll
                 for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_kmean[c0 + j]);
             }
-            quantize8(x, scale, int4, qv);
+            quantize8_fast(x, scale, reciprocal, int4, qv);
         }
         store_quantized(quantized, bh * paddedLength + t, D, c0, qv, int4);
     }
@@ -476,6 +479,13 @@ __device__ __forceinline__ int value_swizzle(int c)
     return D == 128 ? (((c >> 3) & 15) << 1) : (((c >> 3) & 7) << 2);
 }
 
+// Slot of channel c's float4 in s_vcode: the 8 channels of chunk c / 8 rotated by the chunk, so that the quarter-warp
+// phases of a 16-byte load (8 lanes on 8 consecutive chunks, the same j) hit 8 different bank groups.
+__device__ __forceinline__ int value_channel_slot(int c)
+{
+    return (c & ~7) | ((c ^ (c >> 3)) & 7);
+}
+
 template <class E, int D>
 __device__ __forceinline__ void value_tile(int tileIndex, const typename E::storage* __restrict__ v, TensorStrides s,
                                            int length, int heads, int tiles, const float* __restrict__ mean,
@@ -485,7 +495,7 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     constexpr int CPR = D / 8;
     constexpr int UNITS = (SAGE_KEY_TILE / 16) * 4 * CPR;
     __shared__ __align__(16) unsigned int s_words[D * (SAGE_KEY_TILE / 4)];
-    __shared__ float s_vscale[D];
+    __shared__ float4 s_vcode[D]; // per channel: the bracket's lo, hi (value_reciprocals), v_scale, the code mask
     __shared__ float s_vmean[D];
     const int tile = tileIndex % tiles;
     const long long bh = tileIndex / tiles;
@@ -494,7 +504,10 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     const int t0 = tile * SAGE_KEY_TILE;
     if (tid < D)
     {
-        s_vscale[tid] = vScales[bh * D + tid];
+        const float sc = vScales[bh * D + tid];
+        const ValueReciprocals r = value_reciprocals(sc);
+        // v_scale = 0: every code is +0 (NaN inputs included), hence a mask of 0 on the word.
+        s_vcode[value_channel_slot(tid)] = make_float4(r.lo, r.hi, sc, __uint_as_float(sc != 0.0f ? 0xFFFFFFFFu : 0u));
         s_vmean[tid] = mean != nullptr ? mean[bh * D + tid] : 0.0f;
     }
     __syncthreads();
@@ -526,12 +539,25 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
         for (int j = 0; j < 8; ++j)
         {
             const int c = c0 + j;
-            const float sc = s_vscale[c];
-            float ratio[4];
+            const float4 code = s_vcode[value_channel_slot(c)];
+            // The codes of both ends of the bracket (quantize_codes.cuh); past the last token x = +0, whose code is 0
+            // at both ends, as the division's +0 ratio below gives.
+            const auto word_at = [&](float r) {
+                return cvt_e4m3x2(__fmul_rn(x[1][j], r), __fmul_rn(x[0][j], r)) |
+                       (cvt_e4m3x2(__fmul_rn(x[3][j], r), __fmul_rn(x[2][j], r)) << 16);
+            };
+            unsigned int word = word_at(code.x);
+            if (word != word_at(code.y))
+            {
+                // The ends differ (≈ 4·10^-6 per element on ordinary data, or a reciprocal that is not normal): §4 as
+                // written.
+                const float sc = code.z;
+                float ratio[4];
 #pragma unroll
-            for (int m = 0; m < 4; ++m) ratio[m] = (real[m] && sc != 0.0f) ? __fdiv_rn(x[m][j], sc) : 0.0f; // +0: code 0
-            const unsigned int word = cvt_e4m3x2(ratio[1], ratio[0]) | (cvt_e4m3x2(ratio[3], ratio[2]) << 16);
-            s_words[c * (SAGE_KEY_TILE / 4) + ((4 * g + quad) ^ value_swizzle<D>(c))] = word;
+                for (int m = 0; m < 4; ++m) ratio[m] = (real[m] && sc != 0.0f) ? __fdiv_rn(x[m][j], sc) : 0.0f; // +0: code 0
+                word = cvt_e4m3x2(ratio[1], ratio[0]) | (cvt_e4m3x2(ratio[3], ratio[2]) << 16);
+            }
+            s_words[c * (SAGE_KEY_TILE / 4) + ((4 * g + quad) ^ value_swizzle<D>(c))] = word & __float_as_uint(code.w);
         }
     }
     __syncthreads();
