@@ -464,8 +464,13 @@ __device__ __forceinline__ void pv_issue_desc(float (&accO)[SAGE_ACC_O(D)], PvBl
 {
     if constexpr (MODE == SAGE_MODE_FP32)
     {
+        // x ⊗ 1 = x for every finite x and ±0, so a tile where no row of the warp has a new maximum (rescale = 1 for all
+        // its rows: most tiles once a row has seen a few) skips the 64 multiplications with the same bits. Warp-uniform.
+        if (__any_sync(0xffffffffu, rescale0 != 1.0f || rescale1 != 1.0f))
+        {
 #pragma unroll
-        for (int i = 0; i < D / 2; i++) accO[i] = __fmul_rn(accO[i], (i & 2) ? rescale1 : rescale0);
+            for (int i = 0; i < D / 2; i++) accO[i] = __fmul_rn(accO[i], (i & 2) ? rescale1 : rescale0);
+        }
         // The row-sum column is a fresh accumulator per tile in every mode (§8): C = +0, added to st.l in pv_finish.
 #pragma unroll
         for (int i = D / 2; i < SAGE_ACC_O(D); i++) accO[i] = 0.0f;

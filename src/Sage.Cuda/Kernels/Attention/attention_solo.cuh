@@ -201,7 +201,9 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         mbarrier_wait(fullV + s, (kt / STAGES) & 1);
         pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * STAGE + TILE, SAGE_KEY_TILE), rs0, rs1);
     };
-    auto k_scale = [&](int kt) { return rows.kScaleHead[kt * rows.kGroups + (rows.kGroups == 4 ? t : 0)]; };
+    // This lane's k_scale of tile kt sits kt·kGroups floats after kScaleLane. The loop steps the pointer by one tile: the
+    // indexed form compiled to ≈ 20 SASS instructions of 64-bit index arithmetic per tile (session 11's SASS study).
+    const float* kScaleLane = rows.kScaleHead + (rows.kGroups == 4 ? t : 0);
     auto softmax_with = [&](int kt, float kScale, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
         fence_registers(accS);
         const float qkScale = __fmul_rn(rows.qScale, kScale);
@@ -217,7 +219,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // The k_scale load is issued before the QKᵀ wgmma (the asm "memory" clobbers keep it there), and thread 0
         // refills while the wgmma runs: neither latency sits between the wgmma's completion and the softmax
         // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
-        const float kScale = k_scale(kt);
+        const float kScale = *kScaleLane;
+        kScaleLane += rows.kGroups;
         qk_issue(kt);
         refill(kt);
         wgmma_wait<0>();

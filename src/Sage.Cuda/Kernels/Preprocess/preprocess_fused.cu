@@ -549,8 +549,8 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
             unsigned int word = word_at(code.x);
             if (word != word_at(code.y))
             {
-                // The ends differ (≈ 4·10^-6 per element on ordinary data, or a reciprocal that is not normal): §4 as
-                // written.
+                // The ends differ (below 10^-4 of ordinary elements, ValueCodeBracketTests; or a reciprocal that is not
+                // normal): §4 as written.
                 const float sc = code.z;
                 float ratio[4];
 #pragma unroll
