@@ -60,6 +60,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Also return the log-sum-exp of every row (the main loop's epilogue computes it, with the SmoothK correction), as training and chunked attention need.")]
         public bool Lse { get; init; }
 
+        [CommandOption("--rounds <N>")]
+        [Description("With --modes: timed passes over all modes after one untimed pass (default 5); each mode's figure is the median of all its launches, so that no mode is ranked by its place in the sequence while a power-capped card changes its clock.")]
+        public int? Rounds { get; init; }
+
         [CommandOption("--repetitions <N>")]
         [Description("Timed launches per case; the median is reported (default 10).")]
         public int Repetitions { get; init; } = 10;
@@ -71,6 +75,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (!TryParseList(HeadDims, out var dims) || dims.Any(d => !SageOptions.SupportedHeadDims.Contains(d)))
                 return ValidationResult.Error($"--head-dim '{HeadDims}' must list head dims among {string.Join(", ", SageOptions.SupportedHeadDims)}.");
             if (Modes is not null && Modes != "all") return ValidationResult.Error($"--modes '{Modes}': the only value is 'all'.");
+            if (Rounds is int r && r < 1) return ValidationResult.Error($"--rounds {r}: must be at least 1.");
+            if (Rounds is not null && Modes is null) return ValidationResult.Error("--rounds applies to --modes all only.");
             return ValidationResult.Success();
         }
     }
@@ -140,6 +146,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         return ExitCodes.Success;
     }
 
+    /// <summary>Timed passes of --modes all when --rounds is not given.</summary>
+    public const int DefaultModeRounds = 5;
+
     /// <summary>Every (PV accumulation, granularity) on one problem: the planner's speed table.</summary>
     private static int ExecuteModes(Settings settings, int n, int d, CancellationToken cancellationToken)
     {
@@ -147,10 +156,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                      from g in new[] { QuantGranularity.PerThread, QuantGranularity.PerWarp, QuantGranularity.PerBlock }
                      select new SageOptions { PvAccumulation = pv, Granularity = g }).ToList();
         using var cuda = CudaContext.Create();
-        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions };
+        int rounds = settings.Rounds ?? DefaultModeRounds;
+        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Rounds = rounds, WarmUpRounds = 1 };
         var human = settings.Json ? Console.Error : Console.Out;
         human.WriteLine($"sage bench --modes all: {cuda.Device.Name}, B={settings.Batch} H={settings.Heads} N={n} d={d}{(settings.Causal ? " causal" : "")}, " +
-                        $"FP16 inputs, median of {settings.Repetitions} (CUDA events), {modes.Count} modes");
+                        $"FP16 inputs, {modes.Count} modes interleaved: 1 untimed + {rounds} timed passes, median of {rounds} x {settings.Repetitions} launches (CUDA events)");
         var results = bench.MeasureModes(settings.Batch, settings.Heads, n, d, settings.Causal, modes,
             o => { cancellationToken.ThrowIfCancellationRequested(); human.Write($"  {o.PvAccumulation}/{o.Granularity} ...\r"); });
         string version = typeof(BenchCommand).Assembly.GetName().Version?.ToString() ?? "?";

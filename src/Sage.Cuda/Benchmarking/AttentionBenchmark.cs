@@ -14,6 +14,29 @@ public sealed class AttentionBenchmark(CudaContext context)
     public int Repetitions { get; init; } = 10;
     public int InputSets { get; init; } = 3;
 
+    /// <summary>
+    /// Passes over all modes of <see cref="MeasureModes"/>, each timing every mode with <see cref="Repetitions"/> launches;
+    /// a mode's result is the median of all its launches. Why: a power-capped card (the H100 under its 700 W limit) changes
+    /// its clock over hundreds of milliseconds, so modes timed one after another in a single pass are ranked partly by
+    /// their place in the sequence (session 11: one pass at N = 8K put the same Fp32 kernel at 752 TFLOPS, while it ran
+    /// 863-909 in separate benches at 4K-32K). Interleaved passes give every mode the same mix of card states.
+    /// </summary>
+    public int Rounds
+    {
+        get => rounds;
+        init => rounds = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Rounds), value, "at least one round");
+    }
+
+    /// <summary>Untimed passes over all modes before the timed <see cref="Rounds"/>, so that the first mode does not run on a cool card.</summary>
+    public int WarmUpRounds
+    {
+        get => warmUpRounds;
+        init => warmUpRounds = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(WarmUpRounds), value, "zero or more rounds");
+    }
+
+    private readonly int rounds = 1;
+    private readonly int warmUpRounds;
+
     /// <summary>When set, the device's SM clock and power are read while the kernel-only and end-to-end repetitions run.</summary>
     public Telemetry.DeviceTelemetry? Telemetry { get; init; }
 
@@ -32,6 +55,9 @@ public sealed class AttentionBenchmark(CudaContext context)
         IReadOnlyList<SageOptions> modes, Action<SageOptions>? starting = null, bool lse = false)
     {
         ArgumentNullException.ThrowIfNull(modes);
+        if (Telemetry is not null && Rounds + WarmUpRounds > 1)
+            throw new InvalidOperationException(
+                $"Telemetry summarises one measurement; with {Rounds} rounds and {WarmUpRounds} warm-up rounds there are several per mode. Use Rounds = 1 and WarmUpRounds = 0 with Telemetry.");
         long count = (long)batch * heads * sequenceLength * headDim;
         var sets = new List<(DeviceBuffer<ushort> Q, DeviceBuffer<ushort> K, DeviceBuffer<ushort> V)>();
         using var output = DeviceBuffer<ushort>.Allocate(context, count);
@@ -46,36 +72,49 @@ public sealed class AttentionBenchmark(CudaContext context)
                 sets.Add((RandomHalf(count, 3 * s + 1), RandomHalf(count, 3 * s + 2), RandomHalf(count, 3 * s + 3)));
             DeviceTensor T(DeviceBuffer<ushort> b) => DeviceTensor.From(b, ElementType.Float16);
             var o = T(output);
-            foreach (var options in modes)
-            {
-                starting?.Invoke(options);
-                var c = new BenchmarkCase(batch, heads, sequenceLength, headDim, causal, options, lse);
-                var problem = c.Problem;
-                var preprocessed = new List<PreprocessedInputs>();
-                try
+            var samples = modes.Select(_ => new ModeSamples()).ToList();
+            for (int round = -WarmUpRounds; round < Rounds; round++)
+                for (int m = 0; m < modes.Count; m++)
                 {
-                    // The pre-processing the e2e call runs: without Q when the main loop quantises it, so kernel-only is the
-                    // production main loop.
-                    bool queriesInMainLoop = attention.QuantizesQueriesInMainLoop(problem, options);
-                    foreach (var s in sets)
-                        preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: !queriesInMainLoop));
-                    var (kernel, kernelTelemetry) = Observed(() => MedianMilliseconds(i => attention.LaunchMainLoop(problem, options,
-                        preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer)));
-                    // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
-                    double preprocess = MedianMilliseconds(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
-                        T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: !queriesInMainLoop).Dispose());
-                    // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
-                    var (endToEnd, endToEndTelemetry) = Observed(() => MedianMilliseconds(i => attention.Run(problem, options,
-                        T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null)));
-                    results.Add(new BenchmarkResult(c, kernel, endToEnd, Repetitions, context.Device.Name, preprocess, queriesInMainLoop,
-                        kernelTelemetry, endToEndTelemetry));
+                    var options = modes[m];
+                    starting?.Invoke(options);
+                    var c = new BenchmarkCase(batch, heads, sequenceLength, headDim, causal, options, lse);
+                    var problem = c.Problem;
+                    var preprocessed = new List<PreprocessedInputs>();
+                    try
+                    {
+                        // The pre-processing the e2e call runs: without Q when the main loop quantises it, so kernel-only is
+                        // the production main loop.
+                        bool queriesInMainLoop = attention.QuantizesQueriesInMainLoop(problem, options);
+                        foreach (var s in sets)
+                            preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: !queriesInMainLoop));
+                        var (kernel, kernelTelemetry) = Observed(() => Times(i => attention.LaunchMainLoop(problem, options,
+                            preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer)));
+                        // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
+                        double[] preprocess = Times(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
+                            T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: !queriesInMainLoop).Dispose());
+                        // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
+                        var (endToEnd, endToEndTelemetry) = Observed(() => Times(i => attention.Run(problem, options,
+                            T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null)));
+                        if (round < 0) continue;
+                        var mode = samples[m];
+                        mode.Case = c;
+                        mode.QueriesInMainLoop = queriesInMainLoop;
+                        mode.Kernel.AddRange(kernel);
+                        mode.Preprocess.AddRange(preprocess);
+                        mode.EndToEnd.AddRange(endToEnd);
+                        mode.KernelTelemetry = kernelTelemetry;
+                        mode.EndToEndTelemetry = endToEndTelemetry;
+                    }
+                    finally
+                    {
+                        foreach (var p in preprocessed) p.Dispose();
+                        context.Synchronize();
+                    }
                 }
-                finally
-                {
-                    foreach (var p in preprocessed) p.Dispose();
-                    context.Synchronize();
-                }
-            }
+            foreach (var mode in samples)
+                results.Add(new BenchmarkResult(mode.Case!, Median(mode.Kernel), Median(mode.EndToEnd), Repetitions * Rounds, context.Device.Name,
+                    Median(mode.Preprocess), mode.QueriesInMainLoop, mode.KernelTelemetry, mode.EndToEndTelemetry));
             return results;
         }
         finally
@@ -84,14 +123,32 @@ public sealed class AttentionBenchmark(CudaContext context)
         }
     }
 
+    /// <summary>One mode's launch times over all timed rounds.</summary>
+    private sealed class ModeSamples
+    {
+        public BenchmarkCase? Case;
+        public bool QueriesInMainLoop;
+        public readonly List<double> Kernel = [], Preprocess = [], EndToEnd = [];
+        public Telemetry.TelemetrySummary? KernelTelemetry, EndToEndTelemetry;
+    }
+
     /// <summary>Runs a measurement, with <see cref="Telemetry"/> reading the device meanwhile when it is set.</summary>
-    private (double Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Func<double> measure)
+    private (double[] Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Func<double[]> measure)
     {
         if (Telemetry is null) return (measure(), null);
         return Telemetry.Measure(measure);
     }
 
-    private double MedianMilliseconds(Action<int> launch)
+    /// <summary>The upper median (the element at index n / 2 of the sorted times, as for a single round before).</summary>
+    private static double Median(List<double> times)
+    {
+        var sorted = times.ToArray();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
+    }
+
+    /// <summary>One untimed launch, then <see cref="Repetitions"/> launches timed with CUDA events (milliseconds each).</summary>
+    private double[] Times(Action<int> launch)
     {
         using var start = CudaEvent.Create(context);
         using var end = CudaEvent.Create(context);
@@ -106,8 +163,7 @@ public sealed class AttentionBenchmark(CudaContext context)
             end.Synchronize();
             times[i] = CudaEvent.ElapsedMilliseconds(start, end);
         }
-        Array.Sort(times);
-        return times[Repetitions / 2];
+        return times;
     }
 
     /// <summary>Roughly N(0,1) FP16 values from a fixed-seed LCG (fast for 10^9 elements; statistics do not matter here).</summary>
