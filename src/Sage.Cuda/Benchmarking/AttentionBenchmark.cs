@@ -65,41 +65,40 @@ public sealed class AttentionBenchmark(CudaContext context)
         ulong lsePointer = lseBuffer?.Pointer ?? 0;
         using var attention = new CudaAttention(context);
         using var preprocessor = new GpuPreprocessor(context);
-        var results = new List<BenchmarkResult>();
         try
         {
             for (int s = 0; s < InputSets; s++)
                 sets.Add((RandomHalf(count, 3 * s + 1), RandomHalf(count, 3 * s + 2), RandomHalf(count, 3 * s + 3)));
             DeviceTensor T(DeviceBuffer<ushort> b) => DeviceTensor.From(b, ElementType.Float16);
             var o = T(output);
-            var samples = modes.Select(_ => new ModeSamples()).ToList();
+            // The pre-processing the e2e call runs: without Q when the main loop quantises it, so kernel-only is the
+            // production main loop.
+            var samples = modes.Select(options =>
+            {
+                var c = new BenchmarkCase(batch, heads, sequenceLength, headDim, causal, options, lse);
+                return new ModeSamples(c, attention.QuantizesQueriesInMainLoop(c.Problem, options));
+            }).ToList();
             for (int round = -WarmUpRounds; round < Rounds; round++)
-                for (int m = 0; m < modes.Count; m++)
+                foreach (var mode in samples)
                 {
-                    var options = modes[m];
+                    var options = mode.Case.Options;
+                    var problem = mode.Case.Problem;
+                    bool quantizeQueries = !mode.QueriesInMainLoop;
                     starting?.Invoke(options);
-                    var c = new BenchmarkCase(batch, heads, sequenceLength, headDim, causal, options, lse);
-                    var problem = c.Problem;
                     var preprocessed = new List<PreprocessedInputs>();
                     try
                     {
-                        // The pre-processing the e2e call runs: without Q when the main loop quantises it, so kernel-only is
-                        // the production main loop.
-                        bool queriesInMainLoop = attention.QuantizesQueriesInMainLoop(problem, options);
                         foreach (var s in sets)
-                            preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: !queriesInMainLoop));
+                            preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: quantizeQueries));
                         var (kernel, kernelTelemetry) = Observed(() => Times(i => attention.LaunchMainLoop(problem, options,
                             preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer)));
                         // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
                         double[] preprocess = Times(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
-                            T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: !queriesInMainLoop).Dispose());
+                            T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: quantizeQueries).Dispose());
                         // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
                         var (endToEnd, endToEndTelemetry) = Observed(() => Times(i => attention.Run(problem, options,
                             T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null)));
                         if (round < 0) continue;
-                        var mode = samples[m];
-                        mode.Case = c;
-                        mode.QueriesInMainLoop = queriesInMainLoop;
                         mode.Kernel.AddRange(kernel);
                         mode.Preprocess.AddRange(preprocess);
                         mode.EndToEnd.AddRange(endToEnd);
@@ -112,10 +111,8 @@ public sealed class AttentionBenchmark(CudaContext context)
                         context.Synchronize();
                     }
                 }
-            foreach (var mode in samples)
-                results.Add(new BenchmarkResult(mode.Case!, Median(mode.Kernel), Median(mode.EndToEnd), Repetitions * Rounds, context.Device.Name,
-                    Median(mode.Preprocess), mode.QueriesInMainLoop, mode.KernelTelemetry, mode.EndToEndTelemetry));
-            return results;
+            return [.. samples.Select(mode => new BenchmarkResult(mode.Case, Median(mode.Kernel), Median(mode.EndToEnd), Repetitions * Rounds,
+                context.Device.Name, Median(mode.Preprocess), mode.QueriesInMainLoop, mode.KernelTelemetry, mode.EndToEndTelemetry))];
         }
         finally
         {
@@ -123,11 +120,11 @@ public sealed class AttentionBenchmark(CudaContext context)
         }
     }
 
-    /// <summary>One mode's launch times over all timed rounds.</summary>
-    private sealed class ModeSamples
+    /// <summary>One mode's case and its launch times over all timed rounds.</summary>
+    private sealed class ModeSamples(BenchmarkCase c, bool queriesInMainLoop)
     {
-        public BenchmarkCase? Case;
-        public bool QueriesInMainLoop;
+        public BenchmarkCase Case { get; } = c;
+        public bool QueriesInMainLoop { get; } = queriesInMainLoop;
         public readonly List<double> Kernel = [], Preprocess = [], EndToEnd = [];
         public Telemetry.TelemetrySummary? KernelTelemetry, EndToEndTelemetry;
     }

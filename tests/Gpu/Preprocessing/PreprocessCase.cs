@@ -70,7 +70,7 @@ internal sealed record PreprocessCase(
         int d = HeadDim;
         float qmax = Format == QkFormat.Int4 ? 7f : 127f;
         float vMax = Pv == PvAccumulation.Fp16TwoLevel ? 1.125f : 448f;
-        float Neighbour(float x) => (random.Next(3)) switch { 0 => x, 1 => MathF.BitIncrement(x), _ => MathF.BitDecrement(x) };
+        float Neighbour(float x) => random.Next(3) switch { 0 => x, 1 => MathF.BitIncrement(x), _ => MathF.BitDecrement(x) };
         float Sign(float x) => random.Next(2) == 0 ? x : -x;
 
         foreach (var (data, heads, n) in new[] { (q, s.QueryHeads, s.QueryLength), (k, s.KeyValueHeads, s.KeyLength) })
