@@ -300,9 +300,38 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
 // runs the masked loops, a plain tile the loops without per-key tests.
 #define SAGE_FUSED_OFFSET_LIMIT 0.0078125f // 2^-7 (KernelConstants.FusedOffsetLimit)
 
+// The QKᵀ wgmma of the next tile starts from SAGE_SHIFTER_BITS (attention_solo.cuh). With SAGE_ACC_PRESET each
+// accumulator register gets that value right after the softmax's last read of it, so the 64 moves per tile run between
+// the MUFU.EX2s of the exp pass (whose pipe leaves issue slots free) instead of in a block of their own right before the
+// wgmma. No value changes: the register holds the same constant either way when the wgmma reads it.
+#ifndef SAGE_ACC_PRESET
+#define SAGE_ACC_PRESET 1
+#endif
+__device__ __forceinline__ void sage_preset_accumulator(int& r)
+{
+    if (SAGE_ACC_PRESET) r = SAGE_SHIFTER_BITS;
+}
+
+// §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of
+// k-step s: w = 0, 1 fill fragment registers 0 (row g) and 1 (row g + 8), w = 2, 3 registers 2 and 3; odd w takes the
+// upper 16 bits (k positions 4t + 2, 4t + 3).
+__device__ __forceinline__ void pack_group(int j, float p00, float p01, float p10, float p11, unsigned int (&pr)[16])
+{
+    const unsigned int c0 = e4m3x2(p00, p01), c1 = e4m3x2(p10, p11);
+    const int s = j >> 2, w = j & 3, r = 4 * s + (w >> 1) * 2;
+    if (w & 1) { pr[r] |= c0 << 16; pr[r + 1] |= c1 << 16; }
+    else { pr[r] = c0; pr[r + 1] = c1; }
+}
+
+__device__ __forceinline__ void pack_p(const float (&p0)[32], const float (&p1)[32], unsigned int (&pr)[16])
+{
+#pragma unroll
+    for (int j = 0; j < 16; j++) pack_group(j, p0[2 * j], p0[2 * j + 1], p1[2 * j], p1[2 * j + 1], pr);
+}
+
 // S with Q smoothing, fma(f ⊖ SHIFTER, qk, ΔS), −∞ past a row's last visible key when MASKED.
 template <bool MASKED>
-__device__ __forceinline__ void smooth_score_pass(const int (&acc)[64], float qk, const float* dsTile, int k0, int t, int last0,
+__device__ __forceinline__ void smooth_score_pass(int (&acc)[64], float qk, const float* dsTile, int k0, int t, int last0,
                                                   int last1, float (&s0)[32], float (&s1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
@@ -316,6 +345,8 @@ __device__ __forceinline__ void smooth_score_pass(const int (&acc)[64], float qk
             const float d = e == 0 ? ds.x : ds.y;
             const float v0 = __fmaf_rn(__fsub_rn(__int_as_float(acc[4 * j + e]), SAGE_SHIFTER), qk, d);
             const float v1 = __fmaf_rn(__fsub_rn(__int_as_float(acc[4 * j + 2 + e]), SAGE_SHIFTER), qk, d);
+            sage_preset_accumulator(acc[4 * j + e]);
+            sage_preset_accumulator(acc[4 * j + 2 + e]);
             const int key = k0 + 8 * j + 2 * t + e;
             s0[2 * j + e] = MASKED && key > last0 ? negInf : v0;
             s1[2 * j + e] = MASKED && key > last1 ? negInf : v1;
@@ -328,26 +359,32 @@ __device__ __forceinline__ void smooth_score_pass(const int (&acc)[64], float qk
 // b = base for one on the two-step rule (x ⊖ 0 = x for every x, −0 and NaN included), so one branch-free pass serves a warp
 // whose lanes take different rules; a warp entirely on the fused rule runs ALL_FUSED, one FFMA per score.
 template <bool ALL_FUSED, bool MASKED>
-__device__ __forceinline__ void exp_pass(const int (&acc)[64], float qk, float c0, float c1, float b0, float b1, int k0, int t,
-                                         int last0, int last1, float (&p0)[32], float (&p1)[32])
+__device__ __forceinline__ void exp_pass(int (&acc)[64], float qk, float c0, float c1, float b0, float b1, int k0, int t,
+                                         int last0, int last1, unsigned int (&pr)[16])
 {
     const float negInf = __int_as_float(0xff800000);
 #pragma unroll
     for (int j = 0; j < 16; j++)
+    {
+        float p0[2], p1[2];
 #pragma unroll
         for (int e = 0; e < 2; e++)
         {
             const int key = k0 + 8 * j + 2 * t + e;
             float x0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qk, c0);
             float x1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qk, c1);
+            sage_preset_accumulator(acc[4 * j + e]);
+            sage_preset_accumulator(acc[4 * j + 2 + e]);
             if constexpr (!ALL_FUSED)
             {
                 x0 = __fsub_rn(x0, b0);
                 x1 = __fsub_rn(x1, b1);
             }
-            p0[2 * j + e] = sage_softmax_exp2(MASKED && key > last0 ? negInf : x0);
-            p1[2 * j + e] = sage_softmax_exp2(MASKED && key > last1 ? negInf : x1);
+            p0[e] = sage_softmax_exp2(MASKED && key > last0 ? negInf : x0);
+            p1[e] = sage_softmax_exp2(MASKED && key > last1 ? negInf : x1);
         }
+        pack_group(j, p0[0], p0[1], p1[0], p1[1], pr);
+    }
 }
 
 // What tile_max_bits gives a row without a visible key, and what masked keys count as: INT_MIN, below every shifted sum
@@ -383,9 +420,9 @@ __device__ __forceinline__ float max_score(int bits, float qk, float shift)
 }
 
 template <bool SMOOTHQ>
-__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+__device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
                                              int last0, int last1, RowState& st, float& rescale0, float& rescale1,
-                                             float (&s0)[32], float (&s1)[32])
+                                             unsigned int (&pr)[16])
 {
     const float negInf = __int_as_float(0xff800000);
     const float qk = __uint_as_float(__float_as_uint(qkScale) & ~3u);
@@ -395,6 +432,7 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
     if constexpr (SMOOTHQ)
     {
         // S = fma(acc, qk, ΔS) is not monotone in acc: the scores first, their maximum, then P = exp2(S ⊖ base).
+        float s0[32], s1[32];
         if (edge) smooth_score_pass<true>(acc, qk, dsTile, k0, t, last0, last1, s0, s1);
         else smooth_score_pass<false>(acc, qk, dsTile, k0, t, last0, last1, s0, s1);
 #pragma unroll
@@ -406,6 +444,7 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
             s0[i] = sage_softmax_exp2(__fsub_rn(s0[i], base0));
             s1[i] = sage_softmax_exp2(__fsub_rn(s1[i], base1));
         }
+        pack_p(s0, s1, pr);
         return;
     }
     // Without Q smoothing no S is kept: the maxima come from the integer sums, and the exp pass forms each argument
@@ -424,29 +463,14 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
     const float f0 = __fsub_rn(-shift, base0), f1 = __fsub_rn(-shift, base1);
     if (__all_sync(0xffffffffu, fused))
     {
-        if (edge) exp_pass<true, true>(acc, qk, f0, f1, 0.0f, 0.0f, k0, t, last0, last1, s0, s1);
-        else exp_pass<true, false>(acc, qk, f0, f1, 0.0f, 0.0f, k0, t, last0, last1, s0, s1);
+        if (edge) exp_pass<true, true>(acc, qk, f0, f1, 0.0f, 0.0f, k0, t, last0, last1, pr);
+        else exp_pass<true, false>(acc, qk, f0, f1, 0.0f, 0.0f, k0, t, last0, last1, pr);
         return;
     }
     const float c0 = fused ? f0 : -shift, c1 = fused ? f1 : -shift;
     const float b0 = fused ? 0.0f : base0, b1 = fused ? 0.0f : base1;
-    if (edge) exp_pass<false, true>(acc, qk, c0, c1, b0, b1, k0, t, last0, last1, s0, s1);
-    else exp_pass<false, false>(acc, qk, c0, c1, b0, b1, k0, t, last0, last1, s0, s1);
-}
-
-// §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of
-// k-step s: w = 0, 1 fill fragment registers 0 (row g) and 1 (row g + 8), w = 2, 3 registers 2 and 3; odd w takes the
-// upper 16 bits (k positions 4t + 2, 4t + 3).
-__device__ __forceinline__ void pack_p(const float (&p0)[32], const float (&p1)[32], unsigned int (&pr)[16])
-{
-#pragma unroll
-    for (int j = 0; j < 16; j++)
-    {
-        const unsigned int c0 = e4m3x2(p0[2 * j], p0[2 * j + 1]), c1 = e4m3x2(p1[2 * j], p1[2 * j + 1]);
-        const int s = j >> 2, w = j & 3, r = 4 * s + (w >> 1) * 2;
-        if (w & 1) { pr[r] |= c0 << 16; pr[r + 1] |= c1 << 16; }
-        else { pr[r] = c0; pr[r + 1] = c1; }
-    }
+    if (edge) exp_pass<false, true>(acc, qk, c0, c1, b0, b1, k0, t, last0, last1, pr);
+    else exp_pass<false, false>(acc, qk, c0, c1, b0, b1, k0, t, last0, last1, pr);
 }
 
 // PV accumulators of one tile, per mode (§8).
@@ -495,9 +519,12 @@ __device__ __forceinline__ void pv_issue_desc(float (&accO)[SAGE_ACC_O(D)], PvBl
 
 // After the PV wgmmas of a tile completed: the two-level modes add the block into acc_o (§8), and every mode adds the
 // tile's row-sum column into the row sums: st.l = fma(st.l, rescale, column) (§8).
-template <int D, int MODE>
+// PART selects the FP16 two-level mode's channel registers: 0 all, 1 the first half (and the row sums), 2 the second half
+// (nothing else). Each accumulator element gets the same operation whichever part folds it, so splitting changes no bit.
+template <int D, int MODE, int PART = 0>
 __device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<D, MODE>& pv, RowState& st, float rescale0, float rescale1)
 {
+    static_assert(PART == 0 || MODE == SAGE_MODE_FP16_TWO_LEVEL, "split folds in the FP16 two-level mode only");
     if constexpr (MODE == SAGE_MODE_FP32)
     {
         fence_registers(accO);
@@ -518,7 +545,7 @@ __device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<
         // f16 register i of the D fragment: n8 group i/2, row g (i even) or g + 8 (i odd); low half = column
         // 8(i/2) + 2t, high half = + 1. The f32 fragment index of the same element is 4(i/2) + 2(i odd) + e.
 #pragma unroll
-        for (int i = 0; i < D / 4; i++)
+        for (int i = PART == 2 ? D / 8 : 0; i < (PART == 1 ? D / 8 : D / 4); i++)
         {
             const float rs = (i & 1) ? rescale1 : rescale0;
             const int f = 4 * (i >> 1) + 2 * (i & 1);
@@ -527,8 +554,11 @@ __device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<
             accO[f] = __fmaf_rn(accO[f], rs, lo);
             accO[f + 1] = __fmaf_rn(accO[f + 1], rs, hi);
         }
-        st.l0 = __fmaf_rn(st.l0, rescale0, f16_to_f32((unsigned short)pv.h[D / 4]));
-        st.l1 = __fmaf_rn(st.l1, rescale1, f16_to_f32((unsigned short)pv.h[D / 4 + 1]));
+        if (PART != 2)
+        {
+            st.l0 = __fmaf_rn(st.l0, rescale0, f16_to_f32((unsigned short)pv.h[D / 4]));
+            st.l1 = __fmaf_rn(st.l1, rescale1, f16_to_f32((unsigned short)pv.h[D / 4 + 1]));
+        }
     }
 }
 

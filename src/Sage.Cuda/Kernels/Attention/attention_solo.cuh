@@ -35,6 +35,9 @@
 #define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 2 : 3)
 #define SAGE_SOLO_THREADS 128
+#ifndef SAGE_SPLIT_FOLD
+#define SAGE_SPLIT_FOLD 1
+#endif
 
 // A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
 // cuTensorMapEncodeTiled on the host.
@@ -177,6 +180,9 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     zero_registers(accO);
     RowState st = RowState::start();
     int accS[64];
+    // The first tile's start value; later tiles find it left by the softmax (sage_preset_accumulator).
+#pragma unroll
+    for (int i = 0; i < 64; i++) accS[i] = SAGE_SHIFTER_BITS;
     PvBlock<D, MODE> pv;
 
     if constexpr (!QUERIES_HERE) mbarrier_wait(qFull, 0);
@@ -189,8 +195,11 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // The sums start from SHIFTER_BITS (§5.3): the wgmma's integer accumulation adds the exact sum to it, so acc
         // arrives as the bits of the float SHIFTER + sum, and the softmax needs no IADD per score (session 8, probe E2:
         // +2 % at 16K; an immediate move costs no register read, the add it replaces one).
+        if (!SAGE_ACC_PRESET)
+        {
 #pragma unroll
-        for (int i = 0; i < 64; i++) accS[i] = SAGE_SHIFTER_BITS;
+            for (int i = 0; i < 64; i++) accS[i] = SAGE_SHIFTER_BITS;
+        }
         wgmma_fence();
 #pragma unroll
         for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, 1);
@@ -204,17 +213,21 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // This lane's k_scale of tile kt sits kt·kGroups floats after kScaleLane. The loop steps the pointer by one tile: the
     // indexed form compiled to ≈ 20 SASS instructions of 64-bit index arithmetic per tile (session 11's SASS study).
     const float* kScaleLane = rows.kScaleHead + (rows.kGroups == 4 ? t : 0);
-    auto softmax_with = [&](int kt, float kScale, float& rescale0, float& rescale1, float (&p0)[32], float (&p1)[32]) {
+    auto softmax_with = [&](int kt, float kScale, float& rescale0, float& rescale1, unsigned int (&pr)[16]) {
         fence_registers(accS);
         const float qkScale = __fmul_rn(rows.qScale, kScale);
         softmax_tile<SMOOTHQ>(accS, qkScale, SMOOTHQ ? rows.dsBlock + kt * SAGE_KEY_TILE : nullptr, kt * SAGE_KEY_TILE, t,
-                              rows.last0, rows.last1, st, rescale0, rescale1, p0, p1);
+                              rows.last0, rows.last1, st, rescale0, rescale1, pr);
     };
 
+    // FP16 two-level with SAGE_SPLIT_FOLD: the second half of tile kt's fold runs after tile kt + 1's QKᵀ wgmma is issued,
+    // while the tensor core multiplies (its h registers stay untouched until tile kt + 1's PV wgmma); only half of h is
+    // then live beside the QKᵀ accumulators, which the 168-register budget allows (the whole h did not: session 4, solo5).
+    constexpr bool SPLIT = SAGE_SPLIT_FOLD && MODE == SAGE_MODE_FP16_TWO_LEVEL;
+    float rsPrev0 = 1.0f, rsPrev1 = 1.0f;
     for (int kt = 0; kt < T; kt++)
     {
         float rescale0, rescale1;
-        float p0[32], p1[32];
         unsigned int pr[16];
         // The k_scale load is issued before the QKᵀ wgmma (the asm "memory" clobbers keep it there), and thread 0
         // refills while the wgmma runs: neither latency sits between the wgmma's completion and the softmax
@@ -222,15 +235,24 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         const float kScale = *kScaleLane;
         kScaleLane += rows.kGroups;
         qk_issue(kt);
+        if constexpr (SPLIT)
+            if (kt > 0) pv_finish<D, MODE, 2>(accO, pv, st, rsPrev0, rsPrev1);
         refill(kt);
         wgmma_wait<0>();
-        softmax_with(kt, kScale, rescale0, rescale1, p0, p1);
-        pack_p(p0, p1, pr);
+        softmax_with(kt, kScale, rescale0, rescale1, pr);
         pv_issue_tile(kt, pr, rescale0, rescale1);
         wgmma_wait<0>();
         mbarrier_arrive(empty + kt % STAGES);
-        pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
+        if constexpr (SPLIT)
+        {
+            pv_finish<D, MODE, 1>(accO, pv, st, rescale0, rescale1);
+            rsPrev0 = rescale0;
+            rsPrev1 = rescale1;
+        }
+        else pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
     }
+    if constexpr (SPLIT)
+        if (T > 0) pv_finish<D, MODE, 2>(accO, pv, st, rsPrev0, rsPrev1);
 
     // §9 epilogue.
     store_rows<D, HOOKS>(p, st, accO, row0, row1, b, h, bhq, bhk, t);
