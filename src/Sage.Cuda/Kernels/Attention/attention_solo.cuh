@@ -35,9 +35,6 @@
 #define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 2 : 3)
 #define SAGE_SOLO_THREADS 128
-#ifndef SAGE_SPLIT_FOLD
-#define SAGE_SPLIT_FOLD 1
-#endif
 
 // A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
 // cuTensorMapEncodeTiled on the host.
@@ -194,12 +191,9 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         const unsigned long long kDesc = swizzled_descriptor(stages + s * STAGE, D);
         // The sums start from SHIFTER_BITS (§5.3): the wgmma's integer accumulation adds the exact sum to it, so acc
         // arrives as the bits of the float SHIFTER + sum, and the softmax needs no IADD per score (session 8, probe E2:
-        // +2 % at 16K; an immediate move costs no register read, the add it replaces one).
-        if (!SAGE_ACC_PRESET)
-        {
-#pragma unroll
-            for (int i = 0; i < 64; i++) accS[i] = SAGE_SHIFTER_BITS;
-        }
+        // +2 % at 16K; an immediate move costs no register read, the add it replaces one). The registers already hold
+        // it: set before the loop for tile 0, by the previous tile's softmax after its last read otherwise
+        // (sage_preset_accumulator).
         wgmma_fence();
 #pragma unroll
         for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, 1);
@@ -220,11 +214,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
                               rows.last0, rows.last1, st, rescale0, rescale1, pr);
     };
 
-    // FP16 two-level with SAGE_SPLIT_FOLD: the second half of tile kt's fold runs after tile kt + 1's QKᵀ wgmma is issued,
-    // while the tensor core multiplies (its h registers stay untouched until tile kt + 1's PV wgmma); only half of h is
-    // then live beside the QKᵀ accumulators, which the 168-register budget allows (the whole h did not: session 4, solo5).
-    constexpr bool SPLIT = SAGE_SPLIT_FOLD && MODE == SAGE_MODE_FP16_TWO_LEVEL;
-    float rsPrev0 = 1.0f, rsPrev1 = 1.0f;
     for (int kt = 0; kt < T; kt++)
     {
         float rescale0, rescale1;
@@ -235,24 +224,14 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         const float kScale = *kScaleLane;
         kScaleLane += rows.kGroups;
         qk_issue(kt);
-        if constexpr (SPLIT)
-            if (kt > 0) pv_finish<D, MODE, 2>(accO, pv, st, rsPrev0, rsPrev1);
         refill(kt);
         wgmma_wait<0>();
         softmax_with(kt, kScale, rescale0, rescale1, pr);
         pv_issue_tile(kt, pr, rescale0, rescale1);
         wgmma_wait<0>();
         mbarrier_arrive(empty + kt % STAGES);
-        if constexpr (SPLIT)
-        {
-            pv_finish<D, MODE, 1>(accO, pv, st, rescale0, rescale1);
-            rsPrev0 = rescale0;
-            rsPrev1 = rescale1;
-        }
-        else pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
+        pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
     }
-    if constexpr (SPLIT)
-        if (T > 0) pv_finish<D, MODE, 2>(accO, pv, st, rsPrev0, rsPrev1);
 
     // §9 epilogue.
     store_rows<D, HOOKS>(p, st, accO, row0, row1, b, h, bhq, bhk, t);
