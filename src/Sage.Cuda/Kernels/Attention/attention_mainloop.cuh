@@ -300,13 +300,6 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
 // runs the masked loops, a plain tile the loops without per-key tests.
 #define SAGE_FUSED_OFFSET_LIMIT 0.0078125f // 2^-7 (KernelConstants.FusedOffsetLimit)
 
-// The QKᵀ wgmma of the next tile starts from SAGE_SHIFTER_BITS (attention_solo.cuh). Each accumulator register gets
-// that value right after the softmax's last read of it, so the 64 moves per tile run among the MUFU.EX2s of the exp pass
-// (whose pipe leaves issue slots free) instead of as a block of their own between the fold and the next wgmma, on the
-// warp's critical path. No value changes: the register holds the same constant when the wgmma reads it. H100, 16K,
-// d = 128 (session 14): kernel-only +4 % (FP16 and FP32 two-level), end to end +6 %.
-__device__ __forceinline__ void sage_preset_accumulator(int& r) { r = SAGE_SHIFTER_BITS; }
-
 // §7.8: P -> E4M3, packed into the PV A fragments pr[4s .. 4s+3] of k-steps s = 0..3. Column group j = 4s + w of
 // k-step s: w = 0, 1 fill fragment registers 0 (row g) and 1 (row g + 8), w = 2, 3 registers 2 and 3; odd w takes the
 // upper 16 bits (k positions 4t + 2, 4t + 3).
@@ -318,15 +311,9 @@ __device__ __forceinline__ void pack_group(int j, float p00, float p01, float p1
     else { pr[r] = c0; pr[r + 1] = c1; }
 }
 
-__device__ __forceinline__ void pack_p(const float (&p0)[32], const float (&p1)[32], unsigned int (&pr)[16])
-{
-#pragma unroll
-    for (int j = 0; j < 16; j++) pack_group(j, p0[2 * j], p0[2 * j + 1], p1[2 * j], p1[2 * j + 1], pr);
-}
-
 // S with Q smoothing, fma(f ⊖ SHIFTER, qk, ΔS), −∞ past a row's last visible key when MASKED.
 template <bool MASKED>
-__device__ __forceinline__ void smooth_score_pass(int (&acc)[64], float qk, const float* dsTile, int k0, int t, int last0,
+__device__ __forceinline__ void smooth_score_pass(const int (&acc)[64], float qk, const float* dsTile, int k0, int t, int last0,
                                                   int last1, float (&s0)[32], float (&s1)[32])
 {
     const float negInf = __int_as_float(0xff800000);
@@ -340,8 +327,6 @@ __device__ __forceinline__ void smooth_score_pass(int (&acc)[64], float qk, cons
             const float d = e == 0 ? ds.x : ds.y;
             const float v0 = __fmaf_rn(__fsub_rn(__int_as_float(acc[4 * j + e]), SAGE_SHIFTER), qk, d);
             const float v1 = __fmaf_rn(__fsub_rn(__int_as_float(acc[4 * j + 2 + e]), SAGE_SHIFTER), qk, d);
-            sage_preset_accumulator(acc[4 * j + e]);
-            sage_preset_accumulator(acc[4 * j + 2 + e]);
             const int key = k0 + 8 * j + 2 * t + e;
             s0[2 * j + e] = MASKED && key > last0 ? negInf : v0;
             s1[2 * j + e] = MASKED && key > last1 ? negInf : v1;
@@ -353,8 +338,11 @@ __device__ __forceinline__ void smooth_score_pass(int (&acc)[64], float qk, cons
 // unless ALL_FUSED, x ⊖ b. The caller passes c = (−shift) ⊖ base, b = 0 for a lane on the fused rule and c = −shift,
 // b = base for one on the two-step rule (x ⊖ 0 = x for every x, −0 and NaN included), so one branch-free pass serves a warp
 // whose lanes take different rules; a warp entirely on the fused rule runs ALL_FUSED, one FFMA per score.
+// Each column group's four P are packed into the PV fragments (pack_group) as soon as they exist, so the F2FPs can issue
+// among the MUFU.EX2s and no more than a few P are live. Forming the tile's 64 P first and packing them after ran 3-4 %
+// slower kernel-only in the FP16 and FP32 two-level modes and 6 % end to end (H100, 16K, d = 128, session 14).
 template <bool ALL_FUSED, bool MASKED>
-__device__ __forceinline__ void exp_pass(int (&acc)[64], float qk, float c0, float c1, float b0, float b1, int k0, int t,
+__device__ __forceinline__ void exp_pass(const int (&acc)[64], float qk, float c0, float c1, float b0, float b1, int k0, int t,
                                          int last0, int last1, unsigned int (&pr)[16])
 {
     const float negInf = __int_as_float(0xff800000);
@@ -368,8 +356,6 @@ __device__ __forceinline__ void exp_pass(int (&acc)[64], float qk, float c0, flo
             const int key = k0 + 8 * j + 2 * t + e;
             float x0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), qk, c0);
             float x1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), qk, c1);
-            sage_preset_accumulator(acc[4 * j + e]);
-            sage_preset_accumulator(acc[4 * j + 2 + e]);
             if constexpr (!ALL_FUSED)
             {
                 x0 = __fsub_rn(x0, b0);
@@ -415,7 +401,7 @@ __device__ __forceinline__ float max_score(int bits, float qk, float shift)
 }
 
 template <bool SMOOTHQ>
-__device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
+__device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale, const float* dsTile, int k0, int t,
                                              int last0, int last1, RowState& st, float& rescale0, float& rescale1,
                                              unsigned int (&pr)[16])
 {
@@ -434,12 +420,9 @@ __device__ __forceinline__ void softmax_tile(int (&acc)[64], float qkScale, cons
         for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
         row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
 #pragma unroll
-        for (int i = 0; i < 32; i++)
-        {
-            s0[i] = sage_softmax_exp2(__fsub_rn(s0[i], base0));
-            s1[i] = sage_softmax_exp2(__fsub_rn(s1[i], base1));
-        }
-        pack_p(s0, s1, pr);
+        for (int j = 0; j < 16; j++)
+            pack_group(j, sage_softmax_exp2(__fsub_rn(s0[2 * j], base0)), sage_softmax_exp2(__fsub_rn(s0[2 * j + 1], base0)),
+                       sage_softmax_exp2(__fsub_rn(s1[2 * j], base1)), sage_softmax_exp2(__fsub_rn(s1[2 * j + 1], base1)), pr);
         return;
     }
     // Without Q smoothing no S is kept: the maxima come from the integer sums, and the exp pass forms each argument

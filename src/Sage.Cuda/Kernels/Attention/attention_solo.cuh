@@ -21,7 +21,7 @@
 //     row length (128-byte rows: 128B swizzle, 64-byte rows: 64B swizzle); the wgmma descriptors use the same swizzle
 //     (swizzled_descriptor). The swizzle only changes where an operand byte sits in shared memory, never its value.
 //
-// Arithmetic: the helpers of attention_mainloop.cuh (softmax_tile, pack_p, pv_issue_desc, pv_finish, store_rows); each
+// Arithmetic: the helpers of attention_mainloop.cuh (softmax_tile, pv_issue_desc, pv_finish, store_rows); each
 // row's operations and their order depend only on its 64-row block, the K tiles visited and the order of the wgmma
 // k-steps. In causal mode T (the number of K tiles) is that of the enclosing 128-row tile of the spec (§6), so a lower
 // block visits the same (possibly fully masked) tiles as the upper one: a fully masked tile leaves m, l unchanged but can
@@ -177,9 +177,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     zero_registers(accO);
     RowState st = RowState::start();
     int accS[64];
-    // The first tile's start value; later tiles find it left by the softmax (sage_preset_accumulator).
-#pragma unroll
-    for (int i = 0; i < 64; i++) accS[i] = SAGE_SHIFTER_BITS;
     PvBlock<D, MODE> pv;
 
     if constexpr (!QUERIES_HERE) mbarrier_wait(qFull, 0);
@@ -191,9 +188,11 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         const unsigned long long kDesc = swizzled_descriptor(stages + s * STAGE, D);
         // The sums start from SHIFTER_BITS (§5.3): the wgmma's integer accumulation adds the exact sum to it, so acc
         // arrives as the bits of the float SHIFTER + sum, and the softmax needs no IADD per score (session 8, probe E2:
-        // +2 % at 16K; an immediate move costs no register read, the add it replaces one). The registers already hold
-        // it: set before the loop for tile 0, by the previous tile's softmax after its last read otherwise
-        // (sage_preset_accumulator).
+        // +2 % at 16K; an immediate move costs no register read, the add it replaces one). ptxas places these moves
+        // right before the wgmma wherever the source sets the registers (session 14: setting each one after the exp
+        // pass's last read of it gave the same SASS).
+#pragma unroll
+        for (int i = 0; i < 64; i++) accS[i] = SAGE_SHIFTER_BITS;
         wgmma_fence();
 #pragma unroll
         for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, 1);
