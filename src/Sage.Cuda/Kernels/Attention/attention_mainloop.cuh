@@ -289,9 +289,10 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
 //   S = fma(f, qk, −shift) = round(acc·qk) (one rounding: f·qk − shift is acc·qk exactly), or with SmoothQ
 //   S = fma(f ⊖ SHIFTER, qk, ΔS) (f ⊖ SHIFTER = acc exactly); −∞ past a row's last visible key,
 //   tile maximum → m, rescale, base (row_max_update),
-//   P = exp2(x) in place with x of §7.5: without SmoothQ and where qk < 2^−7 (SAGE_FUSED_OFFSET_LIMIT, a per-lane test:
-//   a lane's 32 keys share one qk) x = fma(f, qk, c) with c = (−shift) ⊖ base, the offset folded into the score fma;
-//   otherwise x = S ⊖ base (the row sum is the PV wgmma's row-sum column, §8).
+//   P = exp2(x) with x of §7.5, rounded to E4M3 and packed into the PV A fragments as each column group's four P form
+//   (§7.8, pack_group): without SmoothQ and where qk < 2^−7 (SAGE_FUSED_OFFSET_LIMIT, a per-lane test: a lane's 32 keys
+//   share one qk) x = fma(f, qk, c) with c = (−shift) ⊖ base, the offset folded into the score fma; otherwise
+//   x = S ⊖ base (the row sum is the PV wgmma's row-sum column, §8).
 // Per score on the fused path that is FFMA, half a 3-input integer max, MUFU.EX2 and half an F2FP (the two-step rule adds
 // an FADD): the shifter's IADD went into the wgmma's C operand and the FADD of ⊖ base into the fma's addend (session 8).
 // Without Q smoothing the tile maximum is taken on the integer sums (positive floats order as their bits, and
