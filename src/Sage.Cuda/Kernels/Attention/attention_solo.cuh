@@ -38,6 +38,9 @@
 // The shared CTA (the *_share kernels): three warpgroups, one CTA per SM, and the K/V stages that fit beside three Q
 // blocks (d = 128: 3 × 8 KB + 6 × 33 KB of the 227 KB an SM grants one CTA).
 #define SAGE_SHARE_WGS 3
+#ifndef SAGE_SHARE_STAGGER
+#define SAGE_SHARE_STAGGER 0
+#endif
 #define SAGE_SHARE_STAGES(D) ((D) == 128 ? 6 : 12)
 
 // A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
@@ -308,10 +311,19 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
         const float kScale = *kScaleLane;
         kScaleLane += rows.kGroups;
+#if SAGE_SHARE_STAGGER
+        // Probe: warpgroup w > 0 starts its first QKᵀ only after warpgroup w - 1 finished its first softmax.
+        if constexpr (WGS > 1)
+            if (kt == 0 && wg > 0 && tilesOf[wg - 1] > 0) asm volatile("bar.sync %0, 256;\n" ::"r"(wg) : "memory");
+#endif
         qk_issue(kt);
         refill(kt);
         wgmma_wait<0>();
         softmax_with(kt, kScale, rescale0, rescale1, pr);
+#if SAGE_SHARE_STAGGER
+        if constexpr (WGS > 1)
+            if (kt == 0 && wg + 1 < WGS && tilesOf[wg + 1] > 0) asm volatile("bar.arrive %0, 256;\n" ::"r"(wg + 1) : "memory");
+#endif
         pv_issue_tile(kt, pr, rescale0, rescale1);
         wgmma_wait<0>();
         release(kt);
