@@ -120,7 +120,11 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // with it); a misaligned window would corrupt the operands, so it traps.
     extern __shared__ __align__(1024) unsigned char smem[];
     if ((shared_address(smem) & 1023u) != 0) __trap();
-    const int tid = threadIdx.x, wg = tid >> 7, wtid = tid & 127, warp = wtid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    // wg through redux.sync (a uniform register): everything derived from it, the Q block's address and so the wgmma
+    // descriptors, stays in the uniform datapath (computed from tid, ptxas put the descriptors in vector registers with an
+    // R2UR before every wgmma: 21 R2UR against 9, session 15).
+    const int tid = threadIdx.x, wg = WGS == 1 ? 0 : (int)__reduce_max_sync(0xffffffffu, (unsigned int)tid >> 7);
+    const int wtid = tid & 127, warp = wtid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     unsigned char* sQ = smem + wg * Q_BYTES;
     unsigned char* stages = smem + WGS * Q_BYTES;
     unsigned long long* fullK = reinterpret_cast<unsigned long long*>(stages + STAGES * STAGE);
@@ -183,7 +187,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // The ones rows (E4M3 1.0 = 0x38; the swizzle cannot move a byte of a constant block), written through the generic
     // proxy and read by the wgmma through the async proxy: fence, then the __syncthreads below.
     static_assert(ONES == 8 * SAGE_SOLO_THREADS, "ones rows: one 8-byte word per thread of the first warpgroup");
-    if (tid < SAGE_SOLO_THREADS)
+    if (WGS == 1 || tid < SAGE_SOLO_THREADS)
     {
 #pragma unroll
         for (int s = 0; s < STAGES; s++)
@@ -242,19 +246,26 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         }
     };
     // Solo: every thread arrives on the stage's "empty" barrier after its PV wgmma completed. Shared: lane 0 of every warp
-    // that visits tile kt counts its release; the last of the 4 · (warpgroups needing kt) warps loads tile kt + STAGES
-    // into the stage (resetting the counter first; the next releases of this stage come after that load completed).
-    auto release = [&](int kt) {
-        if constexpr (WGS == 1) mbarrier_arrive(empty + kt % STAGES);
-        else if (lane == 0)
+    // that visits tile kt counts its release (release_start, right after the wait); the last of the 4 · (warpgroups
+    // needing kt) warps loads tile kt + STAGES into the stage (release_finish, after the fold, so that the atomic's
+    // latency hides behind it; the counter is reset first, and the next releases of this stage come after that load).
+    auto release_start = [&](int kt) -> unsigned int {
+        if constexpr (WGS == 1)
+        {
+            mbarrier_arrive(empty + kt % STAGES);
+            return 0;
+        }
+        else return lane == 0 ? release_count(released + kt % STAGES) : 0u;
+    };
+    auto release_finish = [&](int kt, unsigned int before) {
+        if constexpr (WGS > 1)
         {
             int need = 0;
 #pragma unroll
             for (int w = 0; w < WGS; w++) need += tilesOf[w] > kt ? 4 : 0;
-            const int s = kt % STAGES;
-            if ((int)release_count(released + s) + 1 == need)
+            if (lane == 0 && (int)before + 1 == need)
             {
-                released[s] = 0;
+                released[kt % STAGES] = 0;
                 if (kt + STAGES < ctaTiles) load_tile(kt + STAGES);
             }
         }
@@ -326,8 +337,9 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 #endif
         pv_issue_tile(kt, pr, rescale0, rescale1);
         wgmma_wait<0>();
-        release(kt);
+        const unsigned int released_before = release_start(kt);
         pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
+        release_finish(kt, released_before);
     }
 
     // §9 epilogue.
