@@ -38,9 +38,6 @@
 // The shared CTA (the *_share kernels): three warpgroups, one CTA per SM, and the K/V stages that fit beside three Q
 // blocks (d = 128: 3 × 8 KB + 6 × 33 KB of the 227 KB an SM grants one CTA).
 #define SAGE_SHARE_WGS 3
-#ifndef SAGE_SHARE_STAGGER
-#define SAGE_SHARE_STAGGER 0
-#endif
 #define SAGE_SHARE_STAGES(D) ((D) == 128 ? 6 : 12)
 
 // A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
@@ -132,6 +129,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     unsigned long long* empty = fullV + STAGES;
     unsigned long long* qFull = empty + STAGES;
     unsigned int* released = reinterpret_cast<unsigned int*>(qFull + WGS);
+    int* sharedTiles = reinterpret_cast<int*>(released + STAGES); // WGS > 1: each warpgroup's tile count (release_finish)
 
     // Causal: the blocks with the most K tiles first, so that the short ones fill the tail of the grid; only the schedule
     // changes. A shared CTA's warpgroups take consecutive blocks (of equal or neighbouring tile counts).
@@ -196,6 +194,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     if constexpr (WGS > 1)
     {
         if (tid < STAGES) released[tid] = 0;
+        if (tid < WGS) sharedTiles[tid] = tilesOf[tid];
     }
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     if (tid == 0)
@@ -257,16 +256,26 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         }
         else return lane == 0 ? release_count(released + kt % STAGES) : 0u;
     };
+    // The tile counts come from shared memory (lane 0 only, once per tile) rather than staying in registers through the
+    // loop: held there, they pushed the FP32 two-level kernel into spills.
     auto release_finish = [&](int kt, unsigned int before) {
         if constexpr (WGS > 1)
         {
-            int need = 0;
-#pragma unroll
-            for (int w = 0; w < WGS; w++) need += tilesOf[w] > kt ? 4 : 0;
-            if (lane == 0 && (int)before + 1 == need)
+            if (lane == 0)
             {
-                released[kt % STAGES] = 0;
-                if (kt + STAGES < ctaTiles) load_tile(kt + STAGES);
+                int need = 0, last = 0;
+#pragma unroll
+                for (int w = 0; w < WGS; w++)
+                {
+                    const int tw = sharedTiles[w];
+                    need += tw > kt ? 4 : 0;
+                    last = max(last, tw);
+                }
+                if ((int)before + 1 == need)
+                {
+                    released[kt % STAGES] = 0;
+                    if (kt + STAGES < last) load_tile(kt + STAGES);
+                }
             }
         }
     };
@@ -322,19 +331,10 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
         const float kScale = *kScaleLane;
         kScaleLane += rows.kGroups;
-#if SAGE_SHARE_STAGGER
-        // Probe: warpgroup w > 0 starts its first QKᵀ only after warpgroup w - 1 finished its first softmax.
-        if constexpr (WGS > 1)
-            if (kt == 0 && wg > 0 && tilesOf[wg - 1] > 0) asm volatile("bar.sync %0, 256;\n" ::"r"(wg) : "memory");
-#endif
         qk_issue(kt);
         refill(kt);
         wgmma_wait<0>();
         softmax_with(kt, kScale, rescale0, rescale1, pr);
-#if SAGE_SHARE_STAGGER
-        if constexpr (WGS > 1)
-            if (kt == 0 && wg + 1 < WGS && tilesOf[wg + 1] > 0) asm volatile("bar.arrive %0, 256;\n" ::"r"(wg + 1) : "memory");
-#endif
         pv_issue_tile(kt, pr, rescale0, rescale1);
         wgmma_wait<0>();
         const unsigned int released_before = release_start(kt);
