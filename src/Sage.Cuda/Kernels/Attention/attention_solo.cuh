@@ -129,7 +129,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     unsigned long long* empty = fullV + STAGES;
     unsigned long long* qFull = empty + STAGES;
     unsigned int* released = reinterpret_cast<unsigned int*>(qFull + WGS);
-    int* sharedTiles = reinterpret_cast<int*>(released + STAGES); // WGS > 1: each warpgroup's tile count (release_finish)
 
     // Causal: the blocks with the most K tiles first, so that the short ones fill the tail of the grid; only the schedule
     // changes. A shared CTA's warpgroups take consecutive blocks (of equal or neighbouring tile counts).
@@ -194,7 +193,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     if constexpr (WGS > 1)
     {
         if (tid < STAGES) released[tid] = 0;
-        if (tid < WGS) sharedTiles[tid] = tilesOf[tid];
     }
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     if (tid == 0)
@@ -256,26 +254,16 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         }
         else return lane == 0 ? release_count(released + kt % STAGES) : 0u;
     };
-    // The tile counts come from shared memory (lane 0 only, once per tile) rather than staying in registers through the
-    // loop: held there, they pushed the FP32 two-level kernel into spills.
     auto release_finish = [&](int kt, unsigned int before) {
         if constexpr (WGS > 1)
         {
-            if (lane == 0)
-            {
-                int need = 0, last = 0;
+            int need = 0;
 #pragma unroll
-                for (int w = 0; w < WGS; w++)
-                {
-                    const int tw = sharedTiles[w];
-                    need += tw > kt ? 4 : 0;
-                    last = max(last, tw);
-                }
-                if ((int)before + 1 == need)
-                {
-                    released[kt % STAGES] = 0;
-                    if (kt + STAGES < last) load_tile(kt + STAGES);
-                }
+            for (int w = 0; w < WGS; w++) need += tilesOf[w] > kt ? 4 : 0;
+            if (lane == 0 && (int)before + 1 == need)
+            {
+                released[kt % STAGES] = 0;
+                if (kt + STAGES < ctaTiles) load_tile(kt + STAGES);
             }
         }
     };
