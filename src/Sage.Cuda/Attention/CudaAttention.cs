@@ -101,12 +101,17 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private static int ShareStages(int headDim) => headDim == 128 ? 6 : 12;
 
     /// <summary>
-    /// Environment variable choosing the main loop's CTA at head dim 128 with pre-processed Q: unset or "auto" (the
-    /// shared CTA), "share" or "solo" (for A/B runs). Both give the same bits.
+    /// Environment variable choosing the main loop's CTA at head dim 128 with pre-processed Q: unset or "auto"
+    /// (<see cref="UsesSharedCta"/>: where the shared CTA was faster on the H100), "share" or "solo" (for A/B runs). Both
+    /// give the same bits.
     /// </summary>
     public const string MainLoopEnvironmentVariable = "SAGE_MAIN_LOOP";
 
-    private readonly MainLoopCta _mainLoopCta = MainLoopCtaSelected(Environment.GetEnvironmentVariable(MainLoopEnvironmentVariable));
+    /// <summary>The CTA choice of this instance (from <see cref="MainLoopEnvironmentVariable"/>; tests set it).</summary>
+    internal MainLoopCta MainLoopCtaChoice { get; set; } = MainLoopCtaSelected(Environment.GetEnvironmentVariable(MainLoopEnvironmentVariable));
+
+    /// <summary>Sequence length (queries and keys) from which "auto" takes the shared CTA.</summary>
+    internal const int SharedCtaMinimumLength = 16384;
 
     internal enum MainLoopCta { Auto, Share, Solo }
 
@@ -122,9 +127,23 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// True when the main loop runs the shared CTA (three warpgroups, three 64-row blocks of one head, on one ring of
     /// K/V stages: each K/V tile crosses from L2 into the SM once per three blocks instead of once per block). Only at
     /// head dim 128 and with Q quantised by the pre-processing (the *_mlq prologue exists for the solo CTA only).
+    /// "auto" takes it for FP16 two-level accumulation with at least <see cref="SharedCtaMinimumLength"/> queries and
+    /// keys. H100, same call (docs/results/gpu-run-session15-2026-11-26.md): the L2 -> SM copies it saves buy clock under
+    /// the 700 W cap (16K +2.5 % kernel-only, +3-5 % end to end; 32K +3.5 %), but one CTA per SM cannot hide its own
+    /// prologue and epilogue behind other CTAs (2K −15 %, 4K −12 %, 8K −3 %), and in FP32 two-level mode it spills
+    /// (16K −3 %).
     /// </summary>
-    internal bool UsesSharedCta(int headDim, bool queriesInMainLoop) =>
-        headDim == 128 && !queriesInMainLoop && _mainLoopCta != MainLoopCta.Solo;
+    internal static bool UsesSharedCta(MainLoopCta choice, int headDim, bool queriesInMainLoop, PvAccumulation mode, int queryLength,
+        int keyLength)
+    {
+        if (headDim != 128 || queriesInMainLoop) return false;
+        return choice switch
+        {
+            MainLoopCta.Share => true,
+            MainLoopCta.Solo => false,
+            _ => mode == PvAccumulation.Fp16TwoLevel && Math.Min(queryLength, keyLength) >= SharedCtaMinimumLength,
+        };
+    }
 
     public string Name => "cuda";
 
@@ -298,7 +317,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             GpuPreprocessor.CheckTensor(originalQueries, s.QueryShape(problem.Layout), nameof(originalQueries));
         }
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        bool shared = UsesSharedCta(s.HeadDim, queriesInMainLoop: queries is null);
+        bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, queriesInMainLoop: queries is null, options.PvAccumulation, s.QueryLength,
+            s.KeyLength);
         int sharedBytes = shared ? ShareSharedMemoryBytes(s.HeadDim) : SoloSharedMemoryBytes(s.HeadDim);
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null)
             + (shared ? "_share" : ""), sharedBytes);

@@ -107,28 +107,4 @@ public class ByteTileMapTests
         int ctas = headDim == 128 ? 3 : 4;
         Assert.True(ctas * (bytes + 1024) <= 228 * 1024, $"{ctas} × ({bytes} + 1024) > 228 KiB");
     }
-
-    [Fact]
-    public void Shared_cta_fits_one_block_of_227_KiB()
-    {
-        int bytes = CudaAttention.ShareSharedMemoryBytes(128);
-        Assert.Equal(3 * 8192 + 6 * 33792 + (18 + 3) * 8 + 6 * 4, bytes);
-        Assert.True(bytes <= 227 * 1024, $"{bytes} > 227 KiB (the most one CTA may ask for on sm_90)");
-    }
-
-    [Theory]
-    [InlineData(null, "Auto")]
-    [InlineData("auto", "Auto")]
-    [InlineData("share", "Share")]
-    [InlineData("solo", "Solo")]
-    public void Main_loop_switch(string? value, string expected) =>
-        Assert.Equal(expected, CudaAttention.MainLoopCtaSelected(value).ToString());
-
-    [Fact]
-    public void Unknown_main_loop_names_the_variable()
-    {
-        var e = Assert.Throws<ArgumentException>(() => CudaAttention.MainLoopCtaSelected("trio"));
-        Assert.Contains(CudaAttention.MainLoopEnvironmentVariable, e.Message);
-        Assert.Contains("trio", e.Message);
-    }
 }
