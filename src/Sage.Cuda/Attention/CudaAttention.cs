@@ -94,6 +94,57 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>K/V stages of the main loop at head dim <paramref name="headDim"/> (SAGE_SOLO_STAGES of attention_solo.cu).</summary>
     private static int SoloStages(int headDim) => headDim == 128 ? 2 : 3;
 
+    /// <summary>Warpgroups (64-row blocks) of the shared CTA (SAGE_SHARE_WGS of attention_solo.cuh).</summary>
+    private const int ShareWarpgroups = 3;
+
+    /// <summary>K/V stages of the shared CTA (SAGE_SHARE_STAGES of attention_solo.cuh).</summary>
+    private static int ShareStages(int headDim) => headDim == 128 ? 6 : 12;
+
+    /// <summary>
+    /// Environment variable choosing the main loop's CTA at head dim 128 with pre-processed Q: unset or "auto"
+    /// (<see cref="UsesSharedCta"/>: where the shared CTA was faster on the H100), "share" or "solo" (for A/B runs). Both
+    /// give the same bits.
+    /// </summary>
+    public const string MainLoopEnvironmentVariable = "SAGE_MAIN_LOOP";
+
+    /// <summary>The CTA choice of this instance (from <see cref="MainLoopEnvironmentVariable"/>; tests set it).</summary>
+    internal MainLoopCta MainLoopCtaChoice { get; set; } = MainLoopCtaSelected(Environment.GetEnvironmentVariable(MainLoopEnvironmentVariable));
+
+    /// <summary>Sequence length (queries and keys) from which "auto" takes the shared CTA.</summary>
+    internal const int SharedCtaMinimumLength = 16384;
+
+    internal enum MainLoopCta { Auto, Share, Solo }
+
+    internal static MainLoopCta MainLoopCtaSelected(string? value) => value switch
+    {
+        null or "" or "auto" => MainLoopCta.Auto,
+        "share" => MainLoopCta.Share,
+        "solo" => MainLoopCta.Solo,
+        _ => throw new ArgumentException($"{MainLoopEnvironmentVariable}={value}: expected 'auto', 'share' or 'solo'."),
+    };
+
+    /// <summary>
+    /// True when the main loop runs the shared CTA (three warpgroups, three 64-row blocks of one head, on one ring of
+    /// K/V stages: each K/V tile crosses from L2 into the SM once per three blocks instead of once per block). Only at
+    /// head dim 128 and with Q quantised by the pre-processing (the *_mlq prologue exists for the solo CTA only).
+    /// "auto" takes it for FP16 two-level accumulation with at least <see cref="SharedCtaMinimumLength"/> queries and
+    /// keys. H100, same call (docs/results/gpu-run-session15-2026-11-26.md): the L2 -> SM copies it saves buy clock under
+    /// the 700 W cap (16K +2.5 % kernel-only, +3-5 % end to end; 32K +3.5 %), but one CTA per SM cannot hide its own
+    /// prologue and epilogue behind other CTAs (2K −15 %, 4K −12 %, 8K −3 %), and in FP32 two-level mode it spills
+    /// (16K −3 %).
+    /// </summary>
+    internal static bool UsesSharedCta(MainLoopCta choice, int headDim, bool queriesInMainLoop, PvAccumulation mode, int queryLength,
+        int keyLength)
+    {
+        if (headDim != 128 || queriesInMainLoop) return false;
+        return choice switch
+        {
+            MainLoopCta.Share => true,
+            MainLoopCta.Solo => false,
+            _ => mode == PvAccumulation.Fp16TwoLevel && Math.Min(queryLength, keyLength) >= SharedCtaMinimumLength,
+        };
+    }
+
     public string Name => "cuda";
 
     /// <summary>The context the kernels run in.</summary>
@@ -266,12 +317,15 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             GpuPreprocessor.CheckTensor(originalQueries, s.QueryShape(problem.Layout), nameof(originalQueries));
         }
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        int sharedBytes = SoloSharedMemoryBytes(s.HeadDim);
-        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null),
-            sharedBytes);
-        var grid = new Dim3((uint)((s.QueryLength + SoloBlockRows - 1) / SoloBlockRows), (uint)s.QueryHeads, (uint)s.Batch);
+        bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, queriesInMainLoop: queries is null, options.PvAccumulation, s.QueryLength,
+            s.KeyLength);
+        int sharedBytes = shared ? ShareSharedMemoryBytes(s.HeadDim) : SoloSharedMemoryBytes(s.HeadDim);
+        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null)
+            + (shared ? "_share" : ""), sharedBytes);
+        int blocks = (s.QueryLength + SoloBlockRows - 1) / SoloBlockRows;
+        var grid = new Dim3((uint)(shared ? (blocks + ShareWarpgroups - 1) / ShareWarpgroups : blocks), (uint)s.QueryHeads, (uint)s.Batch);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
-        function.Launch(grid, SoloThreads, sharedBytes, stream,
+        function.Launch(grid, shared ? SoloThreads * ShareWarpgroups : SoloThreads, sharedBytes, stream,
         [
             .. SoloTensorMaps(s, inputs),
             KernelArgument.DevicePointer(queries?.Values.Pointer ?? 0), Pointer(queries?.Scales), inputs.Keys.Values, inputs.Keys.Scales,
@@ -364,6 +418,16 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     {
         int stages = SoloStages(headDim);
         return SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + 1) * 8;
+    }
+
+    /// <summary>
+    /// Dynamic shared memory of the shared CTA: three Q blocks, <see cref="ShareStages"/> × (K tile + V tile + ones rows),
+    /// per stage three barriers (the "empty" one unused), one Q barrier per warpgroup, and a release counter per stage.
+    /// </summary>
+    internal static int ShareSharedMemoryBytes(int headDim)
+    {
+        int stages = ShareStages(headDim);
+        return ShareWarpgroups * SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + ShareWarpgroups) * 8 + stages * 4;
     }
 
     /// <summary>sage_attention_d{64,128}_{mode}[_smooth | _mlq] (attention_solo.cuh): _mlq quantises Q in the prologue.</summary>

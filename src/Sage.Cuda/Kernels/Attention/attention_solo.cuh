@@ -35,6 +35,10 @@
 #define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 2 : 3)
 #define SAGE_SOLO_THREADS 128
+// The shared CTA (the *_share kernels): three warpgroups, one CTA per SM, and the K/V stages that fit beside three Q
+// blocks (d = 128: 3 × 8 KB + 6 × 33 KB of the 227 KB an SM grants one CTA).
+#define SAGE_SHARE_WGS 3
+#define SAGE_SHARE_STAGES(D) ((D) == 128 ? 6 : 12)
 
 // A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
 // cuTensorMapEncodeTiled on the host.
@@ -68,34 +72,69 @@ __device__ __forceinline__ unsigned long long swizzled_descriptor(const void* p,
     return d;
 }
 
-template <int D, int MODE, bool SMOOTHQ, bool HOOKS, bool QUERIES_HERE>
+// Release counter of a stage in a shared CTA: acq_rel, so that the last releaser sees every other warp's release (each
+// after its own wgmma.wait_group) before its TMA overwrites the stage.
+__device__ __forceinline__ unsigned int release_count(unsigned int* counter)
+{
+    unsigned int old;
+    asm volatile("atom.acq_rel.cta.shared::cta.add.u32 %0, [%1], 1;\n" : "=r"(old) : "r"(shared_address(counter)) : "memory");
+    return old;
+}
+
+// K tiles (§6) a 64-row block visits: that of the enclosing 128-row CTA tile of the spec when causal, else all.
+__device__ __forceinline__ int block_tiles(const AttentionParams& p, int block)
+{
+    if (!p.causal) return p.tiles;
+    const int q0 = (block >> 1) * 128;
+    const int lastRow = min(q0 + 127, p.nq - 1);
+    const int last = min(p.nk - 1, lastRow + p.nk - p.nq);
+    return last < 0 ? 0 : last / SAGE_KEY_TILE + 1;
+}
+
+// WGS = 1: the solo CTA (one warpgroup, SAGE_SOLO_MIN_BLOCKS CTAs per SM, thread 0 refills a stage once its "empty"
+// barrier completed). WGS = 3: the shared CTA (the *_share kernels): three warpgroups = three consecutive 64-row blocks of
+// one head on one K/V stage ring of SAGE_SHARE_STAGES stages, one CTA per SM. Each warpgroup runs exactly the solo loop
+// on its block; a stage is refilled by the last of the warps that need its tile (a per-stage release counter), so the
+// warpgroups drift apart by up to STAGES - 1 tiles and never wait for a producer. Same arithmetic, same bits: only
+// where the K/V bytes come from changes (one L2 -> SM copy per tile for the three blocks instead of three).
+template <int D, int MODE, bool SMOOTHQ, bool HOOKS, bool QUERIES_HERE, int WGS = 1>
 __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTensorMap* mapQ, const SageTensorMap* mapK,
                                          const SageTensorMap* mapV)
 {
-    constexpr int STAGES = SAGE_SOLO_STAGES(D);
+    static_assert(WGS == 1 || (WGS == 3 && !QUERIES_HERE), "shared CTAs read the pre-processed Q");
+    constexpr int STAGES = WGS == 1 ? SAGE_SOLO_STAGES(D) : SAGE_SHARE_STAGES(D);
     constexpr int KSTEPS = D / 32;
     constexpr int TILE = D * SAGE_KEY_TILE; // bytes of one K tile and of one V tile
     constexpr int ONES = 8 * SAGE_KEY_TILE; // the 8 rows of E4M3 ones after each V tile (row-sum column, §8)
     constexpr int STAGE = 2 * TILE + ONES;
     constexpr int Q_BYTES = 64 * D;
+    constexpr int THREADS = 128 * WGS;
 
-    // Dynamic shared memory: [Q block][stages: (K tile, V tile, ones) × STAGES][fullK, fullV, empty × STAGES, Q]
-    // (CudaAttention.SoloSharedMemoryBytes). Every operand starts at a multiple of 1024 bytes (swizzle atoms). The
-    // dynamic window of a kernel without static shared memory starts 1024-aligned on sm_90, so no alignment slack is
-    // allocated (at d = 64 four CTAs would not fit with it); a misaligned window would corrupt the operands, so it traps.
+    // Dynamic shared memory: [Q block × WGS][stages: (K tile, V tile, ones) × STAGES][fullK, fullV, empty × STAGES,
+    // Q × WGS][WGS > 1: release counters × STAGES] (CudaAttention.SoloSharedMemoryBytes / ShareSharedMemoryBytes). Every
+    // operand starts at a multiple of 1024 bytes (swizzle atoms). The dynamic window of a kernel without static shared
+    // memory starts 1024-aligned on sm_90, so no alignment slack is allocated (at d = 64 four solo CTAs would not fit
+    // with it); a misaligned window would corrupt the operands, so it traps.
     extern __shared__ __align__(1024) unsigned char smem[];
     if ((shared_address(smem) & 1023u) != 0) __trap();
-    unsigned char* sQ = smem;
-    unsigned char* stages = smem + Q_BYTES;
+    // wg through redux.sync (a uniform register): everything derived from it, the Q block's address and so the wgmma
+    // descriptors, stays in the uniform datapath (computed from tid, ptxas put the descriptors in vector registers with an
+    // R2UR before every wgmma: 21 R2UR against 9, session 15).
+    const int tid = threadIdx.x, wg = WGS == 1 ? 0 : (int)__reduce_max_sync(0xffffffffu, (unsigned int)tid >> 7);
+    const int wtid = tid & 127, warp = wtid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    unsigned char* sQ = smem + wg * Q_BYTES;
+    unsigned char* stages = smem + WGS * Q_BYTES;
     unsigned long long* fullK = reinterpret_cast<unsigned long long*>(stages + STAGES * STAGE);
     unsigned long long* fullV = fullK + STAGES;
     unsigned long long* empty = fullV + STAGES;
     unsigned long long* qFull = empty + STAGES;
+    unsigned int* released = reinterpret_cast<unsigned int*>(qFull + WGS);
 
-    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     // Causal: the blocks with the most K tiles first, so that the short ones fill the tail of the grid; only the schedule
-    // changes.
-    const int block = p.causal ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x;
+    // changes. A shared CTA's warpgroups take consecutive blocks (of equal or neighbouring tile counts).
+    const int nBlocks = (p.nq + 63) / 64; // gridDim.x of a solo launch
+    const int linear = (int)blockIdx.x * WGS + wg;
+    const int block = p.causal ? nBlocks - 1 - linear : linear;
     const int h = blockIdx.y, b = blockIdx.z;
     const int hk = h / (p.hq / p.hkv);
     // The *_mlq kernels quantise their Q block in this prologue (q, q_scale unused); a template argument, so that the
@@ -104,22 +143,35 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     const int row0 = block * 64 + warp * 16 + g; // this lane's rows: row0 and row0 + 8
     const int row1 = row0 + 8;
 
-    // §6: the tiles the enclosing 128-row CTA tile visits (see the header comment).
-    int T = p.tiles;
-    if (p.causal)
+    // §6: the tiles the enclosing 128-row CTA tile visits (see the header comment); in a shared CTA every thread also
+    // knows its neighbours' counts: tile kt is needed by the warpgroups with more than kt tiles, and the CTA loads
+    // tiles up to the largest count.
+    int T = p.tiles, tilesOf[WGS];
+    if constexpr (WGS == 1)
     {
-        int q0 = (block >> 1) * 128;
-        int lastRow = min(q0 + 127, p.nq - 1);
-        int last = min(p.nk - 1, lastRow + p.nk - p.nq);
-        T = last < 0 ? 0 : last / SAGE_KEY_TILE + 1;
+        if (p.causal) T = block_tiles(p, block);
+        tilesOf[0] = T;
     }
+    else
+    {
+#pragma unroll
+        for (int w = 0; w < WGS; w++)
+        {
+            const int l = (int)blockIdx.x * WGS + w;
+            tilesOf[w] = l < nBlocks ? block_tiles(p, p.causal ? nBlocks - 1 - l : l) : 0; // an idle warpgroup: none
+        }
+        T = tilesOf[wg];
+    }
+    int ctaTiles = tilesOf[0];
+#pragma unroll
+    for (int w = 1; w < WGS; w++) ctaTiles = max(ctaTiles, tilesOf[w]);
 
     const long long bhq = (long long)b * p.hq + h;
     const long long bhk = (long long)b * p.hkv + hk;
     const int kRowBase = (int)(bhk * p.padK); // first row of this head in the K map
     const int vRowBase = (int)(bhk * D);      // first row of this head in the V map
 
-    // Thread 0 only: tile kt -> stage kt % STAGES.
+    // One thread only: tile kt -> stage kt % STAGES.
     auto load_tile = [&](int kt) {
         const int s = kt % STAGES;
         unsigned char* sK = stages + s * STAGE;
@@ -131,9 +183,17 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 
     // The ones rows (E4M3 1.0 = 0x38; the swizzle cannot move a byte of a constant block), written through the generic
     // proxy and read by the wgmma through the async proxy: fence, then the __syncthreads below.
+    static_assert(ONES == 8 * SAGE_SOLO_THREADS, "ones rows: one 8-byte word per thread of the first warpgroup");
+    if (WGS == 1 || tid < SAGE_SOLO_THREADS)
+    {
 #pragma unroll
-    for (int s = 0; s < STAGES; s++)
-        *reinterpret_cast<unsigned long long*>(stages + s * STAGE + 2 * TILE + 8 * tid) = 0x3838383838383838ull;
+        for (int s = 0; s < STAGES; s++)
+            *reinterpret_cast<unsigned long long*>(stages + s * STAGE + 2 * TILE + 8 * tid) = 0x3838383838383838ull;
+    }
+    if constexpr (WGS > 1)
+    {
+        if (tid < STAGES) released[tid] = 0;
+    }
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     if (tid == 0)
     {
@@ -144,30 +204,67 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
             mbarrier_init(fullV + s, 1);
             mbarrier_init(empty + s, SAGE_SOLO_THREADS);
         }
-        mbarrier_init(qFull, 1);
+#pragma unroll
+        for (int w = 0; w < WGS; w++) mbarrier_init(qFull + w, 1);
         // The barriers are used by the TMA unit (async proxy).
         asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
         if constexpr (!QUERIES_HERE)
         {
-            mbarrier_expect_tx(qFull, Q_BYTES);
-            tma_load_2d(sQ, mapQ, 0, (int)(bhq * p.padQ) + block * 64, qFull);
+#pragma unroll
+            for (int w = 0; w < WGS; w++)
+            {
+                const int l = (int)blockIdx.x * WGS + w;
+                if (l >= nBlocks) continue; // an idle warpgroup of a shared CTA
+                const int blk = p.causal ? nBlocks - 1 - l : l;
+                mbarrier_expect_tx(qFull + w, Q_BYTES);
+                tma_load_2d(smem + w * Q_BYTES, mapQ, 0, (int)(bhq * p.padQ) + blk * 64, qFull + w);
+            }
         }
 #pragma unroll
         for (int kt = 0; kt < STAGES; kt++)
-            if (kt < T) load_tile(kt);
+            if (kt < ctaTiles) load_tile(kt);
     }
     // Without SmoothQ the CTA quantises its own Q block (§3) while the first K/V tiles load.
     float queryScale = 0.0f;
     if constexpr (QUERIES_HERE) queryScale = quantize_query_block<D>(p, block, b, h, sQ);
     __syncthreads();
+    if (WGS > 1 && linear >= nBlocks) return; // an idle warpgroup of a shared CTA (its block is past the last)
 
-    // At iteration kt: tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
+    // Solo: at iteration kt, tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
     auto refill = [&](int kt) {
-        if (tid == 0 && kt >= 1 && kt - 1 + STAGES < T)
+        if constexpr (WGS == 1)
         {
-            mbarrier_wait(empty + (kt - 1) % STAGES, ((kt - 1) / STAGES) & 1);
-            load_tile(kt - 1 + STAGES);
+            if (tid == 0 && kt >= 1 && kt - 1 + STAGES < T)
+            {
+                mbarrier_wait(empty + (kt - 1) % STAGES, ((kt - 1) / STAGES) & 1);
+                load_tile(kt - 1 + STAGES);
+            }
+        }
+    };
+    // Solo: every thread arrives on the stage's "empty" barrier after its PV wgmma completed. Shared: lane 0 of every warp
+    // that visits tile kt counts its release (release_start, right after the wait); the last of the 4 · (warpgroups
+    // needing kt) warps loads tile kt + STAGES into the stage (release_finish, after the fold, so that the atomic's
+    // latency hides behind it; the counter is reset first, and the next releases of this stage come after that load).
+    auto release_start = [&](int kt) -> unsigned int {
+        if constexpr (WGS == 1)
+        {
+            mbarrier_arrive(empty + kt % STAGES);
+            return 0;
+        }
+        else return lane == 0 ? release_count(released + kt % STAGES) : 0u;
+    };
+    auto release_finish = [&](int kt, unsigned int before) {
+        if constexpr (WGS > 1)
+        {
+            int need = 0;
+#pragma unroll
+            for (int w = 0; w < WGS; w++) need += tilesOf[w] > kt ? 4 : 0;
+            if (lane == 0 && (int)before + 1 == need)
+            {
+                released[kt % STAGES] = 0;
+                if (kt + STAGES < ctaTiles) load_tile(kt + STAGES);
+            }
         }
     };
 
@@ -179,7 +276,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     int accS[64];
     PvBlock<D, MODE> pv;
 
-    if constexpr (!QUERIES_HERE) mbarrier_wait(qFull, 0);
+    if constexpr (!QUERIES_HERE) mbarrier_wait(qFull + wg, 0);
     const unsigned long long qDesc = swizzled_descriptor(sQ, D);
 
     auto qk_issue = [&](int kt) {
@@ -228,8 +325,9 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         softmax_with(kt, kScale, rescale0, rescale1, pr);
         pv_issue_tile(kt, pr, rescale0, rescale1);
         wgmma_wait<0>();
-        mbarrier_arrive(empty + kt % STAGES);
+        const unsigned int released_before = release_start(kt);
         pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
+        release_finish(kt, released_before);
     }
 
     // §9 epilogue.
@@ -256,6 +354,27 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
         solo_cta<D, MODE, false, false, true>(p, &mapQ, &mapK, &mapV);                                                \
     }
+
+// The shared CTA's kernels (solo_cta with WGS = 3, pre-processed Q): grid (⌈⌈Nq/64⌉/3⌉, Hq, B), 384 threads, one CTA per
+// SM (the same 168 registers per thread as three solo CTAs).
+#define SAGE_SHARE_KERNEL(NAME, D, MODE, SMOOTH)                                                                       \
+    extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS * SAGE_SHARE_WGS, 1) NAME(                        \
+        const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
+        const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
+    {                                                                                                                  \
+        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
+        if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SMOOTH, false, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);       \
+        else solo_cta<D, MODE, false, SMOOTH, false, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);                         \
+    }
+
+// sage_attention_d128_{fp32,fp32_two_level,fp16_two_level}[_smooth]_share.
+#define SAGE_SHARE_KERNELS()                                                                                           \
+    SAGE_SHARE_KERNEL(sage_attention_d128_fp32_share, 128, SAGE_MODE_FP32, false)                                      \
+    SAGE_SHARE_KERNEL(sage_attention_d128_fp32_two_level_share, 128, SAGE_MODE_FP32_TWO_LEVEL, false)                  \
+    SAGE_SHARE_KERNEL(sage_attention_d128_fp16_two_level_share, 128, SAGE_MODE_FP16_TWO_LEVEL, false)                  \
+    SAGE_SHARE_KERNEL(sage_attention_d128_fp32_smooth_share, 128, SAGE_MODE_FP32, true)                                \
+    SAGE_SHARE_KERNEL(sage_attention_d128_fp32_two_level_smooth_share, 128, SAGE_MODE_FP32_TWO_LEVEL, true)            \
+    SAGE_SHARE_KERNEL(sage_attention_d128_fp16_two_level_smooth_share, 128, SAGE_MODE_FP16_TWO_LEVEL, true)
 
 // The eighteen kernels: sage_attention_d{64,128}_{fp32,fp32_two_level,fp16_two_level}[_smooth | _mlq].
 #define SAGE_SOLO_KERNELS()                                                                                            \

@@ -1,0 +1,49 @@
+using Sage.Cuda;
+using Sage.Reference;
+using Xunit;
+
+namespace Sage.Property.Tests.Cuda;
+
+/// <summary>
+/// The host side of the main loop's two CTAs (attention_solo.cuh): the shared CTA's shared memory fits one block, the
+/// SAGE_MAIN_LOOP switch parses, and "auto" takes the shared CTA only where it was measured faster.
+/// </summary>
+public class MainLoopCtaTests
+{
+    [Fact]
+    public void Shared_cta_fits_one_block_of_227_KiB()
+    {
+        int bytes = CudaAttention.ShareSharedMemoryBytes(128);
+        Assert.Equal(3 * 8192 + 6 * 33792 + (18 + 3) * 8 + 6 * 4, bytes);
+        Assert.True(bytes <= 227 * 1024, $"{bytes} > 227 KiB (the most one CTA may ask for on sm_90)");
+    }
+
+    [Theory]
+    [InlineData(null, "Auto")]
+    [InlineData("auto", "Auto")]
+    [InlineData("share", "Share")]
+    [InlineData("solo", "Solo")]
+    public void Main_loop_switch(string? value, string expected) =>
+        Assert.Equal(expected, CudaAttention.MainLoopCtaSelected(value).ToString());
+
+    [Theory]
+    [InlineData("Auto", 128, false, PvAccumulation.Fp16TwoLevel, 16384, 16384, true)]
+    [InlineData("Auto", 128, false, PvAccumulation.Fp16TwoLevel, 32768, 16384, true)]
+    [InlineData("Auto", 128, false, PvAccumulation.Fp16TwoLevel, 8192, 32768, false)] // short: the solo CTA hides its prologue
+    [InlineData("Auto", 128, false, PvAccumulation.Fp32TwoLevel, 16384, 16384, false)] // spills in the shared CTA
+    [InlineData("Auto", 64, false, PvAccumulation.Fp16TwoLevel, 16384, 16384, false)]
+    [InlineData("Share", 128, false, PvAccumulation.Fp32, 100, 7, true)]
+    [InlineData("Share", 128, true, PvAccumulation.Fp16TwoLevel, 16384, 16384, false)] // no Q prologue in the shared CTA
+    [InlineData("Share", 64, false, PvAccumulation.Fp16TwoLevel, 16384, 16384, false)]
+    [InlineData("Solo", 128, false, PvAccumulation.Fp16TwoLevel, 16384, 16384, false)]
+    public void Shared_cta_choice(string choice, int headDim, bool queriesInMainLoop, PvAccumulation mode, int nq, int nk, bool expected) =>
+        Assert.Equal(expected, CudaAttention.UsesSharedCta(Enum.Parse<CudaAttention.MainLoopCta>(choice), headDim, queriesInMainLoop, mode, nq, nk));
+
+    [Fact]
+    public void Unknown_main_loop_names_the_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => CudaAttention.MainLoopCtaSelected("trio"));
+        Assert.Contains(CudaAttention.MainLoopEnvironmentVariable, e.Message);
+        Assert.Contains("trio", e.Message);
+    }
+}
