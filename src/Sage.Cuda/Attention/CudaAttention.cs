@@ -422,12 +422,12 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// Dynamic shared memory of the shared CTA: three Q blocks, <see cref="ShareStages"/> × (K tile + V tile + ones rows),
-    /// per stage three barriers (the "empty" one unused), one Q barrier per warpgroup, and a release counter per stage.
+    /// per stage three barriers (full K, full V, empty) and one Q barrier per warpgroup.
     /// </summary>
     internal static int ShareSharedMemoryBytes(int headDim)
     {
         int stages = ShareStages(headDim);
-        return ShareWarpgroups * SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + ShareWarpgroups) * 8 + stages * 4;
+        return ShareWarpgroups * SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + ShareWarpgroups) * 8;
     }
 
     /// <summary>sage_attention_d{64,128}_{mode}[_smooth | _mlq] (attention_solo.cuh): _mlq quantises Q in the prologue.</summary>
