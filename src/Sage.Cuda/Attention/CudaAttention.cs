@@ -127,11 +127,11 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// True when the main loop runs the shared CTA (three warpgroups, three 64-row blocks of one head, on one ring of
     /// K/V stages: each K/V tile crosses from L2 into the SM once per three blocks instead of once per block). Only at
     /// head dim 128 and with Q quantised by the pre-processing (the *_mlq prologue exists for the solo CTA only).
-    /// "auto" takes it for FP16 two-level accumulation with at least <see cref="SharedCtaMinimumLength"/> queries and
-    /// keys. H100, same call (docs/results/gpu-run-session15-2026-11-26.md): the L2 -> SM copies it saves buy clock under
-    /// the 700 W cap (16K +2.5 % kernel-only, +3-5 % end to end; 32K +3.5 %), but one CTA per SM cannot hide its own
-    /// prologue and epilogue behind other CTAs (2K −15 %, 4K −12 %, 8K −3 %), and in FP32 two-level mode it spills
-    /// (16K −3 %).
+    /// "auto" takes it in the two-level modes with at least <see cref="SharedCtaMinimumLength"/> queries and keys. H100,
+    /// same calls (docs/results/gpu-run-session15-2026-11-26.md): the L2 -> SM copies it saves buy clock under the 700 W
+    /// cap (FP16 two-level 16K +2.5-4 % kernel-only, +3-5 % end to end, 32K +3.5-5 %; FP32 two-level 16K +1.6 %), but one
+    /// CTA per SM cannot hide its own prologue and epilogue behind other CTAs (2K −15 %, 4K −12 %, 8K −3 %). FP32
+    /// single-level mode was not measured with it.
     /// </summary>
     internal static bool UsesSharedCta(MainLoopCta choice, int headDim, bool queriesInMainLoop, PvAccumulation mode, int queryLength,
         int keyLength)
@@ -141,7 +141,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             MainLoopCta.Share => true,
             MainLoopCta.Solo => false,
-            _ => mode == PvAccumulation.Fp16TwoLevel && Math.Min(queryLength, keyLength) >= SharedCtaMinimumLength,
+            _ => mode != PvAccumulation.Fp32 && Math.Min(queryLength, keyLength) >= SharedCtaMinimumLength,
         };
     }
 
@@ -422,12 +422,12 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// Dynamic shared memory of the shared CTA: three Q blocks, <see cref="ShareStages"/> × (K tile + V tile + ones rows),
-    /// per stage three barriers (the "empty" one unused), one Q barrier per warpgroup, and a release counter per stage.
+    /// per stage three barriers (full K, full V, empty) and one Q barrier per warpgroup.
     /// </summary>
     internal static int ShareSharedMemoryBytes(int headDim)
     {
         int stages = ShareStages(headDim);
-        return ShareWarpgroups * SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + ShareWarpgroups) * 8 + stages * 4;
+        return ShareWarpgroups * SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + ShareWarpgroups) * 8;
     }
 
     /// <summary>sage_attention_d{64,128}_{mode}[_smooth | _mlq] (attention_solo.cuh): _mlq quantises Q in the prologue.</summary>

@@ -72,13 +72,18 @@ __device__ __forceinline__ unsigned long long swizzled_descriptor(const void* p,
     return d;
 }
 
-// Release counter of a stage in a shared CTA: acq_rel, so that the last releaser sees every other warp's release (each
-// after its own wgmma.wait_group) before its TMA overwrites the stage.
-__device__ __forceinline__ unsigned int release_count(unsigned int* counter)
+// Lane 0 arrives on bar with `count` arrivals (release semantics, after its warp's wgmma.wait_group) and learns how many
+// arrivals the phase still lacked before it: equal to `count` means this arrival completed the phase. Predicated inside
+// the asm, so the other lanes run it as no-ops (0) without a branch. (A shared-memory atom.acq_rel here compiled to a
+// MEMBAR.ALL.CTA and a warp-aggregation sequence per warp and tile: 7 % of the shared CTA's cycles, ncu, session 15.)
+__device__ __forceinline__ unsigned int arrive_pending_before(unsigned long long* bar, unsigned int count, int lane)
 {
-    unsigned int old;
-    asm volatile("atom.acq_rel.cta.shared::cta.add.u32 %0, [%1], 1;\n" : "=r"(old) : "r"(shared_address(counter)) : "memory");
-    return old;
+    unsigned int pending = 0;
+    asm volatile("{\n.reg .pred p;\n.reg .b64 state;\nsetp.eq.s32 p, %1, 0;\n"
+                 "@p mbarrier.arrive.shared::cta.b64 state, [%2], %3;\n"
+                 "@p mbarrier.pending_count.b64 %0, state;\n}\n"
+                 : "+r"(pending) : "r"(lane), "r"(shared_address(bar)), "r"(count) : "memory");
+    return pending;
 }
 
 // K tiles (§6) a 64-row block visits: that of the enclosing 128-row CTA tile of the spec when causal, else all.
@@ -94,7 +99,7 @@ __device__ __forceinline__ int block_tiles(const AttentionParams& p, int block)
 // WGS = 1: the solo CTA (one warpgroup, SAGE_SOLO_MIN_BLOCKS CTAs per SM, thread 0 refills a stage once its "empty"
 // barrier completed). WGS = 3: the shared CTA (the *_share kernels): three warpgroups = three consecutive 64-row blocks of
 // one head on one K/V stage ring of SAGE_SHARE_STAGES stages, one CTA per SM. Each warpgroup runs exactly the solo loop
-// on its block; a stage is refilled by the last of the warps that need its tile (a per-stage release counter), so the
+// on its block; a stage is refilled by the warp whose release completes the stage's "empty" barrier, so the
 // warpgroups drift apart by up to STAGES - 1 tiles and never wait for a producer. Same arithmetic, same bits: only
 // where the K/V bytes come from changes (one L2 -> SM copy per tile for the three blocks instead of three).
 template <int D, int MODE, bool SMOOTHQ, bool HOOKS, bool QUERIES_HERE, int WGS = 1>
@@ -111,7 +116,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     constexpr int THREADS = 128 * WGS;
 
     // Dynamic shared memory: [Q block × WGS][stages: (K tile, V tile, ones) × STAGES][fullK, fullV, empty × STAGES,
-    // Q × WGS][WGS > 1: release counters × STAGES] (CudaAttention.SoloSharedMemoryBytes / ShareSharedMemoryBytes). Every
+    // Q × WGS] (CudaAttention.SoloSharedMemoryBytes / ShareSharedMemoryBytes). Every
     // operand starts at a multiple of 1024 bytes (swizzle atoms). The dynamic window of a kernel without static shared
     // memory starts 1024-aligned on sm_90, so no alignment slack is allocated (at d = 64 four solo CTAs would not fit
     // with it); a misaligned window would corrupt the operands, so it traps.
@@ -128,7 +133,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     unsigned long long* fullV = fullK + STAGES;
     unsigned long long* empty = fullV + STAGES;
     unsigned long long* qFull = empty + STAGES;
-    unsigned int* released = reinterpret_cast<unsigned int*>(qFull + WGS);
 
     // Causal: the blocks with the most K tiles first, so that the short ones fill the tail of the grid; only the schedule
     // changes. A shared CTA's warpgroups take consecutive blocks (of equal or neighbouring tile counts).
@@ -190,10 +194,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         for (int s = 0; s < STAGES; s++)
             *reinterpret_cast<unsigned long long*>(stages + s * STAGE + 2 * TILE + 8 * tid) = 0x3838383838383838ull;
     }
-    if constexpr (WGS > 1)
-    {
-        if (tid < STAGES) released[tid] = 0;
-    }
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     if (tid == 0)
     {
@@ -202,7 +202,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         {
             mbarrier_init(fullK + s, 1);
             mbarrier_init(fullV + s, 1);
-            mbarrier_init(empty + s, SAGE_SOLO_THREADS);
+            mbarrier_init(empty + s, WGS == 1 ? SAGE_SOLO_THREADS : 4 * WGS); // shared: lane 0 of every warp
         }
 #pragma unroll
         for (int w = 0; w < WGS; w++) mbarrier_init(qFull + w, 1);
@@ -243,28 +243,29 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         }
     };
     // Solo: every thread arrives on the stage's "empty" barrier after its PV wgmma completed. Shared: lane 0 of every warp
-    // that visits tile kt counts its release (release_start, right after the wait); the last of the 4 · (warpgroups
-    // needing kt) warps loads tile kt + STAGES into the stage (release_finish, after the fold, so that the atomic's
-    // latency hides behind it; the counter is reset first, and the next releases of this stage come after that load).
-    auto release_start = [&](int kt) -> unsigned int {
+    // arrives on it (12 arrivals per phase; a warp of warpgroup 0, which visits the most tiles, also arrives for its
+    // counterparts in warpgroups whose blocks do not visit tile kt), and the warp whose arrival completes the phase loads
+    // tile kt + STAGES into the stage. The pending count is read right after the wait and acted on after the fold.
+    // Warpgroup w's tile count never exceeds w - 1's (consecutive blocks, longest first when causal; idle ones last).
+    const unsigned int laterTiles = WGS > 1 ? (unsigned int)tilesOf[WGS > 1 ? 1 : 0] | ((unsigned int)tilesOf[WGS > 2 ? 2 : 0] << 16) : 0u;
+    static_assert(WGS == 1 || WGS == 3, "release_start counts three warpgroups");
+    auto release_start = [&](int kt) -> bool {
         if constexpr (WGS == 1)
         {
             mbarrier_arrive(empty + kt % STAGES);
-            return 0;
+            return false;
         }
-        else return lane == 0 ? release_count(released + kt % STAGES) : 0u;
+        else
+        {
+            const unsigned int count = wg == 0 ? 1u + ((int)(laterTiles & 0xFFFFu) <= kt) + ((int)(laterTiles >> 16) <= kt) : 1u;
+            const unsigned int pending = arrive_pending_before(empty + kt % STAGES, count, lane); // every lane: no branch
+            return lane == 0 && pending == count;
+        }
     };
-    auto release_finish = [&](int kt, unsigned int before) {
+    auto release_finish = [&](int kt, bool completed) {
         if constexpr (WGS > 1)
         {
-            int need = 0;
-#pragma unroll
-            for (int w = 0; w < WGS; w++) need += tilesOf[w] > kt ? 4 : 0;
-            if (lane == 0 && (int)before + 1 == need)
-            {
-                released[kt % STAGES] = 0;
-                if (kt + STAGES < ctaTiles) load_tile(kt + STAGES);
-            }
+            if (completed && kt + STAGES < ctaTiles) load_tile(kt + STAGES);
         }
     };
 
@@ -325,9 +326,9 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         softmax_with(kt, kScale, rescale0, rescale1, pr);
         pv_issue_tile(kt, pr, rescale0, rescale1);
         wgmma_wait<0>();
-        const unsigned int released_before = release_start(kt);
+        const bool completed = release_start(kt);
         pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
-        release_finish(kt, released_before);
+        release_finish(kt, completed);
     }
 
     // §9 epilogue.
