@@ -6,7 +6,8 @@ namespace Sage.Cuda;
 /// <summary>
 /// The SageAttention forward pass on the GPU (docs/kernel-spec.md): <see cref="GpuPreprocessor"/> (K/Q/V smoothing, INT8
 /// quantisation of Q and K, ΔS, FP8 quantisation of V) followed by the attention main loop
-/// (Kernels/Attention/attention_solo.cu on attention_solo.cuh: one warpgroup per CTA with TMA loads; INT8 QKᵀ and
+/// (Kernels/Attention/attention_solo.cu on attention_solo.cuh: one warpgroup per CTA, or from N = 16K at d = 128 three
+/// warpgroups sharing one K/V ring, with TMA loads; INT8 QKᵀ and
 /// FP8 PV on wgmma with the row sum as an extra PV column, online softmax with the kernel exp2),
 /// meant to agree bit for bit with <c>Sage.Emulation.EmulatedAttention</c> (tests/Gpu/Attention).
 /// Supported: INT8 QK at every granularity, SmoothK, SmoothQ and SmoothV on or off, every PV accumulation mode, head dim
@@ -87,7 +88,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// Resource name of the main loop (Kernels/Attention/attention_solo.cu on attention_solo.cuh): one-warpgroup CTAs,
-    /// one per 64-row query block, three per SM at d = 128 and four at d = 64.
+    /// one per 64-row query block, three per SM at d = 128 and four at d = 64, and the shared CTAs of three warpgroups
+    /// at d = 128 (<see cref="UsesSharedCta"/>).
     /// </summary>
     public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
 

@@ -4,6 +4,8 @@
 // while another's wgmmas are in the tensor cores, without the ping-pong barriers of a 2-warpgroup kernel. (A persistent
 // version, CTAs walking blocks on one K/V tile sequence, ran 10-12 % slower on the H100 in session 5 even with one
 // block per CTA, and was dropped: docs/results/gpu-run-session5-2026-11-26.md.)
+// The same function with WGS = 3 is the shared CTA (the *_share kernels, session 15): three such warpgroups on one ring of
+// K/V stages, one CTA per SM, so each K/V tile is copied from L2 once per three blocks (see solo_cta below).
 //
 // Shared memory: each stage is [K tile][V tile][8 rows of E4M3 ones, 1 KB], written once at the start: the PV
 // descriptor of a V tile spans D + 8 rows, so the wgmma's last 8 columns are the row sums (§8, the row-sum column).
