@@ -99,8 +99,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>Warpgroups (64-row blocks) of the shared CTA (SAGE_SHARE_WGS of attention_solo.cuh).</summary>
     private const int ShareWarpgroups = 3;
 
-    /// <summary>K/V stages of the shared CTA (SAGE_SHARE_STAGES of attention_solo.cuh).</summary>
-    private static int ShareStages(int headDim) => headDim == 128 ? 6 : 12;
+    /// <summary>K/V stages of the shared CTA, which exists at head dim 128 only (SAGE_SHARE_STAGES of attention_solo.cuh).</summary>
+    private const int ShareStages = 6;
 
     /// <summary>
     /// Environment variable choosing the main loop's CTA at head dim 128 with pre-processed Q: unset or "auto"
@@ -428,8 +428,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// </summary>
     internal static int ShareSharedMemoryBytes(int headDim)
     {
-        int stages = ShareStages(headDim);
-        return ShareWarpgroups * SoloBlockRows * headDim + stages * (2 * headDim * 128 + 1024) + (3 * stages + ShareWarpgroups) * 8;
+        if (headDim != 128)
+            throw new ArgumentOutOfRangeException(nameof(headDim), headDim, "The shared CTA exists at head dim 128 only.");
+        return ShareWarpgroups * SoloBlockRows * headDim + ShareStages * (2 * headDim * 128 + 1024) + (3 * ShareStages + ShareWarpgroups) * 8;
     }
 
     /// <summary>sage_attention_d{64,128}_{mode}[_smooth | _mlq] (attention_solo.cuh): _mlq quantises Q in the prologue.</summary>

@@ -18,6 +18,10 @@ public class MainLoopCtaTests
         Assert.True(bytes <= 227 * 1024, $"{bytes} > 227 KiB (the most one CTA may ask for on sm_90)");
     }
 
+    [Fact]
+    public void Shared_cta_memory_at_head_dim_64_is_refused() =>
+        Assert.Equal("headDim", Assert.Throws<ArgumentOutOfRangeException>(() => CudaAttention.ShareSharedMemoryBytes(64)).ParamName);
+
     [Theory]
     [InlineData(null, "Auto")]
     [InlineData("auto", "Auto")]
