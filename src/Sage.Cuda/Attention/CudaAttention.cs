@@ -242,6 +242,22 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     }
 
     /// <summary>
+    /// The main loop's grid: (CTAs per head, Hq, B), where a CTA is one 64-row block (solo) or <see cref="ShareWarpgroups"/>
+    /// consecutive blocks (shared). Causal grids are one-dimensional in the same order (head-major, CTA fastest); the
+    /// kernel starts each head's CTAs with the most K tiles first (attention_solo.cuh says why this order and this form).
+    /// </summary>
+    internal static Dim3 MainLoopGrid(AttentionShape s, bool causal, bool shared)
+    {
+        int blocks = (s.QueryLength + SoloBlockRows - 1) / SoloBlockRows;
+        long ctas = shared ? (blocks + ShareWarpgroups - 1) / ShareWarpgroups : blocks;
+        if (!causal) return new Dim3((uint)ctas, (uint)s.QueryHeads, (uint)s.Batch);
+        long total = ctas * s.QueryHeads * s.Batch;
+        if (total > int.MaxValue)
+            throw new NotSupportedException($"{s}: {total} causal main-loop CTAs; the one-dimensional causal grid holds at most {int.MaxValue}.");
+        return new Dim3((uint)total);
+    }
+
+    /// <summary>
     /// Environment variable choosing where <see cref="Run(AttentionProblem, SageOptions?, DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor, ulong, CudaStream?)"/>
     /// quantises Q without SmoothQ: unset or "auto" (<see cref="QuantizesQueriesInMainLoop"/>: where that was faster end to
     /// end on the H100), "main-loop" or "preprocess" (for A/B runs). Every choice gives the same bits.
@@ -324,8 +340,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         int sharedBytes = shared ? ShareSharedMemoryBytes(s.HeadDim) : SoloSharedMemoryBytes(s.HeadDim);
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null)
             + (shared ? "_share" : ""), sharedBytes);
-        int blocks = (s.QueryLength + SoloBlockRows - 1) / SoloBlockRows;
-        var grid = new Dim3((uint)(shared ? (blocks + ShareWarpgroups - 1) / ShareWarpgroups : blocks), (uint)s.QueryHeads, (uint)s.Batch);
+        var grid = MainLoopGrid(s, problem.Causal, shared);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
         function.Launch(grid, shared ? SoloThreads * ShareWarpgroups : SoloThreads, sharedBytes, stream,
         [

@@ -6,7 +6,8 @@ namespace Sage.Property.Tests.Cuda;
 
 /// <summary>
 /// The host side of the main loop's two CTAs (attention_solo.cuh): the shared CTA's shared memory fits one block, the
-/// SAGE_MAIN_LOOP switch parses, and "auto" takes the shared CTA only where it was measured faster.
+/// SAGE_MAIN_LOOP switch parses, "auto" takes the shared CTA only where it was measured faster, and the grid is
+/// (CTA, head, batch), or one-dimensional in the same order when causal.
 /// </summary>
 public class MainLoopCtaTests
 {
@@ -51,4 +52,18 @@ public class MainLoopCtaTests
         Assert.Contains(CudaAttention.MainLoopEnvironmentVariable, e.Message);
         Assert.Contains("trio", e.Message);
     }
+
+    [Theory]
+    [InlineData(16384, false, true, 86, 32, 4)]
+    [InlineData(16384, false, false, 256, 32, 4)]
+    [InlineData(16384, true, true, 86 * 32 * 4, 1, 1)]
+    [InlineData(2047, true, false, 32 * 32 * 4, 1, 1)]
+    [InlineData(1, true, false, 32 * 4, 1, 1)]
+    public void Main_loop_grid(int nq, bool causal, bool shared, uint x, uint y, uint z) =>
+        Assert.Equal(new Dim3(x, y, z), CudaAttention.MainLoopGrid(new AttentionShape(4, 32, 8, nq, 16384, 128), causal, shared));
+
+    [Fact]
+    public void Causal_grid_beyond_32_bits_is_refused_with_the_shape() =>
+        Assert.Contains("causal main-loop CTAs", Assert.Throws<NotSupportedException>(() =>
+            CudaAttention.MainLoopGrid(new AttentionShape(4096, 64, 64, 1 << 20, 64, 128), causal: true, shared: false)).Message);
 }

@@ -138,10 +138,23 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 
     // Causal: the blocks with the most K tiles first, so that the short ones fill the tail of the grid; only the schedule
     // changes. A shared CTA's warpgroups take consecutive blocks (of equal or neighbouring tile counts).
-    const int nBlocks = (p.nq + 63) / 64; // gridDim.x of a solo launch
-    const int linear = (int)blockIdx.x * WGS + wg;
+    // Grids: (CTA, head, batch), or, causal, one-dimensional in the same order (head-major, CTA fastest). Ordering the
+    // causal CTAs longest first over all heads instead was 2x slower at 8K (session 16): concurrent CTAs then span every
+    // head, and their K and V no longer fit in L2. This form of the prologue also measured +1.5 % (FP16 two-level) and
+    // +3.5 % (FP32 two-level) on non-causal grids against reading blockIdx.y and .z directly (same call, H100); the
+    // cause was not isolated (code placement: check the SASS before changing it).
+    const int nBlocks = (p.nq + 63) / 64; // CTAs per head of a solo launch
+    int cta = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    if (p.causal)
+    {
+        const int perHead = (nBlocks + WGS - 1) / WGS;
+        const int bh = cta / perHead;
+        cta -= bh * perHead;
+        h = bh % p.hq;
+        b = bh / p.hq;
+    }
+    const int linear = cta * WGS + wg;
     const int block = p.causal ? nBlocks - 1 - linear : linear;
-    const int h = blockIdx.y, b = blockIdx.z;
     const int hk = h / (p.hq / p.hkv);
     // The *_mlq kernels quantise their Q block in this prologue (q, q_scale unused); a template argument, so that the
     // kernels reading the pre-processed Q compile exactly as without it (a runtime flag cost them 4 % on the H100).
@@ -163,7 +176,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 #pragma unroll
         for (int w = 0; w < WGS; w++)
         {
-            const int l = (int)blockIdx.x * WGS + w;
+            const int l = cta * WGS + w;
             tilesOf[w] = l < nBlocks ? block_tiles(p, p.causal ? nBlocks - 1 - l : l) : 0; // an idle warpgroup: none
         }
         T = tilesOf[wg];
@@ -216,7 +229,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 #pragma unroll
             for (int w = 0; w < WGS; w++)
             {
-                const int l = (int)blockIdx.x * WGS + w;
+                const int l = cta * WGS + w;
                 if (l >= nBlocks) continue; // an idle warpgroup of a shared CTA
                 const int blk = p.causal ? nBlocks - 1 - l : l;
                 mbarrier_expect_tx(qFull + w, Q_BYTES);
