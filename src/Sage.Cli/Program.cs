@@ -42,6 +42,10 @@ app.Configure(config =>
         .WithExample("bench")
         .WithExample("bench", "--seq", "2048,8192", "--head-dim", "128", "--json")
         .WithExample("bench", "--modes", "all", "--json");
+    config.AddCommand<KernelsCommand>("kernels")
+        .WithDescription("Every CUDA kernel as the backend compiles it, with its SASS counted (registers, spills, R2UR, wgmma, MUFU); needs NVRTC and cuobjdump.")
+        .WithExample("kernels", "--filter", "d128_f16x2")
+        .WithExample("kernels", "--json", "--out", "cubins");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("CUDA devices, driver and NVRTC, kernel cache folder.")
         .WithExample("info", "--json");

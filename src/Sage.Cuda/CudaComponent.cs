@@ -14,4 +14,7 @@ public enum CudaComponent
 
     /// <summary>The management library libnvidia-ml.so.1 (clocks and power for <see cref="Telemetry.DeviceTelemetry"/>) cannot be used.</summary>
     Nvml,
+
+    /// <summary>cuobjdump (the CUDA Toolkit's binary utilities), which <see cref="SassDisassembler"/> runs.</summary>
+    Disassembler,
 }

@@ -1,0 +1,84 @@
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Sage.Cuda;
+using Sage.Cuda.Preprocessing;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Sage.Cli.Commands;
+
+/// <summary>
+/// `sage kernels`: every kernel compiled as the backend compiles it (NVRTC, the same options), with its SASS counted:
+/// registers, local memory, instructions, R2UR, spill accesses, wgmma and MUFU. Needs NVRTC and the toolkit's
+/// cuobjdump, no GPU. Run it before and after touching a kernel: ptxas's placement has moved the main loop by several
+/// percent with no change in the arithmetic.
+/// </summary>
+public sealed class KernelsCommand : Command<KernelsCommand.Settings>
+{
+    public sealed class Settings : JsonSettings
+    {
+        [CommandOption("--filter <REGEX>")]
+        [Description("Only kernels whose name matches this regular expression (e.g. 'd128_f16x2').")]
+        public string? Filter { get; init; }
+
+        [CommandOption("--arch <ARCH>")]
+        [Description("Target architecture (default: the first GPU's, else sm_90a).")]
+        public string? Architecture { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("Also write each program's cubin to this folder.")]
+        public string? Output { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Filter is not null)
+            {
+                try { _ = new Regex(Filter); }
+                catch (ArgumentException e) { return ValidationResult.Error($"--filter '{Filter}' is not a regular expression: {e.Message}"); }
+            }
+            if (Architecture is not null && !Regex.IsMatch(Architecture, "^sm_[0-9]+a?$"))
+                return ValidationResult.Error($"--arch '{Architecture}' must look like sm_90a.");
+            return ValidationResult.Success();
+        }
+    }
+
+    /// <summary>The programs compiled: the main loop, then the pre-processing.</summary>
+    public static IReadOnlyList<string> Resources { get; } = [CudaAttention.KernelResource, .. GpuPreprocessor.KernelResources];
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string architecture = settings.Architecture
+            ?? (CudaDevice.IsAvailable(out _) ? CudaDevice.Enumerate()[0].Architecture : "sm_90a");
+        var disassembler = SassDisassembler.Locate();
+        var compiler = new KernelCompiler();
+        var filter = settings.Filter is null ? null : new Regex(settings.Filter);
+        if (settings.Output is not null) Directory.CreateDirectory(settings.Output);
+        var rows = new List<(string Program, SassFunctionSummary Kernel)>();
+        foreach (string resource in Resources)
+        {
+            var compiled = compiler.Compile(KernelSource.FromEmbedded(typeof(CudaContext).Assembly, resource), architecture);
+            if (settings.Output is not null)
+                File.WriteAllBytes(Path.Combine(settings.Output, compiled.ProgramName + ".cubin"), compiled.Image);
+            foreach (var kernel in disassembler.Summarise(compiled))
+                if (filter is null || filter.IsMatch(kernel.Name)) rows.Add((compiled.ProgramName, kernel));
+        }
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new
+            {
+                program = r.Program, kernel = r.Kernel.Name, registers = r.Kernel.Registers, localBytes = r.Kernel.LocalBytes,
+                instructions = r.Kernel.Instructions, r2ur = r.Kernel.R2ur, localAccesses = r.Kernel.LocalAccesses,
+                wgmma = r.Kernel.Wgmma, mufu = r.Kernel.Mufu, opcodes = r.Kernel.Opcodes,
+            }), new JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Success;
+        }
+        var table = new Table().AddColumns("kernel", "registers", "local B", "instructions", "R2UR", "STL+LDL", "wgmma", "MUFU");
+        foreach (var (_, k) in rows)
+            table.AddRow(Markup.Escape(k.Name), k.Registers?.ToString() ?? "-", k.LocalBytes?.ToString() ?? "-", k.Instructions.ToString(),
+                k.R2ur.ToString(), k.LocalAccesses.ToString(), k.Wgmma.ToString(), k.Mufu.ToString());
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"{rows.Count} kernels for {Markup.Escape(architecture)} ({Markup.Escape(disassembler.Executable)})");
+        return ExitCodes.Success;
+    }
+}
