@@ -44,7 +44,7 @@ app.Configure(config =>
         .WithExample("bench", "--modes", "all", "--json");
     config.AddCommand<KernelsCommand>("kernels")
         .WithDescription("Every CUDA kernel as the backend compiles it, with its SASS counted (registers, spills, R2UR, wgmma, MUFU); needs NVRTC and cuobjdump.")
-        .WithExample("kernels", "--filter", "d128_f16x2")
+        .WithExample("kernels", "--filter", "d128_fp16_two_level")
         .WithExample("kernels", "--json", "--out", "cubins");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("CUDA devices, driver and NVRTC, kernel cache folder.")

@@ -19,7 +19,7 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
     public sealed class Settings : JsonSettings
     {
         [CommandOption("--filter <REGEX>")]
-        [Description("Only kernels whose name matches this regular expression (e.g. 'd128_f16x2').")]
+        [Description("Only kernels whose name matches this regular expression (e.g. 'd128_fp16_two_level').")]
         public string? Filter { get; init; }
 
         [CommandOption("--arch <ARCH>")]
