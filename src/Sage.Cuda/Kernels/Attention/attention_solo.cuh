@@ -140,9 +140,10 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // changes. A shared CTA's warpgroups take consecutive blocks (of equal or neighbouring tile counts).
     // Grids: (CTA, head, batch), or, causal, one-dimensional in the same order (head-major, CTA fastest). Ordering the
     // causal CTAs longest first over all heads instead was 2x slower at 8K (session 16): concurrent CTAs then span every
-    // head, and their K and V no longer fit in L2. This form of the prologue also measured +1.5 % (FP16 two-level) and
-    // +3.5 % (FP32 two-level) on non-causal grids against reading blockIdx.y and .z directly (same call, H100); the
-    // cause was not isolated (code placement: check the SASS before changing it).
+    // head, and their K and V no longer fit in L2. This form of the prologue also measured +2 % (FP16 two-level) and
+    // +3 % (FP32 two-level) kernel-only at 16K, causal or not, against reading blockIdx.y and .z directly (session 16,
+    // same calls, H100; 8K -2 %). The cause was not isolated, most likely code placement: compare `sage kernels`
+    // (registers, R2UR) before and after changing this code.
     const int nBlocks = (p.nq + 63) / 64; // CTAs per head of a solo launch
     int cta = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
     if (p.causal)
