@@ -10,7 +10,7 @@ namespace Sage.Cli.Commands;
 
 /// <summary>
 /// `sage kernels`: every kernel compiled as the backend compiles it (NVRTC, the same options), with its SASS counted:
-/// registers, local memory, instructions, R2UR, spill accesses, wgmma and MUFU. Needs NVRTC and the toolkit's
+/// registers, stack and local memory, instructions, R2UR, spill accesses, wgmma and MUFU. Needs NVRTC and the toolkit's
 /// cuobjdump, no GPU. Run it before and after touching a kernel: ptxas's placement has moved the main loop by several
 /// percent with no change in the arithmetic.
 /// </summary>
@@ -67,15 +67,16 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         {
             Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new
             {
-                program = r.Program, kernel = r.Kernel.Name, registers = r.Kernel.Registers, localBytes = r.Kernel.LocalBytes,
+                program = r.Program, kernel = r.Kernel.Name, registers = r.Kernel.Registers, stackBytes = r.Kernel.StackBytes,
+                localBytes = r.Kernel.LocalBytes,
                 instructions = r.Kernel.Instructions, r2ur = r.Kernel.R2ur, localAccesses = r.Kernel.LocalAccesses,
                 wgmma = r.Kernel.Wgmma, mufu = r.Kernel.Mufu, opcodes = r.Kernel.Opcodes,
             }), new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Success;
         }
-        var table = new Table().AddColumns("kernel", "registers", "local B", "instructions", "R2UR", "STL+LDL", "wgmma", "MUFU");
+        var table = new Table().AddColumns("kernel", "registers", "stack+local B", "instructions", "R2UR", "STL+LDL", "wgmma", "MUFU");
         foreach (var (_, k) in rows)
-            table.AddRow(Markup.Escape(k.Name), k.Registers?.ToString() ?? "-", k.LocalBytes?.ToString() ?? "-", k.Instructions.ToString(),
+            table.AddRow(Markup.Escape(k.Name), k.Registers?.ToString() ?? "-", k.LocalMemoryBytes?.ToString() ?? "-", k.Instructions.ToString(),
                 k.R2ur.ToString(), k.LocalAccesses.ToString(), k.Wgmma.ToString(), k.Mufu.ToString());
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{rows.Count} kernels for {Markup.Escape(architecture)} ({Markup.Escape(disassembler.Executable)})");

@@ -9,10 +9,14 @@ namespace Sage.Cuda;
 /// <param name="Instructions">SASS instructions, NOPs included.</param>
 /// <param name="Opcodes">Count per base opcode (the mnemonic before its first '.': "MUFU" for MUFU.EX2).</param>
 /// <param name="Registers">Registers per thread from the resource usage, or null where it was not reported.</param>
-/// <param name="LocalBytes">Local memory per thread (spills and stack arrays) from the resource usage, or null.</param>
+/// <param name="StackBytes">The stack frame per thread (where ptxas spills) from the resource usage, or null.</param>
+/// <param name="LocalBytes">Other local memory per thread from the resource usage, or null.</param>
 public sealed record SassFunctionSummary(string Name, int Instructions, IReadOnlyDictionary<string, int> Opcodes,
-    int? Registers = null, int? LocalBytes = null)
+    int? Registers = null, int? StackBytes = null, int? LocalBytes = null)
 {
+    /// <summary>Stack frame plus other local memory per thread: what the driver reports as the kernel's local memory.</summary>
+    public int? LocalMemoryBytes => StackBytes is null && LocalBytes is null ? null : (StackBytes ?? 0) + (LocalBytes ?? 0);
+
     /// <summary>Instructions with base opcode <paramref name="opcode"/>.</summary>
     public int Count(string opcode) => Opcodes.TryGetValue(opcode, out int n) ? n : 0;
 

@@ -23,17 +23,20 @@ public static partial class SassText
     [GeneratedRegex(@"\bREG:(\d+)")]
     private static partial Regex UsageRegisters();
 
+    [GeneratedRegex(@"\bSTACK:(\d+)")]
+    private static partial Regex UsageStack();
+
     [GeneratedRegex(@"\bLOCAL:(\d+)")]
     private static partial Regex UsageLocal();
 
     /// <summary>
-    /// The kernels of <paramref name="sass"/> in order of appearance, with registers and local memory from
+    /// The kernels of <paramref name="sass"/> in order of appearance, with registers, stack and local memory from
     /// <paramref name="resourceUsage"/> where given.
     /// </summary>
     public static IReadOnlyList<SassFunctionSummary> Summarise(string sass, string? resourceUsage = null)
     {
         ArgumentNullException.ThrowIfNull(sass);
-        var usage = resourceUsage is null ? new Dictionary<string, (int?, int?)>() : ResourceUsage(resourceUsage);
+        var usage = resourceUsage is null ? new Dictionary<string, (int?, int?, int?)>() : ResourceUsage(resourceUsage);
         var result = new List<SassFunctionSummary>();
         string? name = null;
         var opcodes = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -41,8 +44,8 @@ public static partial class SassText
         void Close()
         {
             if (name is null) return;
-            var (registers, local) = usage.TryGetValue(name, out var u) ? u : (null, null);
-            result.Add(new SassFunctionSummary(name, instructions, new Dictionary<string, int>(opcodes), registers, local));
+            var (registers, stack, local) = usage.TryGetValue(name, out var u) ? u : (null, null, null);
+            result.Add(new SassFunctionSummary(name, instructions, new Dictionary<string, int>(opcodes), registers, stack, local));
         }
         foreach (string line in sass.Split('\n'))
         {
@@ -66,11 +69,11 @@ public static partial class SassText
         return result;
     }
 
-    /// <summary>Registers and local bytes per function from <c>cuobjdump -res-usage</c>.</summary>
-    public static Dictionary<string, (int? Registers, int? LocalBytes)> ResourceUsage(string text)
+    /// <summary>Registers, stack frame and local bytes per function from <c>cuobjdump -res-usage</c>.</summary>
+    public static Dictionary<string, (int? Registers, int? StackBytes, int? LocalBytes)> ResourceUsage(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var result = new Dictionary<string, (int?, int?)>(StringComparer.Ordinal);
+        var result = new Dictionary<string, (int?, int?, int?)>(StringComparer.Ordinal);
         string? name = null;
         foreach (string line in text.Split('\n'))
         {
@@ -83,8 +86,10 @@ public static partial class SassText
             if (name is null) continue;
             var registers = UsageRegisters().Match(line);
             if (!registers.Success) continue;
+            var stack = UsageStack().Match(line);
             var local = UsageLocal().Match(line);
-            result[name] = (int.Parse(registers.Groups[1].Value), local.Success ? int.Parse(local.Groups[1].Value) : null);
+            result[name] = (int.Parse(registers.Groups[1].Value), stack.Success ? int.Parse(stack.Groups[1].Value) : null,
+                local.Success ? int.Parse(local.Groups[1].Value) : null);
             name = null;
         }
         return result;

@@ -42,7 +42,7 @@ public sealed class SassTextTests
          Function preprocess_finish:
           REG:16 STACK:0 SHARED:0 LOCAL:0 CONSTANT[0]:420 TEXTURE:0 SURFACE:0 SAMPLER:0
          Function solo_d128_f16x2_share:
-          REG:168 STACK:56 SHARED:0 LOCAL:56 CONSTANT[0]:1192 TEXTURE:0 SURFACE:0 SAMPLER:0
+          REG:168 STACK:56 SHARED:0 LOCAL:8 CONSTANT[0]:1192 TEXTURE:0 SURFACE:0 SAMPLER:0
         """;
 
     [Fact]
@@ -63,11 +63,11 @@ public sealed class SassTextTests
     }
 
     [Fact]
-    public void Registers_and_local_memory_come_from_the_resource_usage_by_name()
+    public void Registers_stack_and_local_memory_come_from_the_resource_usage_by_name()
     {
         var kernels = SassText.Summarise(Sass, Usage);
-        Assert.Equal((168, 56), (kernels[0].Registers, kernels[0].LocalBytes));
-        Assert.Equal((16, 0), (kernels[1].Registers, kernels[1].LocalBytes));
+        Assert.Equal((168, 56, 8, 64), (kernels[0].Registers, kernels[0].StackBytes, kernels[0].LocalBytes, kernels[0].LocalMemoryBytes));
+        Assert.Equal((16, 0, 0, 0), (kernels[1].Registers, kernels[1].StackBytes, kernels[1].LocalBytes, kernels[1].LocalMemoryBytes));
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class SassTextTests
     {
         var kernel = Assert.Single(SassText.Summarise(Sass.Split("Function : preprocess_finish")[0]));
         Assert.Null(kernel.Registers);
-        Assert.Null(kernel.LocalBytes);
+        Assert.Null(kernel.LocalMemoryBytes);
     }
 
     [Fact]
