@@ -191,9 +191,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     const int kRowBase = (int)(bhk * p.padK); // first row of this head in the K map
     const int vRowBase = (int)(bhk * D);      // first row of this head in the V map
 
-    // One thread only: tile kt -> stage kt % STAGES.
-    auto load_tile = [&](int kt) {
-        const int s = kt % STAGES;
+    // One thread only: tile kt -> stage s (= kt % STAGES, which the caller knows).
+    auto load_tile = [&](int kt, int s) {
         unsigned char* sK = stages + s * STAGE;
         mbarrier_expect_tx(fullK + s, TILE);
         tma_load_2d(sK, mapK, 0, kRowBase + kt * SAGE_KEY_TILE, fullK + s);
@@ -239,7 +238,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         }
 #pragma unroll
         for (int kt = 0; kt < STAGES; kt++)
-            if (kt < ctaTiles) load_tile(kt);
+            if (kt < ctaTiles) load_tile(kt, kt);
     }
     // Without SmoothQ the CTA quantises its own Q block (§3) while the first K/V tiles load.
     float queryScale = 0.0f;
@@ -248,13 +247,14 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     if (WGS > 1 && linear >= nBlocks) return; // an idle warpgroup of a shared CTA (its block is past the last)
 
     // Solo: at iteration kt, tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
-    auto refill = [&](int kt) {
+    auto refill = [&](int kt, int s, unsigned int phase) {
         if constexpr (WGS == 1)
         {
             if (tid == 0 && kt >= 1 && kt - 1 + STAGES < T)
             {
-                mbarrier_wait(empty + (kt - 1) % STAGES, ((kt - 1) / STAGES) & 1);
-                load_tile(kt - 1 + STAGES);
+                const int prev = s == 0 ? STAGES - 1 : s - 1; // the stage of tile kt - 1, and its phase
+                mbarrier_wait(empty + prev, s == 0 ? phase ^ 1u : phase);
+                load_tile(kt - 1 + STAGES, prev);
             }
         }
     };
@@ -265,23 +265,23 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // Warpgroup w's tile count never exceeds w - 1's (consecutive blocks, longest first when causal; idle ones last).
     const unsigned int laterTiles = WGS > 1 ? (unsigned int)tilesOf[WGS > 1 ? 1 : 0] | ((unsigned int)tilesOf[WGS > 2 ? 2 : 0] << 16) : 0u;
     static_assert(WGS == 1 || WGS == 3, "release_start counts three warpgroups");
-    auto release_start = [&](int kt) -> bool {
+    auto release_start = [&](int kt, int s) -> bool {
         if constexpr (WGS == 1)
         {
-            mbarrier_arrive(empty + kt % STAGES);
+            mbarrier_arrive(empty + s);
             return false;
         }
         else
         {
             const unsigned int count = wg == 0 ? 1u + ((int)(laterTiles & 0xFFFFu) <= kt) + ((int)(laterTiles >> 16) <= kt) : 1u;
-            const unsigned int pending = arrive_pending_before(empty + kt % STAGES, count, lane); // every lane: no branch
+            const unsigned int pending = arrive_pending_before(empty + s, count, lane); // every lane: no branch
             return lane == 0 && pending == count;
         }
     };
-    auto release_finish = [&](int kt, bool completed) {
+    auto release_finish = [&](int kt, int s, bool completed) {
         if constexpr (WGS > 1)
         {
-            if (completed && kt + STAGES < ctaTiles) load_tile(kt + STAGES);
+            if (completed && kt + STAGES < ctaTiles) load_tile(kt + STAGES, s);
         }
     };
 
@@ -296,10 +296,14 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     if constexpr (!QUERIES_HERE) mbarrier_wait(qFull + wg, 0);
     const unsigned long long qDesc = swizzled_descriptor(sQ, D);
 
-    auto qk_issue = [&](int kt) {
-        const int s = kt % STAGES;
-        mbarrier_wait(fullK + s, (kt / STAGES) & 1);
-        const unsigned long long kDesc = swizzled_descriptor(stages + s * STAGE, D);
+    // Descriptors of stage 0's K and V tiles; stage s starts s·STAGE bytes further, s·STAGE/16 in the start-address field
+    // (bits 0..13: shared addresses stay below 2^18, so the addition never carries out of the field).
+    static_assert(STAGE % 16 == 0, "stages are 16-byte multiples");
+    const unsigned long long kDesc0 = swizzled_descriptor(stages, D);
+    const unsigned long long vDesc0 = swizzled_descriptor(stages + TILE, SAGE_KEY_TILE);
+    auto qk_issue = [&](int s, unsigned int phase) {
+        mbarrier_wait(fullK + s, phase);
+        const unsigned long long kDesc = kDesc0 + (unsigned long long)(s * (STAGE >> 4));
         // The sums start from SHIFTER_BITS (§5.3): the wgmma's integer accumulation adds the exact sum to it, so acc
         // arrives as the bits of the float SHIFTER + sum, and the softmax needs no IADD per score (session 8, probe E2:
         // +2 % at 16K; an immediate move costs no register read, the add it replaces one). ptxas places these moves
@@ -312,10 +316,9 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, 1);
         wgmma_commit();
     };
-    auto pv_issue_tile = [&](int kt, const unsigned int (&pr)[16], float rs0, float rs1) {
-        const int s = kt % STAGES;
-        mbarrier_wait(fullV + s, (kt / STAGES) & 1);
-        pv_issue_desc<D, MODE>(accO, pv, pr, swizzled_descriptor(stages + s * STAGE + TILE, SAGE_KEY_TILE), rs0, rs1);
+    auto pv_issue_tile = [&](int s, unsigned int phase, const unsigned int (&pr)[16], float rs0, float rs1) {
+        mbarrier_wait(fullV + s, phase);
+        pv_issue_desc<D, MODE>(accO, pv, pr, vDesc0 + (unsigned long long)(s * (STAGE >> 4)), rs0, rs1);
     };
     // This lane's k_scale of tile kt sits kt·kGroups floats after kScaleLane. The loop steps the pointer by one tile: the
     // indexed form compiled to ≈ 20 SASS instructions of 64-bit index arithmetic per tile (session 11's SASS study).
@@ -327,6 +330,12 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
                               rows.last0, rows.last1, st, rescale0, rescale1, pr);
     };
 
+    // The stage of tile kt (kt % STAGES) and the parity of its barriers' phase ((kt / STAGES) & 1), stepped once per tile:
+    // with the shared CTA's six stages the remainder and quotient were a multiply-high sequence at every use. Stepping
+    // them, and forming the K/V descriptors as stage 0's plus an offset, measured +2 % kernel-only at 16K (shared CTA,
+    // both two-level modes) and +2-4 % at 2K-8K (solo), same calls, H100 (docs/results/gpu-run-session17-2026-11-26.md).
+    int stage = 0;
+    unsigned int phase = 0;
     for (int kt = 0; kt < T; kt++)
     {
         float rescale0, rescale1;
@@ -336,15 +345,20 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
         const float kScale = *kScaleLane;
         kScaleLane += rows.kGroups;
-        qk_issue(kt);
-        refill(kt);
+        qk_issue(stage, phase);
+        refill(kt, stage, phase);
         wgmma_wait<0>();
         softmax_with(kt, kScale, rescale0, rescale1, pr);
-        pv_issue_tile(kt, pr, rescale0, rescale1);
+        pv_issue_tile(stage, phase, pr, rescale0, rescale1);
         wgmma_wait<0>();
-        const bool completed = release_start(kt);
+        const bool completed = release_start(kt, stage);
         pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);
-        release_finish(kt, completed);
+        release_finish(kt, stage, completed);
+        if (++stage == STAGES)
+        {
+            stage = 0;
+            phase ^= 1u;
+        }
     }
 
     // §9 epilogue.
