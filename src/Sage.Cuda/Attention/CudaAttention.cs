@@ -129,11 +129,12 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// True when the main loop runs the shared CTA (three warpgroups, three 64-row blocks of one head, on one ring of
     /// K/V stages: each K/V tile crosses from L2 into the SM once per three blocks instead of once per block). Only at
     /// head dim 128 and with Q quantised by the pre-processing (the *_mlq prologue exists for the solo CTA only).
-    /// "auto" takes it in the two-level modes with at least <see cref="SharedCtaMinimumLength"/> queries and keys. H100,
+    /// "auto" takes it in every PV mode with at least <see cref="SharedCtaMinimumLength"/> queries and keys. H100,
     /// same calls (docs/results/gpu-run-session15-2026-11-26.md): the L2 -> SM copies it saves buy clock under the 700 W
     /// cap (FP16 two-level 16K +2.5-4 % kernel-only, +3-5 % end to end, 32K +3.5-5 %; FP32 two-level 16K +1.6 %), but one
     /// CTA per SM cannot hide its own prologue and epilogue behind other CTAs (2K −15 %, 4K −12 %, 8K −3 %). FP32
-    /// single-level mode was not measured with it.
+    /// single-level mode, measured in session 17 (docs/results/gpu-run-session17-2026-11-26.md): 16K +5 % kernel-only and
+    /// +4 % end to end, 32K +6 % and +4 %, 16K causal +4 %; 8K causal −5 %, so the same threshold.
     /// </summary>
     internal static bool UsesSharedCta(MainLoopCta choice, int headDim, bool queriesInMainLoop, PvAccumulation mode, int queryLength,
         int keyLength)
@@ -143,7 +144,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             MainLoopCta.Share => true,
             MainLoopCta.Solo => false,
-            _ => mode != PvAccumulation.Fp32 && Math.Min(queryLength, keyLength) >= SharedCtaMinimumLength,
+            _ => Math.Min(queryLength, keyLength) >= SharedCtaMinimumLength,
         };
     }
 
