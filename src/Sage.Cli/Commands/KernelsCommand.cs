@@ -29,6 +29,10 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         [Description("Also write each program's cubin to this folder.")]
         public string? Output { get; init; }
 
+        [CommandOption("--sass")]
+        [Description("With --out: also write each listed kernel's SASS to <DIR>/<kernel>.sass.")]
+        public bool Sass { get; init; }
+
         public override ValidationResult Validate()
         {
             if (Filter is not null)
@@ -38,6 +42,7 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             }
             if (Architecture is not null && !Regex.IsMatch(Architecture, "^sm_[0-9]+a?$"))
                 return ValidationResult.Error($"--arch '{Architecture}' must look like sm_90a.");
+            if (Sass && Output is null) return ValidationResult.Error("--sass writes into the --out folder; give --out DIR.");
             return ValidationResult.Success();
         }
     }
@@ -57,8 +62,13 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             var compiled = compiler.Compile(KernelSource.FromEmbedded(typeof(CudaContext).Assembly, resource), architecture);
             if (settings.Output is not null)
                 File.WriteAllBytes(Path.Combine(settings.Output, compiled.ProgramName + ".cubin"), compiled.Image);
-            foreach (var kernel in disassembler.Summarise(compiled))
+            var (sass, usage) = disassembler.Disassemble(compiled);
+            foreach (var kernel in SassText.Summarise(sass, usage))
                 if (filter is null || filter.IsMatch(kernel.Name)) rows.Add((compiled.ProgramName, kernel));
+            if (settings.Sass)
+                foreach (var listing in SassText.Functions(sass))
+                    if (filter is null || filter.IsMatch(listing.Name))
+                        File.WriteAllText(Path.Combine(settings.Output!, listing.Name + ".sass"), listing.Text);
         }
         if (settings.Json)
         {
@@ -67,14 +77,14 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
                 program = r.Program, kernel = r.Kernel.Name, registers = r.Kernel.Registers, stackBytes = r.Kernel.StackBytes,
                 localBytes = r.Kernel.LocalBytes,
                 instructions = r.Kernel.Instructions, r2ur = r.Kernel.R2ur, localAccesses = r.Kernel.LocalAccesses,
-                wgmma = r.Kernel.Wgmma, mufu = r.Kernel.Mufu, opcodes = r.Kernel.Opcodes,
+                wgmma = r.Kernel.Wgmma, mufu = r.Kernel.Mufu, largestLoop = r.Kernel.LargestLoop, opcodes = r.Kernel.Opcodes,
             }), new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Success;
         }
-        var table = new Table().AddColumns("kernel", "registers", "stack+local B", "instructions", "R2UR", "STL+LDL", "wgmma", "MUFU");
+        var table = new Table().AddColumns("kernel", "registers", "stack+local B", "instructions", "largest loop", "R2UR", "STL+LDL", "wgmma", "MUFU");
         foreach (var (_, k) in rows)
             table.AddRow(Markup.Escape(k.Name), k.Registers?.ToString() ?? "-", k.LocalMemoryBytes?.ToString() ?? "-", k.Instructions.ToString(),
-                k.R2ur.ToString(), k.LocalAccesses.ToString(), k.Wgmma.ToString(), k.Mufu.ToString());
+                k.LargestLoop.ToString(), k.R2ur.ToString(), k.LocalAccesses.ToString(), k.Wgmma.ToString(), k.Mufu.ToString());
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{rows.Count} kernels for {Markup.Escape(architecture)} ({Markup.Escape(disassembler.Executable)})");
         return ExitCodes.Success;

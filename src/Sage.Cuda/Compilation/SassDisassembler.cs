@@ -40,6 +40,16 @@ public sealed class SassDisassembler
     /// <summary>The kernels of <paramref name="compiled"/> (a cubin), counted by opcode, with registers and local memory.</summary>
     public IReadOnlyList<SassFunctionSummary> Summarise(CompiledKernel compiled)
     {
+        var (sass, usage) = Disassemble(compiled);
+        return SassText.Summarise(sass, usage);
+    }
+
+    /// <summary>
+    /// The text of <c>cuobjdump -sass</c> and of <c>cuobjdump -res-usage</c> for <paramref name="compiled"/> (a cubin), for
+    /// <see cref="SassText"/>.
+    /// </summary>
+    public (string Sass, string ResourceUsage) Disassemble(CompiledKernel compiled)
+    {
         ArgumentNullException.ThrowIfNull(compiled);
         if (compiled.Kind != KernelImageKind.Cubin)
             throw new ArgumentException($"{compiled.ProgramName} was compiled to {compiled.Kind} for {compiled.Architecture}; SASS needs a cubin.", nameof(compiled));
@@ -47,7 +57,7 @@ public sealed class SassDisassembler
         File.WriteAllBytes(file, compiled.Image);
         try
         {
-            return SassText.Summarise(Run("-sass", file), Run("-res-usage", file));
+            return (Run("-sass", file), Run("-res-usage", file));
         }
         finally
         {

@@ -11,8 +11,10 @@ namespace Sage.Cuda;
 /// <param name="Registers">Registers per thread from the resource usage, or null where it was not reported.</param>
 /// <param name="StackBytes">The stack frame per thread (where ptxas spills) from the resource usage, or null.</param>
 /// <param name="LocalBytes">Other local memory per thread from the resource usage, or null.</param>
+/// <param name="LargestLoop">Instructions of the function's largest loop (<see cref="SassText.Loops"/>; the main loop of
+/// an attention kernel, all its paths), 0 without one.</param>
 public sealed record SassFunctionSummary(string Name, int Instructions, IReadOnlyDictionary<string, int> Opcodes,
-    int? Registers = null, int? StackBytes = null, int? LocalBytes = null)
+    int? Registers = null, int? StackBytes = null, int? LocalBytes = null, int LargestLoop = 0)
 {
     /// <summary>Stack frame plus other local memory per thread: what the driver reports as the kernel's local memory.</summary>
     public int? LocalMemoryBytes => StackBytes is null && LocalBytes is null ? null : (StackBytes ?? 0) + (LocalBytes ?? 0);

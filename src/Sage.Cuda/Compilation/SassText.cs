@@ -12,9 +12,14 @@ public static partial class SassText
     [GeneratedRegex(@"^\s*Function\s*:\s*(\S+)\s*$")]
     private static partial Regex FunctionHeader();
 
-    // "        /*0d40*/              @!P0 BRA `(.L_x_3) ;" → opcode BRA (an optional guard predicate first).
-    [GeneratedRegex(@"^\s*/\*[0-9a-fA-F]+\*/\s+(?:@!?U?P[T0-9]+\s+)?([A-Z][A-Z0-9_]*)(?:\.\S*)?")]
+    // "        /*0d40*/              @!P0 BRA `(.L_x_3) ;" → address 0xd40, opcode BRA (an optional guard predicate first).
+    [GeneratedRegex(@"^\s*/\*([0-9a-fA-F]+)\*/\s+(?:@!?U?P[T0-9]+\s+)?([A-Z][A-Z0-9_]*)(?:\.\S*)?")]
     private static partial Regex Instruction();
+
+    // The target of a branch that cuobjdump prints as an address: "BRA 0x2c80", "BRA.U.ANY 0x9570" (nvdisasm's labels,
+    // "BRA `(.L_x_3)", are not resolved: such a branch is not counted as a loop).
+    [GeneratedRegex(@"\bBRA(?:\.[A-Z.]+)?\s+0x([0-9a-fA-F]+)")]
+    private static partial Regex BranchTarget();
 
     // " Function solo_d128_f16x2:" then "  REG:168 STACK:0 SHARED:0 LOCAL:0 ..."
     [GeneratedRegex(@"^\s*Function\s+([^\s:]+):\s*$")]
@@ -38,35 +43,67 @@ public static partial class SassText
         ArgumentNullException.ThrowIfNull(sass);
         var usage = resourceUsage is null ? new Dictionary<string, (int?, int?, int?)>() : ResourceUsage(resourceUsage);
         var result = new List<SassFunctionSummary>();
-        string? name = null;
-        var opcodes = new Dictionary<string, int>(StringComparer.Ordinal);
-        int instructions = 0;
-        void Close()
+        foreach (var listing in Functions(sass))
         {
-            if (name is null) return;
-            var (registers, stack, local) = usage.TryGetValue(name, out var u) ? u : (null, null, null);
-            result.Add(new SassFunctionSummary(name, instructions, new Dictionary<string, int>(opcodes), registers, stack, local));
+            var opcodes = new Dictionary<string, int>(StringComparer.Ordinal);
+            int instructions = 0;
+            foreach (string line in listing.Text.Split('\n'))
+            {
+                var instruction = Instruction().Match(line);
+                if (!instruction.Success) continue;
+                string opcode = instruction.Groups[2].Value;
+                opcodes[opcode] = opcodes.GetValueOrDefault(opcode) + 1;
+                instructions++;
+            }
+            var (registers, stack, local) = usage.TryGetValue(listing.Name, out var u) ? u : (null, null, null);
+            int largestLoop = Loops(listing.Text).Select(l => l.Instructions).DefaultIfEmpty(0).Max();
+            result.Add(new SassFunctionSummary(listing.Name, instructions, opcodes, registers, stack, local, largestLoop));
         }
+        return result;
+    }
+
+    /// <summary>The functions of <paramref name="sass"/> in order of appearance, each with its own lines (header included).</summary>
+    public static IReadOnlyList<SassListing> Functions(string sass)
+    {
+        ArgumentNullException.ThrowIfNull(sass);
+        var result = new List<SassListing>();
+        string? name = null;
+        var text = new System.Text.StringBuilder();
         foreach (string line in sass.Split('\n'))
         {
             var header = FunctionHeader().Match(line);
             if (header.Success)
             {
-                Close();
+                if (name is not null) result.Add(new SassListing(name, text.ToString()));
                 name = header.Groups[1].Value;
-                opcodes.Clear();
-                instructions = 0;
-                continue;
+                text.Clear();
             }
-            if (name is null) continue;
+            if (name is not null) text.Append(line.TrimEnd('\r')).Append('\n');
+        }
+        if (name is not null) result.Add(new SassListing(name, text.ToString()));
+        return result;
+    }
+
+    /// <summary>
+    /// The loops of one function's SASS (<see cref="SassListing.Text"/>): every branch to an address at or before its own
+    /// closes a loop from that address to the branch, and the loop holds the instructions between them, both included (all
+    /// paths through the body, not the instructions one iteration runs). Nested or overlapping loops are listed each.
+    /// </summary>
+    public static IReadOnlyList<SassLoop> Loops(string functionText)
+    {
+        ArgumentNullException.ThrowIfNull(functionText);
+        var addresses = new List<int>();
+        var loops = new List<(int Start, int End)>();
+        foreach (string line in functionText.Split('\n'))
+        {
             var instruction = Instruction().Match(line);
             if (!instruction.Success) continue;
-            string opcode = instruction.Groups[1].Value;
-            opcodes[opcode] = opcodes.GetValueOrDefault(opcode) + 1;
-            instructions++;
+            int address = Convert.ToInt32(instruction.Groups[1].Value, 16);
+            addresses.Add(address);
+            var target = BranchTarget().Match(line);
+            if (target.Success && Convert.ToInt32(target.Groups[1].Value, 16) is int start && start <= address) loops.Add((start, address));
         }
-        Close();
-        return result;
+        return loops.Select(l => new SassLoop(l.Start, l.End, addresses.Count(a => a >= l.Start && a <= l.End))).ToList();
     }
 
     /// <summary>Registers, stack frame and local bytes per function from <c>cuobjdump -res-usage</c>.</summary>

@@ -6,8 +6,8 @@ namespace Sage.Gpu.Tests.Interop;
 /// <summary>
 /// `sage kernels` on the real toolkit: the main loop compiled as the backend compiles it, disassembled by cuobjdump and
 /// counted. The counts must agree with what the driver reports for the loaded kernel (registers; local memory = stack
-/// frame + other local), and the
-/// main loop must hold its wgmmas and exp2s. Prints every main-loop kernel's row for the record.
+/// frame + other local), the kernel must hold its wgmmas and exp2s, and its K-tile loop must be found. Prints every
+/// main-loop kernel's row for the record.
 /// </summary>
 public sealed class SassTests(ITestOutputHelper output)
 {
@@ -25,12 +25,15 @@ public sealed class SassTests(ITestOutputHelper output)
         foreach (var k in kernels.Where(k => k.Name.StartsWith("sage_attention_", StringComparison.Ordinal)))
         {
             output.WriteLine($"{k.Name}: {k.Registers} registers, {k.StackBytes} stack + {k.LocalBytes} local bytes, {k.Instructions} instructions, " +
-                             $"R2UR {k.R2ur}, STL+LDL {k.LocalAccesses}, wgmma {k.Wgmma}, MUFU {k.Mufu}");
+                             $"R2UR {k.R2ur}, STL+LDL {k.LocalAccesses}, wgmma {k.Wgmma}, MUFU {k.Mufu}, largest loop {k.LargestLoop}");
             var function = module.GetFunction(k.Name);
             Assert.Equal(function.RegistersPerThread, k.Registers);
             Assert.Equal(function.LocalMemoryBytes, k.LocalMemoryBytes);
             Assert.True(k.Wgmma > 0, $"{k.Name}: no wgmma in its SASS");
             Assert.True(k.Mufu > 0, $"{k.Name}: no MUFU in its SASS");
+            // The K-tile loop: a backward branch whose body holds most of the kernel (SassText.Loops; cuobjdump prints
+            // branch targets as addresses).
+            Assert.True(k.LargestLoop > k.Instructions / 10, $"{k.Name}: largest loop {k.LargestLoop} of {k.Instructions} instructions");
         }
     }
 }

@@ -80,4 +80,40 @@ public sealed class SassTextTests
 
     [Fact]
     public void Text_without_functions_gives_none() => Assert.Empty(SassText.Summarise("code for sm_90a\n"));
+
+    // cuobjdump's own form: branch targets as addresses. A loop 0x0010..0x0060 (backward BRA, 6 instructions) with a
+    // forward branch inside, and a second loop closed by a uniform BRA.U.ANY onto its own address.
+    private const string Looped = """
+        		Function : looped
+                /*0000*/                   LDC R1, c[0x0][0x28] ;                                  /* 0x00000a00ff017b82 */
+                /*0010*/                   IADD3 R2, R2, 0x1, RZ ;                                 /* 0x0000000102027810 */
+                /*0020*/               @P0 BRA 0x50 ;                                              /* 0x0000000000000947 */
+                                                                                                   /* 0x000fe40000000800 */
+                /*0030*/                   MUFU.EX2 R5, R4 ;                                       /* 0x0000000400057308 */
+                /*0040*/                   FFMA R5, R5, R5, R5 ;                                   /* 0x0000000505057223 */
+                /*0050*/                   ISETP.GE.AND P1, PT, R2, 0x10, PT ;                     /* 0x000000100200780c */
+                /*0060*/              @!P1 BRA 0x10 ;                                              /* 0x0000000000009947 */
+                /*0070*/                   SYNCS.PHASECHK.TRANS64.TRYWAIT P0, [UR4], R3 ;          /* 0x00000003ff0075a7 */
+                /*0080*/               @P0 BRA.U.ANY 0x70 ;                                        /* 0x0000000000000947 */
+                /*0090*/                   EXIT ;                                                  /* 0x000000000000794d */
+        		Function : straight
+                /*0000*/                   EXIT ;                                                  /* 0x000000000000794d */
+        """;
+
+    [Fact]
+    public void Backward_branches_close_loops_counted_over_their_whole_body()
+    {
+        var functions = SassText.Functions(Looped);
+        Assert.Equal(["looped", "straight"], functions.Select(f => f.Name));
+        Assert.StartsWith("\t\tFunction : looped", functions[0].Text);
+        Assert.DoesNotContain("straight", functions[0].Text);
+        Assert.Equal([new SassLoop(0x10, 0x60, 6), new SassLoop(0x70, 0x80, 2)], SassText.Loops(functions[0].Text));
+        Assert.Empty(SassText.Loops(functions[1].Text));
+        var kernels = SassText.Summarise(Looped);
+        Assert.Equal((10, 6, 0), (kernels[0].Instructions, kernels[0].LargestLoop, kernels[1].LargestLoop));
+    }
+
+    [Fact]
+    public void Branches_to_labels_are_not_loops() =>
+        Assert.Equal(0, SassText.Summarise(Sass)[0].LargestLoop); // "@!P0 BRA `(.L_x_3)": nvdisasm's form, unresolved
 }
