@@ -63,12 +63,13 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             if (settings.Output is not null)
                 File.WriteAllBytes(Path.Combine(settings.Output, compiled.ProgramName + ".cubin"), compiled.Image);
             var (sass, usage) = disassembler.Disassemble(compiled);
-            foreach (var kernel in SassText.Summarise(sass, usage))
-                if (filter is null || filter.IsMatch(kernel.Name)) rows.Add((compiled.ProgramName, kernel));
-            if (settings.Sass)
-                foreach (var listing in SassText.Functions(sass))
-                    if (filter is null || filter.IsMatch(listing.Name))
-                        File.WriteAllText(Path.Combine(settings.Output!, listing.Name + ".sass"), listing.Text);
+            var usageByName = SassText.ResourceUsage(usage);
+            foreach (var listing in SassText.Functions(sass))
+            {
+                if (filter is not null && !filter.IsMatch(listing.Name)) continue;
+                rows.Add((compiled.ProgramName, SassText.Summarise(listing, usageByName)));
+                if (settings.Sass) File.WriteAllText(Path.Combine(settings.Output!, listing.Name + ".sass"), listing.Text);
+            }
         }
         if (settings.Json)
         {

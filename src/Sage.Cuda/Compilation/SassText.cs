@@ -42,24 +42,31 @@ public static partial class SassText
     {
         ArgumentNullException.ThrowIfNull(sass);
         var usage = resourceUsage is null ? new Dictionary<string, (int?, int?, int?)>() : ResourceUsage(resourceUsage);
-        var result = new List<SassFunctionSummary>();
-        foreach (var listing in Functions(sass))
+        return Functions(sass).Select(listing => Summarise(listing, usage)).ToList();
+    }
+
+    /// <summary>
+    /// One function of a listing (<see cref="Functions"/>), with its registers, stack and local memory from
+    /// <paramref name="usage"/> (<see cref="ResourceUsage"/>) where it names the function.
+    /// </summary>
+    public static SassFunctionSummary Summarise(SassListing listing,
+        IReadOnlyDictionary<string, (int? Registers, int? StackBytes, int? LocalBytes)> usage)
+    {
+        ArgumentNullException.ThrowIfNull(listing);
+        ArgumentNullException.ThrowIfNull(usage);
+        var opcodes = new Dictionary<string, int>(StringComparer.Ordinal);
+        int instructions = 0;
+        foreach (string line in listing.Text.Split('\n'))
         {
-            var opcodes = new Dictionary<string, int>(StringComparer.Ordinal);
-            int instructions = 0;
-            foreach (string line in listing.Text.Split('\n'))
-            {
-                var instruction = Instruction().Match(line);
-                if (!instruction.Success) continue;
-                string opcode = instruction.Groups[2].Value;
-                opcodes[opcode] = opcodes.GetValueOrDefault(opcode) + 1;
-                instructions++;
-            }
-            var (registers, stack, local) = usage.TryGetValue(listing.Name, out var u) ? u : (null, null, null);
-            int largestLoop = Loops(listing.Text).Select(l => l.Instructions).DefaultIfEmpty(0).Max();
-            result.Add(new SassFunctionSummary(listing.Name, instructions, opcodes, registers, stack, local, largestLoop));
+            var instruction = Instruction().Match(line);
+            if (!instruction.Success) continue;
+            string opcode = instruction.Groups[2].Value;
+            opcodes[opcode] = opcodes.GetValueOrDefault(opcode) + 1;
+            instructions++;
         }
-        return result;
+        var (registers, stack, local) = usage.TryGetValue(listing.Name, out var u) ? u : (null, null, null);
+        int largestLoop = Loops(listing.Text).Select(l => l.Instructions).DefaultIfEmpty(0).Max();
+        return new SassFunctionSummary(listing.Name, instructions, opcodes, registers, stack, local, largestLoop);
     }
 
     /// <summary>The functions of <paramref name="sass"/> in order of appearance, each with its own lines (header included).</summary>
@@ -101,7 +108,9 @@ public static partial class SassText
             int address = Convert.ToInt32(instruction.Groups[1].Value, 16);
             addresses.Add(address);
             var target = BranchTarget().Match(line);
-            if (target.Success && Convert.ToInt32(target.Groups[1].Value, 16) is int start && start <= address) loops.Add((start, address));
+            if (!target.Success) continue;
+            int start = Convert.ToInt32(target.Groups[1].Value, 16);
+            if (start <= address) loops.Add((start, address));
         }
         return loops.Select(l => new SassLoop(l.Start, l.End, addresses.Count(a => a >= l.Start && a <= l.End))).ToList();
     }

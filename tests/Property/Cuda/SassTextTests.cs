@@ -67,6 +67,9 @@ public sealed class SassTextTests
     {
         var kernels = SassText.Summarise(Sass, Usage);
         Assert.Equal((168, 56, 8, 64), (kernels[0].Registers, kernels[0].StackBytes, kernels[0].LocalBytes, kernels[0].LocalMemoryBytes));
+        var one = SassText.Summarise(SassText.Functions(Sass)[0], SassText.ResourceUsage(Usage)); // what `sage kernels` calls per function
+        Assert.Equal((kernels[0].Name, kernels[0].Instructions, kernels[0].Registers, kernels[0].LocalMemoryBytes),
+            (one.Name, one.Instructions, one.Registers, one.LocalMemoryBytes));
         Assert.Equal((16, 0, 0, 0), (kernels[1].Registers, kernels[1].StackBytes, kernels[1].LocalBytes, kernels[1].LocalMemoryBytes));
     }
 
