@@ -128,7 +128,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>
     /// True when the main loop runs the shared CTA (three warpgroups, three 64-row blocks of one head, on one ring of
     /// K/V stages: each K/V tile crosses from L2 into the SM once per three blocks instead of once per block). Only at
-    /// head dim 128 and with Q quantised by the pre-processing (the *_mlq prologue exists for the solo CTA only).
+    /// head dim 128; Q comes from the pre-processing or from each warpgroup's own prologue (the *_mlq_share kernels).
     /// "auto" takes it in every PV mode with at least <see cref="SharedCtaMinimumLength"/> queries and keys. H100,
     /// same calls (docs/results/gpu-run-session15-2026-11-26.md): the L2 -> SM copies it saves buy clock under the 700 W
     /// cap (FP16 two-level 16K +2.5-4 % kernel-only, +3-5 % end to end, 32K +3.5-5 %; FP32 two-level 16K +1.6 %), but one
@@ -136,10 +136,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// single-level mode, measured in session 17 (docs/results/gpu-run-session17-2026-11-26.md): 16K +5 % kernel-only and
     /// +4 % end to end, 32K +6 % and +4 %, 16K causal +4 %; 8K causal −5 %, so the same threshold.
     /// </summary>
-    internal static bool UsesSharedCta(MainLoopCta choice, int headDim, bool queriesInMainLoop, PvAccumulation mode, int queryLength,
-        int keyLength)
+    internal static bool UsesSharedCta(MainLoopCta choice, int headDim, PvAccumulation mode, int queryLength, int keyLength)
     {
-        if (headDim != 128 || queriesInMainLoop) return false;
+        if (headDim != 128) return false;
         return choice switch
         {
             MainLoopCta.Share => true,
@@ -336,8 +335,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             GpuPreprocessor.CheckTensor(originalQueries, s.QueryShape(problem.Layout), nameof(originalQueries));
         }
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, queriesInMainLoop: queries is null, options.PvAccumulation, s.QueryLength,
-            s.KeyLength);
+        bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, options.PvAccumulation, s.QueryLength, s.KeyLength);
         int sharedBytes = shared ? ShareSharedMemoryBytes(s.HeadDim) : SoloSharedMemoryBytes(s.HeadDim);
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null)
             + (shared ? "_share" : ""), sharedBytes);

@@ -46,6 +46,40 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         Assert.Equal(0, mismatches);
     }
 
+    public static TheoryData<QuantGranularity, ElementType, TensorLayout, bool, int, int> SharedCases => new()
+    {
+        { QuantGranularity.PerThread, ElementType.Float16, TensorLayout.HND, false, 200, 333 },  // 4 blocks: the second CTA has two idle warpgroups
+        { QuantGranularity.PerBlock, ElementType.Float16, TensorLayout.NHD, true, 300, 250 },    // 5 blocks, causal: one idle warpgroup, Nq > Nk
+        { QuantGranularity.PerWarp, ElementType.BFloat16, TensorLayout.HND, true, 129, 1000 },
+        { QuantGranularity.PerBlock, ElementType.Float32, TensorLayout.NHD, false, 1000, 700 },
+        { QuantGranularity.PerThread, ElementType.Float32, TensorLayout.HND, true, 1100, 1100 },
+    };
+
+    /// <summary>
+    /// The shared CTA (three warpgroups, d = 128) with each warpgroup quantising its own block (the *_mlq_share kernels;
+    /// the PerBlock maximum on a named barrier per warpgroup, idle warpgroups skipping the prologue) against the same CTA
+    /// loading the pre-processed Q. MainLoopCtaTests ties the shared CTA on pre-processed Q to the solo one.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SharedCases))]
+    public void Shared_cta_quantisation_of_Q_matches_the_preprocessed_Q(QuantGranularity granularity, ElementType inputType, TensorLayout layout,
+        bool causal, int queryLength, int keyLength)
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context) { MainLoopCtaChoice = CudaAttention.MainLoopCta.Share };
+        using var preprocessor = new GpuPreprocessor(context);
+        var problem = new AttentionProblem(new AttentionShape(2, 4, 2, queryLength, keyLength, 128), layout, causal, returnLse: true);
+        var options = new SageOptions { Granularity = granularity, SmoothK = granularity != QuantGranularity.PerWarp };
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: queryLength * 3 + keyLength);
+        var (inKernel, preprocessed, count) = RunBoth(context, gpu, preprocessor, problem, options, inputs.Q, inputs.K, inputs.V);
+        long mismatches = Mismatches(inKernel, preprocessed);
+        string line = $"Shared CTA, Q in main loop vs pre-processed Q: {granularity} {inputType} d128 {layout} causal={causal} " +
+                      $"{queryLength}x{keyLength}: {count} elements compared, {mismatches} mismatches";
+        output.WriteLine(line);
+        AttentionGpu.Report(line);
+        Assert.Equal(0, mismatches);
+    }
+
     /// <summary>
     /// Quotients x ⊘ scale exactly on a rounding midpoint (k + ½, ties to even) and within an ulp of one: the prologue's
     /// division-free codes must hand these to div.rn (attention_query_quantize.cuh) and still match the pre-processing.

@@ -22,16 +22,27 @@
 #include "preprocess_common.cuh"
 #include "quantize_codes.cuh"
 
+// The barrier of the threads that quantise one block: the CTA (WGS = 1), or warpgroup wg's 128 threads on named barrier
+// 1 + wg (barrier 0 is __syncthreads), so that the shared CTA's warpgroups never wait for each other here.
+template <int WGS>
+__device__ __forceinline__ void warpgroup_sync(int wg)
+{
+    if constexpr (WGS == 1) __syncthreads();
+    else asm volatile("bar.sync %0, 128;\n" ::"r"(1 + wg) : "memory");
+}
+
 // Quantises the block's Q into sQ (64 rows × D bytes, swizzled as the TMA map of the pre-processed Q) and returns this
-// lane's q_scale. All 128 threads call it; it ends with the generic-to-async proxy fence of its shared-memory writes
-// (the caller's __syncthreads completes the hand-over to the wgmma).
-template <int D, class E>
+// lane's q_scale. All 128 threads of the warpgroup call it; it ends with the generic-to-async proxy fence of its
+// shared-memory writes (the caller's __syncthreads completes the hand-over to the wgmma). WGS = 3 (the shared CTA):
+// warpgroup wg quantises its own block, and the PerBlock maximum meets at named barrier 1 + wg (128 threads) instead of
+// the CTA-wide barrier.
+template <int D, class E, int WGS>
 __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, int block, int b, int h, unsigned char* sQ,
-                                                      float log2eScale)
+                                                      float log2eScale, int wg)
 {
     constexpr int CH = D / 4;      // channels per lane and row
     constexpr int CHUNKS = CH / 8; // 8-element loads per lane and row
-    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int tid = WGS == 1 ? (int)threadIdx.x : (int)threadIdx.x & 127, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int rows = min(64, p.nq - block * 64); // real rows of the block (≥ 1)
     const int r0 = warp * 16 + g, r1 = r0 + 8;   // block-local rows of this lane
     const bool real0 = r0 < rows, real1 = r1 < rows;
@@ -69,9 +80,9 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
             // The four warps' maxima meet in the first 16 bytes of sQ, which nothing else touches before the codes.
             float* partial = reinterpret_cast<float*>(sQ);
             if (lane == 0) partial[warp] = amax;
-            __syncthreads();
+            warpgroup_sync<WGS>(wg);
             amax = fmaxf(fmaxf(partial[0], partial[1]), fmaxf(partial[2], partial[3]));
-            __syncthreads();
+            warpgroup_sync<WGS>(wg);
         }
     }
     const float scale = __fdiv_rn(amax, 127.0f);
@@ -125,10 +136,10 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
 
 // The prologue's entry: one instantiation per input type (the host passes q_orig's type), so that the prologue holds one
 // widening only.
-template <int D>
-__device__ __forceinline__ float quantize_query_block(const AttentionParams& p, int block, int b, int h, unsigned char* sQ)
+template <int D, int WGS>
+__device__ __forceinline__ float quantize_query_block(const AttentionParams& p, int block, int b, int h, unsigned char* sQ, int wg)
 {
-    if (p.qOrigType == SAGE_IN_F16) return quantize_query_block<D, ElemF16>(p, block, b, h, sQ, p.log2eScale);
-    if (p.qOrigType == SAGE_IN_BF16) return quantize_query_block<D, ElemBF16>(p, block, b, h, sQ, p.log2eScale);
-    return quantize_query_block<D, ElemF32>(p, block, b, h, sQ, p.log2eScale);
+    if (p.qOrigType == SAGE_IN_F16) return quantize_query_block<D, ElemF16, WGS>(p, block, b, h, sQ, p.log2eScale, wg);
+    if (p.qOrigType == SAGE_IN_BF16) return quantize_query_block<D, ElemBF16, WGS>(p, block, b, h, sQ, p.log2eScale, wg);
+    return quantize_query_block<D, ElemF32, WGS>(p, block, b, h, sQ, p.log2eScale, wg);
 }

@@ -108,7 +108,7 @@ template <int D, int MODE, bool SMOOTHQ, bool HOOKS, bool QUERIES_HERE, int WGS 
 __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTensorMap* mapQ, const SageTensorMap* mapK,
                                          const SageTensorMap* mapV)
 {
-    static_assert(WGS == 1 || (WGS == 3 && !QUERIES_HERE), "shared CTAs read the pre-processed Q");
+    static_assert(WGS == 1 || WGS == 3, "one warpgroup, or the shared CTA's three");
     constexpr int STAGES = WGS == 1 ? SAGE_SOLO_STAGES(D) : SAGE_SHARE_STAGES(D);
     constexpr int KSTEPS = D / 32;
     constexpr int TILE = D * SAGE_KEY_TILE; // bytes of one K tile and of one V tile
@@ -242,7 +242,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     }
     // Without SmoothQ the CTA quantises its own Q block (§3) while the first K/V tiles load.
     float queryScale = 0.0f;
-    if constexpr (QUERIES_HERE) queryScale = quantize_query_block<D>(p, block, b, h, sQ);
+    if constexpr (QUERIES_HERE)
+        if (WGS == 1 || linear < nBlocks) queryScale = quantize_query_block<D, WGS>(p, block, b, h, sQ, wg); // not an idle warpgroup
     __syncthreads();
     if (WGS > 1 && linear >= nBlocks) return; // an idle warpgroup of a shared CTA (its block is past the last)
 
@@ -386,7 +387,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         solo_cta<D, MODE, false, false, true>(p, &mapQ, &mapK, &mapV);                                                \
     }
 
-// The shared CTA's kernels (solo_cta with WGS = 3, pre-processed Q): grid (⌈⌈Nq/64⌉/3⌉, Hq, B), 384 threads, one CTA per
+// The shared CTA's kernels (solo_cta with WGS = 3; pre-processed Q, or _mlq: each warpgroup quantises its block): grid (⌈⌈Nq/64⌉/3⌉, Hq, B), 384 threads, one CTA per
 // SM (the same 168 registers per thread as three solo CTAs).
 #define SAGE_SHARE_KERNEL(NAME, D, MODE, SMOOTH)                                                                       \
     extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS * SAGE_SHARE_WGS, 1) NAME(                        \
@@ -398,14 +399,27 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         else solo_cta<D, MODE, false, SMOOTH, false, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);                         \
     }
 
-// sage_attention_d128_{fp32,fp32_two_level,fp16_two_level}[_smooth]_share.
+// The shared CTA with Q quantised in the prologue, each warpgroup its own block (mapQ unused).
+#define SAGE_SHARE_KERNEL_MLQ(NAME, D, MODE)                                                                           \
+    extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS * SAGE_SHARE_WGS, 1) NAME(                        \
+        const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
+        const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
+    {                                                                                                                  \
+        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
+        solo_cta<D, MODE, false, false, true, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);                                \
+    }
+
+// sage_attention_d128_{fp32,fp32_two_level,fp16_two_level}[_smooth | _mlq]_share.
 #define SAGE_SHARE_KERNELS()                                                                                           \
     SAGE_SHARE_KERNEL(sage_attention_d128_fp32_share, 128, SAGE_MODE_FP32, false)                                      \
     SAGE_SHARE_KERNEL(sage_attention_d128_fp32_two_level_share, 128, SAGE_MODE_FP32_TWO_LEVEL, false)                  \
     SAGE_SHARE_KERNEL(sage_attention_d128_fp16_two_level_share, 128, SAGE_MODE_FP16_TWO_LEVEL, false)                  \
     SAGE_SHARE_KERNEL(sage_attention_d128_fp32_smooth_share, 128, SAGE_MODE_FP32, true)                                \
     SAGE_SHARE_KERNEL(sage_attention_d128_fp32_two_level_smooth_share, 128, SAGE_MODE_FP32_TWO_LEVEL, true)            \
-    SAGE_SHARE_KERNEL(sage_attention_d128_fp16_two_level_smooth_share, 128, SAGE_MODE_FP16_TWO_LEVEL, true)
+    SAGE_SHARE_KERNEL(sage_attention_d128_fp16_two_level_smooth_share, 128, SAGE_MODE_FP16_TWO_LEVEL, true)            \
+    SAGE_SHARE_KERNEL_MLQ(sage_attention_d128_fp32_mlq_share, 128, SAGE_MODE_FP32)                                     \
+    SAGE_SHARE_KERNEL_MLQ(sage_attention_d128_fp32_two_level_mlq_share, 128, SAGE_MODE_FP32_TWO_LEVEL)                 \
+    SAGE_SHARE_KERNEL_MLQ(sage_attention_d128_fp16_two_level_mlq_share, 128, SAGE_MODE_FP16_TWO_LEVEL)
 
 // The eighteen kernels: sage_attention_d{64,128}_{fp32,fp32_two_level,fp16_two_level}[_smooth | _mlq].
 #define SAGE_SOLO_KERNELS()                                                                                            \
