@@ -284,7 +284,10 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// By default (<see cref="QueryQuantizationEnvironmentVariable"/> unset) at head dim 64 only: the prologue costs each
     /// CTA about 1,000 warp instructions and a wait for its 16-bit Q, and what it saves is the pre-processing's Q pass.
     /// H100, end to end against the pre-processed Q (docs/results/gpu-run-session6-2026-11-26.md): d = 64 +0.7-6 % at
-    /// 2K-16K (32K within ±2.5 %); d = 128 −4 % at 16K-32K and −2 % at 2K.
+    /// 2K-16K (32K within ±2.5 %); d = 128 −4 % at 16K-32K and −2 % at 2K. At d = 128 from 16K the shared CTA runs the
+    /// prologue in each warpgroup (the *_mlq_share kernels, session 18): the pre-processing fell from 1.34 to 1.03 ms
+    /// but the kernel lost 3 % (one CTA per SM hides no prologue), −1.3 % end to end
+    /// (docs/results/gpu-run-session18-2026-11-26.md), so d = 128 keeps the pre-processed Q.
     /// </summary>
     public bool QuantizesQueriesInMainLoop(AttentionProblem problem, SageOptions options)
     {

@@ -40,7 +40,7 @@
 // The shared CTA (the *_share kernels): three warpgroups, one CTA per SM, and the K/V stages that fit beside three Q
 // blocks (d = 128: 3 × 8 KB + 6 × 33 KB of the 227 KB an SM grants one CTA).
 #define SAGE_SHARE_WGS 3
-#define SAGE_SHARE_STAGES(D) ((D) == 128 ? 6 : 12)
+#define SAGE_SHARE_STAGES 6
 
 // A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
 // cuTensorMapEncodeTiled on the host.
@@ -109,7 +109,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
                                          const SageTensorMap* mapV)
 {
     static_assert(WGS == 1 || WGS == 3, "one warpgroup, or the shared CTA's three");
-    constexpr int STAGES = WGS == 1 ? SAGE_SOLO_STAGES(D) : SAGE_SHARE_STAGES(D);
+    static_assert(WGS == 1 || D == 128, "the shared CTA's shared memory is laid out for d = 128");
+    constexpr int STAGES = WGS == 1 ? SAGE_SOLO_STAGES(D) : SAGE_SHARE_STAGES;
     constexpr int KSTEPS = D / 32;
     constexpr int TILE = D * SAGE_KEY_TILE; // bytes of one K tile and of one V tile
     constexpr int ONES = 8 * SAGE_KEY_TILE; // the 8 rows of E4M3 ones after each V tile (row-sum column, §8)
@@ -180,7 +181,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
             const int l = cta * WGS + w;
             tilesOf[w] = l < nBlocks ? block_tiles(p, p.causal ? nBlocks - 1 - l : l) : 0; // an idle warpgroup: none
         }
-        T = tilesOf[wg];
+        // A select chain, not tilesOf[wg]: indexed by a run-time value the array lived in local memory (session 17's SASS).
+        T = wg == 0 ? tilesOf[0] : wg == 1 ? tilesOf[WGS > 1 ? 1 : 0] : tilesOf[WGS - 1];
     }
     int ctaTiles = tilesOf[0];
 #pragma unroll
