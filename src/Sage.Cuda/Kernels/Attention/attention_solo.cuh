@@ -181,8 +181,10 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
             const int l = cta * WGS + w;
             tilesOf[w] = l < nBlocks ? block_tiles(p, p.causal ? nBlocks - 1 - l : l) : 0; // an idle warpgroup: none
         }
-        // A select chain, not tilesOf[wg]: indexed by a run-time value the array lived in local memory (session 17's SASS).
-        T = wg == 0 ? tilesOf[0] : wg == 1 ? tilesOf[WGS > 1 ? 1 : 0] : tilesOf[WGS - 1];
+        // Indexed by a run-time value, tilesOf lives in local memory (prologue only). A select chain instead removed those
+        // accesses from the FP16 kernel but ran 0.5-2 % slower kernel-only at 16K (2 % causal; session 18, same call, H100):
+        // ptxas then allocated the loop differently.
+        T = tilesOf[wg];
     }
     int ctaTiles = tilesOf[0];
 #pragma unroll
