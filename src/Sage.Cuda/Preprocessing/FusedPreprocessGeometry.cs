@@ -4,9 +4,8 @@ namespace Sage.Cuda.Preprocessing;
 /// Launch shapes and scratch size of the fused pre-processing (Kernels/Preprocess/preprocess_fused.cu), derived from
 /// the problem alone so that the host can size everything before queuing anything:
 /// launch 1 = <see cref="StatsBlocks"/> statistics blocks (one thread per key/value head, 128-token tile and 8
-/// channels); launch 2 = one finish block per key/value head (its first d threads, one per channel) followed by
-/// <see cref="QueryBlocks"/> Q blocks (one per 64-row block); launch 3 = <see cref="KeyTiles"/> K tiles then as many V
-/// tiles.
+/// channels) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block); launch 2 = one block of d threads
+/// per key/value head; launch 3 = <see cref="KeyTiles"/> K tiles then as many V tiles.
 /// </summary>
 internal readonly record struct FusedPreprocessGeometry
 {
@@ -19,7 +18,7 @@ internal readonly record struct FusedPreprocessGeometry
     /// <summary>128-token tiles per key/value head.</summary>
     public int TilesPerHead { get; init; }
 
-    /// <summary>Threads of launch 1 (one per statistics item): BHkv · tiles · d/8.</summary>
+    /// <summary>Threads of the statistics part of launch 1: BHkv · tiles · d/8.</summary>
     public long StatsItems { get; init; }
 
     public int StatsBlocks { get; init; }
@@ -47,10 +46,10 @@ internal readonly record struct FusedPreprocessGeometry
         int blocksPerHead = PreprocessLayout.PaddedQueryLength(shape.QueryLength) / PreprocessLayout.QueryBlockRows;
         long queryBlocks = (long)shape.Batch * shape.QueryHeads * blocksPerHead;
         long keyTiles = bhk * tiles;
-        // The kernels index blocks with 32-bit ints; launch 2 has bhk + queryBlocks blocks and launch 3 2 · keyTiles.
-        if (statsBlocks > int.MaxValue || bhk + queryBlocks > int.MaxValue || 2 * keyTiles > int.MaxValue)
+        // The kernels index blocks with 32-bit ints and launch 3 has 2 · keyTiles blocks.
+        if (statsBlocks + queryBlocks > int.MaxValue || 2 * keyTiles > int.MaxValue)
             throw new NotSupportedException(
-                $"{shape}: {statsBlocks}, {bhk + queryBlocks} and {2 * keyTiles} blocks in the three pre-processing launches; " +
+                $"{shape}: {statsBlocks + queryBlocks} blocks in the first pre-processing launch and {2 * keyTiles} in the last; " +
                 $"at most {int.MaxValue} each.");
         return new FusedPreprocessGeometry
         {

@@ -146,11 +146,10 @@ public sealed class GpuPreprocessor : IDisposable
 
     /// <summary>
     /// The fused path (preprocess_fused.cu): launch 1 reads K and V once for the tile statistics (K chunk sums, V chunk
-    /// sums with SmoothV, V minima and maxima); launch 2 forms the K/V means and the V scales and quantises Q (its Q blocks
-    /// stream while the finish blocks wait on their chains of loads); launch 3 writes the K and V codes; ΔS (SmoothQ)
-    /// follows as on the per-stage path. Every output is written by a kernel, so nothing is filled; the partials are
-    /// per-call scratch released in stream order. Without <paramref name="quantizeQueries"/> launch 2 runs only the finish
-    /// blocks.
+    /// sums with SmoothV, V minima and maxima) and quantises Q; launch 2 forms the K/V means and the V scales; launch 3
+    /// writes the K and V codes; ΔS (SmoothQ) follows as on the per-stage path. Every output is written by a kernel, so
+    /// nothing is filled; the partials are per-call scratch released in stream order. Without
+    /// <paramref name="quantizeQueries"/> launch 1 runs only the statistics blocks.
     /// </summary>
     private PreprocessedInputs PreprocessFused(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
         CudaStream? stream, bool quantizeQueries)
@@ -185,22 +184,22 @@ public sealed class GpuPreprocessor : IDisposable
             var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
             using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
             int queryBlocks = quantizeQueries ? g.QueryBlocks : 0;
-            if (g.StatsBlocks > 0)
-                _fused.GetFunction("preprocess_stats_" + kernels).Launch(new Dim3((uint)g.StatsBlocks), Threads, 0, stream,
+            if (g.StatsBlocks + queryBlocks > 0)
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + queryBlocks)), Threads, 0, stream,
+                    KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
+                    g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
+                    Optional(qValues), padQ, Optional(qMeans),
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
-                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems);
+                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);
 
             var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
             var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
             var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
-            if (bhk + queryBlocks > 0)
-                _fused.GetFunction("preprocess_finish_queries_" + kernels).Launch(new Dim3((uint)(bhk + queryBlocks)), Threads, 0, stream,
-                    Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, (int)bhk, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
-                    (float)options.VScaleMax, kMean, Optional(vMean), vScales,
-                    KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
-                    g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
-                    Optional(qValues), padQ, Optional(qMeans));
+            if (bhk > 0)
+                _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
+                    Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
+                    (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
             var kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
             var kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));

@@ -9,6 +9,6 @@ public enum PreprocessPath
     /// <summary>Per-stage kernels (key_smoothing.cu, qk_quantize.cu, v_quantize.cu): eight launches and fills.</summary>
     Separate,
 
-    /// <summary>preprocess_fused.cu: tile statistics, means and V scales + Q, K and V codes; K and V read twice from DRAM.</summary>
+    /// <summary>preprocess_fused.cu: tile statistics + Q, means and V scales, K and V codes; K and V read twice from DRAM.</summary>
     ThreeLaunches,
 }

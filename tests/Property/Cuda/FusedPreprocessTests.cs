@@ -70,7 +70,7 @@ public class FusedPreprocessTests
     }
 
     /// <summary>
-    /// finish_channel (launch 2) forms amax_t |fl(V[t] − m)| from the tile minima and maxima alone: x ↦ fl(x − m) is monotone, so
+    /// preprocess_finish forms amax_t |fl(V[t] − m)| from the tile minima and maxima alone: x ↦ fl(x − m) is monotone, so
     /// the largest magnitude sits at fl(min − m) or fl(max − m). Checked bit for bit on random data, means near the data
     /// (where cancellation and signed zeros happen) and far from it.
     /// </summary>

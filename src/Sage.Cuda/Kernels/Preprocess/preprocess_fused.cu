@@ -2,17 +2,14 @@
 // unchanged (the per-stage kernels of key_smoothing.cu, qk_quantize.cu and v_quantize.cu stay as the reference
 // implementation, selectable with SAGE_PREPROCESS=separate; both give the same bits).
 //
-//   1. preprocess_stats: one pass over K and V per (key/value head, 128-token tile, 8 channels): the tile's K chunk
-//      sums (§1 step 1, ascending tokens), V chunk sums with SmoothV (§4 step 1), and the tile's per-channel V minimum
-//      and maximum.
-//   2. preprocess_finish_queries: per (head, channel): the chunk sums in ascending chunk order ⊘ N (§1 steps 2-3; §4
-//      likewise), and v_scale = amax ⊘ V_MAX with amax = max over tiles of max(|fl(vmax − m)|, |fl(vmin − m)|) (m = 0 and
-//      no subtraction without SmoothV). Why this is amax_t |fl(V[t] − m)| bit for bit: x ↦ fl(x − m) is monotone
+//   1. preprocess_stats_queries: one pass over K and V per (key/value head, 128-token tile, 8 channels): the tile's
+//      K chunk sums (§1 step 1, ascending tokens), V chunk sums with SmoothV (§4 step 1), and the tile's per-channel
+//      V minimum and maximum; in the same launch, Q quantisation (+ Q smoothing) of every 64-row block, one read of Q.
+//   2. preprocess_finish: per (head, channel): the chunk sums in ascending chunk order ⊘ N (§1 steps 2-3; §4 likewise),
+//      and v_scale = amax ⊘ V_MAX with amax = max over tiles of max(|fl(vmax − m)|, |fl(vmin − m)|) (m = 0 and no
+//      subtraction without SmoothV). Why this is amax_t |fl(V[t] − m)| bit for bit: x ↦ fl(x − m) is monotone
 //      (the exact difference is, and rounding to nearest is), so every fl(V[t] − m) lies between fl(vmin − m) and
 //      fl(vmax − m), both of which occur; the largest magnitude is therefore at one of them.
-//      In the same launch, Q quantisation (+ Q smoothing) of every 64-row block, one read of Q: the Q blocks need no
-//      statistics, and here their DRAM traffic hides the finish blocks' chains of dependent loads (until session 18 the
-//      Q blocks shared launch 1 with the statistics and the finish ran alone between launches 1 and 3).
 //   3. preprocess_quantize_kv: K (§3, with K̃ = K ⊖ mean) and V (§4) codes of every 128-token tile; each thread
 //      keeps its rows in registers between the group maximum and the quantisation, so K and V are read once here.
 //
@@ -285,33 +282,49 @@ __device__ __forceinline__ void query_block(int blockIndex, const typename E::st
     }
 }
 
-// Launch 1. Grid: statsBlocks (1-D), SAGE_THREADS threads, one thread per statistics item.
+// Grid: statsBlocks + queryBlocks (1-D), SAGE_THREADS threads. The statistics blocks come first: each of their
+// threads walks a whole tile, the longest work of the launch.
 template <class E, int D>
-__device__ __forceinline__ void stats(const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v,
-                                      TensorStrides kvs, int kvLength, int kvHeads, int tiles, int smoothK, int smoothV,
-                                      float* __restrict__ partials, long long statsItems)
+__device__ __forceinline__ void stats_queries(
+    const typename E::storage* __restrict__ q, TensorStrides qs, int qLength, int qHeads, int qBlocksPerHead,
+    int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales, int qGroupCount,
+    signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,
+    const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides kvs,
+    int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long statsItems,
+    int statsBlocks)
 {
-    const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
-    if (item >= statsItems) return;
-    const Partials p = partials_of(partials, statsItems * 8);
-    if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-    else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-    else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-    else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+    if (static_cast<int>(blockIdx.x) < statsBlocks)
+    {
+        const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
+        if (item >= statsItems) return;
+        const Partials p = partials_of(partials, statsItems * 8);
+        if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        return;
+    }
+    query_block<E, D>(static_cast<int>(blockIdx.x) - statsBlocks, q, qs, qLength, qHeads, qBlocksPerHead, smoothQ,
+                      granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans);
 }
 
-#define SAGE_STATS(SUFFIX, ELEM, D)                                                                                 \
+#define SAGE_STATS_QUERIES(SUFFIX, ELEM, D)                                                                         \
     extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_STATS_MIN_BLOCKS(D))                             \
-        preprocess_stats_##SUFFIX##_d##D(const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v,    \
-                                         long long sb, long long sh, long long st, int kvLength, int kvHeads,         \
-                                         int tiles, int smoothK, int smoothV, float* __restrict__ partials,           \
-                                         long long statsItems)                                                        \
+        preprocess_stats_queries_##SUFFIX##_d##D(                                                                    \
+        const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int qLength, int qHeads,  \
+        int qBlocksPerHead, int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales,  \
+        int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
+        const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
+        long long st, int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, \
+        long long statsItems, int statsBlocks)                                                                     \
     {                                                                                                              \
-        stats<ELEM, D>(k, v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials,     \
-                       statsItems);                                                                                \
+        stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,         \
+                               granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
+                               v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
+                               statsItems, statsBlocks);                                                           \
     }
 
-SAGE_FOR_EACH_INPUT(SAGE_STATS)
+SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
 
 // ---------------------------------------------------------------------------------------------------------------
 // step(x[j·stride]) for j = 0 … count − 1 in ascending order, the loads going out eight at a time, so that a chain of
@@ -346,13 +359,16 @@ __device__ __forceinline__ float centred_magnitude(float x, float m, int smoothV
     return smoothV ? fabsf(__fsub_rn(x, m)) : fabsf(x);
 }
 
-// 2a. One (key/value head, channel) of launch 2. Every output is written (zeros where a stage is off or N = 0), so no
-// buffer needs a fill.
-__device__ __forceinline__ void finish_channel(long long bh, int c, const float* __restrict__ partials, long long perArray,
-                                               int tiles, int length, int headDim, int smoothK, int smoothV, float vMax,
-                                               float* __restrict__ keyMean, float* __restrict__ valueMean,
-                                               float* __restrict__ valueScales)
+// 2. Grid (BHkv), headDim threads (one per channel). Every output is written (zeros where a stage is off or N = 0),
+// so no buffer needs a fill.
+extern "C" __global__ void preprocess_finish(const float* __restrict__ partials, long long perArray, int tiles,
+                                             int length, int headDim, int smoothK, int smoothV, float vMax,
+                                             float* __restrict__ keyMean, float* __restrict__ valueMean,
+                                             float* __restrict__ valueScales)
 {
+    const int c = threadIdx.x;
+    if (c >= headDim) return;
+    const long long bh = blockIdx.x;
     const Partials p = partials_of(const_cast<float*>(partials), perArray);
     const float n = __int2float_rn(length); // exact: N < 2^24
 
@@ -374,46 +390,6 @@ __device__ __forceinline__ void finish_channel(long long bh, int c, const float*
     for_each_tile(p.vMin + first, headDim, tiles, widest);
     valueScales[bh * headDim + c] = __fdiv_rn(amax, vMax);
 }
-
-// Launch 2. Grid: BHkv finish blocks (the first headDim threads: one per channel), then queryBlocks Q blocks (1-D),
-// SAGE_THREADS threads. The finish blocks come first: each thread's sums are a chain of dependent loads, and the Q blocks
-// stream around them. No register bound: the Q blocks keep few values live, and more resident warps keep more loads in
-// flight.
-template <class E, int D>
-__device__ __forceinline__ void finish_queries(
-    const float* __restrict__ partials, long long perArray, int tiles, int kvLength, int kvHeadsTotal, int smoothK,
-    int smoothV, float vMax, float* __restrict__ keyMean, float* __restrict__ valueMean, float* __restrict__ valueScales,
-    const typename E::storage* __restrict__ q, TensorStrides qs, int qLength, int qHeads, int qBlocksPerHead, int smoothQ,
-    int granularity, int int4, float log2eScale, float* __restrict__ qScales, int qGroupCount,
-    signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans)
-{
-    if (static_cast<int>(blockIdx.x) < kvHeadsTotal)
-    {
-        if (static_cast<int>(threadIdx.x) < D)
-            finish_channel(blockIdx.x, threadIdx.x, partials, perArray, tiles, kvLength, D, smoothK, smoothV, vMax, keyMean,
-                           valueMean, valueScales);
-        return;
-    }
-    query_block<E, D>(static_cast<int>(blockIdx.x) - kvHeadsTotal, q, qs, qLength, qHeads, qBlocksPerHead, smoothQ,
-                      granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans);
-}
-
-#define SAGE_FINISH_QUERIES(SUFFIX, ELEM, D)                                                                        \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS) preprocess_finish_queries_##SUFFIX##_d##D(             \
-        const float* __restrict__ partials, long long perArray, int tiles, int kvLength, int kvHeadsTotal,          \
-        int smoothK, int smoothV, float vMax, float* __restrict__ keyMean, float* __restrict__ valueMean,           \
-        float* __restrict__ valueScales, const ELEM::storage* __restrict__ q, long long qsb, long long qsh,         \
-        long long qst, int qLength, int qHeads, int qBlocksPerHead, int smoothQ, int granularity, int int4,         \
-        float log2eScale, float* __restrict__ qScales, int qGroupCount, signed char* __restrict__ qQuantized,       \
-        int qPadded, float* __restrict__ qMeans)                                                                   \
-    {                                                                                                              \
-        finish_queries<ELEM, D>(partials, perArray, tiles, kvLength, kvHeadsTotal, smoothK, smoothV, vMax, keyMean, \
-                                valueMean, valueScales, q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads,        \
-                                qBlocksPerHead, smoothQ, granularity, int4, log2eScale, qScales, qGroupCount,       \
-                                qQuantized, qPadded, qMeans);                                                      \
-    }
-
-SAGE_FOR_EACH_INPUT(SAGE_FINISH_QUERIES)
 
 // ---------------------------------------------------------------------------------------------------------------
 // 3a. K of one 128-token tile (§1 step 4, §3): thread = (8 channels, rows firstRow + k·RPP); RPP is a multiple of
