@@ -4,7 +4,7 @@ namespace Sage.Cuda.Preprocessing;
 /// Launch shapes and scratch size of the fused pre-processing (Kernels/Preprocess/preprocess_fused.cu), derived from
 /// the problem alone so that the host can size everything before queuing anything:
 /// launch 1 = <see cref="StatsBlocks"/> statistics blocks (one thread per key/value head, 128-token tile and 8
-/// channels) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block); launch 2 = one block of d threads
+/// channels) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block, <see cref="QueryBlocksPerCta"/> per CTA); launch 2 = one block of d threads
 /// per key/value head; launch 3 = <see cref="KeyTiles"/> K tiles then as many V tiles.
 /// </summary>
 internal readonly record struct FusedPreprocessGeometry
@@ -36,6 +36,17 @@ internal readonly record struct FusedPreprocessGeometry
     public long PartialsPerArray { get; init; }
 
     public long PartialsTotal => 4 * PartialsPerArray;
+
+    /// <summary>
+    /// 64-row Q blocks per CTA of launch 1 (SAGE_QUERY_BLOCKS_PER_CTA of preprocess_fused.cu): two for 16-bit inputs, whose
+    /// rows then all load before any is used; one for FP32, whose rows take twice the registers. Blocks per head are even,
+    /// so a CTA's blocks share a head.
+    /// </summary>
+    public static int QueryBlocksPerCta(ElementType inputType) => inputType == ElementType.Float32 ? 1 : 2;
+
+    /// <summary>CTAs of launch 1: the statistics blocks, then the Q blocks <see cref="QueryBlocksPerCta"/> at a time.</summary>
+    public int FirstLaunchBlocks(ElementType inputType, bool quantizeQueries) =>
+        StatsBlocks + (quantizeQueries ? QueryBlocks / QueryBlocksPerCta(inputType) : 0);
 
     public static FusedPreprocessGeometry Of(AttentionShape shape)
     {

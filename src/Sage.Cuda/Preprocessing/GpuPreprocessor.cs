@@ -183,9 +183,9 @@ public sealed class GpuPreprocessor : IDisposable
             var qScales = quantizeQueries ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream)) : null;
             var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
             using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
-            int queryBlocks = quantizeQueries ? g.QueryBlocks : 0;
-            if (g.StatsBlocks + queryBlocks > 0)
-                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)(g.StatsBlocks + queryBlocks)), Threads, 0, stream,
+            int firstLaunchBlocks = g.FirstLaunchBlocks(q.ElementType, quantizeQueries);
+            if (firstLaunchBlocks > 0)
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream,
                     KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
                     g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
                     Optional(qValues), padQ, Optional(qMeans),

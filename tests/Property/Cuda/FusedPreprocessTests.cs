@@ -29,6 +29,7 @@ public class FusedPreprocessTests
             && ((long)g.StatsBlocks - 1) * FusedPreprocessGeometry.Threads < Math.Max(items, 1)
             && g.PartialsPerArray == g.StatsItems * 8 // the kernel derives the partial arrays' stride from statsItems · 8
             && g.QueryBlocksPerHead == (queryLength + 127) / 128 * 2
+            && g.QueryBlocksPerHead % FusedPreprocessGeometry.QueryBlocksPerCta(ElementType.Float16) == 0 // a CTA's Q blocks share a head
             && g.QueryBlocks == b * hq * g.QueryBlocksPerHead
             && g.KeyTiles == b * hk * tiles;
     }
@@ -42,6 +43,10 @@ public class FusedPreprocessTests
         Assert.Equal(1024, g.StatsBlocks);
         Assert.Equal(4 * 32 * 256, g.QueryBlocks);
         Assert.Equal(4 * 32 * 128, g.KeyTiles);
+        Assert.Equal(1024 + 4 * 32 * 256 / 2, g.FirstLaunchBlocks(ElementType.Float16, quantizeQueries: true));
+        Assert.Equal(1024 + 4 * 32 * 256 / 2, g.FirstLaunchBlocks(ElementType.BFloat16, quantizeQueries: true));
+        Assert.Equal(1024 + 4 * 32 * 256, g.FirstLaunchBlocks(ElementType.Float32, quantizeQueries: true));
+        Assert.Equal(1024, g.FirstLaunchBlocks(ElementType.Float16, quantizeQueries: false));
     }
 
     [Theory]

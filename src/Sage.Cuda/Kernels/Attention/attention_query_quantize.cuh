@@ -1,5 +1,5 @@
 // §3 for the CTA's own 64-row Q block, in the prologue of the *_mlq main-loop kernels (without SmoothQ and SmoothV; the
-// default at d = 64, CudaAttention.QuantizesQueriesInMainLoop): the arithmetic of the pre-processing's query_block
+// default at d = 64, CudaAttention.QuantizesQueriesInMainLoop): the arithmetic of the pre-processing's query_blocks
 // (preprocess_fused.cu) unchanged, only the place differs:
 //   amax = max over the group's real elements of |x| (fmaxf from +0: exact in any order; NaN never wins),
 //   scale = amax ⊘ 127, code = cvt.rni.sat.s8(x ⊘ scale) (0 when scale = 0 or past the last real row),
@@ -18,7 +18,7 @@
 #pragma once
 // The pre-processing's own helpers (load8: 8 elements widened exactly; cvt_rni_sat_s8: the spec's INT8 rounding;
 // int8_code_fast: the division-free code where it provably equals it), so the prologue's codes come from the same
-// functions as query_block's.
+// functions as query_blocks'.
 #include "preprocess_common.cuh"
 #include "quantize_codes.cuh"
 

@@ -174,74 +174,98 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
     if (SMOOTH_V) store8(out.vSum + at, vs);
 }
 
-// 1b. Q of one 64-row block (§2 steps 1-2, §3), SAGE_THREADS threads; the groups inside a block as query_group.
+// 1b. Q of NB consecutive 64-row blocks of one head (§2 steps 1-2, §3), SAGE_THREADS threads; the groups inside a block
+// as query_group. Every block's arithmetic is that of a block alone: its own amax slots, scales, reciprocals and means.
+// NB = 2 for 16-bit inputs (SAGE_QUERY_BLOCKS_PER_CTA): the rows of both blocks are loaded before any is used, so a CTA
+// keeps twice the bytes in flight under the launch's three-CTA register budget (at NB = 1 the Q part of launch 1 moved
+// its 0.8 GB at 2.1 TB/s against the statistics' 2.6, ncu at 16K, session 18). FP32 rows take twice the registers, so
+// FP32 keeps NB = 1. blocksPerHead is even (the padded length is a multiple of 128), so NB = 2 never crosses a head.
+#define SAGE_QUERY_BLOCKS_PER_CTA(E) (sizeof(typename E::storage) == 2 ? 2 : 1)
 template <class E, int D>
-__device__ __forceinline__ void query_block(int blockIndex, const typename E::storage* __restrict__ q, TensorStrides s,
-                                            int length, int heads, int blocksPerHead, int smooth, int granularity,
-                                            int int4, float log2eScale, float* __restrict__ scales, int groupCount,
-                                            signed char* __restrict__ quantized, int paddedLength,
-                                            float* __restrict__ means)
+__device__ __forceinline__ void query_blocks(int firstBlockIndex, const typename E::storage* __restrict__ q, TensorStrides s,
+                                             int length, int heads, int blocksPerHead, int smooth, int granularity,
+                                             int int4, float log2eScale, float* __restrict__ scales, int groupCount,
+                                             signed char* __restrict__ quantized, int paddedLength,
+                                             float* __restrict__ means)
 {
+    constexpr int NB = SAGE_QUERY_BLOCKS_PER_CTA(E);
     constexpr int CPR = D / 8;
     constexpr int RPP = SAGE_THREADS / CPR;
     constexpr int ROWS = SAGE_QUERY_BLOCK / RPP;
-    __shared__ float s_qmean[D];
-    __shared__ unsigned int s_qamax[32];
-    __shared__ float s_qscale[32], s_qreciprocal[32];
-    const int block = blockIndex % blocksPerHead;
-    const long long bh = blockIndex / blocksPerHead;
+    __shared__ float s_qmean[NB][D];
+    __shared__ unsigned int s_qamax[NB][32];
+    __shared__ float s_qscale[NB][32], s_qreciprocal[NB][32];
+    const int block0 = firstBlockIndex % blocksPerHead;
+    const long long bh = firstBlockIndex / blocksPerHead;
     const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
     const int tid = threadIdx.x;
-    const int row0 = block * SAGE_QUERY_BLOCK;
-    const int rows = max(0, min(SAGE_QUERY_BLOCK, length - row0));
     const int meanBlocks = (length + SAGE_QUERY_BLOCK - 1) / SAGE_QUERY_BLOCK;
     const int c0 = (tid % CPR) * 8;
     const int firstRow = tid / CPR;
-
-    Raw8<E> raw[ROWS];
+    int row0[NB], rows[NB];
 #pragma unroll
-    for (int i = 0; i < ROWS; ++i)
+    for (int n = 0; n < NB; ++n)
     {
-        const int r = firstRow + i * RPP;
-        raw[i] = r < rows ? load_raw8<E>(q + token_offset(s, b, h, row0 + r) + c0) : zero_raw8<E>();
+        row0[n] = (block0 + n) * SAGE_QUERY_BLOCK;
+        rows[n] = max(0, min(SAGE_QUERY_BLOCK, length - row0[n]));
     }
 
-    if (tid < 32) s_qamax[tid] = 0u;
+    Raw8<E> raw[NB][ROWS];
+#pragma unroll
+    for (int n = 0; n < NB; ++n)
+#pragma unroll
+        for (int i = 0; i < ROWS; ++i)
+        {
+            const int r = firstRow + i * RPP;
+            raw[n][i] = r < rows[n] ? load_raw8<E>(q + token_offset(s, b, h, row0[n] + r) + c0) : zero_raw8<E>();
+        }
+
+    if (tid < 32)
+    {
+#pragma unroll
+        for (int n = 0; n < NB; ++n) s_qamax[n][tid] = 0u;
+    }
     if (tid < D)
     {
-        // QSmoothing step 1: s = 0; s = s ⊕ Q[r, c] over the block's real rows ascending; mean = s ⊘ rows.
-        float m = 0.0f;
-        if (smooth && rows > 0)
+#pragma unroll
+        for (int n = 0; n < NB; ++n)
         {
-            float sum = 0.0f;
+            // QSmoothing step 1: s = 0; s = s ⊕ Q[r, c] over the block's real rows ascending; mean = s ⊘ rows.
+            float m = 0.0f;
+            if (smooth && rows[n] > 0)
+            {
+                float sum = 0.0f;
 #pragma unroll 8
-            for (int r = 0; r < rows; ++r) sum = __fadd_rn(sum, widen<E>(q[token_offset(s, b, h, row0 + r) + tid]));
-            m = __fdiv_rn(sum, __int2float_rn(rows));
-            means[(bh * meanBlocks + block) * D + tid] = m;
+                for (int r = 0; r < rows[n]; ++r) sum = __fadd_rn(sum, widen<E>(q[token_offset(s, b, h, row0[n] + r) + tid]));
+                m = __fdiv_rn(sum, __int2float_rn(rows[n]));
+                means[(bh * meanBlocks + block0 + n) * D + tid] = m;
+            }
+            s_qmean[n][tid] = m;
         }
-        s_qmean[tid] = m;
     }
     __syncthreads();
 
 #pragma unroll
-    for (int i = 0; i < ROWS; ++i)
-    {
-        const int r = firstRow + i * RPP;
-        float x[8];
-        widen8<E>(raw[i], x);
-        float amax = 0.0f;
-        if (r < rows)
-        {
+    for (int n = 0; n < NB; ++n)
 #pragma unroll
-            for (int j = 0; j < 8; ++j)
+        for (int i = 0; i < ROWS; ++i)
+        {
+            const int r = firstRow + i * RPP;
+            float x[8];
+            widen8<E>(raw[n][i], x);
+            float amax = 0.0f;
+            if (r < rows[n])
             {
-                if (smooth) x[j] = __fsub_rn(x[j], s_qmean[c0 + j]);
-                amax = fmaxf(amax, fabsf(x[j]));
+#pragma unroll
+                for (int j = 0; j < 8; ++j)
+                {
+                    if (smooth) x[j] = __fsub_rn(x[j], s_qmean[n][c0 + j]);
+                    amax = fmaxf(amax, fabsf(x[j]));
+                }
             }
+            amax = row_lanes_max<CPR>(amax); // the CPR lanes of one row: one atomic per row
+            if ((tid % CPR) == 0) shared_max(&s_qamax[n][query_group(granularity, r)], amax);
         }
-        amax = row_lanes_max<CPR>(amax); // the CPR lanes of one row: one atomic per row
-        if ((tid % CPR) == 0) shared_max(&s_qamax[query_group(granularity, r)], amax);
-    }
     __syncthreads();
 
     const float qmax = int4 ? 7.0f : 127.0f;
@@ -250,40 +274,46 @@ __device__ __forceinline__ void query_block(int blockIndex, const typename E::st
     // are ≈ 20 instructions; per row and thread they were ≈ 2.5 of the ≈ 24 instructions per Q element, session 13).
     if (tid < 32)
     {
-        const float scale = __fdiv_rn(__uint_as_float(s_qamax[tid]), qmax);
-        s_qscale[tid] = scale;
-        s_qreciprocal[tid] = __frcp_rn(scale);
-        const int global = block * groupsPerBlock + tid;
-        // Stored q_scale = (amax ⊘ qmax) ⊗ LOG2E_SCALE (§3 step 4).
-        if (tid < groupsPerBlock && global < groupCount) scales[bh * groupCount + global] = __fmul_rn(scale, log2eScale);
+#pragma unroll
+        for (int n = 0; n < NB; ++n)
+        {
+            const float scale = __fdiv_rn(__uint_as_float(s_qamax[n][tid]), qmax);
+            s_qscale[n][tid] = scale;
+            s_qreciprocal[n][tid] = __frcp_rn(scale);
+            const int global = (block0 + n) * groupsPerBlock + tid;
+            // Stored q_scale = (amax ⊘ qmax) ⊗ LOG2E_SCALE (§3 step 4).
+            if (tid < groupsPerBlock && global < groupCount) scales[bh * groupCount + global] = __fmul_rn(scale, log2eScale);
+        }
     }
     __syncthreads();
 
 #pragma unroll
-    for (int i = 0; i < ROWS; ++i)
-    {
-        const int r = firstRow + i * RPP;
-        int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-        const int group = query_group(granularity, r);
-        const float scale = s_qscale[group];
-        const float reciprocal = s_qreciprocal[group];
-        if (r < rows && scale != 0.0f)
-        {
-            float x[8];
-            widen8<E>(raw[i], x);
-            if (smooth)
-            {
+    for (int n = 0; n < NB; ++n)
 #pragma unroll
-                for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_qmean[c0 + j]);
+        for (int i = 0; i < ROWS; ++i)
+        {
+            const int r = firstRow + i * RPP;
+            int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+            const int group = query_group(granularity, r);
+            const float scale = s_qscale[n][group];
+            const float reciprocal = s_qreciprocal[n][group];
+            if (r < rows[n] && scale != 0.0f)
+            {
+                float x[8];
+                widen8<E>(raw[n][i], x);
+                if (smooth)
+                {
+#pragma unroll
+                    for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_qmean[n][c0 + j]);
+                }
+                quantize8_fast(x, scale, reciprocal, int4, qv);
             }
-            quantize8_fast(x, scale, reciprocal, int4, qv);
+            store_quantized(quantized, bh * paddedLength + row0[n] + r, D, c0, qv, int4);
         }
-        store_quantized(quantized, bh * paddedLength + row0 + r, D, c0, qv, int4);
-    }
 }
 
-// Grid: statsBlocks + queryBlocks (1-D), SAGE_THREADS threads. The statistics blocks come first: each of their
-// threads walks a whole tile, the longest work of the launch.
+// Grid: statsBlocks + queryBlocks / SAGE_QUERY_BLOCKS_PER_CTA (1-D), SAGE_THREADS threads. The statistics blocks come
+// first: each of their threads walks a whole tile, the longest work of the launch.
 template <class E, int D>
 __device__ __forceinline__ void stats_queries(
     const typename E::storage* __restrict__ q, TensorStrides qs, int qLength, int qHeads, int qBlocksPerHead,
@@ -304,8 +334,9 @@ __device__ __forceinline__ void stats_queries(
         else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
         return;
     }
-    query_block<E, D>(static_cast<int>(blockIdx.x) - statsBlocks, q, qs, qLength, qHeads, qBlocksPerHead, smoothQ,
-                      granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans);
+    query_blocks<E, D>((static_cast<int>(blockIdx.x) - statsBlocks) * SAGE_QUERY_BLOCKS_PER_CTA(E), q, qs, qLength, qHeads,
+                       qBlocksPerHead, smoothQ, granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded,
+                       qMeans);
 }
 
 #define SAGE_STATS_QUERIES(SUFFIX, ELEM, D)                                                                         \
