@@ -29,17 +29,28 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Cases))]
     public void Main_loop_quantisation_of_Q_matches_the_preprocessed_Q(QuantGranularity granularity, ElementType inputType, int headDim,
-        TensorLayout layout, bool causal, int queryLength, int keyLength)
+        TensorLayout layout, bool causal, int queryLength, int keyLength) =>
+        AssertPlacementsAgree(null, "Q in main loop vs pre-processed Q", granularity, inputType, headDim, layout,
+            causal, queryLength, keyLength, seed: queryLength + keyLength);
+
+    /// <summary>
+    /// Runs the problem (B = 2, Hq = 4, Hkv = 2, KChannelBias data, LSE returned) with Q quantised by the main loop and with the
+    /// pre-processed Q, on the given CTA (null: the backend's choice, SAGE_MAIN_LOOP included), and requires the same output
+    /// and LSE bits.
+    /// </summary>
+    private void AssertPlacementsAgree(CudaAttention.MainLoopCta? cta, string label, QuantGranularity granularity, ElementType inputType,
+        int headDim, TensorLayout layout, bool causal, int queryLength, int keyLength, int seed)
     {
         using var context = AttentionGpu.ContextOrSkip();
         using var gpu = new CudaAttention(context);
+        if (cta is { } choice) gpu.MainLoopCtaChoice = choice;
         using var preprocessor = new GpuPreprocessor(context);
         var problem = new AttentionProblem(new AttentionShape(2, 4, 2, queryLength, keyLength, headDim), layout, causal, returnLse: true);
         var options = new SageOptions { Granularity = granularity, SmoothK = granularity != QuantGranularity.PerWarp };
-        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: queryLength + keyLength);
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed);
         var (inKernel, preprocessed, count) = RunBoth(context, gpu, preprocessor, problem, options, inputs.Q, inputs.K, inputs.V);
         long mismatches = Mismatches(inKernel, preprocessed);
-        string line = $"Q in main loop vs pre-processed Q: {granularity} {inputType} d{headDim} {layout} causal={causal} " +
+        string line = $"{label}: {granularity} {inputType} d{headDim} {layout} causal={causal} " +
                       $"{queryLength}x{keyLength}: {count} elements compared, {mismatches} mismatches";
         output.WriteLine(line);
         AttentionGpu.Report(line);
@@ -63,22 +74,9 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(SharedCases))]
     public void Shared_cta_quantisation_of_Q_matches_the_preprocessed_Q(QuantGranularity granularity, ElementType inputType, TensorLayout layout,
-        bool causal, int queryLength, int keyLength)
-    {
-        using var context = AttentionGpu.ContextOrSkip();
-        using var gpu = new CudaAttention(context) { MainLoopCtaChoice = CudaAttention.MainLoopCta.Share };
-        using var preprocessor = new GpuPreprocessor(context);
-        var problem = new AttentionProblem(new AttentionShape(2, 4, 2, queryLength, keyLength, 128), layout, causal, returnLse: true);
-        var options = new SageOptions { Granularity = granularity, SmoothK = granularity != QuantGranularity.PerWarp };
-        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: queryLength * 3 + keyLength);
-        var (inKernel, preprocessed, count) = RunBoth(context, gpu, preprocessor, problem, options, inputs.Q, inputs.K, inputs.V);
-        long mismatches = Mismatches(inKernel, preprocessed);
-        string line = $"Shared CTA, Q in main loop vs pre-processed Q: {granularity} {inputType} d128 {layout} causal={causal} " +
-                      $"{queryLength}x{keyLength}: {count} elements compared, {mismatches} mismatches";
-        output.WriteLine(line);
-        AttentionGpu.Report(line);
-        Assert.Equal(0, mismatches);
-    }
+        bool causal, int queryLength, int keyLength) =>
+        AssertPlacementsAgree(CudaAttention.MainLoopCta.Share, "Shared CTA, Q in main loop vs pre-processed Q", granularity, inputType, 128,
+            layout, causal, queryLength, keyLength, seed: queryLength * 3 + keyLength);
 
     /// <summary>
     /// Quotients x ⊘ scale exactly on a rounding midpoint (k + ½, ties to even) and within an ulp of one: the prologue's
