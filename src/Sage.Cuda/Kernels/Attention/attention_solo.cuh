@@ -391,8 +391,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         solo_cta<D, MODE, false, false, true>(p, &mapQ, &mapK, &mapV);                                                \
     }
 
-// The shared CTA's kernels (solo_cta with WGS = 3; pre-processed Q, or _mlq: each warpgroup quantises its block): grid (⌈⌈Nq/64⌉/3⌉, Hq, B), 384 threads, one CTA per
-// SM (the same 168 registers per thread as three solo CTAs).
+// The shared CTA's kernels (solo_cta with WGS = 3; pre-processed Q, or _mlq: each warpgroup quantises its block): grid
+// (⌈⌈Nq/64⌉/3⌉, Hq, B), 384 threads, one CTA per SM (the same 168 registers per thread as three solo CTAs).
 #define SAGE_SHARE_KERNEL(NAME, D, MODE, SMOOTH)                                                                       \
     extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS * SAGE_SHARE_WGS, 1) NAME(                        \
         const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
