@@ -136,7 +136,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// single-level mode, measured in session 17 (docs/results/gpu-run-session17-2026-11-26.md): 16K +5 % kernel-only and
     /// +4 % end to end, 32K +6 % and +4 %, 16K causal +4 %; 8K causal −5 %, so the same threshold.
     /// </summary>
-    internal static bool UsesSharedCta(MainLoopCta choice, int headDim, PvAccumulation mode, int queryLength, int keyLength)
+    internal static bool UsesSharedCta(MainLoopCta choice, int headDim, int queryLength, int keyLength)
     {
         if (headDim != 128) return false;
         return choice switch
@@ -338,7 +338,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             GpuPreprocessor.CheckTensor(originalQueries, s.QueryShape(problem.Layout), nameof(originalQueries));
         }
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
-        bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, options.PvAccumulation, s.QueryLength, s.KeyLength);
+        bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, s.QueryLength, s.KeyLength);
         int sharedBytes = shared ? ShareSharedMemoryBytes(s.HeadDim) : SoloSharedMemoryBytes(s.HeadDim);
         var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null)
             + (shared ? "_share" : ""), sharedBytes);

@@ -31,20 +31,19 @@ public class MainLoopCtaTests
     public void Main_loop_switch(string? value, string expected) =>
         Assert.Equal(expected, CudaAttention.MainLoopCtaSelected(value).ToString());
 
+    // Every PV mode takes the same choice (FP32 single-level joined the others in session 17), so the mode is no input.
     [Theory]
-    [InlineData("Auto", 128, PvAccumulation.Fp16TwoLevel, 16384, 16384, true)]
-    [InlineData("Auto", 128, PvAccumulation.Fp16TwoLevel, 32768, 16384, true)]
-    [InlineData("Auto", 128, PvAccumulation.Fp16TwoLevel, 8192, 32768, false)] // short: the solo CTA hides its prologue
-    [InlineData("Auto", 128, PvAccumulation.Fp32TwoLevel, 16384, 16384, true)]
-    [InlineData("Auto", 128, PvAccumulation.Fp32, 16384, 16384, true)] // +5 % kernel-only at 16K (session 17)
-    [InlineData("Auto", 128, PvAccumulation.Fp32, 8192, 8192, false)]
-    [InlineData("Auto", 64, PvAccumulation.Fp16TwoLevel, 16384, 16384, false)]
-    [InlineData("Share", 128, PvAccumulation.Fp32, 100, 7, true)]
-    [InlineData("Share", 128, PvAccumulation.Fp16TwoLevel, 2048, 2048, true)] // forced, whoever quantises Q
-    [InlineData("Share", 64, PvAccumulation.Fp16TwoLevel, 16384, 16384, false)]
-    [InlineData("Solo", 128, PvAccumulation.Fp16TwoLevel, 16384, 16384, false)]
-    public void Shared_cta_choice(string choice, int headDim, PvAccumulation mode, int nq, int nk, bool expected) =>
-        Assert.Equal(expected, CudaAttention.UsesSharedCta(Enum.Parse<CudaAttention.MainLoopCta>(choice), headDim, mode, nq, nk));
+    [InlineData("Auto", 128, 16384, 16384, true)]
+    [InlineData("Auto", 128, 32768, 16384, true)]
+    [InlineData("Auto", 128, 8192, 32768, false)] // short: the solo CTA hides its prologue
+    [InlineData("Auto", 128, 8192, 8192, false)]
+    [InlineData("Auto", 64, 16384, 16384, false)]
+    [InlineData("Share", 128, 100, 7, true)]
+    [InlineData("Share", 128, 2048, 2048, true)] // forced, whoever quantises Q
+    [InlineData("Share", 64, 16384, 16384, false)]
+    [InlineData("Solo", 128, 16384, 16384, false)]
+    public void Shared_cta_choice(string choice, int headDim, int nq, int nk, bool expected) =>
+        Assert.Equal(expected, CudaAttention.UsesSharedCta(Enum.Parse<CudaAttention.MainLoopCta>(choice), headDim, nq, nk));
 
     [Fact]
     public void Unknown_main_loop_names_the_variable()
