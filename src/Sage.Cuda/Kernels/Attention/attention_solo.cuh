@@ -108,7 +108,7 @@ template <int D, int MODE, bool SMOOTHQ, bool HOOKS, bool QUERIES_HERE, int WGS 
 __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTensorMap* mapQ, const SageTensorMap* mapK,
                                          const SageTensorMap* mapV)
 {
-    static_assert(WGS == 1 || WGS == 3, "one warpgroup, or the shared CTA's three");
+    static_assert(WGS == 1 || WGS == 3, "one warpgroup, or the shared CTA's three (release_start counts three)");
     static_assert(WGS == 1 || D == 128, "the shared CTA's shared memory is laid out for d = 128");
     constexpr int STAGES = WGS == 1 ? SAGE_SOLO_STAGES(D) : SAGE_SHARE_STAGES;
     constexpr int KSTEPS = D / 32;
@@ -269,7 +269,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // tile kt + STAGES into the stage. The pending count is read right after the wait and acted on after the fold.
     // Warpgroup w's tile count never exceeds w - 1's (consecutive blocks, longest first when causal; idle ones last).
     const unsigned int laterTiles = WGS > 1 ? (unsigned int)tilesOf[WGS > 1 ? 1 : 0] | ((unsigned int)tilesOf[WGS > 2 ? 2 : 0] << 16) : 0u;
-    static_assert(WGS == 1 || WGS == 3, "release_start counts three warpgroups");
     auto release_start = [&](int kt, int s) -> bool {
         if constexpr (WGS == 1)
         {

@@ -393,10 +393,10 @@ __device__ __forceinline__ void for_each_tile(const float* __restrict__ a, const
     tile_batches<1>(a, b, c, stride, j, count, step);
 }
 
-// |fl(x − m)| (m = 0 and no subtraction without SmoothV), the candidates of the V amax.
-__device__ __forceinline__ float centred_magnitude(float x, float m, int smoothV)
+// |fl(x − m)|, a candidate of the V amax with SmoothV (without it the candidates are |x|: no subtraction at all).
+__device__ __forceinline__ float centred_magnitude(float x, float m)
 {
-    return smoothV ? fabsf(__fsub_rn(x, m)) : fabsf(x);
+    return fabsf(__fsub_rn(x, m));
 }
 
 // 2. Grid (BHkv), headDim threads (one per channel). Every output is written (zeros where a stage is off or N = 0),
@@ -427,8 +427,8 @@ extern "C" __global__ void preprocess_finish(const float* __restrict__ partials,
         if (tiles > 0) vMean = __fdiv_rn(vTotal, n);
         valueMean[bh * headDim + c] = vMean;
         for_each_tile(p.vMax + first, p.vMin + first, nullptr, headDim, tiles, [&](float hi, float lo, float) {
-            amax = fmaxf(amax, centred_magnitude(hi, vMean, 1));
-            amax = fmaxf(amax, centred_magnitude(lo, vMean, 1));
+            amax = fmaxf(amax, centred_magnitude(hi, vMean));
+            amax = fmaxf(amax, centred_magnitude(lo, vMean));
         });
     }
     else
