@@ -26,7 +26,7 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         public string? Architecture { get; init; }
 
         [CommandOption("--out <DIR>")]
-        [Description("Also write each program's cubin to this folder.")]
+        [Description("Also write the cubin of each program with a listed kernel to this folder.")]
         public string? Output { get; init; }
 
         [CommandOption("--sass")]
@@ -60,13 +60,15 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         foreach (string resource in KernelSource.ListEmbedded(typeof(CudaContext).Assembly))
         {
             var compiled = compiler.Compile(KernelSource.FromEmbedded(typeof(CudaContext).Assembly, resource), architecture);
-            if (settings.Output is not null)
-                File.WriteAllBytes(Path.Combine(settings.Output, compiled.ProgramName + ".cubin"), compiled.Image);
             var (sass, usage) = disassembler.Disassemble(compiled);
             var usageByName = SassText.ResourceUsage(usage);
-            foreach (var listing in SassText.Functions(sass))
+            var listed = SassText.Functions(sass).Where(listing => filter is null || filter.IsMatch(listing.Name)).ToList();
+            // Only the programs the filter keeps: the folder is read by people and copied off GPU machines, so the other
+            // dozen programs' cubins were noise there (session 20: they crowded out the SASS files).
+            if (settings.Output is not null && listed.Count > 0)
+                File.WriteAllBytes(Path.Combine(settings.Output, compiled.ProgramName + ".cubin"), compiled.Image);
+            foreach (var listing in listed)
             {
-                if (filter is not null && !filter.IsMatch(listing.Name)) continue;
                 rows.Add((compiled.ProgramName, SassText.Summarise(listing, usageByName)));
                 if (settings.Sass) File.WriteAllText(Path.Combine(settings.Output!, listing.Name + ".sass"), listing.Text);
             }
