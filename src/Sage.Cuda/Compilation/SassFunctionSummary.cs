@@ -11,8 +11,9 @@ namespace Sage.Cuda;
 /// <param name="Registers">Registers per thread from the resource usage, or null where it was not reported.</param>
 /// <param name="StackBytes">The stack frame per thread (where ptxas spills) from the resource usage, or null.</param>
 /// <param name="LocalBytes">Other local memory per thread from the resource usage, or null.</param>
-/// <param name="LargestLoop">Instructions of the function's largest loop (<see cref="SassText.Loops"/>; the main loop of
-/// an attention kernel, all its paths), 0 without one.</param>
+/// <param name="LargestLoop">Instructions in the span of the function's largest backward branch (<see cref="SassText.Loops"/>;
+/// the main loop of an attention kernel, all its paths), 0 without one. Where ptxas places loop latches at the function's
+/// end (the shared kernels, session 20) the span also holds the epilogue: compare a kernel with itself.</param>
 public sealed record SassFunctionSummary(string Name, int Instructions, IReadOnlyDictionary<string, int> Opcodes,
     int? Registers = null, int? StackBytes = null, int? LocalBytes = null, int LargestLoop = 0)
 {
