@@ -4,9 +4,11 @@
 Same conventions as sage bench: FP16 inputs, HND layout, CUDA events, one warm-up then the median of
 --repetitions launches, rotating among 3 input sets, TFLOPS = 4*B*H*N^2*d / t (halved for causal).
 Prints a JSON list on stdout. With --telemetry, each row also carries the SM clock and power read through NVML
-(pynvml, every 20 ms) while its repetitions ran, as `sage bench --telemetry` reports them for our kernels.
+(pynvml, every 20 ms) while its repetitions ran, as `sage bench --telemetry` reports them for our kernels; as there,
+each timed window then follows one second of the same calls untimed (NVML's readings lag the load), so both sides are
+measured on a loaded card.
 """
-import argparse, json, sys, threading
+import argparse, json, math, sys, threading
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
@@ -107,6 +109,15 @@ for d in [int(x) for x in a.head_dim.split(",")]:
                                 times.append(s.elapsed_time(e))
                             return times
 
+                        if telemetry:  # one second of untimed calls first, as sage bench --telemetry does
+                            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                            s.record()
+                            torch.nn.functional.scaled_dot_product_attention(*sets[1], is_causal=causal)
+                            e.record()
+                            e.synchronize()
+                            for i in range(min(100000, max(1, math.ceil(1000.0 / max(s.elapsed_time(e), 1e-3))))):
+                                torch.nn.functional.scaled_dot_product_attention(*sets[i % 3], is_causal=causal)
+                            torch.cuda.synchronize()
                         times, readings = telemetry.measure(timed) if telemetry else (timed(), None)
                     times.sort()
                     ms = times[len(times) // 2]

@@ -53,7 +53,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string? Output { get; init; }
 
         [CommandOption("--telemetry")]
-        [Description("Also read the GPU's SM clock and power (NVML, every 20 ms) while the kernel-only and end-to-end repetitions run, and report their medians and the share of readings with the power cap active. Readings shorter than 20 ms show as NaN: use --repetitions to lengthen them.")]
+        [Description("Also read the GPU's SM clock and power (NVML, every 20 ms) while the kernel-only and end-to-end repetitions run, each after one second of the same launches untimed (NVML's readings lag the load), and report their medians and the share of readings with the power cap active. Readings shorter than 20 ms show as NaN: use --repetitions to lengthen them.")]
         public bool Telemetry { get; init; }
 
         [CommandOption("--lse")]

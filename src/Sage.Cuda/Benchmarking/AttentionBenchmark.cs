@@ -37,8 +37,27 @@ public sealed class AttentionBenchmark(CudaContext context)
     private readonly int rounds = 1;
     private readonly int warmUpRounds;
 
-    /// <summary>When set, the device's SM clock and power are read while the kernel-only and end-to-end repetitions run.</summary>
+    /// <summary>
+    /// When set, the device's SM clock and power are read while the kernel-only and end-to-end repetitions run, each after
+    /// <see cref="TelemetrySettleSeconds"/> of the same launches untimed.
+    /// </summary>
     public Telemetry.DeviceTelemetry? Telemetry { get; init; }
+
+    /// <summary>
+    /// With <see cref="Telemetry"/>: seconds of untimed back-to-back launches before each observed window (default 1).
+    /// Why: NVML's clock and power answer for the device some time before the reading. The kernel-only window follows
+    /// idle time (the pre-processing of the input sets, a synchronisation) and read 1980 MHz / 121-459 W at 16K, while the
+    /// loop runs at the 700 W cap; the end-to-end window, which follows half a second of loops, read 1860-1935 MHz /
+    /// 743-806 W (session 19, H100). With the settle load both windows read a loaded device.
+    /// </summary>
+    public double TelemetrySettleSeconds
+    {
+        get => telemetrySettleSeconds;
+        init => telemetrySettleSeconds = value >= 0 && double.IsFinite(value)
+            ? value : throw new ArgumentOutOfRangeException(nameof(TelemetrySettleSeconds), value, "zero or more seconds");
+    }
+
+    private readonly double telemetrySettleSeconds = 1.0;
 
     public BenchmarkResult Measure(BenchmarkCase c)
     {
@@ -90,14 +109,14 @@ public sealed class AttentionBenchmark(CudaContext context)
                     {
                         foreach (var s in sets)
                             preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: quantizeQueries));
-                        var (kernel, kernelTelemetry) = Observed(() => Times(i => attention.LaunchMainLoop(problem, options,
-                            preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer)));
+                        var (kernel, kernelTelemetry) = Observed(i => attention.LaunchMainLoop(problem, options,
+                            preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer));
                         // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
                         double[] preprocess = Times(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
                             T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: quantizeQueries).Dispose());
                         // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
-                        var (endToEnd, endToEndTelemetry) = Observed(() => Times(i => attention.Run(problem, options,
-                            T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null)));
+                        var (endToEnd, endToEndTelemetry) = Observed(i => attention.Run(problem, options,
+                            T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null));
                         if (round < 0) continue;
                         mode.Kernel.AddRange(kernel);
                         mode.Preprocess.AddRange(preprocess);
@@ -129,11 +148,37 @@ public sealed class AttentionBenchmark(CudaContext context)
         public Telemetry.TelemetrySummary? KernelTelemetry, EndToEndTelemetry;
     }
 
-    /// <summary>Runs a measurement, with <see cref="Telemetry"/> reading the device meanwhile when it is set.</summary>
-    private (double[] Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Func<double[]> measure)
+    /// <summary>
+    /// Runs a measurement of <paramref name="launch"/>, with <see cref="Telemetry"/> reading the device meanwhile when it is
+    /// set, after <see cref="TelemetrySettleSeconds"/> of the same launches.
+    /// </summary>
+    private (double[] Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Action<int> launch)
     {
-        if (Telemetry is null) return (measure(), null);
-        return Telemetry.Measure(measure);
+        if (Telemetry is null) return (Times(launch), null);
+        Settle(launch);
+        return Telemetry.Measure(() => Times(launch));
+    }
+
+    /// <summary>Times one launch, then queues enough more back to back to fill <see cref="TelemetrySettleSeconds"/>, and waits.</summary>
+    private void Settle(Action<int> launch)
+    {
+        if (TelemetrySettleSeconds == 0) return;
+        using var start = CudaEvent.Create(context);
+        using var end = CudaEvent.Create(context);
+        launch(0);
+        start.Record();
+        launch(1);
+        end.Record();
+        int count = SettleLaunches(CudaEvent.ElapsedMilliseconds(start, end), TelemetrySettleSeconds);
+        for (int i = 0; i < count; i++) launch(i + 2);
+        context.Synchronize();
+    }
+
+    /// <summary>Launches of <paramref name="launchMilliseconds"/> each that fill <paramref name="seconds"/> (at least one, at most 100,000).</summary>
+    internal static int SettleLaunches(double launchMilliseconds, double seconds)
+    {
+        if (!(launchMilliseconds > 0)) return 1; // an unmeasurably short launch: one
+        return (int)Math.Clamp(Math.Ceiling(seconds * 1000 / launchMilliseconds), 1, 100_000);
     }
 
     /// <summary>The upper median (the element at index n / 2 of the sorted times, as for a single round before).</summary>
