@@ -4,9 +4,9 @@
 Same conventions as sage bench: FP16 inputs, HND layout, CUDA events, one warm-up then the median of
 --repetitions launches, rotating among 3 input sets, TFLOPS = 4*B*H*N^2*d / t (halved for causal).
 Prints a JSON list on stdout. With --telemetry, each row also carries the SM clock and power read through NVML
-(pynvml, every 20 ms) while its repetitions ran, as `sage bench --telemetry` reports them for our kernels; as there,
-each timed window then follows one second of the same calls untimed (NVML's readings lag the load), so both sides are
-measured on a loaded card.
+(pynvml, every 20 ms) while its repetitions ran, as `sage bench --telemetry` reports them for our kernels. As there,
+--settle SECONDS runs that long of the same calls untimed before each timed window (default: 1 with --telemetry, as
+NVML's readings lag the load; else 0), so that both sides can be measured on a loaded card.
 """
 import argparse, json, math, sys, threading
 import torch
@@ -19,7 +19,12 @@ p.add_argument("--batch", type=int, default=4)
 p.add_argument("--heads", type=int, default=32)
 p.add_argument("--repetitions", type=int, default=10)
 p.add_argument("--telemetry", action="store_true", help="read SM clock and power (NVML) during the timed repetitions")
+p.add_argument("--settle", type=float, default=None,
+               help="seconds of untimed calls before each timed window (default: 1 with --telemetry, else 0)")
 a = p.parse_args()
+settle = a.settle if a.settle is not None else (1.0 if a.telemetry else 0.0)
+if not (settle >= 0 and math.isfinite(settle)):
+    p.error(f"--settle {settle}: expected zero or more seconds")
 
 
 class Telemetry:
@@ -109,13 +114,13 @@ for d in [int(x) for x in a.head_dim.split(",")]:
                                 times.append(s.elapsed_time(e))
                             return times
 
-                        if telemetry:  # one second of untimed calls first, as sage bench --telemetry does
+                        if settle > 0:  # untimed calls first, as sage bench --settle does
                             s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
                             s.record()
                             torch.nn.functional.scaled_dot_product_attention(*sets[1], is_causal=causal)
                             e.record()
                             e.synchronize()
-                            for i in range(min(100000, max(1, math.ceil(1000.0 / max(s.elapsed_time(e), 1e-3))))):
+                            for i in range(min(100000, max(1, math.ceil(settle * 1000.0 / max(s.elapsed_time(e), 1e-3))))):
                                 torch.nn.functional.scaled_dot_product_attention(*sets[i % 3], is_causal=causal)
                             torch.cuda.synchronize()
                         times, readings = telemetry.measure(timed) if telemetry else (timed(), None)

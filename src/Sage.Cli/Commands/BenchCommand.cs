@@ -53,7 +53,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string? Output { get; init; }
 
         [CommandOption("--telemetry")]
-        [Description("Also read the GPU's SM clock and power (NVML, every 20 ms) while the kernel-only and end-to-end repetitions run, each after one second of the same launches untimed (NVML's readings lag the load), and report their medians and the share of readings with the power cap active. Readings shorter than 20 ms show as NaN: use --repetitions to lengthen them.")]
+        [Description("Also read the GPU's SM clock and power (NVML, every 20 ms) while the kernel-only and end-to-end repetitions run, each after one second of the same launches untimed unless --settle says otherwise (NVML's readings lag the load), and report their medians and the share of readings with the power cap active. Readings shorter than 20 ms show as NaN: use --repetitions to lengthen them.")]
         public bool Telemetry { get; init; }
 
         [CommandOption("--lse")]
@@ -63,6 +63,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--rounds <N>")]
         [Description("With --modes: timed passes over all modes after one untimed pass (default 5); each mode's figure is the median of all its launches, so that no mode is ranked by its place in the sequence while a power-capped card changes its clock.")]
         public int? Rounds { get; init; }
+
+        [CommandOption("--settle <SECONDS>")]
+        [Description("Seconds of untimed back-to-back launches before each timed window, so that a power-capped card is measured loaded rather than in a burst from idle (default: 1 with --telemetry, else 0).")]
+        public double? Settle { get; init; }
 
         [CommandOption("--repetitions <N>")]
         [Description("Timed launches per case; the median is reported (default 10).")]
@@ -77,6 +81,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (Modes is not null && Modes != "all") return ValidationResult.Error($"--modes '{Modes}': the only value is 'all'.");
             if (Rounds is int r && r < 1) return ValidationResult.Error($"--rounds {r}: must be at least 1.");
             if (Rounds is not null && Modes is null) return ValidationResult.Error("--rounds applies to --modes all only.");
+            if (Settle is double settle && !(settle >= 0 && double.IsFinite(settle)))
+                return ValidationResult.Error($"--settle {settle}: expected zero or more seconds.");
             return ValidationResult.Success();
         }
     }
@@ -94,7 +100,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
         using var cuda = CudaContext.Create();
         using var telemetry = settings.Telemetry ? DeviceTelemetry.Open(cuda) : null;
-        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Telemetry = telemetry };
+        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Telemetry = telemetry, SettleSeconds = settings.Settle };
         var results = new List<BenchmarkResult>();
         void RunAll(Action<string>? progress)
         {
@@ -157,7 +163,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                      select new SageOptions { PvAccumulation = pv, Granularity = g }).ToList();
         using var cuda = CudaContext.Create();
         int rounds = settings.Rounds ?? DefaultModeRounds;
-        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Rounds = rounds, WarmUpRounds = 1 };
+        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Rounds = rounds, WarmUpRounds = 1, SettleSeconds = settings.Settle };
         var human = settings.Json ? Console.Error : Console.Out;
         human.WriteLine($"sage bench --modes all: {cuda.Device.Name}, B={settings.Batch} H={settings.Heads} N={n} d={d}{(settings.Causal ? " causal" : "")}, " +
                         $"FP16 inputs, {modes.Count} modes interleaved: 1 untimed + {rounds} timed passes, median of {rounds} x {settings.Repetitions} launches (CUDA events)");

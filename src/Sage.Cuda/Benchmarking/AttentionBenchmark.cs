@@ -39,25 +39,29 @@ public sealed class AttentionBenchmark(CudaContext context)
 
     /// <summary>
     /// When set, the device's SM clock and power are read while the kernel-only and end-to-end repetitions run, each after
-    /// <see cref="TelemetrySettleSeconds"/> of the same launches untimed.
+    /// <see cref="EffectiveSettleSeconds"/> of the same launches untimed.
     /// </summary>
     public Telemetry.DeviceTelemetry? Telemetry { get; init; }
 
     /// <summary>
-    /// With <see cref="Telemetry"/>: seconds of untimed back-to-back launches before each observed window (default 1).
-    /// Why: NVML's clock and power answer for the device some time before the reading. The kernel-only window follows
-    /// idle time (the pre-processing of the input sets, a synchronisation) and read 1980 MHz / 121-459 W at 16K, while the
-    /// loop runs at the 700 W cap; the end-to-end window, which follows half a second of loops, read 1860-1935 MHz /
-    /// 743-806 W (session 19, H100). With the settle load both windows read a loaded device.
+    /// Seconds of untimed back-to-back launches before each timed window (kernel-only and end-to-end); null: one second
+    /// with <see cref="Telemetry"/>, none without (<see cref="EffectiveSettleSeconds"/>).
+    /// Why a settle: a power-capped card clocks down within about a second of sustained load, so a window that follows
+    /// idle time measures a burst, and NVML's clock and power answer for the device some time before the reading. Without
+    /// it the kernel-only telemetry window read 1980 MHz / 121-459 W at 16K while the loop runs at the 700 W cap (session
+    /// 19, H100), and at 2K cuDNN's 10-launch window ran 600-613 TFLOPS against 460-538 after a settle (session 21).
     /// </summary>
-    public double TelemetrySettleSeconds
+    public double? SettleSeconds
     {
-        get => telemetrySettleSeconds;
-        init => telemetrySettleSeconds = value >= 0 && double.IsFinite(value)
-            ? value : throw new ArgumentOutOfRangeException(nameof(TelemetrySettleSeconds), value, "zero or more seconds");
+        get => settleSeconds;
+        init => settleSeconds = value is not double v || (v >= 0 && double.IsFinite(v))
+            ? value : throw new ArgumentOutOfRangeException(nameof(SettleSeconds), value, "zero or more seconds");
     }
 
-    private readonly double telemetrySettleSeconds = 1.0;
+    private readonly double? settleSeconds;
+
+    /// <summary>The settle that applies: <see cref="SettleSeconds"/>, else one second with telemetry and none without.</summary>
+    public double EffectiveSettleSeconds => settleSeconds ?? (Telemetry is null ? 0 : 1);
 
     public BenchmarkResult Measure(BenchmarkCase c)
     {
@@ -149,27 +153,28 @@ public sealed class AttentionBenchmark(CudaContext context)
     }
 
     /// <summary>
-    /// Runs a measurement of <paramref name="launch"/>, with <see cref="Telemetry"/> reading the device meanwhile when it is
-    /// set, after <see cref="TelemetrySettleSeconds"/> of the same launches.
+    /// Times <paramref name="launch"/> after <see cref="EffectiveSettleSeconds"/> of the same launches, with
+    /// <see cref="Telemetry"/> reading the device meanwhile when it is set.
     /// </summary>
     private (double[] Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Action<int> launch)
     {
-        if (Telemetry is null) return (Times(launch), null);
         Settle(launch);
+        if (Telemetry is null) return (Times(launch), null);
         return Telemetry.Measure(() => Times(launch));
     }
 
-    /// <summary>Times one launch, then queues enough more back to back to fill <see cref="TelemetrySettleSeconds"/>, and waits.</summary>
+    /// <summary>Times one launch, then queues enough more back to back to fill <see cref="EffectiveSettleSeconds"/>, and waits.</summary>
     private void Settle(Action<int> launch)
     {
-        if (TelemetrySettleSeconds == 0) return;
+        double seconds = EffectiveSettleSeconds;
+        if (seconds == 0) return;
         using var start = CudaEvent.Create(context);
         using var end = CudaEvent.Create(context);
         launch(0);
         start.Record();
         launch(1);
         end.Record();
-        int count = SettleLaunches(CudaEvent.ElapsedMilliseconds(start, end), TelemetrySettleSeconds);
+        int count = SettleLaunches(CudaEvent.ElapsedMilliseconds(start, end), seconds);
         for (int i = 0; i < count; i++) launch(i + 2);
         context.Synchronize();
     }
