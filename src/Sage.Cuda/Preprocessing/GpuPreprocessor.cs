@@ -72,6 +72,22 @@ public sealed class GpuPreprocessor : IDisposable
     /// <summary>How <c>Preprocess</c> launches the pre-processing of device tensors.</summary>
     public PreprocessPath Path { get; }
 
+    /// <summary>
+    /// Environment variable: "launch" runs the fused path's finish (means, V scales) as launch 2, as before session 21;
+    /// unset, empty or "first" lets launch 1's statistics CTAs finish each head as it completes. Both give the same bits.
+    /// </summary>
+    public const string FinishEnvironmentVariable = "SAGE_PREPROCESS_FINISH";
+
+    /// <summary>True: the finish runs as launch 2 (<see cref="FinishEnvironmentVariable"/> = "launch"; tests set it).</summary>
+    internal bool FinishLaunch { get; set; } = FinishLaunchSelected(Environment.GetEnvironmentVariable(FinishEnvironmentVariable));
+
+    internal static bool FinishLaunchSelected(string? value) => value switch
+    {
+        null or "" or "first" => false,
+        "launch" => true,
+        _ => throw new ArgumentException($"{FinishEnvironmentVariable}={value}: expected 'first' or 'launch'."),
+    };
+
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
 
@@ -146,9 +162,11 @@ public sealed class GpuPreprocessor : IDisposable
 
     /// <summary>
     /// The fused path (preprocess_fused.cu): launch 1 reads K and V once for the tile statistics (K chunk sums, V chunk
-    /// sums with SmoothV, V minima and maxima) and quantises Q; launch 2 forms the K/V means and the V scales; launch 3
+    /// sums with SmoothV, V minima and maxima) and quantises Q; the K/V means and the V scales are formed by the statistics
+    /// CTA of launch 1 that completes each head (or by launch 2, see <see cref="FinishLaunch"/>); launch 3
     /// writes the K and V codes; ΔS (SmoothQ) follows as on the per-stage path. Every output is written by a kernel, so
-    /// nothing is filled; the partials are per-call scratch released in stream order. Without
+    /// no output is filled (only the per-head counters, scratch, are zeroed); the partials are per-call scratch released
+    /// in stream order. Without
     /// <paramref name="quantizeQueries"/> launch 1 runs only the statistics blocks.
     /// </summary>
     private PreprocessedInputs PreprocessFused(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
@@ -177,12 +195,20 @@ public sealed class GpuPreprocessor : IDisposable
         T Own<T>(T buffer) where T : IDisposable { owned.Add(buffer); return buffer; }
         try
         {
-            // Allocation order follows the launches, so the first kernel is queued (and the device starts) after three
-            // allocations rather than after all of them: at short sequences the host's enqueue time is part of e2e.
+            // Allocation order follows the launches, so the first kernel is queued (and the device starts) after the buffers
+            // it writes rather than after all of them: at short sequences the host's enqueue time is part of e2e.
             var qValues = quantizeQueries ? Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhq * padQ * rowBytes, stream)) : null;
             var qScales = quantizeQueries ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream)) : null;
             var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
             using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
+            // Launch 1 forms the means and V scales itself (its last statistics CTA of each head) unless FinishLaunch says
+            // otherwise or there are no statistics CTAs (Nk = 0: launch 2 writes the zeros).
+            bool finishInFirst = !FinishLaunch && g.StatsItems > 0;
+            var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
+            var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
+            var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
+            using var headCounters = finishInFirst ? DeviceBuffer<int>.AllocateStreamOrdered(_context, bhk, stream) : null; // scratch
+            headCounters?.EnqueueFill(0, stream);
             int firstLaunchBlocks = g.FirstLaunchBlocks(q.ElementType, quantizeQueries);
             if (firstLaunchBlocks > 0)
                 _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream,
@@ -191,12 +217,10 @@ public sealed class GpuPreprocessor : IDisposable
                     Optional(qValues), padQ, Optional(qMeans),
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
-                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks);
+                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks,
+                    Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
-            var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-            var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-            var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
-            if (bhk > 0)
+            if (bhk > 0 && !finishInFirst)
                 _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
                     Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);

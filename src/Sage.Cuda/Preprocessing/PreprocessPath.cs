@@ -9,6 +9,10 @@ public enum PreprocessPath
     /// <summary>Per-stage kernels (key_smoothing.cu, qk_quantize.cu, v_quantize.cu): eight launches and fills.</summary>
     Separate,
 
-    /// <summary>preprocess_fused.cu: tile statistics + Q, means and V scales, K and V codes; K and V read twice from DRAM.</summary>
+    /// <summary>
+    /// preprocess_fused.cu: tile statistics + Q, means and V scales, K and V codes; K and V read twice from DRAM. Since
+    /// session 21 the means and scales are formed inside the statistics launch, so it runs two launches (and a memset of
+    /// per-head counters) unless SAGE_PREPROCESS_FINISH=launch; the name stays for compatibility.
+    /// </summary>
     ThreeLaunches,
 }

@@ -74,6 +74,21 @@ public class FusedPreprocessTests
         Assert.Contains("fast", e.Message);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("first", false)]
+    [InlineData("launch", true)]
+    public void Finish_switch(string? value, bool launch) => Assert.Equal(launch, GpuPreprocessor.FinishLaunchSelected(value));
+
+    [Fact]
+    public void Unknown_finish_setting_names_the_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.FinishLaunchSelected("late"));
+        Assert.Contains(GpuPreprocessor.FinishEnvironmentVariable, e.Message);
+        Assert.Contains("late", e.Message);
+    }
+
     /// <summary>
     /// preprocess_finish forms amax_t |fl(V[t] − m)| from the tile minima and maxima alone: x ↦ fl(x − m) is monotone, so
     /// the largest magnitude sits at fl(min − m) or fl(max − m). Checked bit for bit on random data, means near the data

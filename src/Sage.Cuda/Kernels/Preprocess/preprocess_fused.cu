@@ -1,15 +1,18 @@
-// The whole pre-processing of docs/kernel-spec.md §1-§4 in three launches, with the spec's arithmetic and orders
+// The whole pre-processing of docs/kernel-spec.md §1-§4 in two or three launches, with the spec's arithmetic and orders
 // unchanged (the per-stage kernels of key_smoothing.cu, qk_quantize.cu and v_quantize.cu stay as the reference
 // implementation, selectable with SAGE_PREPROCESS=separate; both give the same bits).
 //
 //   1. preprocess_stats_queries: one pass over K and V per (key/value head, 128-token tile, 8 channels): the tile's
 //      K chunk sums (§1 step 1, ascending tokens), V chunk sums with SmoothV (§4 step 1), and the tile's per-channel
 //      V minimum and maximum; in the same launch, Q quantisation (+ Q smoothing) of every 64-row block, one read of Q.
-//   2. preprocess_finish: per (head, channel): the chunk sums in ascending chunk order ⊘ N (§1 steps 2-3; §4 likewise),
+//   2. the finish, per (head, channel): the chunk sums in ascending chunk order ⊘ N (§1 steps 2-3; §4 likewise),
 //      and v_scale = amax ⊘ V_MAX with amax = max over tiles of max(|fl(vmax − m)|, |fl(vmin − m)|) (m = 0 and no
 //      subtraction without SmoothV). Why this is amax_t |fl(V[t] − m)| bit for bit: x ↦ fl(x − m) is monotone
 //      (the exact difference is, and rounding to nearest is), so every fl(V[t] − m) lies between fl(vmin − m) and
 //      fl(vmax − m), both of which occur; the largest magnitude is therefore at one of them.
+//      Since session 21 the statistics CTA of launch 1 that completes a head runs that head's finish (per-head counters,
+//      finish_completed_heads), so two launches remain; preprocess_finish (a launch of its own) stays for Nk = 0 and for
+//      SAGE_PREPROCESS_FINISH=launch. Same function, same order, same bits.
 //   3. preprocess_quantize_kv: K (§3, with K̃ = K ⊖ mean) and V (§4) codes of every 128-token tile; each thread
 //      keeps its rows in registers between the group maximum and the quantisation, so K and V are read once here.
 //
@@ -312,6 +315,50 @@ __device__ __forceinline__ void query_blocks(int firstBlockIndex, const typename
         }
 }
 
+template <bool COHERENT>
+__device__ __forceinline__ void finish_channel(const float* __restrict__ partials, long long perArray, int tiles, int length,
+                                               int headDim, int smoothK, int smoothV, float vMax, float* __restrict__ keyMean,
+                                               float* __restrict__ valueMean, float* __restrict__ valueScales, long long bh, int c);
+
+// Launch 1's own finish (headCounters non-null; launch 2 is then not run): after writing its partials, a statistics CTA
+// adds its items to the counter of every head they belong to, and the CTA whose addition completes a head runs the
+// finish of that head (finish_channel, D threads, one per channel) before it exits. The release/acquire pair: every
+// thread's partials, then __threadfence and the CTA barrier, then thread 0's atomicAdd; the completing CTA fences again
+// before it loads the partials, through L2. The counters (BHkv ints) are zeroed on the stream before the launch.
+#define SAGE_FINISH_HEADS_PER_CTA 33 // at most SAGE_THREADS / (CPR = 8) heads in one CTA, +1 for a straddle
+template <int D>
+__device__ __forceinline__ void finish_completed_heads(long long statsItems, int tiles, int length, int smoothK, int smoothV,
+                                                       const float* __restrict__ partials, int* __restrict__ headCounters, float vMax,
+                                                       float* __restrict__ keyMean, float* __restrict__ valueMean,
+                                                       float* __restrict__ valueScales)
+{
+    constexpr int CPR = D / 8;
+    __shared__ int s_completed[SAGE_FINISH_HEADS_PER_CTA];
+    __shared__ int s_count;
+    const long long perHead = static_cast<long long>(tiles) * CPR; // items of one head
+    const long long first = static_cast<long long>(blockIdx.x) * SAGE_THREADS;
+    const long long last = min(first + SAGE_THREADS, statsItems) - 1;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0)
+    {
+        int count = 0;
+        for (long long h = first / perHead; h <= last / perHead; ++h)
+        {
+            const long long from = max(first, h * perHead), to = min(last + 1, (h + 1) * perHead);
+            const int mine = static_cast<int>(to - from);
+            if (atomicAdd(headCounters + h, mine) + mine == perHead) s_completed[count++] = static_cast<int>(h);
+        }
+        s_count = count;
+        __threadfence();
+    }
+    __syncthreads();
+    for (int i = 0; i < s_count; ++i)
+        if (threadIdx.x < D)
+            finish_channel<true>(partials, statsItems * 8, tiles, length, D, smoothK, smoothV, vMax, keyMean, valueMean, valueScales,
+                                 s_completed[i], threadIdx.x);
+}
+
 // Grid: statsBlocks + queryBlocks / SAGE_QUERY_BLOCKS_PER_CTA (1-D), SAGE_THREADS threads. The statistics blocks come
 // first: each of their threads walks a whole tile, the longest work of the launch.
 template <class E, int D>
@@ -321,17 +368,23 @@ __device__ __forceinline__ void stats_queries(
     signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,
     const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides kvs,
     int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long statsItems,
-    int statsBlocks)
+    int statsBlocks, int* __restrict__ headCounters, float vMax, float* __restrict__ keyMean, float* __restrict__ valueMean,
+    float* __restrict__ valueScales)
 {
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
         const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
-        if (item >= statsItems) return;
-        const Partials p = partials_of(partials, statsItems * 8);
-        if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-        else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-        else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-        else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        if (item < statsItems)
+        {
+            const Partials p = partials_of(partials, statsItems * 8);
+            if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+            else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+            else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+            else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+        }
+        if (headCounters != nullptr)
+            finish_completed_heads<D>(statsItems, tiles, kvLength, smoothK, smoothV, partials, headCounters, vMax, keyMean, valueMean,
+                                      valueScales);
         return;
     }
     query_blocks<E, D>((static_cast<int>(blockIdx.x) - statsBlocks) * SAGE_QUERY_BLOCKS_PER_CTA(E), q, qs, qLength, qHeads,
@@ -347,12 +400,13 @@ __device__ __forceinline__ void stats_queries(
         int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
         const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
         long long st, int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, \
-        long long statsItems, int statsBlocks)                                                                     \
+        long long statsItems, int statsBlocks, int* __restrict__ headCounters, float vMax,                         \
+        float* __restrict__ keyMean, float* __restrict__ valueMean, float* __restrict__ valueScales)              \
     {                                                                                                              \
         stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,         \
                                granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
                                v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
-                               statsItems, statsBlocks);                                                           \
+                               statsItems, statsBlocks, headCounters, vMax, keyMean, valueMean, valueScales);      \
     }
 
 SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
@@ -363,7 +417,16 @@ SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
 // chains wait for one round trip per batch instead of one per tile. Since session 18 the finish issues all of a pass's
 // arrays together in batches of 16 (at 16K: 8 round trips instead of 48; 28.7 µs per launch with one array at a time
 // in batches of 8, ncu, session 18 call 4).
-template <int BATCH, class Step>
+// A partial as loaded by the finish: plainly in launch 2; in launch 1's own finish (COHERENT) through L2 only
+// (ld.global.cg), since other CTAs of the same launch wrote the partials.
+template <bool COHERENT>
+__device__ __forceinline__ float load_partial(const float* p)
+{
+    if constexpr (COHERENT) return __ldcg(p);
+    else return *p;
+}
+
+template <int BATCH, bool COHERENT, class Step>
 __device__ __forceinline__ int tile_batches(const float* __restrict__ a, const float* __restrict__ b, const float* __restrict__ c,
                                             long long stride, int j, int count, Step& step)
 {
@@ -374,9 +437,9 @@ __device__ __forceinline__ int tile_batches(const float* __restrict__ a, const f
         for (int u = 0; u < BATCH; ++u)
         {
             const long long at = (j + u) * stride;
-            x[u] = a ? a[at] : 0.0f;
-            y[u] = b ? b[at] : 0.0f;
-            z[u] = c ? c[at] : 0.0f;
+            x[u] = a ? load_partial<COHERENT>(a + at) : 0.0f;
+            y[u] = b ? load_partial<COHERENT>(b + at) : 0.0f;
+            z[u] = c ? load_partial<COHERENT>(c + at) : 0.0f;
         }
 #pragma unroll
         for (int u = 0; u < BATCH; ++u) step(x[u], y[u], z[u]);
@@ -384,13 +447,13 @@ __device__ __forceinline__ int tile_batches(const float* __restrict__ a, const f
     return j;
 }
 
-template <class Step>
+template <bool COHERENT, class Step>
 __device__ __forceinline__ void for_each_tile(const float* __restrict__ a, const float* __restrict__ b, const float* __restrict__ c,
                                               long long stride, int count, Step step)
 {
-    int j = tile_batches<16>(a, b, c, stride, 0, count, step);
-    j = tile_batches<4>(a, b, c, stride, j, count, step);
-    tile_batches<1>(a, b, c, stride, j, count, step);
+    int j = tile_batches<16, COHERENT>(a, b, c, stride, 0, count, step);
+    j = tile_batches<4, COHERENT>(a, b, c, stride, j, count, step);
+    tile_batches<1, COHERENT>(a, b, c, stride, j, count, step);
 }
 
 // |fl(x − m)|, a candidate of the V amax with SmoothV (without it the candidates are |x|: no subtraction at all).
@@ -399,18 +462,16 @@ __device__ __forceinline__ float centred_magnitude(float x, float m)
     return fabsf(__fsub_rn(x, m));
 }
 
-// 2. Grid (BHkv), headDim threads (one per channel). Every output is written (zeros where a stage is off or N = 0),
-// so no buffer needs a fill. The K sum is Σ_j in ascending j from +0 (the spec's order); fmaxf of non-negative values is
-// exact in any order (NaN never wins), so the V maxima and minima go in the same pass, and without SmoothV (no mean to
-// centre on) in the K sum's pass.
-extern "C" __global__ void preprocess_finish(const float* __restrict__ partials, long long perArray, int tiles,
-                                             int length, int headDim, int smoothK, int smoothV, float vMax,
-                                             float* __restrict__ keyMean, float* __restrict__ valueMean,
-                                             float* __restrict__ valueScales)
+// 2. Per (head, channel): every output is written (zeros where a stage is off or N = 0), so no buffer needs a fill. The
+// K sum is Σ_j in ascending j from +0 (the spec's order); fmaxf of non-negative values is exact in any order (NaN never
+// wins), so the V maxima and minima go in the same pass, and without SmoothV (no mean to centre on) in the K sum's pass.
+// Run by launch 2 (preprocess_finish: grid BHkv, headDim threads) or, with per-head counters, by the statistics CTA of
+// launch 1 that completes a head (stats_queries: the same function, the same order, the partials read through L2).
+template <bool COHERENT>
+__device__ __forceinline__ void finish_channel(const float* __restrict__ partials, long long perArray, int tiles, int length,
+                                               int headDim, int smoothK, int smoothV, float vMax, float* __restrict__ keyMean,
+                                               float* __restrict__ valueMean, float* __restrict__ valueScales, long long bh, int c)
 {
-    const int c = threadIdx.x;
-    if (c >= headDim) return;
-    const long long bh = blockIdx.x;
     const Partials p = partials_of(const_cast<float*>(partials), perArray);
     const float n = __int2float_rn(length); // exact: N < 2^24
 
@@ -420,20 +481,20 @@ extern "C" __global__ void preprocess_finish(const float* __restrict__ partials,
     float kTotal = 0.0f, vTotal = 0.0f, vMean = 0.0f, amax = 0.0f;
     if (smoothV)
     {
-        for_each_tile(kSum, p.vSum + first, nullptr, headDim, tiles, [&](float k, float v, float) {
+        for_each_tile<COHERENT>(kSum, p.vSum + first, nullptr, headDim, tiles, [&](float k, float v, float) {
             kTotal = __fadd_rn(kTotal, k);
             vTotal = __fadd_rn(vTotal, v);
         });
         if (tiles > 0) vMean = __fdiv_rn(vTotal, n);
         valueMean[bh * headDim + c] = vMean;
-        for_each_tile(p.vMax + first, p.vMin + first, nullptr, headDim, tiles, [&](float hi, float lo, float) {
+        for_each_tile<COHERENT>(p.vMax + first, p.vMin + first, nullptr, headDim, tiles, [&](float hi, float lo, float) {
             amax = fmaxf(amax, centred_magnitude(hi, vMean));
             amax = fmaxf(amax, centred_magnitude(lo, vMean));
         });
     }
     else
     {
-        for_each_tile(kSum, p.vMax + first, p.vMin + first, headDim, tiles, [&](float k, float hi, float lo) {
+        for_each_tile<COHERENT>(kSum, p.vMax + first, p.vMin + first, headDim, tiles, [&](float k, float hi, float lo) {
             kTotal = __fadd_rn(kTotal, k);
             amax = fmaxf(amax, fabsf(hi));
             amax = fmaxf(amax, fabsf(lo));
@@ -441,6 +502,17 @@ extern "C" __global__ void preprocess_finish(const float* __restrict__ partials,
     }
     keyMean[bh * headDim + c] = smoothK && tiles > 0 ? __fdiv_rn(kTotal, n) : 0.0f;
     valueScales[bh * headDim + c] = __fdiv_rn(amax, vMax);
+}
+
+extern "C" __global__ void preprocess_finish(const float* __restrict__ partials, long long perArray, int tiles,
+                                             int length, int headDim, int smoothK, int smoothV, float vMax,
+                                             float* __restrict__ keyMean, float* __restrict__ valueMean,
+                                             float* __restrict__ valueScales)
+{
+    const int c = threadIdx.x;
+    if (c >= headDim) return;
+    finish_channel<false>(partials, perArray, tiles, length, headDim, smoothK, smoothV, vMax, keyMean, valueMean, valueScales,
+                          blockIdx.x, c);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
