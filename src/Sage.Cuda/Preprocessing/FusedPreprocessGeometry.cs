@@ -4,8 +4,9 @@ namespace Sage.Cuda.Preprocessing;
 /// Launch shapes and scratch size of the fused pre-processing (Kernels/Preprocess/preprocess_fused.cu), derived from
 /// the problem alone so that the host can size everything before queuing anything:
 /// launch 1 = <see cref="StatsBlocks"/> statistics blocks (one thread per key/value head, 128-token tile and 8
-/// channels) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block, <see cref="QueryBlocksPerCta"/> per CTA); launch 2 (only for Nk = 0 or SAGE_PREPROCESS_FINISH=launch; otherwise launch 1's statistics CTAs finish each head) = one block of d threads
-/// per key/value head; launch 3 = <see cref="KeyTiles"/> K tiles then as many V tiles.
+/// channels) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block, <see cref="QueryBlocksPerCta"/> per
+/// CTA); launch 2 = one block of d threads per key/value head, only for Nk = 0 or SAGE_PREPROCESS_FINISH=launch (otherwise
+/// launch 1's statistics CTAs finish each head); launch 3 = <see cref="KeyTiles"/> K tiles then as many V tiles.
 /// </summary>
 internal readonly record struct FusedPreprocessGeometry
 {

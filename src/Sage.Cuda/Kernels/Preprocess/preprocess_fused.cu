@@ -325,7 +325,6 @@ __device__ __forceinline__ void finish_channel(const float* __restrict__ partial
 // finish of that head (finish_channel, D threads, one per channel) before it exits. The release/acquire pair: every
 // thread's partials, then __threadfence and the CTA barrier, then thread 0's atomicAdd; the completing CTA fences again
 // before it loads the partials, through L2. The counters (BHkv ints) are zeroed on the stream before the launch.
-#define SAGE_FINISH_HEADS_PER_CTA 33 // at most SAGE_THREADS / (CPR = 8) heads in one CTA, +1 for a straddle
 template <int D>
 __device__ __forceinline__ void finish_completed_heads(long long statsItems, int tiles, int length, int smoothK, int smoothV,
                                                        const float* __restrict__ partials, int* __restrict__ headCounters, float vMax,
@@ -333,7 +332,8 @@ __device__ __forceinline__ void finish_completed_heads(long long statsItems, int
                                                        float* __restrict__ valueScales)
 {
     constexpr int CPR = D / 8;
-    __shared__ int s_completed[SAGE_FINISH_HEADS_PER_CTA];
+    // A head has tiles · CPR ≥ CPR items, so a CTA's items touch at most SAGE_THREADS / CPR heads, one more if they straddle.
+    __shared__ int s_completed[SAGE_THREADS / CPR + 1];
     __shared__ int s_count;
     const long long perHead = static_cast<long long>(tiles) * CPR; // items of one head
     const long long first = static_cast<long long>(blockIdx.x) * SAGE_THREADS;
@@ -412,11 +412,6 @@ __device__ __forceinline__ void stats_queries(
 SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
 
 // ---------------------------------------------------------------------------------------------------------------
-// step(a[j·stride], b[j·stride], c[j·stride]) for j = 0 … count − 1 in ascending order, over up to three arrays (a null
-// array reads as 0 and is not loaded), the loads of BATCH tiles of every array going out before any step, so that the
-// chains wait for one round trip per batch instead of one per tile. Since session 18 the finish issues all of a pass's
-// arrays together in batches of 16 (at 16K: 8 round trips instead of 48; 28.7 µs per launch with one array at a time
-// in batches of 8, ncu, session 18 call 4).
 // A partial as loaded by the finish: plainly in launch 2; in launch 1's own finish (COHERENT) through L2 only
 // (ld.global.cg), since other CTAs of the same launch wrote the partials.
 template <bool COHERENT>
@@ -426,6 +421,11 @@ __device__ __forceinline__ float load_partial(const float* p)
     else return *p;
 }
 
+// step(a[j·stride], b[j·stride], c[j·stride]) for j = 0 … count − 1 in ascending order, over up to three arrays (a null
+// array reads as 0 and is not loaded), the loads of BATCH tiles of every array going out before any step, so that the
+// chains wait for one round trip per batch instead of one per tile. Since session 18 the finish issues all of a pass's
+// arrays together in batches of 16 (at 16K: 8 round trips instead of 48; 28.7 µs per launch with one array at a time
+// in batches of 8, ncu, session 18 call 4).
 template <int BATCH, bool COHERENT, class Step>
 __device__ __forceinline__ int tile_batches(const float* __restrict__ a, const float* __restrict__ b, const float* __restrict__ c,
                                             long long stride, int j, int count, Step& step)
