@@ -4,6 +4,7 @@ using Sage.Emulation.Mainloop;
 using Sage.Emulation.Preprocessing;
 using Sage.Emulation.Softmax;
 using Sage.Emulation.Tracing;
+using Sage.Numerics;
 
 namespace Sage.Emulation;
 
@@ -140,14 +141,26 @@ internal sealed class QueryTileEmulator
                 _tileMax[i] = OnlineSoftmax.TileMax(scores);
                 _visible[i] = visible;
             }
-            OnlineSoftmax.StepRows(_tileMax.AsSpan(0, rows), _runningMax, _steps);
+            OnlineSoftmax.StepRows(_tileMax.AsSpan(0, rows), _runningMax, _steps, _options.PEncoding);
             for (int i = 0; i < rows; i++)
             {
                 var step = _steps[i];
                 var probabilities = _probabilities.AsSpan(i * TileKeys, TileKeys);
                 var acc = _acc.AsSpan(i * TileKeys, TileKeys);
                 var scores = _scores.AsSpan(i * TileKeys, TileKeys);
-                if (tileTrace is null)
+                if (_options.PEncoding == PEncoding.LogLinear)
+                {
+                    // The codes straight from z = 8·x + 55.5 (§7.8); the row's probabilities span holds z.
+                    LogLinearCodes.Encode(acc, _rowScale[i], keyScales, _options.SmoothQ, scores, _visible[i], step.Base, probabilities,
+                        _codes.AsSpan(i * TileKeys, TileKeys));
+                    if (tileTrace is not null)
+                    {
+                        // The trace keeps z as the argument and, as P, the value each code stands for (what PV multiplies).
+                        probabilities.CopyTo(tileTrace.ExponentArguments.AsSpan(i * TileKeys));
+                        Fp8E4M3.Decode(_codes.AsSpan(i * TileKeys, TileKeys), probabilities);
+                    }
+                }
+                else if (tileTrace is null)
                 {
                     ExponentArgument.Exponentiate(acc, _rowScale[i], keyScales, _options.SmoothQ, scores, _visible[i], step.Base, probabilities);
                     OnlineSoftmax.Quantize(probabilities, _codes.AsSpan(i * TileKeys, TileKeys));

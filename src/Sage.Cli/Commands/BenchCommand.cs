@@ -40,6 +40,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("PV accumulation: Fp16TwoLevel (default), Fp32TwoLevel or Fp32.")]
         public PvAccumulation Pv { get; init; } = PvAccumulation.Fp16TwoLevel;
 
+        [CommandOption("--p-encoding <ENCODING>")]
+        [Description("How P becomes E4M3 codes: Exp2 (default: MUFU ex2, then rounding) or LogLinear (the code read off the argument, no exp2; docs/kernel-spec.md §7.8).")]
+        public PEncoding PEncoding { get; init; } = PEncoding.Exp2;
+
         [CommandOption("--modes <MODES>")]
         [Description("'all': every PV accumulation x QK granularity the CUDA kernel runs, on one problem (--seq first value, default 8192; --head-dim first value; --causal), printing the planner's speed table. With --json the table is JSON on stdout (the human table goes to stderr).")]
         public string? Modes { get; init; }
@@ -94,7 +98,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         TryParseList(settings.Sequences, out var sequences);
         TryParseList(settings.HeadDims, out var dims);
         if (settings.Modes is not null) return ExecuteModes(settings, settings.Sequences == "1024,4096,16384" ? 8192 : sequences[0], dims[0], cancellationToken);
-        var options = new SageOptions { PvAccumulation = settings.Pv };
+        var options = new SageOptions { PvAccumulation = settings.Pv, PEncoding = settings.PEncoding };
         var cases = (from d in dims from causal in new[] { false, true } from n in sequences
                      select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options, settings.Lse)).ToList();
 
@@ -133,7 +137,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return ExitCodes.Success;
         }
         string power = telemetry is null ? "" : $", power: {telemetry.Power}";
-        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.Lse ? ", with LSE" : "")}, median of {settings.Repetitions}{power}")
+        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.Lse ? ", with LSE" : "")}, median of {settings.Repetitions}{power}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)

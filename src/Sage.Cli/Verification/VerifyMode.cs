@@ -39,6 +39,10 @@ public sealed record VerifyMode(string Name, SageOptions Options, AccuracyBudget
         new("i8 thread f16x2 (SA2++)", new SageOptions { PvAccumulation = PvAccumulation.Fp16TwoLevel }, AccuracyBudget.Default, PerThreadHeavyTail),
         new("i8 thread f32x2", new SageOptions { PvAccumulation = PvAccumulation.Fp32TwoLevel }, AccuracyBudget.Default, PerThreadHeavyTail),
         new("i8 thread f32 (fp22)", new SageOptions { PvAccumulation = PvAccumulation.Fp32 }, AccuracyBudget.Default, PerThreadHeavyTail),
+        // PEncoding.LogLinear (spec §7, "P encoding LogLinear"): P's codes read off their arguments, no exp2; the same budgets.
+        new("i8 thread f16x2 log-linear P", new SageOptions { PEncoding = PEncoding.LogLinear }, AccuracyBudget.Default, PerThreadHeavyTail),
+        new("i8 thread f32x2 log-linear P", new SageOptions { PvAccumulation = PvAccumulation.Fp32TwoLevel, PEncoding = PEncoding.LogLinear },
+            AccuracyBudget.Default, PerThreadHeavyTail),
         new("i8 thread+smoothQ f16x2", new SageOptions { SmoothQ = true }, AccuracyBudget.Default, PerThreadHeavyTail),
         new("i8 warp f16x2", new SageOptions { Granularity = QuantGranularity.PerWarp }, AccuracyBudget.Default, PerWarpHeavyTail),
         new("i8 block f16x2", new SageOptions { Granularity = QuantGranularity.PerBlock }, AccuracyBudget.Default, PerBlockHeavyTail),

@@ -22,6 +22,10 @@ public sealed record SageOptions
     public bool SmoothV { get; init; }
 
     public PvAccumulation PvAccumulation { get; init; } = PvAccumulation.Fp16TwoLevel;
+
+    /// <summary>How P becomes the E4M3 codes of the P·V product (<see cref="Sage.PEncoding"/>; default <see cref="PEncoding.Exp2"/>).</summary>
+    public PEncoding PEncoding { get; init; } = PEncoding.Exp2;
+
     public ElementType OutputType { get; init; } = ElementType.Float16;
 
     /// <summary>SageAttention2++ defaults: INT8 per-thread QK, K smoothing, FP16 two-level PV, FP16 output.</summary>
@@ -40,6 +44,7 @@ public sealed record SageOptions
         if (!Enum.IsDefined(QkFormat)) throw new ArgumentOutOfRangeException(nameof(QkFormat), QkFormat, "Unknown QK format.");
         if (!Enum.IsDefined(Granularity)) throw new ArgumentOutOfRangeException(nameof(Granularity), Granularity, "Unknown granularity.");
         if (!Enum.IsDefined(PvAccumulation)) throw new ArgumentOutOfRangeException(nameof(PvAccumulation), PvAccumulation, "Unknown PV accumulation.");
+        if (!Enum.IsDefined(PEncoding)) throw new ArgumentOutOfRangeException(nameof(PEncoding), PEncoding, "Unknown P encoding.");
         if (!Enum.IsDefined(OutputType)) throw new ArgumentOutOfRangeException(nameof(OutputType), OutputType, "Unknown output type.");
         if (!SupportedHeadDims.Contains(problem.Shape.HeadDim))
             throw new NotSupportedException(
@@ -47,5 +52,5 @@ public sealed record SageOptions
     }
 
     public override string ToString() =>
-        $"{QkFormat}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")}/{PvAccumulation}/{OutputType}";
+        $"{QkFormat}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")}/{PvAccumulation}{(PEncoding == PEncoding.LogLinear ? "+logLinearP" : "")}/{OutputType}";
 }

@@ -43,6 +43,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private readonly bool _ownsContext;
     private readonly GpuPreprocessor _preprocessor;
     private readonly CudaModule _module;
+    private readonly Lazy<CudaModule> _logLinearModule; // PEncoding.LogLinear's kernels, compiled on first use
     private readonly HashSet<string> _configured = new(StringComparer.Ordinal);
     private readonly Lock _configureGate = new();
 
@@ -77,6 +78,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         try
         {
             _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource));
+            _logLinearModule = new Lazy<CudaModule>(
+                () => compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, LogLinearKernelResource)));
         }
         catch
         {
@@ -92,6 +95,21 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// at d = 128 (<see cref="UsesSharedCta"/>).
     /// </summary>
     public const string KernelResource = "Sage.Cuda.Kernels.Attention.attention_solo.cu";
+
+    /// <summary>
+    /// Resource name of the same kernels under <see cref="PEncoding.LogLinear"/> (attention_solo_loglinear.cu: the P codes
+    /// read off their arguments instead of MUFU.EX2 and a conversion; docs/kernel-spec.md §7.5, §7.8). Same kernel names;
+    /// compiled the first time a call needs them, so that calls with the default encoding never pay for its compilation.
+    /// </summary>
+    public const string LogLinearKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo_loglinear.cu";
+
+    /// <summary>The kernel resource that runs <paramref name="encoding"/>.</summary>
+    public static string KernelResourceFor(PEncoding encoding) => encoding switch
+    {
+        PEncoding.Exp2 => KernelResource,
+        PEncoding.LogLinear => LogLinearKernelResource,
+        _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
+    };
 
     /// <summary>K/V stages of the main loop at head dim <paramref name="headDim"/> (SAGE_SOLO_STAGES of attention_solo.cu).</summary>
     private static int SoloStages(int headDim) => headDim == 128 ? 2 : 3;
@@ -340,7 +358,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         var qStrides = Strides(problem.Layout, s.QueryHeads, s.QueryLength, s.HeadDim);
         bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, s.QueryLength, s.KeyLength);
         int sharedBytes = shared ? ShareSharedMemoryBytes(s.HeadDim) : SoloSharedMemoryBytes(s.HeadDim);
-        var function = Configured(KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null)
+        var function = Configured(options.PEncoding,
+            KernelName(s.HeadDim, options.PvAccumulation, options.SmoothQ || options.SmoothV, queriesInMainLoop: queries is null)
             + (shared ? "_share" : ""), sharedBytes);
         var grid = MainLoopGrid(s, problem.Causal, shared);
         KernelArgument Pointer(DeviceBuffer<float>? b) => KernelArgument.DevicePointer(b?.Pointer ?? 0);
@@ -406,22 +425,30 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     public void Dispose()
     {
         _module.Dispose();
+        if (_logLinearModule.IsValueCreated) _logLinearModule.Value.Dispose();
         _preprocessor.Dispose();
         if (_ownsContext) _context.Dispose();
     }
 
     /// <summary>The kernel, with its dynamic shared memory limit raised once (under a lock: concurrent first calls).</summary>
-    private CudaFunction Configured(string name, int sharedBytes)
+    private CudaFunction Configured(PEncoding encoding, string name, int sharedBytes)
     {
-        var function = _module.GetFunction(name);
+        var module = encoding switch
+        {
+            PEncoding.Exp2 => _module,
+            PEncoding.LogLinear => _logLinearModule.Value,
+            _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
+        };
+        var function = module.GetFunction(name);
+        string key = $"{encoding}/{name}"; // the two modules hold kernels of the same names
         lock (_configureGate)
         {
-            if (_configured.Contains(name)) return function;
+            if (_configured.Contains(key)) return function;
             if (function.MaxDynamicSharedMemory < sharedBytes) function.MaxDynamicSharedMemory = sharedBytes;
             // The kernels run 3-4 CTAs per SM: ask for the largest shared-memory carveout so that they fit.
             function.PreferredSharedMemoryCarveout = 100;
             _ = function.ParameterSizes; // query once here rather than racing in concurrent launches
-            _configured.Add(name);
+            _configured.Add(key);
         }
         return function;
     }

@@ -40,7 +40,11 @@ public static class OnlineSoftmax
     /// the rescale runs over all rows as one span (<see cref="MufuExp2.Evaluate(ReadOnlySpan{float}, Span{float})"/>,
     /// equal to the scalar model), instead of one scalar evaluation per row.
     /// </summary>
-    public static void StepRows(ReadOnlySpan<float> tileMax, Span<float> runningMax, Span<Step> steps)
+    /// <remarks>
+    /// Under <see cref="PEncoding.LogLinear"/> the base is m_new − LOG2_448 rounded toward +∞ (<see cref="BaseRoundedUp"/>,
+    /// spec §7 step 4'), so that no key's argument exceeds log2 448 however coarse the float grid of a huge m_new.
+    /// </remarks>
+    public static void StepRows(ReadOnlySpan<float> tileMax, Span<float> runningMax, Span<Step> steps, PEncoding encoding = PEncoding.Exp2)
     {
         int rows = tileMax.Length;
         if (runningMax.Length < rows || steps.Length < rows)
@@ -52,7 +56,8 @@ public static class OnlineSoftmax
         {
             float mNew = MaxF32(runningMax[i], tileMax[i]);
             bool empty = float.IsNegativeInfinity(mNew);
-            steps[i] = new Step(tileMax[i], mNew, empty ? 1f : differences[i], empty ? 0f : mNew - KernelConstants.Log2Of448);
+            float rowBase = encoding == PEncoding.LogLinear ? BaseRoundedUp(mNew) : mNew - KernelConstants.Log2Of448;
+            steps[i] = new Step(tileMax[i], mNew, empty ? 1f : differences[i], empty ? 0f : rowBase);
             runningMax[i] = mNew;
         }
     }
@@ -78,6 +83,21 @@ public static class OnlineSoftmax
         var x = arguments.Slice(0, count);
         MufuExp2.Evaluate(x, x);
         Quantize(x, codes);
+    }
+
+    /// <summary>
+    /// m ⊖ LOG2_448 rounded toward +∞ (the kernel's sub.rp.f32, `__fsub_ru`): the round-to-nearest difference, moved one
+    /// ulp up when it fell below the exact one. The rounding error of a float subtraction is itself a float (Knuth's
+    /// TwoSum, exact in round-to-nearest arithmetic without overflow), so its sign says which way the rounding went.
+    /// </summary>
+    public static float BaseRoundedUp(float m)
+    {
+        float b = -KernelConstants.Log2Of448;
+        float s = m + b;
+        if (!float.IsFinite(s)) return s;
+        float bp = s - m;
+        float error = (m - (s - bp)) + (b - bp);
+        return error > 0f ? MathF.BitIncrement(s) : s;
     }
 
     /// <summary>Step 8 (PQuantization): the E4M3 codes of P, cvt.rn.satfinite.e4m3x2.f32.</summary>

@@ -42,10 +42,16 @@ public sealed class KeyTileTrace
     public float[] Rescale { get; }
     public float[] Base { get; }
 
-    /// <summary>ExponentArgument (§7.5): x of P = exp2(x); fma(SHIFTER + acc, qk, (−SHIFTER ⊗ qk) ⊖ base) where qk &lt; 2^−7 without Q smoothing, else S ⊖ base.</summary>
+    /// <summary>
+    /// ExponentArgument (§7.5): x of P = exp2(x); fma(SHIFTER + acc, qk, (−SHIFTER ⊗ qk) ⊖ base) where qk &lt; 2^−7 without Q smoothing, else S ⊖ base.
+    /// Under <see cref="PEncoding.LogLinear"/> the argument z ≈ 8·x + 55.5 of <see cref="Softmax.LogLinearCodes"/> instead.
+    /// </summary>
     public float[] ExponentArguments { get; }
 
-    /// <summary>OnlineSoftmax: P = exp2(x) in fp32 (x of <see cref="ExponentArguments"/>).</summary>
+    /// <summary>
+    /// OnlineSoftmax: P = exp2(x) in fp32 (x of <see cref="ExponentArguments"/>). Under <see cref="PEncoding.LogLinear"/>,
+    /// which forms no fp32 P, the E4M3 value of each code (<see cref="ProbabilityCodes"/> decoded: the P that PV multiplies).
+    /// </summary>
     public float[] Probabilities { get; }
 
     /// <summary>PQuantization: P as E4M3 codes.</summary>

@@ -6,7 +6,8 @@ namespace Sage.Gpu.Tests.Attention;
 internal sealed record AttentionCase(
     int Seed, int Batch, int KeyValueHeads, int GroupSize, int QueryLength, int KeyLength, int HeadDim,
     TensorLayout Layout, ElementType Input, bool Causal, PvAccumulation Pv, QuantGranularity Granularity, bool SmoothK,
-    DataFamily Family, bool Lse, ElementType Output = ElementType.Float16, bool SmoothQ = false, bool SmoothV = false)
+    DataFamily Family, bool Lse, ElementType Output = ElementType.Float16, bool SmoothQ = false, bool SmoothV = false,
+    PEncoding P = PEncoding.Exp2)
 {
     public AttentionProblem Problem => new(
         new AttentionShape(Batch, KeyValueHeads * GroupSize, KeyValueHeads, QueryLength, KeyLength, HeadDim), Layout, Causal,
@@ -15,12 +16,13 @@ internal sealed record AttentionCase(
     public SageOptions Options => new()
     {
         Granularity = Granularity, SmoothK = SmoothK, PvAccumulation = Pv, OutputType = Output, SmoothQ = SmoothQ, SmoothV = SmoothV,
+        PEncoding = P,
     };
 
     public AttentionInputs Inputs() => SyntheticData.GenerateInputs(Problem, Family, Input, Seed);
 
     public override string ToString() =>
-        $"#{Seed} {Problem.Shape} {Layout} {Input} {(Causal ? "causal" : "full")} {Pv} {Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")} {Family}{(Lse ? " lse" : "")} out={Output}";
+        $"#{Seed} {Problem.Shape} {Layout} {Input} {(Causal ? "causal" : "full")} {Pv} {Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")}{(P == PEncoding.LogLinear ? "+logLinearP" : "")} {Family}{(Lse ? " lse" : "")} out={Output}";
 
     /// <summary>The fixed set: both head dims, every PV mode, odd lengths, GQA, causal with Nq ≠ Nk, every family.</summary>
     public static IReadOnlyList<AttentionCase> Fixed { get; } = BuildFixed();

@@ -23,29 +23,33 @@ public sealed class FusedOffsetRuleTests(ITestOutputHelper output)
     private static readonly AttentionProblem Problem = ProblemOf(causal: false);
 
     [Theory]
-    [InlineData(PvAccumulation.Fp16TwoLevel, false)]
-    [InlineData(PvAccumulation.Fp32TwoLevel, true)]
-    public void Warps_with_lanes_on_both_rules_match_the_emulator(PvAccumulation pv, bool causal)
+    [InlineData(PvAccumulation.Fp16TwoLevel, false, PEncoding.Exp2)]
+    [InlineData(PvAccumulation.Fp32TwoLevel, true, PEncoding.Exp2)]
+    [InlineData(PvAccumulation.Fp16TwoLevel, true, PEncoding.LogLinear)]
+    [InlineData(PvAccumulation.Fp32, false, PEncoding.LogLinear)]
+    public void Warps_with_lanes_on_both_rules_match_the_emulator(PvAccumulation pv, bool causal, PEncoding encoding)
     {
         // K group 3 of every tile (tokens with (j mod 8) / 2 = 3, lane t = 3) 100× larger: its qk ≈ 10^−2, the others' ≈ 10^−4.
         var problem = ProblemOf(causal);
         var inputs = Scaled(problem, queryScale: 1f, keyScale: j => (j % 8) / 2 == 3 ? 100f : 1f);
-        var options = new SageOptions { PvAccumulation = pv };
+        var options = new SageOptions { PvAccumulation = pv, PEncoding = encoding };
         var (fused, twoStep) = RuleCounts(problem, inputs, options);
         output.WriteLine($"traced tile: {fused} keys on the fused rule, {twoStep} on the two-step rule");
         Assert.True(fused > 0 && twoStep > 0, $"the data puts {fused} keys on the fused rule and {twoStep} on the two-step rule; expected both");
-        CompareOnGpu(problem, inputs, options, $"mixed rules {pv}{(causal ? " causal" : "")}");
+        CompareOnGpu(problem, inputs, options, $"mixed rules {pv}{(causal ? " causal" : "")} {encoding}");
     }
 
-    [Fact]
-    public void Warps_entirely_on_the_two_step_rule_match_the_emulator()
+    [Theory]
+    [InlineData(PEncoding.Exp2)]
+    [InlineData(PEncoding.LogLinear)]
+    public void Warps_entirely_on_the_two_step_rule_match_the_emulator(PEncoding encoding)
     {
         var inputs = Scaled(Problem, queryScale: 30f, keyScale: _ => 30f);
-        var options = SageOptions.Default;
+        var options = SageOptions.Default with { PEncoding = encoding };
         var (fused, twoStep) = RuleCounts(Problem, inputs, options);
         output.WriteLine($"traced tile: {fused} keys on the fused rule, {twoStep} on the two-step rule");
         Assert.True(fused == 0 && twoStep > 0, $"the data puts {fused} keys on the fused rule; expected none");
-        CompareOnGpu(Problem, inputs, options, "two-step rule only");
+        CompareOnGpu(Problem, inputs, options, $"two-step rule only {encoding}");
     }
 
     /// <summary>Gaussian FP16 inputs (seed 1) with Q times queryScale and K token j times keyScale(j).</summary>

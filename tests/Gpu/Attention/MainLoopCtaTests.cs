@@ -14,21 +14,25 @@ namespace Sage.Gpu.Tests.Attention;
 /// </summary>
 public sealed class MainLoopCtaTests(ITestOutputHelper output)
 {
-    public static TheoryData<PvAccumulation, QuantGranularity, ElementType, TensorLayout, bool, bool, int, int> Cases => new()
+    public static TheoryData<PvAccumulation, QuantGranularity, ElementType, TensorLayout, bool, bool, int, int, PEncoding> Cases => new()
     {
-        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerThread, ElementType.Float16, TensorLayout.HND, false, false, 700, 900 },
-        { PvAccumulation.Fp32TwoLevel, QuantGranularity.PerThread, ElementType.Float16, TensorLayout.HND, true, false, 1000, 1000 },
-        { PvAccumulation.Fp32, QuantGranularity.PerWarp, ElementType.BFloat16, TensorLayout.NHD, true, false, 1100, 600 },
-        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerThread, ElementType.Float16, TensorLayout.HND, true, true, 513, 2000 },
-        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerBlock, ElementType.BFloat16, TensorLayout.NHD, false, false, 4100, 4100 },
-        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerThread, ElementType.Float32, TensorLayout.HND, true, false, 3000, 3000 },
-        { PvAccumulation.Fp32TwoLevel, QuantGranularity.PerWarp, ElementType.Float16, TensorLayout.HND, false, true, 64, 5000 },
+        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerThread, ElementType.Float16, TensorLayout.HND, false, false, 700, 900, PEncoding.Exp2 },
+        { PvAccumulation.Fp32TwoLevel, QuantGranularity.PerThread, ElementType.Float16, TensorLayout.HND, true, false, 1000, 1000, PEncoding.Exp2 },
+        { PvAccumulation.Fp32, QuantGranularity.PerWarp, ElementType.BFloat16, TensorLayout.NHD, true, false, 1100, 600, PEncoding.Exp2 },
+        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerThread, ElementType.Float16, TensorLayout.HND, true, true, 513, 2000, PEncoding.Exp2 },
+        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerBlock, ElementType.BFloat16, TensorLayout.NHD, false, false, 4100, 4100, PEncoding.Exp2 },
+        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerThread, ElementType.Float32, TensorLayout.HND, true, false, 3000, 3000, PEncoding.Exp2 },
+        { PvAccumulation.Fp32TwoLevel, QuantGranularity.PerWarp, ElementType.Float16, TensorLayout.HND, false, true, 64, 5000, PEncoding.Exp2 },
+        // PEncoding.LogLinear: the shared CTAs of attention_solo_loglinear.cu (plain and smoothed kernels, causal).
+        { PvAccumulation.Fp16TwoLevel, QuantGranularity.PerThread, ElementType.Float16, TensorLayout.HND, true, false, 700, 900, PEncoding.LogLinear },
+        { PvAccumulation.Fp32TwoLevel, QuantGranularity.PerThread, ElementType.BFloat16, TensorLayout.NHD, false, true, 1000, 1000, PEncoding.LogLinear },
+        { PvAccumulation.Fp32, QuantGranularity.PerWarp, ElementType.Float16, TensorLayout.HND, true, false, 513, 2000, PEncoding.LogLinear },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Shared_cta_matches_the_solo_cta(PvAccumulation mode, QuantGranularity granularity, ElementType inputType, TensorLayout layout,
-        bool causal, bool smooth, int queryLength, int keyLength)
+        bool causal, bool smooth, int queryLength, int keyLength, PEncoding encoding)
     {
         using var context = AttentionGpu.ContextOrSkip();
         using var gpu = new CudaAttention(context);
@@ -37,6 +41,7 @@ public sealed class MainLoopCtaTests(ITestOutputHelper output)
         var options = new SageOptions
         {
             PvAccumulation = mode, Granularity = granularity, SmoothK = granularity != QuantGranularity.PerBlock, SmoothQ = smooth, SmoothV = smooth,
+            PEncoding = encoding,
         };
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: queryLength * 7 + keyLength);
         var s = problem.Shape;
@@ -63,7 +68,7 @@ public sealed class MainLoopCtaTests(ITestOutputHelper output)
         long mismatches = 0;
         for (long e = 0; e < a.Length; e++) if (a[e] != b[e]) mismatches++;
         for (long e = 0; e < la.Length; e++) if (BitConverter.SingleToInt32Bits(la[e]) != BitConverter.SingleToInt32Bits(lb[e])) mismatches++;
-        string line = $"Shared CTA vs solo CTA: {mode} {granularity} {inputType} {layout} causal={causal} smooth={smooth} " +
+        string line = $"Shared CTA vs solo CTA: {mode} {granularity} {inputType} {layout} causal={causal} smooth={smooth} P={encoding} " +
                       $"{queryLength}x{keyLength}: {outCount + lseCount} elements compared, {mismatches} mismatches";
         output.WriteLine(line);
         AttentionGpu.Report(line);

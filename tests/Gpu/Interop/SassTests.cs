@@ -11,11 +11,13 @@ namespace Sage.Gpu.Tests.Interop;
 /// </summary>
 public sealed class SassTests(ITestOutputHelper output)
 {
-    [Fact]
-    public void Main_loop_sass_is_counted_and_agrees_with_the_driver()
+    [Theory]
+    [InlineData(PEncoding.Exp2)]
+    [InlineData(PEncoding.LogLinear)]
+    public void Main_loop_sass_is_counted_and_agrees_with_the_driver(PEncoding encoding)
     {
         using var context = InteropGpu.ContextOrSkip();
-        var source = KernelSource.FromEmbedded(typeof(CudaContext).Assembly, CudaAttention.KernelResource);
+        var source = KernelSource.FromEmbedded(typeof(CudaContext).Assembly, CudaAttention.KernelResourceFor(encoding));
         var compiler = new KernelCompiler(cache: null);
         var compiled = compiler.Compile(source, context.Device.Architecture);
         var kernels = SassDisassembler.Locate().Summarise(compiled);
@@ -24,13 +26,13 @@ public sealed class SassTests(ITestOutputHelper output)
         Assert.Contains(kernels, k => k.Name == "sage_attention_d128_fp16_two_level_share");
         foreach (var k in kernels.Where(k => k.Name.StartsWith("sage_attention_", StringComparison.Ordinal)))
         {
-            output.WriteLine($"{k.Name}: {k.Registers} registers, {k.StackBytes} stack + {k.LocalBytes} local bytes, {k.Instructions} instructions, " +
+            output.WriteLine($"{encoding} {k.Name}: {k.Registers} registers, {k.StackBytes} stack + {k.LocalBytes} local bytes, {k.Instructions} instructions, " +
                              $"R2UR {k.R2ur}, STL+LDL {k.LocalAccesses}, wgmma {k.Wgmma}, MUFU {k.Mufu}, largest loop {k.LargestLoop}");
             var function = module.GetFunction(k.Name);
             Assert.Equal(function.RegistersPerThread, k.Registers);
             Assert.Equal(function.LocalMemoryBytes, k.LocalMemoryBytes);
             Assert.True(k.Wgmma > 0, $"{k.Name}: no wgmma in its SASS");
-            Assert.True(k.Mufu > 0, $"{k.Name}: no MUFU in its SASS");
+            Assert.True(k.Mufu > 0, $"{k.Name}: no MUFU in its SASS"); // LogLinear too: the rescale factors stay exp2
             // The K-tile loop: a backward branch whose body holds most of the kernel (SassText.Loops; cuobjdump prints
             // branch targets as addresses).
             Assert.True(k.LargestLoop > k.Instructions / 10, $"{k.Name}: largest loop {k.LargestLoop} of {k.Instructions} instructions");

@@ -11,6 +11,23 @@ public class MainLoopKernelTests
         Assert.Contains(CudaAttention.KernelResource, KernelSource.ListEmbedded(typeof(CudaAttention).Assembly));
 
     [Theory]
+    [InlineData(PEncoding.Exp2)]
+    [InlineData(PEncoding.LogLinear)]
+    public void Every_p_encoding_has_a_listed_kernel_file(PEncoding encoding) =>
+        Assert.Contains(CudaAttention.KernelResourceFor(encoding), KernelSource.ListEmbedded(typeof(CudaAttention).Assembly));
+
+    [Fact]
+    public void The_two_encodings_compile_different_files() =>
+        Assert.NotEqual(CudaAttention.KernelResourceFor(PEncoding.Exp2), CudaAttention.KernelResourceFor(PEncoding.LogLinear));
+
+    [Fact]
+    public void An_unknown_encoding_names_the_argument()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => CudaAttention.KernelResourceFor((PEncoding)7));
+        Assert.Equal("encoding", e.ParamName);
+    }
+
+    [Theory]
     [InlineData("Sage.Cuda.Kernels.Attention.attention_solo.cuh")]
     [InlineData("Sage.Cuda.Kernels.Attention.attention_mainloop.cuh")]
     [InlineData("Sage.Cuda.Kernels.Attention.attention_wgmma.cuh")]

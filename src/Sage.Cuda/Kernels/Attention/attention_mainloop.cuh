@@ -18,6 +18,13 @@
 #include "attention_int_to_float.cuh" // sage_small_int_to_float (cvt.rn.f32.s32 without the conversion pipe)
 #include "attention_wgmma.cuh"
 
+// P encoding (SageOptions.PEncoding, docs/kernel-spec.md §7.5, §7.8): 0 = Exp2 (MUFU ex2, then cvt to E4M3), 1 = LogLinear
+// (the E4M3 code read straight off the argument, no exp2). attention_solo_loglinear.cu compiles the same kernels with 1.
+#ifndef SAGE_P_LOGLINEAR
+#define SAGE_P_LOGLINEAR 0
+#endif
+#define SAGE_LOG_LINEAR_OFFSET 55.5f // z = 8·x + 55.5: the row maximum (x ≈ log2 448 ≈ 8.807) lands on code 126 (448)
+
 #define SAGE_KEY_TILE 128
 #define SAGE_GRAN_BLOCK 0
 #define SAGE_GRAN_WARP 1
@@ -273,8 +280,18 @@ __device__ __forceinline__ void row_max_update(float tmax0, float tmax1, RowStat
     bool empty0 = mNew0 == negInf, empty1 = mNew1 == negInf;
     rescale0 = empty0 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m0, mNew0));
     rescale1 = empty1 ? 1.0f : sage_softmax_exp2(__fsub_rn(st.m1, mNew1));
-    base0 = empty0 ? 0.0f : __fsub_rn(mNew0, log2_448);
-    base1 = empty1 ? 0.0f : __fsub_rn(mNew1, log2_448);
+    // PEncoding.LogLinear rounds the base toward +∞ (§7 step 4'): m − base ≤ log2 448 exactly, so no argument's code
+    // passes 126 however coarse the float grid of a huge m (round-to-nearest could leave x = 9 or 16 there: codes 0x80+).
+    if constexpr (SAGE_P_LOGLINEAR)
+    {
+        base0 = empty0 ? 0.0f : __fsub_ru(mNew0, log2_448);
+        base1 = empty1 ? 0.0f : __fsub_ru(mNew1, log2_448);
+    }
+    else
+    {
+        base0 = empty0 ? 0.0f : __fsub_rn(mNew0, log2_448);
+        base1 = empty1 ? 0.0f : __fsub_rn(mNew1, log2_448);
+    }
     st.m0 = mNew0;
     st.m1 = mNew1;
     st.base0 = base0;
@@ -369,6 +386,66 @@ __device__ __forceinline__ void exp_pass(const int (&acc)[64], float qk, float c
     }
 }
 
+// §7.5 and §7.8 under PEncoding.LogLinear: two scores' codes from their arguments z (lo: the key of the lower column,
+// hi: the next). cvt.rn.relu.f16x2.f32 rounds each z to fp16 (negatives, −0 and −∞ to +0; NaN to the canonical NaN), and
+// the fp16 add of 1536 (ulp 1 in [1024, 2048)) rounds it to an integer n, so each half holds 0x6600 + n: its low byte is
+// the E4M3 code n (exponent field ⌊n/8⌋, fraction n mod 8: 2^x to within one code step). NaN stays NaN, low byte 0xFF.
+__device__ __forceinline__ unsigned int log_linear_pair(float lo, float hi)
+{
+    unsigned int h;
+    asm("cvt.rn.relu.f16x2.f32 %0, %1, %2;" : "=r"(h) : "f"(hi), "f"(lo));
+    asm("add.rn.f16x2 %0, %0, %1;" : "+r"(h) : "r"(0x66006600u));
+    return h;
+}
+
+// The low bytes of two log_linear_pair results (column groups j − 1 and j of one row) as one PV fragment register: the
+// same byte order as two e4m3x2 conversions packed by pack_group (group j − 1 in the lower 16 bits).
+__device__ __forceinline__ unsigned int log_linear_word(unsigned int even, unsigned int odd) { return __byte_perm(even, odd, 0x6420); }
+
+// The fragment register of column groups j − 1, j (j odd) in pr, for the lane's rows g (h0) and g + 8 (h1).
+__device__ __forceinline__ void pack_log_linear(int j, unsigned int h0Even, unsigned int h0Odd, unsigned int h1Even,
+                                                unsigned int h1Odd, unsigned int (&pr)[16])
+{
+    const int s = j >> 2, w = j & 3, r = 4 * s + (w >> 1) * 2;
+    pr[r] = log_linear_word(h0Even, h0Odd);
+    pr[r + 1] = log_linear_word(h1Even, h1Odd);
+}
+
+// PEncoding.LogLinear codes of the lane's keys from the integer sums (−∞ past a row's last visible key when MASKED):
+// ALL_FUSED: z = fma(f, a, c) (a = 8 ⊗ qk, c = fma((−shift) ⊖ base, 8, 55.5): the fused rule); otherwise
+// z = fma(fma(f, a, c) ⊖ b, m, o), where a lane on the fused rule passes (8 ⊗ qk, its c, 0, 1, 0) — fma(y, 1, 0) is y
+// up to the sign of a zero, which gives the same code — and a lane on the two-step rule (qk, −shift, base, 8, 55.5):
+// z = fma(S ⊖ base, 8, 55.5). Two instructions per score fewer than exp_pass's MUFU.EX2 and E4M3 conversion per pair.
+template <bool ALL_FUSED, bool MASKED>
+__device__ __forceinline__ void code_pass(const int (&acc)[64], float a, float c0, float c1, float b0, float b1, float m, float o,
+                                          int k0, int t, int last0, int last1, unsigned int (&pr)[16])
+{
+    const float negInf = __int_as_float(0xff800000);
+    unsigned int h0Even = 0, h1Even = 0;
+#pragma unroll
+    for (int j = 0; j < 16; j++)
+    {
+        float z0[2], z1[2];
+#pragma unroll
+        for (int e = 0; e < 2; e++)
+        {
+            const int key = k0 + 8 * j + 2 * t + e;
+            float x0 = __fmaf_rn(__int_as_float(acc[4 * j + e]), a, c0);
+            float x1 = __fmaf_rn(__int_as_float(acc[4 * j + 2 + e]), a, c1);
+            if constexpr (!ALL_FUSED)
+            {
+                x0 = __fmaf_rn(__fsub_rn(x0, b0), m, o);
+                x1 = __fmaf_rn(__fsub_rn(x1, b1), m, o);
+            }
+            z0[e] = MASKED && key > last0 ? negInf : x0;
+            z1[e] = MASKED && key > last1 ? negInf : x1;
+        }
+        const unsigned int h0 = log_linear_pair(z0[0], z0[1]), h1 = log_linear_pair(z1[0], z1[1]);
+        if (j & 1) pack_log_linear(j, h0Even, h0, h1Even, h1, pr);
+        else { h0Even = h0; h1Even = h1; }
+    }
+}
+
 // What tile_max_bits gives a row without a visible key, and what masked keys count as: INT_MIN, below every shifted sum
 // (SHIFTER_BITS + acc > 0 for |acc| < 2^22).
 #define SAGE_NO_KEY_BITS ((int)0x80000000)
@@ -420,6 +497,22 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
 #pragma unroll
         for (int i = 0; i < 32; i++) { tmax0 = fmaxf(tmax0, s0[i]); tmax1 = fmaxf(tmax1, s1[i]); }
         row_max_update(tmax0, tmax1, st, rescale0, rescale1, base0, base1);
+        if constexpr (SAGE_P_LOGLINEAR)
+        {
+            // The two-step rule: z = fma(S ⊖ base, 8, 55.5).
+            unsigned int h0Even = 0, h1Even = 0;
+#pragma unroll
+            for (int j = 0; j < 16; j++)
+            {
+                const unsigned int h0 = log_linear_pair(__fmaf_rn(__fsub_rn(s0[2 * j], base0), 8.0f, SAGE_LOG_LINEAR_OFFSET),
+                                                        __fmaf_rn(__fsub_rn(s0[2 * j + 1], base0), 8.0f, SAGE_LOG_LINEAR_OFFSET));
+                const unsigned int h1 = log_linear_pair(__fmaf_rn(__fsub_rn(s1[2 * j], base1), 8.0f, SAGE_LOG_LINEAR_OFFSET),
+                                                        __fmaf_rn(__fsub_rn(s1[2 * j + 1], base1), 8.0f, SAGE_LOG_LINEAR_OFFSET));
+                if (j & 1) pack_log_linear(j, h0Even, h0, h1Even, h1, pr);
+                else { h0Even = h0; h1Even = h1; }
+            }
+            return;
+        }
 #pragma unroll
         for (int j = 0; j < 16; j++)
             pack_group(j, sage_softmax_exp2(__fsub_rn(s0[2 * j], base0)), sage_softmax_exp2(__fsub_rn(s0[2 * j + 1], base0)),
@@ -440,6 +533,23 @@ __device__ __forceinline__ void softmax_tile(const int (&acc)[64], float qkScale
     // between two passes cost 1.3 % at 16K against the fused pass alone (session 8, call 4).
     const bool fused = qk < SAGE_FUSED_OFFSET_LIMIT;
     const float f0 = __fsub_rn(-shift, base0), f1 = __fsub_rn(-shift, base1);
+    if constexpr (SAGE_P_LOGLINEAR)
+    {
+        const float qk8 = __fmul_rn(qk, 8.0f);
+        const float g0 = __fmaf_rn(f0, 8.0f, SAGE_LOG_LINEAR_OFFSET), g1 = __fmaf_rn(f1, 8.0f, SAGE_LOG_LINEAR_OFFSET);
+        if (__all_sync(0xffffffffu, fused))
+        {
+            if (edge) code_pass<true, true>(acc, qk8, g0, g1, 0.0f, 0.0f, 1.0f, 0.0f, k0, t, last0, last1, pr);
+            else code_pass<true, false>(acc, qk8, g0, g1, 0.0f, 0.0f, 1.0f, 0.0f, k0, t, last0, last1, pr);
+            return;
+        }
+        const float a = fused ? qk8 : qk, m = fused ? 1.0f : 8.0f, o = fused ? 0.0f : SAGE_LOG_LINEAR_OFFSET;
+        const float c0 = fused ? g0 : -shift, c1 = fused ? g1 : -shift;
+        const float b0 = fused ? 0.0f : base0, b1 = fused ? 0.0f : base1;
+        if (edge) code_pass<false, true>(acc, a, c0, c1, b0, b1, m, o, k0, t, last0, last1, pr);
+        else code_pass<false, false>(acc, a, c0, c1, b0, b1, m, o, k0, t, last0, last1, pr);
+        return;
+    }
     if (__all_sync(0xffffffffu, fused))
     {
         if (edge) exp_pass<true, true>(acc, qk, f0, f1, 0.0f, 0.0f, k0, t, last0, last1, pr);
