@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine (carry [".gpu"], after bench/stage-gpu.sh): the whole bit-exact record of a tree in one call.
 #   1. the whole Sage.Gpu.Tests, count lines in $OUT/attention-counts.txt and $OUT/preprocess-counts.txt;
-#   2. the shared CTA forced (SAGE_MAIN_LOOP=share) through the attention bit-exact classes, counts in $OUT/share/;
+#   2. the shared CTA forced (SAGE_MAIN_LOOP=share) through the attention bit-exact classes (Exp2 and LogLinear), counts
+#      in $OUT/share/;
 #   3. sage verify;
 #   4. sage kernels for the d = 128 main loop (registers, spills, R2UR: compare with the last record);
 # then one summary table. Logs under $OUT (default /tmp/validate).
@@ -20,6 +21,7 @@ total() { grep -Eo "Total: [0-9]+, Errors: [0-9]+, Failed: [0-9]+, Skipped: [0-9
 SAGE_TEST_REPORT_DIR=$out $run Sage.Gpu.Tests > "$out/suite.log" 2>&1; suite=$?
 SAGE_TEST_REPORT_DIR=$out/share SAGE_MAIN_LOOP=share $run Sage.Gpu.Tests \
   -class Sage.Gpu.Tests.Attention.AttentionBitExactTests -class Sage.Gpu.Tests.Attention.AttentionBitExactProperties \
+  -class Sage.Gpu.Tests.Attention.LogLinearBitExactTests \
   > "$out/share.log" 2>&1; share=$?
 $run sage verify > "$out/verify.log" 2>&1; verify=$?
 $run sage kernels --filter 'sage_attention_d128' > "$out/kernels.txt" 2>&1; kernels=$?
@@ -33,7 +35,7 @@ printf "%-34s %-8s %s\n" "check" "exit" "result"
 printf "%-34s %-8s %s\n" "Sage.Gpu.Tests" "$suite" "$(total "$out/suite.log")"
 printf "%-34s %-8s %s\n" "  attention bit-exact" "" "$al lines, $ae elements, $am mismatches"
 printf "%-34s %-8s %s\n" "  pre-processing bit-exact" "" "$pl lines, $pb bytes, $pm mismatches"
-printf "%-34s %-8s %s\n" "shared CTA forced (2 classes)" "$share" "$(total "$out/share.log"); $sl lines, $se elements, $sm mismatches"
+printf "%-34s %-8s %s\n" "shared CTA forced (3 classes)" "$share" "$(total "$out/share.log"); $sl lines, $se elements, $sm mismatches"
 printf "%-34s %-8s %s\n" "sage verify" "$verify" "$(grep -E '^GPU ' "$out/verify.log" | head -1 | cut -c1-110)"
 printf "%-34s %-8s %s\n" "sage kernels" "$kernels" "$(tail -1 "$out/kernels.txt")"
 [ $suite -eq 0 ] && [ $share -eq 0 ] && [ $verify -eq 0 ] && [ "$am$pm$sm" = "000" ]
