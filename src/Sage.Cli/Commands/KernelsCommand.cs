@@ -30,7 +30,7 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         public string? Output { get; init; }
 
         [CommandOption("--sass")]
-        [Description("With --out: also write each listed kernel's SASS to <DIR>/<kernel>.sass.")]
+        [Description("With --out: also write each listed kernel's SASS to <DIR>/<program>.<kernel>.sass (the main loop's two programs, one per P encoding, hold kernels of the same names).")]
         public bool Sass { get; init; }
 
         public override ValidationResult Validate()
@@ -70,7 +70,7 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             foreach (var listing in listed)
             {
                 rows.Add((compiled.ProgramName, SassText.Summarise(listing, usageByName)));
-                if (settings.Sass) File.WriteAllText(Path.Combine(settings.Output!, listing.Name + ".sass"), listing.Text);
+                if (settings.Sass) File.WriteAllText(Path.Combine(settings.Output!, $"{compiled.ProgramName}.{listing.Name}.sass"), listing.Text);
             }
         }
         if (settings.Json)
@@ -84,9 +84,9 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             }), new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Success;
         }
-        var table = new Table().AddColumns("kernel", "registers", "stack+local B", "instructions", "largest loop", "R2UR", "STL+LDL", "wgmma", "MUFU");
-        foreach (var (_, k) in rows)
-            table.AddRow(Markup.Escape(k.Name), k.Registers?.ToString() ?? "-", k.LocalMemoryBytes?.ToString() ?? "-", k.Instructions.ToString(),
+        var table = new Table().AddColumns("program", "kernel", "registers", "stack+local B", "instructions", "largest loop", "R2UR", "STL+LDL", "wgmma", "MUFU");
+        foreach (var (program, k) in rows)
+            table.AddRow(Markup.Escape(program), Markup.Escape(k.Name), k.Registers?.ToString() ?? "-", k.LocalMemoryBytes?.ToString() ?? "-", k.Instructions.ToString(),
                 k.LargestLoop.ToString(), k.R2ur.ToString(), k.LocalAccesses.ToString(), k.Wgmma.ToString(), k.Mufu.ToString());
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{rows.Count} kernels for {Markup.Escape(architecture)} ({Markup.Escape(disassembler.Executable)})");
