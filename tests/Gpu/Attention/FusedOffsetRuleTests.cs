@@ -36,7 +36,7 @@ public sealed class FusedOffsetRuleTests(ITestOutputHelper output)
         var (fused, twoStep) = RuleCounts(problem, inputs, options);
         output.WriteLine($"traced tile: {fused} keys on the fused rule, {twoStep} on the two-step rule");
         Assert.True(fused > 0 && twoStep > 0, $"the data puts {fused} keys on the fused rule and {twoStep} on the two-step rule; expected both");
-        CompareOnGpu(problem, inputs, options, $"mixed rules {pv}{(causal ? " causal" : "")} {encoding}");
+        AttentionGpu.AssertMatchesEmulator(output, problem, inputs, options, $"mixed rules {pv}{(causal ? " causal" : "")} {encoding}");
     }
 
     [Theory]
@@ -49,7 +49,7 @@ public sealed class FusedOffsetRuleTests(ITestOutputHelper output)
         var (fused, twoStep) = RuleCounts(Problem, inputs, options);
         output.WriteLine($"traced tile: {fused} keys on the fused rule, {twoStep} on the two-step rule");
         Assert.True(fused == 0 && twoStep > 0, $"the data puts {fused} keys on the fused rule; expected none");
-        CompareOnGpu(Problem, inputs, options, $"two-step rule only {encoding}");
+        AttentionGpu.AssertMatchesEmulator(output, Problem, inputs, options, $"two-step rule only {encoding}");
     }
 
     /// <summary>Gaussian FP16 inputs (seed 1) with Q times queryScale and K token j times keyScale(j).</summary>
@@ -81,18 +81,5 @@ public sealed class FusedOffsetRuleTests(ITestOutputHelper output)
                     else twoStep++;
                 }
         return (fused, twoStep);
-    }
-
-    private void CompareOnGpu(AttentionProblem problem, AttentionInputs inputs, SageOptions options, string name)
-    {
-        using var context = AttentionGpu.ContextOrSkip();
-        using var gpu = new CudaAttention(context);
-        var expected = new EmulatedAttention().Run(problem, inputs.Q, inputs.K, inputs.V, options);
-        var actual = gpu.Run(problem, inputs.Q, inputs.K, inputs.V, options);
-        var cmp = OutputComparison.Compare(problem, expected, actual);
-        string line = cmp.Summary(name) + $" ({context.Device.Name})";
-        output.WriteLine(line);
-        AttentionGpu.Report(line);
-        Assert.True(cmp.Mismatches == 0, line);
     }
 }

@@ -63,7 +63,7 @@ public sealed class LogLinearBitExactTests(ITestOutputHelper output)
         var problem = new AttentionProblem(new AttentionShape(1, 2, 2, 150, 260, 128), TensorLayout.HND, causal: true, returnLse: true);
         var x = SyntheticData.GenerateInputs(problem, DataFamily.HeavyTail, ElementType.Float32, seed: 5);
         var inputs = new AttentionInputs(Scaled(x.Q, 4096f), Scaled(x.K, 4096f), x.V);
-        Compare(problem, inputs, new SageOptions { PvAccumulation = pv, PEncoding = PEncoding.LogLinear }, $"huge magnitudes {pv}");
+        AttentionGpu.AssertMatchesEmulator(output, problem, inputs, new SageOptions { PvAccumulation = pv, PEncoding = PEncoding.LogLinear }, $"huge magnitudes {pv}");
     }
 
     /// <summary>
@@ -78,7 +78,7 @@ public sealed class LogLinearBitExactTests(ITestOutputHelper output)
         var problem = new AttentionProblem(new AttentionShape(1, 1, 1, 70, 140, 64), TensorLayout.HND, causal: false, returnLse: false);
         var x = SyntheticData.GenerateInputs(problem, DataFamily.Gaussian, ElementType.Float32, seed: 9);
         var inputs = new AttentionInputs(Scaled(x.Q, 7.9228163e28f /* 2^96 */), Scaled(x.K, 7.9228163e28f), x.V);
-        Compare(problem, inputs, new SageOptions { PEncoding = PEncoding.LogLinear }, "largest magnitudes of the domain");
+        AttentionGpu.AssertMatchesEmulator(output, problem, inputs, new SageOptions { PEncoding = PEncoding.LogLinear }, "largest magnitudes of the domain");
     }
 
     private static HostTensor Scaled(HostTensor t, float factor)
@@ -86,18 +86,5 @@ public sealed class LogLinearBitExactTests(ITestOutputHelper output)
         var a = t.ToSingleArray();
         for (int i = 0; i < a.Length; i++) a[i] *= factor;
         return HostTensor.Create(ElementType.Float32, a, [.. t.Shape]);
-    }
-
-    private void Compare(AttentionProblem problem, AttentionInputs inputs, SageOptions options, string name)
-    {
-        using var context = AttentionGpu.ContextOrSkip();
-        using var gpu = new CudaAttention(context);
-        var expected = new EmulatedAttention().Run(problem, inputs.Q, inputs.K, inputs.V, options);
-        var actual = gpu.Run(problem, inputs.Q, inputs.K, inputs.V, options);
-        var cmp = OutputComparison.Compare(problem, expected, actual);
-        string line = cmp.Summary(name) + $" ({context.Device.Name})";
-        output.WriteLine(line);
-        AttentionGpu.Report(line);
-        Assert.True(cmp.Mismatches == 0, line);
     }
 }
