@@ -21,13 +21,12 @@ namespace Sage.Emulation.Softmax;
 /// no exp2. The offset is 55.5 instead of 56 so that rounding to nearest gives ⌊8·(x + 7)⌋: the exponent field ⌊x⌋ + 7
 /// and the first three bits of x's fraction. The kernel rounds z to an integer with two fp16 instructions per pair of
 /// scores: cvt.rn.relu.f16x2.f32 (which also clamps negatives and −∞ to +0) and an fp16 add of 1536 = 1.5·2^10, whose
-/// ulp is 1, so the sum's low byte is the integer. That replaces two MUFU.EX2 and one E4M3 conversion per pair. With
-/// base = m − log2 448 (§7 step 4) a row's largest x is about log2 448 ≈ 8.807, so z ≤ ≈ 126.1 and codes stay ≤ 126
-/// (448, the top of E4M3), never the NaN code 0x7F: always under the fused rule (|S| &lt; 2^14 there), and under the
-/// two-step rule while |m| &lt; 2^22. Beyond that base = m ⊖ log2 448 rounds to a coarse grid, so m ⊖ base, the row
-/// maximum's x, is log2 448 rounded to that grid: 9 for |m| in [2^22, 2^24) (z = 127.5, code 0x80, E4M3 −0) and 16 for
-/// |m| in [2^27, 2^28) (z = 183.5, code 0xB8, −1: a negative row sum). This class computes those codes as the kernel
-/// does (Exp2 saturates the same P to 448). The codes are within one step of the Exp2 encoding's where P is an
+/// ulp is 1, so the sum's low byte is the integer. That replaces two MUFU.EX2 and one E4M3 conversion per pair. The
+/// row's base is m ⊖ log2 448 rounded toward +∞ (§7 step 4', <see cref="OnlineSoftmax.BaseRoundedUp"/>), so
+/// m − base ≤ log2 448 ≈ 8.807 exactly, z ≤ ≈ 126.1 and codes stay ≤ 126 (448, the top of E4M3), never the NaN code
+/// 0x7F, at every magnitude. (Rounded to nearest, as Exp2 forms it, a huge m's coarse grid made the row maximum's x = 9
+/// for |m| in [2^22, 2^24), code 0x80 (E4M3 −0), and 16 for |m| in [2^27, 2^28), code 0xB8 (−1): a negative row sum.)
+/// The codes are within one step of the Exp2 encoding's where P is an
 /// E4M3 normal; below 2^−6 (x &lt; −6, E4M3 subnormals, whose codes are linear in P, not in log2 P) they are up to four
 /// steps lower, P values below 2^−6/448 of the row maximum.
 /// </remarks>
