@@ -13,7 +13,7 @@ namespace Sage.Cli.Commands;
 
 /// <summary>
 /// `sage bench`: the CUDA backend's speed table (CUDA events, median of repeated launches, rotating inputs). With
-/// `--modes all` it times every PV accumulation × QK granularity the kernel runs on one problem and writes the per-mode
+/// `--modes all` it times every PV accumulation × QK granularity × P encoding the kernel runs on one problem and writes the per-mode
 /// speed table the planner orders its candidates by (<see cref="ModeSpeedTable"/>; `sage plan --speeds FILE`).
 /// </summary>
 public sealed class BenchCommand : Command<BenchCommand.Settings>
@@ -41,11 +41,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public PvAccumulation Pv { get; init; } = PvAccumulation.Fp16TwoLevel;
 
         [CommandOption("--p-encoding <ENCODING>")]
-        [Description("How P becomes E4M3 codes: Exp2 (default: MUFU ex2, then rounding) or LogLinear (the code read off the argument, no exp2; docs/kernel-spec.md §7.8).")]
+        [Description("How P becomes E4M3 codes: Exp2 (default: MUFU ex2, then rounding) or LogLinear (the code read off the argument, no exp2; docs/kernel-spec.md §7.8). --modes all times both.")]
         public PEncoding PEncoding { get; init; } = PEncoding.Exp2;
 
         [CommandOption("--modes <MODES>")]
-        [Description("'all': every PV accumulation x QK granularity the CUDA kernel runs, on one problem (--seq first value, default 8192; --head-dim first value; --causal), printing the planner's speed table. With --json the table is JSON on stdout (the human table goes to stderr).")]
+        [Description("'all': every PV accumulation x QK granularity x P encoding the CUDA kernel runs (18 modes), on one problem (--seq first value, default 8192; --head-dim first value; --causal), printing the planner's speed table. With --json the table is JSON on stdout (the human table goes to stderr).")]
         public string? Modes { get; init; }
 
         [CommandOption("--causal")]
@@ -127,7 +127,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(results.Select(r => new
             {
                 device = r.Device, batch = r.Case.Batch, heads = r.Case.Heads, n = r.Case.SequenceLength, headDim = r.Case.HeadDim,
-                causal = r.Case.Causal, lse = r.Case.Lse, pv = r.Case.Options.PvAccumulation.ToString(), repetitions = r.Repetitions,
+                causal = r.Case.Causal, lse = r.Case.Lse, pv = r.Case.Options.PvAccumulation.ToString(), p = r.Case.Options.PEncoding.ToString(),
+                repetitions = r.Repetitions,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
                 preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
                 powerReading = telemetry?.Power.ToString(),
@@ -159,12 +160,15 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     /// <summary>Timed passes of --modes all when --rounds is not given.</summary>
     public const int DefaultModeRounds = 5;
 
-    /// <summary>Every (PV accumulation, granularity) on one problem: the planner's speed table.</summary>
+    /// <summary>Every (PV accumulation, granularity, P encoding) on one problem: the planner's speed table.</summary>
     private static int ExecuteModes(Settings settings, int n, int d, CancellationToken cancellationToken)
     {
+        // A mode's two encodings are timed back to back in every pass: the planner breaks their near-ties toward Exp2, so
+        // their difference must owe nothing to the card's clock drifting between distant places in the pass.
         var modes = (from pv in new[] { PvAccumulation.Fp16TwoLevel, PvAccumulation.Fp32TwoLevel, PvAccumulation.Fp32 }
                      from g in new[] { QuantGranularity.PerThread, QuantGranularity.PerWarp, QuantGranularity.PerBlock }
-                     select new SageOptions { PvAccumulation = pv, Granularity = g }).ToList();
+                     from p in new[] { PEncoding.Exp2, PEncoding.LogLinear }
+                     select new SageOptions { PvAccumulation = pv, Granularity = g, PEncoding = p }).ToList();
         using var cuda = CudaContext.Create();
         int rounds = settings.Rounds ?? DefaultModeRounds;
         var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Rounds = rounds, WarmUpRounds = 1, SettleSeconds = settings.Settle };
@@ -172,7 +176,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         human.WriteLine($"sage bench --modes all: {cuda.Device.Name}, B={settings.Batch} H={settings.Heads} N={n} d={d}{(settings.Causal ? " causal" : "")}, " +
                         $"FP16 inputs, {modes.Count} modes interleaved: 1 untimed + {rounds} timed passes, median of {rounds} x {settings.Repetitions} launches (CUDA events)");
         var results = bench.MeasureModes(settings.Batch, settings.Heads, n, d, settings.Causal, modes,
-            o => { cancellationToken.ThrowIfCancellationRequested(); human.Write($"  {o.PvAccumulation}/{o.Granularity} ...\r"); });
+            o => { cancellationToken.ThrowIfCancellationRequested(); human.Write($"  {o.PvAccumulation}/{o.Granularity}/{o.PEncoding} ...\r"); });
         string version = typeof(BenchCommand).Assembly.GetName().Version?.ToString() ?? "?";
         var table = new ModeSpeedTable
         {
@@ -180,12 +184,13 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Device = cuda.Device.Name,
             Shape = new ModeSpeedShape(settings.Batch, settings.Heads, n, d, settings.Causal),
             Modes = results.Select(r => new ModeSpeedEntry(r.Case.Options.QkFormat, r.Case.Options.Granularity, r.Case.Options.PvAccumulation,
-                Math.Round(r.KernelMilliseconds, 4), Math.Round(r.EndToEndMilliseconds, 4), Math.Round(r.KernelTflops, 1), Math.Round(r.EndToEndTflops, 1))).ToList(),
+                Math.Round(r.KernelMilliseconds, 4), Math.Round(r.EndToEndMilliseconds, 4), Math.Round(r.KernelTflops, 1), Math.Round(r.EndToEndTflops, 1),
+                r.Case.Options.PEncoding)).ToList(),
         };
         double unit = table.Find(QuantGranularity.PerThread, PvAccumulation.Fp32TwoLevel)?.EndToEndTflops ?? 1;
-        human.WriteLine($"{"PV accumulation",-16} {"granularity",-11} {"kernel ms",10} {"kernel TF",10} {"e2e ms",10} {"e2e TF",8} {"vs fp32x2",9}");
+        human.WriteLine($"{"PV accumulation",-16} {"granularity",-11} {"P",-9} {"kernel ms",10} {"kernel TF",10} {"e2e ms",10} {"e2e TF",8} {"vs fp32x2",9}");
         foreach (var m in table.Modes.OrderByDescending(m => m.EndToEndTflops))
-            human.WriteLine($"{m.Pv,-16} {m.Granularity,-11} {F(m.KernelMs, "F3"),10} {F(m.KernelTflops, "F1"),10} {F(m.EndToEndMs, "F3"),10} " +
+            human.WriteLine($"{m.Pv,-16} {m.Granularity,-11} {m.PEncoding,-9} {F(m.KernelMs, "F3"),10} {F(m.KernelTflops, "F1"),10} {F(m.EndToEndMs, "F3"),10} " +
                             $"{F(m.EndToEndTflops, "F1"),8} {F(m.EndToEndTflops / unit, "F3"),9}");
         string json = table.ToJson();
         if (settings.Output is not null) File.WriteAllText(settings.Output, json);

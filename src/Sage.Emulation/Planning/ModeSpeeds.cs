@@ -5,7 +5,8 @@ namespace Sage.Emulation.Planning;
 /// <see cref="Candidates"/> (the planner's default) comes from our own kernel's measured per-mode benchmark
 /// (<see cref="ModeSpeedTable.Recorded"/>, `sage bench --modes all`; docs/results/mode-speeds-2026-11-25.md) and offers
 /// only modes CudaAttention runs; <see cref="CandidatesFor"/> builds the list from any table (`sage plan --speeds FILE`)
-/// and for either <see cref="PlanTarget"/>. <see cref="AnchorCandidates"/> keeps the earlier order taken from the public
+/// and for either <see cref="PlanTarget"/>, with the <see cref="PEncoding.LogLinear"/> twins of the INT8 modes where the
+/// table has their rows (<see cref="LogLinearCandidates"/>). <see cref="AnchorCandidates"/> keeps the earlier order taken from the public
 /// kernels' published speeds, for comparison and for tests of the planner's mechanics that must not depend on a
 /// measurement.
 /// </summary>
@@ -47,6 +48,17 @@ public static class ModeSpeeds
         new SageOptions { PvAccumulation = PvAccumulation.Fp32 }, 1.0, false,
         "not measured: same tensor-core work as two-level; ranked after it because it is less accurate");
 
+    // The log-linear twins of the INT8 modes: the same QK and PV work, P's codes without MUFU.EX2. The public kernels have
+    // no such mode, so there is no anchor figure; only a measured table (CandidatesFor) ranks them.
+    public static PlanCandidate Int8Fp16TwoLevelLogLinear { get; } = LogLinearTwin(Int8Fp16TwoLevel,
+        "INT8 per-thread QK, FP8 PV with FP16 two-level accumulation, P's E4M3 codes read off their arguments (no exp2)");
+
+    public static PlanCandidate Int8Fp32TwoLevelLogLinear { get; } = LogLinearTwin(Int8Fp32TwoLevel,
+        "INT8 per-thread QK, FP8 PV with FP32 two-level accumulation, P's E4M3 codes read off their arguments (no exp2)");
+
+    public static PlanCandidate Int8Fp32LogLinear { get; } = LogLinearTwin(Int8Fp32,
+        "INT8 per-thread QK, FP8 PV accumulated in the tensor core's FP32 (fp22) accumulator, P's E4M3 codes read off their arguments (no exp2)");
+
     public static PlanCandidate FullPrecision { get; } = new("fp16-reference",
         "full-precision FP16 attention (no quantisation): the fallback", null, 347.0 / 649.0, true,
         $"{Anchors}: PyTorch SDPA flash (FA2) 347 TFLOPS");
@@ -54,6 +66,20 @@ public static class ModeSpeeds
     /// <summary>The earlier table from the public kernels' published speeds (INT4 first), fastest first, fallback last.</summary>
     public static IReadOnlyList<PlanCandidate> AnchorCandidates { get; } =
         [Int4Fp16TwoLevel, Int8Fp16TwoLevel, Int8Fp32TwoLevel, Int8Fp32, FullPrecision];
+
+    /// <summary>The <see cref="PEncoding.LogLinear"/> twins of the INT8 modes, in the accuracy order of their Exp2 twins.</summary>
+    public static IReadOnlyList<PlanCandidate> LogLinearCandidates { get; } =
+        [Int8Fp16TwoLevelLogLinear, Int8Fp32TwoLevelLogLinear, Int8Fp32LogLinear];
+
+    /// <summary>
+    /// The INT8 per-thread modes a speed table can rank, most accurate first: the tie-break of
+    /// <see cref="OrderBySpeedThenAccuracy"/>. Within an encoding FP16 two-level, FP32 two-level, FP32 single-level
+    /// (docs/kernel-spec.md §13); every Exp2 mode before every log-linear one, whose codes are not the nearest E4M3 values
+    /// to 2^x (about 1.09x the output's relative L1, §13), so that a log-linear mode is chosen only when it is measurably
+    /// faster.
+    /// </summary>
+    private static IReadOnlyList<PlanCandidate> Int8ByAccuracy { get; } =
+        [Int8Fp16TwoLevel, Int8Fp32TwoLevel, Int8Fp32, .. LogLinearCandidates];
 
     /// <summary>The default: modes CudaAttention runs, ordered by the recorded benchmark of our kernel, fallback last.</summary>
     public static IReadOnlyList<PlanCandidate> Candidates { get; } = CandidatesFor(PlanTarget.Cuda, ModeSpeedTable.Recorded);
@@ -68,18 +94,19 @@ public static class ModeSpeeds
 
     /// <summary>
     /// Candidates from a measured table: the INT8 per-thread modes the table holds (the planner's granularity; the others
-    /// cost the same work and are less accurate), ordered by end-to-end TFLOPS (pre-processing included: what a layer
-    /// costs) with differences under <see cref="SpeedTieTolerance"/> broken by accuracy, speeds relative to INT8 + FP32
-    /// two-level; for <see cref="PlanTarget.Emulator"/> INT4 first, marked
-    /// emulator-only with its estimate; the full-precision fallback last.
+    /// cost the same work and are less accurate), under each P encoding it has rows for (a table without log-linear rows
+    /// offers no log-linear mode: its speed is unknown), ordered by end-to-end TFLOPS (pre-processing included: what a
+    /// layer costs) with differences under <see cref="SpeedTieTolerance"/> broken by accuracy (<see cref="Int8ByAccuracy"/>),
+    /// speeds relative to INT8 + FP32 two-level with Exp2 P; for <see cref="PlanTarget.Emulator"/> INT4 first, marked
+    /// emulator-only with its estimate (the emulator runs every mode, log-linear ones included); the full-precision
+    /// fallback last.
     /// </summary>
     public static IReadOnlyList<PlanCandidate> CandidatesFor(PlanTarget target, ModeSpeedTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
         if (!Enum.IsDefined(target)) throw new ArgumentOutOfRangeException(nameof(target), target, "Unknown plan target.");
-        PlanCandidate[] quantised = [Int8Fp16TwoLevel, Int8Fp32TwoLevel, Int8Fp32];
-        var measured = quantised
-            .Select(c => (Candidate: c, Row: table.Find(QuantGranularity.PerThread, c.Options!.PvAccumulation)))
+        var measured = Int8ByAccuracy
+            .Select(c => (Candidate: c, Row: table.Find(QuantGranularity.PerThread, c.Options!.PvAccumulation, encoding: c.Options.PEncoding)))
             .Where(x => x.Row is not null)
             .ToList();
         if (measured.Count == 0)
@@ -113,7 +140,7 @@ public static class ModeSpeeds
 
     /// <summary>
     /// Fastest first, where candidates within <see cref="SpeedTieTolerance"/> of the fastest remaining one are a tie, broken
-    /// by the accuracy order of the input (FP16 two-level, FP32 two-level, FP32 single-level: docs/kernel-spec.md §13).
+    /// by the accuracy order of the input (<see cref="Int8ByAccuracy"/>: the first of the tied candidates in the input wins).
     /// </summary>
     private static List<(PlanCandidate Candidate, ModeSpeedEntry Row)> OrderBySpeedThenAccuracy(List<(PlanCandidate Candidate, ModeSpeedEntry Row)> remaining)
     {
@@ -132,7 +159,14 @@ public static class ModeSpeeds
     public static PlanCandidate Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        foreach (var c in AnchorCandidates) if (c.Name == name) return c;
-        throw new ArgumentException($"Unknown mode '{name}'; valid: {string.Join(", ", AnchorCandidates.Select(c => c.Name))}.", nameof(name));
+        var known = AnchorCandidates.Concat(LogLinearCandidates);
+        foreach (var c in known) if (c.Name == name) return c;
+        throw new ArgumentException($"Unknown mode '{name}'; valid: {string.Join(", ", known.Select(c => c.Name))}.", nameof(name));
     }
+
+    /// <summary>The log-linear twin of an Exp2 mode: its name with "-loglin", its options with <see cref="PEncoding.LogLinear"/>,
+    /// and, unmeasured, its twin's speed as the estimate (the same tensor-core work, less the exp2).</summary>
+    private static PlanCandidate LogLinearTwin(PlanCandidate exp2, string description) =>
+        new(exp2.Name + "-loglin", description, exp2.Options! with { PEncoding = PEncoding.LogLinear }, exp2.RelativeSpeed, false,
+            $"estimate: {exp2.Name}'s speed; the public kernels have no log-linear P, so only a measured table ranks it");
 }

@@ -98,8 +98,39 @@ public class PlanFileTests
         var options = new SageOptions
         {
             QkFormat = QkFormat.Int4, Granularity = QuantGranularity.PerWarp, SmoothK = false, SmoothQ = true,
-            PvAccumulation = PvAccumulation.Fp32, OutputType = ElementType.BFloat16, SmoothV = true,
+            PvAccumulation = PvAccumulation.Fp32, OutputType = ElementType.BFloat16, SmoothV = true, PEncoding = PEncoding.LogLinear,
         };
         Assert.Equal(options, PlannedOptions.From(options).ToSageOptions());
+    }
+
+    [Fact]
+    public void APlanFileWrittenBeforeTheEncodingWasStoredRunsItsLayersWithExp2()
+    {
+        // Format version 1 as its first files were written: no target, speed table, SmoothV or P encoding. Those plans
+        // were all evaluated with Exp2 codes, the only encoding then, so that is what applying them must run.
+        const string options = "{\"qkFormat\": \"Int8\", \"granularity\": \"PerThread\", \"smoothK\": true, \"smoothQ\": false, \"pvAccumulation\": \"Fp32TwoLevel\", \"outputType\": \"Float16\"}";
+        string json = $$"""
+            {
+              "formatVersion": 1, "tool": "Sage.Emulation 0.1", "created": "2026-11-20T00:00:00+00:00",
+              "budget": {"minCosineSimilarity": 0.998, "maxRelativeL1": 0.06},
+              "candidates": [
+                {"name": "int8-fp32x2", "description": "d", "relativeSpeed": 1, "speedMeasured": true, "speedSource": "s", "fallback": false, "options": {{options}}},
+                {"name": "fp16-reference", "description": "d", "relativeSpeed": 0.53, "speedMeasured": true, "speedSource": "s", "fallback": true, "options": null}
+              ],
+              "layers": [
+                {"name": "l0", "shape": {"batch": 1, "queryHeads": 2, "keyValueHeads": 1, "queryLength": 256, "keyLength": 256, "headDim": 64},
+                 "causal": false, "mode": "int8-fp32x2", "options": {{options}}, "sampledRowsPerHead": 256, "queryLength": 256,
+                 "measurements": [{"mode": "int8-fp32x2", "cosineSimilarity": 0.9995, "relativeL1": 0.03, "rmse": 0.01, "maxAbsError": 0.05,
+                                   "compared": 32768, "admitted": true, "violations": [], "seconds": 0.1}]}
+              ]
+            }
+            """;
+        var plan = Plan.FromJson(json);
+        Assert.Equal(ModeSpeeds.Int8Fp32TwoLevel.Options, plan.OptionsFor("l0"));
+        Assert.Equal(PEncoding.Exp2, plan.Layers[0].Options!.PEncoding);
+        Assert.Equal(PEncoding.Exp2, plan.Candidates[0].Options!.PEncoding);
+        // Saved again, the encoding is written out and means the same.
+        Assert.Contains("\"pEncoding\": \"Exp2\"", plan.ToJson());
+        Assert.Equal(plan.OptionsFor("l0"), Plan.FromJson(plan.ToJson()).OptionsFor("l0"));
     }
 }
