@@ -149,6 +149,7 @@ public sealed class EmulatedAttention : IAttentionBackend
         int outside = 0;
         float[] qs = Widen(q, ref outside), ks = Widen(k, ref outside), vs = Widen(v, ref outside);
         if (outside != 0) SageInputDomain.Require(problem, q, k, v);
+        SageInputDomain.RequireBoundedScores(problem, LargestMagnitude(qs, q.Length), LargestMagnitude(ks, k.Length));
         clock = PhaseClock.Lap(Phase.Widen, clock);
         var kvAddressing = new TokenAddressing(problem.Layout, shape.KeyValueHeads, shape.KeyLength, shape.HeadDim);
         PreparedKeyValueHead[] heads;
@@ -188,6 +189,13 @@ public sealed class EmulatedAttention : IAttentionBackend
         System.Buffers.ArrayPool<float>.Shared.Return(vs);
         return new PreparedRun(options, qs, heads);
     }
+
+    /// <summary>
+    /// The largest |x| of the first <paramref name="count"/> widened, in-domain values (the array is rented: longer than
+    /// the tensor); TensorPrimitives, vectorised, one pass.
+    /// </summary>
+    private static float LargestMagnitude(float[] values, long count) =>
+        count == 0 ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(values.AsSpan(0, checked((int)count))));
 
     /// <summary>
     /// The tensor widened exactly to fp32 (as <see cref="HostTensor.CopyTo"/>), in parallel chunks, into an array rented

@@ -9,8 +9,8 @@ namespace Sage.Gpu.Tests.Attention;
 /// PEncoding.LogLinear (docs/kernel-spec.md §7.5, §7.8: P codes read off their arguments, attention_solo_loglinear.cu)
 /// against EmulatedAttention, every output and LSE bit, zero mismatches allowed: the fixed set of AttentionBitExactTests
 /// (both head dims, every PV mode, Q/V smoothing, causal, GQA, odd and empty lengths), a random sweep, data scaled so far
-/// that every key takes the two-step rule with huge scores, and inputs at the top of the domain (NaN scores, the NaN code
-/// 0xFF). The
+/// that every key takes the two-step rule with huge scores, inputs at the top of the domain (scores near 2^80), and the
+/// refusal of inputs past it. The
 /// shared CTA and the mixed-rule warps are in MainLoopCtaTests and FusedOffsetRuleTests.
 /// </summary>
 public sealed class LogLinearBitExactTests(ITestOutputHelper output)
@@ -67,18 +67,31 @@ public sealed class LogLinearBitExactTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Q and K near the top of the input domain (Gaussian FP32 times 2^96, below SageInputDomain's 2^100): qk overflows to
-    /// +∞, the scores are NaN, and their codes are 0xFF (NaN) in the kernel and the emulator alike. Every output bit is
-    /// compared, NaNs included. Without the LSE: with it the emulator refuses the NaN row sum (KernelLog2), under Exp2
-    /// as well; that the domain admits magnitudes whose scores overflow is noted in docs/results/gpu-run-session23-2026-11-27.md.
+    /// Q and K near the top of the input domain (Gaussian FP32 times 2^40: max|Q|·max|K|·d·sm_scale·log2(e) ≈ 2^87, below
+    /// SageInputDomain's 2^100): every key on the two-step rule with scores near 2^80, where the base's float grid is far
+    /// coarser than a code step (the base rounded toward +∞ keeps every code at most 126). Every output and LSE bit.
     /// </summary>
     [Fact]
     public void Largest_magnitudes_of_the_domain_match_the_emulator_bit_for_bit()
     {
-        var problem = new AttentionProblem(new AttentionShape(1, 1, 1, 70, 140, 64), TensorLayout.HND, causal: false, returnLse: false);
+        var problem = new AttentionProblem(new AttentionShape(1, 1, 1, 70, 140, 64), TensorLayout.HND, causal: false, returnLse: true);
         var x = SyntheticData.GenerateInputs(problem, DataFamily.Gaussian, ElementType.Float32, seed: 9);
-        var inputs = new AttentionInputs(Scaled(x.Q, 7.9228163e28f /* 2^96 */), Scaled(x.K, 7.9228163e28f), x.V);
+        var inputs = new AttentionInputs(Scaled(x.Q, 1.0995116e12f /* 2^40 */), Scaled(x.K, 1.0995116e12f), x.V);
         AttentionGpu.AssertMatchesEmulator(output, problem, inputs, new SageOptions { PEncoding = PEncoding.LogLinear }, "largest magnitudes of the domain");
+    }
+
+    /// <summary>Past the score bound (Q and K times 2^50) the CUDA backend refuses the call, as the emulator does, before any kernel.</summary>
+    [Fact]
+    public void Scores_past_the_domain_are_refused()
+    {
+        var problem = new AttentionProblem(new AttentionShape(1, 1, 1, 70, 140, 64), TensorLayout.HND, causal: false);
+        var x = SyntheticData.GenerateInputs(problem, DataFamily.Gaussian, ElementType.Float32, seed: 9);
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context);
+        var e = Assert.Throws<ArgumentException>(() =>
+            gpu.Run(problem, Scaled(x.Q, 1.1258999e15f /* 2^50 */), Scaled(x.K, 1.1258999e15f), x.V, new SageOptions { PEncoding = PEncoding.LogLinear }));
+        Assert.Equal("q", e.ParamName);
+        output.WriteLine(e.Message);
     }
 
     private static HostTensor Scaled(HostTensor t, float factor)

@@ -53,4 +53,65 @@ public class SageInputDomainTests
 
     [Fact]
     public void MaxMagnitudeIsExactlyTwoToThe100() => Assert.Equal((uint)(127 + 100) << 23, BitConverter.SingleToUInt32Bits(SageInputDomain.MaxMagnitude));
+
+    private static AttentionProblem ScoreProblem => new(new AttentionShape(1, 2, 2, 40, 50, 64), TensorLayout.HND, causal: false, returnLse: true);
+
+    /// <summary>Gaussian FP32 inputs (seed 4) with Q and K times <paramref name="factor"/>.</summary>
+    private static (HostTensor Q, HostTensor K, HostTensor V) ScaledInputs(float factor)
+    {
+        var x = Sage.Reference.SyntheticData.GenerateInputs(ScoreProblem, Sage.Reference.DataFamily.Gaussian, ElementType.Float32, seed: 4);
+        HostTensor Scale(HostTensor t) => HostTensor.FromSingle(t.ToSingleArray().Select(e => e * factor).ToArray(), [.. t.Shape]);
+        return (Scale(x.Q), Scale(x.K), x.V);
+    }
+
+    [Fact]
+    public void EmulatorRefusesScoresPastTheBoundNamingTheMagnitudes()
+    {
+        // Every element is below 2^100, but max|Q|·max|K| ≈ 2^100: qk would overflow fp32 and every output turn NaN.
+        var (q, k, v) = ScaledInputs(1.1258999e15f); // 2^50
+        var e = Assert.Throws<ArgumentException>(() => new EmulatedAttention().Run(ScoreProblem, q, k, v));
+        Assert.Equal("q", e.ParamName);
+        Assert.Contains("max|Q|·max|K|·d·sm_scale·log2(e)", e.Message);
+        Assert.Contains("2^100", e.Message);
+        // The host-tensor check says the same.
+        var e2 = Assert.Throws<ArgumentException>(() => SageInputDomain.Require(ScoreProblem, q, k, v));
+        Assert.Equal(e.Message, e2.Message);
+    }
+
+    [Fact]
+    public void ScoresJustInsideTheBoundGiveFiniteOutputs()
+    {
+        // Q and K times 2^40: scores near 2^80 in log2 units, a one-hot softmax, and every output finite.
+        var (q, k, v) = ScaledInputs(1.0995116e12f); // 2^40
+        double bound = SageInputDomain.ScoreBound(ScoreProblem, SageInputDomain.LargestMagnitude(q), SageInputDomain.LargestMagnitude(k));
+        Assert.InRange(bound, Math.Pow(2, 70), SageInputDomain.MaxScoreBound);
+        foreach (var encoding in new[] { PEncoding.Exp2, PEncoding.LogLinear })
+        {
+            var r = new EmulatedAttention().Run(ScoreProblem, q, k, v, new SageOptions { PEncoding = encoding });
+            Assert.All(r.Output.ToSingleArray(), o => Assert.True(float.IsFinite(o), $"{encoding}: output {o}"));
+            Assert.All(r.Lse!, l => Assert.True(float.IsFinite(l), $"{encoding}: LSE {l}"));
+        }
+    }
+
+    [Fact]
+    public void TheScoreBoundIsTheProductOfMagnitudesHeadDimScaleAndLog2E()
+    {
+        var problem = new AttentionProblem(new AttentionShape(1, 1, 1, 4, 4, 128), TensorLayout.HND, causal: false, softmaxScale: 0.25);
+        Assert.Equal(3.0 * 5.0 * 128 * 0.25 * Math.Log2(Math.E), SageInputDomain.ScoreBound(problem, 3, 5), 9);
+        SageInputDomain.RequireBoundedScores(problem, 1e14, 1e14); // 1e28 · 46 ≈ 2^98.9: inside
+        Assert.Throws<ArgumentException>(() => SageInputDomain.RequireBoundedScores(problem, 1e14, 3e14));
+    }
+
+    [Theory]
+    [InlineData(ElementType.Float32)]
+    [InlineData(ElementType.Float16)]
+    [InlineData(ElementType.BFloat16)]
+    public void LargestMagnitudeIsTheLargestAbsoluteElement(ElementType type)
+    {
+        float[] values = [0.5f, -3.25f, 2f, -0f, 1.5f];
+        var t = HostTensor.Create(type, values, 5);
+        Assert.Equal(3.25f, SageInputDomain.LargestMagnitude(t));
+        Assert.Equal(0f, SageInputDomain.LargestMagnitude(HostTensor.Create(type, [-0f, 0f], 2)));
+    }
 }
+
