@@ -48,26 +48,7 @@ public class EmulatorInvariantTests
     [Property(MaxTest = 30)]
     public void TraceReproducesTheRunOfItsTile(int seed)
     {
-        var c = RandomAttentionCase.From(seed);
-        var options = c.Options with { OutputType = ElementType.Float32 };
-        var run = RandomAttentionCase.Emulator.Run(c.Problem, c.Q, c.K, c.V, options);
-        var shape = c.Problem.Shape;
-        var rnd = new Random(seed);
-        var sel = new TraceSelection(rnd.Next(shape.Batch), rnd.Next(shape.QueryHeads),
-            rnd.Next(KernelTiling.TileCount(shape.QueryLength, KernelTiling.QueryTileRows)));
-        var trace = RandomAttentionCase.Emulator.Trace(c.Problem, c.Q, c.K, c.V, options, sel);
-        var o = run.Output.Single;
-        int d = shape.HeadDim;
-        for (int r = 0; r < trace.Rows; r++)
-        {
-            int row = sel.QueryTile * KernelTiling.QueryTileRows + r;
-            long at = c.Problem.Layout == TensorLayout.HND
-                ? (((long)sel.Batch * shape.QueryHeads + sel.QueryHead) * shape.QueryLength + row) * d
-                : (((long)sel.Batch * shape.QueryLength + row) * shape.QueryHeads + sel.QueryHead) * d;
-            for (int ch = 0; ch < d; ch++)
-                Assert.Equal(BitConverter.SingleToUInt32Bits(o[(int)(at + ch)]), BitConverter.SingleToUInt32Bits(trace.Output[r * d + ch]));
-            Assert.Equal(run.Lse![((long)sel.Batch * shape.QueryHeads + sel.QueryHead) * shape.QueryLength + row], trace.Lse[r]);
-        }
+        TraceChecks.AssertTraceReproducesRun(RandomAttentionCase.From(seed), seed);
     }
 
     [Property(MaxTest = 20)]

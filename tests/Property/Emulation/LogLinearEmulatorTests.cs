@@ -27,36 +27,10 @@ public class LogLinearEmulatorTests
         return c with { Options = c.Options with { PEncoding = PEncoding.LogLinear } };
     }
 
-    private static TraceSelection Selection(RandomAttentionCase c, int seed)
-    {
-        var shape = c.Problem.Shape;
-        var rnd = new Random(seed);
-        return new TraceSelection(rnd.Next(shape.Batch), rnd.Next(shape.QueryHeads),
-            rnd.Next(KernelTiling.TileCount(shape.QueryLength, KernelTiling.QueryTileRows)));
-    }
-
     [Property(MaxTest = 30)]
     public void TraceReproducesTheRunOfItsTile(int seed)
     {
-        var c = Case(seed);
-        var options = c.Options with { OutputType = ElementType.Float32 };
-        var run = RandomAttentionCase.Emulator.Run(c.Problem, c.Q, c.K, c.V, options);
-        var shape = c.Problem.Shape;
-        var sel = Selection(c, seed);
-        var trace = RandomAttentionCase.Emulator.Trace(c.Problem, c.Q, c.K, c.V, options, sel);
-        var o = run.Output.Single;
-        int d = shape.HeadDim;
-        for (int r = 0; r < trace.Rows; r++)
-        {
-            int row = sel.QueryTile * KernelTiling.QueryTileRows + r;
-            long at = c.Problem.Layout == TensorLayout.HND
-                ? (((long)sel.Batch * shape.QueryHeads + sel.QueryHead) * shape.QueryLength + row) * d
-                : (((long)sel.Batch * shape.QueryLength + row) * shape.QueryHeads + sel.QueryHead) * d;
-            for (int ch = 0; ch < d; ch++)
-                Assert.True(BitConverter.SingleToUInt32Bits(o[(int)(at + ch)]) == BitConverter.SingleToUInt32Bits(trace.Output[r * d + ch]),
-                    $"{c}: row {row} channel {ch}: run {o[(int)(at + ch)]:R}, trace {trace.Output[r * d + ch]:R}");
-            Assert.Equal(run.Lse![((long)sel.Batch * shape.QueryHeads + sel.QueryHead) * shape.QueryLength + row], trace.Lse[r]);
-        }
+        TraceChecks.AssertTraceReproducesRun(Case(seed), seed);
     }
 
     [Property(MaxTest = 20)]
@@ -76,7 +50,7 @@ public class LogLinearEmulatorTests
     public void OnlyTheCodesDifferFromExp2AndTheyAreWithinOneStepWhereExp2IsNormal(int seed)
     {
         var c = Case(seed);
-        var sel = Selection(c, seed);
+        var sel = TraceChecks.Selection(c, seed);
         var t = RandomAttentionCase.Emulator.Trace(c.Problem, c.Q, c.K, c.V, c.Options, sel);
         var e = RandomAttentionCase.Emulator.Trace(c.Problem, c.Q, c.K, c.V, c.Options with { PEncoding = PEncoding.Exp2 }, sel);
         Assert.Equal(e.KeyTiles.Count, t.KeyTiles.Count);
