@@ -44,7 +44,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private readonly GpuPreprocessor _preprocessor;
     private readonly CudaModule _module;
     private readonly Lazy<CudaModule> _logLinearModule; // PEncoding.LogLinear's kernels, compiled on first use
-    private readonly HashSet<string> _configured = new(StringComparer.Ordinal);
+    private readonly HashSet<(PEncoding, string)> _configured = []; // the two modules hold kernels of the same names
     private readonly Lock _configureGate = new();
 
     /// <summary>Uses device 0 with a context of its own.</summary>
@@ -440,7 +440,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
         };
         var function = module.GetFunction(name);
-        string key = $"{encoding}/{name}"; // the two modules hold kernels of the same names
+        var key = (encoding, name);
         lock (_configureGate)
         {
             if (_configured.Contains(key)) return function;

@@ -113,5 +113,22 @@ public class SageInputDomainTests
         Assert.Equal(3.25f, SageInputDomain.LargestMagnitude(t));
         Assert.Equal(0f, SageInputDomain.LargestMagnitude(HostTensor.Create(type, [-0f, 0f], 2)));
     }
-}
 
+    [Theory]
+    [InlineData(ElementType.Float16, 1000)]
+    [InlineData(ElementType.BFloat16, 1000)]
+    [InlineData(ElementType.Float16, 37)]
+    [InlineData(ElementType.BFloat16, 37)]
+    public void LargestMagnitudeOfLongTensorsMatchesTheElementwiseMaximum(ElementType type, int length)
+    {
+        // Longer than any vector width, and an odd tail: the vectorised lanes and the scalar tail both count.
+        var rnd = new Random(length);
+        var values = Enumerable.Range(0, length).Select(_ => (float)((rnd.NextDouble() - 0.5) * Math.Pow(2, rnd.Next(-20, 15)))).ToArray();
+        var t = HostTensor.Create(type, values, length);
+        float expected = t.ToSingleArray().Max(MathF.Abs);
+        Assert.Equal(expected, SageInputDomain.LargestMagnitude(t));
+        values[length - 1] = -60000f; // the largest in the tail
+        Assert.Equal(HostTensor.Create(type, values, length).ToSingleArray().Max(MathF.Abs),
+            SageInputDomain.LargestMagnitude(HostTensor.Create(type, values, length)));
+    }
+}
