@@ -25,8 +25,17 @@ public sealed class StudyCommand : Command<StudyCommand.Settings>
         [Description("Print the results as JSON instead of tables.")]
         public bool Json { get; init; }
 
-        public override ValidationResult Validate() =>
-            RandomRows is < 1 or > 1_000_000 ? ValidationResult.Error($"--rows must be between 1 and 1000000; got {RandomRows}.") : ValidationResult.Success();
+        [CommandOption("--p-encoding <ENCODING>")]
+        [Description("How P becomes E4M3 codes in the softmax rows and the error sweep: Exp2 (default: the exact value rounded to nearest) or LogLinear (the code read off the argument, as the kernel does it; docs/kernel-spec.md §7).")]
+        public PEncoding PEncoding { get; init; } = PEncoding.Exp2;
+
+        public override ValidationResult Validate()
+        {
+            if (RandomRows is < 1 or > 1_000_000) return ValidationResult.Error($"--rows must be between 1 and 1000000; got {RandomRows}.");
+            if (!Enum.IsDefined(PEncoding))
+                return ValidationResult.Error($"--p-encoding must be one of {string.Join(", ", Enum.GetNames<PEncoding>())}; got {PEncoding}.");
+            return ValidationResult.Success();
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -40,9 +49,9 @@ public sealed class StudyCommand : Command<StudyCommand.Settings>
             step?.Invoke("largest safe bounds");
             safe = Fp16AccumulationStudy.LargestSafeBounds();
             step?.Invoke("overflow counts");
-            overflow = Fp16AccumulationStudy.OverflowTable(settings.RandomRows);
+            overflow = Fp16AccumulationStudy.OverflowTable(settings.RandomRows, encoding: settings.PEncoding);
             step?.Invoke("error sweep");
-            errors = Fp16AccumulationStudy.ErrorSweep();
+            errors = Fp16AccumulationStudy.ErrorSweep(encoding: settings.PEncoding);
         }
         if (settings.Json) Run(null);
         else
@@ -60,7 +69,7 @@ public sealed class StudyCommand : Command<StudyCommand.Settings>
             Directory.CreateDirectory(settings.Output);
             StudyPlots.Bounds(boundsPng);
             StudyPlots.Errors(errorsPng, errors);
-            File.WriteAllText(markdown, StudyMarkdown.Write(overflow, safe, errors));
+            File.WriteAllText(markdown, StudyMarkdown.Write(overflow, safe, errors, settings.PEncoding));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -74,6 +83,7 @@ public sealed class StudyCommand : Command<StudyCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 models = new[] { Fp16AccumulationStudy.Fp16Model.Name, Fp16AccumulationStudy.Fp32Model.Name },
+                pEncoding = settings.PEncoding.ToString(),
                 largestSafeBounds = safe,
                 overflow,
                 errors,
@@ -83,6 +93,7 @@ public sealed class StudyCommand : Command<StudyCommand.Settings>
             {
                 WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
                 NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+                Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
             }));
             return ExitCodes.Success;
         }
@@ -95,10 +106,11 @@ public sealed class StudyCommand : Command<StudyCommand.Settings>
             overflowTable.AddRow(I(Math.Round(r.VBound, 4)), I(r.VBoundE4M3), I(r.BlockTokens), I(r.WorstCaseSum), $"{r.AdversarialOverflows}/2",
                 $"{r.SameSignOverflows}/{r.RandomRows}", $"{r.SoftmaxOverflows}/{r.RandomRows}", r.Safe ? "[green]yes[/]" : "[red]no[/]");
         AnsiConsole.Write(overflowTable);
-        var errorTable = new Table().Title("accumulation error, score σ = 1, Gaussian V (all points in the markdown)").AddColumns("N", "block", "acc", "mean acc. error", "mean total error", "overflows");
+        var errorTable = new Table().Title($"accumulation error, score σ = 1, Gaussian V, P encoding {settings.PEncoding} (all points in the markdown)").AddColumns("N", "block", "acc", "mean acc. error", "mean total error", "mean normalised error", "overflows");
         foreach (var r in errors.Where(r => r.ScoreSigma == 1 && r.VDistribution == "gaussian"))
             errorTable.AddRow(I(r.SequenceLength), I(r.BlockTokens), r.Accumulator, r.MeanAccumulationError.ToString("E2", CultureInfo.InvariantCulture),
-                r.MeanTotalError.ToString("E2", CultureInfo.InvariantCulture), $"{r.Overflows}/{r.Rows}");
+                r.MeanTotalError.ToString("E2", CultureInfo.InvariantCulture), r.MeanNormalizedError.ToString("E2", CultureInfo.InvariantCulture),
+                $"{r.Overflows}/{r.Rows}");
         AnsiConsole.Write(errorTable);
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {boundsPng}, {errorsPng}, {markdown} in {seconds:F1} s"));
         return ExitCodes.Success;

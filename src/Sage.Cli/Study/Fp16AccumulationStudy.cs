@@ -1,4 +1,5 @@
 using Sage.Emulation;
+using Sage.Emulation.Softmax;
 using Sage.Emulation.TensorCores;
 using Sage.Numerics;
 
@@ -13,6 +14,9 @@ namespace Sage.Cli.Study;
 /// <remarks>
 /// One output element of P·V is studied per row: P = 448·exp(s − max s) as E4M3 (the kernel's static scale; the
 /// study uses the row's final max, not the running max), V one channel scaled to [−bound, bound] and stored as E4M3.
+/// P's codes follow the chosen <see cref="PEncoding"/> (<see cref="PCode"/>): Exp2 rounds the exact value to nearest
+/// (the kernel's MUFU.EX2 is within 2 ulp of fp32 of it, far below E4M3's step), LogLinear reads the code off the
+/// argument with the kernel's two-step rule (docs/kernel-spec.md §7, "P encoding LogLinear").
 /// Each inner block of tokens is a chain of k32 instructions into a zero accumulator (FP16 or FP32), and block
 /// results are added in FP32, as the two-level kernels do.
 /// </remarks>
@@ -61,17 +65,30 @@ public static class Fp16AccumulationStudy
 
     public static double Decode(byte code) => Fp8E4M3.Decode(code);
 
+    /// <summary>
+    /// P's E4M3 code for score <paramref name="score"/> of a row whose maximum is <paramref name="max"/> (natural-log
+    /// units, P = 448·exp(score − max)). Exp2: the exact value rounded to nearest (cvt.rn.satfinite). LogLinear: the
+    /// scores in log2 units as floats, the base m ⊖ log2 448 rounded toward +∞, z = fma(S ⊖ base, 8, 55.5) and its code.
+    /// </summary>
+    public static byte PCode(double score, double max, PEncoding encoding) => encoding switch
+    {
+        PEncoding.Exp2 => Ptx.CvtRnSatfiniteE4M3((float)(PMax * Math.Exp(score - max))),
+        PEncoding.LogLinear => LogLinearCodes.Code(LogLinearCodes.TwoStep((float)(score * Math.Log2(Math.E)),
+            OnlineSoftmax.BaseRoundedUp((float)(max * Math.Log2(Math.E))))),
+        _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
+    };
+
     /// <summary>Overflow counts for every studied bound and block length.</summary>
-    public static IReadOnlyList<OverflowRow> OverflowTable(int randomRows = 1000, int seed = 1)
+    public static IReadOnlyList<OverflowRow> OverflowTable(int randomRows = 1000, int seed = 1, PEncoding encoding = PEncoding.Exp2)
     {
         var rows = new List<OverflowRow>();
         foreach (double bound in StudiedBounds)
             foreach (int block in StudiedBlocks)
-                rows.Add(Overflow(bound, block, randomRows, seed));
+                rows.Add(Overflow(bound, block, randomRows, seed, encoding));
         return rows;
     }
 
-    public static OverflowRow Overflow(double bound, int block, int randomRows, int seed)
+    public static OverflowRow Overflow(double bound, int block, int randomRows, int seed, PEncoding encoding = PEncoding.Exp2)
     {
         byte vMax = Ptx.CvtRnSatfiniteE4M3((float)bound), pMax = Ptx.CvtRnSatfiniteE4M3((float)PMax);
         double boundE4M3 = Decode(vMax);
@@ -92,7 +109,7 @@ public static class Fp16AccumulationStudy
         {
             for (int j = 0; j < block; j++)
             {
-                p[j] = Ptx.CvtRnSatfiniteE4M3((float)(PMax * Math.Exp(-0.05 * random.NextDouble())));
+                p[j] = PCode(-0.05 * random.NextDouble(), 0, encoding);
                 v[j] = Ptx.CvtRnSatfiniteE4M3((float)(boundE4M3 * random.NextDouble()));
             }
             Accumulate(Fp16Model, p, v, block, out bool overflow);
@@ -102,7 +119,7 @@ public static class Fp16AccumulationStudy
             double max = scores.Max();
             for (int j = 0; j < block; j++)
             {
-                p[j] = Ptx.CvtRnSatfiniteE4M3((float)(PMax * Math.Exp(scores[j] - max)));
+                p[j] = PCode(scores[j], max, encoding);
                 v[j] = Ptx.CvtRnSatfiniteE4M3((float)(boundE4M3 * (2 * random.NextDouble() - 1)));
             }
             Accumulate(Fp16Model, p, v, block, out overflow);
@@ -134,7 +151,8 @@ public static class Fp16AccumulationStudy
     }
 
     /// <summary>The error sweep: sequence length × score spread × V distribution × block length × accumulator.</summary>
-    public static IReadOnlyList<ErrorRow> ErrorSweep(IReadOnlyList<int>? sequenceLengths = null, int rowsPerPoint = 8, int seed = 2)
+    public static IReadOnlyList<ErrorRow> ErrorSweep(IReadOnlyList<int>? sequenceLengths = null, int rowsPerPoint = 8, int seed = 2,
+        PEncoding encoding = PEncoding.Exp2)
     {
         sequenceLengths ??= [256, 1024, 4096, 16384];
         double[] sigmas = [0, 0.25, 1, 4]; // σ = 0: uniform attention, every P at 448 (the flat worst case)
@@ -144,12 +162,12 @@ public static class Fp16AccumulationStudy
         Parallel.For(0, points.Length, i =>
         {
             var (n, sigma, vd) = points[i];
-            results[i] = SweepPoint(n, sigma, vd, rowsPerPoint, seed + i);
+            results[i] = SweepPoint(n, sigma, vd, rowsPerPoint, seed + i, encoding);
         });
         return results.SelectMany(r => r).ToArray();
     }
 
-    private static List<ErrorRow> SweepPoint(int n, double sigma, string vDistribution, int rowsPerPoint, int seed)
+    private static List<ErrorRow> SweepPoint(int n, double sigma, string vDistribution, int rowsPerPoint, int seed, PEncoding encoding)
     {
         var random = new Random(seed);
         var configurations = new List<(string Accumulator, Fp8FusedDotModel Model, double Bound, int Block)>();
@@ -160,7 +178,7 @@ public static class Fp16AccumulationStudy
         }
         // The kernel's configuration: one FP16 accumulator per 128-token tile, V scaled to 1.125.
         configurations.Add(("fp16", Fp16Model, KernelVBound, KernelBlockTokens));
-        var sums = new (double Acc, double MaxAcc, double Total, int Overflows)[configurations.Count];
+        var sums = new (double Acc, double MaxAcc, double Total, double Normalized, int Overflows)[configurations.Count];
         var scores = new double[n];
         var pExact = new double[n];
         var vExact = new double[n];
@@ -173,14 +191,16 @@ public static class Fp16AccumulationStudy
             for (int j = 0; j < n; j++)
             {
                 pExact[j] = PMax * Math.Exp(scores[j] - max);
-                p[j] = Ptx.CvtRnSatfiniteE4M3((float)pExact[j]);
+                p[j] = PCode(scores[j], max, encoding);
                 vExact[j] = Gaussian(random) + (vDistribution == "gaussian" ? 0 : 8);
             }
-            double vAbsMax = vExact.Max(Math.Abs), trueSum = 0, trueAbs = 0;
+            double vAbsMax = vExact.Max(Math.Abs), trueSum = 0, trueAbs = 0, trueL = 0, codedL = 0;
             for (int j = 0; j < n; j++)
             {
                 trueSum += pExact[j] * vExact[j];
                 trueAbs += Math.Abs(pExact[j] * vExact[j]);
+                trueL += pExact[j];
+                codedL += Decode(p[j]); // the kernel's row sum l adds the same codes (the row-sum column, spec §8)
             }
             for (int c = 0; c < configurations.Count; c++)
             {
@@ -197,11 +217,14 @@ public static class Fp16AccumulationStudy
                 float acc = Accumulate(model, p, v, block, out bool overflow);
                 double accError = Math.Abs(acc - exactQ) / absQ;
                 double totalError = Math.Abs(acc * scale - trueSum) / trueAbs;
+                // The output the kernel returns is acc·scale / l over the same codes: a bias shared by every P (LogLinear's
+                // codes all sit at or above the exact values) cancels there, not in the unnormalised sum.
+                double normalizedError = Math.Abs(acc * scale / codedL - trueSum / trueL) / (trueAbs / trueL);
                 var s = sums[c];
                 // An overflowed row has no error to average (it is ±inf or NaN): it is counted instead.
                 sums[c] = overflow
                     ? s with { Overflows = s.Overflows + 1 }
-                    : (s.Acc + accError, Math.Max(s.MaxAcc, accError), s.Total + totalError, s.Overflows);
+                    : (s.Acc + accError, Math.Max(s.MaxAcc, accError), s.Total + totalError, s.Normalized + normalizedError, s.Overflows);
             }
         }
         var rows = new List<ErrorRow>();
@@ -212,7 +235,7 @@ public static class Fp16AccumulationStudy
             int finite = rowsPerPoint - s.Overflows;
             double Mean(double sum) => finite == 0 ? double.NaN : sum / finite;
             rows.Add(new ErrorRow(n, sigma, vDistribution, block, name, bound, Mean(s.Acc), finite == 0 ? double.NaN : s.MaxAcc,
-                Mean(s.Total), s.Overflows, rowsPerPoint));
+                Mean(s.Total), Mean(s.Normalized), s.Overflows, rowsPerPoint, encoding));
         }
         return rows;
     }

@@ -6,7 +6,8 @@ namespace Sage.Cli.Study;
 /// <summary>The study's tables as markdown.</summary>
 public static class StudyMarkdown
 {
-    public static string Write(IReadOnlyList<OverflowRow> overflow, IReadOnlyList<SafeBoundRow> safe, IReadOnlyList<ErrorRow> errors)
+    public static string Write(IReadOnlyList<OverflowRow> overflow, IReadOnlyList<SafeBoundRow> safe, IReadOnlyList<ErrorRow> errors,
+        PEncoding encoding = PEncoding.Exp2)
     {
         var md = new StringBuilder();
         md.AppendLine("# FP16 accumulation of P·V (sage study fp16-accum)");
@@ -14,6 +15,9 @@ public static class StudyMarkdown
         md.AppendLine("Tensor-core models: wgmma.e4m3.f16 and wgmma.e4m3.f32, verified bit for bit on an H100 (docs/tensor-core-numerics.md).");
         md.AppendLine("P = 448·exp(s − max) in E4M3; V scaled per channel to [−bound, bound] in E4M3; each inner block of tokens is a");
         md.AppendLine("chain of k32 instructions into a zero accumulator, block results added in FP32.");
+        md.AppendLine(encoding == PEncoding.LogLinear
+            ? "P encoding LogLinear: each code read off its argument, z = fma(S ⊖ base, 8, 55.5) with the base rounded toward +∞, as the kernel's two-step rule (docs/kernel-spec.md §7)."
+            : "P encoding Exp2: each P rounded to the nearest E4M3 (the kernel's MUFU.EX2 is within 2 ulp of fp32 of the exact value).");
         md.AppendLine();
         md.AppendLine("## Largest safe V bound per inner-block length");
         md.AppendLine();
@@ -37,12 +41,13 @@ public static class StudyMarkdown
         md.AppendLine("## Accumulation error, FP16 (V bound 2.25; the kernel's 1.125 on 128-token blocks) vs FP32 (V bound 448)");
         md.AppendLine();
         md.AppendLine("Accumulation error = |acc − Σ p_q·v_q| / Σ|p_q·v_q| (what the accumulator adds to the FP8 products);");
-        md.AppendLine("total error = |acc·scale − Σ p·v| / Σ|p·v| against unquantised P and V. Means over the rows that did not overflow.");
+        md.AppendLine("total error = |acc·scale − Σ p·v| / Σ|p·v| against unquantised P and V; normalised error = |acc·scale / Σ p_q − Σ p·v / Σ p|");
+        md.AppendLine("/ (Σ|p·v| / Σ p), the output attention returns (divided by the row sum of the same codes). Means over the rows that did not overflow.");
         md.AppendLine();
-        md.AppendLine("| N | score σ | V | block | acc | V bound | mean acc. error | max acc. error | mean total error | overflows |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| N | score σ | V | block | acc | V bound | mean acc. error | max acc. error | mean total error | mean normalised error | overflows |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in errors)
-            md.AppendLine(Inv($"| {r.SequenceLength} | {r.ScoreSigma} | {r.VDistribution} | {r.BlockTokens} | {r.Accumulator} | {r.VBound:G5} | {r.MeanAccumulationError:E2} | {r.MaxAccumulationError:E2} | {r.MeanTotalError:E2} | {r.Overflows} / {r.Rows} |"));
+            md.AppendLine(Inv($"| {r.SequenceLength} | {r.ScoreSigma} | {r.VDistribution} | {r.BlockTokens} | {r.Accumulator} | {r.VBound:G5} | {r.MeanAccumulationError:E2} | {r.MaxAccumulationError:E2} | {r.MeanTotalError:E2} | {r.MeanNormalizedError:E2} | {r.Overflows} / {r.Rows} |"));
         return md.ToString();
     }
 

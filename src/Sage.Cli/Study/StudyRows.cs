@@ -23,7 +23,11 @@ public sealed record SafeBoundRow(int BlockTokens, double LargestSafeBound, doub
 /// <summary>
 /// Accumulation error of one sweep point: mean and max over rows of |acc − Σ p_q·v_q| / Σ|p_q·v_q| (the error the
 /// accumulator adds to the already-quantised products) and of the total error against the unquantised Σ p·v, over
-/// the rows that did not overflow (NaN when all did); <see cref="Overflows"/> counts those that did.
+/// the rows that did not overflow (NaN when all did); <see cref="Overflows"/> counts those that did. P's codes were
+/// formed by <see cref="PEncoding"/> (Fp16AccumulationStudy.PCode), so the total error includes its rounding.
+/// <see cref="MeanNormalizedError"/> compares what attention returns, acc·scale / Σ p_q (the row sum over the same codes)
+/// against Σ p·v / Σ p, relative to Σ|p·v| / Σ p: an error common to every P cancels there.
 /// </summary>
 public sealed record ErrorRow(int SequenceLength, double ScoreSigma, string VDistribution, int BlockTokens, string Accumulator,
-    double VBound, double MeanAccumulationError, double MaxAccumulationError, double MeanTotalError, int Overflows, int Rows);
+    double VBound, double MeanAccumulationError, double MaxAccumulationError, double MeanTotalError, double MeanNormalizedError,
+    int Overflows, int Rows, PEncoding PEncoding = PEncoding.Exp2);

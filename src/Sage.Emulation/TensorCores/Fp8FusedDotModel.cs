@@ -345,20 +345,7 @@ public sealed class Fp8FusedDotModel : IDotProductModel
         if (anySpecial || (cBits & 0x7F80_0000u) == 0x7F80_0000u) return Special(a, b, c, phase, width);
 
         // C as significand·2^(cExp − cFrac), with the accumulator format's own subnormal pinning.
-        long cSig; int cExp, cFrac;
-        if (fp16)
-        {
-            ushort h = BitConverter.HalfToUInt16Bits((Half)c);
-            int field = (h >> 10) & 0x1F;
-            cSig = field == 0 ? h & 0x3FF : (h & 0x3FF) | 0x400;
-            cExp = field == 0 ? -14 : field - 15; cFrac = 10;
-        }
-        else
-        {
-            int field = (int)((cBits >> 23) & 0xFF);
-            cSig = field == 0 ? cBits & 0x7FFFFF : (cBits & 0x7FFFFF) | 0x800000;
-            cExp = field == 0 ? -126 : field - 127; cFrac = 23;
-        }
+        DecodeAccumulator(c, cBits, fp16, out long cSig, out int cExp, out int cFrac);
         if ((cBits & 0x8000_0000u) != 0) cSig = -cSig;
         if (cSig != 0 && cExp > maxExp) maxExp = cExp;
         if (maxExp == ZeroExponent) return 0f; // every term zero
