@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Front-end check of the CUDA kernels without a GPU or the CUDA Toolkit: clang parses every .cu under
+# src/Sage.Cuda/Kernels (or the files given) as device code, with clang_cuda_stub.h standing in for what NVRTC provides,
+# and instantiates every kernel's templates. It finds what NVRTC's front end would (unknown names, wrong overloads or
+# argument counts, template errors), not what ptxas would (inline asm operands, registers). Headers are found by their
+# bare names in any kernel folder, as KernelSource resolves them for NVRTC. sm_80 rules: clang 14 has no sm_90, and
+# no kernel source tests __CUDA_ARCH__.
+#   bash tests/Property/Cuda/KernelSyntax/check.sh [FILE.cu ...]
+# Exit 0: all clean; 1: errors (printed); 77: no clang with CUDA support here (nothing checked).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+kernels=$(cd "$here/../../../../src/Sage.Cuda/Kernels" && pwd)
+clang=${CLANG:-}
+if [ -z "$clang" ]; then
+  for c in clang++ /usr/lib/llvm-*/bin/clang++; do
+    if command -v "$c" > /dev/null 2>&1; then clang=$(command -v "$c"); break; fi
+  done
+fi
+[ -n "$clang" ] || { echo "check.sh: no clang++ on PATH or in /usr/lib/llvm-*/bin: kernels not checked"; exit 77; }
+echo "__global__ void probe() {}" | "$clang" -x cuda --cuda-device-only --cuda-gpu-arch=sm_80 -nocudainc -nocudalib \
+  -fsyntax-only -I"$here" -include "$here/clang_cuda_stub.h" - > /dev/null 2>&1 \
+  || { echo "check.sh: $clang cannot parse CUDA device code: kernels not checked"; exit 77; }
+includes=()
+while IFS= read -r d; do includes+=("-I$d"); done < <(find "$kernels" -type d | sort)
+if [ $# -gt 0 ]; then files=("$@"); else
+  # argument_echo.cu includes the Toolkit's cuda_fp16.h and cuda_fp8.h on purpose (it tests NVRTC's include path).
+  mapfile -t files < <(find "$kernels" -name '*.cu' ! -name argument_echo.cu | sort)
+fi
+failed=0
+for f in "${files[@]}"; do
+  log=$("$clang" -x cuda --cuda-device-only --cuda-gpu-arch=sm_80 -nocudainc -nocudalib -fsyntax-only -std=c++17 \
+        -I"$here" "${includes[@]}" -include "$here/clang_cuda_stub.h" "$f" 2>&1)
+  errors=$(grep -c "error:" <<< "$log")
+  echo "$errors errors  ${f#"$kernels"/}"
+  if [ "$errors" -ne 0 ] || grep -q "fatal error" <<< "$log"; then failed=1; echo "$log" | grep -A4 "error:" | head -40; fi
+done
+exit $failed

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Sage.Property.Tests.Cuda;
+
+/// <summary>
+/// Every CUDA kernel source parses and instantiates as device code (KernelSyntax/check.sh: clang with a stub of what
+/// NVRTC provides). NVRTC itself runs only on the GPU machine, so without this a C++ error in a .cu file (an unknown
+/// name, a wrong overload or argument count, a template that does not instantiate) would first show there, in a call
+/// that costs device time. Skipped, saying so, where no clang with CUDA support is installed.
+/// </summary>
+public class KernelSyntaxTests
+{
+    [Fact]
+    public async Task Every_kernel_source_parses_as_device_code()
+    {
+        var (exit, stdout, stderr) = await RunCheck();
+        if (exit == 77) Assert.Skip(stdout.Trim());
+        Assert.True(exit == 0, $"kernel sources with C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
+        Assert.Contains("0 errors  Attention/attention_solo.cu", stdout); // the main loop was among the files checked
+    }
+
+    /// <summary>The check reports what it must find: an unknown name and a wrong argument count in a kernel template.</summary>
+    [Fact]
+    public async Task The_check_finds_errors_in_a_kernel_template()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"sage-syntax-{Guid.NewGuid():N}.cu");
+        File.WriteAllText(file, """
+            #include "attention_solo.cuh"
+            template <int D> __device__ void broken(const AttentionParams& p) { store_rows<D, false>(p, 1); undefined_name(); }
+            extern "C" __global__ void k(AttentionParams p) { broken<128>(p); }
+            """);
+        try
+        {
+            var (exit, stdout, _) = await RunCheck(file);
+            if (exit == 77) Assert.Skip(stdout.Trim());
+            Assert.Equal(1, exit);
+            Assert.Contains("undefined_name", stdout);
+            Assert.Contains("store_rows", stdout);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunCheck(params string[] files)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "tests", "Property", "Cuda", "KernelSyntax", "check.sh"));
+        foreach (string f in files) start.ArgumentList.Add(f);
+        using var process = Process.Start(start)!;
+        var token = TestContext.Current.CancellationToken;
+        var stdout = process.StandardOutput.ReadToEndAsync(token);
+        var stderr = process.StandardError.ReadToEndAsync(token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SageAttention.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No SageAttention.sln above {AppContext.BaseDirectory}.");
+    }
+}
