@@ -28,6 +28,7 @@ if [ $# -gt 0 ]; then files=("$@"); else
 fi
 failed=0
 for f in "${files[@]}"; do
+  f=$(cd "$(dirname "$f")" && pwd)/$(basename "$f") # absolute, so that the name below is relative to the kernels
   log=$("$clang" -x cuda --cuda-device-only --cuda-gpu-arch=sm_80 -nocudainc -nocudalib -fsyntax-only -std=c++17 \
         -I"$here" "${includes[@]}" -include "$here/clang_cuda_stub.h" "$f" 2>&1)
   errors=$(grep -c "error:" <<< "$log")
