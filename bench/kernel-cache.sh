@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# NVRTC's output kept from one device call to the next. Each call starts on a fresh machine, and compiling the
+# main-loop modules takes 150-200 s of it; an entry is keyed by the source's hash, the NVRTC options and version
+# (KernelCacheKey), so only changed kernels recompile.
+#   On the GPU machine, first:  export SAGE_CUDA_CACHE=$PWD/.kcache
+#                        last:  bash bench/kernel-cache.sh save          (the entries as one file, $OUT/kcache.tgz)
+#   Here, after the call:       bash bench/kernel-cache.sh load FILES_AT (the reply's files_at folder)
+# and carry [".gpu", ".kcache"]. .kcache counts toward the 64 MiB that travels, beside .gpu's ≈ 57 MiB: `load` keeps
+# only the last call's entries and says their size.
+set -euo pipefail
+root=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
+case "${1:-}" in
+  save)
+    out=${OUT:?save runs on the GPU machine, where OUT is set}
+    dir=${SAGE_CUDA_CACHE:-$root/.kcache}
+    if compgen -G "$dir/*.kernel" > /dev/null; then
+      tar -czf "$out/kcache.tgz" -C "$dir" .
+      echo "kernel-cache: $(ls "$dir"/*.kernel | wc -l) entries, $(du -h "$out/kcache.tgz" | cut -f1) in \$OUT/kcache.tgz"
+    else
+      echo "kernel-cache: no entries in $dir (was SAGE_CUDA_CACHE exported before the programs ran?)"
+    fi ;;
+  load)
+    from=${2:?usage: kernel-cache.sh load FILES_AT}
+    [ -f "$from/kcache.tgz" ] || { echo "kernel-cache: no kcache.tgz in $from"; exit 1; }
+    rm -rf "$root/.kcache" && mkdir -p "$root/.kcache"
+    tar -xzf "$from/kcache.tgz" -C "$root/.kcache"
+    grep -qx '/.kcache/' "$root/.git/info/exclude" 2>/dev/null || echo '/.kcache/' >> "$root/.git/info/exclude"
+    echo "kernel-cache: $(ls "$root/.kcache"/*.kernel | wc -l) entries, $(du -sh "$root/.kcache" | cut -f1) in .kcache (carry it)" ;;
+  *) echo "usage: kernel-cache.sh save | load FILES_AT" >&2; exit 2 ;;
+esac
