@@ -72,6 +72,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Seconds of untimed back-to-back launches before each timed window, so that a power-capped card is measured loaded rather than in a burst from idle (default: 1 with --telemetry, else 0).")]
         public double? Settle { get; init; }
 
+        [CommandOption("--queue-ahead <MICROSECONDS>")]
+        [Description("Before each timed launch, queue a spin kernel of at least this many microseconds on the stream, so that the host's enqueue work (allocations, launches) happens while the GPU is busy and the events time the GPU alone (default 0: each launch timed from an idle stream, the host's latency included). The difference between the two readings is the host's share of a call.")]
+        public double QueueAhead { get; init; }
+
         [CommandOption("--repetitions <N>")]
         [Description("Timed launches per case; the median is reported (default 10).")]
         public int Repetitions { get; init; } = 10;
@@ -87,6 +91,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (Rounds is not null && Modes is null) return ValidationResult.Error("--rounds applies to --modes all only.");
             if (Settle is double settle && !(settle >= 0 && double.IsFinite(settle)))
                 return ValidationResult.Error($"--settle {settle}: expected zero or more seconds.");
+            if (!(QueueAhead >= 0 && QueueAhead <= 1e6))
+                return ValidationResult.Error($"--queue-ahead {QueueAhead}: expected 0 to 1000000 microseconds.");
             return ValidationResult.Success();
         }
     }
@@ -104,7 +110,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
         using var cuda = CudaContext.Create();
         using var telemetry = settings.Telemetry ? DeviceTelemetry.Open(cuda) : null;
-        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Telemetry = telemetry, SettleSeconds = settings.Settle };
+        var bench = new AttentionBenchmark(cuda)
+        {
+            Repetitions = settings.Repetitions, Telemetry = telemetry, SettleSeconds = settings.Settle, QueueAheadMicroseconds = settings.QueueAhead,
+        };
         var results = new List<BenchmarkResult>();
         void RunAll(Action<string>? progress)
         {
@@ -128,7 +137,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             {
                 device = r.Device, batch = r.Case.Batch, heads = r.Case.Heads, n = r.Case.SequenceLength, headDim = r.Case.HeadDim,
                 causal = r.Case.Causal, lse = r.Case.Lse, pv = r.Case.Options.PvAccumulation.ToString(), p = r.Case.Options.PEncoding.ToString(),
-                repetitions = r.Repetitions,
+                repetitions = r.Repetitions, queueAheadUs = settings.QueueAhead,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
                 preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
                 powerReading = telemetry?.Power.ToString(),
@@ -138,7 +147,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return ExitCodes.Success;
         }
         string power = telemetry is null ? "" : $", power: {telemetry.Power}";
-        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.Lse ? ", with LSE" : "")}, median of {settings.Repetitions}{power}")
+        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)
@@ -171,7 +180,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                      select new SageOptions { PvAccumulation = pv, Granularity = g, PEncoding = p }).ToList();
         using var cuda = CudaContext.Create();
         int rounds = settings.Rounds ?? DefaultModeRounds;
-        var bench = new AttentionBenchmark(cuda) { Repetitions = settings.Repetitions, Rounds = rounds, WarmUpRounds = 1, SettleSeconds = settings.Settle };
+        var bench = new AttentionBenchmark(cuda)
+        {
+            Repetitions = settings.Repetitions, Rounds = rounds, WarmUpRounds = 1, SettleSeconds = settings.Settle, QueueAheadMicroseconds = settings.QueueAhead,
+        };
         var human = settings.Json ? Console.Error : Console.Out;
         human.WriteLine($"sage bench --modes all: {cuda.Device.Name}, B={settings.Batch} H={settings.Heads} N={n} d={d}{(settings.Causal ? " causal" : "")}, " +
                         $"FP16 inputs, {modes.Count} modes interleaved: 1 untimed + {rounds} timed passes, median of {rounds} x {settings.Repetitions} launches (CUDA events)");

@@ -63,6 +63,28 @@ public sealed class AttentionBenchmark(CudaContext context)
     /// <summary>The settle that applies: <see cref="SettleSeconds"/>, else one second with telemetry and none without.</summary>
     public double EffectiveSettleSeconds => settleSeconds ?? (Telemetry is null ? 0 : 1);
 
+    /// <summary>
+    /// Microseconds of GPU work (the interop `spin` kernel, one thread, at least this long below 2 GHz) queued before each
+    /// timed launch; 0 (default): none. Why: every timed launch starts on an idle stream, so the events also time the
+    /// host's enqueue work until the first kernel starts (at 2K, stream-ordered allocations and launches are a visible
+    /// part of an end-to-end call of 0.4 ms). With the stream held busy for longer than that work, the events time the
+    /// GPU alone; the difference between the two readings is the host's share.
+    /// </summary>
+    public double QueueAheadMicroseconds
+    {
+        get => queueAheadMicroseconds;
+        init => queueAheadMicroseconds = value >= 0 && double.IsFinite(value)
+            ? value : throw new ArgumentOutOfRangeException(nameof(QueueAheadMicroseconds), value, "zero or more microseconds");
+    }
+
+    private readonly double queueAheadMicroseconds;
+
+    /// <summary>Spin cycles for <see cref="QueueAheadMicroseconds"/>: at 2 GHz, so that the spin lasts at least that long.</summary>
+    internal static long QueueAheadCycles(double microseconds) => (long)Math.Ceiling(microseconds * 2000);
+
+    private CudaFunction? queueAheadSpin;
+    private DeviceBuffer<ulong>? queueAheadElapsed;
+
     public BenchmarkResult Measure(BenchmarkCase c)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -88,6 +110,12 @@ public sealed class AttentionBenchmark(CudaContext context)
         ulong lsePointer = lseBuffer?.Pointer ?? 0;
         using var attention = new CudaAttention(context);
         using var preprocessor = new GpuPreprocessor(context);
+        using var spinModule = QueueAheadMicroseconds > 0
+            ? new KernelCompiler().Load(context, KernelSource.FromEmbedded(typeof(CudaContext).Assembly, "Sage.Cuda.Kernels.Interop.spin.cu"))
+            : null;
+        using var spinElapsed = spinModule is null ? null : DeviceBuffer<ulong>.Allocate(context, 1);
+        queueAheadSpin = spinModule?.GetFunction("spin");
+        queueAheadElapsed = spinElapsed;
         try
         {
             for (int s = 0; s < InputSets; s++)
@@ -140,6 +168,8 @@ public sealed class AttentionBenchmark(CudaContext context)
         finally
         {
             foreach (var s in sets) { s.Q.Dispose(); s.K.Dispose(); s.V.Dispose(); }
+            queueAheadSpin = null; // its module and buffer are disposed on return
+            queueAheadElapsed = null;
         }
     }
 
@@ -204,6 +234,8 @@ public sealed class AttentionBenchmark(CudaContext context)
         var times = new double[Repetitions];
         for (int i = 0; i < Repetitions; i++)
         {
+            if (queueAheadSpin is not null)
+                queueAheadSpin.Launch(1u, 1u, 0, null, QueueAheadCycles(QueueAheadMicroseconds), queueAheadElapsed!);
             start.Record();
             launch(i + 1);
             end.Record();

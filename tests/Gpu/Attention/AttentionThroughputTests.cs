@@ -25,4 +25,23 @@ public sealed class AttentionThroughputTests(ITestOutputHelper output)
         output.WriteLine(line);
         AttentionGpu.Report(line);
     }
+
+    /// <summary>
+    /// `sage bench --queue-ahead`: with a spin kernel queued before each timed launch, the three timings still come back
+    /// positive and finite (the events then time the GPU alone; both readings are printed, nothing is asserted on speed).
+    /// </summary>
+    [Fact]
+    public void Queued_ahead_launches_are_timed()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        var c = new BenchmarkCase(4, 32, 2048, 128, true, SageOptions.Default, false);
+        var idle = new AttentionBenchmark(context) { Repetitions = 5 }.Measure(c);
+        var queued = new AttentionBenchmark(context) { Repetitions = 5, QueueAheadMicroseconds = 200 }.Measure(c);
+        foreach (double ms in new[] { queued.KernelMilliseconds, queued.EndToEndMilliseconds, queued.PreprocessMilliseconds })
+            Assert.True(ms > 0 && double.IsFinite(ms), $"{ms} ms");
+        string line = $"2K causal d=128 end to end: {idle.EndToEndMilliseconds:F4} ms from an idle stream, {queued.EndToEndMilliseconds:F4} ms queued 200 µs ahead " +
+                      $"(kernel-only {idle.KernelMilliseconds:F4} / {queued.KernelMilliseconds:F4}; {queued.Device})";
+        output.WriteLine(line);
+        AttentionGpu.Report(line);
+    }
 }
