@@ -73,8 +73,8 @@ public static class Fp16AccumulationStudy
     public static byte PCode(double score, double max, PEncoding encoding) => encoding switch
     {
         PEncoding.Exp2 => Ptx.CvtRnSatfiniteE4M3((float)(PMax * Math.Exp(score - max))),
-        PEncoding.LogLinear => LogLinearCodes.Code(LogLinearCodes.TwoStep((float)(score * Math.Log2(Math.E)),
-            OnlineSoftmax.BaseRoundedUp((float)(max * Math.Log2(Math.E))))),
+        PEncoding.LogLinear => LogLinearCodes.Code(LogLinearCodes.TwoStep((float)(score * KernelConstants.Log2E),
+            OnlineSoftmax.BaseRoundedUp((float)(max * KernelConstants.Log2E)))),
         _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
     };
 

@@ -82,9 +82,6 @@ public sealed class AttentionBenchmark(CudaContext context)
     /// <summary>Spin cycles for <see cref="QueueAheadMicroseconds"/>: at 2 GHz, so that the spin lasts at least that long.</summary>
     internal static long QueueAheadCycles(double microseconds) => (long)Math.Ceiling(microseconds * 2000);
 
-    private CudaFunction? queueAheadSpin;
-    private DeviceBuffer<ulong>? queueAheadElapsed;
-
     public BenchmarkResult Measure(BenchmarkCase c)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -114,8 +111,10 @@ public sealed class AttentionBenchmark(CudaContext context)
             ? new KernelCompiler().Load(context, KernelSource.FromEmbedded(typeof(CudaContext).Assembly, "Sage.Cuda.Kernels.Interop.spin.cu"))
             : null;
         using var spinElapsed = spinModule is null ? null : DeviceBuffer<ulong>.Allocate(context, 1);
-        queueAheadSpin = spinModule?.GetFunction("spin");
-        queueAheadElapsed = spinElapsed;
+        var spin = spinModule?.GetFunction("spin");
+        long spinCycles = QueueAheadCycles(QueueAheadMicroseconds);
+        // Queued before each timed launch (QueueAheadMicroseconds), or nothing.
+        Action? ahead = spin is null ? null : () => spin.Launch(1u, 1u, 0, null, spinCycles, spinElapsed!);
         try
         {
             for (int s = 0; s < InputSets; s++)
@@ -142,13 +141,13 @@ public sealed class AttentionBenchmark(CudaContext context)
                         foreach (var s in sets)
                             preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: quantizeQueries));
                         var (kernel, kernelTelemetry) = Observed(i => attention.LaunchMainLoop(problem, options,
-                            preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer));
+                            preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer), ahead);
                         // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
                         double[] preprocess = Times(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
-                            T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: quantizeQueries).Dispose());
+                            T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: quantizeQueries).Dispose(), ahead);
                         // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
                         var (endToEnd, endToEndTelemetry) = Observed(i => attention.Run(problem, options,
-                            T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null));
+                            T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null), ahead);
                         if (round < 0) continue;
                         mode.Kernel.AddRange(kernel);
                         mode.Preprocess.AddRange(preprocess);
@@ -168,8 +167,6 @@ public sealed class AttentionBenchmark(CudaContext context)
         finally
         {
             foreach (var s in sets) { s.Q.Dispose(); s.K.Dispose(); s.V.Dispose(); }
-            queueAheadSpin = null; // its module and buffer are disposed on return
-            queueAheadElapsed = null;
         }
     }
 
@@ -186,11 +183,11 @@ public sealed class AttentionBenchmark(CudaContext context)
     /// Times <paramref name="launch"/> after <see cref="EffectiveSettleSeconds"/> of the same launches, with
     /// <see cref="Telemetry"/> reading the device meanwhile when it is set.
     /// </summary>
-    private (double[] Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Action<int> launch)
+    private (double[] Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Action<int> launch, Action? ahead)
     {
         Settle(launch);
-        if (Telemetry is null) return (Times(launch), null);
-        return Telemetry.Measure(() => Times(launch));
+        if (Telemetry is null) return (Times(launch, ahead), null);
+        return Telemetry.Measure(() => Times(launch, ahead));
     }
 
     /// <summary>Times one launch, then queues enough more back to back to fill <see cref="EffectiveSettleSeconds"/>, and waits.</summary>
@@ -224,8 +221,11 @@ public sealed class AttentionBenchmark(CudaContext context)
         return sorted[sorted.Length / 2];
     }
 
-    /// <summary>One untimed launch, then <see cref="Repetitions"/> launches timed with CUDA events (milliseconds each).</summary>
-    private double[] Times(Action<int> launch)
+    /// <summary>
+    /// One untimed launch, then <see cref="Repetitions"/> launches timed with CUDA events (milliseconds each), each after
+    /// <paramref name="ahead"/> (the queue-ahead spin, or null).
+    /// </summary>
+    private double[] Times(Action<int> launch, Action? ahead)
     {
         using var start = CudaEvent.Create(context);
         using var end = CudaEvent.Create(context);
@@ -234,8 +234,7 @@ public sealed class AttentionBenchmark(CudaContext context)
         var times = new double[Repetitions];
         for (int i = 0; i < Repetitions; i++)
         {
-            if (queueAheadSpin is not null)
-                queueAheadSpin.Launch(1u, 1u, 0, null, QueueAheadCycles(QueueAheadMicroseconds), queueAheadElapsed!);
+            ahead?.Invoke();
             start.Record();
             launch(i + 1);
             end.Record();

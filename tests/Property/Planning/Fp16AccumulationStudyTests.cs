@@ -236,14 +236,8 @@ public class Fp16AccumulationStudyTests
         string folder = Path.Combine(Path.GetTempPath(), $"sage-study-{Guid.NewGuid():N}");
         try
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { typeof(StudyCommand).Assembly.Location, "study", "fp16-accum", "-o", folder, "--rows", "100", "--json" })
-                start.ArgumentList.Add(a);
-            using var process = Process.Start(start)!;
-            string stdout = process.StandardOutput.ReadToEnd();
-            string stderr = process.StandardError.ReadToEnd();
-            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)));
-            Assert.True(process.ExitCode == 0, stderr);
+            var (exit, stdout, stderr) = RunStudy("-o", folder, "--rows", "100", "--json");
+            Assert.True(exit == 0, stderr);
             foreach (var png in new[] { "fp16-accum-bounds.png", "fp16-accum-error.png" })
             {
                 var bytes = File.ReadAllBytes(Path.Combine(folder, png));
