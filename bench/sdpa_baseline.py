@@ -6,7 +6,10 @@ Same conventions as sage bench: FP16 inputs, HND layout, CUDA events, one warm-u
 Prints a JSON list on stdout. With --telemetry, each row also carries the SM clock and power read through NVML
 (pynvml, every 20 ms) while its repetitions ran, as `sage bench --telemetry` reports them for our kernels. As there,
 --settle SECONDS runs that long of the same calls untimed before each timed window (default: 1 with --telemetry, as
-NVML's readings lag the load; else 0), so that both sides can be measured on a loaded card.
+NVML's readings lag the load; else 0), so that both sides can be measured on a loaded card. As `sage bench
+--queue-ahead US`, --queue-ahead US queues a GPU spin (torch.cuda._sleep) of at least US microseconds before each timed
+call, so that the events time the GPU alone and not also the host's dispatch (Python, the dispatcher, cuDNN's graph
+lookup); comparing both protocols on both sides tells the host's share from the kernels'.
 """
 import argparse, json, math, sys, threading
 import torch
@@ -21,10 +24,16 @@ p.add_argument("--repetitions", type=int, default=10)
 p.add_argument("--telemetry", action="store_true", help="read SM clock and power (NVML) during the timed repetitions")
 p.add_argument("--settle", type=float, default=None,
                help="seconds of untimed calls before each timed window (default: 1 with --telemetry, else 0)")
+p.add_argument("--queue-ahead", type=float, default=0.0,
+               help="microseconds of GPU spin queued before each timed call (default 0: none)")
 a = p.parse_args()
 settle = a.settle if a.settle is not None else (1.0 if a.telemetry else 0.0)
 if not (settle >= 0 and math.isfinite(settle)):
     p.error(f"--settle {settle}: expected zero or more seconds")
+if not (0 <= a.queue_ahead <= 1e6):
+    p.error(f"--queue-ahead {a.queue_ahead}: expected 0 to 1000000 microseconds")
+# Spin cycles at 2 GHz, so that the spin lasts at least that long on any clock (as sage bench's QueueAheadCycles).
+spin_cycles = math.ceil(a.queue_ahead * 2000)
 
 
 class Telemetry:
@@ -107,6 +116,8 @@ for d in [int(x) for x in a.head_dim.split(",")]:
                             for i in range(a.repetitions):
                                 s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
                                 q, k, v = sets[(i + 1) % 3]
+                                if spin_cycles > 0:
+                                    torch.cuda._sleep(spin_cycles)
                                 s.record()
                                 torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
                                 e.record()
@@ -126,7 +137,7 @@ for d in [int(x) for x in a.head_dim.split(",")]:
                         times, readings = telemetry.measure(timed) if telemetry else (timed(), None)
                     times.sort()
                     ms = times[len(times) // 2]
-                    row = dict(backend=name, n=n, headDim=d, causal=causal, ms=ms, tflops=flops / ms / 1e9)
+                    row = dict(backend=name, n=n, headDim=d, causal=causal, ms=ms, tflops=flops / ms / 1e9, queueAheadUs=a.queue_ahead)
                     if readings is not None:
                         row["telemetry"] = readings
                     rows.append(row)
