@@ -5,17 +5,19 @@
 #   On the GPU machine, first:  export SAGE_CUDA_CACHE=$PWD/.kcache
 #                        last:  bash bench/kernel-cache.sh save          (the entries as one file, $OUT/kcache.tgz)
 #   Here, after the call:       bash bench/kernel-cache.sh load FILES_AT (the reply's files_at folder)
-# and carry [".gpu", ".kcache"]. .kcache counts toward the 64 MiB that travels, beside .gpu's ≈ 57 MiB: `load` keeps
-# only the last call's entries and says their size.
+# and carry [".gpu", ".kcache"]. .kcache counts toward the 64 MiB that travels, beside .gpu's ≈ 46 MiB, so only the
+# entries in use travel: `load` dates every entry to 2000-01-01, KernelCache sets an entry's time to now when a call
+# reads it (a hit) or writes it, and `save` keeps the entries dated after that: those the last call used.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
 case "${1:-}" in
   save)
     out=${OUT:?save runs on the GPU machine, where OUT is set}
     dir=${SAGE_CUDA_CACHE:-$root/.kcache}
-    if compgen -G "$dir/*.kernel" > /dev/null; then
-      tar -czf "$out/kcache.tgz" -C "$dir" .
-      echo "kernel-cache: $(ls "$dir"/*.kernel | wc -l) entries, $(du -h "$out/kcache.tgz" | cut -f1) in \$OUT/kcache.tgz"
+    used=$(cd "$dir" 2>/dev/null && find . -maxdepth 1 -name '*.kernel' -newermt 2001-01-01 | sort)
+    if [ -n "$used" ]; then
+      (cd "$dir" && echo "$used" | tar -czf "$out/kcache.tgz" -T -)
+      echo "kernel-cache: $(echo "$used" | wc -l) entries used by this call, $(du -h "$out/kcache.tgz" | cut -f1) in \$OUT/kcache.tgz"
     else
       echo "kernel-cache: no entries in $dir (was SAGE_CUDA_CACHE exported before the programs ran?)"
     fi ;;
@@ -24,6 +26,7 @@ case "${1:-}" in
     [ -f "$from/kcache.tgz" ] || { echo "kernel-cache: no kcache.tgz in $from"; exit 1; }
     rm -rf "$root/.kcache" && mkdir -p "$root/.kcache"
     tar -xzf "$from/kcache.tgz" -C "$root/.kcache"
+    touch -m -d 2000-01-01 "$root/.kcache"/*.kernel # the next call re-dates those it uses (see above)
     grep -qx '/.kcache/' "$root/.git/info/exclude" 2>/dev/null || echo '/.kcache/' >> "$root/.git/info/exclude"
     echo "kernel-cache: $(ls "$root/.kcache"/*.kernel | wc -l) entries, $(du -sh "$root/.kcache" | cut -f1) in .kcache (carry it)" ;;
   *) echo "usage: kernel-cache.sh save | load FILES_AT" >&2; exit 2 ;;

@@ -4,7 +4,9 @@ namespace Sage.Cuda;
 /// Compiled kernels on disk, one file per cache key: &lt;Directory&gt;/&lt;key&gt;.kernel. Entries are written to a
 /// temporary file and moved into place, so a reader sees a whole entry or none; an entry that fails its
 /// checks (<see cref="KernelCacheEntry"/>) is deleted and reported as a miss. The cache is an optimisation:
-/// if the folder cannot be written the compile result is still returned, only not kept.
+/// if the folder cannot be written the compile result is still returned, only not kept. A hit sets the entry's last
+/// write time to now (as ccache does), so that the entries in use can be told from stale ones: bench/kernel-cache.sh
+/// carries only the entries a device call wrote or read.
 /// </summary>
 public sealed class KernelCache
 {
@@ -63,7 +65,11 @@ public sealed class KernelCache
             rejection = $"unreadable: {e.Message}";
             return false;
         }
-        if (KernelCacheEntry.TryDecode(bytes, key, out kind, out image, out string why)) return true;
+        if (KernelCacheEntry.TryDecode(bytes, key, out kind, out image, out string why))
+        {
+            MarkUsed(path);
+            return true;
+        }
         rejection = why;
         Delete(key);
         return false;
@@ -90,6 +96,18 @@ public sealed class KernelCache
         {
             try { File.Delete(temporary); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
             return false;
+        }
+    }
+
+    /// <summary>Best effort: an entry whose time cannot be set is still a hit.</summary>
+    private static void MarkUsed(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

@@ -83,6 +83,24 @@ public class KernelCacheEntryTests
     }
 
     [Fact]
+    public void A_hit_marks_the_entry_used()
+    {
+        using var folder = new TemporaryFolder();
+        var cache = new KernelCache(folder.Path);
+        Assert.True(cache.Write(KeyA, KernelImageKind.Cubin, [1, 2, 3]));
+        var stale = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(cache.PathFor(KeyA), stale);
+
+        DateTime before = DateTime.UtcNow.AddSeconds(-5);
+        Assert.True(cache.TryRead(KeyA, out _, out _, out _));
+        Assert.True(File.GetLastWriteTimeUtc(cache.PathFor(KeyA)) >= before, "a hit sets the entry's last write time to now");
+
+        File.SetLastWriteTimeUtc(cache.PathFor(KeyA), stale);
+        Assert.False(cache.TryRead(KeyB, out _, out _, out _));
+        Assert.Equal(stale, File.GetLastWriteTimeUtc(cache.PathFor(KeyA)));
+    }
+
+    [Fact]
     public void Missing_entry_is_a_plain_miss()
     {
         using var folder = new TemporaryFolder();
