@@ -140,6 +140,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 repetitions = r.Repetitions, queueAheadUs = settings.QueueAhead,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
                 preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
+                kernelHostUs = r.HostEnqueue?.KernelMicroseconds, preprocessHostUs = r.HostEnqueue?.PreprocessMicroseconds,
+                endToEndHostUs = r.HostEnqueue?.EndToEndMicroseconds,
                 powerReading = telemetry?.Power.ToString(),
                 kernelTelemetry = TelemetryJson(r.KernelTelemetry), endToEndTelemetry = TelemetryJson(r.EndToEndTelemetry),
             }), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -148,7 +150,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         }
         string power = telemetry is null ? "" : $", power: {telemetry.Power}";
         var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
-            .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms");
+            .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms", "e2e host µs");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)
         {
@@ -158,6 +160,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 F(r.KernelMilliseconds, "F3"), F(r.KernelTflops, "F1"), F(r.PreprocessMilliseconds, "F3"), F(r.PreprocessGigabytesPerSecond, "F0"),
                 F(r.EndToEndMilliseconds, "F3"), F(r.EndToEndTflops, "F1"),
                 F(r.EndToEndMilliseconds - r.KernelMilliseconds - r.PreprocessMilliseconds, "F3"),
+                F(r.HostEnqueue?.EndToEndMicroseconds ?? double.NaN, "F1"),
             };
             if (telemetry is not null) cells.AddRange([Cell(r.KernelTelemetry), Cell(r.EndToEndTelemetry)]);
             table.AddRow(cells.ToArray());

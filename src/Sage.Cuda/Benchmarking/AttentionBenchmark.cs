@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Sage.Cuda.Preprocessing;
 
 namespace Sage.Cuda.Benchmarking;
@@ -140,18 +141,21 @@ public sealed class AttentionBenchmark(CudaContext context)
                     {
                         foreach (var s in sets)
                             preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: quantizeQueries));
-                        var (kernel, kernelTelemetry) = Observed(i => attention.LaunchMainLoop(problem, options,
+                        var (kernel, kernelHost, kernelTelemetry) = Observed(i => attention.LaunchMainLoop(problem, options,
                             preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer), ahead);
                         // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
-                        double[] preprocess = Times(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
+                        var (preprocess, preprocessHost) = Times(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
                             T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: quantizeQueries).Dispose(), ahead);
                         // The no-wait device entry on the legacy default stream: the events bracket exactly the queued work.
-                        var (endToEnd, endToEndTelemetry) = Observed(i => attention.Run(problem, options,
+                        var (endToEnd, endToEndHost, endToEndTelemetry) = Observed(i => attention.Run(problem, options,
                             T(sets[i % sets.Count].Q), T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), o, lsePointer, stream: null), ahead);
                         if (round < 0) continue;
                         mode.Kernel.AddRange(kernel);
                         mode.Preprocess.AddRange(preprocess);
                         mode.EndToEnd.AddRange(endToEnd);
+                        mode.KernelHost.AddRange(kernelHost);
+                        mode.PreprocessHost.AddRange(preprocessHost);
+                        mode.EndToEndHost.AddRange(endToEndHost);
                         mode.KernelTelemetry = kernelTelemetry;
                         mode.EndToEndTelemetry = endToEndTelemetry;
                     }
@@ -162,7 +166,8 @@ public sealed class AttentionBenchmark(CudaContext context)
                     }
                 }
             return [.. samples.Select(mode => new BenchmarkResult(mode.Case, Median(mode.Kernel), Median(mode.EndToEnd), Repetitions * Rounds,
-                context.Device.Name, Median(mode.Preprocess), mode.QueriesInMainLoop, mode.KernelTelemetry, mode.EndToEndTelemetry))];
+                context.Device.Name, Median(mode.Preprocess), mode.QueriesInMainLoop, mode.KernelTelemetry, mode.EndToEndTelemetry,
+                new HostEnqueueTimes(Median(mode.KernelHost), Median(mode.PreprocessHost), Median(mode.EndToEndHost))))];
         }
         finally
         {
@@ -176,6 +181,7 @@ public sealed class AttentionBenchmark(CudaContext context)
         public BenchmarkCase Case { get; } = c;
         public bool QueriesInMainLoop { get; } = queriesInMainLoop;
         public readonly List<double> Kernel = [], Preprocess = [], EndToEnd = [];
+        public readonly List<double> KernelHost = [], PreprocessHost = [], EndToEndHost = [];
         public Telemetry.TelemetrySummary? KernelTelemetry, EndToEndTelemetry;
     }
 
@@ -183,11 +189,16 @@ public sealed class AttentionBenchmark(CudaContext context)
     /// Times <paramref name="launch"/> after <see cref="EffectiveSettleSeconds"/> of the same launches, with
     /// <see cref="Telemetry"/> reading the device meanwhile when it is set.
     /// </summary>
-    private (double[] Milliseconds, Telemetry.TelemetrySummary? Summary) Observed(Action<int> launch, Action? ahead)
+    private (double[] Milliseconds, double[] HostMicroseconds, Telemetry.TelemetrySummary? Summary) Observed(Action<int> launch, Action? ahead)
     {
         Settle(launch);
-        if (Telemetry is null) return (Times(launch, ahead), null);
-        return Telemetry.Measure(() => Times(launch, ahead));
+        if (Telemetry is null)
+        {
+            var (ms, host) = Times(launch, ahead);
+            return (ms, host, null);
+        }
+        var ((milliseconds, hostMicroseconds), summary) = Telemetry.Measure(() => Times(launch, ahead));
+        return (milliseconds, hostMicroseconds, summary);
     }
 
     /// <summary>Times one launch, then queues enough more back to back to fill <see cref="EffectiveSettleSeconds"/>, and waits.</summary>
@@ -223,25 +234,29 @@ public sealed class AttentionBenchmark(CudaContext context)
 
     /// <summary>
     /// One untimed launch, then <see cref="Repetitions"/> launches timed with CUDA events (milliseconds each), each after
-    /// <paramref name="ahead"/> (the queue-ahead spin, or null).
+    /// <paramref name="ahead"/> (the queue-ahead spin, or null); beside each, the host's time from the start event's
+    /// record to the end event's (microseconds, a stopwatch): what the host spends enqueueing the timed work.
     /// </summary>
-    private double[] Times(Action<int> launch, Action? ahead)
+    private (double[] Milliseconds, double[] HostMicroseconds) Times(Action<int> launch, Action? ahead)
     {
         using var start = CudaEvent.Create(context);
         using var end = CudaEvent.Create(context);
         launch(0);
         context.Synchronize();
         var times = new double[Repetitions];
+        var host = new double[Repetitions];
         for (int i = 0; i < Repetitions; i++)
         {
             ahead?.Invoke();
+            long before = Stopwatch.GetTimestamp();
             start.Record();
             launch(i + 1);
             end.Record();
+            host[i] = Stopwatch.GetElapsedTime(before).TotalMicroseconds;
             end.Synchronize();
             times[i] = CudaEvent.ElapsedMilliseconds(start, end);
         }
-        return times;
+        return (times, host);
     }
 
     /// <summary>Roughly N(0,1) FP16 values from a fixed-seed LCG (fast for 10^9 elements; statistics do not matter here).</summary>

@@ -8,10 +8,12 @@ namespace Sage.Cuda.Benchmarking;
 /// call). What e2e spends beyond kernel + pre-processing is the per-call fixed cost (launch gaps, allocation, host work).
 /// With <see cref="AttentionBenchmark.Telemetry"/>, <see cref="KernelTelemetry"/> and <see cref="EndToEndTelemetry"/> hold
 /// the SM clock and power read while the kernel-only and the end-to-end repetitions ran (null without).
+/// <see cref="HostEnqueue"/> holds the host's enqueue time of each (null where not measured).
 /// </summary>
 public sealed record BenchmarkResult(BenchmarkCase Case, double KernelMilliseconds, double EndToEndMilliseconds, int Repetitions, string Device,
     double PreprocessMilliseconds = double.NaN, bool QueriesInMainLoop = false,
-    Telemetry.TelemetrySummary? KernelTelemetry = null, Telemetry.TelemetrySummary? EndToEndTelemetry = null)
+    Telemetry.TelemetrySummary? KernelTelemetry = null, Telemetry.TelemetrySummary? EndToEndTelemetry = null,
+    HostEnqueueTimes? HostEnqueue = null)
 {
     public double KernelTflops => Case.Flops / KernelMilliseconds / 1e9;
     public double EndToEndTflops => Case.Flops / EndToEndMilliseconds / 1e9;

@@ -42,8 +42,16 @@ public sealed class AttentionThroughputTests(ITestOutputHelper output)
         var queued = new AttentionBenchmark(context) { Repetitions = 5, QueueAheadMicroseconds = 200 }.Measure(c);
         foreach (double ms in new[] { queued.KernelMilliseconds, queued.EndToEndMilliseconds, queued.PreprocessMilliseconds })
             Assert.True(ms > 0 && double.IsFinite(ms), $"{ms} ms");
+        // The host's enqueue time of each timed call is measured beside the events, queued ahead or not.
+        foreach (var host in new[] { idle.HostEnqueue, queued.HostEnqueue })
+        {
+            Assert.NotNull(host);
+            foreach (double us in new[] { host.KernelMicroseconds, host.PreprocessMicroseconds, host.EndToEndMicroseconds })
+                Assert.True(us > 0 && double.IsFinite(us), $"{us} µs");
+        }
         string line = $"2K causal d=128 end to end: {idle.EndToEndMilliseconds:F4} ms from an idle stream, {queued.EndToEndMilliseconds:F4} ms queued 200 µs ahead " +
-                      $"(kernel-only {idle.KernelMilliseconds:F4} / {queued.KernelMilliseconds:F4}; {queued.Device})";
+                      $"(kernel-only {idle.KernelMilliseconds:F4} / {queued.KernelMilliseconds:F4}; host enqueue of the end-to-end call {idle.HostEnqueue!.EndToEndMicroseconds:F1} / " +
+                      $"{queued.HostEnqueue!.EndToEndMicroseconds:F1} µs; {queued.Device})";
         output.WriteLine(line);
         AttentionGpu.Report(line);
     }
