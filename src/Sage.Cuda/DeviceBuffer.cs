@@ -8,17 +8,38 @@ namespace Sage.Cuda;
 /// as a safety net). <see cref="Allocate"/> uses cuMemAlloc (its release waits for the device);
 /// <see cref="AllocateStreamOrdered"/> uses cuMemAllocAsync on a stream and releases with cuMemFreeAsync on that
 /// stream, so per-call buffers cost no synchronisation. CopyFrom/CopyTo are synchronous with the host; the Enqueue*
-/// methods queue on a stream.
+/// methods queue on a stream. A buffer taken from a <see cref="DeviceArena"/> is a view into the arena's one allocation:
+/// its Dispose does nothing, and it is unusable (ObjectDisposedException) once the arena is disposed.
 /// </summary>
 public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
     private readonly DeviceMemoryHandle? memory; // null for an empty buffer: cuMemAlloc rejects 0 bytes
+    private readonly ulong offset; // bytes into memory (views into an arena)
+    private readonly bool ownsMemory;
 
-    private DeviceBuffer(CudaContext context, DeviceMemoryHandle? memory, long count)
+    private DeviceBuffer(CudaContext context, DeviceMemoryHandle? memory, long count, ulong offset = 0, bool ownsMemory = true)
     {
         Context = context;
         this.memory = memory;
         Count = count;
+        this.offset = offset;
+        this.ownsMemory = ownsMemory;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> elements at <paramref name="byteOffset"/> into <paramref name="block"/>'s memory, which
+    /// keeps owning it (<see cref="DeviceArena"/>).
+    /// </summary>
+    internal static DeviceBuffer<T> ViewOf(DeviceBuffer<byte> block, long byteOffset, long count)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentOutOfRangeException.ThrowIfNegative(byteOffset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count == 0) return new DeviceBuffer<T>(block.Context, null, 0);
+        if (byteOffset + count * sizeof(T) > block.SizeInBytes)
+            throw new ArgumentOutOfRangeException(nameof(count), count,
+                $"{count} elements of {sizeof(T)} bytes at byte {byteOffset} pass the end of a block of {block.SizeInBytes} bytes.");
+        return new DeviceBuffer<T>(block.Context, block.memory, count, block.offset + (ulong)byteOffset, ownsMemory: false);
     }
 
     /// <summary>The context the memory lives in.</summary>
@@ -37,7 +58,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         {
             if (memory is null) return 0;
             ObjectDisposedException.ThrowIf(memory.IsClosed, this);
-            return memory.Pointer;
+            return memory.Pointer + offset;
         }
     }
 
@@ -194,7 +215,10 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         return KernelArgument.DevicePointer(buffer.Pointer);
     }
 
-    public void Dispose() => memory?.Dispose();
+    public void Dispose()
+    {
+        if (ownsMemory) memory?.Dispose();
+    }
 
     private ulong ElementAddress(long index) => Pointer + (ulong)(index * sizeof(T));
 

@@ -191,24 +191,38 @@ public sealed class GpuPreprocessor : IDisposable
         float log2eScale = Log2EScale(problem);
         static KernelArgument Optional<T>(DeviceBuffer<T>? b) where T : unmanaged => KernelArgument.DevicePointer(b?.Pointer ?? 0);
 
-        var owned = new List<IDisposable>(12);
-        T Own<T>(T buffer) where T : IDisposable { owned.Add(buffer); return buffer; }
+        // Launch 1 forms the means and V scales itself (its last statistics CTA of each head) unless FinishLaunch says
+        // otherwise or there are no statistics CTAs (Nk = 0: launch 2 writes the zeros).
+        bool finishInFirst = !FinishLaunch && g.StatsItems > 0;
+        // Every output and scratch buffer of the call in one arena (one allocation and one release per call instead of
+        // eleven of each: host time at short sequences, where the host's enqueue time is part of e2e). Sizes in the
+        // order they are taken below.
+        long qValueCount = quantizeQueries ? bhq * padQ * rowBytes : 0, qScaleCount = quantizeQueries ? bhq * qGroups : 0;
+        long qMeanCount = options.SmoothQ ? bhq * PreprocessLayout.QueryBlocks(nq) * d : 0;
+        long perChannel = bhk * d, vMeanCount = options.SmoothV ? perChannel : 0, counterCount = finishInFirst ? bhk : 0;
+        long kValueCount = bhk * padK * rowBytes, kScaleCount = bhk * g.TilesPerHead * kGroups;
+        long kSmoothedCount = options.SmoothQ ? bhk * nk * d : 0, vCodeCount = bhk * d * padK;
+        var plan = new DeviceArena.Plan()
+            .Add<sbyte>(qValueCount).Add<float>(qScaleCount).Add<float>(qMeanCount).Add<float>(g.PartialsTotal)
+            .Add<float>(perChannel).Add<float>(perChannel).Add<float>(vMeanCount).Add<int>(counterCount)
+            .Add<sbyte>(kValueCount).Add<float>(kScaleCount).Add<float>(kSmoothedCount).Add<byte>(vCodeCount);
+        var arena = DeviceArena.Allocate(_context, plan.Bytes, stream);
+        DeviceBuffer<double>? lseDot = null;
         try
         {
-            // Allocation order follows the launches, so the first kernel is queued (and the device starts) after the buffers
-            // it writes rather than after all of them: at short sequences the host's enqueue time is part of e2e.
-            var qValues = quantizeQueries ? Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhq * padQ * rowBytes, stream)) : null;
-            var qScales = quantizeQueries ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * qGroups, stream)) : null;
-            var qMeans = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhq * PreprocessLayout.QueryBlocks(nq) * d, stream)) : null;
-            using var partials = DeviceBuffer<float>.AllocateStreamOrdered(_context, g.PartialsTotal, stream); // scratch, released in stream order
-            // Launch 1 forms the means and V scales itself (its last statistics CTA of each head) unless FinishLaunch says
-            // otherwise or there are no statistics CTAs (Nk = 0: launch 2 writes the zeros).
-            bool finishInFirst = !FinishLaunch && g.StatsItems > 0;
-            var kMean = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-            var vScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream));
-            var vMean = options.SmoothV ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * d, stream)) : null;
-            using var headCounters = finishInFirst ? DeviceBuffer<int>.AllocateStreamOrdered(_context, bhk, stream) : null; // scratch
+            var qValues = quantizeQueries ? arena.Take<sbyte>(qValueCount) : null;
+            var qScales = quantizeQueries ? arena.Take<float>(qScaleCount) : null;
+            var qMeans = options.SmoothQ ? arena.Take<float>(qMeanCount) : null;
+            var partials = arena.Take<float>(g.PartialsTotal); // scratch
+            var kMean = arena.Take<float>(perChannel);
+            var vScales = arena.Take<float>(perChannel);
+            var vMean = options.SmoothV ? arena.Take<float>(vMeanCount) : null;
+            var headCounters = finishInFirst ? arena.Take<int>(counterCount) : null; // scratch
             headCounters?.EnqueueFill(0, stream);
+            var kValues = arena.Take<sbyte>(kValueCount);
+            var kScales = arena.Take<float>(kScaleCount);
+            var kSmoothed = options.SmoothQ ? arena.Take<float>(kSmoothedCount) : null;
+            var vCodes = arena.Take<byte>(vCodeCount);
             int firstLaunchBlocks = g.FirstLaunchBlocks(q.ElementType, quantizeQueries);
             if (firstLaunchBlocks > 0)
                 _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream,
@@ -225,10 +239,6 @@ public sealed class GpuPreprocessor : IDisposable
                     Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
-            var kValues = Own(DeviceBuffer<sbyte>.AllocateStreamOrdered(_context, bhk * padK * rowBytes, stream));
-            var kScales = Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * g.TilesPerHead * kGroups, stream));
-            var kSmoothed = options.SmoothQ ? Own(DeviceBuffer<float>.AllocateStreamOrdered(_context, bhk * nk * d, stream)) : null;
-            var vCodes = Own(DeviceBuffer<byte>.AllocateStreamOrdered(_context, bhk * d * padK, stream));
             if (g.KeyTiles > 0)
                 _fused.GetFunction("preprocess_quantize_kv_" + kernels).Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream,
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
@@ -239,14 +249,14 @@ public sealed class GpuPreprocessor : IDisposable
             var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;
             var keys = new QuantizedKeys(kValues, kScales, kMean, kSmoothed, padK, g.TilesPerHead);
             var values = new QuantizedValues(vCodes, vScales, vMean, padK);
-            var lseDot = LseDots(problem, options, q, kMean, stream);
-            if (lseDot is not null) Own(lseDot);
+            lseDot = LseDots(problem, options, q, kMean, stream);
             var deltaS = options.SmoothQ ? ScoreCorrection(problem, queries!, keys, stream) : null;
-            return new PreprocessedInputs(queries, keys, values, deltaS, lseDot);
+            return new PreprocessedInputs(queries, keys, values, deltaS, lseDot, storage: arena);
         }
         catch
         {
-            foreach (var b in owned) b.Dispose();
+            lseDot?.Dispose();
+            arena.Dispose();
             throw;
         }
     }
