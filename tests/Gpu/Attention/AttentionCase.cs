@@ -68,6 +68,11 @@ internal sealed record AttentionCase(
             new(31, 1, 1, 1, 1, 1, 128, TensorLayout.HND, f16, false, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true, SmoothQ: true, SmoothV: true),
             new(32, 1, 1, 1, 100, 0, 64, TensorLayout.HND, f16, false, PvAccumulation.Fp32, pt, true, DataFamily.Gaussian, true, SmoothQ: true, SmoothV: true),
             new(33, 1, 1, 1, 1000, 2000, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.HeavyTail, true, SmoothQ: true, SmoothV: true),
+            // Causal solo grids with more heads than the tail the kernel interleaves (attention_solo.cuh: about one wave
+            // of CTAs, 50 heads of 8 blocks at d = 128, 44 of 12 at d = 64): head-major heads and tail heads in one grid.
+            new(34, 1, 64, 1, 512, 512, 128, TensorLayout.HND, f16, true, PvAccumulation.Fp16TwoLevel, pt, true, DataFamily.Gaussian, true),
+            new(35, 2, 20, 2, 768, 700, 64, TensorLayout.NHD, f16, true, PvAccumulation.Fp32TwoLevel, pt, true, DataFamily.KChannelBias, false,
+                P: PEncoding.LogLinear),
         };
         return l;
     }
