@@ -35,11 +35,6 @@
 // CTAs per SM the registers are budgeted for (__launch_bounds__): three at d = 128 (≤ 168 registers), four at d = 64
 // (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
 #define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
-// SMs the causal grid's tail is sized for (the H100 SXM's 132). A schedule heuristic only: the CTA → block mapping
-// is one-to-one for any value, so another GPU gets the same bits, at worst a less even tail.
-#ifndef SAGE_TAIL_SMS
-#define SAGE_TAIL_SMS 132
-#endif
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 2 : 3)
 #define SAGE_SOLO_THREADS 128
 // The shared CTA (the *_share kernels): three warpgroups, one CTA per SM, and the K/V stages that fit beside three Q
@@ -150,30 +145,13 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // +3 % (FP32 two-level) kernel-only at 16K, causal or not, against reading blockIdx.y and .z directly (session 16,
     // same calls, H100; 8K -2 %). The cause was not isolated, most likely code placement: compare `sage kernels`
     // (registers, R2UR) before and after changing this code.
-    // Solo CTAs, causal: the grid's last heads, about one wave of CTAs (the SMs × the CTAs each holds, over the CTAs per
-    // head), take their blocks longest first across those heads instead of head by head, so that the grid ends on the
-    // one-tile blocks of every tail head rather than on a last head's longest blocks. A list-scheduling model of 2K
-    // (4096 CTAs of 1-16 tiles on 396 slots) puts the head-major tail at ≈ 10 % of the kernel and this order at ≈ 2 %;
-    // the tail heads' K/V (a wave's worth) stay in L2 (docs/results/gpu-run-session25-2026-11-27.md).
     const int nBlocks = (p.nq + 63) / 64; // CTAs per head of a solo launch
     int cta = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
     if (p.causal)
     {
         const int perHead = (nBlocks + WGS - 1) / WGS;
-        int bh = cta / perHead;
+        const int bh = cta / perHead;
         cta -= bh * perHead;
-        if constexpr (WGS == 1)
-        {
-            const int heads = p.batch * p.hq;
-            const int tail = min(heads, (SAGE_TAIL_SMS * SAGE_SOLO_MIN_BLOCKS(D) + perHead - 1) / perHead);
-            const int firstTail = (heads - tail) * perHead;
-            if ((int)blockIdx.x >= firstTail)
-            {
-                const int y = (int)blockIdx.x - firstTail;
-                cta = y / tail;
-                bh = heads - tail + (y - cta * tail);
-            }
-        }
         h = bh % p.hq;
         b = bh / p.hq;
     }
