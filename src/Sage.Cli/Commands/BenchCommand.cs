@@ -138,6 +138,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 device = r.Device, batch = r.Case.Batch, heads = r.Case.Heads, n = r.Case.SequenceLength, headDim = r.Case.HeadDim,
                 causal = r.Case.Causal, lse = r.Case.Lse, pv = r.Case.Options.PvAccumulation.ToString(), p = r.Case.Options.PEncoding.ToString(),
                 repetitions = r.Repetitions, queueAheadUs = settings.QueueAhead,
+                kernelDefines = Environment.GetEnvironmentVariable(KernelDefines.EnvironmentVariable) is { Length: > 0 } defines ? defines : null,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
                 preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
                 kernelHostUs = r.HostEnqueue?.KernelMicroseconds, preprocessHostUs = r.HostEnqueue?.PreprocessMicroseconds,

@@ -29,6 +29,10 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         [Description("Also write the cubin of each program with a listed kernel to this folder.")]
         public string? Output { get; init; }
 
+        [CommandOption("--define <NAME[=VALUE]>")]
+        [Description("A schedule macro for every program, as NVRTC's -D (repeatable; SAGE_ names only, e.g. --define SAGE_CAUSAL_TAIL=1): what SAGE_KERNEL_DEFINES gives the backend.")]
+        public string[] Defines { get; init; } = [];
+
         [CommandOption("--sass")]
         [Description("With --out: also write each listed kernel's SASS to <DIR>/<program>.<kernel>.sass (the main loop's two programs, one per P encoding, hold kernels of the same names).")]
         public bool Sass { get; init; }
@@ -43,6 +47,8 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             if (Architecture is not null && !Regex.IsMatch(Architecture, "^sm_[0-9]+a?$"))
                 return ValidationResult.Error($"--arch '{Architecture}' must look like sm_90a.");
             if (Sass && Output is null) return ValidationResult.Error("--sass writes into the --out folder; give --out DIR.");
+            try { _ = KernelDefines.Parse(string.Join(' ', Defines), "--define"); }
+            catch (ArgumentException e) { return ValidationResult.Error(e.Message.Split(" (Parameter")[0]); }
             return ValidationResult.Success();
         }
     }
@@ -53,13 +59,14 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             ?? (CudaDevice.IsAvailable(out _) ? CudaDevice.Enumerate()[0].Architecture : "sm_90a");
         var disassembler = SassDisassembler.Locate();
         var compiler = new KernelCompiler();
+        var defines = KernelDefines.Parse(string.Join(' ', settings.Defines), "--define");
         var filter = settings.Filter is null ? null : new Regex(settings.Filter);
         if (settings.Output is not null) Directory.CreateDirectory(settings.Output);
         var rows = new List<(string Program, SassFunctionSummary Kernel)>();
         // Every embedded program, as CompileEverythingTests compiles them; --filter narrows the kernels shown.
         foreach (string resource in KernelSource.ListEmbedded(typeof(CudaContext).Assembly))
         {
-            var compiled = compiler.Compile(KernelSource.FromEmbedded(typeof(CudaContext).Assembly, resource), architecture);
+            var compiled = compiler.Compile(KernelSource.FromEmbedded(typeof(CudaContext).Assembly, resource), architecture, defines);
             var (sass, usage) = disassembler.Disassemble(compiled);
             var usageByName = SassText.ResourceUsage(usage);
             var listed = SassText.Functions(sass).Where(listing => filter is null || filter.IsMatch(listing.Name)).ToList();
@@ -89,7 +96,8 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             table.AddRow(Markup.Escape(program), Markup.Escape(k.Name), k.Registers?.ToString() ?? "-", k.LocalMemoryBytes?.ToString() ?? "-", k.Instructions.ToString(),
                 k.LargestLoop.ToString(), k.R2ur.ToString(), k.LocalAccesses.ToString(), k.Wgmma.ToString(), k.Mufu.ToString());
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"{rows.Count} kernels for {Markup.Escape(architecture)} ({Markup.Escape(disassembler.Executable)})");
+        AnsiConsole.MarkupLine($"{rows.Count} kernels for {Markup.Escape(architecture)} ({Markup.Escape(disassembler.Executable)})" +
+                               (defines.Count > 0 ? $", {Markup.Escape(string.Join(' ', defines))}" : ""));
         return ExitCodes.Success;
     }
 }

@@ -77,9 +77,11 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         }
         try
         {
-            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource));
+            // SAGE_KERNEL_DEFINES: schedule macros for probing variants of the main loop (KernelDefines); none by default.
+            var defines = KernelDefines.FromEnvironment();
+            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource), defines);
             _logLinearModule = new Lazy<CudaModule>(
-                () => compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, LogLinearKernelResource)));
+                () => compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, LogLinearKernelResource), defines));
         }
         catch
         {

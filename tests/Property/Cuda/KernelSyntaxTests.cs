@@ -14,10 +14,28 @@ public class KernelSyntaxTests
     [Fact]
     public async Task Every_kernel_source_parses_as_device_code()
     {
-        var (exit, stdout, stderr) = await RunCheck();
+        var (exit, stdout, stderr) = await RunCheck(null);
         if (exit == 77) Assert.Skip(stdout.Trim());
         Assert.True(exit == 0, $"kernel sources with C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
         Assert.Contains("0 errors  Attention/attention_solo.cu", stdout); // the main loop was among the files checked
+    }
+
+    /// <summary>
+    /// The main loop's probe variants (SAGE_KERNEL_DEFINES=SAGE_CAUSAL_TAIL=1..3, attention_solo.cuh) parse and
+    /// instantiate too, so that a later session's device call does not find them broken.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task The_causal_tail_variants_parse_as_device_code(int variant)
+    {
+        string kernels = Path.Combine(RepositoryRoot(), "src", "Sage.Cuda", "Kernels", "Attention");
+        var (exit, stdout, stderr) = await RunCheck($"-DSAGE_CAUSAL_TAIL={variant}",
+            Path.Combine(kernels, "attention_solo.cu"), Path.Combine(kernels, "attention_solo_loglinear.cu"));
+        if (exit == 77) Assert.Skip(stdout.Trim());
+        Assert.True(exit == 0, $"SAGE_CAUSAL_TAIL={variant}: C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
+        Assert.Contains("0 errors  Attention/attention_solo_loglinear.cu", stdout);
     }
 
     /// <summary>The check reports what it must find: an unknown name and a wrong argument count in a kernel template.</summary>
@@ -32,7 +50,7 @@ public class KernelSyntaxTests
             """);
         try
         {
-            var (exit, stdout, _) = await RunCheck(file);
+            var (exit, stdout, _) = await RunCheck(null, file);
             if (exit == 77) Assert.Skip(stdout.Trim());
             Assert.Equal(1, exit);
             Assert.Contains("undefined_name", stdout);
@@ -44,9 +62,10 @@ public class KernelSyntaxTests
         }
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunCheck(params string[] files)
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunCheck(string? flags, params string[] files)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (flags is not null) start.Environment["CHECK_FLAGS"] = flags;
         start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "tests", "Property", "Cuda", "KernelSyntax", "check.sh"));
         foreach (string f in files) start.ArgumentList.Add(f);
         using var process = Process.Start(start)!;

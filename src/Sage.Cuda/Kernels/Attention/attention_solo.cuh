@@ -35,6 +35,21 @@
 // CTAs per SM the registers are budgeted for (__launch_bounds__): three at d = 128 (≤ 168 registers), four at d = 64
 // (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
 #define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
+
+// PROBE (session 25; off unless defined, e.g. SAGE_KERNEL_DEFINES=SAGE_CAUSAL_TAIL=1): in causal solo grids the last
+// heads, about one wave of CTAs (SAGE_TAIL_SMS × CTAs per SM over the blocks per head), take their blocks longest
+// first across those heads instead of head by head, so that the grid ends on one-tile blocks. Measured (variant 1,
+// docs/results/gpu-run-session25-2026-11-27.md): FP16 two-level causal kernels 1-6 % faster at 2K-8K, same bits, but
+// ptxas spilled 24-48 bytes in the FP32 two-level and smoothed kernels, which were not timed. Variants: 1, every solo
+// kernel, tail heads k = min(heads, ⌈slots / blocks per head⌉); 2, as 1 in the plain FP16 two-level kernels only; 3,
+// every solo kernel, k the power of two at or above ⌈slots / blocks per head⌉ (shifts instead of a division), when
+// there are more heads than k. Schedule only: the CTA → block mapping is one-to-one in every variant.
+#ifndef SAGE_CAUSAL_TAIL
+#define SAGE_CAUSAL_TAIL 0
+#endif
+#ifndef SAGE_TAIL_SMS
+#define SAGE_TAIL_SMS 132
+#endif
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 2 : 3)
 #define SAGE_SOLO_THREADS 128
 // The shared CTA (the *_share kernels): three warpgroups, one CTA per SM, and the K/V stages that fit beside three Q
@@ -150,8 +165,40 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     if (p.causal)
     {
         const int perHead = (nBlocks + WGS - 1) / WGS;
+#if SAGE_CAUSAL_TAIL
+        int bh = cta / perHead;
+        cta -= bh * perHead;
+        if constexpr (WGS == 1 && (SAGE_CAUSAL_TAIL != 2 || (MODE == SAGE_MODE_FP16_TWO_LEVEL && !HOOKS)))
+        {
+            const int heads = p.batch * p.hq;
+            const int need = (SAGE_TAIL_SMS * SAGE_SOLO_MIN_BLOCKS(D) + perHead - 1) / perHead;
+            if constexpr (SAGE_CAUSAL_TAIL == 3)
+            {
+                const int shift = need > 1 ? 32 - __clz(need - 1) : 0; // k = 2^shift ≥ need
+                const int firstTail = (heads - (1 << shift)) * perHead;
+                if (heads > (1 << shift) && (int)blockIdx.x >= firstTail)
+                {
+                    const int y = (int)blockIdx.x - firstTail;
+                    cta = y >> shift;
+                    bh = heads - (1 << shift) + (y & ((1 << shift) - 1));
+                }
+            }
+            else
+            {
+                const int tail = min(heads, need);
+                const int firstTail = (heads - tail) * perHead;
+                if ((int)blockIdx.x >= firstTail)
+                {
+                    const int y = (int)blockIdx.x - firstTail;
+                    cta = y / tail;
+                    bh = heads - tail + (y - cta * tail);
+                }
+            }
+        }
+#else
         const int bh = cta / perHead;
         cta -= bh * perHead;
+#endif
         h = bh % p.hq;
         b = bh / p.hq;
     }

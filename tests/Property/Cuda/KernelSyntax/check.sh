@@ -26,11 +26,13 @@ if [ $# -gt 0 ]; then files=("$@"); else
   # argument_echo.cu includes the Toolkit's cuda_fp16.h and cuda_fp8.h on purpose (it tests NVRTC's include path).
   mapfile -t files < <(find "$kernels" -name '*.cu' ! -name argument_echo.cu | sort)
 fi
+# CHECK_FLAGS: extra clang flags, e.g. CHECK_FLAGS=-DSAGE_CAUSAL_TAIL=1 to check a probe variant (SAGE_KERNEL_DEFINES).
+read -r -a extra <<< "${CHECK_FLAGS:-}"
 failed=0
 for f in "${files[@]}"; do
   f=$(cd "$(dirname "$f")" && pwd)/$(basename "$f") # absolute, so that the name below is relative to the kernels
   log=$("$clang" -x cuda --cuda-device-only --cuda-gpu-arch=sm_80 -nocudainc -nocudalib -fsyntax-only -std=c++17 \
-        -I"$here" "${includes[@]}" -include "$here/clang_cuda_stub.h" "$f" 2>&1)
+        "${extra[@]}" -I"$here" "${includes[@]}" -include "$here/clang_cuda_stub.h" "$f" 2>&1)
   errors=$(grep -c "error:" <<< "$log")
   echo "$errors errors  ${f#"$kernels"/}"
   if [ "$errors" -ne 0 ] || grep -q "fatal error" <<< "$log"; then failed=1; echo "$log" | grep -A4 "error:" | head -40; fi

@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+
+namespace Sage.Cuda;
+
+/// <summary>
+/// Macros for probing variants of the main loop's schedule without restaging: items <c>SAGE_NAME[=VALUE]</c>, separated
+/// by spaces or commas, become NVRTC options <c>-DSAGE_NAME[=VALUE]</c>. <see cref="CudaAttention"/> compiles both
+/// main-loop programs with those of <see cref="EnvironmentVariable"/>; `sage kernels --define` shows ptxas's allocation
+/// for them. Only the kernels' schedule macros are meant (SAGE_CAUSAL_TAIL, SAGE_TAIL_SMS, ...: where work runs, never
+/// what it computes); the bit-exact suite is the judge of any other. Names must start with SAGE_, so that a variable
+/// left over from another tool cannot reach the compiler.
+/// </summary>
+public static partial class KernelDefines
+{
+    /// <summary>The environment variable <see cref="CudaAttention"/> reads at construction.</summary>
+    public const string EnvironmentVariable = "SAGE_KERNEL_DEFINES";
+
+    [GeneratedRegex("^SAGE_[A-Z0-9_]+(=[A-Za-z0-9_.+-]+)?$")]
+    private static partial Regex Item();
+
+    /// <summary>
+    /// The NVRTC options for <paramref name="text"/> (empty for null or blank). Throws <see cref="ArgumentException"/>
+    /// naming <paramref name="source"/> (the variable or option it came from) and the item it refuses.
+    /// </summary>
+    public static IReadOnlyList<string> Parse(string? text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        var options = new List<string>();
+        foreach (string item in text.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Item().IsMatch(item))
+                throw new ArgumentException(
+                    $"{source}: '{item}' is not a kernel macro; expected SAGE_NAME or SAGE_NAME=VALUE (upper-case name after SAGE_, value of letters, digits and _.+-).",
+                    nameof(text));
+            options.Add("-D" + item);
+        }
+        return options;
+    }
+
+    /// <summary>The options of <see cref="EnvironmentVariable"/>.</summary>
+    public static IReadOnlyList<string> FromEnvironment() =>
+        Parse(Environment.GetEnvironmentVariable(EnvironmentVariable), EnvironmentVariable);
+}
