@@ -6,7 +6,8 @@ namespace Sage.Cuda;
 /// cuMemAllocAsync and one release per buffer, it makes one of each per call: an allocation also sets the context, and a
 /// release pushes and pops it around cuMemFreeAsync, so the nine buffers of a default d = 128 pre-processing cost 45
 /// driver calls of host time where the arena costs 5.
-/// Size it with <see cref="Plan"/> in the order the buffers will be taken; <see cref="Take{T}"/> refuses to pass the end.
+/// Size it with <see cref="Plan"/> over the buffers that will be taken (each footprint is a whole number of alignment
+/// units, so the order does not change the total); <see cref="Take{T}"/> refuses to pass the end.
 /// </summary>
 public sealed class DeviceArena : IDisposable
 {
@@ -43,7 +44,7 @@ public sealed class DeviceArena : IDisposable
         long bytes = Footprint<T>(count);
         if (next + bytes > block.SizeInBytes)
             throw new InvalidOperationException(
-                $"The arena holds {block.SizeInBytes} bytes, {next} taken; {count} elements of {typeof(T).Name} need {bytes} more (was it planned in the same order?).");
+                $"The arena holds {block.SizeInBytes} bytes, {next} taken; {count} elements of {typeof(T).Name} need {bytes} more (was every buffer taken in the plan?).");
         var view = DeviceBuffer<T>.ViewOf(block, next, count);
         next += bytes;
         return view;
@@ -52,7 +53,7 @@ public sealed class DeviceArena : IDisposable
     /// <summary>Queues the release on the stream it was allocated on; every buffer taken becomes unusable.</summary>
     public void Dispose() => block.Dispose();
 
-    /// <summary>The size of an arena, summed over the buffers in the order they will be taken.</summary>
+    /// <summary>The size of an arena, summed over the buffers it will hold.</summary>
     public sealed class Plan
     {
         /// <summary>Bytes planned so far.</summary>

@@ -47,8 +47,7 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
             if (Architecture is not null && !Regex.IsMatch(Architecture, "^sm_[0-9]+a?$"))
                 return ValidationResult.Error($"--arch '{Architecture}' must look like sm_90a.");
             if (Sass && Output is null) return ValidationResult.Error("--sass writes into the --out folder; give --out DIR.");
-            try { _ = KernelDefines.Parse(string.Join(' ', Defines), "--define"); }
-            catch (ArgumentException e) { return ValidationResult.Error(e.Message.Split(" (Parameter")[0]); }
+            if (KernelDefines.Refusal(string.Join(' ', Defines), "--define") is { } refusal) return ValidationResult.Error(refusal);
             return ValidationResult.Success();
         }
     }

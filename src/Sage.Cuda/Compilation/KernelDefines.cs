@@ -19,23 +19,26 @@ public static partial class KernelDefines
     private static partial Regex Item();
 
     /// <summary>
-    /// The NVRTC options for <paramref name="text"/> (empty for null or blank). Throws <see cref="ArgumentException"/>
-    /// naming <paramref name="source"/> (the variable or option it came from) and the item it refuses.
+    /// The NVRTC options for <paramref name="text"/> (empty for null or blank). Throws <see cref="ArgumentException"/> with
+    /// <see cref="Refusal"/>'s message.
     /// </summary>
     public static IReadOnlyList<string> Parse(string? text, string source)
     {
-        if (string.IsNullOrWhiteSpace(text)) return [];
-        var options = new List<string>();
-        foreach (string item in text.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!Item().IsMatch(item))
-                throw new ArgumentException(
-                    $"{source}: '{item}' is not a kernel macro; expected SAGE_NAME or SAGE_NAME=VALUE (upper-case name after SAGE_, value of letters, digits and _.+-).",
-                    nameof(text));
-            options.Add("-D" + item);
-        }
-        return options;
+        if (Refusal(text, source) is { } refusal) throw new ArgumentException(refusal, nameof(text));
+        return [.. Items(text).Select(item => "-D" + item)];
     }
+
+    /// <summary>
+    /// Why <paramref name="text"/> is refused, naming <paramref name="source"/> (the variable or option it came from) and
+    /// the first item that is not a kernel macro; null when every item is one.
+    /// </summary>
+    public static string? Refusal(string? text, string source) =>
+        Items(text).FirstOrDefault(item => !Item().IsMatch(item)) is { } bad
+            ? $"{source}: '{bad}' is not a kernel macro; expected SAGE_NAME or SAGE_NAME=VALUE (upper-case name after SAGE_, value of letters, digits and _.+-)."
+            : null;
+
+    private static string[] Items(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? [] : text.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The options of <see cref="EnvironmentVariable"/>.</summary>
     public static IReadOnlyList<string> FromEnvironment() =>

@@ -196,7 +196,7 @@ public sealed class GpuPreprocessor : IDisposable
         bool finishInFirst = !FinishLaunch && g.StatsItems > 0;
         // Every output and scratch buffer of the call in one arena (one allocation and one release per call instead of
         // seven to twelve of each, nine at d = 128 by default: host time at short sequences, where the host's enqueue
-        // time is part of e2e). Sizes in the order they are taken below.
+        // time is part of e2e).
         long qValueCount = quantizeQueries ? bhq * padQ * rowBytes : 0, qScaleCount = quantizeQueries ? bhq * qGroups : 0;
         long qMeanCount = options.SmoothQ ? bhq * PreprocessLayout.QueryBlocks(nq) * d : 0;
         long perChannel = bhk * d, vMeanCount = options.SmoothV ? perChannel : 0, counterCount = finishInFirst ? bhk : 0;
