@@ -41,8 +41,10 @@ def head_major():
     return [a.b + tiles(blocks - 1 - c) for _ in range(a.heads) for c in range(blocks)]
 
 
-def tail_interleaved():
-    k = min(a.heads, -(-slots // blocks))
+def tail_interleaved(power_of_two=False):
+    need = -(-slots // blocks)
+    k = 1 << (need - 1).bit_length() if power_of_two else min(a.heads, need)  # main's kernel: the power of two (session 26)
+    if k >= a.heads and power_of_two: return head_major()  # the kernel interleaves only when there are more heads than k
     order = [a.b + tiles(blocks - 1 - c) for _ in range(a.heads - k) for c in range(blocks)]
     return order + [a.b + tiles(blocks - 1 - c) for c in range(blocks) for _ in range(k)]
 
@@ -59,6 +61,7 @@ def paired():
 ideal = sum(head_major()) / slots
 print(f"N={a.n} heads={a.heads} d={a.d}: {blocks} blocks per head, {slots} slots, b={a.b}, ideal {ideal:.1f} tile-times (one block per CTA, its work spread evenly)")
 for name, grid in (("head-major, longest first per head", head_major()), ("tail heads interleaved", tail_interleaved()),
+                   ("tail heads interleaved, k a power of two", tail_interleaved(True)),
                    (f"paired blocks (second block b={a.b2})", paired())):
     m = makespan(grid)
     print(f"  {name:40s} {m:8.1f}  ({m / ideal - 1:+.1%} over the ideal)")

@@ -30,7 +30,7 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         public string? Output { get; init; }
 
         [CommandOption("--define <NAME[=VALUE]>")]
-        [Description("A schedule macro for every program, as NVRTC's -D (repeatable; SAGE_ names only, e.g. --define SAGE_CAUSAL_TAIL=1): what SAGE_KERNEL_DEFINES gives the backend.")]
+        [Description("A schedule macro for every program, as NVRTC's -D (repeatable; SAGE_ names only, e.g. --define SAGE_CAUSAL_TAIL=0): what SAGE_KERNEL_DEFINES gives the backend.")]
         public string[] Defines { get; init; } = [];
 
         [CommandOption("--sass")]

@@ -36,16 +36,15 @@
 // (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
 #define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
 
-// PROBE (session 25; off unless defined, e.g. SAGE_KERNEL_DEFINES=SAGE_CAUSAL_TAIL=1): in causal solo grids the last
-// heads, about one wave of CTAs (SAGE_TAIL_SMS × CTAs per SM over the blocks per head), take their blocks longest
-// first across those heads instead of head by head, so that the grid ends on one-tile blocks. Measured (variant 1,
-// docs/results/gpu-run-session25-2026-11-27.md): FP16 two-level causal kernels 1-6 % faster at 2K-8K, same bits, but
-// ptxas spilled 24-48 bytes in the FP32 two-level and smoothed kernels, which were not timed. Variants: 1, every solo
-// kernel, tail heads k = min(heads, ⌈slots / blocks per head⌉); 2, as 1 in the plain FP16 two-level kernels only; 3,
-// every solo kernel, k the power of two at or above ⌈slots / blocks per head⌉ (shifts instead of a division), when
-// there are more heads than k. Schedule only: the CTA → block mapping is one-to-one in every variant.
+// Causal solo grids end on one-tile blocks (session 26): the last k heads take their blocks longest first across those
+// heads instead of head by head, k being the power of two at or above ⌈SAGE_TAIL_SMS × CTAs per SM / blocks per head⌉
+// (about one wave of CTAs; a power of two so that the mapping takes shifts, not a division, and ptxas keeps every
+// kernel's registers and local memory: a division-based k spilled 24-48 bytes in the FP32 two-level and smoothed
+// kernels, session 25). Only when there are more heads than k. Causal kernels 1-6 % faster at 2K-8K, FP16 and FP32
+// two-level, same bits (docs/results/gpu-run-session26-2026-11-27.md). SAGE_CAUSAL_TAIL=0 (SAGE_KERNEL_DEFINES)
+// compiles the previous head-major order, for A/B runs. Schedule only: the CTA → block mapping is one-to-one.
 #ifndef SAGE_CAUSAL_TAIL
-#define SAGE_CAUSAL_TAIL 0
+#define SAGE_CAUSAL_TAIL 1
 #endif
 #ifndef SAGE_TAIL_SMS
 #define SAGE_TAIL_SMS 132
@@ -154,7 +153,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 
     // Causal: the blocks with the most K tiles first, so that the short ones fill the tail of the grid; only the schedule
     // changes. A shared CTA's warpgroups take consecutive blocks (of equal or neighbouring tile counts).
-    // Grids: (CTA, head, batch), or, causal, one-dimensional in the same order (head-major, CTA fastest). Ordering the
+    // Grids: (CTA, head, batch), or, causal, one-dimensional in the same order (head-major, CTA fastest; a solo grid's
+    // last heads interleaved, see SAGE_CAUSAL_TAIL above). Ordering the
     // causal CTAs longest first over all heads instead was 2x slower at 8K (session 16): concurrent CTAs then span every
     // head, and their K and V no longer fit in L2. This form of the prologue also measured +2 % (FP16 two-level) and
     // +3 % (FP32 two-level) kernel-only at 16K, causal or not, against reading blockIdx.y and .z directly (session 16,
@@ -165,39 +165,22 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     if (p.causal)
     {
         const int perHead = (nBlocks + WGS - 1) / WGS;
-#if SAGE_CAUSAL_TAIL
         int bh = cta / perHead;
         cta -= bh * perHead;
-        if constexpr (WGS == 1 && (SAGE_CAUSAL_TAIL != 2 || (MODE == SAGE_MODE_FP16_TWO_LEVEL && !HOOKS)))
+#if SAGE_CAUSAL_TAIL
+        if constexpr (WGS == 1)
         {
             const int heads = p.batch * p.hq;
             const int need = (SAGE_TAIL_SMS * SAGE_SOLO_MIN_BLOCKS(D) + perHead - 1) / perHead;
-            if constexpr (SAGE_CAUSAL_TAIL == 3)
+            const int shift = need > 1 ? 32 - __clz(need - 1) : 0; // k = 2^shift ≥ need
+            const int firstTail = (heads - (1 << shift)) * perHead;
+            if (heads > (1 << shift) && (int)blockIdx.x >= firstTail)
             {
-                const int shift = need > 1 ? 32 - __clz(need - 1) : 0; // k = 2^shift ≥ need
-                const int firstTail = (heads - (1 << shift)) * perHead;
-                if (heads > (1 << shift) && (int)blockIdx.x >= firstTail)
-                {
-                    const int y = (int)blockIdx.x - firstTail;
-                    cta = y >> shift;
-                    bh = heads - (1 << shift) + (y & ((1 << shift) - 1));
-                }
-            }
-            else
-            {
-                const int tail = min(heads, need);
-                const int firstTail = (heads - tail) * perHead;
-                if ((int)blockIdx.x >= firstTail)
-                {
-                    const int y = (int)blockIdx.x - firstTail;
-                    cta = y / tail;
-                    bh = heads - tail + (y - cta * tail);
-                }
+                const int y = (int)blockIdx.x - firstTail; // tail CTA y: block y >> shift of tail head y mod k
+                cta = y >> shift;
+                bh = heads - (1 << shift) + (y & ((1 << shift) - 1));
             }
         }
-#else
-        const int bh = cta / perHead;
-        cta -= bh * perHead;
 #endif
         h = bh % p.hq;
         b = bh / p.hq;
