@@ -21,18 +21,20 @@ public class KernelSyntaxTests
     }
 
     /// <summary>
-    /// The main loop's A/B variant (SAGE_KERNEL_DEFINES=SAGE_CAUSAL_TAIL=0, the head-major causal order before session
-    /// 26; attention_solo.cuh) parses and instantiates too, so that a later session's device call does not find it broken.
+    /// The main loop's macro variants (SAGE_KERNEL_DEFINES, attention_solo.cuh and attention_mainloop.cuh) parse and
+    /// instantiate too, so that a later session's device call does not find them broken: SAGE_CAUSAL_TAIL=0, the
+    /// head-major causal order before session 26; SAGE_EPILOGUE_STAGED=1, the staged epilogue not yet run on a GPU.
     /// </summary>
     [Theory]
-    [InlineData(0)]
-    public async Task The_causal_order_variant_parses_as_device_code(int variant)
+    [InlineData("SAGE_CAUSAL_TAIL=0")]
+    [InlineData("SAGE_EPILOGUE_STAGED=1")]
+    public async Task The_macro_variants_parse_as_device_code(string define)
     {
         string kernels = Path.Combine(RepositoryRoot(), "src", "Sage.Cuda", "Kernels", "Attention");
-        var (exit, stdout, stderr) = await RunCheck($"-DSAGE_CAUSAL_TAIL={variant}",
+        var (exit, stdout, stderr) = await RunCheck($"-D{define}",
             Path.Combine(kernels, "attention_solo.cu"), Path.Combine(kernels, "attention_solo_loglinear.cu"));
         if (exit == 77) Assert.Skip(stdout.Trim());
-        Assert.True(exit == 0, $"SAGE_CAUSAL_TAIL={variant}: C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
+        Assert.True(exit == 0, $"{define}: C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
         Assert.Contains("0 errors  Attention/attention_solo_loglinear.cu", stdout);
     }
 
