@@ -26,7 +26,7 @@ if [ $# -gt 0 ]; then files=("$@"); else
   # argument_echo.cu includes the Toolkit's cuda_fp16.h and cuda_fp8.h on purpose (it tests NVRTC's include path).
   mapfile -t files < <(find "$kernels" -name '*.cu' ! -name argument_echo.cu | sort)
 fi
-# CHECK_FLAGS: extra clang flags, e.g. CHECK_FLAGS=-DSAGE_CAUSAL_TAIL=1 to check a probe variant (SAGE_KERNEL_DEFINES).
+# CHECK_FLAGS: extra clang flags, e.g. CHECK_FLAGS=-DSAGE_EPILOGUE_STAGED=1 to check a probe variant (SAGE_KERNEL_DEFINES).
 read -r -a extra <<< "${CHECK_FLAGS:-}"
 failed=0
 for f in "${files[@]}"; do
