@@ -690,7 +690,8 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
     // 16-bit outputs whose rows are 16-byte aligned leave through shared memory: each warp writes its 16 rows with
     // stmatrix (8 instructions per thread at d = 128), then copies them out 16 bytes per lane, two whole rows per warp
     // instruction, instead of 32 four-byte stores per thread that each touch 8 rows (session 26: the stores are 8-11 % of
-    // the 2K kernel). The values and their roundings are the loop's below, element for element (§9).
+    // the 2K kernel). The values and their roundings are the loop's below, element for element (§9): repeated rather than
+    // shared while the macro is off by default, so that main's code compiles token for token as validated.
     if constexpr (STAGED)
     {
         const bool rows16 = p.outType != SAGE_OUT_F32 && (reinterpret_cast<unsigned long long>(p.out) & 15) == 0 &&
