@@ -8,8 +8,15 @@ namespace Sage.Property.Tests.Bench;
 /// each variant against main's, the bit-exact classes under each variant, the table of medians) runs here with a stub
 /// in place of the staged tools (ab_defines_stub_runner.sh). Skipped, saying so, without bash or python3.
 /// </summary>
-public class AbDefinesScriptTests
+public sealed class AbDefinesScriptTests : IDisposable
 {
+    private readonly List<string> _workFolders = [];
+
+    public void Dispose()
+    {
+        foreach (string folder in _workFolders) Directory.Delete(folder, recursive: true);
+    }
+
     [Fact]
     public async Task A_variant_s_changed_kernels_speed_and_bit_exact_counts_are_reported()
     {
@@ -37,39 +44,26 @@ public class AbDefinesScriptTests
         Assert.Contains("usage: ab-defines.sh", run.Output);
     }
 
-    private static async Task<(int Exit, string Output, string Out)> RunScript(params string[] arguments)
+    private async Task<(int Exit, string Output, string Out)> RunScript(params string[] arguments)
     {
         foreach (string tool in new[] { "bash", "python3" })
             if (!OnPath(tool)) Assert.Skip($"{tool} is not on PATH: bench/ab-defines.sh cannot run here.");
         string root = RepositoryRoot(), work = Directory.CreateTempSubdirectory("sage-ab-defines-").FullName;
+        _workFolders.Add(work);
         string output = Path.Combine(work, "out"), cache = Path.Combine(work, "cache");
         Directory.CreateDirectory(output);
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work,
-        };
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = work };
         start.ArgumentList.Add(Path.Combine(root, "bench", "ab-defines.sh"));
         foreach (string a in arguments) start.ArgumentList.Add(a);
         start.Environment["RUNNER"] = "bash " + Path.Combine(root, "tests", "Property", "Bench", "ab_defines_stub_runner.sh");
         start.Environment["OUT"] = output;
         start.Environment["SAGE_CUDA_CACHE"] = cache;
-        using var process = Process.Start(start)!;
-        var token = TestContext.Current.CancellationToken;
-        var stdout = process.StandardOutput.ReadToEndAsync(token);
-        var stderr = process.StandardError.ReadToEndAsync(token);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr, output);
+        var (exit, stdout, stderr) = await RepositoryScripts.RunAsync(start, TimeSpan.FromMinutes(2));
+        return (exit, stdout + stderr, output);
     }
 
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SageAttention.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No SageAttention.sln above {AppContext.BaseDirectory}.");
-    }
+    private static string RepositoryRoot() => RepositoryScripts.Root();
 }

@@ -62,26 +62,14 @@ public class KernelSyntaxTests
         }
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunCheck(string? flags, params string[] files)
+    private static Task<(int Exit, string Stdout, string Stderr)> RunCheck(string? flags, params string[] files)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("bash");
         if (flags is not null) start.Environment["CHECK_FLAGS"] = flags;
         start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "tests", "Property", "Cuda", "KernelSyntax", "check.sh"));
         foreach (string f in files) start.ArgumentList.Add(f);
-        using var process = Process.Start(start)!;
-        var token = TestContext.Current.CancellationToken;
-        var stdout = process.StandardOutput.ReadToEndAsync(token);
-        var stderr = process.StandardError.ReadToEndAsync(token);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        return RepositoryScripts.RunAsync(start, TimeSpan.FromMinutes(5));
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SageAttention.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No SageAttention.sln above {AppContext.BaseDirectory}.");
-    }
+    private static string RepositoryRoot() => RepositoryScripts.Root();
 }
