@@ -16,6 +16,16 @@ internal static class TraceChecks
             rnd.Next(KernelTiling.TileCount(shape.QueryLength, KernelTiling.QueryTileRows)));
     }
 
+    /// <summary>Where row <paramref name="r"/> of the traced tile starts in the run's output (HND or NHD).</summary>
+    public static long OutputOffset(AttentionProblem problem, TraceSelection sel, int r)
+    {
+        var shape = problem.Shape;
+        int row = sel.QueryTile * KernelTiling.QueryTileRows + r;
+        return problem.Layout == TensorLayout.HND
+            ? (((long)sel.Batch * shape.QueryHeads + sel.QueryHead) * shape.QueryLength + row) * shape.HeadDim
+            : (((long)sel.Batch * shape.QueryLength + row) * shape.QueryHeads + sel.QueryHead) * shape.HeadDim;
+    }
+
     /// <summary>
     /// The traced tile's output and LSE bits equal the full run's rows (FP32 output, so that no output rounding hides a
     /// difference): the traced softmax path (arguments and codes kept) and the untraced one compute the same.
@@ -32,9 +42,7 @@ internal static class TraceChecks
         for (int r = 0; r < trace.Rows; r++)
         {
             int row = sel.QueryTile * KernelTiling.QueryTileRows + r;
-            long at = c.Problem.Layout == TensorLayout.HND
-                ? (((long)sel.Batch * shape.QueryHeads + sel.QueryHead) * shape.QueryLength + row) * d
-                : (((long)sel.Batch * shape.QueryLength + row) * shape.QueryHeads + sel.QueryHead) * d;
+            long at = OutputOffset(c.Problem, sel, r);
             for (int ch = 0; ch < d; ch++)
                 Assert.True(BitConverter.SingleToUInt32Bits(o[(int)(at + ch)]) == BitConverter.SingleToUInt32Bits(trace.Output[r * d + ch]),
                     $"{c}: row {row} channel {ch}: run {o[(int)(at + ch)]:R}, trace {trace.Output[r * d + ch]:R}");

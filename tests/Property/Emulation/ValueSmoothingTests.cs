@@ -88,10 +88,7 @@ public class ValueSmoothingTests
         var run = RandomAttentionCase.Emulator.Run(c.Problem, c.Q, c.K, c.V, options).Output.Single;
         for (int r = 0; r < t.Rows; r++)
         {
-            int row = sel.QueryTile * KernelTiling.QueryTileRows + r;
-            long at = c.Problem.Layout == TensorLayout.HND
-                ? (((long)sel.Batch * shape.QueryHeads + sel.QueryHead) * shape.QueryLength + row) * d
-                : (((long)sel.Batch * shape.QueryLength + row) * shape.QueryHeads + sel.QueryHead) * d;
+            long at = TraceChecks.OutputOffset(c.Problem, sel, r);
             for (int ch = 0; ch < d; ch++)
                 Assert.Equal(BitConverter.SingleToUInt32Bits(run[(int)(at + ch)]), BitConverter.SingleToUInt32Bits(t.Output[r * d + ch]));
         }
