@@ -145,11 +145,12 @@ public sealed class EmulatedAttention : IAttentionBackend
         var shape = problem.Shape;
         // The input domain (SageInputDomain) is checked on the widened values, in parallel with the widening (a serial
         // scan of Q, K and V costs more than the widening itself); only when some element is outside does the serial
-        // check run, for its exception naming the tensor and the element.
-        int outside = 0;
-        float[] qs = Widen(q, ref outside), ks = Widen(k, ref outside), vs = Widen(v, ref outside);
-        if (outside != 0) SageInputDomain.Require(problem, q, k, v);
-        SageInputDomain.RequireBoundedScores(problem, LargestMagnitude(qs, q.Length), LargestMagnitude(ks, k.Length));
+        // check run, for its exception naming the tensor and the element. The same maxima bound the scores.
+        float[] qs = Widen(q, out float qMax), ks = Widen(k, out float kMax), vs = Widen(v, out float vMax);
+        // false when a maximum is NaN (an element was NaN) or reaches 2^100
+        if (!(qMax < SageInputDomain.MaxMagnitude && kMax < SageInputDomain.MaxMagnitude && vMax < SageInputDomain.MaxMagnitude))
+            SageInputDomain.Require(problem, q, k, v);
+        SageInputDomain.RequireBoundedScores(problem, qMax, kMax);
         clock = PhaseClock.Lap(Phase.Widen, clock);
         var kvAddressing = new TokenAddressing(problem.Layout, shape.KeyValueHeads, shape.KeyLength, shape.HeadDim);
         PreparedKeyValueHead[] heads;
@@ -191,26 +192,20 @@ public sealed class EmulatedAttention : IAttentionBackend
     }
 
     /// <summary>
-    /// The largest |x| of the first <paramref name="count"/> widened, in-domain values (the array is rented: longer than
-    /// the tensor); TensorPrimitives, vectorised, one pass.
-    /// </summary>
-    private static float LargestMagnitude(float[] values, long count) =>
-        count == 0 ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(values.AsSpan(0, checked((int)count))));
-
-    /// <summary>
     /// The tensor widened exactly to fp32 (as <see cref="HostTensor.CopyTo"/>), in parallel chunks, into an array rented
     /// from the shared pool (the caller returns it): repeated calls then reuse memory instead of faulting in new pages.
-    /// Sets <paramref name="outside"/> to 1 when an element is outside the input domain: NaN, infinite or of magnitude
-    /// ≥ 2^100 (for FP16 and BF16 the same elements as <see cref="SageInputDomain.FirstOutside"/>, widening being exact).
+    /// <paramref name="largest"/>: the largest |x| (0 for an empty tensor), NaN when an element is NaN; an element is
+    /// outside the input domain (NaN, infinite or of magnitude ≥ 2^100; for FP16 and BF16 the same elements as
+    /// <see cref="SageInputDomain.FirstOutside"/>, widening being exact) exactly when largest &lt; 2^100 is false.
     /// </summary>
-    private float[] Widen(HostTensor tensor, ref int outside)
+    private float[] Widen(HostTensor tensor, out float largest)
     {
         const int chunk = 1 << 18;
         long length = tensor.Length;
         var result = System.Buffers.ArrayPool<float>.Shared.Rent((int)length);
         var type = tensor.ElementType;
-        int found = 0;
-        Parallel.For(0, (int)((length + chunk - 1) / chunk), ParallelOptions, i =>
+        var chunkLargest = new float[(int)((length + chunk - 1) / chunk)];
+        Parallel.For(0, chunkLargest.Length, ParallelOptions, i =>
         {
             long cpu = PhaseClock.ThreadStart();
             int start = i * chunk, count = (int)Math.Min(chunk, length - start);
@@ -224,12 +219,10 @@ public sealed class EmulatedAttention : IAttentionBackend
                 var bits = tensor.Bits16.Slice(start, count);
                 for (int j = 0; j < count; j++) dst[j] = BitConverter.UInt32BitsToSingle((uint)bits[j] << 16);
             }
-            // MaxMagnitude returns NaN when an element is NaN, and the comparison is false for NaN.
-            if (count > 0 && !(MathF.Abs(TensorPrimitives.MaxMagnitude<float>(dst)) < SageInputDomain.MaxMagnitude))
-                Volatile.Write(ref found, 1);
+            chunkLargest[i] = MathF.Abs(TensorPrimitives.MaxMagnitude<float>(dst)); // NaN when an element is NaN
             PhaseClock.ThreadLap(Phase.Preprocessing, cpu);
         });
-        if (found != 0) outside = 1;
+        largest = chunkLargest.Length == 0 ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude<float>(chunkLargest));
         return result;
     }
 }
