@@ -27,10 +27,10 @@ public static class SageInputDomain
     public static void Require(AttentionProblem problem, HostTensor q, HostTensor k, HostTensor v)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        Check(problem, q, nameof(q), problem.Shape.QueryHeads, problem.Shape.QueryLength);
-        Check(problem, k, nameof(k), problem.Shape.KeyValueHeads, problem.Shape.KeyLength);
+        float qMax = Check(problem, q, nameof(q), problem.Shape.QueryHeads, problem.Shape.QueryLength);
+        float kMax = Check(problem, k, nameof(k), problem.Shape.KeyValueHeads, problem.Shape.KeyLength);
         Check(problem, v, nameof(v), problem.Shape.KeyValueHeads, problem.Shape.KeyLength);
-        RequireBoundedScores(problem, LargestMagnitude(q), LargestMagnitude(k));
+        RequireBoundedScores(problem, qMax, kMax);
     }
 
     /// <summary>max|Q|·max|K|·d·sm_scale·log2(e): what the problem's scores (in log2 units) can reach, up to smoothing.</summary>
@@ -55,7 +55,7 @@ public static class SageInputDomain
             $"(docs/kernel-spec.md §0). Scale the inputs down or use the float64 reference.", "q");
     }
 
-    /// <summary>The largest |x| of a tensor's elements (inputs inside the element domain: no NaN).</summary>
+    /// <summary>The largest |x| of a tensor's elements: NaN or ∞ when an element is NaN or infinite (0 for an empty tensor).</summary>
     public static float LargestMagnitude(HostTensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
@@ -107,10 +107,15 @@ public static class SageInputDomain
         return -1;
     }
 
-    private static void Check(AttentionProblem problem, HostTensor t, string name, int heads, int tokens)
+    // One vectorised pass gives the largest magnitude, which the score bound needs too; it is NaN or ≥ 2^100 exactly when
+    // some element is outside (for FP16 and BF16 the bit patterns of NaN and ∞ order above every finite magnitude), and
+    // only then does the element-wise scan run, for the exception naming the element. Returns the largest magnitude.
+    private static float Check(AttentionProblem problem, HostTensor t, string name, int heads, int tokens)
     {
+        float largest = LargestMagnitude(t);
+        if (largest < MaxMagnitude) return largest; // false for NaN
         long i = FirstOutside(t);
-        if (i < 0) return;
+        if (i < 0) return largest;
         int d = problem.Shape.HeadDim;
         long c = i % d, rest = i / d;
         long n, h, b;

@@ -39,6 +39,25 @@ public class SageInputDomainTests
         Assert.Contains("2^100", e.Message);
     }
 
+    /// <summary>The host check the CUDA backend runs (one vectorised pass per tensor, then the element scan) refuses V too.</summary>
+    [Theory]
+    [InlineData(ElementType.Float32, float.NaN)]
+    [InlineData(ElementType.Float16, float.PositiveInfinity)]
+    [InlineData(ElementType.BFloat16, 1e35f)]
+    public void RequireRefusesAnOutOfDomainValueElement(ElementType type, float bad)
+    {
+        var problem = new AttentionProblem(Shape, TensorLayout.HND);
+        int[] qs = Shape.QueryShape(TensorLayout.HND), ks = Shape.KeyValueShape(TensorLayout.HND);
+        var q = Tensor(type, qs, i => (i % 7) * 0.25f - 0.5f);
+        var k = Tensor(type, ks, i => (i % 3) * 0.5f);
+        var v = Tensor(type, ks, i => i == 5 * 64 + 2 ? bad : (i % 5) * 0.5f - 1f);
+
+        var e = Assert.Throws<ArgumentException>(() => SageInputDomain.Require(problem, q, k, v));
+        Assert.Equal("v", e.ParamName);
+        Assert.Contains("token 5, channel 2", e.Message);
+        SageInputDomain.Require(problem, q, k, Tensor(type, ks, i => (i % 5) * 0.5f - 1f)); // the clean V passes
+    }
+
     [Fact]
     public void LargestAllowedMagnitudesPass()
     {
