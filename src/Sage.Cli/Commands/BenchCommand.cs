@@ -76,6 +76,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Before each timed launch, queue a spin kernel of at least this many microseconds on the stream, so that the host's enqueue work (allocations, launches) happens while the GPU is busy and the events time the GPU alone (default 0: each launch timed from an idle stream, the host's latency included). The difference between the two readings is the host's share of a call.")]
         public double QueueAhead { get; init; }
 
+        [CommandOption("--smooth-q")]
+        [Description("Time with SmoothQ on (the query mean subtracted before quantisation, its score correction in the main loop: the *_smooth kernels).")]
+        public bool SmoothQ { get; init; }
+
+        [CommandOption("--smooth-v")]
+        [Description("Time with SmoothV on (the value mean subtracted before the FP8 codes, added back in the epilogue: the *_smooth kernels).")]
+        public bool SmoothV { get; init; }
+
         [CommandOption("--repetitions <N>")]
         [Description("Timed launches per case; the median is reported (default 10).")]
         public int Repetitions { get; init; } = 10;
@@ -89,6 +97,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (Modes is not null && Modes != "all") return ValidationResult.Error($"--modes '{Modes}': the only value is 'all'.");
             if (Rounds is int r && r < 1) return ValidationResult.Error($"--rounds {r}: must be at least 1.");
             if (Rounds is not null && Modes is null) return ValidationResult.Error("--rounds applies to --modes all only.");
+            if (Modes is not null && (SmoothQ || SmoothV))
+                return ValidationResult.Error("--smooth-q and --smooth-v apply to the sequence table, not --modes all (the planner's speed table is of the default smoothing).");
             if (Settle is double settle && !(settle >= 0 && double.IsFinite(settle)))
                 return ValidationResult.Error($"--settle {settle}: expected zero or more seconds.");
             if (!(QueueAhead >= 0 && QueueAhead <= 1e6))
@@ -104,7 +114,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         TryParseList(settings.Sequences, out var sequences);
         TryParseList(settings.HeadDims, out var dims);
         if (settings.Modes is not null) return ExecuteModes(settings, settings.Sequences == "1024,4096,16384" ? 8192 : sequences[0], dims[0], cancellationToken);
-        var options = new SageOptions { PvAccumulation = settings.Pv, PEncoding = settings.PEncoding };
+        var options = new SageOptions { PvAccumulation = settings.Pv, PEncoding = settings.PEncoding, SmoothQ = settings.SmoothQ, SmoothV = settings.SmoothV };
         var cases = (from d in dims from causal in new[] { false, true } from n in sequences
                      select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options, settings.Lse)).ToList();
 
@@ -137,6 +147,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             {
                 device = r.Device, batch = r.Case.Batch, heads = r.Case.Heads, n = r.Case.SequenceLength, headDim = r.Case.HeadDim,
                 causal = r.Case.Causal, lse = r.Case.Lse, pv = r.Case.Options.PvAccumulation.ToString(), p = r.Case.Options.PEncoding.ToString(),
+                smoothQ = r.Case.Options.SmoothQ, smoothV = r.Case.Options.SmoothV,
                 repetitions = r.Repetitions, queueAheadUs = settings.QueueAhead,
                 kernelDefines = Environment.GetEnvironmentVariable(KernelDefines.EnvironmentVariable) is { Length: > 0 } defines ? defines : null,
                 kernelMs = r.KernelMilliseconds, endToEndMs = r.EndToEndMilliseconds, kernelTflops = r.KernelTflops, endToEndTflops = r.EndToEndTflops,
@@ -150,7 +161,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return ExitCodes.Success;
         }
         string power = telemetry is null ? "" : $", power: {telemetry.Power}";
-        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
+        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.SmoothQ ? ", SmoothQ" : "")}{(settings.SmoothV ? ", SmoothV" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms", "e2e host µs");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)

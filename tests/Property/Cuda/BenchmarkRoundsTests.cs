@@ -48,4 +48,14 @@ public class BenchmarkRoundsTests
         Assert.False(alone.Successful);
         Assert.Contains("--modes", alone.Message);
     }
+
+    [Fact]
+    public void Cli_smoothing_flags_time_the_sequence_table_only()
+    {
+        Assert.True(new BenchCommand.Settings { SmoothQ = true, SmoothV = true }.Validate().Successful);
+        var modes = new BenchCommand.Settings { Modes = "all", SmoothQ = true }.Validate();
+        Assert.False(modes.Successful);
+        Assert.Contains("--smooth-q", modes.Message);
+        Assert.False(new BenchCommand.Settings { Modes = "all", SmoothV = true }.Validate().Successful);
+    }
 }

@@ -36,10 +36,10 @@
 #define SAGE_OUT_BF16 1
 #define SAGE_OUT_F32 2
 
-// PROBE (session 26; off unless defined, e.g. SAGE_KERNEL_DEFINES=SAGE_EPILOGUE_STAGED=1): the solo CTA's 16-bit outputs
-// leave through shared memory (store_rows). Schedule only: the same values, roundings and bits. Not yet run on a GPU.
+// The solo CTA's 16-bit outputs leave through shared memory (store_rows_staged; session 27: the 2K kernels 2-5 % faster,
+// same bits). SAGE_KERNEL_DEFINES=SAGE_EPILOGUE_STAGED=0 compiles the per-pair stores alone, for A/B runs.
 #ifndef SAGE_EPILOGUE_STAGED
-#define SAGE_EPILOGUE_STAGED 0
+#define SAGE_EPILOGUE_STAGED 1
 #endif
 #define SAGE_IN_F16 0
 #define SAGE_IN_BF16 1
@@ -651,18 +651,85 @@ __device__ __forceinline__ void pv_finish(float (&accO)[SAGE_ACC_O(D)], PvBlock<
     }
 }
 
+// §9.3-§9.4 for one lane's channels 8i + 2t and 8i + 2t + 1 of its row r (0: row0, 1: row1): the two multiplies by the
+// row's reciprocal and by v_scale, then (SmoothV) + v_mean, never fused into the multiply. Rows with l = 0 give 0.
+template <int D>
+__device__ __forceinline__ float2 output_pair(const float (&accO)[SAGE_ACC_O(D)], int i, int r, float l, float recip, float2 vs,
+                                              float2 vm, bool smoothV)
+{
+    float o[2];
+#pragma unroll
+    for (int e = 0; e < 2; e++)
+    {
+        o[e] = 0.0f;
+        if (l != 0.0f)
+        {
+            o[e] = __fmul_rn(__fmul_rn(accO[4 * i + 2 * r + e], recip), e == 0 ? vs.x : vs.y);
+            if (smoothV) o[e] = __fadd_rn(o[e], e == 0 ? vm.x : vm.y);
+        }
+    }
+    return make_float2(o[0], o[1]);
+}
+
+// The solo CTA's 16-bit outputs whose rows are 16-byte aligned leave through shared memory: each warp writes its 16 rows
+// with stmatrix (8 instructions per thread at d = 128), then copies them out 16 bytes per lane, two whole rows per warp
+// instruction, instead of 32 four-byte stores per thread that each touch 8 rows (session 26: those stores were 8-11 % of
+// the 2K kernel). `staging` is the K/V stage memory, free once every warp's last PV wgmma completed. Returns false, having
+// stored nothing, where the output does not qualify (FP32, or rows not 16-byte aligned): the caller stores per pair.
+template <int D>
+__device__ __forceinline__ bool store_rows_staged(const AttentionParams& p, const RowState& st, const float (&accO)[SAGE_ACC_O(D)],
+                                                  int row0, int b, int h, float recip0, float recip1, const float2 (&vsAll)[D / 8],
+                                                  const float2 (&vmAll)[D / 8], bool smoothV, unsigned char* staging)
+{
+    const bool rows16 = p.outType != SAGE_OUT_F32 && (reinterpret_cast<unsigned long long>(p.out) & 15) == 0 &&
+                        (p.out_strides[0] & 7) == 0 && (p.out_strides[1] & 7) == 0 && (p.out_strides[2] & 7) == 0;
+    if (!rows16) return false; // uniform over the CTA: the barrier below is reached by all or none
+    constexpr int PITCH = 2 * D + 16; // bytes per staged row; the pad puts a stmatrix phase's 8 rows on distinct banks
+    const int lane = (int)(threadIdx.x & 31), warp = (int)(threadIdx.x >> 5);
+    // Every thread waited for its own last PV wgmma (the async proxy's reads of the stages): after the barrier no read of
+    // the stage memory is outstanding, and no TMA load is (the producer loads tiles < T only).
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+    __syncthreads();
+    unsigned char* warpRows = staging + warp * 16 * PITCH;
+    // stmatrix .x4: lanes 8j..8j+7 give the rows of matrix j = (chunk i + j / 2, rows 8·(j % 2)..+7 of the warp's 16).
+    const unsigned int matrixRow = shared_address(warpRows + (8 * ((lane >> 3) & 1) + (lane & 7)) * PITCH + 16 * (lane >> 4));
+    const bool bf16 = p.outType == SAGE_OUT_BF16;
+#pragma unroll
+    for (int i = 0; i < D / 8; i += 2)
+    {
+        unsigned int packed[4];
+#pragma unroll
+        for (int m = 0; m < 4; m++)
+        {
+            const int ci = i + (m >> 1), r = m & 1;
+            const float2 o = output_pair<D>(accO, ci, r, r == 0 ? st.l0 : st.l1, r == 0 ? recip0 : recip1, vsAll[ci], vmAll[ci], smoothV);
+            if (bf16) asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed[m]) : "f"(o.y), "f"(o.x));
+            else asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed[m]) : "f"(o.y), "f"(o.x));
+        }
+        asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};\n"
+                     :: "r"(matrixRow + 16 * i), "r"(packed[0]), "r"(packed[1]), "r"(packed[2]), "r"(packed[3]) : "memory");
+    }
+    __syncwarp();
+    constexpr int CHUNKS = D / 8; // 16-byte chunks per row
+    const long long headBase = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1];
+    const int firstRow = row0 - (lane >> 2); // the warp's first row (row0 = 64·block + 16·warp + g)
+#pragma unroll
+    for (int it = 0; it < 2 * D / 32; it++)
+    {
+        const int q = it * 32 + lane, rl = q / CHUNKS, c = q % CHUNKS;
+        const uint4 v = *reinterpret_cast<const uint4*>(warpRows + rl * PITCH + 16 * c);
+        if (firstRow + rl < p.nq)
+            *reinterpret_cast<uint4*>(static_cast<unsigned short*>(p.out) + headBase + (long long)(firstRow + rl) * p.out_strides[2] + 8 * c) = v;
+    }
+    return true;
+}
+
 // §9 and §10 for one lane's two rows: div.rn by the row sum, v_scale, (SmoothV: + vmean), output rounding; LSE by lanes
-// t = 0 (row0) and t = 1 (row1). Rows at or past nq (padding) are skipped.
-#if SAGE_EPILOGUE_STAGED
-// STAGED (the solo CTA): `staging` is the K/V stage memory, free once every warp's last PV wgmma completed.
+// t = 0 (row0) and t = 1 (row1). Rows at or past nq (padding) are skipped. STAGED (the solo CTA, SAGE_EPILOGUE_STAGED):
+// 16-bit outputs through `staging` (store_rows_staged); every other output one lane's channel pairs at a time.
 template <int D, bool HOOKS, bool STAGED>
 __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowState& st, const float (&accO)[SAGE_ACC_O(D)], int row0,
                                            int row1, int b, int h, long long bhq, long long bhk, int t, unsigned char* staging)
-#else
-template <int D, bool HOOKS>
-__device__ __forceinline__ void store_rows(const AttentionParams& p, const RowState& st, const float (&accO)[SAGE_ACC_O(D)], int row0,
-                                           int row1, int b, int h, long long bhq, long long bhk, int t)
-#endif
 {
     const float* vScale = p.v_scale + bhk * D;
     const float* vMean = (HOOKS && p.smoothV) ? p.v_mean + bhk * D : nullptr;
@@ -670,12 +737,6 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
     // MUFU each, ≈ 1300 per thread and block: a fifth of a block's main loop at N = 2K).
     const float recip0 = st.l0 != 0.0f ? __fdiv_rn(1.0f, st.l0) : 0.0f;
     const float recip1 = st.l1 != 0.0f ? __fdiv_rn(1.0f, st.l1) : 0.0f;
-    const long long outBase0 = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1] + (long long)row0 * p.out_strides[2];
-    const long long outBase1 = outBase0 + 8 * p.out_strides[2];
-    // A lane's two channels 8i + 2t, 8i + 2t + 1 are adjacent: one paired store when the output allows it (a caller's
-    // tensor may start at any element).
-    const bool paired = (reinterpret_cast<unsigned long long>(p.out) & 7) == 0 && (p.out_strides[2] & 1) == 0 &&
-                        (p.out_strides[1] & 1) == 0 && (p.out_strides[0] & 1) == 0;
     // Every v_scale (and v_mean) pair is loaded before the first output store. Interleaved with the stores, each load
     // had to stay behind the store before it (the output is a void* that might alias them), so the epilogue waited for
     // D / 8 L2 round trips one after another: 4.3 µs of a 36 µs CTA at N = 2K, d = 128 (timing probe, session 10).
@@ -686,107 +747,36 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
         vsAll[i] = *reinterpret_cast<const float2*>(vScale + 8 * i + 2 * t);
         vmAll[i] = vMean != nullptr ? *reinterpret_cast<const float2*>(vMean + 8 * i + 2 * t) : make_float2(0.0f, 0.0f);
     }
-#if SAGE_EPILOGUE_STAGED
-    // 16-bit outputs whose rows are 16-byte aligned leave through shared memory: each warp writes its 16 rows with
-    // stmatrix (8 instructions per thread at d = 128), then copies them out 16 bytes per lane, two whole rows per warp
-    // instruction, instead of 32 four-byte stores per thread that each touch 8 rows (session 26: the stores are 8-11 % of
-    // the 2K kernel). The values and their roundings are the loop's below, element for element (§9): repeated rather than
-    // shared while the macro is off by default, so that main's code compiles token for token as validated.
-    if constexpr (STAGED)
+    bool stored = false;
+    if constexpr (STAGED) stored = store_rows_staged<D>(p, st, accO, row0, b, h, recip0, recip1, vsAll, vmAll, vMean != nullptr, staging);
+    if (!stored)
     {
-        const bool rows16 = p.outType != SAGE_OUT_F32 && (reinterpret_cast<unsigned long long>(p.out) & 15) == 0 &&
-                            (p.out_strides[0] & 7) == 0 && (p.out_strides[1] & 7) == 0 && (p.out_strides[2] & 7) == 0;
-        if (rows16) // uniform over the CTA: the barrier below is reached by all or none
+        const long long outBase0 = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1] + (long long)row0 * p.out_strides[2];
+        const long long outBase1 = outBase0 + 8 * p.out_strides[2];
+        // A lane's two channels 8i + 2t, 8i + 2t + 1 are adjacent: one paired store when the output allows it (a caller's
+        // tensor may start at any element).
+        const bool paired = (reinterpret_cast<unsigned long long>(p.out) & 7) == 0 && (p.out_strides[2] & 1) == 0 &&
+                            (p.out_strides[1] & 1) == 0 && (p.out_strides[0] & 1) == 0;
+#pragma unroll
+        for (int i = 0; i < D / 8; i++)
         {
-            constexpr int PITCH = 2 * D + 16; // bytes per staged row; the pad puts a stmatrix phase's 8 rows on distinct banks
-            const int lane = (int)(threadIdx.x & 31), warp = (int)(threadIdx.x >> 5);
-            // Every thread waited for its own last PV wgmma (the async proxy's reads of the stages): after the barrier
-            // no read of the stage memory is outstanding, and no TMA load is (the producer loads tiles < T only).
-            asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-            __syncthreads();
-            unsigned char* warpRows = staging + warp * 16 * PITCH;
-            // stmatrix .x4: lanes 8j..8j+7 give the rows of matrix j = (chunk i + j / 2, rows 8·(j % 2)..+7 of the warp's 16).
-            const unsigned int matrixRow = shared_address(warpRows + (8 * ((lane >> 3) & 1) + (lane & 7)) * PITCH + 16 * (lane >> 4));
-            const bool bf16 = p.outType == SAGE_OUT_BF16;
+            const int c = 8 * i + 2 * t;
 #pragma unroll
-            for (int i = 0; i < D / 8; i += 2)
+            for (int r = 0; r < 2; r++)
             {
-                unsigned int packed[4];
-#pragma unroll
-                for (int m = 0; m < 4; m++)
+                const int row = r == 0 ? row0 : row1;
+                const float2 o = output_pair<D>(accO, i, r, r == 0 ? st.l0 : st.l1, r == 0 ? recip0 : recip1, vsAll[i], vmAll[i], vMean != nullptr);
+                if (row >= p.nq) continue;
+                const long long index = (r == 0 ? outBase0 : outBase1) + c;
+                if (paired) store_out2(p.out, p.outType, index, o.x, o.y);
+                else
                 {
-                    const int ci = i + (m >> 1), r = m & 1;
-                    const float2 vs = vsAll[ci];
-                    const float2 vm = vmAll[ci];
-                    const float l = r == 0 ? st.l0 : st.l1, recip = r == 0 ? recip0 : recip1;
-                    float o[2];
-#pragma unroll
-                    for (int e = 0; e < 2; e++)
-                    {
-                        o[e] = 0.0f;
-                        if (l != 0.0f)
-                        {
-                            o[e] = __fmul_rn(__fmul_rn(accO[4 * ci + 2 * r + e], recip), e == 0 ? vs.x : vs.y);
-                            if (vMean != nullptr) o[e] = __fadd_rn(o[e], e == 0 ? vm.x : vm.y); // §9.4
-                        }
-                    }
-                    if (bf16) asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed[m]) : "f"(o[1]), "f"(o[0]));
-                    else asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(packed[m]) : "f"(o[1]), "f"(o[0]));
+                    store_out(p.out, p.outType, index, o.x);
+                    store_out(p.out, p.outType, index + 1, o.y);
                 }
-                asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};\n"
-                             :: "r"(matrixRow + 16 * i), "r"(packed[0]), "r"(packed[1]), "r"(packed[2]), "r"(packed[3]) : "memory");
-            }
-            __syncwarp();
-            constexpr int CHUNKS = D / 8; // 16-byte chunks per row
-            const long long headBase = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1];
-            const int firstRow = row0 - (lane >> 2); // the warp's first row (row0 = 64·block + 16·warp + g)
-#pragma unroll
-            for (int it = 0; it < 2 * D / 32; it++)
-            {
-                const int q = it * 32 + lane, rl = q / CHUNKS, c = q % CHUNKS;
-                const uint4 v = *reinterpret_cast<const uint4*>(warpRows + rl * PITCH + 16 * c);
-                if (firstRow + rl < p.nq)
-                    *reinterpret_cast<uint4*>(static_cast<unsigned short*>(p.out) + headBase + (long long)(firstRow + rl) * p.out_strides[2] + 8 * c) = v;
-            }
-            goto staged_done;
-        }
-    }
-#endif
-#pragma unroll
-    for (int i = 0; i < D / 8; i++)
-    {
-        const int c = 8 * i + 2 * t;
-        const float2 vs = vsAll[i];
-        const float2 vm = vmAll[i];
-#pragma unroll
-        for (int r = 0; r < 2; r++)
-        {
-            const int row = r == 0 ? row0 : row1;
-            const float l = r == 0 ? st.l0 : st.l1, recip = r == 0 ? recip0 : recip1;
-            float o[2];
-#pragma unroll
-            for (int e = 0; e < 2; e++)
-            {
-                o[e] = 0.0f;
-                if (l != 0.0f)
-                {
-                    o[e] = __fmul_rn(__fmul_rn(accO[4 * i + 2 * r + e], recip), e == 0 ? vs.x : vs.y);
-                    if (vMean != nullptr) o[e] = __fadd_rn(o[e], e == 0 ? vm.x : vm.y); // §9.4, never fused into the multiply
-                }
-            }
-            if (row >= p.nq) continue;
-            const long long index = (r == 0 ? outBase0 : outBase1) + c;
-            if (paired) store_out2(p.out, p.outType, index, o[0], o[1]);
-            else
-            {
-                store_out(p.out, p.outType, index, o[0]);
-                store_out(p.out, p.outType, index + 1, o[1]);
             }
         }
     }
-#if SAGE_EPILOGUE_STAGED
-staged_done:
-#endif
     // §10, one row per lane: lane t = 0 of the quad takes row0, t = 1 row1 (every lane of the quad holds the same l and
     // base), so the two rows' binary64 logarithms run side by side instead of one after the other in lane 0.
     if (p.lse == nullptr || t >= 2) return;

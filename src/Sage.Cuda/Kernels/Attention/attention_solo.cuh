@@ -396,12 +396,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     }
 
     // §9 epilogue.
-#if SAGE_EPILOGUE_STAGED
     static_assert(64 * (2 * D + 16) <= STAGES * STAGE, "the staged output rows fit in the stage memory");
-    store_rows<D, HOOKS, WGS == 1>(p, st, accO, row0, row1, b, h, bhq, bhk, t, stages);
-#else
-    store_rows<D, HOOKS>(p, st, accO, row0, row1, b, h, bhq, bhk, t);
-#endif
+    store_rows<D, HOOKS, SAGE_EPILOGUE_STAGED && WGS == 1>(p, st, accO, row0, row1, b, h, bhq, bhk, t, stages);
 }
 
 // Parameters: the three tensor maps (Q, K, V), then the flat list SAGE_ATTENTION_PARAMETERS.
