@@ -108,7 +108,20 @@ public sealed unsafe class CudaFunction
     /// Queues the kernel on <paramref name="stream"/> (null: the legacy default stream). Launch configuration
     /// errors throw here; faults inside the kernel surface at the next synchronising call.
     /// </summary>
-    public void Launch(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args)
+    public void Launch(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args) =>
+        LaunchCore(grid, block, sharedMemoryBytes, stream, dependent: false, args);
+
+    /// <summary>
+    /// As <see cref="Launch(Dim3, Dim3, int, CudaStream?, KernelArgument[])"/>, as a programmatic dependent launch
+    /// (CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION): the grid may start while the previous kernel of the stream
+    /// still runs, once every CTA of that kernel has executed <c>griddepcontrol.launch_dependents</c> (or ended). Nothing
+    /// then orders this kernel's reads after that kernel's writes: the kernel must run <c>griddepcontrol.wait</c> before
+    /// it reads them. Work queued after this launch still waits for it as usual.
+    /// </summary>
+    public void LaunchDependent(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args) =>
+        LaunchCore(grid, block, sharedMemoryBytes, stream, dependent: true, args);
+
+    private void LaunchCore(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, bool dependent, KernelArgument[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (grid.Volume == 0) throw new ArgumentOutOfRangeException(nameof(grid), grid, "every grid dimension must be at least 1");
@@ -142,12 +155,30 @@ public sealed unsafe class CudaFunction
         }
 
         Module.Context.MakeCurrent();
-        CuResult result = CuDriver.cuLaunchKernel(
-            Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
-            (uint)sharedMemoryBytes, stream?.RawHandle ?? 0, pointers, null);
+        nint streamHandle = stream?.RawHandle ?? 0;
+        CuResult result;
+        string call;
+        if (dependent)
+        {
+            var attribute = new CuLaunchAttribute { Id = CuLaunchAttributeId.ProgrammaticStreamSerialization, Value = 1 };
+            var config = new CuLaunchConfig
+            {
+                GridX = grid.X, GridY = grid.Y, GridZ = grid.Z, BlockX = block.X, BlockY = block.Y, BlockZ = block.Z,
+                SharedMemoryBytes = (uint)sharedMemoryBytes, Stream = streamHandle, Attributes = &attribute, AttributeCount = 1,
+            };
+            result = CuDriver.cuLaunchKernelEx(&config, Handle, pointers, null);
+            call = $"cuLaunchKernelEx({Name}, programmatic stream serialization)";
+        }
+        else
+        {
+            result = CuDriver.cuLaunchKernel(
+                Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
+                (uint)sharedMemoryBytes, streamHandle, pointers, null);
+            call = $"cuLaunchKernel({Name})";
+        }
         GC.KeepAlive(stream);
         if (result != CuResult.CUDA_SUCCESS)
-            throw CudaCheck.Failure(result, $"cuLaunchKernel({Name})",
+            throw CudaCheck.Failure(result, call,
                 $"grid {grid}, block {block}, {sharedMemoryBytes} bytes of dynamic shared memory (limit {MaxDynamicSharedMemory})");
     }
 

@@ -61,6 +61,11 @@ internal static unsafe partial class CuDriver
         nint function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
         uint sharedMemoryBytes, nint stream, void** kernelParams, void** extra);
 
+    // cuLaunchKernel with launch attributes (CUDA 12.0+): programmatic dependent launch, where a grid may start while the
+    // previous kernel of its stream still runs (CuLaunchAttributeId.ProgrammaticStreamSerialization).
+    [LibraryImport(LibraryName)]
+    public static partial CuResult cuLaunchKernelEx(CuLaunchConfig* config, nint function, void** kernelParams, void** extra);
+
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamCreate(nint* stream, uint flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamDestroy_v2(nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamSynchronize(nint stream);

@@ -88,6 +88,24 @@ public sealed class GpuPreprocessor : IDisposable
         _ => throw new ArgumentException($"{FinishEnvironmentVariable}={value}: expected 'first' or 'launch'."),
     };
 
+    /// <summary>
+    /// Environment variable: "0" queues launch 3 (the K and V codes) as an ordinary launch; unset, empty or "1" queues it
+    /// as a programmatic dependent of launch 1 whenever launch 1 is the kernel right before it (no launch 2): launch 3's
+    /// CTAs then fill the SMs that launch 1's last wave leaves idle and load their K/V rows, and wait
+    /// (<c>griddepcontrol.wait</c>) for launch 1's means and scales only before they use them. Both give the same bits.
+    /// </summary>
+    public const string DependentCodesEnvironmentVariable = "SAGE_PREPROCESS_PDL";
+
+    /// <summary>True: launch 3 is a programmatic dependent launch after launch 1 (<see cref="DependentCodesEnvironmentVariable"/>).</summary>
+    internal bool DependentCodes { get; set; } = DependentCodesSelected(Environment.GetEnvironmentVariable(DependentCodesEnvironmentVariable));
+
+    internal static bool DependentCodesSelected(string? value) => value switch
+    {
+        null or "" or "1" => true,
+        "0" => false,
+        _ => throw new ArgumentException($"{DependentCodesEnvironmentVariable}={value}: expected '1' (dependent launch) or '0'."),
+    };
+
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
 
@@ -240,11 +258,20 @@ public sealed class GpuPreprocessor : IDisposable
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
             if (g.KeyTiles > 0)
-                _fused.GetFunction("preprocess_quantize_kv_" + kernels).Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream,
+            {
+                KernelArgument[] codeArguments =
+                [
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
                     options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
-                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes);
+                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes,
+                ];
+                var codes = _fused.GetFunction("preprocess_quantize_kv_" + kernels);
+                // Dependent only right after launch 1: launch 3's griddepcontrol.wait orders it after the kernel before it.
+                if (DependentCodes && firstLaunchBlocks > 0 && finishInFirst)
+                    codes.LaunchDependent(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream, codeArguments);
+                else codes.Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream, codeArguments);
+            }
 
             var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;
             var keys = new QuantizedKeys(kValues, kScales, kMean, kSmoothed, padK, g.TilesPerHead);

@@ -89,6 +89,21 @@ public class FusedPreprocessTests
         Assert.Contains("late", e.Message);
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("1", true)]
+    [InlineData("0", false)]
+    public void Dependent_codes_switch(string? value, bool dependent) => Assert.Equal(dependent, GpuPreprocessor.DependentCodesSelected(value));
+
+    [Fact]
+    public void Unknown_dependent_codes_setting_names_the_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.DependentCodesSelected("yes"));
+        Assert.Contains(GpuPreprocessor.DependentCodesEnvironmentVariable, e.Message);
+        Assert.Contains("yes", e.Message);
+    }
+
     /// <summary>
     /// preprocess_finish forms amax_t |fl(V[t] − m)| from the tile minima and maxima alone: x ↦ fl(x − m) is monotone, so
     /// the largest magnitude sits at fl(min − m) or fl(max − m). Checked bit for bit on random data, means near the data

@@ -21,6 +21,13 @@
 #include "preprocess_common.cuh"
 #include "quantize_codes.cuh" // the division-free codes where they provably equal the division
 
+// Programmatic dependent launch of launch 3 after launch 1 (GpuPreprocessor.DependentCodes): every launch-1 CTA allows
+// the dependent grid at its start, so launch 3's CTAs take the SMs that launch 1's last wave leaves idle once that wave
+// has started. Launch 3 loads its K/V rows (inputs, which no launch writes), then waits for launch 1 to complete and its
+// writes (means, V scales) to be visible before it reads them. Launched without the attribute both are no-ops.
+__device__ __forceinline__ void allow_dependent_grid() { asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory"); }
+__device__ __forceinline__ void wait_for_prerequisite_grid() { asm volatile("griddepcontrol.wait;\n" ::: "memory"); }
+
 // Every kernel family of this file exists for each input element type and head dim; the host picks
 // <family>_<f32|f16|bf16>_d<64|128>.
 #define SAGE_FOR_EACH_INPUT(FAMILY)                                                                                 \
@@ -371,6 +378,7 @@ __device__ __forceinline__ void stats_queries(
     int statsBlocks, int* __restrict__ headCounters, float vMax, float* __restrict__ keyMean, float* __restrict__ valueMean,
     float* __restrict__ valueScales)
 {
+    allow_dependent_grid();
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
         const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
@@ -545,6 +553,7 @@ __device__ __forceinline__ void key_tile(int tileIndex, const typename E::storag
         const int t = t0 + firstRow + i * RPP;
         raw[i] = t < length ? load_raw8<E>(k + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
     }
+    wait_for_prerequisite_grid(); // the mean is launch 1's
     if (tid < D) s_kmean[tid] = mean != nullptr ? mean[bh * D + tid] : 0.0f;
     if (tid < 4) s_kamax[tid] = 0u;
     __syncthreads();
@@ -633,6 +642,18 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
     const int tid = threadIdx.x;
     const int t0 = tile * SAGE_KEY_TILE;
+    static_assert(UNITS % SAGE_THREADS == 0, "whole units per thread");
+    // A unit's rows: m = 2a + b is token 16g + 8a + 2t + b of the tile.
+    const auto unit_row = [&](int u, int m) { return 16 * (u / (4 * CPR)) + 2 * ((u / CPR) % 4) + (m & 1) + 8 * (m >> 1); };
+    // The first unit's rows load before the wait for launch 1, whose V scales and means the codes need.
+    Raw8<E> first[4];
+#pragma unroll
+    for (int m = 0; m < 4; ++m)
+    {
+        const int t = t0 + unit_row(tid, m);
+        first[m] = t < length ? load_raw8<E>(v + token_offset(s, b, h, t) + (tid % CPR) * 8) : zero_raw8<E>();
+    }
+    wait_for_prerequisite_grid();
     if (tid < D)
     {
         const float sc = vScales[bh * D + tid];
@@ -643,7 +664,6 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     }
     __syncthreads();
 
-    static_assert(UNITS % SAGE_THREADS == 0, "whole units per thread");
 #pragma unroll
     for (int unit = 0; unit < UNITS / SAGE_THREADS; ++unit)
     {
@@ -655,10 +675,9 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
 #pragma unroll
         for (int m = 0; m < 4; ++m)
         {
-            const int r = 16 * g + 2 * quad + (m & 1) + 8 * (m >> 1); // m = 2a + b: token 16g + 8a + 2t + b
-            const int t = t0 + r;
+            const int t = t0 + unit_row(u, m);
             real[m] = t < length;
-            const Raw8<E> raw = real[m] ? load_raw8<E>(v + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
+            const Raw8<E> raw = unit == 0 ? first[m] : real[m] ? load_raw8<E>(v + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
             widen8<E>(raw, x[m]);
             if (real[m] && mean != nullptr)
             {

@@ -1,0 +1,62 @@
+using Sage.Cuda;
+using Sage.Cuda.Preprocessing;
+using Sage.Reference;
+using Xunit;
+
+namespace Sage.Gpu.Tests.Preprocessing;
+
+/// <summary>
+/// Launch 3 (the K and V codes) queued as a programmatic dependent of launch 1 (GpuPreprocessor.DependentCodes) loads its
+/// rows before launch 1 has finished and waits (griddepcontrol.wait) only before it reads the means and V scales. A
+/// wait in the wrong place reads a mean or scale before launch 1 wrote it, which only shows when the two grids overlap:
+/// many tiles per head and several waves of each launch, three rounds on fresh data. Every output must equal the
+/// ordinary launch's bytes; PreprocessingBitExactTests ties the default (dependent) path to the emulator.
+/// </summary>
+public sealed class DependentCodesTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(4, 16, 2048, 128, ElementType.Float16, true, false)]
+    [InlineData(2, 24, 4100, 64, ElementType.BFloat16, true, true)]
+    [InlineData(2, 8, 3000, 128, ElementType.Float32, false, true)]
+    [InlineData(4, 32, 1024, 128, ElementType.Float16, true, true)]
+    public void Dependent_launch_writes_the_ordinary_launchs_bytes(int batch, int heads, int length, int headDim, ElementType inputType,
+        bool smoothK, bool smoothV)
+    {
+        using var context = PreprocessingGpu.ContextOrSkip();
+        using var preprocessor = new GpuPreprocessor(context);
+        var problem = new AttentionProblem(new AttentionShape(batch, heads, heads, length, length, headDim), TensorLayout.HND, causal: false);
+        var options = new SageOptions { SmoothK = smoothK, SmoothV = smoothV };
+        long compared = 0, mismatches = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: 31 * round + length + heads);
+            using var stream = CudaStream.Create(context);
+            using var q = DeviceInput.Upload(context, inputs.Q, stream);
+            using var k = DeviceInput.Upload(context, inputs.K, stream);
+            using var v = DeviceInput.Upload(context, inputs.V, stream);
+            preprocessor.DependentCodes = false;
+            using var ordinary = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream);
+            preprocessor.DependentCodes = true;
+            using var dependent = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream);
+            stream.Synchronize();
+            void Compare<T>(T[] a, T[] b) where T : unmanaged, IEquatable<T>
+            {
+                Assert.Equal(a.Length, b.Length);
+                compared += (long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+                for (int i = 0; i < a.Length; i++) if (!a[i].Equals(b[i])) mismatches++;
+            }
+            static int[] Bits(float[] x) => [.. x.Select(BitConverter.SingleToInt32Bits)];
+            Compare(Bits(ordinary.Keys.Mean.ToArray()), Bits(dependent.Keys.Mean.ToArray()));
+            Compare(Bits(ordinary.Keys.Scales.ToArray()), Bits(dependent.Keys.Scales.ToArray()));
+            Compare(ordinary.Keys.Values.ToArray(), dependent.Keys.Values.ToArray());
+            Compare(Bits(ordinary.Values.Scales.ToArray()), Bits(dependent.Values.Scales.ToArray()));
+            if (smoothV) Compare(Bits(ordinary.Values.Mean!.ToArray()), Bits(dependent.Values.Mean!.ToArray()));
+            Compare(ordinary.Values.Codes.ToArray(), dependent.Values.Codes.ToArray());
+        }
+        string line = $"Dependent launch 3 vs ordinary: B={batch} H={heads} N={length} d{headDim} {inputType} SmoothK={smoothK} " +
+                      $"SmoothV={smoothV}, 3 rounds: {compared} bytes compared, {mismatches} mismatches";
+        output.WriteLine(line);
+        PreprocessingGpu.Report(line);
+        Assert.Equal(0, mismatches);
+    }
+}
