@@ -90,9 +90,10 @@ public sealed class GpuPreprocessor : IDisposable
 
     /// <summary>
     /// Environment variable: "0" queues launch 3 (the K and V codes) as an ordinary launch; unset, empty or "1" queues it
-    /// as a programmatic dependent of launch 1 whenever launch 1 is the kernel right before it (no launch 2): launch 3's
-    /// CTAs then fill the SMs that launch 1's last wave leaves idle and load their K/V rows, and wait
-    /// (<c>griddepcontrol.wait</c>) for launch 1's means and scales only before they use them. Both give the same bits.
+    /// as a programmatic dependent of launch 1 whenever launch 1 is the kernel right before it (no launch 2) and holds
+    /// statistics CTAs only (Q quantised by the main loop): launch 3's CTAs then fill the SMs that launch 1 leaves idle
+    /// and load their K/V rows, and wait (<c>griddepcontrol.wait</c>) for launch 1's means and scales only before they
+    /// use them. Both give the same bits.
     /// </summary>
     public const string DependentCodesEnvironmentVariable = "SAGE_PREPROCESS_PDL";
 
@@ -267,8 +268,11 @@ public sealed class GpuPreprocessor : IDisposable
                     kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes,
                 ];
                 var codes = _fused.GetFunction("preprocess_quantize_kv_" + kernels);
-                // Dependent only right after launch 1: launch 3's griddepcontrol.wait orders it after the kernel before it.
-                if (DependentCodes && firstLaunchBlocks > 0 && finishInFirst)
+                // Dependent only right after launch 1 (launch 3's griddepcontrol.wait orders it after the kernel before it),
+                // and only when launch 1 has no Q blocks (the main loop quantises Q, d = 64): its statistics CTAs alone
+                // leave SMs idle, which launch 3's CTAs then fill (d = 64: 2K-4K 2-3 % faster end to end). Beside launch
+                // 1's 2048 Q CTAs at d = 128 the early row loads only slowed launch 1: 2K 3-4 % slower (session 27).
+                if (DependentCodes && firstLaunchBlocks > 0 && finishInFirst && !quantizeQueries)
                     codes.LaunchDependent(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream, codeArguments);
                 else codes.Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream, codeArguments);
             }

@@ -9,7 +9,8 @@ namespace Sage.Gpu.Tests.Preprocessing;
 /// Launch 3 (the K and V codes) queued as a programmatic dependent of launch 1 (GpuPreprocessor.DependentCodes) loads its
 /// rows before launch 1 has finished and waits (griddepcontrol.wait) only before it reads the means and V scales. A
 /// wait in the wrong place reads a mean or scale before launch 1 wrote it, which only shows when the two grids overlap:
-/// many tiles per head and several waves of each launch, three rounds on fresh data. Every output must equal the
+/// many tiles per head and several waves of each launch, three rounds on fresh data. Q is left to the main loop, as the
+/// dependent launch requires (launch 1 then holds statistics CTAs only), at both head dims. Every output must equal the
 /// ordinary launch's bytes; PreprocessingBitExactTests ties the default (dependent) path to the emulator.
 /// </summary>
 public sealed class DependentCodesTests(ITestOutputHelper output)
@@ -35,9 +36,9 @@ public sealed class DependentCodesTests(ITestOutputHelper output)
             using var k = DeviceInput.Upload(context, inputs.K, stream);
             using var v = DeviceInput.Upload(context, inputs.V, stream);
             preprocessor.DependentCodes = false;
-            using var ordinary = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream);
+            using var ordinary = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: false);
             preprocessor.DependentCodes = true;
-            using var dependent = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream);
+            using var dependent = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: false);
             stream.Synchronize();
             void Compare<T>(T[] a, T[] b) where T : unmanaged, IEquatable<T>
             {
