@@ -40,19 +40,9 @@ public sealed class DependentCodesTests(ITestOutputHelper output)
             preprocessor.DependentCodes = true;
             using var dependent = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: false);
             stream.Synchronize();
-            void Compare<T>(T[] a, T[] b) where T : unmanaged, IEquatable<T>
-            {
-                Assert.Equal(a.Length, b.Length);
-                compared += (long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-                for (int i = 0; i < a.Length; i++) if (!a[i].Equals(b[i])) mismatches++;
-            }
-            static int[] Bits(float[] x) => [.. x.Select(BitConverter.SingleToInt32Bits)];
-            Compare(Bits(ordinary.Keys.Mean.ToArray()), Bits(dependent.Keys.Mean.ToArray()));
-            Compare(Bits(ordinary.Keys.Scales.ToArray()), Bits(dependent.Keys.Scales.ToArray()));
-            Compare(ordinary.Keys.Values.ToArray(), dependent.Keys.Values.ToArray());
-            Compare(Bits(ordinary.Values.Scales.ToArray()), Bits(dependent.Values.Scales.ToArray()));
-            if (smoothV) Compare(Bits(ordinary.Values.Mean!.ToArray()), Bits(dependent.Values.Mean!.ToArray()));
-            Compare(ordinary.Values.Codes.ToArray(), dependent.Values.Codes.ToArray());
+            var (bytes, differing) = PreprocessedBytes.Compare(ordinary, dependent);
+            compared += bytes;
+            mismatches += differing;
         }
         string line = $"Dependent launch 3 vs ordinary: B={batch} H={heads} N={length} d{headDim} {inputType} SmoothK={smoothK} " +
                       $"SmoothV={smoothV}, 3 rounds: {compared} bytes compared, {mismatches} mismatches";

@@ -37,19 +37,7 @@ public sealed class FinishPlacementTests(ITestOutputHelper output)
         preprocessor.FinishLaunch = false;
         using var first = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream);
         stream.Synchronize();
-        long compared = 0, mismatches = 0;
-        void Compare<T>(T[] a, T[] b) where T : unmanaged, IEquatable<T>
-        {
-            Assert.Equal(a.Length, b.Length);
-            compared += (long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-            for (int i = 0; i < a.Length; i++) if (!a[i].Equals(b[i])) mismatches++; // an element that differs counts once
-        }
-        static int[] Bits(float[] x) => [.. x.Select(BitConverter.SingleToInt32Bits)];
-        Compare(Bits(second.Keys.Mean.ToArray()), Bits(first.Keys.Mean.ToArray()));
-        Compare(Bits(second.Values.Scales.ToArray()), Bits(first.Values.Scales.ToArray()));
-        if (smoothV) Compare(Bits(second.Values.Mean!.ToArray()), Bits(first.Values.Mean!.ToArray()));
-        Compare(second.Keys.Values.ToArray(), first.Keys.Values.ToArray());
-        Compare(second.Values.Codes.ToArray(), first.Values.Codes.ToArray());
+        var (compared, mismatches) = PreprocessedBytes.Compare(second, first);
         string line = $"Finish in launch 1 vs launch 2: B={batch} Hkv={heads} Nk={keyLength} d{headDim} {inputType} SmoothK={smoothK} " +
                       $"SmoothV={smoothV}: {compared} bytes compared, {mismatches} mismatches";
         output.WriteLine(line);
