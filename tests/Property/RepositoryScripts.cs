@@ -14,6 +14,17 @@ internal static class RepositoryScripts
         throw new InvalidOperationException($"No SageAttention.sln above {AppContext.BaseDirectory}.");
     }
 
+    /// <summary>
+    /// Skips the calling test, saying so, unless every one of <paramref name="tools"/> is on PATH: <paramref name="script"/>
+    /// needs them.
+    /// </summary>
+    public static void SkipUnlessOnPath(string script, params string[] tools)
+    {
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Where(d => d.Length > 0).ToArray();
+        foreach (string tool in tools)
+            if (!path.Any(d => File.Exists(Path.Combine(d, tool)))) Assert.Skip($"{tool} is not on PATH: {script} cannot run here.");
+    }
+
     /// <summary>Starts <paramref name="start"/> with its output redirected and waits for it, at most <paramref name="limit"/>.</summary>
     public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(ProcessStartInfo start, TimeSpan limit)
     {

@@ -46,9 +46,8 @@ public sealed class AbDefinesScriptTests : IDisposable
 
     private async Task<(int Exit, string Output, string Out)> RunScript(params string[] arguments)
     {
-        foreach (string tool in new[] { "bash", "python3" })
-            if (!OnPath(tool)) Assert.Skip($"{tool} is not on PATH: bench/ab-defines.sh cannot run here.");
-        string root = RepositoryRoot(), work = Directory.CreateTempSubdirectory("sage-ab-defines-").FullName;
+        RepositoryScripts.SkipUnlessOnPath("bench/ab-defines.sh", "bash", "python3");
+        string root = RepositoryScripts.Root(), work = Directory.CreateTempSubdirectory("sage-ab-defines-").FullName;
         _workFolders.Add(work);
         string output = Path.Combine(work, "out"), cache = Path.Combine(work, "cache");
         Directory.CreateDirectory(output);
@@ -61,9 +60,4 @@ public sealed class AbDefinesScriptTests : IDisposable
         var (exit, stdout, stderr) = await RepositoryScripts.RunAsync(start, TimeSpan.FromMinutes(2));
         return (exit, stdout + stderr, output);
     }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
-
-    private static string RepositoryRoot() => RepositoryScripts.Root();
 }

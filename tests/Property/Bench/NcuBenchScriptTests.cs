@@ -47,8 +47,7 @@ public sealed class NcuBenchScriptTests : IDisposable
 
     private async Task<(int Exit, string Output, string Out, string Work)> RunScript(params string[] arguments)
     {
-        foreach (string tool in new[] { "bash", "python3", "gzip" })
-            if (!OnPath(tool)) Assert.Skip($"{tool} is not on PATH: bench/ncu-bench.sh cannot run here.");
+        RepositoryScripts.SkipUnlessOnPath("bench/ncu-bench.sh", "bash", "python3", "gzip");
         string root = RepositoryScripts.Root(), work = Directory.CreateTempSubdirectory("sage-ncu-bench-").FullName;
         _workFolders.Add(work);
         string output = Path.Combine(work, "out"), stub = Path.Combine(root, "tests", "Property", "Bench", "ncu_bench_stub.sh");
@@ -62,7 +61,4 @@ public sealed class NcuBenchScriptTests : IDisposable
         var (exit, stdout, stderr) = await RepositoryScripts.RunAsync(start, TimeSpan.FromMinutes(2));
         return (exit, stdout + stderr, output, work);
     }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
 }
