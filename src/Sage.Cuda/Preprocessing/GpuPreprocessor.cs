@@ -268,11 +268,11 @@ public sealed class GpuPreprocessor : IDisposable
                     kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes,
                 ];
                 var codes = _fused.GetFunction("preprocess_quantize_kv_" + kernels);
-                // Dependent only right after launch 1 (launch 3's griddepcontrol.wait orders it after the kernel before it),
-                // and only when launch 1 has no Q blocks (the main loop quantises Q, d = 64): its statistics CTAs alone
+                // Dependent only right after launch 1, i.e. when launch 1 finishes the heads itself (launch 3's
+                // griddepcontrol.wait orders it after the kernel before it), and only when launch 1 has no Q blocks (the main loop quantises Q, d = 64): its statistics CTAs alone
                 // leave SMs idle, which launch 3's CTAs then fill (d = 64: 2K-4K 2-3 % faster end to end). Beside launch
                 // 1's 2048 Q CTAs at d = 128 the early row loads only slowed launch 1: 2K 3-4 % slower (session 27).
-                if (DependentCodes && firstLaunchBlocks > 0 && finishInFirst && !quantizeQueries)
+                if (DependentCodes && finishInFirst && !quantizeQueries)
                     codes.LaunchDependent(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream, codeArguments);
                 else codes.Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream, codeArguments);
             }
