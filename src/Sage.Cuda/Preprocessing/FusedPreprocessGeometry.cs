@@ -4,7 +4,7 @@ namespace Sage.Cuda.Preprocessing;
 /// Launch shapes and scratch size of the fused pre-processing (Kernels/Preprocess/preprocess_fused.cu), derived from
 /// the problem alone so that the host can size everything before queuing anything:
 /// launch 1 = <see cref="StatsBlocks"/> statistics blocks (one thread per key/value head, 128-token tile and 8
-/// channels) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block, <see cref="QueryBlocksPerCta"/> per
+/// channels; with the split statistics two, one for K and one for V) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block, <see cref="QueryBlocksPerCta"/> per
 /// CTA); launch 2 = one block of d threads per key/value head, only for Nk = 0 or SAGE_PREPROCESS_FINISH=launch (otherwise
 /// launch 1's statistics CTAs finish each head); launch 3 = <see cref="KeyTiles"/> K tiles then as many V tiles.
 /// </summary>
@@ -23,6 +23,12 @@ internal readonly record struct FusedPreprocessGeometry
     public long StatsItems { get; init; }
 
     public int StatsBlocks { get; init; }
+
+    /// <summary>
+    /// Items per statistics CTA: <see cref="Threads"/>, or half of them with the split statistics (warps 0-3 take the
+    /// items' K sums, warps 4-7 their V statistics; GpuPreprocessor.SplitStatistics).
+    /// </summary>
+    public int StatsItemsPerCta { get; init; }
 
     /// <summary>64-row Q blocks per query head: PaddedQueryLength / 64.</summary>
     public int QueryBlocksPerHead { get; init; }
@@ -49,12 +55,13 @@ internal readonly record struct FusedPreprocessGeometry
     public int FirstLaunchBlocks(ElementType inputType, bool quantizeQueries) =>
         StatsBlocks + (quantizeQueries ? QueryBlocks / QueryBlocksPerCta(inputType) : 0);
 
-    public static FusedPreprocessGeometry Of(AttentionShape shape)
+    public static FusedPreprocessGeometry Of(AttentionShape shape, bool splitStatistics = false)
     {
         long bhk = (long)shape.Batch * shape.KeyValueHeads;
         int tiles = PreprocessLayout.KeyTiles(shape.KeyLength);
         long items = bhk * tiles * (shape.HeadDim / ChannelsPerThread);
-        long statsBlocks = (items + Threads - 1) / Threads;
+        int perCta = splitStatistics ? Threads / 2 : Threads;
+        long statsBlocks = (items + perCta - 1) / perCta;
         int blocksPerHead = PreprocessLayout.PaddedQueryLength(shape.QueryLength) / PreprocessLayout.QueryBlockRows;
         long queryBlocks = (long)shape.Batch * shape.QueryHeads * blocksPerHead;
         long keyTiles = bhk * tiles;
@@ -69,6 +76,7 @@ internal readonly record struct FusedPreprocessGeometry
             TilesPerHead = tiles,
             StatsItems = items,
             StatsBlocks = (int)statsBlocks,
+            StatsItemsPerCta = perCta,
             QueryBlocksPerHead = blocksPerHead,
             QueryBlocks = (int)queryBlocks,
             KeyTiles = (int)keyTiles,

@@ -107,6 +107,25 @@ public sealed class GpuPreprocessor : IDisposable
         _ => throw new ArgumentException($"{DependentCodesEnvironmentVariable}={value}: expected '1' (dependent launch) or '0'."),
     };
 
+    /// <summary>
+    /// Environment variable: unset, empty or "split" gives launch 1's statistics two threads per item with SmoothK, one for
+    /// the K chunk sums and one for the V statistics, each loading twice as many of its rows ahead (preprocess_fused.cu,
+    /// 1a'); "joint" keeps one thread per item for both. Same arithmetic, same bits (SplitStatisticsTests). H100, session 28
+    /// (docs/results/gpu-run-session28-2026-11-27.md): launch 1 at 2K d = 128 101 → 92 µs; the pre-processing 6-14 % faster
+    /// at 2K d = 64, from 3 % faster to 1.6 % slower elsewhere (2K-16K, both head dims).
+    /// </summary>
+    public const string StatisticsEnvironmentVariable = "SAGE_PREPROCESS_STATS";
+
+    /// <summary>True: the split statistics whenever SmoothK is on (<see cref="StatisticsEnvironmentVariable"/>).</summary>
+    internal bool SplitStatistics { get; set; } = SplitStatisticsSelected(Environment.GetEnvironmentVariable(StatisticsEnvironmentVariable));
+
+    internal static bool SplitStatisticsSelected(string? value) => value switch
+    {
+        null or "" or "split" => true,
+        "joint" => false,
+        _ => throw new ArgumentException($"{StatisticsEnvironmentVariable}={value}: expected 'joint' or 'split'."),
+    };
+
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
 
@@ -196,7 +215,9 @@ public sealed class GpuPreprocessor : IDisposable
         CheckTensor(q, s.QueryShape(problem.Layout), nameof(q));
         CheckTensor(k, s.KeyValueShape(problem.Layout), nameof(k));
         CheckTensor(v, s.KeyValueShape(problem.Layout), nameof(v));
-        var g = FusedPreprocessGeometry.Of(s);
+        // Split statistics only with SmoothK: without K sums the K half of each CTA would idle.
+        bool splitStatistics = SplitStatistics && options.SmoothK;
+        var g = FusedPreprocessGeometry.Of(s, splitStatistics);
         int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
         int rowBytes = PreprocessLayout.QuantizedRowBytes(options.QkFormat, d);
         int padQ = PreprocessLayout.PaddedQueryLength(nq), padK = PreprocessLayout.PaddedKeyLength(nk);
@@ -251,7 +272,7 @@ public sealed class GpuPreprocessor : IDisposable
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
                     options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks,
-                    Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
+                    splitStatistics ? 1 : 0, Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
             if (bhk > 0 && !finishInFirst)
                 _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,

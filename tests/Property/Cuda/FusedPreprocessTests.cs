@@ -34,6 +34,36 @@ public class FusedPreprocessTests
             && g.KeyTiles == b * hk * tiles;
     }
 
+    [Property(MaxTest = 200)]
+    public bool Split_statistics_take_half_the_items_per_cta(PositiveInt batch, PositiveInt kvHeads, NonNegativeInt nk, bool d128)
+    {
+        var shape = new AttentionShape(1 + batch.Get % 4, 1 + kvHeads.Get % 8, 1 + kvHeads.Get % 8, 64, nk.Get % 5000, d128 ? 128 : 64);
+        var joint = FusedPreprocessGeometry.Of(shape);
+        var split = FusedPreprocessGeometry.Of(shape, splitStatistics: true);
+        long items = split.StatsItems;
+        return joint.StatsItemsPerCta == FusedPreprocessGeometry.Threads
+            && split.StatsItemsPerCta == FusedPreprocessGeometry.Threads / 2
+            && split.StatsItems == joint.StatsItems
+            && (long)split.StatsBlocks * split.StatsItemsPerCta >= items
+            && ((long)split.StatsBlocks - 1) * split.StatsItemsPerCta < Math.Max(items, 1)
+            && split.QueryBlocks == joint.QueryBlocks && split.KeyTiles == joint.KeyTiles;
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("joint", false)]
+    [InlineData("split", true)]
+    public void Statistics_switch(string? value, bool split) => Assert.Equal(split, GpuPreprocessor.SplitStatisticsSelected(value));
+
+    [Fact]
+    public void Unknown_statistics_setting_names_the_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.SplitStatisticsSelected("halves"));
+        Assert.Contains(GpuPreprocessor.StatisticsEnvironmentVariable, e.Message);
+        Assert.Contains("halves", e.Message);
+    }
+
     [Fact]
     public void Geometry_of_the_benchmark_shape()
     {

@@ -184,6 +184,100 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
     if (SMOOTH_V) store8(out.vSum + at, vs);
 }
 
+// 1a'. The split statistics (GpuPreprocessor.SplitStatistics, the default with SmoothK; session 28): a CTA takes
+// SAGE_THREADS / 2 items, warps 0-3 form their K chunk sums (tile_key_sums), warps 4-7 their V minima, maxima and, with
+// SmoothV, sums (tile_value_stats). Each chain is tile_stats's, operation for operation and in the same token order, so
+// the partials are the same bits; what changes is that a thread loads one tensor's rows, SPLIT_BATCH tokens ahead
+// (the registers tile_stats spends on BATCH rows of K and BATCH of V), so its chain has half as many load round trips.
+// Why: at N = 2K, d = 128 launch 1's statistics alone moved K and V at about 1.7 TB/s, and the Q blocks beside them
+// lengthened the launch by only a quarter of their own bytes' time: the statistics CTAs (one per head) set its length.
+// Measured (H100, 2K d = 128, ncu): launch 1 101 -> 92 µs (DRAM 71 -> 76 % of peak); the statistics alone took 67 µs at
+// 61 % in 0.32 waves of CTAs, so they were latency-bound, not bandwidth-bound.
+#define SAGE_SPLIT_BATCH 16
+
+// An item's tile rows: [t0, t1), the element offset of the first row's 8 channels, and where its partials go.
+struct StatsTile
+{
+    int t0, t1;
+    long long row, partial;
+};
+
+template <int D>
+__device__ __forceinline__ StatsTile stats_tile(long long item, TensorStrides s, int length, int heads, int tiles)
+{
+    constexpr int CPR = D / 8;
+    const int c0 = static_cast<int>(item % CPR) * 8;
+    const long long tileItem = item / CPR; // bhk·tiles + tile
+    const int tile = static_cast<int>(tileItem % tiles);
+    const long long bh = tileItem / tiles;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    const int t0 = tile * SAGE_KEY_TILE;
+    return StatsTile{ t0, min(length, t0 + SAGE_KEY_TILE), token_offset(s, b, h, t0) + c0, tileItem * D + c0 };
+}
+
+template <class E, int D>
+__device__ __forceinline__ void tile_key_sums(long long item, const typename E::storage* __restrict__ k, TensorStrides s,
+                                              int length, int heads, int tiles, Partials out)
+{
+    const StatsTile tile = stats_tile<D>(item, s, length, heads, tiles);
+    const typename E::storage* kRow = k + tile.row;
+    float ks[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) ks[i] = 0.0f;
+    for (int t = tile.t0; t < tile.t1; t += SAGE_SPLIT_BATCH)
+    {
+        Raw8<E> kr[SAGE_SPLIT_BATCH];
+#pragma unroll
+        for (int u = 0; u < SAGE_SPLIT_BATCH; ++u)
+            kr[u] = t + u < tile.t1 ? load_raw8<E>(kRow + static_cast<long long>(t - tile.t0 + u) * s.token) : zero_raw8<E>();
+#pragma unroll
+        for (int u = 0; u < SAGE_SPLIT_BATCH; ++u)
+        {
+            if (t + u >= tile.t1) break; // the tile's real tokens, ascending
+            float x[8];
+            widen8<E>(kr[u], x);
+#pragma unroll
+            for (int i = 0; i < 8; ++i) ks[i] = __fadd_rn(ks[i], x[i]);
+        }
+    }
+    store8(out.kSum + tile.partial, ks);
+}
+
+template <class E, int D, bool SMOOTH_V>
+__device__ __forceinline__ void tile_value_stats(long long item, const typename E::storage* __restrict__ v, TensorStrides s,
+                                                 int length, int heads, int tiles, Partials out)
+{
+    const StatsTile tile = stats_tile<D>(item, s, length, heads, tiles);
+    const typename E::storage* vRow = v + tile.row;
+    float vs[8], vmin[8], vmax[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) { vs[i] = 0.0f; vmin[i] = __int_as_float(0x7F800000); vmax[i] = -__int_as_float(0x7F800000); }
+    for (int t = tile.t0; t < tile.t1; t += SAGE_SPLIT_BATCH)
+    {
+        Raw8<E> vr[SAGE_SPLIT_BATCH];
+#pragma unroll
+        for (int u = 0; u < SAGE_SPLIT_BATCH; ++u)
+            vr[u] = t + u < tile.t1 ? load_raw8<E>(vRow + static_cast<long long>(t - tile.t0 + u) * s.token) : zero_raw8<E>();
+#pragma unroll
+        for (int u = 0; u < SAGE_SPLIT_BATCH; ++u)
+        {
+            if (t + u >= tile.t1) break;
+            float y[8];
+            widen8<E>(vr[u], y);
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+            {
+                vmin[i] = fminf(vmin[i], y[i]);
+                vmax[i] = fmaxf(vmax[i], y[i]);
+                if (SMOOTH_V) vs[i] = __fadd_rn(vs[i], y[i]);
+            }
+        }
+    }
+    store8(out.vMin + tile.partial, vmin);
+    store8(out.vMax + tile.partial, vmax);
+    if (SMOOTH_V) store8(out.vSum + tile.partial, vs);
+}
+
 // 1b. Q of NB consecutive 64-row blocks of one head (§2 steps 1-2, §3), SAGE_THREADS threads; the groups inside a block
 // as query_group. Every block's arithmetic is that of a block alone: its own amax slots, scales, reciprocals and means.
 // NB = 2 for 16-bit inputs (SAGE_QUERY_BLOCKS_PER_CTA): the rows of both blocks are loaded before any is used, so a CTA
@@ -333,18 +427,19 @@ __device__ __forceinline__ void finish_channel(const float* __restrict__ partial
 // thread's partials, then __threadfence and the CTA barrier, then thread 0's atomicAdd; the completing CTA fences again
 // before it loads the partials, through L2. The counters (BHkv ints) are zeroed on the stream before the launch.
 template <int D>
-__device__ __forceinline__ void finish_completed_heads(long long statsItems, int tiles, int length, int smoothK, int smoothV,
+__device__ __forceinline__ void finish_completed_heads(long long statsItems, int itemsPerCta, int tiles, int length, int smoothK, int smoothV,
                                                        const float* __restrict__ partials, int* __restrict__ headCounters, float vMax,
                                                        float* __restrict__ keyMean, float* __restrict__ valueMean,
                                                        float* __restrict__ valueScales)
 {
     constexpr int CPR = D / 8;
-    // A head has tiles · CPR ≥ CPR items, so a CTA's items touch at most SAGE_THREADS / CPR heads, one more if they straddle.
+    // A head has tiles · CPR ≥ CPR items, so a CTA's items (at most SAGE_THREADS) touch at most SAGE_THREADS / CPR heads,
+    // one more if they straddle.
     __shared__ int s_completed[SAGE_THREADS / CPR + 1];
     __shared__ int s_count;
     const long long perHead = static_cast<long long>(tiles) * CPR; // items of one head
-    const long long first = static_cast<long long>(blockIdx.x) * SAGE_THREADS;
-    const long long last = min(first + SAGE_THREADS, statsItems) - 1;
+    const long long first = static_cast<long long>(blockIdx.x) * itemsPerCta;
+    const long long last = min(first + itemsPerCta, statsItems) - 1;
     __threadfence();
     __syncthreads();
     if (threadIdx.x == 0)
@@ -375,24 +470,39 @@ __device__ __forceinline__ void stats_queries(
     signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,
     const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides kvs,
     int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long statsItems,
-    int statsBlocks, int* __restrict__ headCounters, float vMax, float* __restrict__ keyMean, float* __restrict__ valueMean,
-    float* __restrict__ valueScales)
+    int statsBlocks, int splitStats, int* __restrict__ headCounters, float vMax, float* __restrict__ keyMean,
+    float* __restrict__ valueMean, float* __restrict__ valueScales)
 {
     allow_dependent_grid();
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
-        const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
-        if (item < statsItems)
+        const Partials p = partials_of(partials, statsItems * 8);
+        // splitStats (SmoothK only): half the items per CTA, K by warps 0-3 and V by warps 4-7 (1a').
+        const int itemsPerCta = splitStats ? SAGE_THREADS / 2 : SAGE_THREADS;
+        if (splitStats)
         {
-            const Partials p = partials_of(partials, statsItems * 8);
-            if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-            else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-            else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-            else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+            const long long item = static_cast<long long>(blockIdx.x) * itemsPerCta + threadIdx.x % itemsPerCta;
+            if (item < statsItems)
+            {
+                if (static_cast<int>(threadIdx.x) < itemsPerCta) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
+                else if (smoothV) tile_value_stats<E, D, true>(item, v, kvs, kvLength, kvHeads, tiles, p);
+                else tile_value_stats<E, D, false>(item, v, kvs, kvLength, kvHeads, tiles, p);
+            }
+        }
+        else
+        {
+            const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
+            if (item < statsItems)
+            {
+                if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+                else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+                else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+                else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+            }
         }
         if (headCounters != nullptr)
-            finish_completed_heads<D>(statsItems, tiles, kvLength, smoothK, smoothV, partials, headCounters, vMax, keyMean, valueMean,
-                                      valueScales);
+            finish_completed_heads<D>(statsItems, itemsPerCta, tiles, kvLength, smoothK, smoothV, partials, headCounters, vMax,
+                                      keyMean, valueMean, valueScales);
         return;
     }
     query_blocks<E, D>((static_cast<int>(blockIdx.x) - statsBlocks) * SAGE_QUERY_BLOCKS_PER_CTA(E), q, qs, qLength, qHeads,
@@ -408,13 +518,14 @@ __device__ __forceinline__ void stats_queries(
         int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
         const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
         long long st, int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, \
-        long long statsItems, int statsBlocks, int* __restrict__ headCounters, float vMax,                         \
+        long long statsItems, int statsBlocks, int splitStats, int* __restrict__ headCounters, float vMax,         \
         float* __restrict__ keyMean, float* __restrict__ valueMean, float* __restrict__ valueScales)              \
     {                                                                                                              \
         stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,         \
                                granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
                                v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
-                               statsItems, statsBlocks, headCounters, vMax, keyMean, valueMean, valueScales);      \
+                               statsItems, statsBlocks, splitStats, headCounters, vMax, keyMean, valueMean,        \
+                               valueScales);                                                                       \
     }
 
 SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
