@@ -4,8 +4,9 @@ using Sage.Cuda.Preprocessing;
 namespace Sage.Gpu.Tests.Preprocessing;
 
 /// <summary>
-/// Two pre-processings of the same inputs by two schedules, compared byte for byte: the K means, scales and codes, the
-/// V scales, means (where both have them) and codes. Floats compare by bit pattern; an element that differs counts once.
+/// Two pre-processings of the same inputs by two schedules, compared byte for byte: the Q codes and scales (where both
+/// have them), the K means, scales and codes, the V scales, means (where both have them) and codes. Floats compare by bit
+/// pattern; an element that differs counts once.
 /// </summary>
 internal static class PreprocessedBytes
 {
@@ -19,6 +20,11 @@ internal static class PreprocessedBytes
             for (int i = 0; i < a.Length; i++) if (!a[i].Equals(b[i])) mismatches++;
         }
         static int[] Bits(float[] x) => [.. x.Select(BitConverter.SingleToInt32Bits)];
+        if (expected.Queries is { } eq && actual.Queries is { } aq)
+        {
+            Add(eq.Values.ToArray(), aq.Values.ToArray());
+            Add(Bits(eq.Scales.ToArray()), Bits(aq.Scales.ToArray()));
+        }
         Add(Bits(expected.Keys.Mean.ToArray()), Bits(actual.Keys.Mean.ToArray()));
         Add(Bits(expected.Keys.Scales.ToArray()), Bits(actual.Keys.Scales.ToArray()));
         Add(expected.Keys.Values.ToArray(), actual.Keys.Values.ToArray());
