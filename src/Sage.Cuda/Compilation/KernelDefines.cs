@@ -8,7 +8,8 @@ namespace Sage.Cuda;
 /// main-loop programs with those of <see cref="EnvironmentVariable"/>; `sage kernels --define` shows ptxas's allocation
 /// for them. Only the kernels' schedule macros are meant (SAGE_CAUSAL_TAIL, SAGE_TAIL_SMS, ...: where work runs, never
 /// what it computes); the bit-exact suite is the judge of any other. Names must start with SAGE_, so that a variable
-/// left over from another tool cannot reach the compiler.
+/// left over from another tool cannot reach the compiler. GpuPreprocessor reads the same syntax from
+/// <see cref="Preprocessing.GpuPreprocessor.DefinesEnvironmentVariable"/> for the fused pre-processing.
 /// </summary>
 public static partial class KernelDefines
 {

@@ -57,7 +57,9 @@ public sealed class GpuPreprocessor : IDisposable
             _qkQuantize = compiler.Load(context, Source("qk_quantize.cu"));
             _vQuantize = compiler.Load(context, Source("v_quantize.cu"));
             _scoreCorrection = compiler.Load(context, Source("score_correction.cu"));
-            _fused = compiler.Load(context, Source("preprocess_fused.cu"));
+            // SAGE_PREPROCESS_DEFINES: schedule macros for probing variants of the fused kernels (KernelDefines); none by default.
+            _fused = compiler.Load(context, Source("preprocess_fused.cu"),
+                KernelDefines.Parse(Environment.GetEnvironmentVariable(DefinesEnvironmentVariable), DefinesEnvironmentVariable));
         }
         catch
         {
@@ -125,6 +127,13 @@ public sealed class GpuPreprocessor : IDisposable
         "joint" => false,
         _ => throw new ArgumentException($"{StatisticsEnvironmentVariable}={value}: expected 'joint' or 'split'."),
     };
+
+    /// <summary>
+    /// Environment variable: schedule macros of preprocess_fused.cu (SAGE_STATS_MIN_BLOCKS_D128, SAGE_QUANTIZE_MIN_BLOCKS_D64,
+    /// SAGE_SPLIT_BATCH, ...) for A/B runs, in <see cref="KernelDefines"/>' syntax; read at construction. Kept apart from
+    /// <see cref="KernelDefines.EnvironmentVariable"/> so that probing the pre-processing does not recompile the main loop.
+    /// </summary>
+    public const string DefinesEnvironmentVariable = "SAGE_PREPROCESS_DEFINES";
 
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);

@@ -39,12 +39,21 @@ __device__ __forceinline__ void wait_for_prerequisite_grid() { asm volatile("gri
 // the quantisation 71 (3 CTAs), and ncu measured 68-71 % of the DRAM peak at N = 16K. With 3 and 4 CTAs (80 and 63
 // registers; the stats kernel spills 268 bytes) the d = 128 pre-processing ran 9-12 % faster on the H100 (session 5);
 // at d = 64 the same bounds were 5-11 % slower at N = 2K, so d = 64 keeps ptxas's choice (1).
-#ifndef SAGE_STATS_MIN_BLOCKS
-#define SAGE_STATS_MIN_BLOCKS(D) ((D) == 128 ? 3 : 1)
+// Each bound can be set per head dim for A/B runs (GpuPreprocessor.DefinesEnvironmentVariable).
+#ifndef SAGE_STATS_MIN_BLOCKS_D128
+#define SAGE_STATS_MIN_BLOCKS_D128 3
 #endif
-#ifndef SAGE_QUANTIZE_MIN_BLOCKS
-#define SAGE_QUANTIZE_MIN_BLOCKS(D) ((D) == 128 ? 4 : 1)
+#ifndef SAGE_STATS_MIN_BLOCKS_D64
+#define SAGE_STATS_MIN_BLOCKS_D64 1
 #endif
+#ifndef SAGE_QUANTIZE_MIN_BLOCKS_D128
+#define SAGE_QUANTIZE_MIN_BLOCKS_D128 4
+#endif
+#ifndef SAGE_QUANTIZE_MIN_BLOCKS_D64
+#define SAGE_QUANTIZE_MIN_BLOCKS_D64 1
+#endif
+#define SAGE_STATS_MIN_BLOCKS(D) ((D) == 128 ? SAGE_STATS_MIN_BLOCKS_D128 : SAGE_STATS_MIN_BLOCKS_D64)
+#define SAGE_QUANTIZE_MIN_BLOCKS(D) ((D) == 128 ? SAGE_QUANTIZE_MIN_BLOCKS_D128 : SAGE_QUANTIZE_MIN_BLOCKS_D64)
 
 // Eight consecutive elements as loaded (16 bytes for 16-bit types, 32 for fp32), widened later, so a thread can keep
 // several rows in flight in few registers.
@@ -193,7 +202,9 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
 // lengthened the launch by only a quarter of their own bytes' time: the statistics CTAs (one per head) set its length.
 // Measured (H100, 2K d = 128, ncu): launch 1 101 -> 92 µs (DRAM 71 -> 76 % of peak); the statistics alone took 67 µs at
 // 61 % in 0.32 waves of CTAs, so they were latency-bound, not bandwidth-bound.
+#ifndef SAGE_SPLIT_BATCH
 #define SAGE_SPLIT_BATCH 16
+#endif
 
 // An item's tile rows: [t0, t1), the element offset of the first row's 8 channels, and where its partials go.
 struct StatsTile
