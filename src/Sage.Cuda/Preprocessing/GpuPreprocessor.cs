@@ -135,6 +135,45 @@ public sealed class GpuPreprocessor : IDisposable
     /// </summary>
     public const string DefinesEnvironmentVariable = "SAGE_PREPROCESS_DEFINES";
 
+    /// <summary>
+    /// Environment variable choosing how often V is read. "one-pass": V's scales and codes from one read wherever that
+    /// applies (<see cref="OnePassValuesApply"/>: launch 3's value_onepass, one CTA per key/value head and 8 channels
+    /// holding all the head's tokens in registers; launch 1 then forms the K sums alone); "two-pass": V read in launch 1
+    /// (minima, maxima) and again in launch 3 (codes); unset, empty or "auto": one pass at head dim 128 only. Same
+    /// arithmetic, same bits (OnePassValuesTests). H100, session 28 (docs/results/gpu-run-session28-2026-11-27.md): end
+    /// to end +0.2 to +3.1 % at 1K-2K, d = 128, in two calls; at d = 64 from −4.6 to +4.3 %, so d = 64 keeps two passes.
+    /// </summary>
+    public const string ValuePassesEnvironmentVariable = "SAGE_PREPROCESS_V";
+
+    internal enum ValuePasses { Auto, One, Two }
+
+    /// <summary>The choice of this instance (<see cref="ValuePassesEnvironmentVariable"/>; tests set it).</summary>
+    internal ValuePasses ValuePassChoice { get; set; } = ValuePassesSelected(Environment.GetEnvironmentVariable(ValuePassesEnvironmentVariable));
+
+    internal static ValuePasses ValuePassesSelected(string? value) => value switch
+    {
+        null or "" or "auto" => ValuePasses.Auto,
+        "one-pass" => ValuePasses.One,
+        "two-pass" => ValuePasses.Two,
+        _ => throw new ArgumentException($"{ValuePassesEnvironmentVariable}={value}: expected 'auto', 'one-pass' or 'two-pass'."),
+    };
+
+    /// <summary>Whether a call reads V once: where it applies, and by <paramref name="choice"/> (auto: head dim 128).</summary>
+    internal static bool ReadsValuesOnce(ValuePasses choice, AttentionShape shape, SageOptions options, ElementType inputType) =>
+        choice != ValuePasses.Two && OnePassValuesApply(shape, options, inputType) && (choice == ValuePasses.One || shape.HeadDim == 128);
+
+    /// <summary>Longest padded key length whose V one CTA holds in registers (SAGE_ONEPASS_TOKENS of preprocess_fused.cu).</summary>
+    internal const int OnePassValuesMaxPaddedLength = 2048;
+
+    /// <summary>
+    /// Whether V can go in one pass: SmoothK on (launch 1 then still has statistics CTAs, whose completing CTA finishes
+    /// the K means) and SmoothV off (V's statistics are then minima and maxima, which need no order), 16-bit inputs (an
+    /// FP32 row chunk would double the registers), and at most <see cref="OnePassValuesMaxPaddedLength"/> padded tokens.
+    /// </summary>
+    internal static bool OnePassValuesApply(AttentionShape shape, SageOptions options, ElementType inputType) =>
+        options.SmoothK && !options.SmoothV && inputType != ElementType.Float32 && shape.KeyLength > 0 &&
+        PreprocessLayout.PaddedKeyLength(shape.KeyLength) <= OnePassValuesMaxPaddedLength;
+
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
 
@@ -225,7 +264,9 @@ public sealed class GpuPreprocessor : IDisposable
         CheckTensor(k, s.KeyValueShape(problem.Layout), nameof(k));
         CheckTensor(v, s.KeyValueShape(problem.Layout), nameof(v));
         // Split statistics only with SmoothK: without K sums the K half of each CTA would idle.
-        bool splitStatistics = SplitStatistics && options.SmoothK;
+        // V in one pass (launch 3's value_onepass; launch 1 then forms the K sums alone) where it applies.
+        bool onePassValues = ReadsValuesOnce(ValuePassChoice, s, options, q.ElementType) && !FinishLaunch;
+        bool splitStatistics = SplitStatistics && options.SmoothK && !onePassValues;
         var g = FusedPreprocessGeometry.Of(s, splitStatistics);
         int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
         int rowBytes = PreprocessLayout.QuantizedRowBytes(options.QkFormat, d);
@@ -281,7 +322,7 @@ public sealed class GpuPreprocessor : IDisposable
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
                     options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks,
-                    splitStatistics ? 1 : 0, Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
+                    onePassValues ? 2 : splitStatistics ? 1 : 0, Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
             if (bhk > 0 && !finishInFirst)
                 _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
@@ -295,16 +336,18 @@ public sealed class GpuPreprocessor : IDisposable
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
                     options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
-                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes,
+                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes, onePassValues ? 1 : 0, (float)options.VScaleMax,
                 ];
                 var codes = _fused.GetFunction("preprocess_quantize_kv_" + kernels);
+                // The K tiles, then the V tiles or, in one pass, one CTA per (head, 8 channels).
+                long codeCtas = g.KeyTiles + (onePassValues ? bhk * (d / 8) : g.KeyTiles);
                 // Dependent only right after launch 1, i.e. when launch 1 finishes the heads itself (launch 3's
                 // griddepcontrol.wait orders it after the kernel before it), and only when launch 1 has no Q blocks (the main loop quantises Q, d = 64): its statistics CTAs alone
                 // leave SMs idle, which launch 3's CTAs then fill (d = 64: 2K-4K 2-3 % faster end to end). Beside launch
                 // 1's 2048 Q CTAs at d = 128 the early row loads only slowed launch 1: 2K 3-4 % slower (session 27).
                 if (DependentCodes && finishInFirst && !quantizeQueries)
-                    codes.LaunchDependent(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream, codeArguments);
-                else codes.Launch(new Dim3((uint)(2 * g.KeyTiles)), Threads, 0, stream, codeArguments);
+                    codes.LaunchDependent(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
+                else codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
             }
 
             var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;

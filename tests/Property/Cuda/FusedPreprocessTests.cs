@@ -50,6 +50,43 @@ public class FusedPreprocessTests
     }
 
     [Theory]
+    [InlineData(null, "Auto")]
+    [InlineData("", "Auto")]
+    [InlineData("auto", "Auto")]
+    [InlineData("two-pass", "Two")]
+    [InlineData("one-pass", "One")]
+    public void Value_passes_switch(string? value, string expected) => Assert.Equal(expected, GpuPreprocessor.ValuePassesSelected(value).ToString());
+
+    [Fact]
+    public void Unknown_value_passes_setting_names_the_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.ValuePassesSelected("once"));
+        Assert.Contains(GpuPreprocessor.ValuePassesEnvironmentVariable, e.Message);
+        Assert.Contains("once", e.Message);
+    }
+
+    [Theory]
+    [InlineData("Auto", 128, true)]
+    [InlineData("Auto", 64, false)] // d = 64 keeps two passes by default
+    [InlineData("One", 64, true)]
+    [InlineData("Two", 128, false)]
+    public void Value_pass_choice_by_head_dim(string choice, int headDim, bool once) =>
+        Assert.Equal(once, GpuPreprocessor.ReadsValuesOnce(Enum.Parse<GpuPreprocessor.ValuePasses>(choice),
+            new AttentionShape(2, 4, 4, 64, 2048, headDim), new SageOptions(), ElementType.Float16));
+
+    [Theory]
+    [InlineData(2048, 128, true, false, ElementType.Float16, true)]
+    [InlineData(1, 64, true, false, ElementType.BFloat16, true)]
+    [InlineData(2049, 128, true, false, ElementType.Float16, false)] // 2176 padded tokens: past the registers' reach
+    [InlineData(2048, 128, false, false, ElementType.Float16, false)] // no K statistics CTA to finish the K means
+    [InlineData(2048, 128, true, true, ElementType.Float16, false)]  // SmoothV: ordered V sums
+    [InlineData(2048, 128, true, false, ElementType.Float32, false)]
+    [InlineData(0, 128, true, false, ElementType.Float16, false)]
+    public void One_pass_values_apply_where_expected(int length, int headDim, bool smoothK, bool smoothV, ElementType type, bool expected) =>
+        Assert.Equal(expected, GpuPreprocessor.OnePassValuesApply(new AttentionShape(2, 4, 4, 64, length, headDim),
+            new SageOptions { SmoothK = smoothK, SmoothV = smoothV }, type));
+
+    [Theory]
     [InlineData(null, true)]
     [InlineData("", true)]
     [InlineData("joint", false)]

@@ -429,7 +429,7 @@ __device__ __forceinline__ void query_blocks(int firstBlockIndex, const typename
 
 template <bool COHERENT>
 __device__ __forceinline__ void finish_channel(const float* __restrict__ partials, long long perArray, int tiles, int length,
-                                               int headDim, int smoothK, int smoothV, float vMax, float* __restrict__ keyMean,
+                                               int headDim, int smoothK, int smoothV, bool values, float vMax, float* __restrict__ keyMean,
                                                float* __restrict__ valueMean, float* __restrict__ valueScales, long long bh, int c);
 
 // Launch 1's own finish (headCounters non-null; launch 2 is then not run): after writing its partials, a statistics CTA
@@ -438,7 +438,7 @@ __device__ __forceinline__ void finish_channel(const float* __restrict__ partial
 // thread's partials, then __threadfence and the CTA barrier, then thread 0's atomicAdd; the completing CTA fences again
 // before it loads the partials, through L2. The counters (BHkv ints) are zeroed on the stream before the launch.
 template <int D>
-__device__ __forceinline__ void finish_completed_heads(long long statsItems, int itemsPerCta, int tiles, int length, int smoothK, int smoothV,
+__device__ __forceinline__ void finish_completed_heads(long long statsItems, int itemsPerCta, int tiles, int length, int smoothK, int smoothV, bool values,
                                                        const float* __restrict__ partials, int* __restrict__ headCounters, float vMax,
                                                        float* __restrict__ keyMean, float* __restrict__ valueMean,
                                                        float* __restrict__ valueScales)
@@ -468,7 +468,7 @@ __device__ __forceinline__ void finish_completed_heads(long long statsItems, int
     __syncthreads();
     for (int i = 0; i < s_count; ++i)
         if (threadIdx.x < D)
-            finish_channel<true>(partials, statsItems * 8, tiles, length, D, smoothK, smoothV, vMax, keyMean, valueMean, valueScales,
+            finish_channel<true>(partials, statsItems * 8, tiles, length, D, smoothK, smoothV, values, vMax, keyMean, valueMean, valueScales,
                                  s_completed[i], threadIdx.x);
 }
 
@@ -488,9 +488,15 @@ __device__ __forceinline__ void stats_queries(
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
         const Partials p = partials_of(partials, statsItems * 8);
-        // splitStats (SmoothK only): half the items per CTA, K by warps 0-3 and V by warps 4-7 (1a').
-        const int itemsPerCta = splitStats ? SAGE_THREADS / 2 : SAGE_THREADS;
-        if (splitStats)
+        // splitStats (SmoothK only): 1, half the items per CTA, K by warps 0-3 and V by warps 4-7 (1a'); 2, the K sums
+        // alone, one item per thread (V in one pass in launch 3, value_onepass: its scales are not formed here).
+        const int itemsPerCta = splitStats == 1 ? SAGE_THREADS / 2 : SAGE_THREADS;
+        if (splitStats == 2)
+        {
+            const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
+            if (item < statsItems) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
+        }
+        else if (splitStats)
         {
             const long long item = static_cast<long long>(blockIdx.x) * itemsPerCta + threadIdx.x % itemsPerCta;
             if (item < statsItems)
@@ -512,7 +518,7 @@ __device__ __forceinline__ void stats_queries(
             }
         }
         if (headCounters != nullptr)
-            finish_completed_heads<D>(statsItems, itemsPerCta, tiles, kvLength, smoothK, smoothV, partials, headCounters, vMax,
+            finish_completed_heads<D>(statsItems, itemsPerCta, tiles, kvLength, smoothK, smoothV, splitStats != 2, partials, headCounters, vMax,
                                       keyMean, valueMean, valueScales);
         return;
     }
@@ -597,9 +603,10 @@ __device__ __forceinline__ float centred_magnitude(float x, float m)
 // wins), so the V maxima and minima go in the same pass, and without SmoothV (no mean to centre on) in the K sum's pass.
 // Run by launch 2 (preprocess_finish: grid BHkv, headDim threads) or, with per-head counters, by the statistics CTA of
 // launch 1 that completes a head (stats_queries: the same function, the same order, the partials read through L2).
+// Without `values` (V in one pass, value_onepass; never with SmoothV) only the K mean: no V partials exist.
 template <bool COHERENT>
 __device__ __forceinline__ void finish_channel(const float* __restrict__ partials, long long perArray, int tiles, int length,
-                                               int headDim, int smoothK, int smoothV, float vMax, float* __restrict__ keyMean,
+                                               int headDim, int smoothK, int smoothV, bool values, float vMax, float* __restrict__ keyMean,
                                                float* __restrict__ valueMean, float* __restrict__ valueScales, long long bh, int c)
 {
     const Partials p = partials_of(const_cast<float*>(partials), perArray);
@@ -622,7 +629,7 @@ __device__ __forceinline__ void finish_channel(const float* __restrict__ partial
             amax = fmaxf(amax, centred_magnitude(lo, vMean));
         });
     }
-    else
+    else if (values)
     {
         for_each_tile<COHERENT>(kSum, p.vMax + first, p.vMin + first, headDim, tiles, [&](float k, float hi, float lo) {
             kTotal = __fadd_rn(kTotal, k);
@@ -630,8 +637,9 @@ __device__ __forceinline__ void finish_channel(const float* __restrict__ partial
             amax = fmaxf(amax, fabsf(lo));
         });
     }
+    else for_each_tile<COHERENT>(kSum, nullptr, nullptr, headDim, tiles, [&](float k, float, float) { kTotal = __fadd_rn(kTotal, k); });
     keyMean[bh * headDim + c] = smoothK && tiles > 0 ? __fdiv_rn(kTotal, n) : 0.0f;
-    valueScales[bh * headDim + c] = __fdiv_rn(amax, vMax);
+    if (values) valueScales[bh * headDim + c] = __fdiv_rn(amax, vMax);
 }
 
 extern "C" __global__ void preprocess_finish(const float* __restrict__ partials, long long perArray, int tiles,
@@ -641,7 +649,7 @@ extern "C" __global__ void preprocess_finish(const float* __restrict__ partials,
 {
     const int c = threadIdx.x;
     if (c >= headDim) return;
-    finish_channel<false>(partials, perArray, tiles, length, headDim, smoothK, smoothV, vMax, keyMean, valueMean, valueScales,
+    finish_channel<false>(partials, perArray, tiles, length, headDim, smoothK, smoothV, true, vMax, keyMean, valueMean, valueScales,
                           blockIdx.x, c);
 }
 
@@ -748,6 +756,31 @@ __device__ __forceinline__ int value_channel_slot(int c)
     return (c & ~7) | ((c ^ (c >> 3)) & 7);
 }
 
+// §4's codes of one channel j for a unit's four tokens x[0..3][j] (real[m]: token m is before the sequence end), as the
+// 32-bit word of value_code_position: tokens 0, 1 in the low half, 2, 3 in the high half. code = (lo, hi, v_scale, mask)
+// of the channel (value_reciprocals; mask 0 where v_scale = 0). Shared by value_tile and value_onepass.
+__device__ __forceinline__ unsigned int value_code_word(const float (&x)[4][8], int j, const bool (&real)[4], float4 code)
+{
+    // The codes of both ends of the bracket (quantize_codes.cuh); past the last token x = +0, whose code is 0 at both
+    // ends, as the division's +0 ratio below gives.
+    const auto word_at = [&](float r) {
+        return cvt_e4m3x2(__fmul_rn(x[1][j], r), __fmul_rn(x[0][j], r)) |
+               (cvt_e4m3x2(__fmul_rn(x[3][j], r), __fmul_rn(x[2][j], r)) << 16);
+    };
+    unsigned int word = word_at(code.x);
+    if (word != word_at(code.y))
+    {
+        // The ends differ (below 10^-4 of ordinary elements, ValueCodeBracketTests; or a reciprocal that is not normal):
+        // §4 as written.
+        const float sc = code.z;
+        float ratio[4];
+#pragma unroll
+        for (int m = 0; m < 4; ++m) ratio[m] = (real[m] && sc != 0.0f) ? __fdiv_rn(x[m][j], sc) : 0.0f; // +0: code 0
+        word = cvt_e4m3x2(ratio[1], ratio[0]) | (cvt_e4m3x2(ratio[3], ratio[2]) << 16);
+    }
+    return word & __float_as_uint(code.w);
+}
+
 template <class E, int D>
 __device__ __forceinline__ void value_tile(int tileIndex, const typename E::storage* __restrict__ v, TensorStrides s,
                                            int length, int heads, int tiles, const float* __restrict__ mean,
@@ -811,25 +844,7 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
         for (int j = 0; j < 8; ++j)
         {
             const int c = c0 + j;
-            const float4 code = s_vcode[value_channel_slot(c)];
-            // The codes of both ends of the bracket (quantize_codes.cuh); past the last token x = +0, whose code is 0
-            // at both ends, as the division's +0 ratio below gives.
-            const auto word_at = [&](float r) {
-                return cvt_e4m3x2(__fmul_rn(x[1][j], r), __fmul_rn(x[0][j], r)) |
-                       (cvt_e4m3x2(__fmul_rn(x[3][j], r), __fmul_rn(x[2][j], r)) << 16);
-            };
-            unsigned int word = word_at(code.x);
-            if (word != word_at(code.y))
-            {
-                // The ends differ (below 10^-4 of ordinary elements, ValueCodeBracketTests; or a reciprocal that is not
-                // normal): §4 as written.
-                const float sc = code.z;
-                float ratio[4];
-#pragma unroll
-                for (int m = 0; m < 4; ++m) ratio[m] = (real[m] && sc != 0.0f) ? __fdiv_rn(x[m][j], sc) : 0.0f; // +0: code 0
-                word = cvt_e4m3x2(ratio[1], ratio[0]) | (cvt_e4m3x2(ratio[3], ratio[2]) << 16);
-            }
-            s_words[c * (SAGE_KEY_TILE / 4) + ((4 * g + quad) ^ value_swizzle<D>(c))] = word & __float_as_uint(code.w);
+            s_words[c * (SAGE_KEY_TILE / 4) + ((4 * g + quad) ^ value_swizzle<D>(c))] = value_code_word(x, j, real, s_vcode[value_channel_slot(c)]);
         }
     }
     __syncthreads();
@@ -846,17 +861,131 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     }
 }
 
+// 3c. V in one pass, without SmoothV and for padded lengths up to SAGE_ONEPASS_TOKENS (GpuPreprocessor.OnePassValues):
+// one CTA per (key/value head, 8 channels) holds all the head's tokens of its channels in registers, so V is read once
+// instead of twice (launch 1's minima and maxima, then value_tile). The statistics are order-free: each tile's minimum
+// and maximum (fminf / fmaxf from ±∞, NaN never wins, as tile_stats), the tile's max(|max|, |min|), and their maximum
+// from +0; v_scale = amax ⊘ V_MAX is then finish_channel's value without SmoothV, bit for bit. The codes are value_tile's words (value_code_word). Thread = units (16-token group g, quad q) with
+// u = tid + k · SAGE_THREADS, q = u mod 4, g = u / 4: its word of channel c goes to position 16g + 4q of the channel's
+// code row, so a warp's 32 lanes store 128 contiguous bytes per channel.
+#define SAGE_ONEPASS_TOKENS 2048
+template <class E, int D>
+__device__ __forceinline__ void value_onepass(int index, const typename E::storage* __restrict__ v, TensorStrides s, int length,
+                                              int heads, int paddedLength, float vMax, float* __restrict__ vScales,
+                                              unsigned char* __restrict__ codes)
+{
+    constexpr int CPR = D / 8;
+    constexpr int UNITS = SAGE_ONEPASS_TOKENS / 4 / SAGE_THREADS; // units per thread at the longest length
+    __shared__ float s_amax[SAGE_THREADS / 32][8];
+    __shared__ float4 s_code[8];
+    const long long bh = index / CPR;
+    const int c0 = (index % CPR) * 8;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int units = paddedLength / 4; // (group, quad) pairs of the padded length
+    const auto unit_row = [&](int u, int m) { return 16 * (u >> 2) + 2 * (u & 3) + (m & 1) + 8 * (m >> 1); };
+
+    Raw8<E> raw[UNITS][4];
+#pragma unroll
+    for (int k = 0; k < UNITS; ++k)
+    {
+        const int u = tid + k * SAGE_THREADS;
+#pragma unroll
+        for (int m = 0; m < 4; ++m)
+        {
+            const int t = unit_row(u, m);
+            raw[k][m] = u < units && t < length ? load_raw8<E>(v + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
+        }
+    }
+    // Per tile (a warp's 32 units at one k are one 128-token tile, tile = warp + 8k), finish_channel's candidate
+    // max(|max|, |min|) of tile_stats's minimum and maximum (fminf / fmaxf from ±∞, NaN never wins): max |x| over the
+    // tile's values that are not NaN, or +∞ when all are NaN (the sentinels ±∞ then remain). Non-negative floats order
+    // as their bit patterns, so the warp's maximum is one redux.sync per channel.
+    float amax[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) amax[i] = 0.0f;
+#pragma unroll
+    for (int k = 0; k < UNITS; ++k)
+    {
+        float m8[8];
+        unsigned int seen = 0u; // bit i: a value of channel i that is not NaN
+#pragma unroll
+        for (int i = 0; i < 8; ++i) m8[i] = 0.0f;
+        const int u = tid + k * SAGE_THREADS;
+#pragma unroll
+        for (int m = 0; m < 4; ++m)
+        {
+            if (u >= units || unit_row(u, m) >= length) continue;
+            float y[8];
+            widen8<E>(raw[k][m], y);
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+            {
+                m8[i] = fmaxf(m8[i], fabsf(y[i]));
+                if (y[i] == y[i]) seen |= 1u << i;
+            }
+        }
+        const unsigned int seenTile = __reduce_or_sync(0xFFFFFFFFu, seen);
+        const int tile = warp + k * (SAGE_THREADS / 32);
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+        {
+            const float tileMax = __uint_as_float(__reduce_max_sync(0xFFFFFFFFu, __float_as_uint(m8[i])));
+            if (tile * SAGE_KEY_TILE < length) // a tile of the sequence (one with real tokens)
+                amax[i] = fmaxf(amax[i], (seenTile >> i) & 1u ? tileMax : __int_as_float(0x7F800000));
+        }
+    }
+    if (lane == 0)
+    {
+#pragma unroll
+        for (int i = 0; i < 8; ++i) s_amax[warp][i] = amax[i];
+    }
+    __syncthreads();
+    if (tid < 8)
+    {
+        float amax = 0.0f;
+#pragma unroll
+        for (int w = 0; w < SAGE_THREADS / 32; ++w) amax = fmaxf(amax, s_amax[w][tid]);
+        const float sc = __fdiv_rn(amax, vMax);
+        vScales[bh * D + c0 + tid] = sc;
+        const ValueReciprocals r = value_reciprocals(sc);
+        s_code[tid] = make_float4(r.lo, r.hi, sc, __uint_as_float(sc != 0.0f ? 0xFFFFFFFFu : 0u));
+    }
+    __syncthreads();
+
+#pragma unroll
+    for (int k = 0; k < UNITS; ++k)
+    {
+        const int u = tid + k * SAGE_THREADS;
+        if (u >= units) break;
+        float x[4][8];
+        bool real[4];
+#pragma unroll
+        for (int m = 0; m < 4; ++m)
+        {
+            real[m] = unit_row(u, m) < length;
+            widen8<E>(raw[k][m], x[m]);
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+            *reinterpret_cast<unsigned int*>(codes + (bh * D + c0 + j) * paddedLength + 4 * u) = value_code_word(x, j, real, s_code[j]);
+    }
+}
+
 // Grid: 2 · BHkv · tiles (1-D): the K tiles, then the V tiles. SAGE_THREADS threads.
 template <class E, int D>
 __device__ __forceinline__ void quantize_kv(
     const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides s, int length,
     int heads, int tiles, int keyTiles, const float* __restrict__ keyMean, int granularity, int int4,
     float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength, float* __restrict__ kSmoothed,
-    const float* __restrict__ valueMean, const float* __restrict__ vScales, unsigned char* __restrict__ codes)
+    const float* __restrict__ valueMean, float* __restrict__ vScales, unsigned char* __restrict__ codes, int valueOnePass,
+    float vMax)
 {
     const int index = blockIdx.x;
     if (index < keyTiles)
         key_tile<E, D>(index, k, s, length, heads, tiles, keyMean, granularity, int4, kScales, kQuantized, paddedLength, kSmoothed);
+    else if (valueOnePass)
+        value_onepass<E, D>(index - keyTiles, v, s, length, heads, paddedLength, vMax, vScales, codes);
     else
         value_tile<E, D>(index - keyTiles, v, s, length, heads, tiles, valueMean, vScales, codes, paddedLength);
 }
@@ -868,11 +997,11 @@ __device__ __forceinline__ void quantize_kv(
         long long st, int length, int heads, int tiles, int keyTiles, const float* __restrict__ keyMean,           \
         int granularity, int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,              \
         int paddedLength, float* __restrict__ kSmoothed, const float* __restrict__ valueMean,                      \
-        const float* __restrict__ vScales, unsigned char* __restrict__ codes)                                       \
+        float* __restrict__ vScales, unsigned char* __restrict__ codes, int valueOnePass, float vMax)               \
     {                                                                                                              \
         quantize_kv<ELEM, D>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles, keyMean,            \
                              granularity, int4, kScales, kQuantized, paddedLength, kSmoothed, valueMean, vScales,   \
-                             codes);                                                                               \
+                             codes, valueOnePass, vMax);                                                           \
     }
 
 SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)

@@ -55,6 +55,7 @@ __device__ unsigned int atomicAdd(unsigned int*, unsigned int);
 __device__ unsigned long long atomicAdd(unsigned long long*, unsigned long long);
 __device__ float atomicAdd(float*, float);
 __device__ unsigned int __reduce_max_sync(unsigned int, unsigned int);
+__device__ unsigned int __reduce_or_sync(unsigned int, unsigned int);
 __device__ unsigned int __reduce_add_sync(unsigned int, unsigned int);
 __device__ size_t __cvta_generic_to_shared(const void*);
 __device__ void __nanosleep(unsigned int);
