@@ -16,8 +16,13 @@
 //   3. preprocess_quantize_kv: K (§3, with K̃ = K ⊖ mean) and V (§4) codes of every 128-token tile; each thread
 //      keeps its rows in registers between the group maximum and the quantisation, so K and V are read once here.
 //
+//      Without SmoothV, with SmoothK, 16-bit inputs and up to 2048 padded tokens (GpuPreprocessor.ReadsValuesOnce, at
+//      d = 128 by default) V goes in one pass instead: launch 1 forms the K sums alone and launch 3's V CTAs take a
+//      head's 8 channels over all its tokens (value_onepass, 3c).
+//
 // DRAM traffic: Q once, K and V twice (the mean and the per-channel V scale span the whole sequence, so their tile
-// codes cannot be written before one whole pass), the codes once, plus ≈ 4·d floats per tile of partials.
+// codes cannot be written before one whole pass; V once where value_onepass runs), the codes once, plus ≈ 4·d floats
+// per tile of partials.
 #include "preprocess_common.cuh"
 #include "quantize_codes.cuh" // the division-free codes where they provably equal the division
 
