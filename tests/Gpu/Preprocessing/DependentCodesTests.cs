@@ -31,16 +31,8 @@ public sealed class DependentCodesTests(ITestOutputHelper output)
         for (int round = 0; round < 3; round++)
         {
             var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: 31 * round + length + heads);
-            using var stream = CudaStream.Create(context);
-            using var q = DeviceInput.Upload(context, inputs.Q, stream);
-            using var k = DeviceInput.Upload(context, inputs.K, stream);
-            using var v = DeviceInput.Upload(context, inputs.V, stream);
-            preprocessor.DependentCodes = false;
-            using var ordinary = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: false);
-            preprocessor.DependentCodes = true;
-            using var dependent = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: false);
-            stream.Synchronize();
-            var (bytes, differing) = PreprocessedBytes.Compare(ordinary, dependent);
+            var (bytes, differing) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries: false,
+                p => p.DependentCodes = false, p => p.DependentCodes = true);
             compared += bytes;
             mismatches += differing;
         }

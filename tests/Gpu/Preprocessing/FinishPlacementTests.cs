@@ -28,16 +28,8 @@ public sealed class FinishPlacementTests(ITestOutputHelper output)
         var problem = new AttentionProblem(new AttentionShape(batch, heads, heads, 70, keyLength, headDim), TensorLayout.NHD, causal: false);
         var options = new SageOptions { SmoothK = smoothK, SmoothV = smoothV };
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: keyLength + heads);
-        using var stream = CudaStream.Create(context);
-        using var q = DeviceInput.Upload(context, inputs.Q, stream);
-        using var k = DeviceInput.Upload(context, inputs.K, stream);
-        using var v = DeviceInput.Upload(context, inputs.V, stream);
-        preprocessor.FinishLaunch = true;
-        using var second = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream);
-        preprocessor.FinishLaunch = false;
-        using var first = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream);
-        stream.Synchronize();
-        var (compared, mismatches) = PreprocessedBytes.Compare(second, first);
+        var (compared, mismatches) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries: true,
+            p => p.FinishLaunch = true, p => p.FinishLaunch = false);
         string line = $"Finish in launch 1 vs launch 2: B={batch} Hkv={heads} Nk={keyLength} d{headDim} {inputType} SmoothK={smoothK} " +
                       $"SmoothV={smoothV}: {compared} bytes compared, {mismatches} mismatches";
         output.WriteLine(line);

@@ -60,16 +60,8 @@ public sealed class OnePassValuesTests(ITestOutputHelper output)
         Assert.True(GpuPreprocessor.OnePassValuesApply(problem.Shape, options, inputs.V.ElementType)); // every case takes the one-pass V
         using var context = PreprocessingGpu.ContextOrSkip();
         using var preprocessor = new GpuPreprocessor(context);
-        using var stream = CudaStream.Create(context);
-        using var q = DeviceInput.Upload(context, inputs.Q, stream);
-        using var k = DeviceInput.Upload(context, inputs.K, stream);
-        using var v = DeviceInput.Upload(context, inputs.V, stream);
-        preprocessor.ValuePassChoice = GpuPreprocessor.ValuePasses.Two;
-        using var twoPass = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: quantizeQueries);
-        preprocessor.ValuePassChoice = GpuPreprocessor.ValuePasses.One;
-        using var onePass = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries: quantizeQueries);
-        stream.Synchronize();
-        var (compared, mismatches) = PreprocessedBytes.Compare(twoPass, onePass);
+        var (compared, mismatches) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries,
+            p => p.ValuePassChoice = GpuPreprocessor.ValuePasses.Two, p => p.ValuePassChoice = GpuPreprocessor.ValuePasses.One);
         var s = problem.Shape;
         string line = $"One-pass vs two-pass V{label}: B={s.Batch} Hq={s.QueryHeads} Hkv={s.KeyValueHeads} N={s.KeyLength} d{s.HeadDim} " +
                       $"{inputs.V.ElementType} {problem.Layout} {options.QkFormat} Q in launch 1={quantizeQueries}: {compared} bytes compared, {mismatches} mismatches";

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using Sage.Cuda;
 using Sage.Cuda.Preprocessing;
+using Sage.Reference;
 
 namespace Sage.Gpu.Tests.Preprocessing;
 
@@ -10,6 +12,27 @@ namespace Sage.Gpu.Tests.Preprocessing;
 /// </summary>
 internal static class PreprocessedBytes
 {
+    /// <summary>
+    /// Uploads <paramref name="inputs"/>, pre-processes them twice on one stream, first after
+    /// <paramref name="expectedSchedule"/> and then after <paramref name="actualSchedule"/> set the preprocessor's switches,
+    /// and compares the two (<see cref="Compare"/>).
+    /// </summary>
+    public static (long Bytes, long Mismatches) CompareSchedules(CudaContext context, GpuPreprocessor preprocessor, AttentionProblem problem,
+        SageOptions options, AttentionInputs inputs, bool quantizeQueries, Action<GpuPreprocessor> expectedSchedule,
+        Action<GpuPreprocessor> actualSchedule)
+    {
+        using var stream = CudaStream.Create(context);
+        using var q = DeviceInput.Upload(context, inputs.Q, stream);
+        using var k = DeviceInput.Upload(context, inputs.K, stream);
+        using var v = DeviceInput.Upload(context, inputs.V, stream);
+        expectedSchedule(preprocessor);
+        using var expected = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries);
+        actualSchedule(preprocessor);
+        using var actual = preprocessor.Preprocess(problem, options, q.Tensor, k.Tensor, v.Tensor, stream, quantizeQueries);
+        stream.Synchronize();
+        return Compare(expected, actual);
+    }
+
     public static (long Bytes, long Mismatches) Compare(PreprocessedInputs expected, PreprocessedInputs actual)
     {
         long bytes = 0, mismatches = 0;
