@@ -338,7 +338,8 @@ public sealed class GpuPreprocessor : IDisposable
                     options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
                     kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes, onePassValues ? 1 : 0, (float)options.VScaleMax,
                 ];
-                var codes = _fused.GetFunction("preprocess_quantize_kv_" + kernels);
+                // V in one pass: the same kernel with its own register bound (SAGE_ONEPASS_MIN_BLOCKS of preprocess_fused.cu).
+                var codes = _fused.GetFunction((onePassValues ? "preprocess_quantize_kv_onepass_" : "preprocess_quantize_kv_") + kernels);
                 // The K tiles, then the V tiles or, in one pass, one CTA per (head, 8 channels).
                 long codeCtas = g.KeyTiles + (onePassValues ? bhk * (d / 8) : g.KeyTiles);
                 // Dependent only right after launch 1, i.e. when launch 1 finishes the heads itself (launch 3's

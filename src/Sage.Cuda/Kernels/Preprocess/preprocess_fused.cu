@@ -57,6 +57,13 @@ __device__ __forceinline__ void wait_for_prerequisite_grid() { asm volatile("gri
 #ifndef SAGE_QUANTIZE_MIN_BLOCKS_D64
 #define SAGE_QUANTIZE_MIN_BLOCKS_D64 1
 #endif
+// Launch 3 with V in one pass (preprocess_quantize_kv_onepass_*): 3 CTAs per SM at d = 128. value_onepass keeps 8 rows a
+// thread in registers and is latency-bound; at 4 (64 registers) launch 3 took 103.6 µs at 2K, at 3 (80) 98.3, and the
+// call was 0.4-2.9 % faster at 1K-2K causal and 2K (session 28, call 15; 1K non-causal −0.6 %).
+#ifndef SAGE_ONEPASS_MIN_BLOCKS_D128
+#define SAGE_ONEPASS_MIN_BLOCKS_D128 3
+#endif
+#define SAGE_ONEPASS_MIN_BLOCKS(D) ((D) == 128 ? SAGE_ONEPASS_MIN_BLOCKS_D128 : SAGE_QUANTIZE_MIN_BLOCKS_D64)
 #define SAGE_STATS_MIN_BLOCKS(D) ((D) == 128 ? SAGE_STATS_MIN_BLOCKS_D128 : SAGE_STATS_MIN_BLOCKS_D64)
 #define SAGE_QUANTIZE_MIN_BLOCKS(D) ((D) == 128 ? SAGE_QUANTIZE_MIN_BLOCKS_D128 : SAGE_QUANTIZE_MIN_BLOCKS_D64)
 
@@ -1010,6 +1017,23 @@ __device__ __forceinline__ void quantize_kv(
     }
 
 SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)
+
+// The same launch 3 for V in one pass (valueOnePass = 1), with its own register bound (SAGE_ONEPASS_MIN_BLOCKS).
+#define SAGE_QUANTIZE_KV_ONEPASS(SUFFIX, ELEM, D)                                                                   \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_ONEPASS_MIN_BLOCKS(D))                           \
+        preprocess_quantize_kv_onepass_##SUFFIX##_d##D(                                                              \
+        const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
+        long long st, int length, int heads, int tiles, int keyTiles, const float* __restrict__ keyMean,           \
+        int granularity, int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,              \
+        int paddedLength, float* __restrict__ kSmoothed, const float* __restrict__ valueMean,                      \
+        float* __restrict__ vScales, unsigned char* __restrict__ codes, int valueOnePass, float vMax)               \
+    {                                                                                                              \
+        quantize_kv<ELEM, D>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles, keyMean,            \
+                             granularity, int4, kScales, kQuantized, paddedLength, kSmoothed, valueMean, vScales,   \
+                             codes, valueOnePass, vMax);                                                           \
+    }
+
+SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV_ONEPASS)
 
 // ---------------------------------------------------------------------------------------------------------------
 // 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
