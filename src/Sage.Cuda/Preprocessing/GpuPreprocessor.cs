@@ -174,6 +174,19 @@ public sealed class GpuPreprocessor : IDisposable
         options.SmoothK && !options.SmoothV && inputType != ElementType.Float32 && shape.KeyLength > 0 &&
         PreprocessLayout.PaddedKeyLength(shape.KeyLength) <= OnePassValuesMaxPaddedLength;
 
+    /// <summary>What launch 1's statistics CTAs form (its splitStats argument, preprocess_fused.cu 1a / 1a').</summary>
+    private enum StatisticsLayout
+    {
+        /// <summary>One thread per item for K and V (tile_stats).</summary>
+        Joint = 0,
+
+        /// <summary>Two threads per item: the K sums and the V statistics (tile_key_sums, tile_value_stats).</summary>
+        Split = 1,
+
+        /// <summary>The K sums alone, one thread per item; V goes in one pass in launch 3 (value_onepass).</summary>
+        KeysOnly = 2,
+    }
+
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
 
@@ -322,7 +335,8 @@ public sealed class GpuPreprocessor : IDisposable
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
                     options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks,
-                    onePassValues ? 2 : splitStatistics ? 1 : 0, Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
+                    (int)(onePassValues ? StatisticsLayout.KeysOnly : splitStatistics ? StatisticsLayout.Split : StatisticsLayout.Joint),
+                    Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
             if (bhk > 0 && !finishInFirst)
                 _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
@@ -343,9 +357,10 @@ public sealed class GpuPreprocessor : IDisposable
                 // The K tiles, then the V tiles or, in one pass, one CTA per (head, 8 channels).
                 long codeCtas = g.KeyTiles + (onePassValues ? bhk * (d / 8) : g.KeyTiles);
                 // Dependent only right after launch 1, i.e. when launch 1 finishes the heads itself (launch 3's
-                // griddepcontrol.wait orders it after the kernel before it), and only when launch 1 has no Q blocks (the main loop quantises Q, d = 64): its statistics CTAs alone
-                // leave SMs idle, which launch 3's CTAs then fill (d = 64: 2K-4K 2-3 % faster end to end). Beside launch
-                // 1's 2048 Q CTAs at d = 128 the early row loads only slowed launch 1: 2K 3-4 % slower (session 27).
+                // griddepcontrol.wait orders it after the kernel before it), and only when launch 1 has no Q blocks (the
+                // main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which launch 3's CTAs then fill
+                // (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the early row loads
+                // only slowed launch 1: 2K 3-4 % slower (session 27).
                 if (DependentCodes && finishInFirst && !quantizeQueries)
                     codes.LaunchDependent(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
                 else codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
