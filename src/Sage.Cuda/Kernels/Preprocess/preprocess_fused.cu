@@ -1036,6 +1036,228 @@ SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)
 SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV_ONEPASS)
 
 // ---------------------------------------------------------------------------------------------------------------
+// 5. The whole pre-processing in one launch (GpuPreprocessor.ReadsKeysOnce: SmoothK on, SmoothQ and SmoothV off, 16-bit
+// inputs, up to SAGE_ONEPASS_TOKENS padded tokens; session 29). Grid: [K in one pass: BHkv · D/8 CTAs][V in one pass
+// (value_onepass): as many][Q blocks (query_blocks), SAGE_QUERY_BLOCKS_PER_CTA a CTA, when launch 1 quantises Q]. K and V
+// are each read once, Q once: no statistics launch, no partials, no finish, no codes launch.
+//
+// 5a. K in one pass: one CTA per (key/value head, 8 channels) holds all the head's tokens of its channels in registers,
+// as value_onepass does for V. What the two-pass schedule spreads over launches 1 and 3 happens here in the same
+// arithmetic and order, so the bytes are the same:
+//   - the chunk sums (§1 step 1, tile_key_sums): per (tile, channel) one thread adds the tile's tokens in ascending order
+//     from +0, reading them from a copy of the rows in shared memory;
+//   - the mean (§1 steps 2-3, finish_channel): the chunk sums in ascending tile order from +0, ⊘ N;
+//   - the per-(tile, group) maximum of |fl(K − mean)| (§3, key_tile): a maximum, so order-free; but a group spans all
+//     D channels, i.e. all D/8 CTAs of the head. Each CTA folds its channels into the head's slots in global memory
+//     (atomicMax on the bit patterns of non-negative floats, as shared_max), then the head's CTAs meet at a counter
+//     before any of them reads the slots; the scale amax ⊘ qmax, its reciprocal and the codes are key_tile's.
+// The meeting is deadlock-free because a CTA takes its (head, channels) from a ticket (atomicAdd on a zeroed counter), not
+// from blockIdx: the CTAs holding the tickets of a head before the one that completes it are already running, so only
+// the last head whose tickets are not all taken can wait, and only for CTAs that start once running ones end (one head
+// is D/8 ≤ 16 CTAs, far below the CTAs an H100 holds at once).
+//
+// sync (zeroed on the stream before the launch): [0] the ticket; [1, 1 + BHkv) the arrivals per head; then the slots,
+// BHkv · tiles · 4 unsigned ints (tile-major within a head, 4 slots per tile whatever the granularity).
+#ifndef SAGE_SINGLE_MIN_BLOCKS_D128
+#define SAGE_SINGLE_MIN_BLOCKS_D128 3
+#endif
+#ifndef SAGE_SINGLE_MIN_BLOCKS_D64
+#define SAGE_SINGLE_MIN_BLOCKS_D64 3
+#endif
+#define SAGE_SINGLE_MIN_BLOCKS(D) ((D) == 128 ? SAGE_SINGLE_MIN_BLOCKS_D128 : SAGE_SINGLE_MIN_BLOCKS_D64)
+
+__device__ __forceinline__ int load_acquire_gpu(const int* p)
+{
+    int v;
+    asm volatile("ld.acquire.gpu.global.s32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
+    return v;
+}
+
+template <class E, int D>
+__device__ __forceinline__ void key_onepass(const typename E::storage* __restrict__ k, TensorStrides s, int length, int heads,
+                                            int tiles, int paddedLength, int granularity, int int4, float* __restrict__ keyMean,
+                                            float* __restrict__ kScales, signed char* __restrict__ kQuantized, int* __restrict__ sync,
+                                            long long keyValueHeads)
+{
+    static_assert(sizeof(typename E::storage) == 2, "16-bit inputs: a row chunk is one uint4");
+    constexpr int CPR = D / 8;
+    constexpr int ROWS = SAGE_ONEPASS_TOKENS / SAGE_THREADS;
+    constexpr int TILES = SAGE_ONEPASS_TOKENS / SAGE_KEY_TILE;
+    static_assert(TILES * 8 <= SAGE_THREADS && TILES * 4 <= SAGE_THREADS, "one thread per (tile, channel) and per slot");
+    // Row t of the head's 8 channels at s_rows[t + t / 128]: one 16-byte pad per tile, so that the 4 tiles a warp's chunk
+    // sums read at once sit on different banks.
+    __shared__ uint4 s_rows[SAGE_ONEPASS_TOKENS + TILES];
+    __shared__ float s_chunk[TILES][8];
+    __shared__ float s_mean[8];
+    __shared__ unsigned int s_amax[TILES][4];
+    __shared__ float s_scale[TILES][4], s_reciprocal[TILES][4];
+    __shared__ int s_index;
+    const int tid = threadIdx.x, lane = tid & 31;
+    if (tid == 0) s_index = atomicAdd(sync, 1);
+    if (tid < TILES * 4) s_amax[tid / 4][tid % 4] = 0u;
+    __syncthreads();
+    const int index = s_index;
+    const long long bh = index / CPR;
+    const int c0 = (index % CPR) * 8;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    int* arrivals = sync + 1;
+    unsigned int* slots = reinterpret_cast<unsigned int*>(sync + 1 + keyValueHeads) + bh * tiles * 4;
+
+    // Thread rows t = tid + 256·i: a warp loads 32 consecutive rows.
+    Raw8<E> raw[ROWS];
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int t = tid + i * SAGE_THREADS;
+        raw[i] = t < length ? load_raw8<E>(k + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
+    }
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int t = tid + i * SAGE_THREADS;
+        s_rows[t + t / SAGE_KEY_TILE] = raw[i].a;
+    }
+    __syncthreads();
+
+    // §1 step 1: thread (tile T, channel j), the tile's real tokens ascending from +0 (tile_key_sums).
+    if (tid < TILES * 8)
+    {
+        const int T = tid >> 3, j = tid & 7;
+        const int t0 = T * SAGE_KEY_TILE;
+        if (t0 < length)
+        {
+            const int count = min(length - t0, SAGE_KEY_TILE);
+            const unsigned short* column = reinterpret_cast<const unsigned short*>(s_rows + t0 + T) + j;
+            float sum = 0.0f;
+#pragma unroll 8
+            for (int t = 0; t < count; ++t) sum = __fadd_rn(sum, widen<E>(column[8 * t]));
+            s_chunk[T][j] = sum;
+        }
+    }
+    __syncthreads();
+    // §1 steps 2-3 (finish_channel): the chunk sums in ascending tile order from +0, ⊘ N.
+    if (tid < 8)
+    {
+        float total = 0.0f;
+        for (int T = 0; T < tiles; ++T) total = __fadd_rn(total, s_chunk[T][tid]);
+        const float mean = __fdiv_rn(total, __int2float_rn(length));
+        s_mean[tid] = mean;
+        keyMean[bh * D + c0 + tid] = mean;
+    }
+    __syncthreads();
+
+    // §3 (key_tile): per row max_j |fl(K − mean)| (NaN never wins), folded per (tile, group) over the warp (all its rows
+    // share a tile; per-thread granularity: group (t mod 8) / 2 = (lane mod 8) / 2), then over the CTA in shared memory.
+    const bool perThread = granularity == SAGE_PER_THREAD;
+    const int groups = perThread ? 4 : 1;
+    float mean[8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) mean[j] = s_mean[j];
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int t = tid + i * SAGE_THREADS;
+        float amax = 0.0f;
+        if (t < length)
+        {
+            float x[8];
+            widen8<E>(raw[i], x);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) amax = fmaxf(amax, fabsf(__fsub_rn(x[j], mean[j])));
+        }
+        const int T = t / SAGE_KEY_TILE;
+        if (perThread)
+        {
+#pragma unroll
+            for (int g = 0; g < 4; ++g)
+            {
+                const unsigned int m = __reduce_max_sync(0xFFFFFFFFu, ((lane & 7) >> 1) == g ? __float_as_uint(amax) : 0u);
+                if (lane == 0 && m != 0u) atomicMax(&s_amax[T][g], m);
+            }
+        }
+        else
+        {
+            const unsigned int m = __reduce_max_sync(0xFFFFFFFFu, __float_as_uint(amax));
+            if (lane == 0 && m != 0u) atomicMax(&s_amax[T][0], m);
+        }
+    }
+    __syncthreads();
+    // The CTA's maxima into the head's slots, then the meeting: every slot update of every CTA of the head happens before
+    // its arrival (fence, barrier, arrival), and the slots are read after the last arrival (acquire, barrier, L2 loads).
+    if (tid < tiles * groups)
+    {
+        const unsigned int m = s_amax[tid / groups][tid % groups];
+        if (m != 0u) atomicMax(slots + (tid / groups) * 4 + tid % groups, m);
+    }
+    __threadfence();
+    __syncthreads();
+    if (tid == 0)
+    {
+        atomicAdd(arrivals + bh, 1);
+        while (load_acquire_gpu(arrivals + bh) < CPR) __nanosleep(32);
+    }
+    __syncthreads();
+    const float qmax = int4 ? 7.0f : 127.0f;
+    if (tid < tiles * groups)
+    {
+        const int T = tid / groups, g = tid % groups;
+        const float scale = __fdiv_rn(__uint_as_float(__ldcg(slots + T * 4 + g)), qmax);
+        s_scale[T][g] = scale;
+        s_reciprocal[T][g] = __frcp_rn(scale);
+        if (c0 == 0) kScales[(bh * tiles + T) * groups + g] = scale;
+    }
+    __syncthreads();
+
+#pragma unroll
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int t = tid + i * SAGE_THREADS;
+        if (t >= paddedLength) break;
+        const int T = t / SAGE_KEY_TILE, g = perThread ? (t & 7) >> 1 : 0;
+        const float scale = s_scale[T][g];
+        int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        if (t < length && scale != 0.0f)
+        {
+            float x[8];
+            widen8<E>(raw[i], x);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], mean[j]);
+            quantize8_fast(x, scale, s_reciprocal[T][g], int4, qv);
+        }
+        store_quantized(kQuantized, bh * paddedLength + t, D, c0, qv, int4);
+    }
+}
+
+#define SAGE_SINGLE_LAUNCH(SUFFIX, ELEM, D)                                                                         \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_SINGLE_MIN_BLOCKS(D))                            \
+        preprocess_single_##SUFFIX##_d##D(                                                                           \
+        const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int qLength, int qHeads,  \
+        int qBlocksPerHead, int granularity, int int4, float log2eScale, float* __restrict__ qScales,              \
+        int qGroupCount, signed char* __restrict__ qQuantized, int qPadded,                                         \
+        const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
+        long long st, int kvLength, int kvHeads, int tiles, int kvPadded, long long keyValueHeads, int onePassBlocks, \
+        int* __restrict__ sync, float* __restrict__ keyMean, float* __restrict__ kScales,                          \
+        signed char* __restrict__ kQuantized, float vMax, float* __restrict__ vScales, unsigned char* __restrict__ codes) \
+    {                                                                                                              \
+        const int block = blockIdx.x;                                                                              \
+        if (block < onePassBlocks)                                                                                 \
+            key_onepass<ELEM, D>(k, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, kvPadded, granularity, int4, \
+                                 keyMean, kScales, kQuantized, sync, keyValueHeads);                               \
+        else if (block < 2 * onePassBlocks)                                                                        \
+            value_onepass<ELEM, D>(block - onePassBlocks, v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, kvPadded, \
+                                   vMax, vScales, codes);                                                          \
+        else                                                                                                       \
+            query_blocks<ELEM, D>((block - 2 * onePassBlocks) * SAGE_QUERY_BLOCKS_PER_CTA(ELEM), q,                \
+                                  TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, 0, granularity, int4, \
+                                  log2eScale, qScales, qGroupCount, qQuantized, qPadded, nullptr);                 \
+    }
+
+SAGE_SINGLE_LAUNCH(f16, ElemF16, 64)
+SAGE_SINGLE_LAUNCH(f16, ElemF16, 128)
+SAGE_SINGLE_LAUNCH(bf16, ElemBF16, 64)
+SAGE_SINGLE_LAUNCH(bf16, ElemBF16, 128)
+
+// ---------------------------------------------------------------------------------------------------------------
 // 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
 // mean[c] in binary64, summed for c = 0 … D − 1 in order from +0 (products exact), for every query row; the main loop's
 // epilogue multiplies it by sm_scale and adds it. One thread per row (B·Hq·Nq rows, row index fastest within a head):
