@@ -3,6 +3,8 @@
 # environment variable (a schedule switch such as SAGE_PREPROCESS_K), the values alternating in every round, so that every
 # side sees the same card, clock and temperature.
 #   bash bench/ab-env.sh [-r ROUNDS] VARIABLE VALUE1 VALUE2 [VALUE...] [-- sage bench arguments]
+# VARIABLE "env": each value is itself a space-separated list of NAME=VALUE assignments (several switches per side; a
+# macro list for SAGE_PREPROCESS_DEFINES then takes commas), e.g. "SAGE_PREPROCESS_K=one-pass SAGE_PREPROCESS_DEFINES=SAGE_A=1,SAGE_B=2".
 # $OUT/ab-env.jsonl: every `sage bench --json` row with its value and round; $OUT/ab-env.txt (printed last): per case the
 # median pre-processing and e2e ms of each value and the e2e gain of each value after the first against the first.
 # Bench arguments default to --seq 2048 --head-dim 128 --p-encoding LogLinear. RUNNER replaces `bash .gpu/run`.
@@ -20,7 +22,8 @@ out=${OUT:-/tmp/ab-env}; mkdir -p "$out"
 : > "$out/ab-env.jsonl"
 for round in $(seq 1 "$rounds"); do
   for value in "${values[@]}"; do
-    json=$(env "$var=$value" $run sage bench --json "${bench_args[@]}" 2>>"$out/ab-env.err")
+    if [ "$var" = env ]; then read -r -a assignments <<< "$value"; else assignments=("$var=$value"); fi
+    json=$(env "${assignments[@]}" $run sage bench --json "${bench_args[@]}" 2>>"$out/ab-env.err")
     rc=$?
     [ $rc -eq 0 ] || { echo "ab-env: $var=$value round $round failed ($rc); see $out/ab-env.err" >&2; continue; }
     VALUE=$value ROUND=$round python3 -c '

@@ -1065,6 +1065,14 @@ SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV_ONEPASS)
 #define SAGE_SINGLE_MIN_BLOCKS_D64 3
 #endif
 #define SAGE_SINGLE_MIN_BLOCKS(D) ((D) == 128 ? SAGE_SINGLE_MIN_BLOCKS_D128 : SAGE_SINGLE_MIN_BLOCKS_D64)
+// 1: the grid alternates K, V and Q CTAs (K, V, Q, K, V, Q, ...) instead of all K CTAs, then all V, then all Q.
+#ifndef SAGE_SINGLE_INTERLEAVE
+#define SAGE_SINGLE_INTERLEAVE 0
+#endif
+// Timing probes only (wrong bits): 1 no meeting wait, 2 blockIdx instead of the ticket, 4 no chunk sums.
+#ifndef SAGE_SINGLE_PROBE
+#define SAGE_SINGLE_PROBE 0
+#endif
 
 __device__ __forceinline__ int load_acquire_gpu(const int* p)
 {
@@ -1077,7 +1085,7 @@ template <class E, int D>
 __device__ __forceinline__ void key_onepass(const typename E::storage* __restrict__ k, TensorStrides s, int length, int heads,
                                             int tiles, int paddedLength, int granularity, int int4, float* __restrict__ keyMean,
                                             float* __restrict__ kScales, signed char* __restrict__ kQuantized, int* __restrict__ sync,
-                                            long long keyValueHeads)
+                                            long long keyValueHeads, int blockIndex)
 {
     static_assert(sizeof(typename E::storage) == 2, "16-bit inputs: a row chunk is one uint4");
     constexpr int CPR = D / 8;
@@ -1093,7 +1101,11 @@ __device__ __forceinline__ void key_onepass(const typename E::storage* __restric
     __shared__ float s_scale[TILES][4], s_reciprocal[TILES][4];
     __shared__ int s_index;
     const int tid = threadIdx.x, lane = tid & 31;
+#if SAGE_SINGLE_PROBE & 2
+    if (tid == 0) s_index = blockIndex;
+#else
     if (tid == 0) s_index = atomicAdd(sync, 1);
+#endif
     if (tid < TILES * 4) s_amax[tid / 4][tid % 4] = 0u;
     __syncthreads();
     const int index = s_index;
@@ -1120,7 +1132,7 @@ __device__ __forceinline__ void key_onepass(const typename E::storage* __restric
     __syncthreads();
 
     // §1 step 1: thread (tile T, channel j), the tile's real tokens ascending from +0 (tile_key_sums).
-    if (tid < TILES * 8)
+    if (tid < TILES * 8 && !(SAGE_SINGLE_PROBE & 4))
     {
         const int T = tid >> 3, j = tid & 7;
         const int t0 = T * SAGE_KEY_TILE;
@@ -1194,7 +1206,7 @@ __device__ __forceinline__ void key_onepass(const typename E::storage* __restric
     if (tid == 0)
     {
         atomicAdd(arrivals + bh, 1);
-        while (load_acquire_gpu(arrivals + bh) < CPR) __nanosleep(32);
+        while (!(SAGE_SINGLE_PROBE & 1) && load_acquire_gpu(arrivals + bh) < CPR) __nanosleep(32);
     }
     __syncthreads();
     const float qmax = int4 ? 7.0f : 127.0f;
@@ -1228,6 +1240,31 @@ __device__ __forceinline__ void key_onepass(const typename E::storage* __restric
     }
 }
 
+// The single launch's CTA b: kind 0 (K in one pass; its head and channels come from the ticket), 1 (V in one pass) or 2
+// (Q blocks), and its index among its kind. onePassBlocks K and V CTAs each, queryCtas Q CTAs.
+struct SingleWork
+{
+    int kind, index;
+};
+
+__device__ __forceinline__ SingleWork single_work(int b, int onePassBlocks, int queryCtas)
+{
+#if SAGE_SINGLE_INTERLEAVE
+    const int kinds = queryCtas > 0 ? 3 : 2;
+    const int n = queryCtas > 0 ? min(onePassBlocks, queryCtas) : onePassBlocks; // whole rounds of one CTA of each kind
+    if (b < kinds * n) return SingleWork{ b % kinds, b / kinds };
+    b -= kinds * n; // the rest: K, then V, then Q, each from index n on
+    const int rest = onePassBlocks - n;
+    if (b < rest) return SingleWork{ 0, n + b };
+    if (b < 2 * rest) return SingleWork{ 1, n + b - rest };
+    return SingleWork{ 2, n + b - 2 * rest };
+#else
+    if (b < onePassBlocks) return SingleWork{ 0, b };
+    if (b < 2 * onePassBlocks) return SingleWork{ 1, b - onePassBlocks };
+    return SingleWork{ 2, b - 2 * onePassBlocks };
+#endif
+}
+
 #define SAGE_SINGLE_LAUNCH(SUFFIX, ELEM, D)                                                                         \
     extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_SINGLE_MIN_BLOCKS(D))                            \
         preprocess_single_##SUFFIX##_d##D(                                                                           \
@@ -1239,17 +1276,17 @@ __device__ __forceinline__ void key_onepass(const typename E::storage* __restric
         int* __restrict__ sync, float* __restrict__ keyMean, float* __restrict__ kScales,                          \
         signed char* __restrict__ kQuantized, float vMax, float* __restrict__ vScales, unsigned char* __restrict__ codes) \
     {                                                                                                              \
-        const int block = blockIdx.x;                                                                              \
-        if (block < onePassBlocks)                                                                                 \
+        const SingleWork w = single_work(blockIdx.x, onePassBlocks, static_cast<int>(gridDim.x) - 2 * onePassBlocks); \
+        if (w.kind == 0)                                                                                           \
             key_onepass<ELEM, D>(k, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, kvPadded, granularity, int4, \
-                                 keyMean, kScales, kQuantized, sync, keyValueHeads);                               \
-        else if (block < 2 * onePassBlocks)                                                                        \
-            value_onepass<ELEM, D>(block - onePassBlocks, v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, kvPadded, \
-                                   vMax, vScales, codes);                                                          \
+                                 keyMean, kScales, kQuantized, sync, keyValueHeads, w.index);                      \
+        else if (w.kind == 1)                                                                                      \
+            value_onepass<ELEM, D>(w.index, v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, kvPadded, vMax, vScales, \
+                                   codes);                                                                         \
         else                                                                                                       \
-            query_blocks<ELEM, D>((block - 2 * onePassBlocks) * SAGE_QUERY_BLOCKS_PER_CTA(ELEM), q,                \
-                                  TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, 0, granularity, int4, \
-                                  log2eScale, qScales, qGroupCount, qQuantized, qPadded, nullptr);                 \
+            query_blocks<ELEM, D>(w.index * SAGE_QUERY_BLOCKS_PER_CTA(ELEM), q, TensorStrides{ qsb, qsh, qst }, qLength, \
+                                  qHeads, qBlocksPerHead, 0, granularity, int4, log2eScale, qScales, qGroupCount,   \
+                                  qQuantized, qPadded, nullptr);                                                    \
     }
 
 SAGE_SINGLE_LAUNCH(f16, ElemF16, 64)
