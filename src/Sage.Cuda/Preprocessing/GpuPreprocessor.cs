@@ -145,55 +145,22 @@ public sealed class GpuPreprocessor : IDisposable
     /// </summary>
     public const string ValuePassesEnvironmentVariable = "SAGE_PREPROCESS_V";
 
-    internal enum InputPasses { Auto, One, Two }
+    internal enum ValuePasses { Auto, One, Two }
 
     /// <summary>The choice of this instance (<see cref="ValuePassesEnvironmentVariable"/>; tests set it).</summary>
-    internal InputPasses ValuePassChoice { get; set; } = ValuePassesSelected(Environment.GetEnvironmentVariable(ValuePassesEnvironmentVariable));
+    internal ValuePasses ValuePassChoice { get; set; } = ValuePassesSelected(Environment.GetEnvironmentVariable(ValuePassesEnvironmentVariable));
 
-    internal static InputPasses ValuePassesSelected(string? value) => PassesSelected(ValuePassesEnvironmentVariable, value);
-
-    private static InputPasses PassesSelected(string variable, string? value) => value switch
+    internal static ValuePasses ValuePassesSelected(string? value) => value switch
     {
-        null or "" or "auto" => InputPasses.Auto,
-        "one-pass" => InputPasses.One,
-        "two-pass" => InputPasses.Two,
-        _ => throw new ArgumentException($"{variable}={value}: expected 'auto', 'one-pass' or 'two-pass'."),
+        null or "" or "auto" => ValuePasses.Auto,
+        "one-pass" => ValuePasses.One,
+        "two-pass" => ValuePasses.Two,
+        _ => throw new ArgumentException($"{ValuePassesEnvironmentVariable}={value}: expected 'auto', 'one-pass' or 'two-pass'."),
     };
 
-    /// <summary>
-    /// Environment variable choosing how often K is read. "one-pass": the whole pre-processing in one launch wherever
-    /// <see cref="OnePassKeysApply"/> holds (preprocess_single: K and V each in one pass, one CTA per key/value head and 8
-    /// channels holding all the head's tokens in registers, the K CTAs of a head meeting once for the tile maxima; Q
-    /// beside them), V then in one pass too unless <see cref="ValuePassesEnvironmentVariable"/> says "two-pass";
-    /// "two-pass": K read in launch 1 (chunk sums) and again in launch 3 (codes); unset, empty or "auto": one pass at head
-    /// dim 128 only. Same arithmetic, same bits (OnePassKeysTests).
-    /// </summary>
-    public const string KeyPassesEnvironmentVariable = "SAGE_PREPROCESS_K";
-
-    /// <summary>The choice of this instance (<see cref="KeyPassesEnvironmentVariable"/>; tests set it).</summary>
-    internal InputPasses KeyPassChoice { get; set; } = KeyPassesSelected(Environment.GetEnvironmentVariable(KeyPassesEnvironmentVariable));
-
-    internal static InputPasses KeyPassesSelected(string? value) => PassesSelected(KeyPassesEnvironmentVariable, value);
-
-    /// <summary>
-    /// Whether a call runs the single launch (K and V read once): where it applies, unless either choice is "two-pass", and
-    /// by <paramref name="keyChoice"/> (auto: head dim 128).
-    /// </summary>
-    internal static bool ReadsKeysOnce(InputPasses keyChoice, InputPasses valueChoice, AttentionShape shape, SageOptions options,
-        ElementType inputType) =>
-        keyChoice != InputPasses.Two && valueChoice != InputPasses.Two && OnePassKeysApply(shape, options, inputType) &&
-        (keyChoice == InputPasses.One || shape.HeadDim == 128);
-
-    /// <summary>
-    /// Whether K can go in one pass: where V can (<see cref="OnePassValuesApply"/>; the single launch reads V once too) and
-    /// without SmoothQ (whose ΔS reads the smoothed K rows that launch 3 writes).
-    /// </summary>
-    internal static bool OnePassKeysApply(AttentionShape shape, SageOptions options, ElementType inputType) =>
-        OnePassValuesApply(shape, options, inputType) && !options.SmoothQ;
-
     /// <summary>Whether a call reads V once: where it applies, and by <paramref name="choice"/> (auto: head dim 128).</summary>
-    internal static bool ReadsValuesOnce(InputPasses choice, AttentionShape shape, SageOptions options, ElementType inputType) =>
-        choice != InputPasses.Two && OnePassValuesApply(shape, options, inputType) && (choice == InputPasses.One || shape.HeadDim == 128);
+    internal static bool ReadsValuesOnce(ValuePasses choice, AttentionShape shape, SageOptions options, ElementType inputType) =>
+        choice != ValuePasses.Two && OnePassValuesApply(shape, options, inputType) && (choice == ValuePasses.One || shape.HeadDim == 128);
 
     /// <summary>Longest padded key length whose V one CTA holds in registers (SAGE_ONEPASS_TOKENS of preprocess_fused.cu).</summary>
     internal const int OnePassValuesMaxPaddedLength = 2048;
@@ -207,7 +174,8 @@ public sealed class GpuPreprocessor : IDisposable
         options.SmoothK && !options.SmoothV && inputType != ElementType.Float32 && shape.KeyLength > 0 &&
         PreprocessLayout.PaddedKeyLength(shape.KeyLength) <= OnePassValuesMaxPaddedLength;
 
-    /// <summary>What launch 1's statistics CTAs form (its splitStats argument, preprocess_fused.cu 1a / 1a').</summary>
+    /// <summary>What launch 1's statistics CTAs form (its statsLayout argument, preprocess_fused.cu 1a / 1a').</summary>
+    /// <remarks>The values are SAGE_STATS_JOINT, _SPLIT and _KEYS_ONLY of preprocess_fused.cu.</remarks>
     private enum StatisticsLayout
     {
         /// <summary>One thread per item for K and V (tile_stats).</summary>
@@ -311,9 +279,7 @@ public sealed class GpuPreprocessor : IDisposable
         CheckTensor(v, s.KeyValueShape(problem.Layout), nameof(v));
         // Split statistics only with SmoothK: without K sums the K half of each CTA would idle.
         // V in one pass (launch 3's value_onepass; launch 1 then forms the K sums alone) where it applies.
-        // K in one pass too: the single launch (preprocess_single), which reads V once as well.
-        bool singleLaunch = ReadsKeysOnce(KeyPassChoice, ValuePassChoice, s, options, q.ElementType) && !FinishLaunch;
-        bool onePassValues = singleLaunch || ReadsValuesOnce(ValuePassChoice, s, options, q.ElementType) && !FinishLaunch;
+        bool onePassValues = ReadsValuesOnce(ValuePassChoice, s, options, q.ElementType) && !FinishLaunch;
         bool splitStatistics = SplitStatistics && options.SmoothK && !onePassValues;
         var g = FusedPreprocessGeometry.Of(s, splitStatistics);
         int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
@@ -331,24 +297,21 @@ public sealed class GpuPreprocessor : IDisposable
 
         // Launch 1 forms the means and V scales itself (its last statistics CTA of each head) unless FinishLaunch says
         // otherwise or there are no statistics CTAs (Nk = 0: launch 2 writes the zeros).
-        bool finishInFirst = !singleLaunch && !FinishLaunch && g.StatsItems > 0;
+        bool finishInFirst = !FinishLaunch && g.StatsItems > 0;
         // Every output and scratch buffer of the call in one arena (one allocation and one release per call instead of
         // seven to twelve of each, nine at d = 128 by default: host time at short sequences, where the host's enqueue
         // time is part of e2e).
         long qValueCount = quantizeQueries ? bhq * padQ * rowBytes : 0, qScaleCount = quantizeQueries ? bhq * qGroups : 0;
         long qMeanCount = options.SmoothQ ? bhq * PreprocessLayout.QueryBlocks(nq) * d : 0;
         long perChannel = bhk * d, vMeanCount = options.SmoothV ? perChannel : 0, counterCount = finishInFirst ? bhk : 0;
-        // The single launch's scratch instead of the partials and head counters: its ticket, its per-head arrivals and
-        // the tile maxima slots (preprocess_fused.cu, 5a).
-        // With V in one pass (two launches) launch 1 writes and its finish reads the K sums alone, the first of the four
-        // partial arrays (preprocess_fused.cu, partials_of; the other three are never dereferenced).
-        long partialCount = singleLaunch ? 0 : onePassValues ? g.PartialsPerArray : g.PartialsTotal;
-        long syncCount = singleLaunch ? 1 + bhk + bhk * g.TilesPerHead * 4 : 0;
+        // With V in one pass launch 1 writes, and its finish reads, the K sums alone: the first of the four partial arrays
+        // (preprocess_fused.cu, partials_of; the other three are never dereferenced).
+        long partialCount = onePassValues ? g.PartialsPerArray : g.PartialsTotal;
         long kValueCount = bhk * padK * rowBytes, kScaleCount = bhk * g.TilesPerHead * kGroups;
         long kSmoothedCount = options.SmoothQ ? bhk * nk * d : 0, vCodeCount = bhk * d * padK;
         var plan = new DeviceArena.Plan()
             .Add<sbyte>(qValueCount).Add<float>(qScaleCount).Add<float>(qMeanCount).Add<float>(partialCount)
-            .Add<float>(perChannel).Add<float>(perChannel).Add<float>(vMeanCount).Add<int>(counterCount).Add<int>(syncCount)
+            .Add<float>(perChannel).Add<float>(perChannel).Add<float>(vMeanCount).Add<int>(counterCount)
             .Add<sbyte>(kValueCount).Add<float>(kScaleCount).Add<float>(kSmoothedCount).Add<byte>(vCodeCount);
         var arena = DeviceArena.Allocate(_context, plan.Bytes, stream);
         DeviceBuffer<double>? lseDot = null;
@@ -363,30 +326,10 @@ public sealed class GpuPreprocessor : IDisposable
             var vMean = options.SmoothV ? arena.Take<float>(vMeanCount) : null;
             var headCounters = finishInFirst ? arena.Take<int>(counterCount) : null; // scratch
             headCounters?.EnqueueFill(0, stream);
-            var sync = singleLaunch ? arena.Take<int>(syncCount) : null; // scratch
-            sync?.EnqueueFill(0, stream);
             var kValues = arena.Take<sbyte>(kValueCount);
             var kScales = arena.Take<float>(kScaleCount);
             var kSmoothed = options.SmoothQ ? arena.Take<float>(kSmoothedCount) : null;
             var vCodes = arena.Take<byte>(vCodeCount);
-            if (singleLaunch)
-            {
-                // K, V and Q in one launch: [K CTAs][V CTAs][Q CTAs] (preprocess_fused.cu, 5).
-                long onePassBlocks = bhk * (d / 8);
-                long blocks = 2 * onePassBlocks + (quantizeQueries ? g.QueryBlocks / FusedPreprocessGeometry.QueryBlocksPerCta(q.ElementType) : 0);
-                _fused.GetFunction("preprocess_single_" + kernels).Launch(new Dim3((uint)blocks), Threads, 0, stream,
-                    KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
-                    g.QueryBlocksPerHead, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups, Optional(qValues), padQ,
-                    KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
-                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, padK, bhk, (int)onePassBlocks,
-                    sync!, kMean, kScales, kValues, (float)options.VScaleMax, vScales, vCodes);
-                var singleQueries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, null, padQ, qGroups) : null;
-                var singleKeys = new QuantizedKeys(kValues, kScales, kMean, null, padK, g.TilesPerHead);
-                lseDot = LseDots(problem, options, q, kMean, stream);
-                return new PreprocessedInputs(singleQueries, singleKeys, new QuantizedValues(vCodes, vScales, null, padK), null, lseDot,
-                    storage: arena);
-            }
-
             int firstLaunchBlocks = g.FirstLaunchBlocks(q.ElementType, quantizeQueries);
             if (firstLaunchBlocks > 0)
                 _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream,
@@ -411,9 +354,10 @@ public sealed class GpuPreprocessor : IDisposable
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
                     options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
-                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes, onePassValues ? 1 : 0, (float)options.VScaleMax,
+                    kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes, (float)options.VScaleMax,
                 ];
-                // V in one pass: the same kernel with its own register bound (SAGE_ONEPASS_MIN_BLOCKS of preprocess_fused.cu).
+                // V in one pass: the kernel whose V CTAs are value_onepass's, with its own register bound
+                // (SAGE_ONEPASS_MIN_BLOCKS of preprocess_fused.cu); the same parameters.
                 var codes = _fused.GetFunction((onePassValues ? "preprocess_quantize_kv_onepass_" : "preprocess_quantize_kv_") + kernels);
                 // The K tiles, then the V tiles or, in one pass, one CTA per (head, 8 channels).
                 long codeCtas = g.KeyTiles + (onePassValues ? bhk * (d / 8) : g.KeyTiles);

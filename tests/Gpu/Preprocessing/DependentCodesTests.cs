@@ -11,8 +11,7 @@ namespace Sage.Gpu.Tests.Preprocessing;
 /// wait in the wrong place reads a mean or scale before launch 1 wrote it, which only shows when the two grids overlap:
 /// many tiles per head and several waves of each launch, three rounds on fresh data. Q is left to the main loop, as the
 /// dependent launch requires (launch 1 then holds statistics CTAs only), at both head dims. Every output must equal the
-/// ordinary launch's bytes; PreprocessingBitExactTests ties the default (dependent) path to the emulator. K goes in two
-/// passes on both sides (at d = 128 the default is the single launch, which has no launch 3).
+/// ordinary launch's bytes; PreprocessingBitExactTests ties the default (dependent) path to the emulator.
 /// </summary>
 public sealed class DependentCodesTests(ITestOutputHelper output)
 {
@@ -33,8 +32,7 @@ public sealed class DependentCodesTests(ITestOutputHelper output)
         {
             var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: 31 * round + length + heads);
             var (bytes, differing) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries: false,
-                p => (p.DependentCodes, p.KeyPassChoice) = (false, GpuPreprocessor.InputPasses.Two),
-                p => (p.DependentCodes, p.KeyPassChoice) = (true, GpuPreprocessor.InputPasses.Two));
+                p => p.DependentCodes = false, p => p.DependentCodes = true);
             compared += bytes;
             mismatches += differing;
         }

@@ -10,7 +10,7 @@ namespace Sage.Gpu.Tests.Preprocessing;
 /// statistics CTA that completes each head (GpuPreprocessor.FinishLaunch). Both must write the same bytes: heads whose
 /// items straddle CTAs (Nk = 300: 48 items per head at d = 128), CTAs holding many whole heads (Nk = 1: 16 or 8 items per
 /// head), SmoothK and SmoothV on and off, both head dims and every input type. PreprocessingBitExactTests ties the default
-/// to the emulator. K goes in two passes on both sides (the single launch has no finish).
+/// to the emulator.
 /// </summary>
 public sealed class FinishPlacementTests(ITestOutputHelper output)
 {
@@ -29,8 +29,7 @@ public sealed class FinishPlacementTests(ITestOutputHelper output)
         var options = new SageOptions { SmoothK = smoothK, SmoothV = smoothV };
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: keyLength + heads);
         var (compared, mismatches) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries: true,
-            p => (p.FinishLaunch, p.KeyPassChoice) = (true, GpuPreprocessor.InputPasses.Two),
-            p => (p.FinishLaunch, p.KeyPassChoice) = (false, GpuPreprocessor.InputPasses.Two));
+            p => p.FinishLaunch = true, p => p.FinishLaunch = false);
         string line = $"Finish in launch 1 vs launch 2: B={batch} Hkv={heads} Nk={keyLength} d{headDim} {inputType} SmoothK={smoothK} " +
                       $"SmoothV={smoothV}: {compared} bytes compared, {mismatches} mismatches";
         output.WriteLine(line);

@@ -6,13 +6,12 @@ using Xunit;
 namespace Sage.Gpu.Tests.Preprocessing;
 
 /// <summary>
-/// V in one pass (GpuPreprocessor.InputPasses.One: launch 3's value_onepass, one CTA per key/value head and 8 channels, with
+/// V in one pass (GpuPreprocessor.ValuePasses.One: launch 3's value_onepass, one CTA per key/value head and 8 channels, with
 /// launch 1 forming the K sums alone) must write the two-pass schedule's bytes: the V scales and codes, and everything
 /// else unchanged (K means, scales and codes; Q). One tile and ragged tails (Nk = 1, 100, 129, 1000), the longest length
 /// it takes (2048), both head dims, both 16-bit types and layouts, GQA, INT4 keys, launch 3 as a dependent of launch 1
 /// (d = 64, Q left to the main loop), and non-finite values: NaN, ±∞, a channel whose values are all NaN in one tile (its
-/// tile gives +∞ to the maximum, as finish_channel's sentinels do) and a channel all NaN everywhere. K goes in two passes
-/// on both sides, so that V's one-pass CTAs run in launch 3 (OnePassKeysTests covers them in the single launch).
+/// tile gives +∞ to the maximum, as finish_channel's sentinels do) and a channel all NaN everywhere.
 /// </summary>
 public sealed class OnePassValuesTests(ITestOutputHelper output)
 {
@@ -62,8 +61,7 @@ public sealed class OnePassValuesTests(ITestOutputHelper output)
         using var context = PreprocessingGpu.ContextOrSkip();
         using var preprocessor = new GpuPreprocessor(context);
         var (compared, mismatches) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries,
-            p => (p.ValuePassChoice, p.KeyPassChoice) = (GpuPreprocessor.InputPasses.Two, GpuPreprocessor.InputPasses.Two),
-            p => (p.ValuePassChoice, p.KeyPassChoice) = (GpuPreprocessor.InputPasses.One, GpuPreprocessor.InputPasses.Two));
+            p => p.ValuePassChoice = GpuPreprocessor.ValuePasses.Two, p => p.ValuePassChoice = GpuPreprocessor.ValuePasses.One);
         var s = problem.Shape;
         string line = $"One-pass vs two-pass V{label}: B={s.Batch} Hq={s.QueryHeads} Hkv={s.KeyValueHeads} N={s.KeyLength} d{s.HeadDim} " +
                       $"{inputs.V.ElementType} {problem.Layout} {options.QkFormat} Q in launch 1={quantizeQueries}: {compared} bytes compared, {mismatches} mismatches";

@@ -29,8 +29,8 @@ public sealed class SplitStatisticsTests(ITestOutputHelper output)
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: length + 7 * heads);
         // Two passes over V on both sides: where V goes in one pass launch 1 forms the K sums alone, joint or split alike.
         var (compared, mismatches) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries,
-            p => (p.SplitStatistics, p.ValuePassChoice) = (false, GpuPreprocessor.InputPasses.Two),
-            p => (p.SplitStatistics, p.ValuePassChoice) = (true, GpuPreprocessor.InputPasses.Two));
+            p => (p.SplitStatistics, p.ValuePassChoice) = (false, GpuPreprocessor.ValuePasses.Two),
+            p => (p.SplitStatistics, p.ValuePassChoice) = (true, GpuPreprocessor.ValuePasses.Two));
         string line = $"Split vs joint statistics: B={batch} H={heads} N={length} d{headDim} {inputType} SmoothV={smoothV} " +
                       $"Q in launch 1={quantizeQueries}: {compared} bytes compared, {mismatches} mismatches";
         output.WriteLine(line);

@@ -71,7 +71,7 @@ public class FusedPreprocessTests
     [InlineData("One", 64, true)]
     [InlineData("Two", 128, false)]
     public void Value_pass_choice_by_head_dim(string choice, int headDim, bool once) =>
-        Assert.Equal(once, GpuPreprocessor.ReadsValuesOnce(Enum.Parse<GpuPreprocessor.InputPasses>(choice),
+        Assert.Equal(once, GpuPreprocessor.ReadsValuesOnce(Enum.Parse<GpuPreprocessor.ValuePasses>(choice),
             new AttentionShape(2, 4, 4, 64, 2048, headDim), new SageOptions(), ElementType.Float16));
 
     [Theory]
@@ -85,46 +85,6 @@ public class FusedPreprocessTests
     public void One_pass_values_apply_where_expected(int length, int headDim, bool smoothK, bool smoothV, ElementType type, bool expected) =>
         Assert.Equal(expected, GpuPreprocessor.OnePassValuesApply(new AttentionShape(2, 4, 4, 64, length, headDim),
             new SageOptions { SmoothK = smoothK, SmoothV = smoothV }, type));
-
-    [Theory]
-    [InlineData(null, "Auto")]
-    [InlineData("auto", "Auto")]
-    [InlineData("two-pass", "Two")]
-    [InlineData("one-pass", "One")]
-    public void Key_passes_switch(string? value, string expected) => Assert.Equal(expected, GpuPreprocessor.KeyPassesSelected(value).ToString());
-
-    [Fact]
-    public void Unknown_key_passes_setting_names_the_variable()
-    {
-        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.KeyPassesSelected("single"));
-        Assert.Contains(GpuPreprocessor.KeyPassesEnvironmentVariable, e.Message);
-        Assert.Contains("single", e.Message);
-    }
-
-    [Theory]
-    [InlineData("Auto", "Auto", 128, true)]
-    [InlineData("Auto", "Auto", 64, false)] // d = 64 keeps two launches by default
-    [InlineData("One", "Auto", 64, true)]   // forcing K forces the single launch, V in one pass with it
-    [InlineData("One", "Two", 128, false)]  // V forced to two passes: no single launch
-    [InlineData("Auto", "Two", 128, false)]
-    [InlineData("Two", "One", 128, false)]
-    public void Key_pass_choice_by_head_dim(string keys, string values, int headDim, bool single) =>
-        Assert.Equal(single, GpuPreprocessor.ReadsKeysOnce(Enum.Parse<GpuPreprocessor.InputPasses>(keys),
-            Enum.Parse<GpuPreprocessor.InputPasses>(values), new AttentionShape(2, 4, 4, 64, 2048, headDim), new SageOptions(),
-            ElementType.Float16));
-
-    [Theory]
-    [InlineData(2048, false, true, false, ElementType.Float16, true)]
-    [InlineData(1, false, true, false, ElementType.BFloat16, true)]
-    [InlineData(2048, true, true, false, ElementType.Float16, false)]   // SmoothQ: ΔS reads the smoothed K rows of launch 3
-    [InlineData(2049, false, true, false, ElementType.Float16, false)]  // past the registers' reach
-    [InlineData(2048, false, false, false, ElementType.Float16, false)] // no K mean to subtract: not this launch's case
-    [InlineData(2048, false, true, true, ElementType.Float16, false)]   // SmoothV: V's ordered sums
-    [InlineData(2048, false, true, false, ElementType.Float32, false)]
-    [InlineData(0, false, true, false, ElementType.Float16, false)]
-    public void One_pass_keys_apply_where_expected(int length, bool smoothQ, bool smoothK, bool smoothV, ElementType type, bool expected) =>
-        Assert.Equal(expected, GpuPreprocessor.OnePassKeysApply(new AttentionShape(2, 4, 4, 64, length, 128),
-            new SageOptions { SmoothQ = smoothQ, SmoothK = smoothK, SmoothV = smoothV }, type));
 
     [Theory]
     [InlineData(null, true)]

@@ -238,31 +238,41 @@ __device__ __forceinline__ StatsTile stats_tile(long long item, TensorStrides s,
     return StatsTile{ t0, min(length, t0 + SAGE_KEY_TILE), token_offset(s, b, h, t0) + c0, tileItem * D + c0 };
 }
 
-template <class E, int D>
-__device__ __forceinline__ void tile_key_sums(long long item, const typename E::storage* __restrict__ k, TensorStrides s,
-                                              int length, int heads, int tiles, Partials out)
+// step(x) for the 8 channels x of each of the tile's real rows in ascending token order, the loads of SAGE_SPLIT_BATCH
+// rows going out before any of them is used (the batched row loop of tile_key_sums and tile_value_stats).
+template <class E, class Step>
+__device__ __forceinline__ void for_each_tile_row(const typename E::storage* __restrict__ row, const StatsTile& tile, long long stride,
+                                                  Step step)
 {
-    const StatsTile tile = stats_tile<D>(item, s, length, heads, tiles);
-    const typename E::storage* kRow = k + tile.row;
-    float ks[8];
-#pragma unroll
-    for (int i = 0; i < 8; ++i) ks[i] = 0.0f;
     for (int t = tile.t0; t < tile.t1; t += SAGE_SPLIT_BATCH)
     {
-        Raw8<E> kr[SAGE_SPLIT_BATCH];
+        Raw8<E> raw[SAGE_SPLIT_BATCH];
 #pragma unroll
         for (int u = 0; u < SAGE_SPLIT_BATCH; ++u)
-            kr[u] = t + u < tile.t1 ? load_raw8<E>(kRow + static_cast<long long>(t - tile.t0 + u) * s.token) : zero_raw8<E>();
+            raw[u] = t + u < tile.t1 ? load_raw8<E>(row + static_cast<long long>(t - tile.t0 + u) * stride) : zero_raw8<E>();
 #pragma unroll
         for (int u = 0; u < SAGE_SPLIT_BATCH; ++u)
         {
             if (t + u >= tile.t1) break; // the tile's real tokens, ascending
             float x[8];
-            widen8<E>(kr[u], x);
-#pragma unroll
-            for (int i = 0; i < 8; ++i) ks[i] = __fadd_rn(ks[i], x[i]);
+            widen8<E>(raw[u], x);
+            step(x);
         }
     }
+}
+
+template <class E, int D>
+__device__ __forceinline__ void tile_key_sums(long long item, const typename E::storage* __restrict__ k, TensorStrides s,
+                                              int length, int heads, int tiles, Partials out)
+{
+    const StatsTile tile = stats_tile<D>(item, s, length, heads, tiles);
+    float ks[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) ks[i] = 0.0f;
+    for_each_tile_row<E>(k + tile.row, tile, s.token, [&](const float (&x)[8]) {
+#pragma unroll
+        for (int i = 0; i < 8; ++i) ks[i] = __fadd_rn(ks[i], x[i]);
+    });
     store8(out.kSum + tile.partial, ks);
 }
 
@@ -271,31 +281,18 @@ __device__ __forceinline__ void tile_value_stats(long long item, const typename 
                                                  int length, int heads, int tiles, Partials out)
 {
     const StatsTile tile = stats_tile<D>(item, s, length, heads, tiles);
-    const typename E::storage* vRow = v + tile.row;
     float vs[8], vmin[8], vmax[8];
 #pragma unroll
     for (int i = 0; i < 8; ++i) { vs[i] = 0.0f; vmin[i] = __int_as_float(0x7F800000); vmax[i] = -__int_as_float(0x7F800000); }
-    for (int t = tile.t0; t < tile.t1; t += SAGE_SPLIT_BATCH)
-    {
-        Raw8<E> vr[SAGE_SPLIT_BATCH];
+    for_each_tile_row<E>(v + tile.row, tile, s.token, [&](const float (&y)[8]) {
 #pragma unroll
-        for (int u = 0; u < SAGE_SPLIT_BATCH; ++u)
-            vr[u] = t + u < tile.t1 ? load_raw8<E>(vRow + static_cast<long long>(t - tile.t0 + u) * s.token) : zero_raw8<E>();
-#pragma unroll
-        for (int u = 0; u < SAGE_SPLIT_BATCH; ++u)
+        for (int i = 0; i < 8; ++i)
         {
-            if (t + u >= tile.t1) break;
-            float y[8];
-            widen8<E>(vr[u], y);
-#pragma unroll
-            for (int i = 0; i < 8; ++i)
-            {
-                vmin[i] = fminf(vmin[i], y[i]);
-                vmax[i] = fmaxf(vmax[i], y[i]);
-                if (SMOOTH_V) vs[i] = __fadd_rn(vs[i], y[i]);
-            }
+            vmin[i] = fminf(vmin[i], y[i]);
+            vmax[i] = fmaxf(vmax[i], y[i]);
+            if (SMOOTH_V) vs[i] = __fadd_rn(vs[i], y[i]);
         }
-    }
+    });
     store8(out.vMin + tile.partial, vmin);
     store8(out.vMax + tile.partial, vmax);
     if (SMOOTH_V) store8(out.vSum + tile.partial, vs);
@@ -486,6 +483,11 @@ __device__ __forceinline__ void finish_completed_heads(long long statsItems, int
 
 // Grid: statsBlocks + queryBlocks / SAGE_QUERY_BLOCKS_PER_CTA (1-D), SAGE_THREADS threads. The statistics blocks come
 // first: each of their threads walks a whole tile, the longest work of the launch.
+// Launch 1's statistics layout (its statsLayout argument; GpuPreprocessor.StatisticsLayout).
+#define SAGE_STATS_JOINT 0     // one thread per item for K and V (tile_stats)
+#define SAGE_STATS_SPLIT 1     // half the items per CTA: the K sums by warps 0-3, the V statistics by warps 4-7 (1a')
+#define SAGE_STATS_KEYS_ONLY 2 // the K sums alone, one item per thread (V in one pass in launch 3, value_onepass)
+
 template <class E, int D>
 __device__ __forceinline__ void stats_queries(
     const typename E::storage* __restrict__ q, TensorStrides qs, int qLength, int qHeads, int qBlocksPerHead,
@@ -493,22 +495,21 @@ __device__ __forceinline__ void stats_queries(
     signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,
     const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides kvs,
     int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long statsItems,
-    int statsBlocks, int splitStats, int* __restrict__ headCounters, float vMax, float* __restrict__ keyMean,
+    int statsBlocks, int statsLayout, int* __restrict__ headCounters, float vMax, float* __restrict__ keyMean,
     float* __restrict__ valueMean, float* __restrict__ valueScales)
 {
     allow_dependent_grid();
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
         const Partials p = partials_of(partials, statsItems * 8);
-        // splitStats (SmoothK only): 1, half the items per CTA, K by warps 0-3 and V by warps 4-7 (1a'); 2, the K sums
-        // alone, one item per thread (V in one pass in launch 3, value_onepass: its scales are not formed here).
-        const int itemsPerCta = splitStats == 1 ? SAGE_THREADS / 2 : SAGE_THREADS;
-        if (splitStats == 2)
+        // The split and keys-only layouts come with SmoothK only; keys-only forms no V scales (value_onepass does).
+        const int itemsPerCta = statsLayout == SAGE_STATS_SPLIT ? SAGE_THREADS / 2 : SAGE_THREADS;
+        if (statsLayout == SAGE_STATS_KEYS_ONLY)
         {
             const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
             if (item < statsItems) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
         }
-        else if (splitStats)
+        else if (statsLayout == SAGE_STATS_SPLIT)
         {
             const long long item = static_cast<long long>(blockIdx.x) * itemsPerCta + threadIdx.x % itemsPerCta;
             if (item < statsItems)
@@ -530,8 +531,8 @@ __device__ __forceinline__ void stats_queries(
             }
         }
         if (headCounters != nullptr)
-            finish_completed_heads<D>(statsItems, itemsPerCta, tiles, kvLength, smoothK, smoothV, splitStats != 2, partials, headCounters, vMax,
-                                      keyMean, valueMean, valueScales);
+            finish_completed_heads<D>(statsItems, itemsPerCta, tiles, kvLength, smoothK, smoothV, statsLayout != SAGE_STATS_KEYS_ONLY,
+                                      partials, headCounters, vMax, keyMean, valueMean, valueScales);
         return;
     }
     query_blocks<E, D>((static_cast<int>(blockIdx.x) - statsBlocks) * SAGE_QUERY_BLOCKS_PER_CTA(E), q, qs, qLength, qHeads,
@@ -547,13 +548,13 @@ __device__ __forceinline__ void stats_queries(
         int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
         const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
         long long st, int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, \
-        long long statsItems, int statsBlocks, int splitStats, int* __restrict__ headCounters, float vMax,         \
+        long long statsItems, int statsBlocks, int statsLayout, int* __restrict__ headCounters, float vMax,         \
         float* __restrict__ keyMean, float* __restrict__ valueMean, float* __restrict__ valueScales)              \
     {                                                                                                              \
         stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,         \
                                granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
                                v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
-                               statsItems, statsBlocks, splitStats, headCounters, vMax, keyMean, valueMean,        \
+                               statsItems, statsBlocks, statsLayout, headCounters, vMax, keyMean, valueMean,         \
                                valueScales);                                                                       \
     }
 
@@ -984,315 +985,45 @@ __device__ __forceinline__ void value_onepass(int index, const typename E::stora
     }
 }
 
-// Grid: 2 · BHkv · tiles (1-D): the K tiles, then the V tiles. SAGE_THREADS threads.
-template <class E, int D>
+// Grid (1-D), SAGE_THREADS threads: the K tiles (BHkv · tiles), then the V tiles (as many) or, with VALUE_ONEPASS, one CTA
+// per (key/value head, 8 channels) (value_onepass). Two kernels, so that each has its own register bound.
+template <class E, int D, bool VALUE_ONEPASS>
 __device__ __forceinline__ void quantize_kv(
     const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides s, int length,
     int heads, int tiles, int keyTiles, const float* __restrict__ keyMean, int granularity, int int4,
     float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength, float* __restrict__ kSmoothed,
-    const float* __restrict__ valueMean, float* __restrict__ vScales, unsigned char* __restrict__ codes, int valueOnePass,
-    float vMax)
+    const float* __restrict__ valueMean, float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax)
 {
     const int index = blockIdx.x;
     if (index < keyTiles)
         key_tile<E, D>(index, k, s, length, heads, tiles, keyMean, granularity, int4, kScales, kQuantized, paddedLength, kSmoothed);
-    else if (valueOnePass)
+    else if constexpr (VALUE_ONEPASS)
         value_onepass<E, D>(index - keyTiles, v, s, length, heads, paddedLength, vMax, vScales, codes);
     else
         value_tile<E, D>(index - keyTiles, v, s, length, heads, tiles, valueMean, vScales, codes, paddedLength);
 }
 
-#define SAGE_QUANTIZE_KV(SUFFIX, ELEM, D)                                                                           \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_QUANTIZE_MIN_BLOCKS(D))                          \
-        preprocess_quantize_kv_##SUFFIX##_d##D(                                                                      \
+// preprocess_quantize_kv_* (V in two passes, SAGE_QUANTIZE_MIN_BLOCKS) and preprocess_quantize_kv_onepass_* (V in one
+// pass, SAGE_ONEPASS_MIN_BLOCKS): the same parameters.
+#define SAGE_QUANTIZE_KV_KERNEL(NAME, MIN_BLOCKS, VALUE_ONEPASS, SUFFIX, ELEM, D)                                   \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, MIN_BLOCKS) NAME##_##SUFFIX##_d##D(                  \
         const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
         long long st, int length, int heads, int tiles, int keyTiles, const float* __restrict__ keyMean,           \
         int granularity, int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,              \
         int paddedLength, float* __restrict__ kSmoothed, const float* __restrict__ valueMean,                      \
-        float* __restrict__ vScales, unsigned char* __restrict__ codes, int valueOnePass, float vMax)               \
+        float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax)                                 \
     {                                                                                                              \
-        quantize_kv<ELEM, D>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles, keyMean,            \
-                             granularity, int4, kScales, kQuantized, paddedLength, kSmoothed, valueMean, vScales,   \
-                             codes, valueOnePass, vMax);                                                           \
+        quantize_kv<ELEM, D, VALUE_ONEPASS>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles,     \
+                                            keyMean, granularity, int4, kScales, kQuantized, paddedLength,         \
+                                            kSmoothed, valueMean, vScales, codes, vMax);                           \
     }
+#define SAGE_QUANTIZE_KV(SUFFIX, ELEM, D)                                                                           \
+    SAGE_QUANTIZE_KV_KERNEL(preprocess_quantize_kv, SAGE_QUANTIZE_MIN_BLOCKS(D), false, SUFFIX, ELEM, D)
+#define SAGE_QUANTIZE_KV_ONEPASS(SUFFIX, ELEM, D)                                                                   \
+    SAGE_QUANTIZE_KV_KERNEL(preprocess_quantize_kv_onepass, SAGE_ONEPASS_MIN_BLOCKS(D), true, SUFFIX, ELEM, D)
 
 SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)
-
-// The same launch 3 for V in one pass (valueOnePass = 1), with its own register bound (SAGE_ONEPASS_MIN_BLOCKS).
-#define SAGE_QUANTIZE_KV_ONEPASS(SUFFIX, ELEM, D)                                                                   \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_ONEPASS_MIN_BLOCKS(D))                           \
-        preprocess_quantize_kv_onepass_##SUFFIX##_d##D(                                                              \
-        const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
-        long long st, int length, int heads, int tiles, int keyTiles, const float* __restrict__ keyMean,           \
-        int granularity, int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,              \
-        int paddedLength, float* __restrict__ kSmoothed, const float* __restrict__ valueMean,                      \
-        float* __restrict__ vScales, unsigned char* __restrict__ codes, int valueOnePass, float vMax)               \
-    {                                                                                                              \
-        quantize_kv<ELEM, D>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles, keyMean,            \
-                             granularity, int4, kScales, kQuantized, paddedLength, kSmoothed, valueMean, vScales,   \
-                             codes, valueOnePass, vMax);                                                           \
-    }
-
 SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV_ONEPASS)
-
-// ---------------------------------------------------------------------------------------------------------------
-// 5. The whole pre-processing in one launch (GpuPreprocessor.ReadsKeysOnce: SmoothK on, SmoothQ and SmoothV off, 16-bit
-// inputs, up to SAGE_ONEPASS_TOKENS padded tokens; session 29). Grid: [K in one pass: BHkv · D/8 CTAs][V in one pass
-// (value_onepass): as many][Q blocks (query_blocks), SAGE_QUERY_BLOCKS_PER_CTA a CTA, when launch 1 quantises Q]. K and V
-// are each read once, Q once: no statistics launch, no partials, no finish, no codes launch.
-//
-// 5a. K in one pass: one CTA per (key/value head, 8 channels) holds all the head's tokens of its channels in registers,
-// as value_onepass does for V. What the two-pass schedule spreads over launches 1 and 3 happens here in the same
-// arithmetic and order, so the bytes are the same:
-//   - the chunk sums (§1 step 1, tile_key_sums): per (tile, channel) one thread adds the tile's tokens in ascending order
-//     from +0, reading them from a copy of the rows in shared memory;
-//   - the mean (§1 steps 2-3, finish_channel): the chunk sums in ascending tile order from +0, ⊘ N;
-//   - the per-(tile, group) maximum of |fl(K − mean)| (§3, key_tile): a maximum, so order-free; but a group spans all
-//     D channels, i.e. all D/8 CTAs of the head. Each CTA folds its channels into the head's slots in global memory
-//     (atomicMax on the bit patterns of non-negative floats, as shared_max), then the head's CTAs meet at a counter
-//     before any of them reads the slots; the scale amax ⊘ qmax, its reciprocal and the codes are key_tile's.
-// The meeting is deadlock-free because a CTA takes its (head, channels) from a ticket (atomicAdd on a zeroed counter), not
-// from blockIdx: the CTAs holding the tickets of a head before the one that completes it are already running, so only
-// the last head whose tickets are not all taken can wait, and only for CTAs that start once running ones end (one head
-// is D/8 ≤ 16 CTAs, far below the CTAs an H100 holds at once).
-//
-// sync (zeroed on the stream before the launch): [0] the ticket; [1, 1 + BHkv) the arrivals per head; then the slots,
-// BHkv · tiles · 4 unsigned ints (tile-major within a head, 4 slots per tile whatever the granularity).
-#ifndef SAGE_SINGLE_MIN_BLOCKS_D128
-#define SAGE_SINGLE_MIN_BLOCKS_D128 3
-#endif
-#ifndef SAGE_SINGLE_MIN_BLOCKS_D64
-#define SAGE_SINGLE_MIN_BLOCKS_D64 3
-#endif
-#define SAGE_SINGLE_MIN_BLOCKS(D) ((D) == 128 ? SAGE_SINGLE_MIN_BLOCKS_D128 : SAGE_SINGLE_MIN_BLOCKS_D64)
-// 1: the grid alternates K, V and Q CTAs (K, V, Q, K, V, Q, ...) instead of all K CTAs, then all V, then all Q.
-#ifndef SAGE_SINGLE_INTERLEAVE
-#define SAGE_SINGLE_INTERLEAVE 0
-#endif
-// Timing probes only (wrong bits): 1 no meeting wait, 2 blockIdx instead of the ticket, 4 no chunk sums.
-#ifndef SAGE_SINGLE_PROBE
-#define SAGE_SINGLE_PROBE 0
-#endif
-
-__device__ __forceinline__ int load_acquire_gpu(const int* p)
-{
-    int v;
-    asm volatile("ld.acquire.gpu.global.s32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
-    return v;
-}
-
-template <class E, int D>
-__device__ __forceinline__ void key_onepass(const typename E::storage* __restrict__ k, TensorStrides s, int length, int heads,
-                                            int tiles, int paddedLength, int granularity, int int4, float* __restrict__ keyMean,
-                                            float* __restrict__ kScales, signed char* __restrict__ kQuantized, int* __restrict__ sync,
-                                            long long keyValueHeads, int blockIndex)
-{
-    static_assert(sizeof(typename E::storage) == 2, "16-bit inputs: a row chunk is one uint4");
-    constexpr int CPR = D / 8;
-    constexpr int ROWS = SAGE_ONEPASS_TOKENS / SAGE_THREADS;
-    constexpr int TILES = SAGE_ONEPASS_TOKENS / SAGE_KEY_TILE;
-    static_assert(TILES * 8 <= SAGE_THREADS && TILES * 4 <= SAGE_THREADS, "one thread per (tile, channel) and per slot");
-    // Row t of the head's 8 channels at s_rows[t + t / 128]: one 16-byte pad per tile, so that the 4 tiles a warp's chunk
-    // sums read at once sit on different banks.
-    __shared__ uint4 s_rows[SAGE_ONEPASS_TOKENS + TILES];
-    __shared__ float s_chunk[TILES][8];
-    __shared__ float s_mean[8];
-    __shared__ unsigned int s_amax[TILES][4];
-    __shared__ float s_scale[TILES][4], s_reciprocal[TILES][4];
-    __shared__ int s_index;
-    const int tid = threadIdx.x, lane = tid & 31;
-#if SAGE_SINGLE_PROBE & 2
-    if (tid == 0) s_index = blockIndex;
-#else
-    if (tid == 0) s_index = atomicAdd(sync, 1);
-#endif
-    if (tid < TILES * 4) s_amax[tid / 4][tid % 4] = 0u;
-    __syncthreads();
-    const int index = s_index;
-    const long long bh = index / CPR;
-    const int c0 = (index % CPR) * 8;
-    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
-    int* arrivals = sync + 1;
-    unsigned int* slots = reinterpret_cast<unsigned int*>(sync + 1 + keyValueHeads) + bh * tiles * 4;
-
-    // Thread rows t = tid + 256·i: a warp loads 32 consecutive rows.
-    Raw8<E> raw[ROWS];
-#pragma unroll
-    for (int i = 0; i < ROWS; ++i)
-    {
-        const int t = tid + i * SAGE_THREADS;
-        raw[i] = t < length ? load_raw8<E>(k + token_offset(s, b, h, t) + c0) : zero_raw8<E>();
-    }
-#pragma unroll
-    for (int i = 0; i < ROWS; ++i)
-    {
-        const int t = tid + i * SAGE_THREADS;
-        s_rows[t + t / SAGE_KEY_TILE] = raw[i].a;
-    }
-    __syncthreads();
-
-    // §1 step 1: thread (tile T, channel j), the tile's real tokens ascending from +0 (tile_key_sums).
-    if (tid < TILES * 8 && !(SAGE_SINGLE_PROBE & 4))
-    {
-        const int T = tid >> 3, j = tid & 7;
-        const int t0 = T * SAGE_KEY_TILE;
-        if (t0 < length)
-        {
-            const int count = min(length - t0, SAGE_KEY_TILE);
-            const unsigned short* column = reinterpret_cast<const unsigned short*>(s_rows + t0 + T) + j;
-            float sum = 0.0f;
-#pragma unroll 8
-            for (int t = 0; t < count; ++t) sum = __fadd_rn(sum, widen<E>(column[8 * t]));
-            s_chunk[T][j] = sum;
-        }
-    }
-    __syncthreads();
-    // §1 steps 2-3 (finish_channel): the chunk sums in ascending tile order from +0, ⊘ N.
-    if (tid < 8)
-    {
-        float total = 0.0f;
-        for (int T = 0; T < tiles; ++T) total = __fadd_rn(total, s_chunk[T][tid]);
-        const float mean = __fdiv_rn(total, __int2float_rn(length));
-        s_mean[tid] = mean;
-        keyMean[bh * D + c0 + tid] = mean;
-    }
-    __syncthreads();
-
-    // §3 (key_tile): per row max_j |fl(K − mean)| (NaN never wins), folded per (tile, group) over the warp (all its rows
-    // share a tile; per-thread granularity: group (t mod 8) / 2 = (lane mod 8) / 2), then over the CTA in shared memory.
-    const bool perThread = granularity == SAGE_PER_THREAD;
-    const int groups = perThread ? 4 : 1;
-    float mean[8];
-#pragma unroll
-    for (int j = 0; j < 8; ++j) mean[j] = s_mean[j];
-#pragma unroll
-    for (int i = 0; i < ROWS; ++i)
-    {
-        const int t = tid + i * SAGE_THREADS;
-        float amax = 0.0f;
-        if (t < length)
-        {
-            float x[8];
-            widen8<E>(raw[i], x);
-#pragma unroll
-            for (int j = 0; j < 8; ++j) amax = fmaxf(amax, fabsf(__fsub_rn(x[j], mean[j])));
-        }
-        const int T = t / SAGE_KEY_TILE;
-        if (perThread)
-        {
-#pragma unroll
-            for (int g = 0; g < 4; ++g)
-            {
-                const unsigned int m = __reduce_max_sync(0xFFFFFFFFu, ((lane & 7) >> 1) == g ? __float_as_uint(amax) : 0u);
-                if (lane == 0 && m != 0u) atomicMax(&s_amax[T][g], m);
-            }
-        }
-        else
-        {
-            const unsigned int m = __reduce_max_sync(0xFFFFFFFFu, __float_as_uint(amax));
-            if (lane == 0 && m != 0u) atomicMax(&s_amax[T][0], m);
-        }
-    }
-    __syncthreads();
-    // The CTA's maxima into the head's slots, then the meeting: every slot update of every CTA of the head happens before
-    // its arrival (fence, barrier, arrival), and the slots are read after the last arrival (acquire, barrier, L2 loads).
-    if (tid < tiles * groups)
-    {
-        const unsigned int m = s_amax[tid / groups][tid % groups];
-        if (m != 0u) atomicMax(slots + (tid / groups) * 4 + tid % groups, m);
-    }
-    __threadfence();
-    __syncthreads();
-    if (tid == 0)
-    {
-        atomicAdd(arrivals + bh, 1);
-        while (!(SAGE_SINGLE_PROBE & 1) && load_acquire_gpu(arrivals + bh) < CPR) __nanosleep(32);
-    }
-    __syncthreads();
-    const float qmax = int4 ? 7.0f : 127.0f;
-    if (tid < tiles * groups)
-    {
-        const int T = tid / groups, g = tid % groups;
-        const float scale = __fdiv_rn(__uint_as_float(__ldcg(slots + T * 4 + g)), qmax);
-        s_scale[T][g] = scale;
-        s_reciprocal[T][g] = __frcp_rn(scale);
-        if (c0 == 0) kScales[(bh * tiles + T) * groups + g] = scale;
-    }
-    __syncthreads();
-
-#pragma unroll
-    for (int i = 0; i < ROWS; ++i)
-    {
-        const int t = tid + i * SAGE_THREADS;
-        if (t >= paddedLength) break;
-        const int T = t / SAGE_KEY_TILE, g = perThread ? (t & 7) >> 1 : 0;
-        const float scale = s_scale[T][g];
-        int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-        if (t < length && scale != 0.0f)
-        {
-            float x[8];
-            widen8<E>(raw[i], x);
-#pragma unroll
-            for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], mean[j]);
-            quantize8_fast(x, scale, s_reciprocal[T][g], int4, qv);
-        }
-        store_quantized(kQuantized, bh * paddedLength + t, D, c0, qv, int4);
-    }
-}
-
-// The single launch's CTA b: kind 0 (K in one pass; its head and channels come from the ticket), 1 (V in one pass) or 2
-// (Q blocks), and its index among its kind. onePassBlocks K and V CTAs each, queryCtas Q CTAs.
-struct SingleWork
-{
-    int kind, index;
-};
-
-__device__ __forceinline__ SingleWork single_work(int b, int onePassBlocks, int queryCtas)
-{
-#if SAGE_SINGLE_INTERLEAVE
-    const int kinds = queryCtas > 0 ? 3 : 2;
-    const int n = queryCtas > 0 ? min(onePassBlocks, queryCtas) : onePassBlocks; // whole rounds of one CTA of each kind
-    if (b < kinds * n) return SingleWork{ b % kinds, b / kinds };
-    b -= kinds * n; // the rest: K, then V, then Q, each from index n on
-    const int rest = onePassBlocks - n;
-    if (b < rest) return SingleWork{ 0, n + b };
-    if (b < 2 * rest) return SingleWork{ 1, n + b - rest };
-    return SingleWork{ 2, n + b - 2 * rest };
-#else
-    if (b < onePassBlocks) return SingleWork{ 0, b };
-    if (b < 2 * onePassBlocks) return SingleWork{ 1, b - onePassBlocks };
-    return SingleWork{ 2, b - 2 * onePassBlocks };
-#endif
-}
-
-#define SAGE_SINGLE_LAUNCH(SUFFIX, ELEM, D)                                                                         \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_SINGLE_MIN_BLOCKS(D))                            \
-        preprocess_single_##SUFFIX##_d##D(                                                                           \
-        const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int qLength, int qHeads,  \
-        int qBlocksPerHead, int granularity, int int4, float log2eScale, float* __restrict__ qScales,              \
-        int qGroupCount, signed char* __restrict__ qQuantized, int qPadded,                                         \
-        const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
-        long long st, int kvLength, int kvHeads, int tiles, int kvPadded, long long keyValueHeads, int onePassBlocks, \
-        int* __restrict__ sync, float* __restrict__ keyMean, float* __restrict__ kScales,                          \
-        signed char* __restrict__ kQuantized, float vMax, float* __restrict__ vScales, unsigned char* __restrict__ codes) \
-    {                                                                                                              \
-        const SingleWork w = single_work(blockIdx.x, onePassBlocks, static_cast<int>(gridDim.x) - 2 * onePassBlocks); \
-        if (w.kind == 0)                                                                                           \
-            key_onepass<ELEM, D>(k, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, kvPadded, granularity, int4, \
-                                 keyMean, kScales, kQuantized, sync, keyValueHeads, w.index);                      \
-        else if (w.kind == 1)                                                                                      \
-            value_onepass<ELEM, D>(w.index, v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, kvPadded, vMax, vScales, \
-                                   codes);                                                                         \
-        else                                                                                                       \
-            query_blocks<ELEM, D>(w.index * SAGE_QUERY_BLOCKS_PER_CTA(ELEM), q, TensorStrides{ qsb, qsh, qst }, qLength, \
-                                  qHeads, qBlocksPerHead, 0, granularity, int4, log2eScale, qScales, qGroupCount,   \
-                                  qQuantized, qPadded, nullptr);                                                    \
-    }
-
-SAGE_SINGLE_LAUNCH(f16, ElemF16, 64)
-SAGE_SINGLE_LAUNCH(f16, ElemF16, 128)
-SAGE_SINGLE_LAUNCH(bf16, ElemBF16, 64)
-SAGE_SINGLE_LAUNCH(bf16, ElemBF16, 128)
 
 // ---------------------------------------------------------------------------------------------------------------
 // 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
