@@ -174,30 +174,19 @@ public sealed class GpuPreprocessor : IDisposable
         options.SmoothK && !options.SmoothV && inputType != ElementType.Float32 && shape.KeyLength > 0 &&
         PreprocessLayout.PaddedKeyLength(shape.KeyLength) <= OnePassValuesMaxPaddedLength;
 
-    /// <summary>What launch 1's statistics CTAs form (preprocess_fused.cu 1a / 1a'), one kernel each.</summary>
+    /// <summary>What launch 1's statistics CTAs form (its statsLayout argument, preprocess_fused.cu 1a / 1a').</summary>
+    /// <remarks>The values are SAGE_STATS_JOINT, _SPLIT and _KEYS_ONLY of preprocess_fused.cu.</remarks>
     private enum StatisticsLayout
     {
         /// <summary>One thread per item for K and V (tile_stats).</summary>
-        Joint,
+        Joint = 0,
 
         /// <summary>Two threads per item: the K sums and the V statistics (tile_key_sums, tile_value_stats).</summary>
-        Split,
+        Split = 1,
 
         /// <summary>The K sums alone, one thread per item; V goes in one pass in launch 3 (value_onepass).</summary>
-        KeysOnly,
+        KeysOnly = 2,
     }
-
-    /// <summary>
-    /// Launch 1's kernel of <paramref name="layout"/> (SAGE_STATS_QUERIES_JOINT, _SPLIT, _KEYS of preprocess_fused.cu):
-    /// one kernel per layout, so that each gets the registers of its own path (a kernel holding all three took those of the
-    /// largest; launch 3's kernels gained 13-17 % at d = 64 from the same split, session 29).
-    /// </summary>
-    private static string StatisticsKernelPrefix(StatisticsLayout layout) => layout switch
-    {
-        StatisticsLayout.Joint => "preprocess_stats_queries_joint_",
-        StatisticsLayout.Split => "preprocess_stats_queries_split_",
-        _ => "preprocess_stats_queries_keys_",
-    };
 
     /// <summary>LOG2E_SCALE of §3: float(softmax scale · log2 e), folded into the stored q_scale.</summary>
     internal static float Log2EScale(AttentionProblem problem) => (float)(problem.SoftmaxScale * Log2E);
@@ -342,15 +331,15 @@ public sealed class GpuPreprocessor : IDisposable
             var kSmoothed = options.SmoothQ ? arena.Take<float>(kSmoothedCount) : null;
             var vCodes = arena.Take<byte>(vCodeCount);
             int firstLaunchBlocks = g.FirstLaunchBlocks(q.ElementType, quantizeQueries);
-            var layout = onePassValues ? StatisticsLayout.KeysOnly : splitStatistics ? StatisticsLayout.Split : StatisticsLayout.Joint;
             if (firstLaunchBlocks > 0)
-                _fused.GetFunction(StatisticsKernelPrefix(layout) + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream,
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream,
                     KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
                     g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
                     Optional(qValues), padQ, Optional(qMeans),
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
                     options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks,
+                    (int)(onePassValues ? StatisticsLayout.KeysOnly : splitStatistics ? StatisticsLayout.Split : StatisticsLayout.Joint),
                     Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
             if (bhk > 0 && !finishInFirst)

@@ -483,34 +483,33 @@ __device__ __forceinline__ void finish_completed_heads(long long statsItems, int
 
 // Grid: statsBlocks + queryBlocks / SAGE_QUERY_BLOCKS_PER_CTA (1-D), SAGE_THREADS threads. The statistics blocks come
 // first: each of their threads walks a whole tile, the longest work of the launch.
-// Launch 1's statistics layout (GpuPreprocessor.StatisticsLayout), one kernel each, so that a kernel's registers are
-// those of its own path: preprocess_stats_queries_{joint,split,keys}_*.
+// Launch 1's statistics layout (its statsLayout argument; GpuPreprocessor.StatisticsLayout).
 #define SAGE_STATS_JOINT 0     // one thread per item for K and V (tile_stats)
 #define SAGE_STATS_SPLIT 1     // half the items per CTA: the K sums by warps 0-3, the V statistics by warps 4-7 (1a')
 #define SAGE_STATS_KEYS_ONLY 2 // the K sums alone, one item per thread (V in one pass in launch 3, value_onepass)
 
-template <class E, int D, int LAYOUT>
+template <class E, int D>
 __device__ __forceinline__ void stats_queries(
     const typename E::storage* __restrict__ q, TensorStrides qs, int qLength, int qHeads, int qBlocksPerHead,
     int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales, int qGroupCount,
     signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,
     const typename E::storage* __restrict__ k, const typename E::storage* __restrict__ v, TensorStrides kvs,
     int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, long long statsItems,
-    int statsBlocks, int* __restrict__ headCounters, float vMax, float* __restrict__ keyMean, float* __restrict__ valueMean,
-    float* __restrict__ valueScales)
+    int statsBlocks, int statsLayout, int* __restrict__ headCounters, float vMax, float* __restrict__ keyMean,
+    float* __restrict__ valueMean, float* __restrict__ valueScales)
 {
     allow_dependent_grid();
     if (static_cast<int>(blockIdx.x) < statsBlocks)
     {
         const Partials p = partials_of(partials, statsItems * 8);
         // The split and keys-only layouts come with SmoothK only; keys-only forms no V scales (value_onepass does).
-        constexpr int itemsPerCta = LAYOUT == SAGE_STATS_SPLIT ? SAGE_THREADS / 2 : SAGE_THREADS;
-        if constexpr (LAYOUT == SAGE_STATS_KEYS_ONLY)
+        const int itemsPerCta = statsLayout == SAGE_STATS_SPLIT ? SAGE_THREADS / 2 : SAGE_THREADS;
+        if (statsLayout == SAGE_STATS_KEYS_ONLY)
         {
             const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
             if (item < statsItems) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
         }
-        else if constexpr (LAYOUT == SAGE_STATS_SPLIT)
+        else if (statsLayout == SAGE_STATS_SPLIT)
         {
             const long long item = static_cast<long long>(blockIdx.x) * itemsPerCta + threadIdx.x % itemsPerCta;
             if (item < statsItems)
@@ -532,7 +531,7 @@ __device__ __forceinline__ void stats_queries(
             }
         }
         if (headCounters != nullptr)
-            finish_completed_heads<D>(statsItems, itemsPerCta, tiles, kvLength, smoothK, smoothV, LAYOUT != SAGE_STATS_KEYS_ONLY,
+            finish_completed_heads<D>(statsItems, itemsPerCta, tiles, kvLength, smoothK, smoothV, statsLayout != SAGE_STATS_KEYS_ONLY,
                                       partials, headCounters, vMax, keyMean, valueMean, valueScales);
         return;
     }
@@ -541,34 +540,25 @@ __device__ __forceinline__ void stats_queries(
                        qMeans);
 }
 
-#define SAGE_STATS_QUERIES_KERNEL(NAME, LAYOUT, SUFFIX, ELEM, D)                                                   \
-    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_STATS_MIN_BLOCKS(D)) NAME##_##SUFFIX##_d##D(     \
+#define SAGE_STATS_QUERIES(SUFFIX, ELEM, D)                                                                         \
+    extern "C" __global__ void __launch_bounds__(SAGE_THREADS, SAGE_STATS_MIN_BLOCKS(D))                             \
+        preprocess_stats_queries_##SUFFIX##_d##D(                                                                    \
         const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int qLength, int qHeads,  \
         int qBlocksPerHead, int smoothQ, int granularity, int int4, float log2eScale, float* __restrict__ qScales,  \
         int qGroupCount, signed char* __restrict__ qQuantized, int qPadded, float* __restrict__ qMeans,            \
         const ELEM::storage* __restrict__ k, const ELEM::storage* __restrict__ v, long long sb, long long sh,       \
         long long st, int kvLength, int kvHeads, int tiles, int smoothK, int smoothV, float* __restrict__ partials, \
-        long long statsItems, int statsBlocks, int* __restrict__ headCounters, float vMax,                         \
+        long long statsItems, int statsBlocks, int statsLayout, int* __restrict__ headCounters, float vMax,         \
         float* __restrict__ keyMean, float* __restrict__ valueMean, float* __restrict__ valueScales)              \
     {                                                                                                              \
-        stats_queries<ELEM, D, LAYOUT>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ, \
-                                       granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded,   \
-                                       qMeans, k, v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles,        \
-                                       smoothK, smoothV, partials, statsItems, statsBlocks, headCounters, vMax,    \
-                                       keyMean, valueMean, valueScales);                                           \
+        stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,         \
+                               granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
+                               v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
+                               statsItems, statsBlocks, statsLayout, headCounters, vMax, keyMean, valueMean,         \
+                               valueScales);                                                                       \
     }
-#define SAGE_STATS_QUERIES_JOINT(SUFFIX, ELEM, D)                                                                   \
-    SAGE_STATS_QUERIES_KERNEL(preprocess_stats_queries_joint, SAGE_STATS_JOINT, SUFFIX, ELEM, D)
-#define SAGE_STATS_QUERIES_SPLIT(SUFFIX, ELEM, D)                                                                   \
-    SAGE_STATS_QUERIES_KERNEL(preprocess_stats_queries_split, SAGE_STATS_SPLIT, SUFFIX, ELEM, D)
-#define SAGE_STATS_QUERIES_KEYS(SUFFIX, ELEM, D)                                                                    \
-    SAGE_STATS_QUERIES_KERNEL(preprocess_stats_queries_keys, SAGE_STATS_KEYS_ONLY, SUFFIX, ELEM, D)
 
-SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES_JOINT)
-SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES_SPLIT)
-// The K sums alone serve V in one pass, which takes 16-bit inputs only (GpuPreprocessor.OnePassValuesApply).
-SAGE_STATS_QUERIES_KEYS(f16, ElemF16, 64) SAGE_STATS_QUERIES_KEYS(f16, ElemF16, 128)
-SAGE_STATS_QUERIES_KEYS(bf16, ElemBF16, 64) SAGE_STATS_QUERIES_KEYS(bf16, ElemBF16, 128)
+SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
 
 // ---------------------------------------------------------------------------------------------------------------
 // A partial as loaded by the finish: plainly in launch 2; in launch 1's own finish (COHERENT) through L2 only
