@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace Sage.Property.Tests.Bench;
@@ -10,12 +9,9 @@ namespace Sage.Property.Tests.Bench;
 /// </summary>
 public sealed class AbDefinesScriptTests : IDisposable
 {
-    private readonly List<string> _workFolders = [];
+    private readonly BenchScriptRunner _scripts = new();
 
-    public void Dispose()
-    {
-        foreach (string folder in _workFolders) Directory.Delete(folder, recursive: true);
-    }
+    public void Dispose() => _scripts.Dispose();
 
     [Fact]
     public async Task A_variant_s_changed_kernels_speed_and_bit_exact_counts_are_reported()
@@ -44,20 +40,10 @@ public sealed class AbDefinesScriptTests : IDisposable
         Assert.Contains("usage: ab-defines.sh", run.Output);
     }
 
-    private async Task<(int Exit, string Output, string Out)> RunScript(params string[] arguments)
-    {
-        RepositoryScripts.SkipUnlessOnPath("bench/ab-defines.sh", "bash", "python3");
-        string root = RepositoryScripts.Root(), work = Directory.CreateTempSubdirectory("sage-ab-defines-").FullName;
-        _workFolders.Add(work);
-        string output = Path.Combine(work, "out"), cache = Path.Combine(work, "cache");
-        Directory.CreateDirectory(output);
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = work };
-        start.ArgumentList.Add(Path.Combine(root, "bench", "ab-defines.sh"));
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        start.Environment["RUNNER"] = "bash " + Path.Combine(root, "tests", "Property", "Bench", "ab_defines_stub_runner.sh");
-        start.Environment["OUT"] = output;
-        start.Environment["SAGE_CUDA_CACHE"] = cache;
-        var (exit, stdout, stderr) = await RepositoryScripts.RunAsync(start, TimeSpan.FromMinutes(2));
-        return (exit, stdout + stderr, output);
-    }
+    private Task<BenchScriptRunner.Result> RunScript(params string[] arguments) =>
+        _scripts.RunAsync("bench/ab-defines.sh", ["bash", "python3"], (start, work) =>
+        {
+            start.Environment["RUNNER"] = "bash " + BenchScriptRunner.Stub("ab_defines_stub_runner.sh");
+            start.Environment["SAGE_CUDA_CACHE"] = Path.Combine(work, "cache");
+        }, arguments);
 }

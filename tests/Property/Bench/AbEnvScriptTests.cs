@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace Sage.Property.Tests.Bench;
@@ -10,12 +9,9 @@ namespace Sage.Property.Tests.Bench;
 /// </summary>
 public sealed class AbEnvScriptTests : IDisposable
 {
-    private readonly List<string> _workFolders = [];
+    private readonly BenchScriptRunner _scripts = new();
 
-    public void Dispose()
-    {
-        foreach (string folder in _workFolders) Directory.Delete(folder, recursive: true);
-    }
+    public void Dispose() => _scripts.Dispose();
 
     [Fact]
     public async Task Each_value_of_one_variable_gets_its_medians_and_gain()
@@ -54,18 +50,7 @@ public sealed class AbEnvScriptTests : IDisposable
         Assert.Contains("need at least two values of SAGE_PREPROCESS_K", run.Output);
     }
 
-    private async Task<(int Exit, string Output, string Out)> RunScript(params string[] arguments)
-    {
-        RepositoryScripts.SkipUnlessOnPath("bench/ab-env.sh", "bash", "python3");
-        string root = RepositoryScripts.Root(), work = Directory.CreateTempSubdirectory("sage-ab-env-").FullName;
-        _workFolders.Add(work);
-        string output = Path.Combine(work, "out");
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = work };
-        start.ArgumentList.Add(Path.Combine(root, "bench", "ab-env.sh"));
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        start.Environment["RUNNER"] = "bash " + Path.Combine(root, "tests", "Property", "Bench", "ab_env_stub_runner.sh");
-        start.Environment["OUT"] = output;
-        var (exit, stdout, stderr) = await RepositoryScripts.RunAsync(start, TimeSpan.FromMinutes(2));
-        return (exit, stdout + stderr, output);
-    }
+    private Task<BenchScriptRunner.Result> RunScript(params string[] arguments) =>
+        _scripts.RunAsync("bench/ab-env.sh", ["bash", "python3"],
+            (start, _) => start.Environment["RUNNER"] = "bash " + BenchScriptRunner.Stub("ab_env_stub_runner.sh"), arguments);
 }

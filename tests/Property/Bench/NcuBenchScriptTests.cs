@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace Sage.Property.Tests.Bench;
@@ -10,12 +9,9 @@ namespace Sage.Property.Tests.Bench;
 /// </summary>
 public sealed class NcuBenchScriptTests : IDisposable
 {
-    private readonly List<string> _workFolders = [];
+    private readonly BenchScriptRunner _scripts = new();
 
-    public void Dispose()
-    {
-        foreach (string folder in _workFolders) Directory.Delete(folder, recursive: true);
-    }
+    public void Dispose() => _scripts.Dispose();
 
     [Fact]
     public async Task Profiles_the_bench_run_and_summarises_each_launch()
@@ -45,20 +41,12 @@ public sealed class NcuBenchScriptTests : IDisposable
         Assert.Contains("usage: ncu-bench.sh", run.Output);
     }
 
-    private async Task<(int Exit, string Output, string Out, string Work)> RunScript(params string[] arguments)
-    {
-        RepositoryScripts.SkipUnlessOnPath("bench/ncu-bench.sh", "bash", "python3", "gzip");
-        string root = RepositoryScripts.Root(), work = Directory.CreateTempSubdirectory("sage-ncu-bench-").FullName;
-        _workFolders.Add(work);
-        string output = Path.Combine(work, "out"), stub = Path.Combine(root, "tests", "Property", "Bench", "ncu_bench_stub.sh");
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = work };
-        start.ArgumentList.Add(Path.Combine(root, "bench", "ncu-bench.sh"));
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        start.Environment["NCU"] = $"bash {stub} ncu";
-        start.Environment["RUNNER"] = $"bash {stub} run";
-        start.Environment["OUT"] = output;
-        start.Environment["STUB_LOG"] = Path.Combine(work, "ncu-args.txt");
-        var (exit, stdout, stderr) = await RepositoryScripts.RunAsync(start, TimeSpan.FromMinutes(2));
-        return (exit, stdout + stderr, output, work);
-    }
+    private Task<BenchScriptRunner.Result> RunScript(params string[] arguments) =>
+        _scripts.RunAsync("bench/ncu-bench.sh", ["bash", "python3", "gzip"], (start, work) =>
+        {
+            string stub = BenchScriptRunner.Stub("ncu_bench_stub.sh");
+            start.Environment["NCU"] = $"bash {stub} ncu";
+            start.Environment["RUNNER"] = $"bash {stub} run";
+            start.Environment["STUB_LOG"] = Path.Combine(work, "ncu-args.txt");
+        }, arguments);
 }
