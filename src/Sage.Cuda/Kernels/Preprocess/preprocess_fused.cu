@@ -138,6 +138,26 @@ __device__ __forceinline__ Partials partials_of(float* base, long long perArray)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// An item's tile rows: [t0, t1), the element offset of the first row's 8 channels, and where its partials go.
+struct StatsTile
+{
+    int t0, t1;
+    long long row, partial;
+};
+
+template <int D>
+__device__ __forceinline__ StatsTile stats_tile(long long item, TensorStrides s, int length, int heads, int tiles)
+{
+    constexpr int CPR = D / 8;
+    const int c0 = static_cast<int>(item % CPR) * 8;
+    const long long tileItem = item / CPR; // bhk·tiles + tile
+    const int tile = static_cast<int>(tileItem % tiles);
+    const long long bh = tileItem / tiles;
+    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
+    const int t0 = tile * SAGE_KEY_TILE;
+    return StatsTile{ t0, min(length, t0 + SAGE_KEY_TILE), token_offset(s, b, h, t0) + c0, tileItem * D + c0 };
+}
+
 // 1a. Tile statistics. Item = (bhk, tile, 8 channels), channels fastest, so the threads of a token row read it
 // contiguously with 16-byte loads. Each channel's sum runs over the tile's tokens in ascending order from 0 (§1 step
 // 1), exactly as key_chunk_sums; the 8 channels are 8 independent chains. Tokens go in batches of BATCH whose loads
@@ -148,18 +168,11 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
                                            const typename E::storage* __restrict__ v, TensorStrides s, int length,
                                            int heads, int tiles, Partials out)
 {
-    constexpr int CPR = D / 8;
     constexpr int BATCH = 8;
-    const int cc = static_cast<int>(item % CPR);
-    const long long tileItem = item / CPR; // bhk·tiles + tile
-    const int tile = static_cast<int>(tileItem % tiles);
-    const long long bh = tileItem / tiles;
-    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
-    const int c0 = cc * 8;
-    const int t0 = tile * SAGE_KEY_TILE;
-    const int t1 = min(length, t0 + SAGE_KEY_TILE);
-    const typename E::storage* kRow = k + token_offset(s, b, h, t0) + c0;
-    const typename E::storage* vRow = v + token_offset(s, b, h, t0) + c0;
+    const StatsTile tile = stats_tile<D>(item, s, length, heads, tiles);
+    const int t0 = tile.t0, t1 = tile.t1;
+    const typename E::storage* kRow = k + tile.row;
+    const typename E::storage* vRow = v + tile.row;
 
     float ks[8], vs[8], vmin[8], vmax[8];
 #pragma unroll
@@ -198,7 +211,7 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
             }
         }
     }
-    const long long at = tileItem * D + c0;
+    const long long at = tile.partial;
     if (SMOOTH_K) store8(out.kSum + at, ks);
     store8(out.vMin + at, vmin);
     store8(out.vMax + at, vmax);
@@ -217,26 +230,6 @@ __device__ __forceinline__ void tile_stats(long long item, const typename E::sto
 #ifndef SAGE_SPLIT_BATCH
 #define SAGE_SPLIT_BATCH 16
 #endif
-
-// An item's tile rows: [t0, t1), the element offset of the first row's 8 channels, and where its partials go.
-struct StatsTile
-{
-    int t0, t1;
-    long long row, partial;
-};
-
-template <int D>
-__device__ __forceinline__ StatsTile stats_tile(long long item, TensorStrides s, int length, int heads, int tiles)
-{
-    constexpr int CPR = D / 8;
-    const int c0 = static_cast<int>(item % CPR) * 8;
-    const long long tileItem = item / CPR; // bhk·tiles + tile
-    const int tile = static_cast<int>(tileItem % tiles);
-    const long long bh = tileItem / tiles;
-    const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
-    const int t0 = tile * SAGE_KEY_TILE;
-    return StatsTile{ t0, min(length, t0 + SAGE_KEY_TILE), token_offset(s, b, h, t0) + c0, tileItem * D + c0 };
-}
 
 // step(x) for the 8 channels x of each of the tile's real rows in ascending token order, the loads of SAGE_SPLIT_BATCH
 // rows going out before any of them is used (the batched row loop of tile_key_sums and tile_value_stats).
@@ -878,9 +871,10 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
 // one CTA per (key/value head, 8 channels) holds all the head's tokens of its channels in registers, so V is read once
 // instead of twice (launch 1's minima and maxima, then value_tile). The statistics are order-free: each tile's minimum
 // and maximum (fminf / fmaxf from ±∞, NaN never wins, as tile_stats), the tile's max(|max|, |min|), and their maximum
-// from +0; v_scale = amax ⊘ V_MAX is then finish_channel's value without SmoothV, bit for bit. The codes are value_tile's words (value_code_word). Thread = units (16-token group g, quad q) with
-// u = tid + k · SAGE_THREADS, q = u mod 4, g = u / 4: its word of channel c goes to position 16g + 4q of the channel's
-// code row, so a warp's 32 lanes store 128 contiguous bytes per channel.
+// from +0; v_scale = amax ⊘ V_MAX is then finish_channel's value without SmoothV, bit for bit. The codes are
+// value_tile's words (value_code_word). Thread = units (16-token group g, quad q) with u = tid + k · SAGE_THREADS,
+// q = u mod 4, g = u / 4: its word of channel c goes to position 16g + 4q of the channel's code row, so a warp's 32
+// lanes store 128 contiguous bytes per channel.
 #define SAGE_ONEPASS_TOKENS 2048
 template <class E, int D>
 __device__ __forceinline__ void value_onepass(int index, const typename E::storage* __restrict__ v, TensorStrides s, int length,
@@ -1023,7 +1017,9 @@ __device__ __forceinline__ void quantize_kv(
     SAGE_QUANTIZE_KV_KERNEL(preprocess_quantize_kv_onepass, SAGE_ONEPASS_MIN_BLOCKS(D), true, SUFFIX, ELEM, D)
 
 SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)
-SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV_ONEPASS)
+// V in one pass takes 16-bit inputs only (GpuPreprocessor.OnePassValuesApply: an FP32 row chunk would double the registers).
+SAGE_QUANTIZE_KV_ONEPASS(f16, ElemF16, 64) SAGE_QUANTIZE_KV_ONEPASS(f16, ElemF16, 128)
+SAGE_QUANTIZE_KV_ONEPASS(bf16, ElemBF16, 64) SAGE_QUANTIZE_KV_ONEPASS(bf16, ElemBF16, 128)
 
 // ---------------------------------------------------------------------------------------------------------------
 // 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
