@@ -307,7 +307,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// 2K-16K (32K within ±2.5 %); d = 128 −4 % at 16K-32K and −2 % at 2K. At d = 128 from 16K the shared CTA runs the
     /// prologue in each warpgroup (the *_mlq_share kernels, session 18): the pre-processing fell from 1.34 to 1.03 ms
     /// but the kernel lost 3 % (one CTA per SM hides no prologue), −1.3 % end to end
-    /// (docs/results/gpu-run-session18-2026-11-26.md), so d = 128 keeps the pre-processed Q.
+    /// (docs/results/gpu-run-session18-2026-11-26.md), so d = 128 keeps the pre-processed Q. Timed again in session 30
+    /// (docs/results/gpu-run-session30-2026-11-27.md) with V in one pass: the pre-processing 20 % shorter but the kernel
+    /// 11-24 % longer, end to end −1.8 % (2K) and −5.2 % (2K causal), −0.3 % and −3.1 % at 4K.
     /// </summary>
     public bool QuantizesQueriesInMainLoop(AttentionProblem problem, SageOptions options)
     {

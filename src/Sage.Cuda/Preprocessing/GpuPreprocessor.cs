@@ -142,6 +142,7 @@ public sealed class GpuPreprocessor : IDisposable
     /// (minima, maxima) and again in launch 3 (codes); unset, empty or "auto": one pass at head dim 128 only. Same
     /// arithmetic, same bits (OnePassValuesTests). H100, session 28 (docs/results/gpu-run-session28-2026-11-27.md): end
     /// to end +0.2 to +3.1 % at 1K-2K, d = 128, in two calls; at d = 64 from −4.6 to +4.3 %, so d = 64 keeps two passes.
+    /// Against session 29's faster two-pass kernel (session 30): d = 64 −3.3 % (2K), −2.7 % (2K causal), 16K within ±0.2 %.
     /// </summary>
     public const string ValuePassesEnvironmentVariable = "SAGE_PREPROCESS_V";
 
