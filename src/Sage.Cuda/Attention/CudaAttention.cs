@@ -309,7 +309,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// but the kernel lost 3 % (one CTA per SM hides no prologue), −1.3 % end to end
     /// (docs/results/gpu-run-session18-2026-11-26.md), so d = 128 keeps the pre-processed Q. Timed again in session 30
     /// (docs/results/gpu-run-session30-2026-11-27.md) with V in one pass: the pre-processing 20 % shorter but the kernel
-    /// 11-24 % longer, end to end −1.8 % (2K) and −5.2 % (2K causal), −0.3 % and −3.1 % at 4K.
+    /// 11-24 % longer, end to end −1.8 % (2K) and −5.2 % (2K causal), −0.3 % and −3.1 % at 4K; with the prologue compiled
+    /// for FP16 inputs only the causal kernel was no faster (probes/session30-mlq-f16-only.patch).
     /// </summary>
     public bool QuantizesQueriesInMainLoop(AttentionProblem problem, SageOptions options)
     {
