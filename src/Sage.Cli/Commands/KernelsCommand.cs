@@ -21,6 +21,10 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         [Description("Only kernels whose name matches this regular expression (e.g. 'd128_fp16_two_level').")]
         public string? Filter { get; init; }
 
+        [CommandOption("--program <REGEX>")]
+        [Description("Only the programs (kernel source files, e.g. 'attention_solo_loglinear') whose resource name matches this regular expression are compiled; the others are skipped. With --define every program recompiles, and the dozen programs take minutes of NVRTC.")]
+        public string? Program { get; init; }
+
         [CommandOption("--arch <ARCH>")]
         [Description("Target architecture (default: the first GPU's, else sm_90a).")]
         public string? Architecture { get; init; }
@@ -44,6 +48,11 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
                 try { _ = new Regex(Filter); }
                 catch (ArgumentException e) { return ValidationResult.Error($"--filter '{Filter}' is not a regular expression: {e.Message}"); }
             }
+            if (Program is not null)
+            {
+                try { _ = new Regex(Program); }
+                catch (ArgumentException e) { return ValidationResult.Error($"--program '{Program}' is not a regular expression: {e.Message}"); }
+            }
             if (Architecture is not null && !Regex.IsMatch(Architecture, "^sm_[0-9]+a?$"))
                 return ValidationResult.Error($"--arch '{Architecture}' must look like sm_90a.");
             if (Sass && Output is null) return ValidationResult.Error("--sass writes into the --out folder; give --out DIR.");
@@ -54,6 +63,15 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        // Every embedded program, as CompileEverythingTests compiles them, or those --program names (checked before the
+        // toolkit is looked for); --filter narrows the kernels shown.
+        IReadOnlyList<string> programs;
+        try { programs = SelectPrograms(KernelSource.ListEmbedded(typeof(CudaContext).Assembly), settings.Program); }
+        catch (ArgumentException e)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return ExitCodes.BadInput;
+        }
         string architecture = settings.Architecture
             ?? (CudaDevice.IsAvailable(out _) ? CudaDevice.Enumerate()[0].Architecture : "sm_90a");
         var disassembler = SassDisassembler.Locate();
@@ -62,8 +80,7 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         var filter = settings.Filter is null ? null : new Regex(settings.Filter);
         if (settings.Output is not null) Directory.CreateDirectory(settings.Output);
         var rows = new List<(string Program, SassFunctionSummary Kernel)>();
-        // Every embedded program, as CompileEverythingTests compiles them; --filter narrows the kernels shown.
-        foreach (string resource in KernelSource.ListEmbedded(typeof(CudaContext).Assembly))
+        foreach (string resource in programs)
         {
             var compiled = compiler.Compile(KernelSource.FromEmbedded(typeof(CudaContext).Assembly, resource), architecture, defines);
             var (sass, usage) = disassembler.Disassemble(compiled);
@@ -98,5 +115,19 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         AnsiConsole.MarkupLine($"{rows.Count} kernels for {Markup.Escape(architecture)} ({Markup.Escape(disassembler.Executable)})" +
                                (defines.Count > 0 ? $", {Markup.Escape(string.Join(' ', defines))}" : ""));
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The embedded programs <c>--program</c> keeps (all of them without a pattern), in their listed order; a pattern that
+    /// matches none is refused with the names there are.
+    /// </summary>
+    public static IReadOnlyList<string> SelectPrograms(IReadOnlyList<string> resources, string? pattern)
+    {
+        if (pattern is null) return resources;
+        var regex = new Regex(pattern);
+        var kept = resources.Where(r => regex.IsMatch(r)).ToList();
+        if (kept.Count == 0)
+            throw new ArgumentException($"--program '{pattern}' matches no kernel program; the programs are: {string.Join(", ", resources)}.");
+        return kept;
     }
 }
