@@ -24,7 +24,7 @@ SAGE_TEST_REPORT_DIR=$out/share SAGE_MAIN_LOOP=share $run Sage.Gpu.Tests \
   -class Sage.Gpu.Tests.Attention.LogLinearBitExactTests \
   > "$out/share.log" 2>&1; share=$?
 $run sage verify > "$out/verify.log" 2>&1; verify=$?
-$run sage kernels --filter 'sage_attention_d128' > "$out/kernels.txt" 2>&1; kernels=$?
+$run sage kernels --program attention_solo --filter 'sage_attention_d128' > "$out/kernels.txt" 2>&1; kernels=$?
 cat "$out/kernels.txt"
 
 read -r al ae _ am < <(counts "$out/attention-counts.txt")
