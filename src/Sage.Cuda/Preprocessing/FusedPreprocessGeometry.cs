@@ -6,7 +6,8 @@ namespace Sage.Cuda.Preprocessing;
 /// launch 1 = <see cref="StatsBlocks"/> statistics blocks (one thread per key/value head, 128-token tile and 8
 /// channels; with the split statistics two, one for K and one for V) followed by <see cref="QueryBlocks"/> Q blocks (one per 64-row block, <see cref="QueryBlocksPerCta"/> per
 /// CTA); launch 2 = one block of d threads per key/value head, only for Nk = 0 or SAGE_PREPROCESS_FINISH=launch (otherwise
-/// launch 1's statistics CTAs finish each head); launch 3 = <see cref="KeyTiles"/> K tiles then as many V tiles.
+/// launch 1's statistics CTAs finish each head); launch 3 = <see cref="KeyTiles"/> K tiles then as many V tiles, or with V
+/// in one pass <see cref="OnePassValueBlocks"/> (<see cref="CodeBlocks"/>).
 /// </summary>
 internal readonly record struct FusedPreprocessGeometry
 {
@@ -39,6 +40,12 @@ internal readonly record struct FusedPreprocessGeometry
     /// <summary>K tiles of launch 3 (the V tiles follow): BHkv · tiles.</summary>
     public int KeyTiles { get; init; }
 
+    /// <summary>V's CTAs of launch 3 with V in one pass (value_onepass): one per key/value head and 8 channels, BHkv · d/8.</summary>
+    public int OnePassValueBlocks { get; init; }
+
+    /// <summary>CTAs of launch 3: the K tiles, then the V tiles or, with V in one pass, <see cref="OnePassValueBlocks"/>.</summary>
+    public int CodeBlocks(bool onePassValues) => KeyTiles + (onePassValues ? OnePassValueBlocks : KeyTiles);
+
     /// <summary>Floats in each of the four partial arrays (K sums, V minima, V maxima, V sums): BHkv · tiles · d.</summary>
     public long PartialsPerArray { get; init; }
 
@@ -64,11 +71,12 @@ internal readonly record struct FusedPreprocessGeometry
         long statsBlocks = (items + perCta - 1) / perCta;
         int blocksPerHead = PreprocessLayout.PaddedQueryLength(shape.QueryLength) / PreprocessLayout.QueryBlockRows;
         long queryBlocks = (long)shape.Batch * shape.QueryHeads * blocksPerHead;
-        long keyTiles = bhk * tiles;
-        // The kernels index blocks with 32-bit ints and launch 3 has 2 · keyTiles blocks.
-        if (statsBlocks + queryBlocks > int.MaxValue || 2 * keyTiles > int.MaxValue)
+        long keyTiles = bhk * tiles, onePassValueBlocks = bhk * (shape.HeadDim / ChannelsPerThread);
+        // The kernels index blocks with 32-bit ints; launch 3 has 2 · keyTiles blocks, or keyTiles + onePassValueBlocks.
+        long codeBlocks = keyTiles + Math.Max(keyTiles, onePassValueBlocks);
+        if (statsBlocks + queryBlocks > int.MaxValue || codeBlocks > int.MaxValue)
             throw new NotSupportedException(
-                $"{shape}: {statsBlocks + queryBlocks} blocks in the first pre-processing launch and {2 * keyTiles} in the last; " +
+                $"{shape}: {statsBlocks + queryBlocks} blocks in the first pre-processing launch and up to {codeBlocks} in the last; " +
                 $"at most {int.MaxValue} each.");
         return new FusedPreprocessGeometry
         {
@@ -80,6 +88,7 @@ internal readonly record struct FusedPreprocessGeometry
             QueryBlocksPerHead = blocksPerHead,
             QueryBlocks = (int)queryBlocks,
             KeyTiles = (int)keyTiles,
+            OnePassValueBlocks = (int)onePassValueBlocks,
             PartialsPerArray = bhk * tiles * shape.HeadDim,
         };
     }

@@ -361,7 +361,7 @@ public sealed class GpuPreprocessor : IDisposable
                 // (SAGE_ONEPASS_MIN_BLOCKS of preprocess_fused.cu); the same parameters.
                 var codes = _fused.GetFunction((onePassValues ? "preprocess_quantize_kv_onepass_" : "preprocess_quantize_kv_") + kernels);
                 // The K tiles, then the V tiles or, in one pass, one CTA per (head, 8 channels).
-                long codeCtas = g.KeyTiles + (onePassValues ? bhk * (d / 8) : g.KeyTiles);
+                int codeCtas = g.CodeBlocks(onePassValues);
                 // Dependent only right after launch 1, i.e. when launch 1 finishes the heads itself (launch 3's
                 // griddepcontrol.wait orders it after the kernel before it), and only when launch 1 has no Q blocks (the
                 // main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which launch 3's CTAs then fill

@@ -31,7 +31,20 @@ public class FusedPreprocessTests
             && g.QueryBlocksPerHead == (queryLength + 127) / 128 * 2
             && g.QueryBlocksPerHead % FusedPreprocessGeometry.QueryBlocksPerCta(ElementType.Float16) == 0 // a CTA's Q blocks share a head
             && g.QueryBlocks == b * hq * g.QueryBlocksPerHead
-            && g.KeyTiles == b * hk * tiles;
+            && g.KeyTiles == b * hk * tiles
+            && g.OnePassValueBlocks == b * hk * (d / 8)
+            && g.CodeBlocks(onePassValues: false) == 2 * g.KeyTiles
+            && g.CodeBlocks(onePassValues: true) == g.KeyTiles + b * hk * (d / 8);
+    }
+
+    [Fact]
+    public void Launch_three_beyond_32_bit_block_indices_is_refused_even_when_only_v_in_one_pass_exceeds_them()
+    {
+        // 2^27 key/value heads of one token: 2^28 blocks with V in two passes, but 2^27 · 17 > 2^31 − 1 with V in one pass.
+        var shape = new AttentionShape(1 << 20, 128, 128, 1, 1, 128);
+        var e = Assert.Throws<NotSupportedException>(() => FusedPreprocessGeometry.Of(shape));
+        Assert.Contains("in the last", e.Message);
+        Assert.Contains((134217728L * 17).ToString(), e.Message);
     }
 
     [Property(MaxTest = 200)]
