@@ -496,32 +496,22 @@ __device__ __forceinline__ void stats_queries(
     {
         const Partials p = partials_of(partials, statsItems * 8);
         // The split and keys-only layouts come with SmoothK only; keys-only forms no V scales (value_onepass does).
+        // A thread's item: the split layout gives both halves of the CTA the same items (K by the first, V by the second).
         const int itemsPerCta = statsLayout == SAGE_STATS_SPLIT ? SAGE_THREADS / 2 : SAGE_THREADS;
-        if (statsLayout == SAGE_STATS_KEYS_ONLY)
+        const long long item = static_cast<long long>(blockIdx.x) * itemsPerCta + threadIdx.x % itemsPerCta;
+        if (item < statsItems)
         {
-            const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
-            if (item < statsItems) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
-        }
-        else if (statsLayout == SAGE_STATS_SPLIT)
-        {
-            const long long item = static_cast<long long>(blockIdx.x) * itemsPerCta + threadIdx.x % itemsPerCta;
-            if (item < statsItems)
+            if (statsLayout == SAGE_STATS_KEYS_ONLY) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
+            else if (statsLayout == SAGE_STATS_SPLIT)
             {
                 if (static_cast<int>(threadIdx.x) < itemsPerCta) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
                 else if (smoothV) tile_value_stats<E, D, true>(item, v, kvs, kvLength, kvHeads, tiles, p);
                 else tile_value_stats<E, D, false>(item, v, kvs, kvLength, kvHeads, tiles, p);
             }
-        }
-        else
-        {
-            const long long item = static_cast<long long>(blockIdx.x) * SAGE_THREADS + threadIdx.x;
-            if (item < statsItems)
-            {
-                if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-                else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-                else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-                else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
-            }
+            else if (smoothK && smoothV) tile_stats<E, D, true, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+            else if (smoothK) tile_stats<E, D, true, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+            else if (smoothV) tile_stats<E, D, false, true>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
+            else tile_stats<E, D, false, false>(item, k, v, kvs, kvLength, kvHeads, tiles, p);
         }
         if (headCounters != nullptr)
             finish_completed_heads<D>(statsItems, itemsPerCta, tiles, kvLength, smoothK, smoothV, statsLayout != SAGE_STATS_KEYS_ONLY,
