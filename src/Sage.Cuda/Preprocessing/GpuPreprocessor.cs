@@ -17,7 +17,7 @@ namespace Sage.Cuda.Preprocessing;
 /// <para>Constructing one makes the device's default memory pool keep freed memory (<see cref="PoolRetention"/>), so
 /// the per-call buffers are not mapped afresh on every call.</para>
 /// </summary>
-public sealed class GpuPreprocessor : IDisposable
+public sealed partial class GpuPreprocessor : IDisposable
 {
     private const uint Threads = 256; // SAGE_THREADS in preprocess_common.cuh
     private const double Log2E = 1.4426950408889634;
@@ -58,8 +58,9 @@ public sealed class GpuPreprocessor : IDisposable
             _vQuantize = compiler.Load(context, Source("v_quantize.cu"));
             _scoreCorrection = compiler.Load(context, Source("score_correction.cu"));
             // SAGE_PREPROCESS_DEFINES: schedule macros for probing variants of the fused kernels (KernelDefines); none by default.
-            _fused = compiler.Load(context, Source("preprocess_fused.cu"),
-                KernelDefines.Parse(Environment.GetEnvironmentVariable(DefinesEnvironmentVariable), DefinesEnvironmentVariable));
+            var defines = KernelDefines.Parse(Environment.GetEnvironmentVariable(DefinesEnvironmentVariable), DefinesEnvironmentVariable);
+            _fused = compiler.Load(context, Source("preprocess_fused.cu"), defines);
+            _ring = RingShape.Of(defines);
         }
         catch
         {
@@ -350,11 +351,12 @@ public sealed class GpuPreprocessor : IDisposable
 
             if (g.KeyTiles > 0)
             {
+                var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
                 KernelArgument[] codeArguments =
                 [
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead, g.KeyTiles,
-                    options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0), (int)options.Granularity, int4,
+                    keyMean, (int)options.Granularity, int4,
                     kScales, kValues, padK, Optional(kSmoothed), Optional(vMean), vScales, vCodes, (float)options.VScaleMax,
                 ];
                 // V in one pass: the kernel whose V CTAs are value_onepass's, with its own register bound
@@ -367,7 +369,9 @@ public sealed class GpuPreprocessor : IDisposable
                 // main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which launch 3's CTAs then fill
                 // (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the early row loads
                 // only slowed launch 1: 2K 3-4 % slower (session 27).
-                if (DependentCodes && finishInFirst && !quantizeQueries)
+                if (CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
+                    LaunchRingCodes(kernels, s, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes, stream);
+                else if (DependentCodes && finishInFirst && !quantizeQueries)
                     codes.LaunchDependent(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
                 else codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
             }

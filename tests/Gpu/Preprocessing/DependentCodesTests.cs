@@ -11,7 +11,8 @@ namespace Sage.Gpu.Tests.Preprocessing;
 /// wait in the wrong place reads a mean or scale before launch 1 wrote it, which only shows when the two grids overlap:
 /// many tiles per head and several waves of each launch, three rounds on fresh data. Q is left to the main loop, as the
 /// dependent launch requires (launch 1 then holds statistics CTAs only), at both head dims. Every output must equal the
-/// ordinary launch's bytes; PreprocessingBitExactTests ties the default (dependent) path to the emulator.
+/// ordinary launch's bytes; PreprocessingBitExactTests ties the default (dependent) path to the emulator. Both sides keep
+/// the per-tile launch 3 (where V goes in one pass the default is the ring, an ordinary launch: RingCodesTests).
 /// </summary>
 public sealed class DependentCodesTests(ITestOutputHelper output)
 {
@@ -32,7 +33,8 @@ public sealed class DependentCodesTests(ITestOutputHelper output)
         {
             var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: 31 * round + length + heads);
             var (bytes, differing) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries: false,
-                p => p.DependentCodes = false, p => p.DependentCodes = true);
+                p => (p.DependentCodes, p.CodesChoice) = (false, GpuPreprocessor.CodesSchedule.PerTile),
+                p => (p.DependentCodes, p.CodesChoice) = (true, GpuPreprocessor.CodesSchedule.PerTile));
             compared += bytes;
             mismatches += differing;
         }

@@ -1011,6 +1011,9 @@ SAGE_FOR_EACH_INPUT(SAGE_QUANTIZE_KV)
 SAGE_QUANTIZE_KV_ONEPASS(f16, ElemF16, 64) SAGE_QUANTIZE_KV_ONEPASS(f16, ElemF16, 128)
 SAGE_QUANTIZE_KV_ONEPASS(bf16, ElemBF16, 64) SAGE_QUANTIZE_KV_ONEPASS(bf16, ElemBF16, 128)
 
+// Launch 3 with V in one pass as a persistent ring of copy-engine loads (GpuPreprocessor.CodesSchedule.Ring).
+#include "preprocess_codes_ring.cuh"
+
 // ---------------------------------------------------------------------------------------------------------------
 // 4. §10's SmoothK correction of the LSE, only for calls that return it: dot[row] = Σ_c (double)Q[row, c]·(double)
 // mean[c] in binary64, summed for c = 0 … D − 1 in order from +0 (products exact), for every query row; the main loop's

@@ -1,0 +1,345 @@
+// Launch 3 as a ring (GpuPreprocessor.CodesSchedule.Ring, session 32): the K codes and the one-pass V codes of
+// preprocess_quantize_kv_onepass_*, the same items with the same arithmetic, in a persistent grid that holds few CTAs and
+// keeps its input rows in flight through the copy engine instead of in registers.
+//
+// Why: the per-tile launch 3 (one item per CTA, rows loaded into registers, 3 CTAs per SM) moves its 201 MB at 2K d = 128
+// in about 98 µs, 2.05 TB/s, because each CTA has loads in flight only in its first phase. A session-32 probe
+// (docs/results/probes/session32-dedicated-sm) streamed 16 KiB chunks through shared memory with cp.async.bulk and
+// quantised them without CTA barriers: the copy alone reached 74-96 GB/s per SM on 8-32 SMs, and with the quantisation
+// about 40 GB/s per SM, twice the per-tile launch's rate per SM. The same form is what a producer on a few SMs beside the
+// main loop would need.
+//
+// Structure: grid = P CTAs (one per SM: SAGE_RING_STAGES stages of 32 KiB), one producer warp and SAGE_RING_TEAMS
+// consumer teams of 4 warps. Items in launch 3's order: the K tiles (BHkv · tiles: 128 tokens × D), then the V items
+// (BHkv · D/8: 8 channels × every token, value_onepass's item). CTA c takes items c, c + P, c + 2P, ...; its k-th item is
+// loaded into stage k mod STAGES by the producer's lane 0 (cp.async.bulk.tensor.2d on a byte view of the 16-bit input,
+// HND layout: row = (b·Hkv + h)·length + token) and worked on by team k mod TEAMS, which reads the rows from shared
+// memory (twice: the group maxima, then the codes) and releases the stage (one arrival per warp).
+//
+// Arithmetic: key_tile's and value_onepass's, operation for operation, with 128 threads per item instead of 256: the same
+// widening, the same K mean subtraction (fsub_rn), the same exact maxima (fmaxf, shared atomicMax on the bits, redux.sync),
+// the same divisions and reciprocals, quantize8_fast, store_quantized, value_reciprocals and value_code_word. So the
+// bytes are the per-tile launch's (tests/Gpu RingCodesTests).
+#pragma once
+
+#ifndef SAGE_RING_STAGES
+#define SAGE_RING_STAGES 6
+#endif
+#ifndef SAGE_RING_TEAMS
+#define SAGE_RING_TEAMS 4
+#endif
+#define SAGE_RING_TEAM_THREADS 128
+#define SAGE_RING_THREADS (SAGE_RING_TEAMS * SAGE_RING_TEAM_THREADS + 32)
+#define SAGE_RING_STAGE_BYTES (SAGE_ONEPASS_TOKENS * 16) // a V item: every token × 8 channels of 2 bytes; a K tile is at most this
+#define SAGE_RING_V_BOX_ROWS 256                         // rows per V box (the copy engine's limit)
+
+// A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by cuTensorMapEncodeTiled.
+struct __align__(64) RingTensorMap
+{
+    unsigned long long opaque[16];
+};
+
+__device__ __forceinline__ unsigned int ring_shared_address(const void* p) { return static_cast<unsigned int>(__cvta_generic_to_shared(p)); }
+
+__device__ __forceinline__ void ring_barrier_init(unsigned long long* bar, unsigned int count)
+{
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(ring_shared_address(bar)), "r"(count) : "memory");
+}
+
+__device__ __forceinline__ void ring_arrive(unsigned long long* bar)
+{
+    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" ::"r"(ring_shared_address(bar)) : "memory");
+}
+
+__device__ __forceinline__ void ring_expect_tx(unsigned long long* bar, unsigned int bytes)
+{
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(ring_shared_address(bar)), "r"(bytes) : "memory");
+}
+
+__device__ __forceinline__ void ring_wait(unsigned long long* bar, unsigned int parity)
+{
+    asm volatile("{\n.reg .pred done;\nRING_WAIT_%=:\n"
+                 "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+                 "@!done bra RING_WAIT_%=;\n}\n" ::"r"(ring_shared_address(bar)), "r"(parity) : "memory");
+}
+
+// The box at (x = byte within a row, y = row) of map -> dst, completing its bytes on bar.
+__device__ __forceinline__ void ring_copy_box(void* dst, const RingTensorMap* map, int x, int y, unsigned long long* bar)
+{
+    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n"
+                 ::"r"(ring_shared_address(dst)), "l"(reinterpret_cast<unsigned long long>(map)), "r"(x), "r"(y),
+                 "r"(ring_shared_address(bar))
+                 : "memory");
+}
+
+// The team's 128 threads (named barrier 1 + team; 0 is __syncthreads).
+__device__ __forceinline__ void ring_team_sync(int team)
+{
+    asm volatile("bar.sync %0, %1;\n" ::"r"(1 + team), "n"(SAGE_RING_TEAM_THREADS) : "memory");
+}
+
+// 8 elements of a staged row (16 bytes of shared memory).
+template <class E> __device__ __forceinline__ Raw8<E> ring_row8(const unsigned char* p)
+{
+    Raw8<E> r;
+    r.a = *reinterpret_cast<const uint4*>(p);
+    return r;
+}
+
+// key_tile (3a) for the tile staged at `rows` (128 rows of D 16-bit elements, row r at r·2D bytes; rows past the sequence
+// hold another head's tokens or zeros and are never read). Thread = (8 channels, rows firstRow + i·RPP) of the team's 128;
+// RPP (8 at D = 128, 16 at D = 64) is a multiple of 8, so a thread's rows share one per-thread group, as in key_tile.
+// `slots`: the team's group maxima for this item, zeroed by the team before its previous barrier.
+template <class E, int D>
+__device__ __forceinline__ void ring_key_tile(int tileIndex, const unsigned char* rows, int wtid, int team, int length, int tiles,
+                                              const float* __restrict__ mean, int granularity, int int4,
+                                              float* __restrict__ scales, signed char* __restrict__ quantized,
+                                              int paddedLength, unsigned int* slots)
+{
+    constexpr int CPR = D / 8;
+    constexpr int RPP = SAGE_RING_TEAM_THREADS / CPR;
+    constexpr int ROWS = SAGE_KEY_TILE / RPP;
+    static_assert(RPP % 8 == 0, "a thread's rows share t mod 8");
+    const int tile = tileIndex % tiles;
+    const long long bh = tileIndex / tiles;
+    const int c0 = (wtid % CPR) * 8;
+    const int firstRow = wtid / CPR;
+    const int t0 = tile * SAGE_KEY_TILE;
+    float m8[8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) m8[j] = mean != nullptr ? mean[bh * D + c0 + j] : 0.0f;
+
+    const int groups = granularity == SAGE_PER_THREAD ? 4 : 1;
+    const int group = granularity == SAGE_PER_THREAD ? ((firstRow & 7) >> 1) : 0;
+    // Partly unrolled: fully unrolled, the team loop held both item kinds in about 12,000 instructions, and ncu's top
+    // stall was "no instruction" (6.3 cycles per issue, session 32): four teams in different items thrashed the
+    // instruction cache. The rows come from shared memory, so no register holds them across iterations.
+    float amax = 0.0f;
+#pragma unroll 4
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int r = firstRow + i * RPP;
+        if (t0 + r >= length) continue;
+        float x[8];
+        widen8<E>(ring_row8<E>(rows + r * 2 * D + 2 * c0), x);
+        if (mean != nullptr)
+        {
+#pragma unroll
+            for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], m8[j]);
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j) amax = fmaxf(amax, fabsf(x[j]));
+    }
+    amax = row_lanes_max<CPR>(amax);
+    if ((wtid % CPR) == 0) shared_max(&slots[group], amax);
+    ring_team_sync(team);
+
+    const float qmax = int4 ? 7.0f : 127.0f;
+    if (wtid < groups) scales[(bh * tiles + tile) * groups + wtid] = __fdiv_rn(__uint_as_float(slots[wtid]), qmax);
+    const float scale = __fdiv_rn(__uint_as_float(slots[group]), qmax);
+    const float reciprocal = __frcp_rn(scale);
+#pragma unroll 4
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int r = firstRow + i * RPP;
+        const int t = t0 + r;
+        int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        if (t < length && scale != 0.0f)
+        {
+            float x[8];
+            widen8<E>(ring_row8<E>(rows + r * 2 * D + 2 * c0), x);
+            if (mean != nullptr)
+            {
+#pragma unroll
+                for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], m8[j]);
+            }
+            quantize8_fast(x, scale, reciprocal, int4, qv);
+        }
+        store_quantized(quantized, bh * paddedLength + t, D, c0, qv, int4);
+    }
+}
+
+// value_onepass (3c) for the item staged at `rows` (every token of 8 channels, row t at 16·t bytes; rows at or past the
+// sequence end are never read: they count as +0, as value_onepass's zero rows). Unit u = wtid + 128k (16-token group
+// u / 4, quad u mod 4) as value_onepass's u = tid + 256k: a warp's 32 units at one k are one 128-token tile, tile
+// warp + 4k. `amaxSlots` [4][8] and `code` [8] are the team's.
+template <class E, int D>
+__device__ __forceinline__ void ring_value_item(int index, const unsigned char* rows, int wtid, int team, int length,
+                                                int paddedLength, float vMax, float* __restrict__ vScales,
+                                                unsigned char* __restrict__ codes, float (*amaxSlots)[8], float4* code)
+{
+    constexpr int CPR = D / 8;
+    constexpr int UNITS = SAGE_ONEPASS_TOKENS / 4 / SAGE_RING_TEAM_THREADS; // units per thread at the longest length
+    const long long bh = index / CPR;
+    const int c0 = (index % CPR) * 8;
+    const int lane = wtid & 31, warp = wtid >> 5;
+    const int units = paddedLength / 4;
+    const auto unit_row = [&](int u, int m) { return 16 * (u >> 2) + 2 * (u & 3) + (m & 1) + 8 * (m >> 1); };
+    const auto row_of = [&](int u, int m) {
+        const int t = unit_row(u, m);
+        return u < units && t < length ? ring_row8<E>(rows + 16 * t) : zero_raw8<E>();
+    };
+
+    float amax[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) amax[i] = 0.0f;
+#pragma unroll 1 // as ring_key_tile's loops: the instruction cache
+    for (int k = 0; k < UNITS; ++k)
+    {
+        float m8[8];
+        unsigned int seen = 0u; // bit i: a value of channel i that is not NaN
+#pragma unroll
+        for (int i = 0; i < 8; ++i) m8[i] = 0.0f;
+        const int u = wtid + k * SAGE_RING_TEAM_THREADS;
+#pragma unroll
+        for (int m = 0; m < 4; ++m)
+        {
+            if (u >= units || unit_row(u, m) >= length) continue;
+            float y[8];
+            widen8<E>(row_of(u, m), y);
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+            {
+                m8[i] = fmaxf(m8[i], fabsf(y[i]));
+                if (y[i] == y[i]) seen |= 1u << i;
+            }
+        }
+        const unsigned int seenTile = __reduce_or_sync(0xFFFFFFFFu, seen);
+        const int tile = warp + k * (SAGE_RING_TEAM_THREADS / 32);
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+        {
+            const float tileMax = __uint_as_float(__reduce_max_sync(0xFFFFFFFFu, __float_as_uint(m8[i])));
+            if (tile * SAGE_KEY_TILE < length)
+                amax[i] = fmaxf(amax[i], (seenTile >> i) & 1u ? tileMax : __int_as_float(0x7F800000));
+        }
+    }
+    if (lane == 0)
+    {
+#pragma unroll
+        for (int i = 0; i < 8; ++i) amaxSlots[warp][i] = amax[i];
+    }
+    ring_team_sync(team);
+    if (wtid < 8)
+    {
+        float a = 0.0f;
+#pragma unroll
+        for (int w = 0; w < SAGE_RING_TEAM_THREADS / 32; ++w) a = fmaxf(a, amaxSlots[w][wtid]);
+        const float sc = __fdiv_rn(a, vMax);
+        vScales[bh * D + c0 + wtid] = sc;
+        const ValueReciprocals r = value_reciprocals(sc);
+        code[wtid] = make_float4(r.lo, r.hi, sc, __uint_as_float(sc != 0.0f ? 0xFFFFFFFFu : 0u));
+    }
+    ring_team_sync(team);
+
+#pragma unroll 1
+    for (int k = 0; k < UNITS; ++k)
+    {
+        const int u = wtid + k * SAGE_RING_TEAM_THREADS;
+        if (u >= units) break;
+        float x[4][8];
+        bool real[4];
+#pragma unroll
+        for (int m = 0; m < 4; ++m)
+        {
+            real[m] = unit_row(u, m) < length;
+            widen8<E>(row_of(u, m), x[m]);
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+            *reinterpret_cast<unsigned int*>(codes + (bh * D + c0 + j) * paddedLength + 4 * u) = value_code_word(x, j, real, code[j]);
+    }
+}
+
+// The kernel body. mapK: the K input as bytes [BHkv·length rows, 2D], box 2D × 128 rows; mapV: V likewise, box 16 × 256.
+template <class E, int D>
+__device__ __forceinline__ void quantize_kv_ring(const RingTensorMap* mapK, const RingTensorMap* mapV, int length, int tiles,
+                                                 int keyTiles, int items, const float* __restrict__ keyMean, int granularity,
+                                                 int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,
+                                                 int paddedLength, float* __restrict__ vScales,
+                                                 unsigned char* __restrict__ codes, float vMax)
+{
+    static_assert(sizeof(typename E::storage) == 2, "16-bit inputs (V in one pass)");
+    static_assert(SAGE_KEY_TILE * 2 * D <= SAGE_RING_STAGE_BYTES, "a K tile fits a stage");
+    extern __shared__ __align__(1024) unsigned char ringStages[];
+    __shared__ unsigned long long full[SAGE_RING_STAGES], empty[SAGE_RING_STAGES];
+    __shared__ unsigned int keySlots[SAGE_RING_TEAMS][3][4]; // group maxima, three items deep (see the team loop)
+    __shared__ float valueSlots[SAGE_RING_TEAMS][4][8];
+    __shared__ float4 valueCodes[SAGE_RING_TEAMS][8];
+    const int tid = threadIdx.x, warp = tid >> 5;
+    if (tid < SAGE_RING_STAGES)
+    {
+        ring_barrier_init(&full[tid], 1);
+        ring_barrier_init(&empty[tid], 4); // one arrival per warp of the team that used the stage
+    }
+    if (tid < SAGE_RING_TEAMS * 3 * 4) (&keySlots[0][0][0])[tid] = 0u;
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    __syncthreads();
+
+    if (warp == SAGE_RING_TEAMS * 4)
+    {
+        // The producer: lane 0 loads item k into stage k mod STAGES once the team that used the stage last released it.
+        if ((tid & 31) != 0) return;
+        int k = 0;
+        for (int item = blockIdx.x; item < items; item += gridDim.x, ++k)
+        {
+            const int s = k % SAGE_RING_STAGES;
+            if (k >= SAGE_RING_STAGES) ring_wait(&empty[s], static_cast<unsigned int>(k / SAGE_RING_STAGES - 1) & 1u);
+            unsigned char* stage = ringStages + s * SAGE_RING_STAGE_BYTES;
+            if (item < keyTiles)
+            {
+                const int row = (item / tiles) * length + (item % tiles) * SAGE_KEY_TILE;
+                ring_expect_tx(&full[s], SAGE_KEY_TILE * 2 * D);
+                ring_copy_box(stage, mapK, 0, row, &full[s]);
+            }
+            else
+            {
+                const int v = item - keyTiles;
+                const int row = (v / (D / 8)) * length, x = (v % (D / 8)) * 16;
+                const int boxes = (length + SAGE_RING_V_BOX_ROWS - 1) / SAGE_RING_V_BOX_ROWS;
+                ring_expect_tx(&full[s], boxes * SAGE_RING_V_BOX_ROWS * 16);
+                for (int j = 0; j < boxes; ++j)
+                    ring_copy_box(stage + j * SAGE_RING_V_BOX_ROWS * 16, mapV, x, row + j * SAGE_RING_V_BOX_ROWS, &full[s]);
+            }
+        }
+        return;
+    }
+
+    // Team `team` works on items k ≡ team (mod TEAMS). keySlots[team][n mod 3] serve its n-th item: the team zeroes the
+    // slots of item n + 1 before item n's barrier, when every thread is past item n − 1's barrier and so past its reads
+    // of item n − 2's slots (the same three), and no thread reaches item n + 1's atomics before item n's barrier.
+    const int team = warp >> 2, wtid = tid & (SAGE_RING_TEAM_THREADS - 1);
+    int n = 0;
+    for (int k = team, item = blockIdx.x + team * gridDim.x; item < items; k += SAGE_RING_TEAMS, item += SAGE_RING_TEAMS * gridDim.x, ++n)
+    {
+        const int s = k % SAGE_RING_STAGES;
+        ring_wait(&full[s], static_cast<unsigned int>(k / SAGE_RING_STAGES) & 1u);
+        const unsigned char* rows = ringStages + s * SAGE_RING_STAGE_BYTES;
+        if (wtid < 4) keySlots[team][(n + 1) % 3][wtid] = 0u;
+        if (item < keyTiles)
+            ring_key_tile<E, D>(item, rows, wtid, team, length, tiles, keyMean, granularity, int4, kScales, kQuantized,
+                                paddedLength, keySlots[team][n % 3]);
+        else
+        {
+            ring_value_item<E, D>(item - keyTiles, rows, wtid, team, length, paddedLength, vMax, vScales, codes, valueSlots[team],
+                                  valueCodes[team]);
+        }
+        __syncwarp();
+        if ((tid & 31) == 0) ring_arrive(&empty[s]);
+    }
+}
+
+// preprocess_quantize_kv_ring_{f16,bf16}_d{64,128}: launch 3's parameters where they apply, the two maps first.
+#define SAGE_QUANTIZE_KV_RING(SUFFIX, ELEM, D)                                                                      \
+    extern "C" __global__ void __launch_bounds__(SAGE_RING_THREADS, 1) preprocess_quantize_kv_ring_##SUFFIX##_d##D( \
+        const __grid_constant__ RingTensorMap mapK, const __grid_constant__ RingTensorMap mapV, int length,        \
+        int tiles, int keyTiles, int items, const float* __restrict__ keyMean, int granularity, int int4,          \
+        float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength,                       \
+        float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax)                                 \
+    {                                                                                                              \
+        quantize_kv_ring<ELEM, D>(&mapK, &mapV, length, tiles, keyTiles, items, keyMean, granularity, int4, kScales, \
+                                  kQuantized, paddedLength, vScales, codes, vMax);                                  \
+    }
+
+SAGE_QUANTIZE_KV_RING(f16, ElemF16, 64) SAGE_QUANTIZE_KV_RING(f16, ElemF16, 128)
+SAGE_QUANTIZE_KV_RING(bf16, ElemBF16, 64) SAGE_QUANTIZE_KV_RING(bf16, ElemBF16, 128)

@@ -1,0 +1,120 @@
+using Sage.Cuda.Interop;
+
+namespace Sage.Cuda.Preprocessing;
+
+// Launch 3 as a ring (preprocess_codes_ring.cuh): the switch, where it applies, and its launch.
+public sealed partial class GpuPreprocessor
+{
+    /// <summary>
+    /// Environment variable choosing launch 3's schedule where V goes in one pass: unset, empty or "ring"
+    /// (preprocess_quantize_kv_ring_*: one CTA per SM, the rows of six items in flight through the copy engine into
+    /// shared memory, four teams of 128 threads working on them) wherever <see cref="RingCodesApply"/> says it can;
+    /// "per-tile" keeps one item per CTA with its rows loaded into registers (preprocess_quantize_kv_onepass_*). Same
+    /// items, same arithmetic, same bytes (RingCodesTests). H100, session 32 (docs/results/gpu-run-session32-2026-11-27.md):
+    /// the pre-processing at 2K d = 128 0.178-0.183 → 0.164-0.169 ms.
+    /// </summary>
+    public const string CodesEnvironmentVariable = "SAGE_PREPROCESS_CODES";
+
+    internal enum CodesSchedule { Ring, PerTile }
+
+    /// <summary>The choice of this instance (<see cref="CodesEnvironmentVariable"/>; tests set it).</summary>
+    internal CodesSchedule CodesChoice { get; set; } = CodesSelected(Environment.GetEnvironmentVariable(CodesEnvironmentVariable));
+
+    internal static CodesSchedule CodesSelected(string? value) => value switch
+    {
+        null or "" or "ring" => CodesSchedule.Ring,
+        "per-tile" => CodesSchedule.PerTile,
+        _ => throw new ArgumentException($"{CodesEnvironmentVariable}={value}: expected 'ring' or 'per-tile'."),
+    };
+
+    /// <summary>Bytes of one ring stage (SAGE_RING_STAGE_BYTES: a V item, every token of 8 channels).</summary>
+    internal const int RingStageBytes = 32768;
+
+    /// <summary>
+    /// The ring's stages and consumer teams (SAGE_RING_STAGES, SAGE_RING_TEAMS of preprocess_codes_ring.cuh, 6 and 4 unless
+    /// <see cref="DefinesEnvironmentVariable"/> sets them for an A/B run), hence its threads and shared memory.
+    /// </summary>
+    internal readonly record struct RingShape(int Stages, int Teams)
+    {
+        public static RingShape Default => new(6, 4);
+
+        public int Threads => 128 * Teams + 32;
+
+        public int SharedMemoryBytes => Stages * RingStageBytes;
+
+        public static RingShape Of(IReadOnlyList<string> defines)
+        {
+            // The items as KernelDefines.Parse gives them to NVRTC: "-DSAGE_NAME=VALUE".
+            static int? Value(IReadOnlyList<string> defines, string name) => defines
+                .Select(d => (d.StartsWith("-D", StringComparison.Ordinal) ? d[2..] : d).Split('=', 2))
+                .Where(p => p.Length == 2 && p[0] == name)
+                .Select(p => (int?)int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)).LastOrDefault();
+            return new RingShape(Value(defines, "SAGE_RING_STAGES") ?? Default.Stages, Value(defines, "SAGE_RING_TEAMS") ?? Default.Teams);
+        }
+    }
+
+    private readonly RingShape _ring = RingShape.Default;
+
+    /// <summary>
+    /// Whether launch 3 can run as a ring: V in one pass (<paramref name="onePassValues"/>: 16-bit inputs, SmoothK, no SmoothV,
+    /// at most 2048 padded tokens), no SmoothQ (the ring writes no K̃), K and V in the HND layout (each head's rows
+    /// consecutive, so that a K tile is one copy-engine box and a V item eight), at least 256 rows in all (the largest box)
+    /// and fewer than 2^31 (the kernel's row coordinates), both tensors 16-byte aligned (the copy engine's requirement).
+    /// </summary>
+    internal static bool RingCodesApply(AttentionProblem problem, SageOptions options, DeviceTensor k, DeviceTensor v, bool onePassValues)
+    {
+        var s = problem.Shape;
+        long rows = (long)s.Batch * s.KeyValueHeads * s.KeyLength;
+        return onePassValues && !options.SmoothQ && problem.Layout == TensorLayout.HND && rows >= 256 && rows <= int.MaxValue &&
+               k.Pointer % 16 == 0 && v.Pointer % 16 == 0;
+    }
+
+    /// <summary>
+    /// Environment variable for probes: at most this many ring CTAs (one per SM), so that the ring's rate on fewer SMs can
+    /// be timed (the question behind a producer beside the main loop); unset or empty: one per SM.
+    /// </summary>
+    public const string RingCtasEnvironmentVariable = "SAGE_PREPROCESS_RING_CTAS";
+
+    /// <summary>The cap of this instance (<see cref="RingCtasEnvironmentVariable"/>), or null.</summary>
+    internal int? RingCtaLimit { get; set; } = RingCtasSelected(Environment.GetEnvironmentVariable(RingCtasEnvironmentVariable));
+
+    internal static int? RingCtasSelected(string? value) =>
+        string.IsNullOrEmpty(value) ? null
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+        : throw new ArgumentException($"{RingCtasEnvironmentVariable}={value}: expected a positive number of CTAs.");
+
+    private readonly Lock _ringGate = new();
+    private readonly HashSet<string> _ringConfigured = [];
+
+    /// <summary>
+    /// Queues the ring (launch 3): one CTA per SM, or one per item if there are fewer. The maps view K and V as byte
+    /// matrices of B·Hkv·Nk rows of 2d bytes: boxes of 128 rows × 2d bytes (a K tile) and of 256 rows × 16 bytes (8
+    /// channels of a V item).
+    /// </summary>
+    private void LaunchRingCodes(string kernels, AttentionShape s, SageOptions options, DeviceTensor k, DeviceTensor v,
+        FusedPreprocessGeometry g, int padK, KernelArgument keyMean, DeviceBuffer<float> kScales, DeviceBuffer<sbyte> kValues,
+        DeviceBuffer<float> vScales, DeviceBuffer<byte> vCodes, CudaStream? stream)
+    {
+        string name = "preprocess_quantize_kv_ring_" + kernels;
+        var function = _fused.GetFunction(name);
+        lock (_ringGate)
+        {
+            if (!_ringConfigured.Contains(name))
+            {
+                if (function.MaxDynamicSharedMemory < _ring.SharedMemoryBytes) function.MaxDynamicSharedMemory = _ring.SharedMemoryBytes;
+                function.PreferredSharedMemoryCarveout = 100;
+                _ = function.ParameterSizes;
+                _ringConfigured.Add(name);
+            }
+        }
+        int d = s.HeadDim;
+        ulong rows = (ulong)s.Batch * (ulong)s.KeyValueHeads * (ulong)s.KeyLength, rowBytes = (ulong)(2 * d);
+        int items = g.KeyTiles + g.OnePassValueBlocks;
+        int ctas = Math.Min(Math.Min(items, _context.Device.MultiprocessorCount), RingCtaLimit ?? int.MaxValue);
+        function.Launch(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream,
+            new ByteTileMap(k.Pointer, rowBytes, rows, rowBytes, (uint)rowBytes, 128, CuTensorMapSwizzle.None).Encode(_context),
+            new ByteTileMap(v.Pointer, rowBytes, rows, rowBytes, 16, 256, CuTensorMapSwizzle.None).Encode(_context),
+            s.KeyLength, g.TilesPerHead, g.KeyTiles, items, keyMean, (int)options.Granularity,
+            options.QkFormat == QkFormat.Int4 ? 1 : 0, kScales, kValues, padK, vScales, vCodes, (float)options.VScaleMax);
+    }
+}

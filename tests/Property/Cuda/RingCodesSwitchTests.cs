@@ -1,0 +1,93 @@
+using Sage.Cuda;
+using Sage.Cuda.Preprocessing;
+using Xunit;
+
+namespace Sage.Property.Tests.Cuda;
+
+/// <summary>
+/// Host-side rules of launch 3 as a ring (GpuPreprocessor.CodesSchedule.Ring, preprocess_codes_ring.cuh) that need no GPU:
+/// the switch, where the ring applies, and that its stages fit the shared memory of one CTA per SM. The GPU class
+/// RingCodesTests checks its bytes.
+/// </summary>
+public class RingCodesSwitchTests
+{
+    [Theory]
+    [InlineData(null, "Ring")]
+    [InlineData("", "Ring")]
+    [InlineData("ring", "Ring")]
+    [InlineData("per-tile", "PerTile")]
+    public void Codes_switch(string? value, string expected) => Assert.Equal(expected, GpuPreprocessor.CodesSelected(value).ToString());
+
+    [Fact]
+    public void Unknown_codes_setting_names_the_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.CodesSelected("pipelined"));
+        Assert.Contains(GpuPreprocessor.CodesEnvironmentVariable, e.Message);
+        Assert.Contains("pipelined", e.Message);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    [InlineData("40", 40)]
+    public void Ring_cta_cap(string? value, int? expected) => Assert.Equal(expected, GpuPreprocessor.RingCtasSelected(value));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("many")]
+    public void Ring_cta_cap_refuses_what_is_not_a_positive_count(string value)
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.RingCtasSelected(value));
+        Assert.Contains(GpuPreprocessor.RingCtasEnvironmentVariable, e.Message);
+        Assert.Contains(value, e.Message);
+    }
+
+    private static readonly DeviceTensor Aligned = new(0x10000, 1, ElementType.Float16);
+
+    private static AttentionProblem Problem(int batch, int heads, int length, TensorLayout layout = TensorLayout.HND) =>
+        new(new AttentionShape(batch, heads, heads, length, length, 128), layout, causal: false);
+
+    [Fact]
+    public void Ring_applies_to_one_pass_values_in_the_hnd_layout()
+    {
+        var p = Problem(4, 32, 2048);
+        Assert.True(GpuPreprocessor.RingCodesApply(p, new SageOptions(), Aligned, Aligned, onePassValues: true));
+        Assert.False(GpuPreprocessor.RingCodesApply(p, new SageOptions(), Aligned, Aligned, onePassValues: false));
+    }
+
+    [Fact]
+    public void Ring_refuses_what_its_boxes_cannot_copy()
+    {
+        var options = new SageOptions();
+        Assert.False(GpuPreprocessor.RingCodesApply(Problem(4, 32, 2048, TensorLayout.NHD), options, Aligned, Aligned, true)); // heads interleaved
+        Assert.False(GpuPreprocessor.RingCodesApply(Problem(1, 1, 255), options, Aligned, Aligned, true));                    // fewer rows than a box
+        Assert.True(GpuPreprocessor.RingCodesApply(Problem(1, 1, 256), options, Aligned, Aligned, true));
+        var misaligned = Aligned with { Pointer = 0x10008 };
+        Assert.False(GpuPreprocessor.RingCodesApply(Problem(4, 32, 2048), options, misaligned, Aligned, true));
+        Assert.False(GpuPreprocessor.RingCodesApply(Problem(4, 32, 2048), options, Aligned, misaligned, true));
+        Assert.False(GpuPreprocessor.RingCodesApply(Problem(4, 32, 2048), new SageOptions { SmoothQ = true }, Aligned, Aligned, true));
+    }
+
+    [Fact]
+    public void Ring_stages_leave_one_cta_per_sm_within_the_opt_in_limit()
+    {
+        // 227 KiB is the H100's opt-in limit per block; the static part (barriers, group maxima, V scales) is about 1.3 KiB.
+        var ring = GpuPreprocessor.RingShape.Default;
+        Assert.True(ring.SharedMemoryBytes + 2048 <= 227 * 1024);
+        Assert.True(ring.SharedMemoryBytes > 228 * 1024 / 2); // never two ring CTAs on one SM
+        Assert.Equal(2048 * 16, GpuPreprocessor.RingStageBytes); // a V item: every token of 8 channels
+        Assert.Equal(4 * 128 + 32, ring.Threads);               // four teams of 128 and the producer warp
+    }
+
+    [Fact]
+    public void Ring_shape_follows_the_schedule_macros()
+    {
+        Assert.Equal(GpuPreprocessor.RingShape.Default, GpuPreprocessor.RingShape.Of([]));
+        Assert.Equal(GpuPreprocessor.RingShape.Default, GpuPreprocessor.RingShape.Of(KernelDefines.Parse("SAGE_ONEPASS_MIN_BLOCKS_D128=4", "test")));
+        var shape = GpuPreprocessor.RingShape.Of(KernelDefines.Parse("SAGE_RING_STAGES=7,SAGE_RING_TEAMS=2", "test"));
+        Assert.Equal(new GpuPreprocessor.RingShape(7, 2), shape);
+        Assert.Equal(2 * 128 + 32, shape.Threads);
+        Assert.Equal(7 * 32768, shape.SharedMemoryBytes);
+    }
+}
