@@ -42,17 +42,7 @@ public sealed class OnePassValuesTests(ITestOutputHelper output)
     {
         var problem = new AttentionProblem(new AttentionShape(1, 2, 2, 700, 700, 64), TensorLayout.NHD, causal: false);
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.Gaussian, inputType, seed: 21);
-        var s = problem.Shape;
-        float[] values = inputs.V.ToSingleArray();
-        int Index(int h, int t, int c) => (t * s.KeyValueHeads + h) * s.HeadDim + c; // NHD
-        values[Index(0, 3, 1)] = float.NaN;
-        values[Index(0, 300, 2)] = float.PositiveInfinity;
-        values[Index(1, 650, 3)] = float.NegativeInfinity;
-        for (int t = 128; t < 256; t++) values[Index(0, t, 5)] = float.NaN; // channel 5 of head 0: tile 1 all NaN
-        for (int t = 0; t < 700; t++) values[Index(1, t, 9)] = float.NaN;   // channel 9 of head 1: all NaN
-        values[Index(1, 10, 20)] = 60000f;                                   // a huge magnitude
-        var v = HostTensor.Create(inputType, values, [.. inputs.V.Shape]);
-        Compare(problem, new SageOptions(), inputs with { V = v }, quantizeQueries: true, $" non-finite {inputType}");
+        Compare(problem, new SageOptions(), NonFiniteValues.Plant(problem, inputs, inputType), quantizeQueries: true, $" non-finite {inputType}");
     }
 
     private void Compare(AttentionProblem problem, SageOptions options, AttentionInputs inputs, bool quantizeQueries, string label)
