@@ -48,7 +48,10 @@ public sealed partial class GpuPreprocessor
             static int? Value(IReadOnlyList<string> defines, string name) => defines
                 .Select(d => (d.StartsWith("-D", StringComparison.Ordinal) ? d[2..] : d).Split('=', 2))
                 .Where(p => p.Length == 2 && p[0] == name)
-                .Select(p => (int?)int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)).LastOrDefault();
+                .Select(p => int.TryParse(p[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0
+                    ? (int?)n
+                    : throw new ArgumentException($"{DefinesEnvironmentVariable}: {name}={p[1]}; expected a positive number (the host sizes the ring's launch from it)."))
+                .LastOrDefault();
             return new RingShape(Value(defines, "SAGE_RING_STAGES") ?? Default.Stages, Value(defines, "SAGE_RING_TEAMS") ?? Default.Teams);
         }
     }

@@ -90,4 +90,12 @@ public class RingCodesSwitchTests
         Assert.Equal(2 * 128 + 32, shape.Threads);
         Assert.Equal(7 * 32768, shape.SharedMemoryBytes);
     }
+
+    [Fact]
+    public void Ring_shape_refuses_a_count_that_is_not_a_number()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.RingShape.Of(KernelDefines.Parse("SAGE_RING_TEAMS=four", "test")));
+        Assert.Contains(GpuPreprocessor.DefinesEnvironmentVariable, e.Message);
+        Assert.Contains("SAGE_RING_TEAMS=four", e.Message);
+    }
 }
