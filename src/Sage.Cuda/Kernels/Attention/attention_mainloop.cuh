@@ -17,6 +17,7 @@
 #include "attention_softmax_exp2.cuh" // sage_softmax_exp2: MUFU ex2.approx.ftz.f32 (kernel-spec §7)
 #include "attention_int_to_float.cuh" // sage_small_int_to_float (cvt.rn.f32.s32 without the conversion pipe)
 #include "attention_wgmma.cuh"
+#include "async_copy.cuh" // shared_address, the mbarriers, tma_load_2d, SageTensorMap
 
 // P encoding (SageOptions.PEncoding, docs/kernel-spec.md §7.5, §7.8): 0 = Exp2 (MUFU ex2, then cvt to E4M3), 1 = LogLinear
 // (the E4M3 code read straight off the argument, no exp2). attention_solo_loglinear.cu compiles the same kernels with 1.
@@ -157,26 +158,6 @@ __device__ __forceinline__ void store_out2(void* base, int type, long long index
     *reinterpret_cast<unsigned int*>(static_cast<unsigned short*>(base) + index) = packed;
 }
 
-
-__device__ __forceinline__ unsigned int shared_address(const void* p) { return (unsigned int)__cvta_generic_to_shared(p); }
-
-__device__ __forceinline__ void mbarrier_init(unsigned long long* bar, unsigned int count)
-{
-    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(shared_address(bar)), "r"(count) : "memory");
-}
-
-__device__ __forceinline__ void mbarrier_arrive(unsigned long long* bar)
-{
-    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" ::"r"(shared_address(bar)) : "memory");
-}
-
-// Waits until the phase with parity `parity` of bar has completed.
-__device__ __forceinline__ void mbarrier_wait(unsigned long long* bar, unsigned int parity)
-{
-    asm volatile("{\n.reg .pred done;\nWAIT_%=:\n"
-                 "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
-                 "@!done bra WAIT_%=;\n}\n" ::"r"(shared_address(bar)), "r"(parity) : "memory");
-}
 
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }

@@ -56,26 +56,6 @@
 #define SAGE_SHARE_WGS 3
 #define SAGE_SHARE_STAGES 6
 
-// A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by
-// cuTensorMapEncodeTiled on the host.
-struct __align__(64) SageTensorMap
-{
-    unsigned long long opaque[16];
-};
-
-__device__ __forceinline__ void mbarrier_expect_tx(unsigned long long* bar, unsigned int bytes)
-{
-    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(shared_address(bar)), "r"(bytes) : "memory");
-}
-
-// TMA: the box at coordinates (x = byte within a row, y = row) of map -> dst; completes `bytes` on bar.
-__device__ __forceinline__ void tma_load_2d(void* dst, const SageTensorMap* map, int x, int y, unsigned long long* bar)
-{
-    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n"
-                 ::"r"(shared_address(dst)), "l"(reinterpret_cast<unsigned long long>(map)), "r"(x), "r"(y), "r"(shared_address(bar))
-                 : "memory");
-}
-
 // wgmma descriptor of a K-major operand written by TMA with the swizzle of its row length (rowBytes 128: 128B swizzle,
 // 64: 64B swizzle): 8-row atoms of 8·rowBytes bytes along M/N (stride byte offset), leading byte offset unused (1).
 // k-step s (32 bytes of K) starts 32·s bytes further: add 2·s to the descriptor. Atoms must be 8·rowBytes-aligned.

@@ -21,6 +21,7 @@
 // the same divisions and reciprocals, quantize8_fast, store_quantized, value_reciprocals and value_code_word. So the
 // bytes are the per-tile launch's (tests/Gpu RingCodesTests).
 #pragma once
+#include "async_copy.cuh" // the mbarriers and TMA loads the main loop uses, SageTensorMap
 
 #ifndef SAGE_RING_STAGES
 #define SAGE_RING_STAGES 6
@@ -32,45 +33,6 @@
 #define SAGE_RING_THREADS (SAGE_RING_TEAMS * SAGE_RING_TEAM_THREADS + 32)
 #define SAGE_RING_STAGE_BYTES (SAGE_ONEPASS_TOKENS * 16) // a V item: every token × 8 channels of 2 bytes; a K tile is at most this
 #define SAGE_RING_V_BOX_ROWS 256                         // rows per V box (the copy engine's limit)
-
-// A CUtensorMap passed by value (NVRTC has no cuda.h): 128 opaque bytes, 64-byte aligned, filled by cuTensorMapEncodeTiled.
-struct __align__(64) RingTensorMap
-{
-    unsigned long long opaque[16];
-};
-
-__device__ __forceinline__ unsigned int ring_shared_address(const void* p) { return static_cast<unsigned int>(__cvta_generic_to_shared(p)); }
-
-__device__ __forceinline__ void ring_barrier_init(unsigned long long* bar, unsigned int count)
-{
-    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(ring_shared_address(bar)), "r"(count) : "memory");
-}
-
-__device__ __forceinline__ void ring_arrive(unsigned long long* bar)
-{
-    asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" ::"r"(ring_shared_address(bar)) : "memory");
-}
-
-__device__ __forceinline__ void ring_expect_tx(unsigned long long* bar, unsigned int bytes)
-{
-    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(ring_shared_address(bar)), "r"(bytes) : "memory");
-}
-
-__device__ __forceinline__ void ring_wait(unsigned long long* bar, unsigned int parity)
-{
-    asm volatile("{\n.reg .pred done;\nRING_WAIT_%=:\n"
-                 "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
-                 "@!done bra RING_WAIT_%=;\n}\n" ::"r"(ring_shared_address(bar)), "r"(parity) : "memory");
-}
-
-// The box at (x = byte within a row, y = row) of map -> dst, completing its bytes on bar.
-__device__ __forceinline__ void ring_copy_box(void* dst, const RingTensorMap* map, int x, int y, unsigned long long* bar)
-{
-    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n"
-                 ::"r"(ring_shared_address(dst)), "l"(reinterpret_cast<unsigned long long>(map)), "r"(x), "r"(y),
-                 "r"(ring_shared_address(bar))
-                 : "memory");
-}
 
 // The team's 128 threads (named barrier 1 + team; 0 is __syncthreads).
 __device__ __forceinline__ void ring_team_sync(int team)
@@ -253,7 +215,7 @@ __device__ __forceinline__ void ring_value_item(int index, const unsigned char* 
 
 // The kernel body. mapK: the K input as bytes [BHkv·length rows, 2D], box 2D × 128 rows; mapV: V likewise, box 16 × 256.
 template <class E, int D>
-__device__ __forceinline__ void quantize_kv_ring(const RingTensorMap* mapK, const RingTensorMap* mapV, int length, int tiles,
+__device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, const SageTensorMap* mapV, int length, int tiles,
                                                  int keyTiles, int items, const float* __restrict__ keyMean, int granularity,
                                                  int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,
                                                  int paddedLength, float* __restrict__ vScales,
@@ -269,8 +231,8 @@ __device__ __forceinline__ void quantize_kv_ring(const RingTensorMap* mapK, cons
     const int tid = threadIdx.x, warp = tid >> 5;
     if (tid < SAGE_RING_STAGES)
     {
-        ring_barrier_init(&full[tid], 1);
-        ring_barrier_init(&empty[tid], 4); // one arrival per warp of the team that used the stage
+        mbarrier_init(&full[tid], 1);
+        mbarrier_init(&empty[tid], 4); // one arrival per warp of the team that used the stage
     }
     if (tid < SAGE_RING_TEAMS * 3 * 4) (&keySlots[0][0][0])[tid] = 0u;
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
@@ -284,22 +246,22 @@ __device__ __forceinline__ void quantize_kv_ring(const RingTensorMap* mapK, cons
         for (int item = blockIdx.x; item < items; item += gridDim.x, ++k)
         {
             const int s = k % SAGE_RING_STAGES;
-            if (k >= SAGE_RING_STAGES) ring_wait(&empty[s], static_cast<unsigned int>(k / SAGE_RING_STAGES - 1) & 1u);
+            if (k >= SAGE_RING_STAGES) mbarrier_wait(&empty[s], static_cast<unsigned int>(k / SAGE_RING_STAGES - 1) & 1u);
             unsigned char* stage = ringStages + s * SAGE_RING_STAGE_BYTES;
             if (item < keyTiles)
             {
                 const int row = (item / tiles) * length + (item % tiles) * SAGE_KEY_TILE;
-                ring_expect_tx(&full[s], SAGE_KEY_TILE * 2 * D);
-                ring_copy_box(stage, mapK, 0, row, &full[s]);
+                mbarrier_expect_tx(&full[s], SAGE_KEY_TILE * 2 * D);
+                tma_load_2d(stage, mapK, 0, row, &full[s]);
             }
             else
             {
                 const int v = item - keyTiles;
                 const int row = (v / (D / 8)) * length, x = (v % (D / 8)) * 16;
                 const int boxes = (length + SAGE_RING_V_BOX_ROWS - 1) / SAGE_RING_V_BOX_ROWS;
-                ring_expect_tx(&full[s], boxes * SAGE_RING_V_BOX_ROWS * 16);
+                mbarrier_expect_tx(&full[s], boxes * SAGE_RING_V_BOX_ROWS * 16);
                 for (int j = 0; j < boxes; ++j)
-                    ring_copy_box(stage + j * SAGE_RING_V_BOX_ROWS * 16, mapV, x, row + j * SAGE_RING_V_BOX_ROWS, &full[s]);
+                    tma_load_2d(stage + j * SAGE_RING_V_BOX_ROWS * 16, mapV, x, row + j * SAGE_RING_V_BOX_ROWS, &full[s]);
             }
         }
         return;
@@ -313,7 +275,7 @@ __device__ __forceinline__ void quantize_kv_ring(const RingTensorMap* mapK, cons
     for (int k = team, item = blockIdx.x + team * gridDim.x; item < items; k += SAGE_RING_TEAMS, item += SAGE_RING_TEAMS * gridDim.x, ++n)
     {
         const int s = k % SAGE_RING_STAGES;
-        ring_wait(&full[s], static_cast<unsigned int>(k / SAGE_RING_STAGES) & 1u);
+        mbarrier_wait(&full[s], static_cast<unsigned int>(k / SAGE_RING_STAGES) & 1u);
         const unsigned char* rows = ringStages + s * SAGE_RING_STAGE_BYTES;
         if (wtid < 4) keySlots[team][(n + 1) % 3][wtid] = 0u;
         if (item < keyTiles)
@@ -325,14 +287,14 @@ __device__ __forceinline__ void quantize_kv_ring(const RingTensorMap* mapK, cons
                                   valueCodes[team]);
         }
         __syncwarp();
-        if ((tid & 31) == 0) ring_arrive(&empty[s]);
+        if ((tid & 31) == 0) mbarrier_arrive(&empty[s]);
     }
 }
 
 // preprocess_quantize_kv_ring_{f16,bf16}_d{64,128}: launch 3's parameters where they apply, the two maps first.
 #define SAGE_QUANTIZE_KV_RING(SUFFIX, ELEM, D)                                                                      \
     extern "C" __global__ void __launch_bounds__(SAGE_RING_THREADS, 1) preprocess_quantize_kv_ring_##SUFFIX##_d##D( \
-        const __grid_constant__ RingTensorMap mapK, const __grid_constant__ RingTensorMap mapV, int length,        \
+        const __grid_constant__ SageTensorMap mapK, const __grid_constant__ SageTensorMap mapV, int length,        \
         int tiles, int keyTiles, int items, const float* __restrict__ keyMean, int granularity, int int4,          \
         float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength,                       \
         float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax)                                 \
