@@ -13,6 +13,8 @@ public sealed unsafe class CudaFunction
     private int[]? parameterSizes;
     private bool parameterSizesQueried;
     private readonly Lock parameterSizesGate = new();
+    private int reservedSharedMemory = -1;
+    private readonly Lock reserveGate = new();
 
     internal CudaFunction(CudaModule module, string name, nint function)
     {
@@ -70,6 +72,27 @@ public sealed unsafe class CudaFunction
             CuResult result = CuDriver.cuFuncSetAttribute(Handle, CuFunctionAttribute.PreferredSharedMemoryCarveout, value);
             if (result != CuResult.CUDA_SUCCESS)
                 throw CudaCheck.Failure(result, $"cuFuncSetAttribute({Name}, PREFERRED_SHARED_MEMORY_CARVEOUT, {value})");
+        }
+    }
+
+    /// <summary>
+    /// Prepares launches with up to <paramref name="bytes"/> of dynamic shared memory, once per function (under a lock:
+    /// concurrent first launches): raises <see cref="MaxDynamicSharedMemory"/> where it is lower, asks for the largest
+    /// shared-memory carveout (the kernels that reserve much shared memory want several CTAs, or one large one, per SM),
+    /// and queries <see cref="ParameterSizes"/> here rather than in racing launches. Later calls with no more bytes cost a
+    /// comparison.
+    /// </summary>
+    public void ReserveSharedMemory(int bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        if (Volatile.Read(ref reservedSharedMemory) >= bytes) return;
+        lock (reserveGate)
+        {
+            if (reservedSharedMemory >= bytes) return;
+            if (MaxDynamicSharedMemory < bytes) MaxDynamicSharedMemory = bytes;
+            PreferredSharedMemoryCarveout = 100;
+            _ = ParameterSizes;
+            Volatile.Write(ref reservedSharedMemory, bytes);
         }
     }
 

@@ -44,8 +44,6 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private readonly GpuPreprocessor _preprocessor;
     private readonly CudaModule _module;
     private readonly Lazy<CudaModule> _logLinearModule; // PEncoding.LogLinear's kernels, compiled on first use
-    private readonly HashSet<(PEncoding, string)> _configured = []; // the two modules hold kernels of the same names
-    private readonly Lock _configureGate = new();
 
     /// <summary>Uses device 0 with a context of its own.</summary>
     public CudaAttention() : this(0) { }
@@ -435,7 +433,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         if (_ownsContext) _context.Dispose();
     }
 
-    /// <summary>The kernel, with its dynamic shared memory limit raised once (under a lock: concurrent first calls).</summary>
+    /// <summary>The kernel of <paramref name="encoding"/>'s module, prepared once for <paramref name="sharedBytes"/> (CudaFunction.ReserveSharedMemory).</summary>
     private CudaFunction Configured(PEncoding encoding, string name, int sharedBytes)
     {
         var module = encoding switch
@@ -445,16 +443,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
         };
         var function = module.GetFunction(name);
-        var key = (encoding, name);
-        lock (_configureGate)
-        {
-            if (_configured.Contains(key)) return function;
-            if (function.MaxDynamicSharedMemory < sharedBytes) function.MaxDynamicSharedMemory = sharedBytes;
-            // The kernels run 3-4 CTAs per SM: ask for the largest shared-memory carveout so that they fit.
-            function.PreferredSharedMemoryCarveout = 100;
-            _ = function.ParameterSizes; // query once here rather than racing in concurrent launches
-            _configured.Add(key);
-        }
+        function.ReserveSharedMemory(sharedBytes);
         return function;
     }
 

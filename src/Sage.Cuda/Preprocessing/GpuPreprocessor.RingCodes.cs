@@ -86,9 +86,6 @@ public sealed partial class GpuPreprocessor
         : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0 ? n
         : throw new ArgumentException($"{RingCtasEnvironmentVariable}={value}: expected a positive number of CTAs.");
 
-    private readonly Lock _ringGate = new();
-    private readonly HashSet<string> _ringConfigured = [];
-
     /// <summary>
     /// Queues the ring (launch 3): one CTA per SM, or one per item if there are fewer. The maps view K and V as byte
     /// matrices of B·Hkv·Nk rows of 2d bytes: boxes of 128 rows × 2d bytes (a K tile) and of 256 rows × 16 bytes (8
@@ -98,18 +95,8 @@ public sealed partial class GpuPreprocessor
         FusedPreprocessGeometry g, int padK, KernelArgument keyMean, DeviceBuffer<float> kScales, DeviceBuffer<sbyte> kValues,
         DeviceBuffer<float> vScales, DeviceBuffer<byte> vCodes, CudaStream? stream)
     {
-        string name = "preprocess_quantize_kv_ring_" + kernels;
-        var function = _fused.GetFunction(name);
-        lock (_ringGate)
-        {
-            if (!_ringConfigured.Contains(name))
-            {
-                if (function.MaxDynamicSharedMemory < _ring.SharedMemoryBytes) function.MaxDynamicSharedMemory = _ring.SharedMemoryBytes;
-                function.PreferredSharedMemoryCarveout = 100;
-                _ = function.ParameterSizes;
-                _ringConfigured.Add(name);
-            }
-        }
+        var function = _fused.GetFunction("preprocess_quantize_kv_ring_" + kernels);
+        function.ReserveSharedMemory(_ring.SharedMemoryBytes);
         int d = s.HeadDim;
         ulong rows = (ulong)s.Batch * (ulong)s.KeyValueHeads * (ulong)s.KeyLength, rowBytes = (ulong)(2 * d);
         int items = g.KeyTiles + g.OnePassValueBlocks;

@@ -234,9 +234,11 @@ public sealed partial class GpuPreprocessor : IDisposable
                     Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
-            if (g.KeyTiles > 0)
+            var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
+            if (g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
+                LaunchRingCodes(kernels, s, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes, stream);
+            else if (g.KeyTiles > 0)
             {
-                var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
                 KernelArgument[] codeArguments =
                 [
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
@@ -254,9 +256,7 @@ public sealed partial class GpuPreprocessor : IDisposable
                 // main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which launch 3's CTAs then fill
                 // (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the early row loads
                 // only slowed launch 1: 2K 3-4 % slower (session 27).
-                if (CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
-                    LaunchRingCodes(kernels, s, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes, stream);
-                else if (DependentCodes && finishInFirst && !quantizeQueries)
+                if (DependentCodes && finishInFirst && !quantizeQueries)
                     codes.LaunchDependent(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
                 else codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
             }
