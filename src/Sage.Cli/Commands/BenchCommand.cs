@@ -84,6 +84,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Time with SmoothV on (the value mean subtracted before the FP8 codes, added back in the epilogue: the *_smooth kernels).")]
         public bool SmoothV { get; init; }
 
+        [CommandOption("--layout <LAYOUT>")]
+        [Description("Layout of Q, K, V and the output: HND = [[B, H, N, D]] (default) or NHD = [[B, N, H, D]] (PyTorch's); the sequence table only.")]
+        public TensorLayout Layout { get; init; } = TensorLayout.HND;
+
         [CommandOption("--repetitions <N>")]
         [Description("Timed launches per case; the median is reported (default 10).")]
         public int Repetitions { get; init; } = 10;
@@ -99,6 +103,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (Rounds is not null && Modes is null) return ValidationResult.Error("--rounds applies to --modes all only.");
             if (Modes is not null && (SmoothQ || SmoothV))
                 return ValidationResult.Error("--smooth-q and --smooth-v apply to the sequence table, not --modes all (the planner's speed table is of the default smoothing).");
+            if (Modes is not null && Layout != TensorLayout.HND)
+                return ValidationResult.Error($"--layout {Layout} applies to the sequence table, not --modes all (the planner's speed table is of HND inputs).");
+            if (!Enum.IsDefined(Layout)) return ValidationResult.Error($"--layout {Layout}: expected HND or NHD.");
             if (Settle is double settle && !(settle >= 0 && double.IsFinite(settle)))
                 return ValidationResult.Error($"--settle {settle}: expected zero or more seconds.");
             if (!(QueueAhead >= 0 && QueueAhead <= 1e6))
@@ -116,7 +123,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (settings.Modes is not null) return ExecuteModes(settings, settings.Sequences == "1024,4096,16384" ? 8192 : sequences[0], dims[0], cancellationToken);
         var options = new SageOptions { PvAccumulation = settings.Pv, PEncoding = settings.PEncoding, SmoothQ = settings.SmoothQ, SmoothV = settings.SmoothV };
         var cases = (from d in dims from causal in new[] { false, true } from n in sequences
-                     select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options, settings.Lse)).ToList();
+                     select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options, settings.Lse, settings.Layout)).ToList();
 
         using var cuda = CudaContext.Create();
         using var telemetry = settings.Telemetry ? DeviceTelemetry.Open(cuda) : null;
@@ -146,7 +153,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(results.Select(r => new
             {
                 device = r.Device, batch = r.Case.Batch, heads = r.Case.Heads, n = r.Case.SequenceLength, headDim = r.Case.HeadDim,
-                causal = r.Case.Causal, lse = r.Case.Lse, pv = r.Case.Options.PvAccumulation.ToString(), p = r.Case.Options.PEncoding.ToString(),
+                causal = r.Case.Causal, lse = r.Case.Lse, layout = r.Case.Layout.ToString(), pv = r.Case.Options.PvAccumulation.ToString(), p = r.Case.Options.PEncoding.ToString(),
                 smoothQ = r.Case.Options.SmoothQ, smoothV = r.Case.Options.SmoothV,
                 repetitions = r.Repetitions, queueAheadUs = settings.QueueAhead,
                 kernelDefines = Environment.GetEnvironmentVariable(KernelDefines.EnvironmentVariable) is { Length: > 0 } defines ? defines : null,
@@ -161,7 +168,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return ExitCodes.Success;
         }
         string power = telemetry is null ? "" : $", power: {telemetry.Power}";
-        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.SmoothQ ? ", SmoothQ" : "")}{(settings.SmoothV ? ", SmoothV" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
+        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.SmoothQ ? ", SmoothQ" : "")}{(settings.SmoothV ? ", SmoothV" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.Layout != TensorLayout.HND ? $", {settings.Layout} inputs" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms", "e2e host µs");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)

@@ -86,16 +86,17 @@ public sealed class AttentionBenchmark(CudaContext context)
     public BenchmarkResult Measure(BenchmarkCase c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        return MeasureModes(c.Batch, c.Heads, c.SequenceLength, c.HeadDim, c.Causal, [c.Options], lse: c.Lse)[0];
+        return MeasureModes(c.Batch, c.Heads, c.SequenceLength, c.HeadDim, c.Causal, [c.Options], lse: c.Lse, layout: c.Layout)[0];
     }
 
     /// <summary>
     /// Times every mode of <paramref name="modes"/> on one problem: the input sets are generated once and shared, and one
     /// CudaAttention serves all modes (kernels load once), so a whole per-mode table costs one data generation. With
-    /// <paramref name="lse"/> every call also writes the log-sum-exp.
+    /// <paramref name="lse"/> every call also writes the log-sum-exp; <paramref name="layout"/> is the inputs' and output's
+    /// layout (the buffers are the same size in either).
     /// </summary>
     public IReadOnlyList<BenchmarkResult> MeasureModes(int batch, int heads, int sequenceLength, int headDim, bool causal,
-        IReadOnlyList<SageOptions> modes, Action<SageOptions>? starting = null, bool lse = false)
+        IReadOnlyList<SageOptions> modes, Action<SageOptions>? starting = null, bool lse = false, TensorLayout layout = TensorLayout.HND)
     {
         ArgumentNullException.ThrowIfNull(modes);
         if (Telemetry is not null && Rounds + WarmUpRounds > 1)
@@ -126,7 +127,7 @@ public sealed class AttentionBenchmark(CudaContext context)
             // production main loop.
             var samples = modes.Select(options =>
             {
-                var c = new BenchmarkCase(batch, heads, sequenceLength, headDim, causal, options, lse);
+                var c = new BenchmarkCase(batch, heads, sequenceLength, headDim, causal, options, lse, layout);
                 return new ModeSamples(c, attention.QuantizesQueriesInMainLoop(c.Problem, options));
             }).ToList();
             for (int round = -WarmUpRounds; round < Rounds; round++)
