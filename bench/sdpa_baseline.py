@@ -21,6 +21,8 @@ p.add_argument("--head-dim", default="128,64")
 p.add_argument("--batch", type=int, default=4)
 p.add_argument("--heads", type=int, default=32)
 p.add_argument("--repetitions", type=int, default=10)
+p.add_argument("--layout", choices=("HND", "NHD"), default="HND",
+               help="HND: [B, H, N, D] tensors; NHD: [B, N, H, D] tensors passed to SDPA as transposed views (as sage bench --layout NHD)")
 p.add_argument("--telemetry", action="store_true", help="read SM clock and power (NVML) during the timed repetitions")
 p.add_argument("--settle", type=float, default=None,
                help="seconds of untimed calls before each timed window (default: 1 with --telemetry, else 0)")
@@ -103,7 +105,11 @@ rows = []
 for d in [int(x) for x in a.head_dim.split(",")]:
     for causal in (False, True):
         for n in [int(x) for x in a.seq.split(",")]:
-            sets = [[torch.randn(a.batch, a.heads, n, d, device="cuda", dtype=torch.float16) for _ in range(3)] for _ in range(3)]
+            if a.layout == "NHD":  # PyTorch's own layout: SDPA gets [B, H, N, D] views of [B, N, H, D] memory
+                sets = [[torch.randn(a.batch, n, a.heads, d, device="cuda", dtype=torch.float16).transpose(1, 2) for _ in range(3)]
+                        for _ in range(3)]
+            else:
+                sets = [[torch.randn(a.batch, a.heads, n, d, device="cuda", dtype=torch.float16) for _ in range(3)] for _ in range(3)]
             flops = 4.0 * a.batch * a.heads * n * n * d * (0.5 if causal else 1.0)
             for name, backend in backends.items():
                 try:
@@ -137,7 +143,8 @@ for d in [int(x) for x in a.head_dim.split(",")]:
                         times, readings = telemetry.measure(timed) if telemetry else (timed(), None)
                     times.sort()
                     ms = times[len(times) // 2]
-                    row = dict(backend=name, n=n, headDim=d, causal=causal, ms=ms, tflops=flops / ms / 1e9, queueAheadUs=a.queue_ahead)
+                    row = dict(backend=name, n=n, headDim=d, causal=causal, ms=ms, tflops=flops / ms / 1e9, queueAheadUs=a.queue_ahead,
+                               layout=a.layout)
                     if readings is not None:
                         row["telemetry"] = readings
                     rows.append(row)
