@@ -135,13 +135,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     internal enum MainLoopCta { Auto, Share, Solo }
 
-    internal static MainLoopCta MainLoopCtaSelected(string? value) => value switch
-    {
-        null or "" or "auto" => MainLoopCta.Auto,
-        "share" => MainLoopCta.Share,
-        "solo" => MainLoopCta.Solo,
-        _ => throw new ArgumentException($"{MainLoopEnvironmentVariable}={value}: expected 'auto', 'share' or 'solo'."),
-    };
+    internal static MainLoopCta MainLoopCtaSelected(string? value) => ScheduleSwitch.Select(MainLoopEnvironmentVariable, value,
+        ("auto", MainLoopCta.Auto), ("share", MainLoopCta.Share), ("solo", MainLoopCta.Solo));
 
     /// <summary>
     /// True when the main loop runs the shared CTA (three warpgroups, three 64-row blocks of one head, on one ring of
@@ -287,13 +282,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     internal enum QueryQuantizationPlace { Auto, MainLoop, Preprocess }
 
-    internal static QueryQuantizationPlace QueryQuantizationSelected(string? value) => value switch
-    {
-        null or "" or "auto" => QueryQuantizationPlace.Auto,
-        "main-loop" => QueryQuantizationPlace.MainLoop,
-        "preprocess" => QueryQuantizationPlace.Preprocess,
-        _ => throw new ArgumentException($"{QueryQuantizationEnvironmentVariable}={value}: expected 'auto', 'main-loop' or 'preprocess'."),
-    };
+    internal static QueryQuantizationPlace QueryQuantizationSelected(string? value) => ScheduleSwitch.Select(QueryQuantizationEnvironmentVariable,
+        value, ("auto", QueryQuantizationPlace.Auto), ("main-loop", QueryQuantizationPlace.MainLoop), ("preprocess", QueryQuantizationPlace.Preprocess));
 
     /// <summary>
     /// True when the device-level Run leaves Q to the main loop: every CTA quantises its 64-row Q block in its prologue

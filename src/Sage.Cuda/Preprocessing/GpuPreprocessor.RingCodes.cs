@@ -20,12 +20,8 @@ public sealed partial class GpuPreprocessor
     /// <summary>The choice of this instance (<see cref="CodesEnvironmentVariable"/>; tests set it).</summary>
     internal CodesSchedule CodesChoice { get; set; } = CodesSelected(Environment.GetEnvironmentVariable(CodesEnvironmentVariable));
 
-    internal static CodesSchedule CodesSelected(string? value) => value switch
-    {
-        null or "" or "ring" => CodesSchedule.Ring,
-        "per-tile" => CodesSchedule.PerTile,
-        _ => throw new ArgumentException($"{CodesEnvironmentVariable}={value}: expected 'ring' or 'per-tile'."),
-    };
+    internal static CodesSchedule CodesSelected(string? value) =>
+        ScheduleSwitch.Select(CodesEnvironmentVariable, value, ("ring", CodesSchedule.Ring), ("per-tile", CodesSchedule.PerTile));
 
     /// <summary>Bytes of one ring stage (SAGE_RING_STAGE_BYTES: a V item, every token of 8 channels).</summary>
     internal const int RingStageBytes = 32768;

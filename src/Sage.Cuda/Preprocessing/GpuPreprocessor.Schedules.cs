@@ -13,12 +13,8 @@ public sealed partial class GpuPreprocessor
     /// <summary>True: the finish runs as launch 2 (<see cref="FinishEnvironmentVariable"/> = "launch"; tests set it).</summary>
     internal bool FinishLaunch { get; set; } = FinishLaunchSelected(Environment.GetEnvironmentVariable(FinishEnvironmentVariable));
 
-    internal static bool FinishLaunchSelected(string? value) => value switch
-    {
-        null or "" or "first" => false,
-        "launch" => true,
-        _ => throw new ArgumentException($"{FinishEnvironmentVariable}={value}: expected 'first' or 'launch'."),
-    };
+    internal static bool FinishLaunchSelected(string? value) =>
+        ScheduleSwitch.Select(FinishEnvironmentVariable, value, ("first", false), ("launch", true));
 
     /// <summary>
     /// Environment variable: "0" queues launch 3 (the K and V codes) as an ordinary launch; unset, empty or "1" queues it
@@ -32,12 +28,8 @@ public sealed partial class GpuPreprocessor
     /// <summary>True: launch 3 is a programmatic dependent launch after launch 1 (<see cref="DependentCodesEnvironmentVariable"/>).</summary>
     internal bool DependentCodes { get; set; } = DependentCodesSelected(Environment.GetEnvironmentVariable(DependentCodesEnvironmentVariable));
 
-    internal static bool DependentCodesSelected(string? value) => value switch
-    {
-        null or "" or "1" => true,
-        "0" => false,
-        _ => throw new ArgumentException($"{DependentCodesEnvironmentVariable}={value}: expected '1' (dependent launch) or '0'."),
-    };
+    internal static bool DependentCodesSelected(string? value) =>
+        ScheduleSwitch.Select(DependentCodesEnvironmentVariable, value, ("1", true), ("0", false));
 
     /// <summary>
     /// Environment variable: unset, empty or "split" gives launch 1's statistics two threads per item with SmoothK, one for
@@ -51,12 +43,8 @@ public sealed partial class GpuPreprocessor
     /// <summary>True: the split statistics whenever SmoothK is on (<see cref="StatisticsEnvironmentVariable"/>).</summary>
     internal bool SplitStatistics { get; set; } = SplitStatisticsSelected(Environment.GetEnvironmentVariable(StatisticsEnvironmentVariable));
 
-    internal static bool SplitStatisticsSelected(string? value) => value switch
-    {
-        null or "" or "split" => true,
-        "joint" => false,
-        _ => throw new ArgumentException($"{StatisticsEnvironmentVariable}={value}: expected 'joint' or 'split'."),
-    };
+    internal static bool SplitStatisticsSelected(string? value) =>
+        ScheduleSwitch.Select(StatisticsEnvironmentVariable, value, ("split", true), ("joint", false));
 
     /// <summary>
     /// Environment variable: schedule macros of preprocess_fused.cu (SAGE_STATS_MIN_BLOCKS_D128, SAGE_QUANTIZE_MIN_BLOCKS_D64,
@@ -81,13 +69,8 @@ public sealed partial class GpuPreprocessor
     /// <summary>The choice of this instance (<see cref="ValuePassesEnvironmentVariable"/>; tests set it).</summary>
     internal ValuePasses ValuePassChoice { get; set; } = ValuePassesSelected(Environment.GetEnvironmentVariable(ValuePassesEnvironmentVariable));
 
-    internal static ValuePasses ValuePassesSelected(string? value) => value switch
-    {
-        null or "" or "auto" => ValuePasses.Auto,
-        "one-pass" => ValuePasses.One,
-        "two-pass" => ValuePasses.Two,
-        _ => throw new ArgumentException($"{ValuePassesEnvironmentVariable}={value}: expected 'auto', 'one-pass' or 'two-pass'."),
-    };
+    internal static ValuePasses ValuePassesSelected(string? value) => ScheduleSwitch.Select(ValuePassesEnvironmentVariable, value,
+        ("auto", ValuePasses.Auto), ("one-pass", ValuePasses.One), ("two-pass", ValuePasses.Two));
 
     /// <summary>Whether a call reads V once: where it applies, and by <paramref name="choice"/> (auto: head dim 128).</summary>
     internal static bool ReadsValuesOnce(ValuePasses choice, AttentionShape shape, SageOptions options, ElementType inputType) =>
