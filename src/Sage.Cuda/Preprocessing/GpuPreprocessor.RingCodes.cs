@@ -56,16 +56,17 @@ public sealed partial class GpuPreprocessor
 
     /// <summary>
     /// Whether launch 3 can run as a ring: V in one pass (<paramref name="onePassValues"/>: 16-bit inputs, SmoothK, no SmoothV,
-    /// at most 2048 padded tokens), no SmoothQ (the ring writes no K̃), K and V in the HND layout (each head's rows
-    /// consecutive, so that a K tile is one copy-engine box and a V item eight), at least 256 rows in all (the largest box)
-    /// and fewer than 2^31 (the kernel's row coordinates), both tensors 16-byte aligned (the copy engine's requirement).
+    /// at most 2048 padded tokens), no SmoothQ (the ring writes no K̃), and boxes the copy engine can take: a K tile is one
+    /// box of one head's rows and a V item eight, over a rank-2 map of the rows in the HND layout or a rank-3 map (token,
+    /// head, byte) in the NHD layout; at least 256 rows along the boxes' token axis (the largest box: B·Hkv·Nk rows in HND,
+    /// B·Nk tokens in NHD) and fewer than 2^31 (the kernel's coordinates), both tensors 16-byte aligned (the copy engine's
+    /// requirement).
     /// </summary>
     internal static bool RingCodesApply(AttentionProblem problem, SageOptions options, DeviceTensor k, DeviceTensor v, bool onePassValues)
     {
         var s = problem.Shape;
-        long rows = (long)s.Batch * s.KeyValueHeads * s.KeyLength;
-        return onePassValues && !options.SmoothQ && problem.Layout == TensorLayout.HND && rows >= 256 && rows <= int.MaxValue &&
-               k.Pointer % 16 == 0 && v.Pointer % 16 == 0;
+        long rows = problem.Layout == TensorLayout.HND ? (long)s.Batch * s.KeyValueHeads * s.KeyLength : (long)s.Batch * s.KeyLength;
+        return onePassValues && !options.SmoothQ && rows >= 256 && rows <= int.MaxValue && k.Pointer % 16 == 0 && v.Pointer % 16 == 0;
     }
 
     /// <summary>
@@ -83,23 +84,33 @@ public sealed partial class GpuPreprocessor
         : throw new ArgumentException($"{RingCtasEnvironmentVariable}={value}: expected a positive number of CTAs.");
 
     /// <summary>
-    /// Queues the ring (launch 3): one CTA per SM, or one per item if there are fewer. The maps view K and V as byte
-    /// matrices of B·Hkv·Nk rows of 2d bytes: boxes of 128 rows × 2d bytes (a K tile) and of 256 rows × 16 bytes (8
-    /// channels of a V item).
+    /// Queues the ring (launch 3): one CTA per SM, or one per item if there are fewer. The maps view K and V as bytes: in
+    /// HND as matrices of B·Hkv·Nk rows of 2d bytes, in NHD as B·Nk tokens of Hkv heads of 2d bytes; boxes of one head,
+    /// 128 tokens × 2d bytes (a K tile) and 256 tokens × 16 bytes (8 channels of a V item).
     /// </summary>
-    private void LaunchRingCodes(string kernels, AttentionShape s, SageOptions options, DeviceTensor k, DeviceTensor v,
+    private void LaunchRingCodes(string kernels, AttentionShape s, TensorLayout layout, SageOptions options, DeviceTensor k, DeviceTensor v,
         FusedPreprocessGeometry g, int padK, KernelArgument keyMean, DeviceBuffer<float> kScales, DeviceBuffer<sbyte> kValues,
         DeviceBuffer<float> vScales, DeviceBuffer<byte> vCodes, CudaStream? stream)
     {
         var function = _fused.GetFunction("preprocess_quantize_kv_ring_" + kernels);
         function.ReserveSharedMemory(_ring.SharedMemoryBytes);
         int d = s.HeadDim;
-        ulong rows = (ulong)s.Batch * (ulong)s.KeyValueHeads * (ulong)s.KeyLength, rowBytes = (ulong)(2 * d);
+        ulong rowBytes = (ulong)(2 * d);
         int items = g.KeyTiles + g.OnePassValueBlocks;
         int ctas = Math.Min(Math.Min(items, _context.Device.MultiprocessorCount), RingCtaLimit ?? int.MaxValue);
+        bool nhd = layout == TensorLayout.NHD;
+        KernelArgument Map(DeviceTensor t, uint boxWidth, uint boxTokens)
+        {
+            if (!nhd)
+            {
+                ulong rows = (ulong)s.Batch * (ulong)s.KeyValueHeads * (ulong)s.KeyLength;
+                return new ByteTileMap(t.Pointer, rowBytes, rows, rowBytes, boxWidth, boxTokens, CuTensorMapSwizzle.None).Encode(_context);
+            }
+            ulong heads = (ulong)s.KeyValueHeads, tokens = (ulong)s.Batch * (ulong)s.KeyLength;
+            return new HeadTileMap(t.Pointer, rowBytes, heads, tokens, rowBytes, heads * rowBytes, boxWidth, boxTokens).Encode(_context);
+        }
         function.Launch(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream,
-            new ByteTileMap(k.Pointer, rowBytes, rows, rowBytes, (uint)rowBytes, 128, CuTensorMapSwizzle.None).Encode(_context),
-            new ByteTileMap(v.Pointer, rowBytes, rows, rowBytes, 16, 256, CuTensorMapSwizzle.None).Encode(_context),
+            Map(k, (uint)rowBytes, 128), Map(v, 16, 256), nhd ? 1 : 0, s.KeyValueHeads,
             s.KeyLength, g.TilesPerHead, g.KeyTiles, items, keyMean, (int)options.Granularity,
             options.QkFormat == QkFormat.Int4 ? 1 : 0, kScales, kValues, padK, vScales, vCodes, (float)options.VScaleMax);
     }

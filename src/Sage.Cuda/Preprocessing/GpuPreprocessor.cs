@@ -236,7 +236,7 @@ public sealed partial class GpuPreprocessor : IDisposable
 
             var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
             if (g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
-                LaunchRingCodes(kernels, s, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes, stream);
+                LaunchRingCodes(kernels, s, problem.Layout, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes, stream);
             else if (g.KeyTiles > 0)
             {
                 KernelArgument[] codeArguments =

@@ -8,9 +8,10 @@ namespace Sage.Gpu.Tests.Preprocessing;
 /// <summary>
 /// Launch 3 as a ring (GpuPreprocessor.CodesSchedule.Ring: preprocess_quantize_kv_ring_*, one CTA per SM with the rows of
 /// six items in flight through the copy engine) must write the per-tile launch's bytes: K codes and scales, V codes and
-/// scales, and everything else unchanged. The ring takes V in one pass in the HND layout: both head dims, both 16-bit
-/// types, GQA, INT4 keys, every granularity, ragged tails (100, 129, 1000 keys), the longest length (2048), Q in launch 1
-/// or left to the main loop, and non-finite values (NaN, ±∞, a channel all NaN in one tile, a channel all NaN).
+/// scales, and everything else unchanged. The ring takes V in one pass in either layout (HND through rank-2 maps, NHD
+/// through rank-3 maps): both head dims, both 16-bit types, GQA, INT4 keys, every granularity, ragged tails (100, 129,
+/// 1000 keys), the longest length (2048), Q in launch 1 or left to the main loop, and non-finite values (NaN, ±∞, a
+/// channel all NaN in one tile, a channel all NaN).
 /// </summary>
 public sealed class RingCodesTests(ITestOutputHelper output)
 {
@@ -27,11 +28,31 @@ public sealed class RingCodesTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Cases))]
     public void Ring_writes_the_per_tile_bytes(int batch, int queryHeads, int keyValueHeads, int length, int headDim,
+        ElementType inputType, bool quantizeQueries, QkFormat qkFormat, QuantGranularity granularity) =>
+        RingBytes(TensorLayout.HND, batch, queryHeads, keyValueHeads, length, headDim, inputType, quantizeQueries, qkFormat, granularity);
+
+    // NHD through the rank-3 maps: heads interleaved per token, GQA, ragged tails that cross into the next batch's tokens,
+    // the last batch's boxes past the tensor's end (zero-filled, never read).
+    public static TheoryData<int, int, int, int, int, ElementType, bool, QkFormat, QuantGranularity> NhdCases => new()
+    {
+        { 4, 16, 16, 2048, 128, ElementType.Float16, true, QkFormat.Int8, QuantGranularity.PerThread },
+        { 2, 8, 4, 2048, 64, ElementType.BFloat16, false, QkFormat.Int8, QuantGranularity.PerWarp },
+        { 2, 6, 2, 1000, 128, ElementType.BFloat16, true, QkFormat.Int4, QuantGranularity.PerThread },
+        { 3, 4, 4, 129, 128, ElementType.Float16, true, QkFormat.Int8, QuantGranularity.PerBlock },
+    };
+
+    [Theory]
+    [MemberData(nameof(NhdCases))]
+    public void Ring_writes_the_per_tile_bytes_in_the_nhd_layout(int batch, int queryHeads, int keyValueHeads, int length, int headDim,
+        ElementType inputType, bool quantizeQueries, QkFormat qkFormat, QuantGranularity granularity) =>
+        RingBytes(TensorLayout.NHD, batch, queryHeads, keyValueHeads, length, headDim, inputType, quantizeQueries, qkFormat, granularity);
+
+    private void RingBytes(TensorLayout layout, int batch, int queryHeads, int keyValueHeads, int length, int headDim,
         ElementType inputType, bool quantizeQueries, QkFormat qkFormat, QuantGranularity granularity)
     {
-        var problem = new AttentionProblem(new AttentionShape(batch, queryHeads, keyValueHeads, length, length, headDim), TensorLayout.HND, causal: false);
+        var problem = new AttentionProblem(new AttentionShape(batch, queryHeads, keyValueHeads, length, length, headDim), layout, causal: false);
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: length + 31 * headDim);
-        Compare(problem, new SageOptions { QkFormat = qkFormat, Granularity = granularity }, inputs, quantizeQueries, "");
+        Compare(problem, new SageOptions { QkFormat = qkFormat, Granularity = granularity }, inputs, quantizeQueries, layout == TensorLayout.NHD ? " NHD" : "");
     }
 
     [Theory]

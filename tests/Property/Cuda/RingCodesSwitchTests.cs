@@ -49,7 +49,7 @@ public class RingCodesSwitchTests
         new(new AttentionShape(batch, heads, heads, length, length, 128), layout, causal: false);
 
     [Fact]
-    public void Ring_applies_to_one_pass_values_in_the_hnd_layout()
+    public void Ring_applies_to_one_pass_values()
     {
         var p = Problem(4, 32, 2048);
         Assert.True(GpuPreprocessor.RingCodesApply(p, new SageOptions(), Aligned, Aligned, onePassValues: true));
@@ -60,9 +60,12 @@ public class RingCodesSwitchTests
     public void Ring_refuses_what_its_boxes_cannot_copy()
     {
         var options = new SageOptions();
-        Assert.False(GpuPreprocessor.RingCodesApply(Problem(4, 32, 2048, TensorLayout.NHD), options, Aligned, Aligned, true)); // heads interleaved
         Assert.False(GpuPreprocessor.RingCodesApply(Problem(1, 1, 255), options, Aligned, Aligned, true));                    // fewer rows than a box
         Assert.True(GpuPreprocessor.RingCodesApply(Problem(1, 1, 256), options, Aligned, Aligned, true));
+        // NHD: the boxes run along B·Nk tokens of one head (a rank-3 map), so the heads do not count towards the 256.
+        Assert.True(GpuPreprocessor.RingCodesApply(Problem(4, 32, 2048, TensorLayout.NHD), options, Aligned, Aligned, true));
+        Assert.False(GpuPreprocessor.RingCodesApply(Problem(2, 32, 100, TensorLayout.NHD), options, Aligned, Aligned, true));
+        Assert.True(GpuPreprocessor.RingCodesApply(Problem(2, 32, 128, TensorLayout.NHD), options, Aligned, Aligned, true));
         var misaligned = Aligned with { Pointer = 0x10008 };
         Assert.False(GpuPreprocessor.RingCodesApply(Problem(4, 32, 2048), options, misaligned, Aligned, true));
         Assert.False(GpuPreprocessor.RingCodesApply(Problem(4, 32, 2048), options, Aligned, misaligned, true));

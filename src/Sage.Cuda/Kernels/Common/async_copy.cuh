@@ -42,3 +42,11 @@ __device__ __forceinline__ void tma_load_2d(void* dst, const SageTensorMap* map,
                  ::"r"(shared_address(dst)), "l"(reinterpret_cast<unsigned long long>(map)), "r"(x), "r"(y), "r"(shared_address(bar))
                  : "memory");
 }
+
+// TMA, rank 3: the box at coordinates (x = byte within a row, y, z) of map -> dst; completes `bytes` on bar.
+__device__ __forceinline__ void tma_load_3d(void* dst, const SageTensorMap* map, int x, int y, int z, unsigned long long* bar)
+{
+    asm volatile("cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], [%5];\n"
+                 ::"r"(shared_address(dst)), "l"(reinterpret_cast<unsigned long long>(map)), "r"(x), "r"(y), "r"(z), "r"(shared_address(bar))
+                 : "memory");
+}

@@ -12,8 +12,9 @@
 // Structure: grid = P CTAs (one per SM: SAGE_RING_STAGES stages of 32 KiB), one producer warp and SAGE_RING_TEAMS
 // consumer teams of 4 warps. Items in launch 3's order: the K tiles (BHkv · tiles: 128 tokens × D), then the V items
 // (BHkv · D/8: 8 channels × every token, value_onepass's item). CTA c takes items c, c + P, c + 2P, ...; its k-th item is
-// loaded into stage k mod STAGES by the producer's lane 0 (cp.async.bulk.tensor.2d on a byte view of the 16-bit input,
-// HND layout: row = (b·Hkv + h)·length + token) and worked on by team k mod TEAMS, which reads the rows from shared
+// loaded into stage k mod STAGES by the producer's lane 0 (a copy-engine load on a byte view of the 16-bit input: HND,
+// rank 2, row = (b·Hkv + h)·length + token; NHD, rank 3, (channel byte, h, b·length + token), whose box of one head
+// lands as the same rows) and worked on by team k mod TEAMS, which reads the rows from shared
 // memory (twice: the group maxima, then the codes) and releases the stage (one arrival per warp).
 //
 // Arithmetic: key_tile's and value_onepass's, operation for operation, with 128 threads per item instead of 256: the same
@@ -213,9 +214,20 @@ __device__ __forceinline__ void ring_value_item(int index, const unsigned char* 
     }
 }
 
-// The kernel body. mapK: the K input as bytes [BHkv·length rows, 2D], box 2D × 128 rows; mapV: V likewise, box 16 × 256.
+// The box of `rows` tokens from token `token` of head bh, byte x of the row, into dst: HND (nhd = 0) a rank-2 map of
+// [BHkv·length rows, 2D bytes]; NHD a rank-3 map of [B·length tokens, Hkv heads, 2D bytes] with a box of one head. Both
+// put row r of the box at dst + r·(box width): the same staged rows.
+__device__ __forceinline__ void ring_load_rows(void* dst, const SageTensorMap* map, int x, long long bh, int token, int length,
+                                               int nhd, int kvHeads, unsigned long long* bar)
+{
+    if (nhd)
+        tma_load_3d(dst, map, x, static_cast<int>(bh % kvHeads), static_cast<int>((bh / kvHeads) * length) + token, bar);
+    else tma_load_2d(dst, map, x, static_cast<int>(bh * length) + token, bar);
+}
+
+// The kernel body. mapK: the K input as bytes, box 2D × 128 rows; mapV: V likewise, box 16 × 256 (ring_load_rows).
 template <class E, int D>
-__device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, const SageTensorMap* mapV, int length, int tiles,
+__device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, const SageTensorMap* mapV, int nhd, int kvHeads, int length, int tiles,
                                                  int keyTiles, int items, const float* __restrict__ keyMean, int granularity,
                                                  int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,
                                                  int paddedLength, float* __restrict__ vScales,
@@ -250,18 +262,18 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
             unsigned char* stage = ringStages + s * SAGE_RING_STAGE_BYTES;
             if (item < keyTiles)
             {
-                const int row = (item / tiles) * length + (item % tiles) * SAGE_KEY_TILE;
                 mbarrier_expect_tx(&full[s], SAGE_KEY_TILE * 2 * D);
-                tma_load_2d(stage, mapK, 0, row, &full[s]);
+                ring_load_rows(stage, mapK, 0, item / tiles, (item % tiles) * SAGE_KEY_TILE, length, nhd, kvHeads, &full[s]);
             }
             else
             {
                 const int v = item - keyTiles;
-                const int row = (v / (D / 8)) * length, x = (v % (D / 8)) * 16;
+                const int x = (v % (D / 8)) * 16;
                 const int boxes = (length + SAGE_RING_V_BOX_ROWS - 1) / SAGE_RING_V_BOX_ROWS;
                 mbarrier_expect_tx(&full[s], boxes * SAGE_RING_V_BOX_ROWS * 16);
                 for (int j = 0; j < boxes; ++j)
-                    tma_load_2d(stage + j * SAGE_RING_V_BOX_ROWS * 16, mapV, x, row + j * SAGE_RING_V_BOX_ROWS, &full[s]);
+                    ring_load_rows(stage + j * SAGE_RING_V_BOX_ROWS * 16, mapV, x, v / (D / 8), j * SAGE_RING_V_BOX_ROWS, length, nhd,
+                                   kvHeads, &full[s]);
             }
         }
         return;
@@ -294,12 +306,13 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
 // preprocess_quantize_kv_ring_{f16,bf16}_d{64,128}: launch 3's parameters where they apply, the two maps first.
 #define SAGE_QUANTIZE_KV_RING(SUFFIX, ELEM, D)                                                                      \
     extern "C" __global__ void __launch_bounds__(SAGE_RING_THREADS, 1) preprocess_quantize_kv_ring_##SUFFIX##_d##D( \
-        const __grid_constant__ SageTensorMap mapK, const __grid_constant__ SageTensorMap mapV, int length,        \
+        const __grid_constant__ SageTensorMap mapK, const __grid_constant__ SageTensorMap mapV, int nhd,           \
+        int kvHeads, int length,                                                                                   \
         int tiles, int keyTiles, int items, const float* __restrict__ keyMean, int granularity, int int4,          \
         float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength,                       \
         float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax)                                 \
     {                                                                                                              \
-        quantize_kv_ring<ELEM, D>(&mapK, &mapV, length, tiles, keyTiles, items, keyMean, granularity, int4, kScales, \
+        quantize_kv_ring<ELEM, D>(&mapK, &mapV, nhd, kvHeads, length, tiles, keyTiles, items, keyMean, granularity, int4, kScales, \
                                   kQuantized, paddedLength, vScales, codes, vMax);                                  \
     }
 
