@@ -5,6 +5,7 @@
 # TELEMETRY=1 adds --telemetry to both (NVML SM clock and power per row; each timed window then follows one second of
 # the same calls) and a clock column per side. SETTLE=SECONDS sets that settle for both sides, with or without telemetry.
 # P_ENCODING=LogLinear runs our side with log-linear P codes (sage bench --p-encoding; docs/kernel-spec.md §7).
+# KEY_MEAN=Strided runs our side with SmoothK's mean over a strided sample of each head (sage bench --key-mean; §1).
 # QUEUE_AHEAD=US queues a GPU spin of US microseconds before each timed call on both sides (--queue-ahead), so that
 # both are timed on the GPU alone, without their host's dispatch. LAYOUT=NHD times [B, N, H, D] tensors on both sides
 # (sage bench --layout NHD; SDPA on transposed views of [B, N, H, D] memory).
@@ -13,7 +14,7 @@ runner=${1:-"bash .gpu/run sage"}
 out=${2:-${OUT:-/tmp}}
 args="--seq ${SEQ:-1024,4096,16384} --head-dim ${HEAD_DIM:-128,64}${TELEMETRY:+ --telemetry}${SETTLE:+ --settle $SETTLE}${QUEUE_AHEAD:+ --queue-ahead $QUEUE_AHEAD}${LAYOUT:+ --layout $LAYOUT}"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/gpu.txt"
-$runner bench $args ${P_ENCODING:+--p-encoding $P_ENCODING} --json > "$out/sage-bench.json"
+$runner bench $args ${P_ENCODING:+--p-encoding $P_ENCODING} ${KEY_MEAN:+--key-mean $KEY_MEAN} --json > "$out/sage-bench.json"
 python3 "$(dirname "$0")/sdpa_baseline.py" $args > "$out/sdpa.json"
 python3 - "$out/sage-bench.json" "$out/sdpa.json" <<'PY'
 import json, sys

@@ -44,6 +44,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("How P becomes E4M3 codes: Exp2 (default: MUFU ex2, then rounding) or LogLinear (the code read off the argument, no exp2; docs/kernel-spec.md §7.8). --modes all times both.")]
         public PEncoding PEncoding { get; init; } = PEncoding.Exp2;
 
+        [CommandOption("--key-mean <TOKENS>")]
+        [Description("Which tokens form SmoothK's mean: All (default: every token) or Strided (128 tokens spread over each head; K is then read once; docs/kernel-spec.md §1).")]
+        public KeyMeanTokens KeyMean { get; init; } = KeyMeanTokens.All;
+
         [CommandOption("--modes <MODES>")]
         [Description("'all': every PV accumulation x QK granularity x P encoding the CUDA kernel runs (18 modes), on one problem (--seq first value, default 8192; --head-dim first value; --causal), printing the planner's speed table. With --json the table is JSON on stdout (the human table goes to stderr).")]
         public string? Modes { get; init; }
@@ -106,6 +110,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (Modes is not null && Layout != TensorLayout.HND)
                 return ValidationResult.Error($"--layout {Layout} applies to the sequence table, not --modes all (the planner's speed table is of HND inputs).");
             if (!Enum.IsDefined(Layout)) return ValidationResult.Error($"--layout {Layout}: expected HND or NHD.");
+            if (!Enum.IsDefined(KeyMean)) return ValidationResult.Error($"--key-mean {KeyMean}: expected All or Strided.");
+            if (KeyMean != KeyMeanTokens.All && Modes is not null)
+                return ValidationResult.Error("--key-mean applies to the sequence table, not --modes all (the planner's speed table is of the default smoothing).");
             if (Settle is double settle && !(settle >= 0 && double.IsFinite(settle)))
                 return ValidationResult.Error($"--settle {settle}: expected zero or more seconds.");
             if (!(QueueAhead >= 0 && QueueAhead <= 1e6))
@@ -121,7 +128,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         TryParseList(settings.Sequences, out var sequences);
         TryParseList(settings.HeadDims, out var dims);
         if (settings.Modes is not null) return ExecuteModes(settings, settings.Sequences == "1024,4096,16384" ? 8192 : sequences[0], dims[0], cancellationToken);
-        var options = new SageOptions { PvAccumulation = settings.Pv, PEncoding = settings.PEncoding, SmoothQ = settings.SmoothQ, SmoothV = settings.SmoothV };
+        var options = new SageOptions
+        {
+            PvAccumulation = settings.Pv, PEncoding = settings.PEncoding, SmoothQ = settings.SmoothQ, SmoothV = settings.SmoothV,
+            KeyMeanTokens = settings.KeyMean,
+        };
         var cases = (from d in dims from causal in new[] { false, true } from n in sequences
                      select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options, settings.Lse, settings.Layout)).ToList();
 
@@ -153,7 +164,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(results.Select(r => new
             {
                 device = r.Device, batch = r.Case.Batch, heads = r.Case.Heads, n = r.Case.SequenceLength, headDim = r.Case.HeadDim,
-                causal = r.Case.Causal, lse = r.Case.Lse, layout = r.Case.Layout.ToString(), pv = r.Case.Options.PvAccumulation.ToString(), p = r.Case.Options.PEncoding.ToString(),
+                causal = r.Case.Causal, lse = r.Case.Lse, layout = r.Case.Layout.ToString(), pv = r.Case.Options.PvAccumulation.ToString(), p = r.Case.Options.PEncoding.ToString(), keyMean = r.Case.Options.KeyMeanTokens.ToString(),
                 smoothQ = r.Case.Options.SmoothQ, smoothV = r.Case.Options.SmoothV,
                 repetitions = r.Repetitions, queueAheadUs = settings.QueueAhead,
                 kernelDefines = Environment.GetEnvironmentVariable(KernelDefines.EnvironmentVariable) is { Length: > 0 } defines ? defines : null,
@@ -168,7 +179,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return ExitCodes.Success;
         }
         string power = telemetry is null ? "" : $", power: {telemetry.Power}";
-        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.SmoothQ ? ", SmoothQ" : "")}{(settings.SmoothV ? ", SmoothV" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.Layout != TensorLayout.HND ? $", {settings.Layout} inputs" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
+        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.SmoothQ ? ", SmoothQ" : "")}{(settings.SmoothV ? ", SmoothV" : "")}{(settings.KeyMean == KeyMeanTokens.Strided ? ", strided K mean" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.Layout != TensorLayout.HND ? $", {settings.Layout} inputs" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms", "e2e host µs");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)

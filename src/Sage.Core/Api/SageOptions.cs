@@ -12,6 +12,12 @@ public sealed record SageOptions
     /// <summary>Subtract the per-channel mean of K over the sequence before quantising (exact for the output).</summary>
     public bool SmoothK { get; init; } = true;
 
+    /// <summary>
+    /// Which tokens form SmoothK's mean (<see cref="Sage.KeyMeanTokens"/>; default every token). Only read with
+    /// <see cref="SmoothK"/>.
+    /// </summary>
+    public KeyMeanTokens KeyMeanTokens { get; init; } = KeyMeanTokens.All;
+
     /// <summary>Subtract the per-block mean of Q and add ΔS back (SageAttention2 paper, not in the public release).</summary>
     public bool SmoothQ { get; init; }
 
@@ -45,6 +51,7 @@ public sealed record SageOptions
         if (!Enum.IsDefined(Granularity)) throw new ArgumentOutOfRangeException(nameof(Granularity), Granularity, "Unknown granularity.");
         if (!Enum.IsDefined(PvAccumulation)) throw new ArgumentOutOfRangeException(nameof(PvAccumulation), PvAccumulation, "Unknown PV accumulation.");
         if (!Enum.IsDefined(PEncoding)) throw new ArgumentOutOfRangeException(nameof(PEncoding), PEncoding, "Unknown P encoding.");
+        if (!Enum.IsDefined(KeyMeanTokens)) throw new ArgumentOutOfRangeException(nameof(KeyMeanTokens), KeyMeanTokens, "Unknown key mean tokens.");
         if (!Enum.IsDefined(OutputType)) throw new ArgumentOutOfRangeException(nameof(OutputType), OutputType, "Unknown output type.");
         if (!SupportedHeadDims.Contains(problem.Shape.HeadDim))
             throw new NotSupportedException(
@@ -52,5 +59,5 @@ public sealed record SageOptions
     }
 
     public override string ToString() =>
-        $"{QkFormat}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")}/{PvAccumulation}{(PEncoding == PEncoding.LogLinear ? "+logLinearP" : "")}/{OutputType}";
+        $"{QkFormat}/{Granularity}{(SmoothK ? KeyMeanTokens == KeyMeanTokens.Strided ? "+smoothK(strided)" : "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")}/{PvAccumulation}{(PEncoding == PEncoding.LogLinear ? "+logLinearP" : "")}/{OutputType}";
 }

@@ -167,9 +167,19 @@ public sealed partial class GpuPreprocessor : IDisposable
         // Split statistics only with SmoothK: without K sums the K half of each CTA would idle.
         // V in one pass (launch 3's value_onepass; launch 1 then forms the K sums alone) where it applies.
         bool onePassValues = ReadsValuesOnce(ValuePassChoice, s, options, q.ElementType) && !FinishLaunch;
-        bool splitStatistics = SplitStatistics && options.SmoothK && !onePassValues;
-        var g = FusedPreprocessGeometry.Of(s, splitStatistics);
         int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
+        // SmoothK's mean over a strided sample (KeyMeanTokens.Strided, §1): with V in one pass launch 1's statistics see the
+        // sample as a sequence of Count tokens, Step rows apart (so launch 1 reads a sixteenth of K at 2K instead of all of
+        // it); with V in two passes launch 1 forms the V statistics alone and the chunk-sum kernels form the sampled mean
+        // after it, before launch 3. Same functions, same orders as for every token.
+        var keySample = options.SmoothK ? KeyMeanSample.Of(nk, options.KeyMeanTokens) : new KeyMeanSample(nk, 1);
+        bool sampledMean = !keySample.IsEveryToken(nk), sampleInFirst = sampledMean && onePassValues;
+        bool smoothKInFirst = options.SmoothK && (!sampledMean || onePassValues);
+        bool splitStatistics = SplitStatistics && smoothKInFirst && !onePassValues;
+        var g = FusedPreprocessGeometry.Of(s, splitStatistics);
+        var gStats = sampleInFirst
+            ? FusedPreprocessGeometry.Of(new AttentionShape(s.Batch, s.QueryHeads, s.KeyValueHeads, nq, keySample.Count, d), splitStatistics)
+            : g; // launch 1's statistics (its Q blocks are the same in both)
         int rowBytes = PreprocessLayout.QuantizedRowBytes(options.QkFormat, d);
         int padQ = PreprocessLayout.PaddedQueryLength(nq), padK = PreprocessLayout.PaddedKeyLength(nk);
         int qGroups = PreprocessLayout.QueryGroups(options.Granularity, nq);
@@ -177,6 +187,9 @@ public sealed partial class GpuPreprocessor : IDisposable
         long bhq = (long)s.Batch * s.QueryHeads, bhk = g.KeyValueHeads;
         var qStrides = Strides(problem.Layout, s.QueryHeads, nq, d);
         var kvStrides = Strides(problem.Layout, s.KeyValueHeads, nk, d);
+        var sampleStrides = kvStrides with { Token = kvStrides.Token * keySample.Step };
+        var statsStrides = sampleInFirst ? sampleStrides : kvStrides;
+        int statsLength = sampleInFirst ? keySample.Count : nk;
         string kernels = $"{Suffix(q.ElementType)}_d{d}";
         int int4 = options.QkFormat == QkFormat.Int4 ? 1 : 0;
         float log2eScale = Log2EScale(problem);
@@ -184,7 +197,7 @@ public sealed partial class GpuPreprocessor : IDisposable
 
         // Launch 1 forms the means and V scales itself (its last statistics CTA of each head) unless FinishLaunch says
         // otherwise or there are no statistics CTAs (Nk = 0: launch 2 writes the zeros).
-        bool finishInFirst = !FinishLaunch && g.StatsItems > 0;
+        bool finishInFirst = !FinishLaunch && gStats.StatsItems > 0;
         // Every output and scratch buffer of the call in one arena (one allocation and one release per call instead of
         // seven to twelve of each, nine at d = 128 by default: host time at short sequences, where the host's enqueue
         // time is part of e2e).
@@ -193,7 +206,7 @@ public sealed partial class GpuPreprocessor : IDisposable
         long perChannel = bhk * d, vMeanCount = options.SmoothV ? perChannel : 0, counterCount = finishInFirst ? bhk : 0;
         // With V in one pass launch 1 writes, and its finish reads, the K sums alone: the first of the four partial arrays
         // (preprocess_fused.cu, partials_of; the other three are never dereferenced).
-        long partialCount = onePassValues ? g.PartialsPerArray : g.PartialsTotal;
+        long partialCount = onePassValues ? gStats.PartialsPerArray : g.PartialsTotal;
         long kValueCount = bhk * padK * rowBytes, kScaleCount = bhk * g.TilesPerHead * kGroups;
         long kSmoothedCount = options.SmoothQ ? bhk * nk * d : 0, vCodeCount = bhk * d * padK;
         var plan = new DeviceArena.Plan()
@@ -217,23 +230,27 @@ public sealed partial class GpuPreprocessor : IDisposable
             var kScales = arena.Take<float>(kScaleCount);
             var kSmoothed = options.SmoothQ ? arena.Take<float>(kSmoothedCount) : null;
             var vCodes = arena.Take<byte>(vCodeCount);
-            int firstLaunchBlocks = g.FirstLaunchBlocks(q.ElementType, quantizeQueries);
+            int firstLaunchBlocks = gStats.FirstLaunchBlocks(q.ElementType, quantizeQueries);
             if (firstLaunchBlocks > 0)
                 _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream,
                     KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
                     g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
                     Optional(qValues), padQ, Optional(qMeans),
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
-                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, g.TilesPerHead,
-                    options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), g.StatsItems, g.StatsBlocks,
+                    statsStrides.Batch, statsStrides.Head, statsStrides.Token, statsLength, s.KeyValueHeads, gStats.TilesPerHead,
+                    smoothKInFirst ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), gStats.StatsItems, gStats.StatsBlocks,
                     (int)(onePassValues ? StatisticsLayout.KeysOnly : splitStatistics ? StatisticsLayout.Split : StatisticsLayout.Joint),
                     Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
             if (bhk > 0 && !finishInFirst)
                 _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
-                    Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, options.SmoothK ? 1 : 0, options.SmoothV ? 1 : 0,
+                    Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, smoothKInFirst ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
+            // V in two passes with a sampled mean: launch 1 (or 2) wrote kMean = 0; the sample's mean replaces it.
+            if (sampledMean && !onePassValues)
+                ChannelMean(k, sampleStrides, Suffix(k.ElementType), keySample.Count, d, s.KeyValueHeads, s.Batch,
+                    PreprocessLayout.KeyTiles(keySample.Count), kMean, stream);
             var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
             if (g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
                 LaunchRingCodes(kernels, s, problem.Layout, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes, stream);
@@ -256,7 +273,7 @@ public sealed partial class GpuPreprocessor : IDisposable
                 // main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which launch 3's CTAs then fill
                 // (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the early row loads
                 // only slowed launch 1: 2K 3-4 % slower (session 27).
-                if (DependentCodes && finishInFirst && !quantizeQueries)
+                if (DependentCodes && finishInFirst && !quantizeQueries && !(sampledMean && !onePassValues))
                     codes.LaunchDependent(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
                 else codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
             }
@@ -361,7 +378,12 @@ public sealed partial class GpuPreprocessor : IDisposable
             if (tiles > 0)
             {
                 var grid = new Dim3((uint)tiles, (uint)heads, (uint)s.Batch);
-                if (options.SmoothK) ChannelMean(k, strides, suffix, n, d, heads, s.Batch, tiles, mean, stream);
+                if (options.SmoothK)
+                {
+                    var sample = KeyMeanSample.Of(n, options.KeyMeanTokens); // every token, or the strided sample (§1)
+                    ChannelMean(k, strides with { Token = strides.Token * sample.Step }, suffix, sample.Count, d, heads, s.Batch,
+                        PreprocessLayout.KeyTiles(sample.Count), mean, stream);
+                }
                 _qkQuantize.GetFunction("key_quantize_" + suffix).Launch(grid, Threads, 0, stream,
                     KernelArgument.DevicePointer(k.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads,
                     options.SmoothK ? (KernelArgument)mean : KernelArgument.DevicePointer(0),

@@ -5,7 +5,7 @@ internal sealed record PreprocessCase(
     int Seed, int Batch, int KeyValueHeads, int GroupSize, int QueryLength, int KeyLength, int HeadDim,
     TensorLayout Layout, ElementType Input, QuantGranularity Granularity, QkFormat Format,
     bool SmoothK, bool SmoothQ, PvAccumulation Pv, bool ZeroValueChannel, bool BiasedKeys, bool ZeroQueryRows,
-    bool TinyHead = false, bool SmoothV = false, bool RoundingBoundaries = false)
+    bool TinyHead = false, bool SmoothV = false, bool RoundingBoundaries = false, KeyMeanTokens KeyMean = KeyMeanTokens.All)
 {
     public AttentionProblem Problem => new(
         new AttentionShape(Batch, KeyValueHeads * GroupSize, KeyValueHeads, QueryLength, KeyLength, HeadDim), Layout,
@@ -14,6 +14,7 @@ internal sealed record PreprocessCase(
     public SageOptions Options => new()
     {
         QkFormat = Format, Granularity = Granularity, SmoothK = SmoothK, SmoothQ = SmoothQ, SmoothV = SmoothV, PvAccumulation = Pv,
+        KeyMeanTokens = KeyMean,
     };
 
     /// <summary>Q, K, V rounded to <see cref="Input"/>, with the planted edge cases.</summary>
@@ -117,7 +118,7 @@ internal sealed record PreprocessCase(
 
     public override string ToString() =>
         $"#{Seed} B={Batch} Hkv={KeyValueHeads}x{GroupSize} Nq={QueryLength} Nk={KeyLength} d={HeadDim} {Layout} {Input} " +
-        $"{Format}/{Granularity}{(SmoothK ? "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")} V_MAX={(Pv == PvAccumulation.Fp16TwoLevel ? "1.125" : "448")}" +
+        $"{Format}/{Granularity}{(SmoothK ? KeyMean == KeyMeanTokens.Strided ? "+smoothK(strided)" : "+smoothK" : "")}{(SmoothQ ? "+smoothQ" : "")}{(SmoothV ? "+smoothV" : "")} V_MAX={(Pv == PvAccumulation.Fp16TwoLevel ? "1.125" : "448")}" +
         $"{(ZeroValueChannel ? " zeroVchannel" : "")}{(BiasedKeys ? " biasedK" : "")}{(ZeroQueryRows ? " zeroQrows" : "")}{(TinyHead ? " subnormal-scales" : "")}{(RoundingBoundaries ? " rounding-boundaries" : "")}";
 
     /// <summary>
@@ -161,6 +162,23 @@ internal sealed record PreprocessCase(
             QkFormat.Int8, true, true, PvAccumulation.Fp16TwoLevel, false, false, false, SmoothV: true));
         cases.Add(new PreprocessCase(3001, 1, 2, 4, 1000, 2000, 128, TensorLayout.NHD, ElementType.Float16, QuantGranularity.PerThread,
             QkFormat.Int8, true, false, PvAccumulation.Fp16TwoLevel, true, true, false));
+        // SmoothK's mean over a strided sample (§1): V in one pass (d = 128, ≤ 2048 tokens: launch 1's statistics on the
+        // sample, step 16, 7, 2 and the first 128 tokens), V in two passes (d = 64, FP32, SmoothV, N > 2048: the chunk-sum
+        // kernels after launch 1), with ΔS (SmoothQ reads K̃), both layouts.
+        cases.Add(new PreprocessCase(4000, 2, 2, 2, 300, 2048, 128, TensorLayout.HND, ElementType.Float16, QuantGranularity.PerThread,
+            QkFormat.Int8, true, false, PvAccumulation.Fp16TwoLevel, false, true, false, KeyMean: KeyMeanTokens.Strided));
+        cases.Add(new PreprocessCase(4001, 1, 2, 2, 200, 1000, 128, TensorLayout.NHD, ElementType.BFloat16, QuantGranularity.PerWarp,
+            QkFormat.Int8, true, false, PvAccumulation.Fp32, true, true, false, KeyMean: KeyMeanTokens.Strided));
+        cases.Add(new PreprocessCase(4002, 1, 2, 1, 129, 300, 128, TensorLayout.HND, ElementType.Float16, QuantGranularity.PerBlock,
+            QkFormat.Int4, true, false, PvAccumulation.Fp16TwoLevel, false, true, false, KeyMean: KeyMeanTokens.Strided));
+        cases.Add(new PreprocessCase(4003, 1, 1, 2, 77, 255, 128, TensorLayout.HND, ElementType.Float16, QuantGranularity.PerThread,
+            QkFormat.Int8, true, false, PvAccumulation.Fp16TwoLevel, false, true, false, KeyMean: KeyMeanTokens.Strided));
+        cases.Add(new PreprocessCase(4004, 2, 1, 2, 190, 1000, 64, TensorLayout.NHD, ElementType.Float16, QuantGranularity.PerThread,
+            QkFormat.Int8, true, false, PvAccumulation.Fp16TwoLevel, true, true, false, KeyMean: KeyMeanTokens.Strided));
+        cases.Add(new PreprocessCase(4005, 1, 2, 1, 260, 390, 64, TensorLayout.HND, ElementType.Float32, QuantGranularity.PerWarp,
+            QkFormat.Int8, true, true, PvAccumulation.Fp32TwoLevel, false, true, false, KeyMean: KeyMeanTokens.Strided));
+        cases.Add(new PreprocessCase(4006, 1, 1, 2, 140, 2600, 128, TensorLayout.HND, ElementType.BFloat16, QuantGranularity.PerThread,
+            QkFormat.Int8, true, true, PvAccumulation.Fp16TwoLevel, false, true, false, SmoothV: true, KeyMean: KeyMeanTokens.Strided));
         return cases;
     }
 }
