@@ -166,14 +166,18 @@ public sealed partial class GpuPreprocessor : IDisposable
         CheckTensor(v, s.KeyValueShape(problem.Layout), nameof(v));
         // Split statistics only with SmoothK: without K sums the K half of each CTA would idle.
         // V in one pass (launch 3's value_onepass; launch 1 then forms the K sums alone) where it applies.
-        bool onePassValues = ReadsValuesOnce(ValuePassChoice, s, options, q.ElementType) && !FinishLaunch;
         int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
         // SmoothK's mean over a strided sample (KeyMeanTokens.Strided, §1): with V in one pass launch 1's statistics see the
         // sample as a sequence of Count tokens, Step rows apart (so launch 1 reads a sixteenth of K at 2K instead of all of
         // it); with V in two passes launch 1 forms the V statistics alone and the chunk-sum kernels form the sampled mean
-        // after it, before launch 3. Same functions, same orders as for every token.
+        // after it, before launch 3. Same functions, same orders as for every token. With the sample, V goes in one pass
+        // wherever it can (unless SAGE_PREPROCESS_V=two-pass): launch 1 then reads nothing of K and V but the sample
+        // (H100, 2K d = 64: the two-pass form was 5 % slower end to end than the full mean, session 34).
         var keySample = options.SmoothK ? KeyMeanSample.Of(nk, options.KeyMeanTokens) : new KeyMeanSample(nk, 1);
-        bool sampledMean = !keySample.IsEveryToken(nk), sampleInFirst = sampledMean && onePassValues;
+        bool sampledMean = !keySample.IsEveryToken(nk);
+        bool onePassValues = !FinishLaunch && (ReadsValuesOnce(ValuePassChoice, s, options, q.ElementType) ||
+            (sampledMean && ValuePassChoice != ValuePasses.Two && OnePassValuesApply(s, options, q.ElementType)));
+        bool sampleInFirst = sampledMean && onePassValues;
         bool smoothKInFirst = options.SmoothK && (!sampledMean || onePassValues);
         bool splitStatistics = SplitStatistics && smoothKInFirst && !onePassValues;
         var g = FusedPreprocessGeometry.Of(s, splitStatistics);
