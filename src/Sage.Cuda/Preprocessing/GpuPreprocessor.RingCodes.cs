@@ -90,7 +90,7 @@ public sealed partial class GpuPreprocessor
     /// </summary>
     private void LaunchRingCodes(string kernels, AttentionShape s, TensorLayout layout, SageOptions options, DeviceTensor k, DeviceTensor v,
         FusedPreprocessGeometry g, int padK, KernelArgument keyMean, DeviceBuffer<float> kScales, DeviceBuffer<sbyte> kValues,
-        DeviceBuffer<float> vScales, DeviceBuffer<byte> vCodes, CudaStream? stream)
+        DeviceBuffer<float> vScales, DeviceBuffer<byte> vCodes, bool dependent, CudaStream? stream)
     {
         var function = _fused.GetFunction("preprocess_quantize_kv_ring_" + kernels);
         function.ReserveSharedMemory(_ring.SharedMemoryBytes);
@@ -109,9 +109,15 @@ public sealed partial class GpuPreprocessor
             ulong heads = (ulong)s.KeyValueHeads, tokens = (ulong)s.Batch * (ulong)s.KeyLength;
             return new HeadTileMap(t.Pointer, rowBytes, heads, tokens, rowBytes, heads * rowBytes, boxWidth, boxTokens).Encode(_context);
         }
-        function.Launch(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream,
+        KernelArgument[] arguments =
+        [
             Map(k, (uint)rowBytes, 128), Map(v, 16, 256), nhd ? 1 : 0, s.KeyValueHeads,
             s.KeyLength, g.TilesPerHead, g.KeyTiles, items, keyMean, (int)options.Granularity,
-            options.QkFormat == QkFormat.Int4 ? 1 : 0, kScales, kValues, padK, vScales, vCodes, (float)options.VScaleMax);
+            options.QkFormat == QkFormat.Int4 ? 1 : 0, kScales, kValues, padK, vScales, vCodes, (float)options.VScaleMax,
+        ];
+        // As a programmatic dependent of launch 1 (its teams wait for launch 1 before their first item; the producer does
+        // not), where launch 1 holds no Q blocks, as the per-tile launch 3 (DependentCodes).
+        if (dependent) function.LaunchDependent(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream, arguments);
+        else function.Launch(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream, arguments);
     }
 }

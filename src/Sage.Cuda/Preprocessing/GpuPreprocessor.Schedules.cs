@@ -17,7 +17,7 @@ public sealed partial class GpuPreprocessor
         ScheduleSwitch.Select(FinishEnvironmentVariable, value, ("first", false), ("launch", true));
 
     /// <summary>
-    /// Environment variable: "0" queues launch 3 (the K and V codes) as an ordinary launch; unset, empty or "1" queues it
+    /// Environment variable: "0" queues launch 3 (the K and V codes, per tile or as the ring) as an ordinary launch; unset, empty or "1" queues it
     /// as a programmatic dependent of launch 1 whenever launch 1 is the kernel right before it (no launch 2) and holds
     /// statistics CTAs only (Q quantised by the main loop): launch 3's CTAs then fill the SMs that launch 1 leaves idle
     /// and load their K/V rows, and wait (<c>griddepcontrol.wait</c>) for launch 1's means and scales only before they

@@ -201,7 +201,12 @@ public sealed partial class GpuPreprocessor : IDisposable
 
         // Launch 1 forms the means and V scales itself (its last statistics CTA of each head) unless FinishLaunch says
         // otherwise or there are no statistics CTAs (Nk = 0: launch 2 writes the zeros).
-        bool finishInFirst = !FinishLaunch && gStats.StatsItems > 0;
+        // Where a head is one tile in the keys-only layout (V in one pass; N ≤ 128 or the strided sample), launch 1's
+        // statistics threads form the means themselves (preprocess_fused.cu 1a''): no counters, no finish.
+        bool meansInThreads = onePassValues && gStats.TilesPerHead == 1 && gStats.StatsItems > 0;
+        bool finishInFirst = !FinishLaunch && gStats.StatsItems > 0 && !meansInThreads;
+        // Launch 3 may start as launch 1's programmatic dependent only when it follows launch 1 directly.
+        bool codesFollowFirst = (finishInFirst || meansInThreads) && !(sampledMean && !onePassValues);
         // Every output and scratch buffer of the call in one arena (one allocation and one release per call instead of
         // seven to twelve of each, nine at d = 128 by default: host time at short sequences, where the host's enqueue
         // time is part of e2e).
@@ -210,7 +215,7 @@ public sealed partial class GpuPreprocessor : IDisposable
         long perChannel = bhk * d, vMeanCount = options.SmoothV ? perChannel : 0, counterCount = finishInFirst ? bhk : 0;
         // With V in one pass launch 1 writes, and its finish reads, the K sums alone: the first of the four partial arrays
         // (preprocess_fused.cu, partials_of; the other three are never dereferenced).
-        long partialCount = onePassValues ? gStats.PartialsPerArray : g.PartialsTotal;
+        long partialCount = meansInThreads ? 0 : onePassValues ? gStats.PartialsPerArray : g.PartialsTotal;
         long kValueCount = bhk * padK * rowBytes, kScaleCount = bhk * g.TilesPerHead * kGroups;
         long kSmoothedCount = options.SmoothQ ? bhk * nk * d : 0, vCodeCount = bhk * d * padK;
         var plan = new DeviceArena.Plan()
@@ -246,7 +251,7 @@ public sealed partial class GpuPreprocessor : IDisposable
                     (int)(onePassValues ? StatisticsLayout.KeysOnly : splitStatistics ? StatisticsLayout.Split : StatisticsLayout.Joint),
                     Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
-            if (bhk > 0 && !finishInFirst)
+            if (bhk > 0 && !finishInFirst && !meansInThreads)
                 _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
                     Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, smoothKInFirst ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
@@ -257,7 +262,8 @@ public sealed partial class GpuPreprocessor : IDisposable
                     PreprocessLayout.KeyTiles(keySample.Count), kMean, stream);
             var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
             if (g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
-                LaunchRingCodes(kernels, s, problem.Layout, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes, stream);
+                LaunchRingCodes(kernels, s, problem.Layout, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes,
+                    DependentCodes && codesFollowFirst && !quantizeQueries, stream);
             else if (g.KeyTiles > 0)
             {
                 KernelArgument[] codeArguments =
@@ -277,7 +283,7 @@ public sealed partial class GpuPreprocessor : IDisposable
                 // main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which launch 3's CTAs then fill
                 // (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the early row loads
                 // only slowed launch 1: 2K 3-4 % slower (session 27).
-                if (DependentCodes && finishInFirst && !quantizeQueries && !(sampledMean && !onePassValues))
+                if (DependentCodes && codesFollowFirst && !quantizeQueries)
                     codes.LaunchDependent(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
                 else codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, codeArguments);
             }

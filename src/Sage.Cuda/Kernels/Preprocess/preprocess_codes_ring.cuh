@@ -283,6 +283,10 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
     // slots of item n + 1 before item n's barrier, when every thread is past item n − 1's barrier and so past its reads
     // of item n − 2's slots (the same three), and no thread reaches item n + 1's atomics before item n's barrier.
     const int team = warp >> 2, wtid = tid & (SAGE_RING_TEAM_THREADS - 1);
+    // Launched as a programmatic dependent of launch 1 (GpuPreprocessor: when launch 1 holds no Q blocks), the producer
+    // copies rows (inputs) at once, and the teams wait here for launch 1's K means and its memory before they read them.
+    // A no-op in an ordinary launch.
+    wait_for_prerequisite_grid();
     int n = 0;
     for (int k = team, item = blockIdx.x + team * gridDim.x; item < items; k += SAGE_RING_TEAMS, item += SAGE_RING_TEAMS * gridDim.x, ++n)
     {

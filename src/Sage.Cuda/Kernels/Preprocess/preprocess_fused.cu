@@ -254,19 +254,43 @@ __device__ __forceinline__ void for_each_tile_row(const typename E::storage* __r
     }
 }
 
+// The K chunk sums of an item's 8 channels: from +0, the tile's real tokens ascending.
+template <class E>
+__device__ __forceinline__ void key_sums8(const typename E::storage* __restrict__ k, const StatsTile& tile, long long stride, float (&ks)[8])
+{
+#pragma unroll
+    for (int i = 0; i < 8; ++i) ks[i] = 0.0f;
+    for_each_tile_row<E>(k + tile.row, tile, stride, [&](const float (&x)[8]) {
+#pragma unroll
+        for (int i = 0; i < 8; ++i) ks[i] = __fadd_rn(ks[i], x[i]);
+    });
+}
+
 template <class E, int D>
 __device__ __forceinline__ void tile_key_sums(long long item, const typename E::storage* __restrict__ k, TensorStrides s,
                                               int length, int heads, int tiles, Partials out)
 {
     const StatsTile tile = stats_tile<D>(item, s, length, heads, tiles);
     float ks[8];
-#pragma unroll
-    for (int i = 0; i < 8; ++i) ks[i] = 0.0f;
-    for_each_tile_row<E>(k + tile.row, tile, s.token, [&](const float (&x)[8]) {
-#pragma unroll
-        for (int i = 0; i < 8; ++i) ks[i] = __fadd_rn(ks[i], x[i]);
-    });
+    key_sums8<E>(k, tile, s.token, ks);
     store8(out.kSum + tile.partial, ks);
+}
+
+// 1a''. The keys-only layout when a head is one tile (N ≤ 128, or SmoothK's strided sample, KeyMeanTokens.Strided): the
+// thread that forms the tile's chunk sums forms the means too, finish_channel's values for one tile (total = 0 ⊕ s_0,
+// then ⊘ N). No partials, no counter, no finish: with many heads per CTA, launch 1's finishes ran one head after another
+// in the CTA that completed them (GpuPreprocessor.MeansInThreads, session 34).
+template <class E, int D>
+__device__ __forceinline__ void tile_key_means(long long item, const typename E::storage* __restrict__ k, TensorStrides s,
+                                               int length, int heads, float* __restrict__ keyMean)
+{
+    const StatsTile tile = stats_tile<D>(item, s, length, heads, 1); // tile.partial = bh·D + c0 with one tile
+    float ks[8], mean[8];
+    key_sums8<E>(k, tile, s.token, ks);
+    const float n = __int2float_rn(length); // exact: N < 2^24
+#pragma unroll
+    for (int i = 0; i < 8; ++i) mean[i] = __fdiv_rn(__fadd_rn(0.0f, ks[i]), n);
+    store8(keyMean + tile.partial, mean);
 }
 
 template <class E, int D, bool SMOOTH_V>
@@ -501,7 +525,8 @@ __device__ __forceinline__ void stats_queries(
         const long long item = static_cast<long long>(blockIdx.x) * itemsPerCta + threadIdx.x % itemsPerCta;
         if (item < statsItems)
         {
-            if (statsLayout == SAGE_STATS_KEYS_ONLY) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
+            if (statsLayout == SAGE_STATS_KEYS_ONLY && tiles == 1) tile_key_means<E, D>(item, k, kvs, kvLength, kvHeads, keyMean);
+            else if (statsLayout == SAGE_STATS_KEYS_ONLY) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
             else if (statsLayout == SAGE_STATS_SPLIT)
             {
                 if (static_cast<int>(threadIdx.x) < itemsPerCta) tile_key_sums<E, D>(item, k, kvs, kvLength, kvHeads, tiles, p);
