@@ -99,6 +99,7 @@ public class PlanFileTests
         {
             QkFormat = QkFormat.Int4, Granularity = QuantGranularity.PerWarp, SmoothK = false, SmoothQ = true,
             PvAccumulation = PvAccumulation.Fp32, OutputType = ElementType.BFloat16, SmoothV = true, PEncoding = PEncoding.LogLinear,
+            KeyMeanTokens = KeyMeanTokens.Strided,
         };
         Assert.Equal(options, PlannedOptions.From(options).ToSageOptions());
     }
@@ -129,6 +130,7 @@ public class PlanFileTests
         Assert.Equal(ModeSpeeds.Int8Fp32TwoLevel.Options, plan.OptionsFor("l0"));
         Assert.Equal(PEncoding.Exp2, plan.Layers[0].Options!.PEncoding);
         Assert.Equal(PEncoding.Exp2, plan.Candidates[0].Options!.PEncoding);
+        Assert.Equal(KeyMeanTokens.All, plan.Layers[0].Options!.KeyMeanTokens); // nor a K mean other than every token's
         // Saved again, the encoding is written out and means the same.
         Assert.Contains("\"pEncoding\": \"Exp2\"", plan.ToJson());
         Assert.Equal(plan.OptionsFor("l0"), Plan.FromJson(plan.ToJson()).OptionsFor("l0"));
