@@ -164,8 +164,6 @@ public sealed partial class GpuPreprocessor : IDisposable
         CheckTensor(q, s.QueryShape(problem.Layout), nameof(q));
         CheckTensor(k, s.KeyValueShape(problem.Layout), nameof(k));
         CheckTensor(v, s.KeyValueShape(problem.Layout), nameof(v));
-        // Split statistics only with SmoothK: without K sums the K half of each CTA would idle.
-        // V in one pass (launch 3's value_onepass; launch 1 then forms the K sums alone) where it applies.
         int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
         // SmoothK's mean over a strided sample (KeyMeanTokens.Strided, §1): with V in one pass launch 1's statistics see the
         // sample as a sequence of Count tokens, Step rows apart (so launch 1 reads a sixteenth of K at 2K instead of all of
@@ -179,6 +177,8 @@ public sealed partial class GpuPreprocessor : IDisposable
             (sampledMean && ValuePassChoice != ValuePasses.Two && OnePassValuesApply(s, options, q.ElementType)));
         bool sampleInFirst = sampledMean && onePassValues;
         bool smoothKInFirst = options.SmoothK && (!sampledMean || onePassValues);
+        // V in one pass (launch 3's value_onepass or the ring; launch 1 then forms the K sums alone) where it applies; split
+        // statistics only with K sums in launch 1: without them the K half of each CTA would idle.
         bool splitStatistics = SplitStatistics && smoothKInFirst && !onePassValues;
         var g = FusedPreprocessGeometry.Of(s, splitStatistics);
         var gStats = sampleInFirst
