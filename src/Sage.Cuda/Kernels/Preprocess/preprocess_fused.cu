@@ -279,7 +279,7 @@ __device__ __forceinline__ void tile_key_sums(long long item, const typename E::
 // 1a''. The keys-only layout when a head is one tile (N ≤ 128, or SmoothK's strided sample, KeyMeanTokens.Strided): the
 // thread that forms the tile's chunk sums forms the means too, finish_channel's values for one tile (total = 0 ⊕ s_0,
 // then ⊘ N). No partials, no counter, no finish: with many heads per CTA, launch 1's finishes ran one head after another
-// in the CTA that completed them (GpuPreprocessor.MeansInThreads, session 34).
+// in the CTA that completed them (meansInThreads in GpuPreprocessor.PreprocessFused, session 34).
 template <class E, int D>
 __device__ __forceinline__ void tile_key_means(long long item, const typename E::storage* __restrict__ k, TensorStrides s,
                                                int length, int heads, float* __restrict__ keyMean)
