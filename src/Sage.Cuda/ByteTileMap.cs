@@ -13,14 +13,14 @@ internal readonly record struct ByteTileMap(
     ulong Address, ulong Width, ulong Rows, ulong RowStride, uint BoxWidth, uint BoxRows, CuTensorMapSwizzle Swizzle)
 {
     /// <summary>Size of a CUtensorMap in bytes (and in the kernel's parameter list).</summary>
-    public const int SizeInBytes = 128;
+    public const int SizeInBytes = ByteTensorMapEncoder.SizeInBytes;
 
     /// <summary>A zeroed map argument, for a kernel parameter the launch never uses (no tiles to copy).</summary>
     public static KernelArgument Unused => KernelArgument.ByValue(new ulong[SizeInBytes / sizeof(ulong)], "CUtensorMap");
 
-    private const ulong MaxDimension = 1UL << 32;
-    private const ulong MaxStride = 1UL << 40;
-    private const uint MaxBox = 256;
+    private const ulong MaxDimension = ByteTensorMapEncoder.MaxDimension;
+    private const ulong MaxStride = ByteTensorMapEncoder.MaxStride;
+    private const uint MaxBox = ByteTensorMapEncoder.MaxBox;
 
     /// <summary>Bytes a swizzled row of a box may span (the swizzle pattern's width); 0 without swizzle.</summary>
     public static int SwizzleSpan(CuTensorMapSwizzle swizzle) => swizzle switch
@@ -53,22 +53,11 @@ internal readonly record struct ByteTileMap(
             throw new ArgumentOutOfRangeException(nameof(BoxWidth), BoxWidth, $"A {Swizzle} swizzle allows box rows of at most {span} bytes.");
     }
 
-    /// <summary>Encodes the map (cuTensorMapEncodeTiled) into a kernel argument of 128 bytes.</summary>
-    public unsafe KernelArgument Encode(CudaContext context)
+    /// <summary>Encodes the map (cuTensorMapEncodeTiled, rank 2) into a kernel argument of 128 bytes.</summary>
+    public KernelArgument Encode(CudaContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         Validate();
-        ulong* dims = stackalloc ulong[] { Width, Rows };
-        ulong* strides = stackalloc ulong[] { RowStride };
-        uint* box = stackalloc uint[] { BoxWidth, BoxRows };
-        uint* elementStrides = stackalloc uint[] { 1, 1 };
-        byte* raw = stackalloc byte[SizeInBytes + 64];
-        byte* map = (byte*)(((nuint)raw + 63) & ~(nuint)63); // CUtensorMap is 64-byte aligned
-        context.MakeCurrent();
-        CuResult result = CuDriver.cuTensorMapEncodeTiled(map, CuTensorMapDataType.UInt8, 2, Address, dims, strides, box,
-            elementStrides, CuTensorMapInterleave.None, Swizzle, CuTensorMapL2Promotion.Bytes128, CuTensorMapFloatOobFill.None);
-        if (result != CuResult.CUDA_SUCCESS)
-            throw CudaCheck.Failure(result, "cuTensorMapEncodeTiled", ToString());
-        return KernelArgument.ByValue(new ReadOnlySpan<ulong>(map, SizeInBytes / sizeof(ulong)), "CUtensorMap");
+        return ByteTensorMapEncoder.Encode(context, Address, [Width, Rows], [RowStride], [BoxWidth, BoxRows], Swizzle, ToString());
     }
 }

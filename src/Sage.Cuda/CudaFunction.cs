@@ -144,6 +144,13 @@ public sealed unsafe class CudaFunction
     public void LaunchDependent(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args) =>
         LaunchCore(grid, block, sharedMemoryBytes, stream, dependent: true, args);
 
+    /// <summary>
+    /// <see cref="LaunchDependent"/> when <paramref name="dependent"/>, else <see cref="Launch(Dim3, Dim3, int, CudaStream?, KernelArgument[])"/>:
+    /// for call sites whose schedule decides at run time whether the kernel may start under its predecessor.
+    /// </summary>
+    public void Launch(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, bool dependent, KernelArgument[] args) =>
+        LaunchCore(grid, block, sharedMemoryBytes, stream, dependent, args);
+
     private void LaunchCore(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, bool dependent, KernelArgument[] args)
     {
         ArgumentNullException.ThrowIfNull(args);

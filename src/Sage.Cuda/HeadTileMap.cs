@@ -13,9 +13,9 @@ namespace Sage.Cuda;
 internal readonly record struct HeadTileMap(
     ulong Address, ulong Width, ulong Heads, ulong Tokens, ulong HeadStride, ulong TokenStride, uint BoxWidth, uint BoxTokens)
 {
-    private const ulong MaxDimension = 1UL << 32;
-    private const ulong MaxStride = 1UL << 40;
-    private const uint MaxBox = 256;
+    private const ulong MaxDimension = ByteTensorMapEncoder.MaxDimension;
+    private const ulong MaxStride = ByteTensorMapEncoder.MaxStride;
+    private const uint MaxBox = ByteTensorMapEncoder.MaxBox;
 
     /// <summary>Throws <see cref="ArgumentException"/> for a map the driver would refuse (or one that reads past a row).</summary>
     public void Validate()
@@ -39,22 +39,12 @@ internal readonly record struct HeadTileMap(
             throw new ArgumentOutOfRangeException(nameof(BoxTokens), BoxTokens, "Expected 1 .. 256 tokens.");
     }
 
-    /// <summary>Encodes the map (cuTensorMapEncodeTiled, rank 3) into a kernel argument of 128 bytes.</summary>
-    public unsafe KernelArgument Encode(CudaContext context)
+    /// <summary>Encodes the map (cuTensorMapEncodeTiled, rank 3: a box of one head) into a kernel argument of 128 bytes.</summary>
+    public KernelArgument Encode(CudaContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         Validate();
-        ulong* dims = stackalloc ulong[] { Width, Heads, Tokens };
-        ulong* strides = stackalloc ulong[] { HeadStride, TokenStride };
-        uint* box = stackalloc uint[] { BoxWidth, 1, BoxTokens };
-        uint* elementStrides = stackalloc uint[] { 1, 1, 1 };
-        byte* raw = stackalloc byte[ByteTileMap.SizeInBytes + 64];
-        byte* map = (byte*)(((nuint)raw + 63) & ~(nuint)63); // CUtensorMap is 64-byte aligned
-        context.MakeCurrent();
-        CuResult result = CuDriver.cuTensorMapEncodeTiled(map, CuTensorMapDataType.UInt8, 3, Address, dims, strides, box,
-            elementStrides, CuTensorMapInterleave.None, CuTensorMapSwizzle.None, CuTensorMapL2Promotion.Bytes128, CuTensorMapFloatOobFill.None);
-        if (result != CuResult.CUDA_SUCCESS)
-            throw CudaCheck.Failure(result, "cuTensorMapEncodeTiled", ToString());
-        return KernelArgument.ByValue(new ReadOnlySpan<ulong>(map, ByteTileMap.SizeInBytes / sizeof(ulong)), "CUtensorMap");
+        return ByteTensorMapEncoder.Encode(context, Address, [Width, Heads, Tokens], [HeadStride, TokenStride], [BoxWidth, 1, BoxTokens],
+            CuTensorMapSwizzle.None, ToString());
     }
 }

@@ -117,7 +117,6 @@ public sealed partial class GpuPreprocessor
         ];
         // As a programmatic dependent of launch 1 (its teams wait for launch 1 before their first item; the producer does
         // not), where launch 1 holds no Q blocks, as the per-tile launch 3 (DependentCodes).
-        if (dependent) function.LaunchDependent(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream, arguments);
-        else function.Launch(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream, arguments);
+        function.Launch(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream, dependent, arguments);
     }
 }
