@@ -263,7 +263,7 @@ public sealed partial class GpuPreprocessor : IDisposable
             var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
             if (g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
                 LaunchRingCodes(kernels, s, problem.Layout, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes,
-                    DependentCodes && codesFollowFirst && !quantizeQueries, stream);
+                    DependentCodes && codesFollowFirst && (!quantizeQueries || DependentBesideQueries), stream);
             else if (g.KeyTiles > 0)
             {
                 KernelArgument[] codeArguments =
@@ -283,7 +283,7 @@ public sealed partial class GpuPreprocessor : IDisposable
                 // main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which launch 3's CTAs then fill
                 // (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the early row loads
                 // only slowed launch 1: 2K 3-4 % slower (session 27).
-                codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, DependentCodes && codesFollowFirst && !quantizeQueries, codeArguments);
+                codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, DependentCodes && codesFollowFirst && (!quantizeQueries || DependentBesideQueries), codeArguments);
             }
 
             var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;
