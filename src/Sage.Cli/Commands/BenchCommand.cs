@@ -13,8 +13,9 @@ namespace Sage.Cli.Commands;
 
 /// <summary>
 /// `sage bench`: the CUDA backend's speed table (CUDA events, median of repeated launches, rotating inputs). With
-/// `--modes all` it times every PV accumulation × QK granularity × P encoding the kernel runs on one problem and writes the per-mode
-/// speed table the planner orders its candidates by (<see cref="ModeSpeedTable"/>; `sage plan --speeds FILE`).
+/// `--modes all` it times every PV accumulation × QK granularity × P encoding the kernel runs on one problem, and the INT8
+/// per-thread ones also with SmoothK's strided mean (<see cref="KeyMeanTokens.Strided"/>), and writes the per-mode speed table
+/// the planner orders its candidates by (<see cref="ModeSpeedTable"/>; `sage plan --speeds FILE`).
 /// </summary>
 public sealed class BenchCommand : Command<BenchCommand.Settings>
 {
@@ -45,11 +46,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public PEncoding PEncoding { get; init; } = PEncoding.Exp2;
 
         [CommandOption("--key-mean <TOKENS>")]
-        [Description("Which tokens form SmoothK's mean: All (default: every token) or Strided (128 tokens spread over each head; K is then read once; docs/kernel-spec.md §1).")]
+        [Description("Which tokens form SmoothK's mean: All (default: every token) or Strided (128 tokens spread over each head; K is then read once; docs/kernel-spec.md §1). --modes all times both.")]
         public KeyMeanTokens KeyMean { get; init; } = KeyMeanTokens.All;
 
         [CommandOption("--modes <MODES>")]
-        [Description("'all': every PV accumulation x QK granularity x P encoding the CUDA kernel runs (18 modes), on one problem (--seq first value, default 8192; --head-dim first value; --causal), printing the planner's speed table. With --json the table is JSON on stdout (the human table goes to stderr).")]
+        [Description("'all': every PV accumulation x QK granularity x P encoding the CUDA kernel runs, the per-thread ones with both key means (--key-mean All and Strided; 24 modes), on one problem (--seq first value, default 8192; --head-dim first value; --causal), printing the planner's speed table. With --json the table is JSON on stdout (the human table goes to stderr).")]
         public string? Modes { get; init; }
 
         [CommandOption("--causal")]
@@ -112,7 +113,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (!Enum.IsDefined(Layout)) return ValidationResult.Error($"--layout {Layout}: expected HND or NHD.");
             if (!Enum.IsDefined(KeyMean)) return ValidationResult.Error($"--key-mean {KeyMean}: expected All or Strided.");
             if (KeyMean != KeyMeanTokens.All && Modes is not null)
-                return ValidationResult.Error("--key-mean applies to the sequence table, not --modes all (the planner's speed table is of the default smoothing).");
+                return ValidationResult.Error("--key-mean applies to the sequence table; --modes all times both key means (every INT8 per-thread mode also with the strided mean).");
             if (Settle is double settle && !(settle >= 0 && double.IsFinite(settle)))
                 return ValidationResult.Error($"--settle {settle}: expected zero or more seconds.");
             if (!(QueueAhead >= 0 && QueueAhead <= 1e6))
@@ -202,15 +203,36 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     /// <summary>Timed passes of --modes all when --rounds is not given.</summary>
     public const int DefaultModeRounds = 5;
 
-    /// <summary>Every (PV accumulation, granularity, P encoding) on one problem: the planner's speed table.</summary>
+    /// <summary>
+    /// The modes --modes all times, in the order of a pass: every (PV accumulation, granularity, P encoding) with SmoothK's
+    /// mean over every token, and the per-thread ones (the planner's candidates, <see cref="ModeSpeeds.CandidatesFor"/>)
+    /// also with the strided mean. Per-warp and per-block get no strided row: the planner does not offer them, and each
+    /// row costs every pass a launch series.
+    /// </summary>
+    /// <remarks>A mode's two encodings, and a per-thread mode's two key means, are timed back to back in every pass: the
+    /// planner breaks their near-ties toward Exp2 and toward the full mean, so their difference must owe nothing to the
+    /// card's clock drifting between distant places in the pass.</remarks>
+    public static IReadOnlyList<SageOptions> ModeTableModes { get; } =
+        (from pv in new[] { PvAccumulation.Fp16TwoLevel, PvAccumulation.Fp32TwoLevel, PvAccumulation.Fp32 }
+         from g in new[] { QuantGranularity.PerThread, QuantGranularity.PerWarp, QuantGranularity.PerBlock }
+         from p in new[] { PEncoding.Exp2, PEncoding.LogLinear }
+         from k in g == QuantGranularity.PerThread ? new[] { KeyMeanTokens.All, KeyMeanTokens.Strided } : [KeyMeanTokens.All]
+         select new SageOptions { PvAccumulation = pv, Granularity = g, PEncoding = p, KeyMeanTokens = k }).ToList();
+
+    /// <summary>The speed table's row of one timed mode: the options that name it (key mean included) and its rounded timings.</summary>
+    public static ModeSpeedEntry SpeedRow(BenchmarkResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var o = r.Case.Options;
+        return new ModeSpeedEntry(o.QkFormat, o.Granularity, o.PvAccumulation,
+            Math.Round(r.KernelMilliseconds, 4), Math.Round(r.EndToEndMilliseconds, 4), Math.Round(r.KernelTflops, 1), Math.Round(r.EndToEndTflops, 1),
+            o.PEncoding, o.KeyMeanTokens);
+    }
+
+    /// <summary>Every mode of <see cref="ModeTableModes"/> on one problem: the planner's speed table.</summary>
     private static int ExecuteModes(Settings settings, int n, int d, CancellationToken cancellationToken)
     {
-        // A mode's two encodings are timed back to back in every pass: the planner breaks their near-ties toward Exp2, so
-        // their difference must owe nothing to the card's clock drifting between distant places in the pass.
-        var modes = (from pv in new[] { PvAccumulation.Fp16TwoLevel, PvAccumulation.Fp32TwoLevel, PvAccumulation.Fp32 }
-                     from g in new[] { QuantGranularity.PerThread, QuantGranularity.PerWarp, QuantGranularity.PerBlock }
-                     from p in new[] { PEncoding.Exp2, PEncoding.LogLinear }
-                     select new SageOptions { PvAccumulation = pv, Granularity = g, PEncoding = p }).ToList();
+        var modes = ModeTableModes;
         using var cuda = CudaContext.Create();
         int rounds = settings.Rounds ?? DefaultModeRounds;
         var bench = new AttentionBenchmark(cuda)
@@ -221,21 +243,19 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         human.WriteLine($"sage bench --modes all: {cuda.Device.Name}, B={settings.Batch} H={settings.Heads} N={n} d={d}{(settings.Causal ? " causal" : "")}, " +
                         $"FP16 inputs, {modes.Count} modes interleaved: 1 untimed + {rounds} timed passes, median of {rounds} x {settings.Repetitions} launches (CUDA events)");
         var results = bench.MeasureModes(settings.Batch, settings.Heads, n, d, settings.Causal, modes,
-            o => { cancellationToken.ThrowIfCancellationRequested(); human.Write($"  {o.PvAccumulation}/{o.Granularity}/{o.PEncoding} ...\r"); });
+            o => { cancellationToken.ThrowIfCancellationRequested(); human.Write($"  {o.PvAccumulation}/{o.Granularity}/{o.PEncoding}/{o.KeyMeanTokens} ...\r"); });
         string version = typeof(BenchCommand).Assembly.GetName().Version?.ToString() ?? "?";
         var table = new ModeSpeedTable
         {
             Source = $"sage bench --modes all (sage {version}, {DateTime.UtcNow:yyyy-MM-dd})",
             Device = cuda.Device.Name,
             Shape = new ModeSpeedShape(settings.Batch, settings.Heads, n, d, settings.Causal),
-            Modes = results.Select(r => new ModeSpeedEntry(r.Case.Options.QkFormat, r.Case.Options.Granularity, r.Case.Options.PvAccumulation,
-                Math.Round(r.KernelMilliseconds, 4), Math.Round(r.EndToEndMilliseconds, 4), Math.Round(r.KernelTflops, 1), Math.Round(r.EndToEndTflops, 1),
-                r.Case.Options.PEncoding)).ToList(),
+            Modes = results.Select(SpeedRow).ToList(),
         };
         double unit = table.Find(QuantGranularity.PerThread, PvAccumulation.Fp32TwoLevel)?.EndToEndTflops ?? 1;
-        human.WriteLine($"{"PV accumulation",-16} {"granularity",-11} {"P",-9} {"kernel ms",10} {"kernel TF",10} {"e2e ms",10} {"e2e TF",8} {"vs fp32x2",9}");
+        human.WriteLine($"{"PV accumulation",-16} {"granularity",-11} {"P",-9} {"K mean",-8} {"kernel ms",10} {"kernel TF",10} {"e2e ms",10} {"e2e TF",8} {"vs fp32x2",9}");
         foreach (var m in table.Modes.OrderByDescending(m => m.EndToEndTflops))
-            human.WriteLine($"{m.Pv,-16} {m.Granularity,-11} {m.PEncoding,-9} {F(m.KernelMs, "F3"),10} {F(m.KernelTflops, "F1"),10} {F(m.EndToEndMs, "F3"),10} " +
+            human.WriteLine($"{m.Pv,-16} {m.Granularity,-11} {m.PEncoding,-9} {m.KeyMean,-8} {F(m.KernelMs, "F3"),10} {F(m.KernelTflops, "F1"),10} {F(m.EndToEndMs, "F3"),10} " +
                             $"{F(m.EndToEndTflops, "F1"),8} {F(m.EndToEndTflops / unit, "F3"),9}");
         string json = table.ToJson();
         if (settings.Output is not null) File.WriteAllText(settings.Output, json);

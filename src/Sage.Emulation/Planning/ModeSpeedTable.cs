@@ -10,8 +10,9 @@ namespace Sage.Emulation.Planning;
 /// </summary>
 public sealed record ModeSpeedTable
 {
-    /// <summary>The format tag every table carries; <see cref="FromJson"/> refuses others. The rows' "p" (P encoding) came
-    /// within /1: it is optional and defaults to the only encoding earlier tables timed, so they read unchanged.</summary>
+    /// <summary>The format tag every table carries; <see cref="FromJson"/> refuses others. The rows' "p" (P encoding) and
+    /// "keyMean" (SmoothK's mean tokens) came within /1: both are optional and default to what earlier tables timed (Exp2,
+    /// every token), so they read unchanged.</summary>
     public const string CurrentFormat = "sage-mode-speeds/1";
 
     public string Format { get; init; } = CurrentFormat;
@@ -25,15 +26,16 @@ public sealed record ModeSpeedTable
     /// <summary>The problem every mode was timed on.</summary>
     public required ModeSpeedShape Shape { get; init; }
 
-    /// <summary>One row per (QK granularity, PV accumulation, P encoding) the kernel runs; tables measured before
-    /// <see cref="PEncoding.LogLinear"/> existed have Exp2 rows only.</summary>
+    /// <summary>One row per (QK granularity, PV accumulation, P encoding, key mean) the kernel runs; tables measured before
+    /// <see cref="PEncoding.LogLinear"/> existed have Exp2 rows only, and tables measured before `--modes all` timed
+    /// <see cref="KeyMeanTokens.Strided"/> have full-mean rows only.</summary>
     public required IReadOnlyList<ModeSpeedEntry> Modes { get; init; }
 
     /// <summary>The row of <paramref name="pv"/> at <paramref name="granularity"/> with P encoded by
-    /// <paramref name="encoding"/>, or null when the table has none.</summary>
+    /// <paramref name="encoding"/> and SmoothK's mean over <paramref name="keyMean"/>, or null when the table has none.</summary>
     public ModeSpeedEntry? Find(QuantGranularity granularity, PvAccumulation pv, QkFormat qk = QkFormat.Int8,
-        PEncoding encoding = PEncoding.Exp2) =>
-        Modes.FirstOrDefault(m => m.Granularity == granularity && m.Pv == pv && m.Qk == qk && m.PEncoding == encoding);
+        PEncoding encoding = PEncoding.Exp2, KeyMeanTokens keyMean = KeyMeanTokens.All) =>
+        Modes.FirstOrDefault(m => m.Granularity == granularity && m.Pv == pv && m.Qk == qk && m.PEncoding == encoding && m.KeyMean == keyMean);
 
     /// <summary>Indented JSON with one line per mode (compact, diff-friendly, readable in a terminal).</summary>
     public string ToJson()
@@ -64,7 +66,7 @@ public sealed record ModeSpeedTable
         if (table.Modes.Count == 0) throw new FormatException($"{origin}: the table lists no mode.");
         foreach (var m in table.Modes)
             if (!(m.EndToEndTflops > 0) || !double.IsFinite(m.EndToEndTflops))
-                throw new FormatException($"{origin}: mode {m.Qk}/{m.Granularity}/{m.Pv}/{m.PEncoding} has end-to-end TFLOPS {m.EndToEndTflops}; expected a positive number.");
+                throw new FormatException($"{origin}: mode {m.Qk}/{m.Granularity}/{m.Pv}/{m.PEncoding} (key mean {m.KeyMean}) has end-to-end TFLOPS {m.EndToEndTflops}; expected a positive number.");
         return table;
     }
 
@@ -101,15 +103,19 @@ public sealed record ModeSpeedTable
 /// <summary>The problem of a speed table: batch, heads, sequence length (Nq = Nk), head dim, causal.</summary>
 public sealed record ModeSpeedShape(int Batch, int Heads, int SequenceLength, int HeadDim, bool Causal);
 
-/// <summary>One timed mode, named by QK format, granularity, PV accumulation and P encoding: median kernel-only and
-/// end-to-end (pre-processing included) times and TFLOPS.</summary>
-/// <remarks>The P encoding (JSON "p") is the last, optional parameter so that rows written before
-/// <see cref="Sage.PEncoding.LogLinear"/> existed, which have no "p", still read, as Exp2: the only encoding then. The
-/// columns that name the mode come first in JSON (JsonPropertyOrder), so that a row reads qk, granularity, pv, p, then its
-/// timings.</remarks>
+/// <summary>One timed mode, named by QK format, granularity, PV accumulation, P encoding and SmoothK's mean tokens: median
+/// kernel-only and end-to-end (pre-processing included) times and TFLOPS.</summary>
+/// <remarks>The P encoding (JSON "p") and the key mean (JSON "keyMean") are the last, optional parameters so that rows
+/// written before <see cref="Sage.PEncoding.LogLinear"/> existed, which have no "p", still read, as Exp2: the only
+/// encoding then; and rows written before `--modes all` timed <see cref="Sage.KeyMeanTokens.Strided"/>, which have no
+/// "keyMean", read as <see cref="Sage.KeyMeanTokens.All"/>: what every earlier row timed. The columns that name the mode
+/// come first in JSON (JsonPropertyOrder), so that a row reads qk, granularity, pv, p, keyMean, then its timings. A
+/// full-mean row is written without "keyMean" (it reads back as the default), so that rows stay short and a table of
+/// full-mean rows is written as before.</remarks>
 public sealed record ModeSpeedEntry(
     [property: JsonPropertyOrder(-1)] QkFormat Qk,
     [property: JsonPropertyOrder(-1)] QuantGranularity Granularity,
     [property: JsonPropertyOrder(-1)] PvAccumulation Pv,
     double KernelMs, double EndToEndMs, double KernelTflops, double EndToEndTflops,
-    [property: JsonPropertyOrder(-1), JsonPropertyName("p")] PEncoding PEncoding = PEncoding.Exp2);
+    [property: JsonPropertyOrder(-1), JsonPropertyName("p")] PEncoding PEncoding = PEncoding.Exp2,
+    [property: JsonPropertyOrder(-1), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] KeyMeanTokens KeyMean = KeyMeanTokens.All);

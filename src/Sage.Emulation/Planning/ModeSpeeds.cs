@@ -6,7 +6,8 @@ namespace Sage.Emulation.Planning;
 /// (<see cref="ModeSpeedTable.Recorded"/>, `sage bench --modes all`; docs/results/mode-speeds-2026-11-25.md) and offers
 /// only modes CudaAttention runs; <see cref="CandidatesFor"/> builds the list from any table (`sage plan --speeds FILE`)
 /// and for either <see cref="PlanTarget"/>, with the <see cref="PEncoding.LogLinear"/> twins of the INT8 modes where the
-/// table has their rows (<see cref="LogLinearCandidates"/>). <see cref="AnchorCandidates"/> keeps the earlier order taken from the public
+/// table has their rows (<see cref="LogLinearCandidates"/>), and the <see cref="KeyMeanTokens.Strided"/> twins of those six
+/// likewise (<see cref="StridedMeanCandidates"/>). <see cref="AnchorCandidates"/> keeps the earlier order taken from the public
 /// kernels' published speeds, for comparison and for tests of the planner's mechanics that must not depend on a
 /// measurement.
 /// </summary>
@@ -71,15 +72,27 @@ public static class ModeSpeeds
     public static IReadOnlyList<PlanCandidate> LogLinearCandidates { get; } =
         [Int8Fp16TwoLevelLogLinear, Int8Fp32TwoLevelLogLinear, Int8Fp32LogLinear];
 
+    /// <summary>The INT8 per-thread modes with SmoothK's mean over every token, most accurate first (see <see cref="Int8ByAccuracy"/>).</summary>
+    private static IReadOnlyList<PlanCandidate> FullMeanInt8 { get; } = [Int8Fp16TwoLevel, Int8Fp32TwoLevel, Int8Fp32, .. LogLinearCandidates];
+
+    /// <summary>
+    /// The <see cref="KeyMeanTokens.Strided"/> twins of the six INT8 per-thread modes (FP16 two-level, FP32 two-level, FP32
+    /// single-level under Exp2, then under log-linear P), in that order: "-strided" after the name. The pre-processing then
+    /// reads K once instead of twice, which shortens a layer at short sequences; K's codes move, so the planner emulates
+    /// each twin on the layer's data like any other mode.
+    /// </summary>
+    public static IReadOnlyList<PlanCandidate> StridedMeanCandidates { get; } = FullMeanInt8.Select(StridedMeanTwin).ToList();
+
     /// <summary>
     /// The INT8 per-thread modes a speed table can rank, most accurate first: the tie-break of
     /// <see cref="OrderBySpeedThenAccuracy"/>. Within an encoding FP16 two-level, FP32 two-level, FP32 single-level
     /// (docs/kernel-spec.md §13); every Exp2 mode before every log-linear one, whose codes are not the nearest E4M3 values
     /// to 2^x (about 1.09x the output's relative L1, §13), so that a log-linear mode is chosen only when it is measurably
-    /// faster.
+    /// faster; and every full-mean mode before every strided-mean one (<see cref="StridedMeanCandidates"/>, in the same
+    /// order), whose K codes come from a 128-token sample's mean (§1; relative L1 within −0.2 to +0.8 % of the full
+    /// mean's at N = 2048, docs/accuracy-budget.md), so that a strided mode is chosen only when it is measurably faster.
     /// </summary>
-    private static IReadOnlyList<PlanCandidate> Int8ByAccuracy { get; } =
-        [Int8Fp16TwoLevel, Int8Fp32TwoLevel, Int8Fp32, .. LogLinearCandidates];
+    private static IReadOnlyList<PlanCandidate> Int8ByAccuracy { get; } = [.. FullMeanInt8, .. StridedMeanCandidates];
 
     /// <summary>The default: modes CudaAttention runs, ordered by the recorded benchmark of our kernel, fallback last.</summary>
     public static IReadOnlyList<PlanCandidate> Candidates { get; } = CandidatesFor(PlanTarget.Cuda, ModeSpeedTable.Recorded);
@@ -94,19 +107,21 @@ public static class ModeSpeeds
 
     /// <summary>
     /// Candidates from a measured table: the INT8 per-thread modes the table holds (the planner's granularity; the others
-    /// cost the same work and are less accurate), under each P encoding it has rows for (a table without log-linear rows
-    /// offers no log-linear mode: its speed is unknown), ordered by end-to-end TFLOPS (pre-processing included: what a
-    /// layer costs) with differences under <see cref="SpeedTieTolerance"/> broken by accuracy (<see cref="Int8ByAccuracy"/>),
-    /// speeds relative to INT8 + FP32 two-level with Exp2 P; for <see cref="PlanTarget.Emulator"/> INT4 first, marked
-    /// emulator-only with its estimate (the emulator runs every mode, log-linear ones included); the full-precision
-    /// fallback last.
+    /// cost the same work and are less accurate), under each P encoding and key mean it has rows for (a table without
+    /// log-linear rows offers no log-linear mode, one without strided key-mean rows no strided mode: their speed is
+    /// unknown), ordered by end-to-end TFLOPS (pre-processing included: what a layer costs; the strided key mean changes
+    /// only the pre-processing) with differences under <see cref="SpeedTieTolerance"/> broken by accuracy
+    /// (<see cref="Int8ByAccuracy"/>), speeds relative to INT8 + FP32 two-level with Exp2 P and the full key mean; for
+    /// <see cref="PlanTarget.Emulator"/> INT4 first, marked emulator-only with its estimate (the emulator runs every mode,
+    /// log-linear and strided ones included); the full-precision fallback last.
     /// </summary>
     public static IReadOnlyList<PlanCandidate> CandidatesFor(PlanTarget target, ModeSpeedTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
         if (!Enum.IsDefined(target)) throw new ArgumentOutOfRangeException(nameof(target), target, "Unknown plan target.");
         var measured = Int8ByAccuracy
-            .Select(c => (Candidate: c, Row: table.Find(QuantGranularity.PerThread, c.Options!.PvAccumulation, encoding: c.Options.PEncoding)))
+            .Select(c => (Candidate: c, Row: table.Find(QuantGranularity.PerThread, c.Options!.PvAccumulation, encoding: c.Options.PEncoding,
+                keyMean: c.Options.KeyMeanTokens)))
             .Where(x => x.Row is not null)
             .ToList();
         if (measured.Count == 0)
@@ -159,7 +174,7 @@ public static class ModeSpeeds
     public static PlanCandidate Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var known = AnchorCandidates.Concat(LogLinearCandidates);
+        var known = AnchorCandidates.Concat(LogLinearCandidates).Concat(StridedMeanCandidates);
         foreach (var c in known) if (c.Name == name) return c;
         throw new ArgumentException($"Unknown mode '{name}'; valid: {string.Join(", ", known.Select(c => c.Name))}.", nameof(name));
     }
@@ -169,4 +184,13 @@ public static class ModeSpeeds
     private static PlanCandidate LogLinearTwin(PlanCandidate exp2, string description) =>
         new(exp2.Name + "-loglin", description, exp2.Options! with { PEncoding = PEncoding.LogLinear }, exp2.RelativeSpeed, false,
             $"estimate: {exp2.Name}'s speed; the public kernels have no log-linear P, so only a measured table ranks it");
+
+    /// <summary>The strided key-mean twin of a full-mean mode: its name with "-strided", its options with
+    /// <see cref="KeyMeanTokens.Strided"/>, and, unmeasured, its twin's speed as the estimate (the same main loop; only the
+    /// pre-processing's reads of K differ, and no public kernel has the sample, so only a measured table ranks it).</summary>
+    private static PlanCandidate StridedMeanTwin(PlanCandidate full) =>
+        new(full.Name + "-strided",
+            $"{full.Description}; SmoothK's mean over {KeyMeanSample.MaxTokens} strided tokens (docs/kernel-spec.md §1)",
+            full.Options! with { KeyMeanTokens = KeyMeanTokens.Strided }, full.RelativeSpeed, false,
+            $"estimate: {full.Name}'s speed; only a measured table (`sage bench --modes all`) ranks the strided key mean");
 }

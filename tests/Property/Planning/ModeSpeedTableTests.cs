@@ -3,7 +3,8 @@ using Xunit;
 
 namespace Sage.Property.Tests.Planning;
 
-/// <summary>The P encoding column of a speed table: written as "p", absent in tables measured before it (read as Exp2).</summary>
+/// <summary>The P encoding and key mean columns of a speed table: written as "p" and "keyMean", absent in tables measured
+/// before them (read as Exp2 and every token).</summary>
 public class ModeSpeedTableTests
 {
     private const string Header =
@@ -39,6 +40,53 @@ public class ModeSpeedTableTests
     }
 
     [Fact]
+    public void ATableWrittenBeforeTheKeyMeanExistedReadsAsEveryToken()
+    {
+        // Every row `sage bench --modes all` wrote until it timed the strided mean (RecordedModeSpeeds.json's rows).
+        var table = ModeSpeedTable.FromJson(Header + "\"modes\":[" +
+            "{\"qk\":\"Int8\",\"granularity\":\"PerThread\",\"pv\":\"Fp32\",\"p\":\"LogLinear\",\"kernelMs\":5.1,\"endToEndMs\":5.7,\"kernelTflops\":860,\"endToEndTflops\":772}]}");
+        var row = Assert.Single(table.Modes);
+        Assert.Equal(KeyMeanTokens.All, row.KeyMean);
+        Assert.Same(row, table.Find(QuantGranularity.PerThread, PvAccumulation.Fp32, encoding: PEncoding.LogLinear));
+        Assert.Null(table.Find(QuantGranularity.PerThread, PvAccumulation.Fp32, encoding: PEncoding.LogLinear, keyMean: KeyMeanTokens.Strided));
+        Assert.All(ModeSpeedTable.Recorded.Modes, m => Assert.True(Enum.IsDefined(m.KeyMean)));
+    }
+
+    [Fact]
+    public void AStridedKeyMeanRowRoundTripsNextToTheNamingColumnsAndFindTellsItApart()
+    {
+        var full = new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 2, 3, 4, 5, PEncoding.LogLinear);
+        var strided = full with { KeyMean = KeyMeanTokens.Strided, EndToEndTflops = 6 };
+        var table = ModeSpeedTable.Recorded with { Modes = [strided, full] };
+        string json = table.ToJson();
+        Assert.Contains("{\"qk\":\"Int8\",\"granularity\":\"PerThread\",\"pv\":\"Fp16TwoLevel\",\"p\":\"LogLinear\",\"keyMean\":\"Strided\",\"kernelMs\":2,", json);
+        // The full-mean row is written as before the column existed: compact, and what older readers expect.
+        Assert.Contains("{\"qk\":\"Int8\",\"granularity\":\"PerThread\",\"pv\":\"Fp16TwoLevel\",\"p\":\"LogLinear\",\"kernelMs\":2,", json);
+        Assert.Equal(1, json.Split('\n').Count(line => line.Contains("\"keyMean\"", StringComparison.Ordinal)));
+        var back = ModeSpeedTable.FromJson(json);
+        Assert.Equal(table.Modes, back.Modes);
+        Assert.Equal(KeyMeanTokens.Strided, back.Modes[0].KeyMean);
+        // Find tells the twins apart whatever their order in the table, the full mean by default.
+        Assert.Equal(full, back.Find(QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, encoding: PEncoding.LogLinear));
+        Assert.Equal(strided, back.Find(QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, encoding: PEncoding.LogLinear, keyMean: KeyMeanTokens.Strided));
+        Assert.Null(back.Find(QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, keyMean: KeyMeanTokens.Strided)); // no Exp2 strided row
+    }
+
+    [Fact]
+    public void AnUnknownKeyMeanIsRefusedSayingWhereAndABadRowNamesItsKeyMean()
+    {
+        var e = Assert.Throws<FormatException>(() => ModeSpeedTable.FromJson(Header + "\"modes\":[" +
+            "{\"qk\":\"Int8\",\"granularity\":\"PerThread\",\"pv\":\"Fp32\",\"keyMean\":\"Half\",\"kernelMs\":1,\"endToEndMs\":1,\"kernelTflops\":1,\"endToEndTflops\":1}]}", "t.json"));
+        Assert.Contains("t.json", e.Message);
+        Assert.Contains("$.modes[0].keyMean", e.Message);
+
+        e = Assert.Throws<FormatException>(() => ModeSpeedTable.FromJson(Header + "\"modes\":[" +
+            "{\"qk\":\"Int8\",\"granularity\":\"PerThread\",\"pv\":\"Fp32\",\"keyMean\":\"Strided\",\"kernelMs\":1,\"endToEndMs\":1,\"kernelTflops\":1,\"endToEndTflops\":0}]}", "t.json"));
+        Assert.Contains("Int8/PerThread/Fp32/Exp2", e.Message);
+        Assert.Contains("key mean Strided", e.Message); // which of the twins is broken
+    }
+
+    [Fact]
     public void AnUnknownEncodingIsRefusedSayingWhere()
     {
         var e = Assert.Throws<FormatException>(() => ModeSpeedTable.FromJson(Header + "\"modes\":[" +
@@ -50,10 +98,10 @@ public class ModeSpeedTableTests
     [Fact]
     public void TheRecordedTableNamesEachModeOnce()
     {
-        // Whether or not it has been re-measured with log-linear rows: one row per (QK, granularity, PV, P), so that Find
-        // cannot hide a second measurement of the same mode.
+        // Whether or not it has been re-measured with log-linear or strided key-mean rows: one row per (QK, granularity,
+        // PV, P, key mean), the columns Find matches, so that Find cannot hide a second measurement of the same mode.
         var modes = ModeSpeedTable.Recorded.Modes;
-        Assert.Equal(modes.Count, modes.Select(m => (m.Qk, m.Granularity, m.Pv, m.PEncoding)).Distinct().Count());
+        Assert.Equal(modes.Count, modes.Select(m => (m.Qk, m.Granularity, m.Pv, m.PEncoding, m.KeyMean)).Distinct().Count());
         Assert.All(modes, m => Assert.True(Enum.IsDefined(m.PEncoding)));
     }
 }

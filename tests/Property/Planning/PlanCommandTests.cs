@@ -110,6 +110,37 @@ public class PlanCommandTests
     }
 
     [Fact]
+    public void AStridedKeyMeanModeMeasuredFastestIsPlannedPrintedAndStoredWithItsKeyMean()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string calib = Path.Combine(folder, "calib.safetensors"), output = Path.Combine(folder, "plan.json");
+            string speeds = Path.Combine(folder, "speeds.json");
+            var table = ModeSpeedTable.Recorded with
+            {
+                Source = "bench with both key means", Device = "test GPU",
+                Modes = [new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 100, 100),
+                         new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 105, 105, KeyMean: KeyMeanTokens.Strided)],
+            };
+            File.WriteAllText(speeds, table.ToJson());
+            CalibrationSetWriter.WriteSafetensors(calib, [Layer("l0", DataFamily.Gaussian, 7)]);
+
+            var (code, stdout, stderr) = Sage("plan", calib, "-o", output, "--budget-cosine", "0", "--budget-rel-l1", "10", "--speeds", speeds);
+            Assert.True(code == 0, $"exit {code}: {stderr}");
+            Assert.Contains("int8-fp16x2-strided (1.00x) > int8-fp16x2 (0.95x)", stdout); // the order as printed (no fp32x2 row: the fastest is 1)
+            var plan = Plan.Load(output);
+            Assert.Equal("int8-fp16x2-strided", plan.Layers[0].Mode);
+            Assert.Equal(new SageOptions { KeyMeanTokens = KeyMeanTokens.Strided }, plan.OptionsFor("l0"));
+            Assert.Contains("\"keyMeanTokens\": \"Strided\"", File.ReadAllText(output));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void PlansASafetensorsSetAndWritesALoadablePlan()
     {
         string folder = TempFolder();
