@@ -99,6 +99,30 @@ public sealed unsafe class CudaModule : IDisposable
         }
     }
 
+    /// <summary>
+    /// A copy of the <c>__device__</c> array <paramref name="name"/> of unmanaged <typeparamref name="T"/>, or null when
+    /// the module has no such symbol (a probe compiled out). Synchronous: the context finishes its queued work first, so
+    /// the copy sees every kernel launched before it.
+    /// </summary>
+    public T[]? ReadGlobal<T>(string name) where T : unmanaged
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Context.MakeCurrent();
+        byte[] utf8 = Encoding.UTF8.GetBytes(name + "\0");
+        ulong pointer;
+        nuint bytes;
+        CuResult result;
+        fixed (byte* p = utf8) result = CuDriver.cuModuleGetGlobal_v2(&pointer, &bytes, RawHandle, p);
+        if (result == CuResult.CUDA_ERROR_NOT_FOUND) return null;
+        if (result != CuResult.CUDA_SUCCESS) throw CudaCheck.Failure(result, $"cuModuleGetGlobal(\"{name}\")", "reading a __device__ symbol");
+        var values = new T[(long)bytes / sizeof(T)];
+        Context.Synchronize();
+        fixed (T* destination = values)
+            result = CuDriver.cuMemcpyDtoH_v2(destination, pointer, (nuint)(values.LongLength * sizeof(T)));
+        if (result != CuResult.CUDA_SUCCESS) throw CudaCheck.Failure(result, "cuMemcpyDtoH", $"copying __device__ {name}");
+        return values;
+    }
+
     public void Dispose() => handle.Dispose();
 
     private static int IndexOfNul(byte* text, int length)

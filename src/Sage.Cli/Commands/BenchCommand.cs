@@ -65,6 +65,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Also read the GPU's SM clock and power (NVML, every 20 ms) while the kernel-only and end-to-end repetitions run, each after one second of the same launches untimed unless --settle says otherwise (NVML's readings lag the load), and report their medians and the share of readings with the power cap active. Readings shorter than 20 ms show as NaN: use --repetitions to lengthen them.")]
         public bool Telemetry { get; init; }
 
+        [CommandOption("--timeline")]
+        [Description("Also time the main loop's CTAs (a probe compiled in through SAGE_KERNEL_DEFINES=SAGE_CTA_TIMELINE=N, which this option adds): per case, from one kernel-only launch, the mean prologue, K-tile iteration, epilogue and SM refill times and the share of SM time with 0, 1, 2, ... CTAs in their K-tile loop. The probe adds a few instructions to thread 0 of each CTA; time the goal table without it.")]
+        public bool Timeline { get; init; }
+
         [CommandOption("--lse")]
         [Description("Also return the log-sum-exp of every row (the main loop's epilogue computes it, with the SmoothK correction), as training and chunked attention need.")]
         public bool Lse { get; init; }
@@ -108,6 +112,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (Rounds is not null && Modes is null) return ValidationResult.Error("--rounds applies to --modes all only.");
             if (Modes is not null && (SmoothQ || SmoothV))
                 return ValidationResult.Error("--smooth-q and --smooth-v apply to the sequence table, not --modes all (the planner's speed table is of the default smoothing).");
+            if (Modes is not null && Timeline)
+                return ValidationResult.Error("--timeline applies to the sequence table, not --modes all (the probe changes the kernels it would rank).");
             if (Modes is not null && Layout != TensorLayout.HND)
                 return ValidationResult.Error($"--layout {Layout} applies to the sequence table, not --modes all (the planner's speed table is of HND inputs).");
             if (!Enum.IsDefined(Layout)) return ValidationResult.Error($"--layout {Layout}: expected HND or NHD.");
@@ -134,6 +140,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             PvAccumulation = settings.Pv, PEncoding = settings.PEncoding, SmoothQ = settings.SmoothQ, SmoothV = settings.SmoothV,
             KeyMeanTokens = settings.KeyMean,
         };
+        // The probe is a compile-time macro of the main loop: add it before CudaAttention compiles (the kernel cache keys on it).
+        if (settings.Timeline) Environment.SetEnvironmentVariable(KernelDefines.EnvironmentVariable, WithTimelineDefine(
+            Environment.GetEnvironmentVariable(KernelDefines.EnvironmentVariable)));
         var cases = (from d in dims from causal in new[] { false, true } from n in sequences
                      select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options, settings.Lse, settings.Layout)).ToList();
 
@@ -142,6 +151,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         var bench = new AttentionBenchmark(cuda)
         {
             Repetitions = settings.Repetitions, Telemetry = telemetry, SettleSeconds = settings.Settle, QueueAheadMicroseconds = settings.QueueAhead,
+            Timeline = settings.Timeline,
         };
         var results = new List<BenchmarkResult>();
         void RunAll(Action<string>? progress)
@@ -175,6 +185,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 endToEndHostUs = r.HostEnqueue?.EndToEndMicroseconds,
                 powerReading = telemetry?.Power.ToString(),
                 kernelTelemetry = TelemetryJson(r.KernelTelemetry), endToEndTelemetry = TelemetryJson(r.EndToEndTelemetry),
+                timeline = r.Timeline,
             }), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
                 NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             return ExitCodes.Success;
@@ -197,7 +208,31 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             table.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(table);
+        if (settings.Timeline) AnsiConsole.Write(TimelineTable(results));
         return ExitCodes.Success;
+    }
+
+    /// <summary>SAGE_KERNEL_DEFINES with the timeline probe's macro added (kept once).</summary>
+    public static string WithTimelineDefine(string? defines) =>
+        string.IsNullOrWhiteSpace(defines) ? CtaTimeline.Define
+        : defines.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries).Any(d => d.StartsWith("SAGE_CTA_TIMELINE", StringComparison.Ordinal)) ? defines
+        : defines + " " + CtaTimeline.Define;
+
+    /// <summary>One row per case of the main loop's CTA timeline (µs at the measured clock).</summary>
+    private static Table TimelineTable(IEnumerable<BenchmarkResult> results)
+    {
+        var table = new Table().Title("Main loop CTA timeline (one kernel-only launch per case; µs; in loop k: share of SM time with k CTAs in their K-tile loop)")
+            .AddColumns("d", "N", "causal", "CTAs", "MHz", "prologue", "tile", "epilogue", "refill", "SM span", "resident", "in loop", "in loop 0 / 1 / 2 / 3+");
+        foreach (var r in results)
+        {
+            if (r.Timeline is not { } t) continue;
+            var shares = string.Join(" / ", Enumerable.Range(0, 4).Select(k =>
+                F(100 * (k < 3 ? (k < t.InLoopShares.Count ? t.InLoopShares[k] : 0) : t.InLoopShares.Skip(3).Sum()), "F0") + "%"));
+            table.AddRow(r.Case.HeadDim.ToString(), r.Case.SequenceLength.ToString(), r.Case.Causal ? "yes" : "no", t.Ctas.ToString(),
+                F(t.ClockMhz, "F0"), F(t.PrologueMicroseconds, "F2"), F(t.TileMicroseconds, "F2"), F(t.EpilogueMicroseconds, "F2"),
+                F(t.RefillMicroseconds, "F2"), F(t.SpanMicroseconds, "F1"), F(t.MeanResident, "F2"), F(t.MeanInLoop, "F2"), shares);
+        }
+        return table;
     }
 
     /// <summary>Timed passes of --modes all when --rounds is not given.</summary>

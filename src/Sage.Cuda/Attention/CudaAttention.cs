@@ -426,15 +426,34 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>The kernel of <paramref name="encoding"/>'s module, prepared once for <paramref name="sharedBytes"/> (CudaFunction.ReserveSharedMemory).</summary>
     private CudaFunction Configured(PEncoding encoding, string name, int sharedBytes)
     {
-        var module = encoding switch
-        {
-            PEncoding.Exp2 => _module,
-            PEncoding.LogLinear => _logLinearModule.Value,
-            _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
-        };
-        var function = module.GetFunction(name);
+        var function = MainLoopModule(encoding).GetFunction(name);
         function.ReserveSharedMemory(sharedBytes);
         return function;
+    }
+
+    /// <summary>The main-loop module of <paramref name="encoding"/> (compiled on first use for LogLinear).</summary>
+    private CudaModule MainLoopModule(PEncoding encoding) => encoding switch
+    {
+        PEncoding.Exp2 => _module,
+        PEncoding.LogLinear => _logLinearModule.Value,
+        _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
+    };
+
+    /// <summary>
+    /// The CTA records of the last main-loop launch of <paramref name="problem"/> under <paramref name="encoding"/>
+    /// (<see cref="Benchmarking.CtaTimeline"/>: the first CTAs of its grid, up to the probe's capacity), waiting for queued
+    /// work first; null when the main loop was compiled without SAGE_CTA_TIMELINE (<see cref="KernelDefines"/>).
+    /// </summary>
+    internal ulong[]? ReadCtaTimeline(AttentionProblem problem, PEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var s = problem.Shape;
+        bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, s.QueryLength, s.KeyLength);
+        long ctas = (long)MainLoopGrid(s, problem.Causal, shared).Volume;
+        var words = MainLoopModule(encoding).ReadGlobal<ulong>("sage_cta_timeline");
+        if (words is null) return null;
+        long length = Math.Min(ctas * Benchmarking.CtaTimeline.WordsPerCta, words.LongLength);
+        return words[..(int)length];
     }
 
     /// <summary>

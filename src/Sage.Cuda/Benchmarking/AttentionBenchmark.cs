@@ -39,6 +39,13 @@ public sealed class AttentionBenchmark(CudaContext context)
     private readonly int warmUpRounds;
 
     /// <summary>
+    /// When set, each mode's result carries the main loop's <see cref="CtaTimeline"/> of its last kernel-only launch. The
+    /// main loop must be compiled with the probe (<see cref="CtaTimeline.Define"/> in SAGE_KERNEL_DEFINES before the
+    /// benchmark starts; `sage bench --timeline` sets it); otherwise the measurement throws.
+    /// </summary>
+    public bool Timeline { get; init; }
+
+    /// <summary>
     /// When set, the device's SM clock and power are read while the kernel-only and end-to-end repetitions run, each after
     /// <see cref="EffectiveSettleSeconds"/> of the same launches untimed.
     /// </summary>
@@ -144,6 +151,10 @@ public sealed class AttentionBenchmark(CudaContext context)
                             preprocessed.Add(preprocessor.Preprocess(problem, options, T(s.Q), T(s.K), T(s.V), quantizeQueries: quantizeQueries));
                         var (kernel, kernelHost, kernelTelemetry) = Observed(i => attention.LaunchMainLoop(problem, options,
                             preprocessed[i % sets.Count], T(sets[i % sets.Count].Q), o, lsePointer), ahead);
+                        if (Timeline && round == Rounds - 1)
+                            mode.Timeline = CtaTimeline.Summarize(CtaTimeline.Parse(attention.ReadCtaTimeline(problem, options.PEncoding)
+                                ?? throw new InvalidOperationException(
+                                    $"Timeline needs the main loop compiled with {CtaTimeline.Define} ({KernelDefines.EnvironmentVariable}, set before the benchmark starts).")));
                         // Pre-processing alone, as the e2e call runs it (allocation, launches, release queued on the stream).
                         var (preprocess, preprocessHost) = Times(i => preprocessor.Preprocess(problem, options, T(sets[i % sets.Count].Q),
                             T(sets[i % sets.Count].K), T(sets[i % sets.Count].V), stream: null, quantizeQueries: quantizeQueries).Dispose(), ahead);
@@ -168,7 +179,7 @@ public sealed class AttentionBenchmark(CudaContext context)
                 }
             return [.. samples.Select(mode => new BenchmarkResult(mode.Case, Median(mode.Kernel), Median(mode.EndToEnd), Repetitions * Rounds,
                 context.Device.Name, Median(mode.Preprocess), mode.QueriesInMainLoop, mode.KernelTelemetry, mode.EndToEndTelemetry,
-                new HostEnqueueTimes(Median(mode.KernelHost), Median(mode.PreprocessHost), Median(mode.EndToEndHost))))];
+                new HostEnqueueTimes(Median(mode.KernelHost), Median(mode.PreprocessHost), Median(mode.EndToEndHost))) { Timeline = mode.Timeline })];
         }
         finally
         {
@@ -184,6 +195,7 @@ public sealed class AttentionBenchmark(CudaContext context)
         public readonly List<double> Kernel = [], Preprocess = [], EndToEnd = [];
         public readonly List<double> KernelHost = [], PreprocessHost = [], EndToEndHost = [];
         public Telemetry.TelemetrySummary? KernelTelemetry, EndToEndTelemetry;
+        public CtaTimeline? Timeline;
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ public sealed record BenchmarkResult(BenchmarkCase Case, double KernelMillisecon
     Telemetry.TelemetrySummary? KernelTelemetry = null, Telemetry.TelemetrySummary? EndToEndTelemetry = null,
     HostEnqueueTimes? HostEnqueue = null)
 {
+    /// <summary>The main loop's CTA timeline of one kernel-only launch (<see cref="AttentionBenchmark.Timeline"/>), or null.</summary>
+    public CtaTimeline? Timeline { get; init; }
+
     public double KernelTflops => Case.Flops / KernelMilliseconds / 1e9;
     public double EndToEndTflops => Case.Flops / EndToEndMilliseconds / 1e9;
 

@@ -53,6 +53,7 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuModuleLoadDataEx(nint* module, void* image, uint optionCount, CuJitOption* options, nint* optionValues);
     [LibraryImport(LibraryName)] public static partial CuResult cuModuleUnload(nint module);
     [LibraryImport(LibraryName)] public static partial CuResult cuModuleGetFunction(nint* function, nint module, byte* name);
+    [LibraryImport(LibraryName)] public static partial CuResult cuModuleGetGlobal_v2(ulong* pointer, nuint* bytes, nint module, byte* name);
     [LibraryImport(LibraryName)] public static partial CuResult cuFuncSetAttribute(nint function, CuFunctionAttribute attribute, int value);
     [LibraryImport(LibraryName)] public static partial CuResult cuFuncGetAttribute(int* value, CuFunctionAttribute attribute, nint function);
     [LibraryImport(LibraryName)] public static partial CuResult cuFuncGetParamInfo(nint function, nuint index, nuint* offset, nuint* size);

@@ -32,6 +32,29 @@
 #include "attention_mainloop.cuh"
 #include "attention_query_quantize.cuh"
 
+// Timing probe (`sage bench --timeline`, which compiles the main loop with SAGE_CTA_TIMELINE = N through
+// SAGE_KERNEL_DEFINES; never in a default build): thread 0 of each of the first N CTAs (linear index x + X·(y + Y·z))
+// records six words: its SM and K tile count (smid | tiles << 32), clock64() at entry, before its first QKᵀ (after the Q
+// wait), after its K-tile loop and after its epilogue, and %globaltimer at entry (CtaTimeline reads them; the clock's rate
+// comes from the two timers). A handful of instructions in thread 0 only; what the CTAs compute is unchanged.
+#ifdef SAGE_CTA_TIMELINE
+__device__ unsigned long long sage_cta_timeline[SAGE_CTA_TIMELINE * 6];
+__device__ __forceinline__ unsigned long long timeline_clock()
+{
+    unsigned long long c;
+    asm volatile("mov.u64 %0, %%clock64;\n" : "=l"(c)::"memory");
+    return c;
+}
+__device__ __forceinline__ unsigned long long* timeline_slot()
+{
+    const unsigned long long cta = blockIdx.x + (unsigned long long)gridDim.x * (blockIdx.y + (unsigned long long)gridDim.y * blockIdx.z);
+    return threadIdx.x == 0 && cta < SAGE_CTA_TIMELINE ? sage_cta_timeline + 6 * cta : nullptr;
+}
+#define SAGE_TIMELINE(statement) statement
+#else
+#define SAGE_TIMELINE(statement)
+#endif
+
 // CTAs per SM the registers are budgeted for (__launch_bounds__): three at d = 128 (≤ 168 registers), four at d = 64
 // (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
 #define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
@@ -117,6 +140,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // operand starts at a multiple of 1024 bytes (swizzle atoms). The dynamic window of a kernel without static shared
     // memory starts 1024-aligned on sm_90, so no alignment slack is allocated (at d = 64 four solo CTAs would not fit
     // with it); a misaligned window would corrupt the operands, so it traps.
+    SAGE_TIMELINE(const unsigned long long entryClock = timeline_clock());
+    SAGE_TIMELINE(unsigned long long entryTime; asm volatile("mov.u64 %0, %%globaltimer;\n" : "=l"(entryTime)::"memory"));
     extern __shared__ __align__(1024) unsigned char smem[];
     if ((shared_address(smem) & 1023u) != 0) __trap();
     // wg through redux.sync (a uniform register): everything derived from it, the Q block's address and so the wgmma
@@ -350,6 +375,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // both two-level modes) and +2-4 % at 2K-8K (solo), same calls, H100 (docs/results/gpu-run-session17-2026-11-26.md).
     int stage = 0;
     unsigned int phase = 0;
+    SAGE_TIMELINE(const unsigned long long loopClock = timeline_clock());
     for (int kt = 0; kt < T; kt++)
     {
         float rescale0, rescale1;
@@ -375,9 +401,24 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         }
     }
 
+    SAGE_TIMELINE(const unsigned long long loopEndClock = timeline_clock());
+
     // §9 epilogue.
     static_assert(64 * (2 * D + 16) <= STAGES * STAGE, "the staged output rows fit in the stage memory");
     store_rows<D, HOOKS, SAGE_EPILOGUE_STAGED && WGS == 1>(p, st, accO, row0, row1, b, h, bhq, bhk, t, stages);
+#ifdef SAGE_CTA_TIMELINE
+    if (unsigned long long* slot = timeline_slot())
+    {
+        unsigned int sm;
+        asm volatile("mov.u32 %0, %%smid;\n" : "=r"(sm));
+        slot[0] = sm | ((unsigned long long)ctaTiles << 32);
+        slot[1] = entryClock;
+        slot[2] = loopClock;
+        slot[3] = loopEndClock;
+        slot[4] = timeline_clock();
+        slot[5] = entryTime;
+    }
+#endif
 }
 
 // Parameters: the three tensor maps (Q, K, V), then the flat list SAGE_ATTENTION_PARAMETERS.
