@@ -42,8 +42,10 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     private readonly CudaContext _context;
     private readonly bool _ownsContext;
     private readonly GpuPreprocessor _preprocessor;
-    private readonly CudaModule _module;
-    private readonly Lazy<CudaModule> _logLinearModule; // PEncoding.LogLinear's kernels, compiled on first use
+    // Each P encoding's main-loop kernels, compiled (or read from the kernel cache) the first time a call needs them, so
+    // that a process using one encoding never compiles the other's (NVRTC: about 100 s per module on a cold cache).
+    private readonly Lazy<CudaModule> _module;
+    private readonly Lazy<CudaModule> _logLinearModule;
 
     /// <summary>Uses device 0 with a context of its own.</summary>
     public CudaAttention() : this(0) { }
@@ -77,7 +79,8 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
         {
             // SAGE_KERNEL_DEFINES: schedule macros for probing variants of the main loop (KernelDefines); none by default.
             var defines = KernelDefines.FromEnvironment();
-            _module = compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource), defines);
+            _module = new Lazy<CudaModule>(
+                () => compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource), defines));
             _logLinearModule = new Lazy<CudaModule>(
                 () => compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, LogLinearKernelResource), defines));
         }
@@ -417,7 +420,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     public void Dispose()
     {
-        _module.Dispose();
+        if (_module.IsValueCreated) _module.Value.Dispose();
         if (_logLinearModule.IsValueCreated) _logLinearModule.Value.Dispose();
         _preprocessor.Dispose();
         if (_ownsContext) _context.Dispose();
@@ -434,7 +437,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// <summary>The main-loop module of <paramref name="encoding"/> (compiled on first use for LogLinear).</summary>
     private CudaModule MainLoopModule(PEncoding encoding) => encoding switch
     {
-        PEncoding.Exp2 => _module,
+        PEncoding.Exp2 => _module.Value,
         PEncoding.LogLinear => _logLinearModule.Value,
         _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
     };

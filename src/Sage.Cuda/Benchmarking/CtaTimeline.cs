@@ -20,8 +20,13 @@ namespace Sage.Cuda.Benchmarking;
 /// <param name="SpanMicroseconds">Mean over SMs of the time from their first CTA's entry to their last one's exit.</param>
 /// <param name="MeanResident">Time-weighted mean of the CTAs resident on an SM over its span.</param>
 /// <param name="InLoopShares">Share of SM time (over the SMs' spans) with k CTAs in their K-tile loop, k = 0, 1, ...</param>
+/// <param name="TileMicrosecondsByCompany">Mean K-tile iteration of the CTAs whose loop had, on time average, k other CTAs
+/// of its SM in their loops (rounded to the nearest k; NaN where no CTA had). Whether a CTA's tiles slow down with company
+/// says whether the loop is bound by its own latency chain (flat: an SM's throughput grows with the CTAs in loop) or by
+/// the SM's shared units (rising).</param>
 public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double PrologueMicroseconds, double TileMicroseconds,
-    double EpilogueMicroseconds, double RefillMicroseconds, double SpanMicroseconds, double MeanResident, IReadOnlyList<double> InLoopShares)
+    double EpilogueMicroseconds, double RefillMicroseconds, double SpanMicroseconds, double MeanResident, IReadOnlyList<double> InLoopShares,
+    IReadOnlyList<double> TileMicrosecondsByCompany)
 {
     /// <summary>Words per CTA record (attention_solo.cuh).</summary>
     public const int WordsPerCta = 6;
@@ -62,6 +67,7 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
         double perMicrosecond = double.IsNaN(mhz) ? 1000 : mhz; // cycles per µs (or per 1000 cycles without a rate)
         double Mean(IEnumerable<double> values) => values.DefaultIfEmpty(double.NaN).Average();
 
+        var byCompany = new List<(double Sum, int Count)>();
         var refills = new List<double>();
         double span = 0, resident = 0;
         var inLoop = new List<double>();
@@ -70,6 +76,17 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
             span += sm.Max(r => r.Exit) - sm[0].Entry;
             resident += Occupancy(sm, r => (r.Entry, r.Exit), null);
             Occupancy(sm, r => (r.LoopStart, r.LoopEnd), inLoop);
+            for (int i = 0; i < sm.Length; i++)
+            {
+                var r = sm[i];
+                if (r.Tiles <= 0 || r.LoopEnd <= r.LoopStart) continue;
+                double overlap = 0;
+                for (int j = 0; j < sm.Length; j++)
+                    if (j != i) overlap += Math.Max(0, Math.Min(r.LoopEnd, sm[j].LoopEnd) - Math.Max(r.LoopStart, sm[j].LoopStart));
+                int k = (int)Math.Round(overlap / (r.LoopEnd - r.LoopStart), MidpointRounding.AwayFromZero);
+                while (byCompany.Count <= k) byCompany.Add((0, 0));
+                byCompany[k] = (byCompany[k].Sum + (r.LoopEnd - r.LoopStart) / perMicrosecond / r.Tiles, byCompany[k].Count + 1);
+            }
             // A CTA that enters after some CTA of its SM exited took that CTA's slot: the gap since the latest such exit.
             var exits = sm.Select(r => r.Exit).Order().ToArray();
             foreach (var r in sm)
@@ -85,7 +102,7 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
             Mean(records.Where(r => r.Tiles > 0).Select(r => (r.LoopEnd - r.LoopStart) / perMicrosecond / r.Tiles)),
             Mean(records.Select(r => (r.Exit - r.LoopEnd) / perMicrosecond)),
             Mean(refills), span / bySm.Length / perMicrosecond, resident / span,
-            [.. inLoop.Select(t => total > 0 ? t / total : 0)]);
+            [.. inLoop.Select(t => total > 0 ? t / total : 0)], [.. byCompany.Select(c => c.Count > 0 ? c.Sum / c.Count : double.NaN)]);
     }
 
     /// <summary>

@@ -52,6 +52,11 @@ public sealed class CtaTimelineTests
         Assert.Equal(expected.Length, t.InLoopShares.Count);
         for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], t.InLoopShares[k], 9);
         Assert.Equal(expected[1] + 2 * expected[2], t.MeanInLoop, 9);
+        // Company: a's loop [5,25] overlaps b for 15 of 20 µs (0.75 → 1), b's [10,40] overlaps a 15 and c 5 of 30 (0.67 → 1),
+        // c's [35,55] overlaps b 5 of 20 (0.25 → 0), the SM 1 CTA has none (0). Tiles: a 5, b 5, c 4, SM 1 1 µs.
+        Assert.Equal(2, t.TileMicrosecondsByCompany.Count);
+        Assert.Equal((4 + 1) / 2.0, t.TileMicrosecondsByCompany[0], 9);
+        Assert.Equal((5 + 5) / 2.0, t.TileMicrosecondsByCompany[1], 9);
     }
 
     [Fact]
