@@ -326,11 +326,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 
     BlockRows rows = block_rows<SMOOTHQ>(p, row0, row1, block, bhq, bhk);
     if constexpr (QUERIES_HERE) rows.qScale = queryScale;
-#if SAGE_VSCALE_PREFETCH
-    // Probe (session 35): the head's v_scale row (D floats) into L1 now, so that the epilogue's loads after the loop hit L1
-    // instead of waiting for the L2 (the CTA timeline puts the epilogue at 1.6-1.7 µs of a 17-26 µs CTA at 2K d = 128).
-    if (WGS == 1 && wtid < D / 32) asm volatile("prefetch.global.L1 [%0];\n" ::"l"(p.v_scale + bhk * D + 32 * wtid));
-#endif
     float accO[SAGE_ACC_O(D)];
     zero_registers(accO);
     RowState st = RowState::start();
