@@ -56,7 +56,7 @@ public sealed class PlanCommand : Command<PlanCommand.Settings>
         public bool MeasureAll { get; init; }
 
         [CommandOption("--speeds <FILE>")]
-        [Description("Speed table to order the modes by (JSON from `sage bench --modes all --json`). Default: the run recorded with the library (docs/results/gpu-run-session3-2026-11-26.md).")]
+        [Description("Speed table to order the modes by (JSON from `sage bench --modes all --json`). Default: the run recorded with the library (docs/accuracy-budget.md, docs/results/gpu-run-session35-2026-11-27.md).")]
         public string? Speeds { get; init; }
 
         [CommandOption("--target <TARGET>")]

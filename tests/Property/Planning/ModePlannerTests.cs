@@ -14,16 +14,18 @@ public class ModePlannerTests
     {
         var c = ModeSpeeds.Candidates;
         var table = ModeSpeedTable.Recorded;
-        // The three Exp2 modes; and their log-linear twins too once the recorded run has timed that encoding.
-        string[] expected = table.Modes.Any(m => m.PEncoding == PEncoding.LogLinear)
+        // The three Exp2 modes; their log-linear twins too once the recorded run has timed that encoding; and the strided
+        // key-mean twins of those once it has timed the strided mean.
+        string[] modes = table.Modes.Any(m => m.PEncoding == PEncoding.LogLinear)
             ? ["int8-fp16x2", "int8-fp16x2-loglin", "int8-fp32", "int8-fp32-loglin", "int8-fp32x2", "int8-fp32x2-loglin"]
             : ["int8-fp16x2", "int8-fp32", "int8-fp32x2"];
-        Assert.Equal(expected, c.Take(c.Count - 1).Select(x => x.Name).Order(StringComparer.Ordinal));
+        var expected = table.Modes.Any(m => m.KeyMean == KeyMeanTokens.Strided) ? modes.Concat(modes.Select(m => m + "-strided")) : modes;
+        Assert.Equal(expected.Order(StringComparer.Ordinal), c.Take(c.Count - 1).Select(x => x.Name).Order(StringComparer.Ordinal));
         Assert.All(c.Take(c.Count - 1), x => Assert.Equal(QkFormat.Int8, x.Options!.QkFormat));
         Assert.All(c.Take(c.Count - 1), x => Assert.True(x.SpeedMeasured));
         // Fastest first up to the tie tolerance: no candidate is more than 2% slower than one after it.
         double Speed(PlanCandidate x) =>
-            table.Find(QuantGranularity.PerThread, x.Options!.PvAccumulation, encoding: x.Options.PEncoding)!.EndToEndTflops;
+            table.Find(QuantGranularity.PerThread, x.Options!.PvAccumulation, encoding: x.Options.PEncoding, keyMean: x.Options.KeyMeanTokens)!.EndToEndTflops;
         for (int i = 0; i < c.Count - 1; i++)
             for (int j = i + 1; j < c.Count - 1; j++)
             {
