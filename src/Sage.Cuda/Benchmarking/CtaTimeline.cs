@@ -2,8 +2,8 @@ namespace Sage.Cuda.Benchmarking;
 
 /// <summary>
 /// What the main loop's CTAs did with their SMs' time in one launch, from the records of the SAGE_CTA_TIMELINE probe
-/// (attention_solo.cuh; `sage bench --timeline`): per CTA its SM, its K tile count and four SM clock readings (entry, first
-/// QKᵀ, loop end, exit) and the global timer at entry. Why: the fitted per-block cost of the 2K kernels (about 4.3 tile
+/// (attention_solo.cuh; `sage bench --timeline`): per CTA its SM, its K tile count and six SM clock readings (entry, after the
+/// prologue's CTA barrier, loop start, first QKᵀ completed, loop end, exit) and the global timer at entry. Why: the fitted per-block cost of the 2K kernels (about 4.3 tile
 /// iterations, docs/results/gpu-run-session30-2026-11-27.md) is mostly latency that ncu's samples do not place; the
 /// records say how long a CTA's prologue, tiles, epilogue and its SM's refill take and how many CTAs of an SM are in their
 /// K-tile loop at a time.
@@ -12,7 +12,12 @@ namespace Sage.Cuda.Benchmarking;
 /// <param name="Sms">SMs they ran on.</param>
 /// <param name="ClockMhz">SM clock over the launch (clock64 against %globaltimer, median over SMs); NaN when no SM ran
 /// CTAs far enough apart to measure it, and then every time below is in cycles / 1000 instead of µs.</param>
-/// <param name="PrologueMicroseconds">Mean time from a CTA's entry to its first QKᵀ (barriers, Q wait, block rows).</param>
+/// <param name="PrologueMicroseconds">Mean time from a CTA's entry to its K-tile loop (setup, then the Q wait).</param>
+/// <param name="SetupMicroseconds">Mean time from a CTA's entry to the end of its prologue's CTA barrier (barrier
+/// initialisation, the first copies issued).</param>
+/// <param name="QueryWaitMicroseconds">Mean time from that barrier to the loop (block rows, the Q block's arrival).</param>
+/// <param name="FirstQkMicroseconds">Mean time from the loop's start to its first QKᵀ's completion (tile 0's K copy and
+/// the wgmma).</param>
 /// <param name="TileMicroseconds">Mean K-tile iteration of a CTA (its loop ÷ its tiles).</param>
 /// <param name="EpilogueMicroseconds">Mean time from a CTA's loop end to its exit (§9's stores).</param>
 /// <param name="RefillMicroseconds">Mean time from a CTA's exit to the next CTA's entry on the same SM (CTAs after the
@@ -24,12 +29,13 @@ namespace Sage.Cuda.Benchmarking;
 /// of its SM in their loops (rounded to the nearest k; NaN where no CTA had). Whether a CTA's tiles slow down with company
 /// says whether the loop is bound by its own latency chain (flat: an SM's throughput grows with the CTAs in loop) or by
 /// the SM's shared units (rising).</param>
-public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double PrologueMicroseconds, double TileMicroseconds,
+public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double PrologueMicroseconds, double SetupMicroseconds,
+    double QueryWaitMicroseconds, double FirstQkMicroseconds, double TileMicroseconds,
     double EpilogueMicroseconds, double RefillMicroseconds, double SpanMicroseconds, double MeanResident, IReadOnlyList<double> InLoopShares,
     IReadOnlyList<double> TileMicrosecondsByCompany)
 {
     /// <summary>Words per CTA record (attention_solo.cuh).</summary>
-    public const int WordsPerCta = 6;
+    public const int WordsPerCta = 8;
 
     /// <summary>The macro that compiles the probe in, with its CTA capacity (SAGE_KERNEL_DEFINES).</summary>
     public const string Define = "SAGE_CTA_TIMELINE=65536";
@@ -38,7 +44,8 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
     public double MeanInLoop => InLoopShares.Select((share, k) => share * k).Sum();
 
     /// <summary>One CTA's record.</summary>
-    public readonly record struct Record(int Sm, int Tiles, long Entry, long LoopStart, long LoopEnd, long Exit, long EntryNanoseconds);
+    public readonly record struct Record(int Sm, int Tiles, long Entry, long Setup, long LoopStart, long FirstQk, long LoopEnd, long Exit,
+        long EntryNanoseconds);
 
     /// <summary>The records of <paramref name="words"/> (<see cref="WordsPerCta"/> per CTA, in CTA order).</summary>
     public static Record[] Parse(ReadOnlySpan<ulong> words)
@@ -49,7 +56,8 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
         for (int i = 0; i < records.Length; i++)
         {
             var w = words.Slice(i * WordsPerCta, WordsPerCta);
-            records[i] = new Record((int)(w[0] & 0xFFFFFFFF), (int)(w[0] >> 32), (long)w[1], (long)w[2], (long)w[3], (long)w[4], (long)w[5]);
+            records[i] = new Record((int)(w[0] & 0xFFFFFFFF), (int)(w[0] >> 32), (long)w[1], (long)w[2], (long)w[3], (long)w[4], (long)w[5],
+                (long)w[6], (long)w[7]);
         }
         return records;
     }
@@ -60,8 +68,10 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
         ArgumentNullException.ThrowIfNull(records);
         if (records.Count == 0) throw new ArgumentException("No CTA records.", nameof(records));
         foreach (var r in records)
-            if (!(r.Entry <= r.LoopStart && r.LoopStart <= r.LoopEnd && r.LoopEnd <= r.Exit))
-                throw new ArgumentException($"A CTA record on SM {r.Sm} has its clocks out of order ({r.Entry}, {r.LoopStart}, {r.LoopEnd}, {r.Exit}): not one launch's records.", nameof(records));
+            if (!(r.Entry <= r.Setup && r.Setup <= r.LoopStart && r.LoopStart <= r.FirstQk && r.FirstQk <= r.LoopEnd && r.LoopEnd <= r.Exit))
+                throw new ArgumentException(
+                    $"A CTA record on SM {r.Sm} has its clocks out of order ({r.Entry}, {r.Setup}, {r.LoopStart}, {r.FirstQk}, {r.LoopEnd}, {r.Exit}): not one launch's records.",
+                    nameof(records));
         var bySm = records.GroupBy(r => r.Sm).Select(g => g.OrderBy(r => r.Entry).ToArray()).ToArray();
         double mhz = ClockRate(bySm);
         double perMicrosecond = double.IsNaN(mhz) ? 1000 : mhz; // cycles per µs (or per 1000 cycles without a rate)
@@ -99,6 +109,9 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
         double total = inLoop.Sum();
         return new CtaTimeline(records.Count, bySm.Length, mhz,
             Mean(records.Select(r => (r.LoopStart - r.Entry) / perMicrosecond)),
+            Mean(records.Select(r => (r.Setup - r.Entry) / perMicrosecond)),
+            Mean(records.Select(r => (r.LoopStart - r.Setup) / perMicrosecond)),
+            Mean(records.Where(r => r.Tiles > 0).Select(r => (r.FirstQk - r.LoopStart) / perMicrosecond)),
             Mean(records.Where(r => r.Tiles > 0).Select(r => (r.LoopEnd - r.LoopStart) / perMicrosecond / r.Tiles)),
             Mean(records.Select(r => (r.Exit - r.LoopEnd) / perMicrosecond)),
             Mean(refills), span / bySm.Length / perMicrosecond, resident / span,

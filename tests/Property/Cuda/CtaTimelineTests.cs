@@ -11,16 +11,17 @@ namespace Sage.Property.Tests.Cuda;
 public sealed class CtaTimelineTests
 {
     // A 1 GHz clock: 1000 cycles per µs, and the global timer (ns) equals the clock.
+    // Setup ends a fifth of the way to the loop; the first QKᵀ completes 1000 cycles into the loop (or at its end).
     private static CtaTimeline.Record Cta(int sm, int tiles, long entry, long loopStart, long loopEnd, long exit) =>
-        new(sm, tiles, entry, loopStart, loopEnd, exit, entry);
+        new(sm, tiles, entry, entry + (loopStart - entry) / 5, loopStart, Math.Min(loopStart + 1000, loopEnd), loopEnd, exit, entry);
 
     [Fact]
     public void Records_parse_from_the_kernel_s_six_words()
     {
-        ulong[] words = [7ul | (12ul << 32), 100, 250, 900, 1000, 5000];
+        ulong[] words = [7ul | (12ul << 32), 100, 180, 250, 400, 900, 1000, 5000];
         var r = Assert.Single(CtaTimeline.Parse(words));
-        Assert.Equal(new CtaTimeline.Record(7, 12, 100, 250, 900, 1000, 5000), r);
-        Assert.Throws<ArgumentException>(() => CtaTimeline.Parse(new ulong[7]));
+        Assert.Equal(new CtaTimeline.Record(7, 12, 100, 180, 250, 400, 900, 1000, 5000), r);
+        Assert.Throws<ArgumentException>(() => CtaTimeline.Parse(new ulong[9]));
     }
 
     [Fact]
@@ -40,6 +41,9 @@ public sealed class CtaTimelineTests
         Assert.Equal(2, t.Sms);
         Assert.Equal(1000, t.ClockMhz, 6);
         Assert.Equal((5 + 10 + 3 + 1) / 4.0, t.PrologueMicroseconds, 9);
+        Assert.Equal((5 + 10 + 3 + 1) / 4.0 / 5, t.SetupMicroseconds, 9);
+        Assert.Equal((5 + 10 + 3 + 1) / 4.0 * 4 / 5, t.QueryWaitMicroseconds, 9);
+        Assert.Equal(1, t.FirstQkMicroseconds, 9);
         Assert.Equal((20.0 / 4 + 30.0 / 6 + 20.0 / 5 + 1.0) / 4, t.TileMicroseconds, 9);
         Assert.Equal((5 + 10 + 5 + 1) / 4.0, t.EpilogueMicroseconds, 9);
         Assert.Equal(2, t.RefillMicroseconds, 9); // only c refilled a slot
@@ -72,7 +76,7 @@ public sealed class CtaTimelineTests
     [Fact]
     public void Records_out_of_order_are_refused()
     {
-        var e = Assert.Throws<ArgumentException>(() => CtaTimeline.Summarize([Cta(3, 1, 10, 5, 20, 30)]));
+        var e = Assert.Throws<ArgumentException>(() => CtaTimeline.Summarize([new CtaTimeline.Record(3, 1, 10, 12, 5, 6, 20, 30, 10)]));
         Assert.Contains("SM 3", e.Message);
         Assert.Throws<ArgumentException>(() => CtaTimeline.Summarize([]));
     }

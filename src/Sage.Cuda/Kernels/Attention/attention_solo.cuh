@@ -34,11 +34,12 @@
 
 // Timing probe (`sage bench --timeline`, which compiles the main loop with SAGE_CTA_TIMELINE = N through
 // SAGE_KERNEL_DEFINES; never in a default build): thread 0 of each of the first N CTAs (linear index x + X·(y + Y·z))
-// records six words: its SM and K tile count (smid | tiles << 32), clock64() at entry, before its first QKᵀ (after the Q
-// wait), after its K-tile loop and after its epilogue, and %globaltimer at entry (CtaTimeline reads them; the clock's rate
-// comes from the two timers). A handful of instructions in thread 0 only; what the CTAs compute is unchanged.
+// records eight words: its SM and K tile count (smid | tiles << 32), clock64() at entry, after the prologue's CTA barrier
+// (barriers initialised, first copies issued), before its first QKᵀ (after the Q wait), when its first QKᵀ completed
+// (tile 0's K copy and the wgmma), after its K-tile loop and after its epilogue, and %globaltimer at entry (CtaTimeline
+// reads them; the clock's rate comes from the two timers). A few instructions per CTA; what the CTAs compute is unchanged.
 #ifdef SAGE_CTA_TIMELINE
-__device__ unsigned long long sage_cta_timeline[SAGE_CTA_TIMELINE * 6];
+__device__ unsigned long long sage_cta_timeline[SAGE_CTA_TIMELINE * 8];
 __device__ __forceinline__ unsigned long long timeline_clock()
 {
     unsigned long long c;
@@ -48,7 +49,7 @@ __device__ __forceinline__ unsigned long long timeline_clock()
 __device__ __forceinline__ unsigned long long* timeline_slot()
 {
     const unsigned long long cta = blockIdx.x + (unsigned long long)gridDim.x * (blockIdx.y + (unsigned long long)gridDim.y * blockIdx.z);
-    return threadIdx.x == 0 && cta < SAGE_CTA_TIMELINE ? sage_cta_timeline + 6 * cta : nullptr;
+    return threadIdx.x == 0 && cta < SAGE_CTA_TIMELINE ? sage_cta_timeline + 8 * cta : nullptr;
 }
 #define SAGE_TIMELINE(statement) statement
 #else
@@ -142,6 +143,16 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // with it); a misaligned window would corrupt the operands, so it traps.
     SAGE_TIMELINE(const unsigned long long entryClock = timeline_clock());
     SAGE_TIMELINE(unsigned long long entryTime; asm volatile("mov.u64 %0, %%globaltimer;\n" : "=l"(entryTime)::"memory"));
+#if SAGE_TENSORMAP_PREFETCH
+    // Probe (session 35): the TMA descriptors into the TMA unit's cache before the barriers are set up, so that the first
+    // copies do not wait for a descriptor fetch.
+    if (threadIdx.x == 0)
+    {
+        if constexpr (!QUERIES_HERE) asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<unsigned long long>(mapQ)) : "memory");
+        asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<unsigned long long>(mapK)) : "memory");
+        asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<unsigned long long>(mapV)) : "memory");
+    }
+#endif
     extern __shared__ __align__(1024) unsigned char smem[];
     if ((shared_address(smem) & 1023u) != 0) __trap();
     // wg through redux.sync (a uniform register): everything derived from it, the Q block's address and so the wgmma
@@ -284,6 +295,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     if constexpr (QUERIES_HERE)
         if (WGS == 1 || linear < nBlocks) queryScale = quantize_query_block<D, WGS>(p, block, b, h, sQ, wg); // not an idle warpgroup
     __syncthreads();
+    SAGE_TIMELINE(const unsigned long long setupClock = timeline_clock());
     if (WGS > 1 && linear >= nBlocks) return; // an idle warpgroup of a shared CTA (its block is past the last)
 
     // Solo: at iteration kt, tile kt - 1 + STAGES goes into the stage of tile kt - 1 once all 128 threads released it.
@@ -376,6 +388,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     int stage = 0;
     unsigned int phase = 0;
     SAGE_TIMELINE(const unsigned long long loopClock = timeline_clock());
+    SAGE_TIMELINE(unsigned long long firstQkClock = loopClock);
     for (int kt = 0; kt < T; kt++)
     {
         float rescale0, rescale1;
@@ -388,6 +401,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         qk_issue(stage, phase);
         refill(kt, stage, phase);
         wgmma_wait<0>();
+        SAGE_TIMELINE(if (kt == 0) firstQkClock = timeline_clock());
         softmax_with(kt, kScale, rescale0, rescale1, pr);
         pv_issue_tile(stage, phase, pr, rescale0, rescale1);
         wgmma_wait<0>();
@@ -413,10 +427,12 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         asm volatile("mov.u32 %0, %%smid;\n" : "=r"(sm));
         slot[0] = sm | ((unsigned long long)ctaTiles << 32);
         slot[1] = entryClock;
-        slot[2] = loopClock;
-        slot[3] = loopEndClock;
-        slot[4] = timeline_clock();
-        slot[5] = entryTime;
+        slot[2] = setupClock;
+        slot[3] = loopClock;
+        slot[4] = firstQkClock;
+        slot[5] = loopEndClock;
+        slot[6] = timeline_clock();
+        slot[7] = entryTime;
     }
 #endif
 }
