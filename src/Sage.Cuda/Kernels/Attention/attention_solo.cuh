@@ -143,16 +143,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     // with it); a misaligned window would corrupt the operands, so it traps.
     SAGE_TIMELINE(const unsigned long long entryClock = timeline_clock());
     SAGE_TIMELINE(unsigned long long entryTime; asm volatile("mov.u64 %0, %%globaltimer;\n" : "=l"(entryTime)::"memory"));
-#if SAGE_TENSORMAP_PREFETCH
-    // Probe (session 35): the TMA descriptors into the TMA unit's cache before the barriers are set up, so that the first
-    // copies do not wait for a descriptor fetch.
-    if (threadIdx.x == 0)
-    {
-        if constexpr (!QUERIES_HERE) asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<unsigned long long>(mapQ)) : "memory");
-        asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<unsigned long long>(mapK)) : "memory");
-        asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<unsigned long long>(mapV)) : "memory");
-    }
-#endif
     extern __shared__ __align__(1024) unsigned char smem[];
     if ((shared_address(smem) & 1023u) != 0) __trap();
     // wg through redux.sync (a uniform register): everything derived from it, the Q block's address and so the wgmma
