@@ -5,8 +5,9 @@ namespace Sage.Accuracy.Tests.Cli;
 
 public class SageCommandTests
 {
-    /// <summary>Modes of Sage.Cli.Verification.VerifyMode.All: seven until session 23, then the two log-linear P modes.</summary>
-    private const int VerifyModeCount = 9;
+    /// <summary>Modes of Sage.Cli.Verification.VerifyMode.All: seven until session 23, then the two log-linear P modes, and
+    /// since session 35 the strided K mean.</summary>
+    private const int VerifyModeCount = 10;
 
     [Fact]
     public void VerifyPassesOnBuiltInDataAndReportsEveryModeAndFamily()
