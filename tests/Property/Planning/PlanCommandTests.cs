@@ -78,8 +78,24 @@ public class PlanCommandTests
         }
     }
 
-    [Fact]
-    public void ALogLinearModeMeasuredFastestIsPlannedPrintedAndStoredWithItsEncoding()
+    /// <summary>A twin of int8-fp16x2 measured faster than it (its row the only other one in the table): the log-linear P
+    /// encoding, or the strided K mean.</summary>
+    public static TheoryData<string, ModeSpeedEntry, string, SageOptions, string> FasterTwins => new()
+    {
+        {
+            "int8-fp16x2-loglin", new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 112, 112, PEncoding.LogLinear),
+            "int8-fp16x2-loglin (1.00x) > int8-fp16x2 (0.89x)", new SageOptions { PEncoding = PEncoding.LogLinear }, "\"pEncoding\": \"LogLinear\""
+        },
+        {
+            "int8-fp16x2-strided", new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 105, 105, KeyMean: KeyMeanTokens.Strided),
+            "int8-fp16x2-strided (1.00x) > int8-fp16x2 (0.95x)", new SageOptions { KeyMeanTokens = KeyMeanTokens.Strided }, "\"keyMeanTokens\": \"Strided\""
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(FasterTwins))]
+    public void ATwinModeMeasuredFastestIsPlannedPrintedAndStoredWithItsOptions(string mode, ModeSpeedEntry twin, string printedOrder,
+        SageOptions options, string storedOption)
     {
         string folder = TempFolder();
         try
@@ -88,51 +104,19 @@ public class PlanCommandTests
             string speeds = Path.Combine(folder, "speeds.json");
             var table = ModeSpeedTable.Recorded with
             {
-                Source = "bench with both encodings", Device = "test GPU",
-                Modes = [new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 100, 100),
-                         new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 112, 112, PEncoding.LogLinear)],
+                Source = "bench with a twin", Device = "test GPU",
+                Modes = [new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 100, 100), twin],
             };
             File.WriteAllText(speeds, table.ToJson());
             CalibrationSetWriter.WriteSafetensors(calib, [Layer("l0", DataFamily.Gaussian, 6)]);
 
             var (code, stdout, stderr) = Sage("plan", calib, "-o", output, "--budget-cosine", "0", "--budget-rel-l1", "10", "--speeds", speeds);
             Assert.True(code == 0, $"exit {code}: {stderr}");
-            Assert.Contains("int8-fp16x2-loglin (1.00x) > int8-fp16x2 (0.89x)", stdout); // the order as printed (no fp32x2 row: the fastest is 1)
+            Assert.Contains(printedOrder, stdout); // the order as printed (no fp32x2 row: the fastest is 1)
             var plan = Plan.Load(output);
-            Assert.Equal("int8-fp16x2-loglin", plan.Layers[0].Mode);
-            Assert.Equal(new SageOptions { PEncoding = PEncoding.LogLinear }, plan.OptionsFor("l0"));
-            Assert.Contains("\"pEncoding\": \"LogLinear\"", File.ReadAllText(output));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    [Fact]
-    public void AStridedKeyMeanModeMeasuredFastestIsPlannedPrintedAndStoredWithItsKeyMean()
-    {
-        string folder = TempFolder();
-        try
-        {
-            string calib = Path.Combine(folder, "calib.safetensors"), output = Path.Combine(folder, "plan.json");
-            string speeds = Path.Combine(folder, "speeds.json");
-            var table = ModeSpeedTable.Recorded with
-            {
-                Source = "bench with both key means", Device = "test GPU",
-                Modes = [new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 100, 100),
-                         new ModeSpeedEntry(QkFormat.Int8, QuantGranularity.PerThread, PvAccumulation.Fp16TwoLevel, 1, 1, 105, 105, KeyMean: KeyMeanTokens.Strided)],
-            };
-            File.WriteAllText(speeds, table.ToJson());
-            CalibrationSetWriter.WriteSafetensors(calib, [Layer("l0", DataFamily.Gaussian, 7)]);
-
-            var (code, stdout, stderr) = Sage("plan", calib, "-o", output, "--budget-cosine", "0", "--budget-rel-l1", "10", "--speeds", speeds);
-            Assert.True(code == 0, $"exit {code}: {stderr}");
-            Assert.Contains("int8-fp16x2-strided (1.00x) > int8-fp16x2 (0.95x)", stdout); // the order as printed (no fp32x2 row: the fastest is 1)
-            var plan = Plan.Load(output);
-            Assert.Equal("int8-fp16x2-strided", plan.Layers[0].Mode);
-            Assert.Equal(new SageOptions { KeyMeanTokens = KeyMeanTokens.Strided }, plan.OptionsFor("l0"));
-            Assert.Contains("\"keyMeanTokens\": \"Strided\"", File.ReadAllText(output));
+            Assert.Equal(mode, plan.Layers[0].Mode);
+            Assert.Equal(options, plan.OptionsFor("l0"));
+            Assert.Contains(storedOption, File.ReadAllText(output));
         }
         finally
         {
