@@ -135,18 +135,12 @@ public sealed unsafe class CudaFunction
         LaunchCore(grid, block, sharedMemoryBytes, stream, dependent: false, args);
 
     /// <summary>
-    /// As <see cref="Launch(Dim3, Dim3, int, CudaStream?, KernelArgument[])"/>, as a programmatic dependent launch
-    /// (CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION): the grid may start while the previous kernel of the stream
-    /// still runs, once every CTA of that kernel has executed <c>griddepcontrol.launch_dependents</c> (or ended). Nothing
-    /// then orders this kernel's reads after that kernel's writes: the kernel must run <c>griddepcontrol.wait</c> before
-    /// it reads them. Work queued after this launch still waits for it as usual.
-    /// </summary>
-    public void LaunchDependent(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, params KernelArgument[] args) =>
-        LaunchCore(grid, block, sharedMemoryBytes, stream, dependent: true, args);
-
-    /// <summary>
-    /// <see cref="LaunchDependent"/> when <paramref name="dependent"/>, else <see cref="Launch(Dim3, Dim3, int, CudaStream?, KernelArgument[])"/>:
-    /// for call sites whose schedule decides at run time whether the kernel may start under its predecessor.
+    /// As <see cref="Launch(Dim3, Dim3, int, CudaStream?, KernelArgument[])"/>; with <paramref name="dependent"/>, as a
+    /// programmatic dependent launch (CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION): the grid may start while the
+    /// previous kernel of the stream still runs, once every CTA of that kernel has executed
+    /// <c>griddepcontrol.launch_dependents</c> (or ended). Nothing then orders this kernel's reads after that kernel's
+    /// writes: the kernel must run <c>griddepcontrol.wait</c> before it reads them. Work queued after this launch still
+    /// waits for it as usual. For call sites whose schedule decides at run time.
     /// </summary>
     public void Launch(Dim3 grid, Dim3 block, int sharedMemoryBytes, CudaStream? stream, bool dependent, KernelArgument[] args) =>
         LaunchCore(grid, block, sharedMemoryBytes, stream, dependent, args);

@@ -141,8 +141,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             KeyMeanTokens = settings.KeyMean,
         };
         // The probe is a compile-time macro of the main loop: add it before CudaAttention compiles (the kernel cache keys on it).
-        if (settings.Timeline) Environment.SetEnvironmentVariable(KernelDefines.EnvironmentVariable, WithTimelineDefine(
-            Environment.GetEnvironmentVariable(KernelDefines.EnvironmentVariable)));
+        if (settings.Timeline) Environment.SetEnvironmentVariable(KernelDefines.EnvironmentVariable, KernelDefines.With(
+            Environment.GetEnvironmentVariable(KernelDefines.EnvironmentVariable), CtaTimeline.Define));
         var cases = (from d in dims from causal in new[] { false, true } from n in sequences
                      select new BenchmarkCase(settings.Batch, settings.Heads, n, d, causal, options, settings.Lse, settings.Layout)).ToList();
 
@@ -211,12 +211,6 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (settings.Timeline) AnsiConsole.Write(TimelineTable(results));
         return ExitCodes.Success;
     }
-
-    /// <summary>SAGE_KERNEL_DEFINES with the timeline probe's macro added (kept once).</summary>
-    public static string WithTimelineDefine(string? defines) =>
-        string.IsNullOrWhiteSpace(defines) ? CtaTimeline.Define
-        : defines.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries).Any(d => d.StartsWith("SAGE_CTA_TIMELINE", StringComparison.Ordinal)) ? defines
-        : defines + " " + CtaTimeline.Define;
 
     /// <summary>One row per case of the main loop's CTA timeline (µs at the measured clock).</summary>
     private static Table TimelineTable(IEnumerable<BenchmarkResult> results)

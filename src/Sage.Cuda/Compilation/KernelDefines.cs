@@ -38,6 +38,18 @@ public static partial class KernelDefines
             ? $"{source}: '{bad}' is not a kernel macro; expected SAGE_NAME or SAGE_NAME=VALUE (upper-case name after SAGE_, value of letters, digits and _.+-)."
             : null;
 
+    /// <summary>
+    /// <paramref name="text"/> with <paramref name="item"/> (SAGE_NAME[=VALUE]) added, unless an item of the same name is
+    /// already there (the caller's value wins): how a tool adds a probe's macro to what the user set.
+    /// </summary>
+    public static string With(string? text, string item)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(item);
+        static string Name(string i) => i.Split('=', 2)[0];
+        var items = Items(text);
+        return items.Any(i => Name(i) == Name(item)) ? text! : string.Join(' ', [.. items, item]);
+    }
+
     private static string[] Items(string? text) =>
         string.IsNullOrWhiteSpace(text) ? [] : text.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries);
 

@@ -52,7 +52,7 @@ public sealed partial class GpuPreprocessor
         }
     }
 
-    private readonly RingShape _ring = RingShape.Default;
+    private readonly RingShape _ring; // RingShape.Of the instance's SAGE_PREPROCESS_DEFINES (constructor)
 
     /// <summary>
     /// Whether launch 3 can run as a ring: V in one pass (<paramref name="onePassValues"/>: 16-bit inputs, SmoothK, no SmoothV,

@@ -21,25 +21,16 @@ public sealed partial class GpuPreprocessor
     /// as a programmatic dependent of launch 1 whenever launch 1 is the kernel right before it (no launch 2) and holds
     /// statistics CTAs only (Q quantised by the main loop): launch 3's CTAs then fill the SMs that launch 1 leaves idle
     /// and load their K/V rows, and wait (<c>griddepcontrol.wait</c>) for launch 1's means and scales only before they
-    /// use them. "always" also queues it so where launch 1 holds Q blocks (<see cref="DependentBesideQueries"/>). Every
-    /// setting gives the same bits.
+    /// use them. Both give the same bits. (Beside launch 1's Q blocks it was 3-4 % slower per tile, session 27, and −1.4 to
+    /// +0.6 % as the ring, session 35, so it is not queued so there.)
     /// </summary>
     public const string DependentCodesEnvironmentVariable = "SAGE_PREPROCESS_PDL";
 
     /// <summary>True: launch 3 is a programmatic dependent launch after launch 1 (<see cref="DependentCodesEnvironmentVariable"/>).</summary>
     internal bool DependentCodes { get; set; } = DependentCodesSelected(Environment.GetEnvironmentVariable(DependentCodesEnvironmentVariable));
 
-    /// <summary>
-    /// True ("always"): launch 3 is a dependent launch also where launch 1 holds Q blocks (d = 128 by default). A probe
-    /// setting: the per-tile launch 3 was 3-4 % slower so at 2K (session 27); the ring (one CTA per SM) is timed with it.
-    /// </summary>
-    internal bool DependentBesideQueries { get; set; } = DependentBesideQueriesSelected(Environment.GetEnvironmentVariable(DependentCodesEnvironmentVariable));
-
     internal static bool DependentCodesSelected(string? value) =>
-        ScheduleSwitch.Select(DependentCodesEnvironmentVariable, value, ("1", true), ("0", false), ("always", true));
-
-    internal static bool DependentBesideQueriesSelected(string? value) =>
-        ScheduleSwitch.Select(DependentCodesEnvironmentVariable, value, ("1", false), ("0", false), ("always", true));
+        ScheduleSwitch.Select(DependentCodesEnvironmentVariable, value, ("1", true), ("0", false));
 
     /// <summary>
     /// Environment variable: unset, empty or "split" gives launch 1's statistics two threads per item with SmoothK, one for

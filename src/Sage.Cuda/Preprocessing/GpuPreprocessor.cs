@@ -261,9 +261,15 @@ public sealed partial class GpuPreprocessor : IDisposable
                 ChannelMean(k, sampleStrides, Suffix(k.ElementType), keySample.Count, d, s.KeyValueHeads, s.Batch,
                     PreprocessLayout.KeyTiles(keySample.Count), kMean, stream);
             var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
+            // Launch 3 (ring or per tile) as launch 1's programmatic dependent: only right after launch 1, i.e. when launch 1
+            // finishes the heads itself (launch 3's griddepcontrol.wait orders it after the kernel before it), and only when
+            // launch 1 has no Q blocks (the main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which
+            // launch 3's CTAs then fill (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the
+            // early row loads only slowed launch 1 (2K 3-4 % slower per tile, session 27; the ring −1.4 to +0.6 %, session 35).
+            bool codesDependent = DependentCodes && codesFollowFirst && !quantizeQueries;
             if (g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
                 LaunchRingCodes(kernels, s, problem.Layout, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes,
-                    DependentCodes && codesFollowFirst && (!quantizeQueries || DependentBesideQueries), stream);
+                    codesDependent, stream);
             else if (g.KeyTiles > 0)
             {
                 KernelArgument[] codeArguments =
@@ -278,12 +284,7 @@ public sealed partial class GpuPreprocessor : IDisposable
                 var codes = _fused.GetFunction((onePassValues ? "preprocess_quantize_kv_onepass_" : "preprocess_quantize_kv_") + kernels);
                 // The K tiles, then the V tiles or, in one pass, one CTA per (head, 8 channels).
                 int codeCtas = g.CodeBlocks(onePassValues);
-                // Dependent only right after launch 1, i.e. when launch 1 finishes the heads itself (launch 3's
-                // griddepcontrol.wait orders it after the kernel before it), and only when launch 1 has no Q blocks (the
-                // main loop quantises Q, d = 64): its statistics CTAs alone leave SMs idle, which launch 3's CTAs then fill
-                // (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the early row loads
-                // only slowed launch 1: 2K 3-4 % slower (session 27).
-                codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, DependentCodes && codesFollowFirst && (!quantizeQueries || DependentBesideQueries), codeArguments);
+                codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, codesDependent, codeArguments);
             }
 
             var queries = quantizeQueries ? new QuantizedQueries(qValues!, qScales!, qMeans, padQ, qGroups) : null;

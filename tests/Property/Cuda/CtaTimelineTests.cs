@@ -1,4 +1,4 @@
-using Sage.Cli.Commands;
+using Sage.Cuda;
 using Sage.Cuda.Benchmarking;
 using Xunit;
 
@@ -87,5 +87,5 @@ public sealed class CtaTimelineTests
     [InlineData("SAGE_CAUSAL_TAIL=0", "SAGE_CAUSAL_TAIL=0 SAGE_CTA_TIMELINE=65536")]
     [InlineData("SAGE_CTA_TIMELINE=8", "SAGE_CTA_TIMELINE=8")]
     public void The_bench_adds_the_probe_macro_once(string? defines, string expected) =>
-        Assert.Equal(expected, BenchCommand.WithTimelineDefine(defines));
+        Assert.Equal(expected, KernelDefines.With(defines, CtaTimeline.Define));
 }

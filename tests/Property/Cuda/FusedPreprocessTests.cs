@@ -174,16 +174,7 @@ public class FusedPreprocessTests
     [InlineData("", true)]
     [InlineData("1", true)]
     [InlineData("0", false)]
-    [InlineData("always", true)]
     public void Dependent_codes_switch(string? value, bool dependent) => Assert.Equal(dependent, GpuPreprocessor.DependentCodesSelected(value));
-
-    [Theory]
-    [InlineData(null, false)]
-    [InlineData("1", false)]
-    [InlineData("0", false)]
-    [InlineData("always", true)]
-    public void Dependent_codes_beside_queries_only_when_always(string? value, bool beside) =>
-        Assert.Equal(beside, GpuPreprocessor.DependentBesideQueriesSelected(value));
 
     [Fact]
     public void Unknown_dependent_codes_setting_names_the_variable()
