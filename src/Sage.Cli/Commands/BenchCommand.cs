@@ -216,7 +216,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     private static Table TimelineTable(IEnumerable<BenchmarkResult> results)
     {
         var table = new Table().Title("Main loop CTA timeline (one kernel-only launch per case; µs; in loop k: share of SM time with k CTAs in their K-tile loop)")
-            .AddColumns("d", "N", "causal", "CTAs", "MHz", "prologue (setup + Q wait)", "first QK", "tile", "epilogue", "refill", "SM span", "resident", "in loop", "in loop 0 / 1 / 2 / 3+",
+            .AddColumns("d", "N", "causal", "CTAs", "MHz", "prologue (setup: indices / issue, + Q wait)", "first QK", "tile", "epilogue (barrier / staging / stores)", "refill", "SM span", "resident", "in loop", "in loop 0 / 1 / 2 / 3+",
                 "tile with 0 / 1 / 2 / 3+ others");
         foreach (var r in results)
         {
@@ -224,8 +224,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             var shares = string.Join(" / ", Enumerable.Range(0, 4).Select(k =>
                 F(100 * (k < 3 ? (k < t.InLoopShares.Count ? t.InLoopShares[k] : 0) : t.InLoopShares.Skip(3).Sum()), "F0") + "%"));
             table.AddRow(r.Case.HeadDim.ToString(), r.Case.SequenceLength.ToString(), r.Case.Causal ? "yes" : "no", t.Ctas.ToString(),
-                F(t.ClockMhz, "F0"), $"{F(t.PrologueMicroseconds, "F2")} ({F(t.SetupMicroseconds, "F2")} + {F(t.QueryWaitMicroseconds, "F2")})",
-                F(t.FirstQkMicroseconds, "F2"), F(t.TileMicroseconds, "F2"), F(t.EpilogueMicroseconds, "F2"),
+                F(t.ClockMhz, "F0"),
+                $"{F(t.PrologueMicroseconds, "F2")} ({F(t.SetupMicroseconds, "F2")}: {F(t.IndexMicroseconds, "F2")} / {F(t.IssueMicroseconds, "F2")}, + {F(t.QueryWaitMicroseconds, "F2")})",
+                F(t.FirstQkMicroseconds, "F2"), F(t.TileMicroseconds, "F2"),
+                $"{F(t.EpilogueMicroseconds, "F2")} ({F(t.EpilogueBarrierMicroseconds, "F2")} / {F(t.StagingMicroseconds, "F2")} / {F(t.EpilogueMicroseconds - t.EpilogueBarrierMicroseconds - t.StagingMicroseconds, "F2")})",
                 F(t.RefillMicroseconds, "F2"), F(t.SpanMicroseconds, "F1"), F(t.MeanResident, "F2"), F(t.MeanInLoop, "F2"), shares,
                 string.Join(" / ", Enumerable.Range(0, 4).Select(k => k < t.TileMicrosecondsByCompany.Count ? F(t.TileMicrosecondsByCompany[k], "F2") : "-")));
         }

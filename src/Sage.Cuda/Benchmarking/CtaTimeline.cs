@@ -2,8 +2,9 @@ namespace Sage.Cuda.Benchmarking;
 
 /// <summary>
 /// What the main loop's CTAs did with their SMs' time in one launch, from the records of the SAGE_CTA_TIMELINE probe
-/// (attention_solo.cuh; `sage bench --timeline`): per CTA its SM, its K tile count and six SM clock readings (entry, after the
-/// prologue's CTA barrier, loop start, first QKᵀ completed, loop end, exit) and the global timer at entry. Why: the fitted per-block cost of the 2K kernels (about 4.3 tile
+/// (attention_timeline.cuh; `sage bench --timeline`): per CTA its SM, its K tile count, ten SM clock readings (entry, after
+/// the block's indices, after thread 0's barrier setup and first copies, after the prologue's CTA barrier, loop start, first
+/// QKᵀ completed, loop end, after the epilogue's CTA barrier, with every output staged, exit) and the global timer at entry. Why: the fitted per-block cost of the 2K kernels (about 4.3 tile
 /// iterations, docs/results/gpu-run-session30-2026-11-27.md) is mostly latency that ncu's samples do not place; the
 /// records say how long a CTA's prologue, tiles, epilogue and its SM's refill take and how many CTAs of an SM are in their
 /// K-tile loop at a time.
@@ -15,11 +16,19 @@ namespace Sage.Cuda.Benchmarking;
 /// <param name="PrologueMicroseconds">Mean time from a CTA's entry to its K-tile loop (setup, then the Q wait).</param>
 /// <param name="SetupMicroseconds">Mean time from a CTA's entry to the end of its prologue's CTA barrier (barrier
 /// initialisation, the first copies issued).</param>
+/// <param name="IndexMicroseconds">Mean part of the setup spent on the block's indices and tile count (entry to thread 0's
+/// first reading after them).</param>
+/// <param name="IssueMicroseconds">Mean part of the setup spent by thread 0 on the ones rows, the barriers' initialisation
+/// and the first copies' issue; the rest of the setup is the wait at the CTA barrier.</param>
 /// <param name="QueryWaitMicroseconds">Mean time from that barrier to the loop (block rows, the Q block's arrival).</param>
 /// <param name="FirstQkMicroseconds">Mean time from the loop's start to its first QKᵀ's completion (tile 0's K copy and
 /// the wgmma).</param>
 /// <param name="TileMicroseconds">Mean K-tile iteration of a CTA (its loop ÷ its tiles).</param>
 /// <param name="EpilogueMicroseconds">Mean time from a CTA's loop end to its exit (§9's stores).</param>
+/// <param name="EpilogueBarrierMicroseconds">Mean part of the epilogue up to the end of its CTA barrier (the row sums'
+/// reciprocals, the v_scale loads' issue, the barrier that frees the stage memory; 0 without a staged epilogue).</param>
+/// <param name="StagingMicroseconds">Mean part of the epilogue from that barrier until every output is formed and in the
+/// staging rows (the v_scale loads' arrival, the conversions, stmatrix); the rest is the global stores' issue.</param>
 /// <param name="RefillMicroseconds">Mean time from a CTA's exit to the next CTA's entry on the same SM (CTAs after the
 /// first wave).</param>
 /// <param name="SpanMicroseconds">Mean over SMs of the time from their first CTA's entry to their last one's exit.</param>
@@ -30,12 +39,12 @@ namespace Sage.Cuda.Benchmarking;
 /// says whether the loop is bound by its own latency chain (flat: an SM's throughput grows with the CTAs in loop) or by
 /// the SM's shared units (rising).</param>
 public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double PrologueMicroseconds, double SetupMicroseconds,
-    double QueryWaitMicroseconds, double FirstQkMicroseconds, double TileMicroseconds,
-    double EpilogueMicroseconds, double RefillMicroseconds, double SpanMicroseconds, double MeanResident, IReadOnlyList<double> InLoopShares,
+    double IndexMicroseconds, double IssueMicroseconds, double QueryWaitMicroseconds, double FirstQkMicroseconds, double TileMicroseconds,
+    double EpilogueMicroseconds, double EpilogueBarrierMicroseconds, double StagingMicroseconds, double RefillMicroseconds, double SpanMicroseconds, double MeanResident, IReadOnlyList<double> InLoopShares,
     IReadOnlyList<double> TileMicrosecondsByCompany)
 {
-    /// <summary>Words per CTA record (attention_solo.cuh).</summary>
-    public const int WordsPerCta = 8;
+    /// <summary>Words per CTA record (attention_timeline.cuh).</summary>
+    public const int WordsPerCta = 12;
 
     /// <summary>The macro that compiles the probe in, with its CTA capacity (SAGE_KERNEL_DEFINES).</summary>
     public const string Define = "SAGE_CTA_TIMELINE=65536";
@@ -43,9 +52,11 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
     /// <summary>Time-weighted mean of the CTAs in their K-tile loop on an SM.</summary>
     public double MeanInLoop => InLoopShares.Select((share, k) => share * k).Sum();
 
-    /// <summary>One CTA's record.</summary>
+    /// <summary>One CTA's record: SM clock readings in the order they are taken (<see cref="Indexed"/> and
+    /// <see cref="Issued"/> lie between <see cref="Entry"/> and <see cref="Setup"/>, <see cref="EpilogueBarrier"/> and
+    /// <see cref="Staged"/> between <see cref="LoopEnd"/> and <see cref="Exit"/>) and the global timer at entry.</summary>
     public readonly record struct Record(int Sm, int Tiles, long Entry, long Setup, long LoopStart, long FirstQk, long LoopEnd, long Exit,
-        long EntryNanoseconds);
+        long EntryNanoseconds, long Indexed, long Issued, long EpilogueBarrier, long Staged);
 
     /// <summary>The records of <paramref name="words"/> (<see cref="WordsPerCta"/> per CTA, in CTA order).</summary>
     public static Record[] Parse(ReadOnlySpan<ulong> words)
@@ -57,7 +68,7 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
         {
             var w = words.Slice(i * WordsPerCta, WordsPerCta);
             records[i] = new Record((int)(w[0] & 0xFFFFFFFF), (int)(w[0] >> 32), (long)w[1], (long)w[2], (long)w[3], (long)w[4], (long)w[5],
-                (long)w[6], (long)w[7]);
+                (long)w[6], (long)w[7], (long)w[8], (long)w[9], (long)w[10], (long)w[11]);
         }
         return records;
     }
@@ -68,9 +79,10 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
         ArgumentNullException.ThrowIfNull(records);
         if (records.Count == 0) throw new ArgumentException("No CTA records.", nameof(records));
         foreach (var r in records)
-            if (!(r.Entry <= r.Setup && r.Setup <= r.LoopStart && r.LoopStart <= r.FirstQk && r.FirstQk <= r.LoopEnd && r.LoopEnd <= r.Exit))
+            if (!(r.Entry <= r.Indexed && r.Indexed <= r.Issued && r.Issued <= r.Setup && r.Setup <= r.LoopStart && r.LoopStart <= r.FirstQk &&
+                  r.FirstQk <= r.LoopEnd && r.LoopEnd <= r.EpilogueBarrier && r.EpilogueBarrier <= r.Staged && r.Staged <= r.Exit))
                 throw new ArgumentException(
-                    $"A CTA record on SM {r.Sm} has its clocks out of order ({r.Entry}, {r.Setup}, {r.LoopStart}, {r.FirstQk}, {r.LoopEnd}, {r.Exit}): not one launch's records.",
+                    $"A CTA record on SM {r.Sm} has its clocks out of order ({r.Entry}, {r.Indexed}, {r.Issued}, {r.Setup}, {r.LoopStart}, {r.FirstQk}, {r.LoopEnd}, {r.EpilogueBarrier}, {r.Staged}, {r.Exit}): not one launch's records.",
                     nameof(records));
         var bySm = records.GroupBy(r => r.Sm).Select(g => g.OrderBy(r => r.Entry).ToArray()).ToArray();
         double mhz = ClockRate(bySm);
@@ -110,10 +122,14 @@ public sealed record CtaTimeline(int Ctas, int Sms, double ClockMhz, double Prol
         return new CtaTimeline(records.Count, bySm.Length, mhz,
             Mean(records.Select(r => (r.LoopStart - r.Entry) / perMicrosecond)),
             Mean(records.Select(r => (r.Setup - r.Entry) / perMicrosecond)),
+            Mean(records.Select(r => (r.Indexed - r.Entry) / perMicrosecond)),
+            Mean(records.Select(r => (r.Issued - r.Indexed) / perMicrosecond)),
             Mean(records.Select(r => (r.LoopStart - r.Setup) / perMicrosecond)),
             Mean(records.Where(r => r.Tiles > 0).Select(r => (r.FirstQk - r.LoopStart) / perMicrosecond)),
             Mean(records.Where(r => r.Tiles > 0).Select(r => (r.LoopEnd - r.LoopStart) / perMicrosecond / r.Tiles)),
             Mean(records.Select(r => (r.Exit - r.LoopEnd) / perMicrosecond)),
+            Mean(records.Select(r => (r.EpilogueBarrier - r.LoopEnd) / perMicrosecond)),
+            Mean(records.Select(r => (r.Staged - r.EpilogueBarrier) / perMicrosecond)),
             Mean(refills), span / bySm.Length / perMicrosecond, resident / span,
             [.. inLoop.Select(t => total > 0 ? t / total : 0)], [.. byCompany.Select(c => c.Count > 0 ? c.Sum / c.Count : double.NaN)]);
     }

@@ -11,17 +11,21 @@ namespace Sage.Property.Tests.Cuda;
 public sealed class CtaTimelineTests
 {
     // A 1 GHz clock: 1000 cycles per µs, and the global timer (ns) equals the clock.
-    // Setup ends a fifth of the way to the loop; the first QKᵀ completes 1000 cycles into the loop (or at its end).
+    // Setup ends a fifth of the way to the loop (indices a twentieth, then the issue another twentieth); the first QKᵀ
+    // completes 1000 cycles into the loop (or at its end); the epilogue's barrier takes a tenth of it, its staging half.
     private static CtaTimeline.Record Cta(int sm, int tiles, long entry, long loopStart, long loopEnd, long exit) =>
-        new(sm, tiles, entry, entry + (loopStart - entry) / 5, loopStart, Math.Min(loopStart + 1000, loopEnd), loopEnd, exit, entry);
+        new(sm, tiles, entry, entry + (loopStart - entry) / 5, loopStart, Math.Min(loopStart + 1000, loopEnd), loopEnd, exit, entry,
+            entry + (loopStart - entry) / 20, entry + (loopStart - entry) / 10, loopEnd + (exit - loopEnd) / 10,
+            loopEnd + (exit - loopEnd) * 6 / 10);
 
     [Fact]
-    public void Records_parse_from_the_kernel_s_six_words()
+    public void Records_parse_from_the_kernel_s_twelve_words()
     {
-        ulong[] words = [7ul | (12ul << 32), 100, 180, 250, 400, 900, 1000, 5000];
+        ulong[] words = [7ul | (12ul << 32), 100, 180, 250, 400, 900, 1000, 5000, 120, 150, 920, 960];
         var r = Assert.Single(CtaTimeline.Parse(words));
-        Assert.Equal(new CtaTimeline.Record(7, 12, 100, 180, 250, 400, 900, 1000, 5000), r);
-        Assert.Throws<ArgumentException>(() => CtaTimeline.Parse(new ulong[9]));
+        Assert.Equal(new CtaTimeline.Record(7, 12, 100, 180, 250, 400, 900, 1000, 5000, 120, 150, 920, 960), r);
+        Assert.Throws<ArgumentException>(() => CtaTimeline.Parse(new ulong[13]));
+        Assert.Throws<ArgumentException>(() => CtaTimeline.Parse(new ulong[8])); // the eight-word records of session 35
     }
 
     [Fact]
@@ -42,10 +46,14 @@ public sealed class CtaTimelineTests
         Assert.Equal(1000, t.ClockMhz, 6);
         Assert.Equal((5 + 10 + 3 + 1) / 4.0, t.PrologueMicroseconds, 9);
         Assert.Equal((5 + 10 + 3 + 1) / 4.0 / 5, t.SetupMicroseconds, 9);
+        Assert.Equal((5 + 10 + 3 + 1) / 4.0 / 20, t.IndexMicroseconds, 9);
+        Assert.Equal((5 + 10 + 3 + 1) / 4.0 / 20, t.IssueMicroseconds, 9);
         Assert.Equal((5 + 10 + 3 + 1) / 4.0 * 4 / 5, t.QueryWaitMicroseconds, 9);
         Assert.Equal(1, t.FirstQkMicroseconds, 9);
         Assert.Equal((20.0 / 4 + 30.0 / 6 + 20.0 / 5 + 1.0) / 4, t.TileMicroseconds, 9);
         Assert.Equal((5 + 10 + 5 + 1) / 4.0, t.EpilogueMicroseconds, 9);
+        Assert.Equal((5 + 10 + 5 + 1) / 4.0 / 10, t.EpilogueBarrierMicroseconds, 9);
+        Assert.Equal((5 + 10 + 5 + 1) / 4.0 / 2, t.StagingMicroseconds, 9);
         Assert.Equal(2, t.RefillMicroseconds, 9); // only c refilled a slot
         Assert.Equal((60 + 3) / 2.0, t.SpanMicroseconds, 9);
         // Resident: SM 0 holds 30 + 50 + 28 = 108 CTA-µs over 60 µs, SM 1 3 over 3: 111 / 63.
@@ -76,8 +84,11 @@ public sealed class CtaTimelineTests
     [Fact]
     public void Records_out_of_order_are_refused()
     {
-        var e = Assert.Throws<ArgumentException>(() => CtaTimeline.Summarize([new CtaTimeline.Record(3, 1, 10, 12, 5, 6, 20, 30, 10)]));
+        var e = Assert.Throws<ArgumentException>(() => CtaTimeline.Summarize([new CtaTimeline.Record(3, 1, 10, 12, 5, 6, 20, 30, 10, 11, 11, 22, 25)]));
         Assert.Contains("SM 3", e.Message);
+        // The epilogue's staging reading after the exit.
+        e = Assert.Throws<ArgumentException>(() => CtaTimeline.Summarize([new CtaTimeline.Record(4, 1, 10, 12, 15, 16, 20, 30, 10, 11, 11, 22, 31)]));
+        Assert.Contains("SM 4", e.Message);
         Assert.Throws<ArgumentException>(() => CtaTimeline.Summarize([]));
     }
 

@@ -18,6 +18,7 @@
 #include "attention_int_to_float.cuh" // sage_small_int_to_float (cvt.rn.f32.s32 without the conversion pipe)
 #include "attention_wgmma.cuh"
 #include "async_copy.cuh" // shared_address, the mbarriers, tma_load_2d, SageTensorMap
+#include "attention_timeline.cuh" // SAGE_CTA_TIMELINE probe (never in a default build)
 
 // P encoding (SageOptions.PEncoding, docs/kernel-spec.md §7.5, §7.8): 0 = Exp2 (MUFU ex2, then cvt to E4M3), 1 = LogLinear
 // (the E4M3 code read straight off the argument, no exp2). attention_solo_loglinear.cu compiles the same kernels with 1.
@@ -671,6 +672,7 @@ __device__ __forceinline__ bool store_rows_staged(const AttentionParams& p, cons
     // the stage memory is outstanding, and no TMA load is (the producer loads tiles < T only).
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     __syncthreads();
+    SAGE_TIMELINE(timeline_mark(10));
     unsigned char* warpRows = staging + warp * 16 * PITCH;
     // stmatrix .x4: lanes 8j..8j+7 give the rows of matrix j = (chunk i + j / 2, rows 8·(j % 2)..+7 of the warp's 16).
     const unsigned int matrixRow = shared_address(warpRows + (8 * ((lane >> 3) & 1) + (lane & 7)) * PITCH + 16 * (lane >> 4));
@@ -691,6 +693,7 @@ __device__ __forceinline__ bool store_rows_staged(const AttentionParams& p, cons
                      :: "r"(matrixRow + 16 * i), "r"(packed[0]), "r"(packed[1]), "r"(packed[2]), "r"(packed[3]) : "memory");
     }
     __syncwarp();
+    SAGE_TIMELINE(timeline_mark(11));
     constexpr int CHUNKS = D / 8; // 16-byte chunks per row
     const long long headBase = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1];
     const int firstRow = row0 - (lane >> 2); // the warp's first row (row0 = 64·block + 16·warp + g)
@@ -732,6 +735,7 @@ __device__ __forceinline__ void store_rows(const AttentionParams& p, const RowSt
     if constexpr (STAGED) stored = store_rows_staged<D>(p, st, accO, row0, b, h, recip0, recip1, vsAll, vmAll, vMean != nullptr, staging);
     if (!stored)
     {
+        SAGE_TIMELINE(timeline_mark(10); timeline_mark(11));
         const long long outBase0 = (long long)b * p.out_strides[0] + (long long)h * p.out_strides[1] + (long long)row0 * p.out_strides[2];
         const long long outBase1 = outBase0 + 8 * p.out_strides[2];
         // A lane's two channels 8i + 2t, 8i + 2t + 1 are adjacent: one paired store when the output allows it (a caller's

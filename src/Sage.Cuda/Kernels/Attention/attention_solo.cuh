@@ -32,30 +32,6 @@
 #include "attention_mainloop.cuh"
 #include "attention_query_quantize.cuh"
 
-// Timing probe (`sage bench --timeline`, which compiles the main loop with SAGE_CTA_TIMELINE = N through
-// SAGE_KERNEL_DEFINES; never in a default build): thread 0 of each of the first N CTAs (linear index x + X·(y + Y·z))
-// records eight words: its SM and K tile count (smid | tiles << 32), clock64() at entry, after the prologue's CTA barrier
-// (barriers initialised, first copies issued), before its first QKᵀ (after the Q wait), when its first QKᵀ completed
-// (tile 0's K copy and the wgmma), after its K-tile loop and after its epilogue, and %globaltimer at entry (CtaTimeline
-// reads them; the clock's rate comes from the two timers). A few instructions per CTA; what the CTAs compute is unchanged.
-#ifdef SAGE_CTA_TIMELINE
-__device__ unsigned long long sage_cta_timeline[SAGE_CTA_TIMELINE * 8];
-__device__ __forceinline__ unsigned long long timeline_clock()
-{
-    unsigned long long c;
-    asm volatile("mov.u64 %0, %%clock64;\n" : "=l"(c)::"memory");
-    return c;
-}
-__device__ __forceinline__ unsigned long long* timeline_slot()
-{
-    const unsigned long long cta = blockIdx.x + (unsigned long long)gridDim.x * (blockIdx.y + (unsigned long long)gridDim.y * blockIdx.z);
-    return threadIdx.x == 0 && cta < SAGE_CTA_TIMELINE ? sage_cta_timeline + 8 * cta : nullptr;
-}
-#define SAGE_TIMELINE(statement) statement
-#else
-#define SAGE_TIMELINE(statement)
-#endif
-
 // CTAs per SM the registers are budgeted for (__launch_bounds__): three at d = 128 (≤ 168 registers), four at d = 64
 // (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
 #define SAGE_SOLO_MIN_BLOCKS(D) ((D) == 128 ? 3 : 4)
@@ -230,6 +206,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     const long long bhk = (long long)b * p.hkv + hk;
     const int kRowBase = (int)(bhk * p.padK); // first row of this head in the K map
     const int vRowBase = (int)(bhk * D);      // first row of this head in the V map
+    SAGE_TIMELINE(const unsigned long long indexClock = timeline_clock());
 
     // One thread only: tile kt -> stage s (= kt % STAGES, which the caller knows).
     auto load_tile = [&](int kt, int s) {
@@ -280,6 +257,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         for (int kt = 0; kt < STAGES; kt++)
             if (kt < ctaTiles) load_tile(kt, kt);
     }
+    SAGE_TIMELINE(const unsigned long long issueClock = timeline_clock());
     // Without SmoothQ the CTA quantises its own Q block (§3) while the first K/V tiles load.
     float queryScale = 0.0f;
     if constexpr (QUERIES_HERE)
@@ -423,6 +401,8 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         slot[5] = loopEndClock;
         slot[6] = timeline_clock();
         slot[7] = entryTime;
+        slot[8] = indexClock;
+        slot[9] = issueClock;
     }
 #endif
 }
