@@ -66,7 +66,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public bool Telemetry { get; init; }
 
         [CommandOption("--timeline")]
-        [Description("Also time the main loop's CTAs (a probe compiled in through SAGE_KERNEL_DEFINES=SAGE_CTA_TIMELINE=N, which this option adds): per case, from one kernel-only launch, the mean prologue (setup, then the Q wait), first QK, K-tile iteration, epilogue and SM refill times, the share of SM time with 0, 1, 2, ... CTAs in their K-tile loop, and the K-tile time of CTAs by how many others shared their loop. The probe adds a few instructions per CTA (2-5 % of the kernel at 2K); time the goal table without it.")]
+        [Description("Also time the main loop's CTAs (a probe compiled in through SAGE_KERNEL_DEFINES=SAGE_CTA_TIMELINE=N, which this option adds): per case, from one kernel-only launch, the mean prologue (setup: the block's indices and thread 0's copy issue; then the Q wait), first QK, K-tile iteration, epilogue (its barrier, the staging and the stores) and SM refill times, the share of SM time with 0, 1, 2, ... CTAs in their K-tile loop, and the K-tile time of CTAs by how many others shared their loop. The probe adds a few instructions per CTA (2-5 % of the kernel at 2K); time the goal table without it.")]
         public bool Timeline { get; init; }
 
         [CommandOption("--lse")]
