@@ -213,7 +213,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     }
 
     /// <summary>One row per case of the main loop's CTA timeline (µs at the measured clock).</summary>
-    private static Table TimelineTable(IEnumerable<BenchmarkResult> results)
+    public static Table TimelineTable(IEnumerable<BenchmarkResult> results)
     {
         var table = new Table().Title("Main loop CTA timeline (one kernel-only launch per case; µs; in loop k: share of SM time with k CTAs in their K-tile loop)")
             .AddColumns("d", "N", "causal", "CTAs", "MHz", "prologue (setup: indices / issue, + Q wait)", "first QK", "tile", "epilogue (barrier / staging / stores)", "refill", "SM span", "resident", "in loop", "in loop 0 / 1 / 2 / 3+",
