@@ -191,8 +191,7 @@ public sealed partial class GpuPreprocessor : IDisposable
         long bhq = (long)s.Batch * s.QueryHeads, bhk = g.KeyValueHeads;
         var qStrides = Strides(problem.Layout, s.QueryHeads, nq, d);
         var kvStrides = Strides(problem.Layout, s.KeyValueHeads, nk, d);
-        var sampleStrides = kvStrides with { Token = kvStrides.Token * keySample.Step };
-        var statsStrides = sampleInFirst ? sampleStrides : kvStrides;
+        var statsStrides = sampleInFirst ? kvStrides with { Token = kvStrides.Token * keySample.Step } : kvStrides;
         int statsLength = sampleInFirst ? keySample.Count : nk;
         string kernels = $"{Suffix(q.ElementType)}_d{d}";
         int int4 = options.QkFormat == QkFormat.Int4 ? 1 : 0;
@@ -258,8 +257,7 @@ public sealed partial class GpuPreprocessor : IDisposable
 
             // V in two passes with a sampled mean: launch 1 (or 2) wrote kMean = 0; the sample's mean replaces it.
             if (sampledMean && !onePassValues)
-                ChannelMean(k, sampleStrides, Suffix(k.ElementType), keySample.Count, d, s.KeyValueHeads, s.Batch,
-                    PreprocessLayout.KeyTiles(keySample.Count), kMean, stream);
+                SampledKeyMean(k, kvStrides, keySample, Suffix(k.ElementType), d, s.KeyValueHeads, s.Batch, kMean, stream);
             var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
             // Launch 3 (ring or per tile) as launch 1's programmatic dependent: only right after launch 1, i.e. when launch 1
             // finishes the heads itself (launch 3's griddepcontrol.wait orders it after the kernel before it), and only when
@@ -387,12 +385,8 @@ public sealed partial class GpuPreprocessor : IDisposable
             if (tiles > 0)
             {
                 var grid = new Dim3((uint)tiles, (uint)heads, (uint)s.Batch);
-                if (options.SmoothK)
-                {
-                    var sample = KeyMeanSample.Of(n, options.KeyMeanTokens); // every token, or the strided sample (§1)
-                    ChannelMean(k, strides with { Token = strides.Token * sample.Step }, suffix, sample.Count, d, heads, s.Batch,
-                        PreprocessLayout.KeyTiles(sample.Count), mean, stream);
-                }
+                if (options.SmoothK) // every token, or the strided sample (§1)
+                    SampledKeyMean(k, strides, KeyMeanSample.Of(n, options.KeyMeanTokens), suffix, d, heads, s.Batch, mean, stream);
                 _qkQuantize.GetFunction("key_quantize_" + suffix).Launch(grid, Threads, 0, stream,
                     KernelArgument.DevicePointer(k.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads,
                     options.SmoothK ? (KernelArgument)mean : KernelArgument.DevicePointer(0),
@@ -513,6 +507,13 @@ public sealed partial class GpuPreprocessor : IDisposable
     /// The per-channel mean of §1 (K) or §4 (V, the same order): chunk sums of 128 tokens, then the chunks in order,
     /// ⊘ N. The chunk sums are per-call scratch, released in stream order.
     /// </summary>
+    /// <summary>SmoothK's mean over <paramref name="sample"/>'s tokens of K (<paramref name="strides"/> are K's own): the
+    /// chunk-sum kernels on the sample viewed as a sequence of Count tokens, Step rows apart (§1).</summary>
+    private void SampledKeyMean(DeviceTensor k, TensorStrides strides, KeyMeanSample sample, string suffix, int d, int heads, int batch,
+        DeviceBuffer<float> mean, CudaStream? stream) =>
+        ChannelMean(k, strides with { Token = strides.Token * sample.Step }, suffix, sample.Count, d, heads, batch,
+            PreprocessLayout.KeyTiles(sample.Count), mean, stream);
+
     private void ChannelMean(DeviceTensor x, TensorStrides strides, string suffix, int n, int d, int heads, int batch, int tiles,
         DeviceBuffer<float> mean, CudaStream? stream)
     {
