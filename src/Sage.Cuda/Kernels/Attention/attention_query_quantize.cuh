@@ -16,6 +16,9 @@
 // the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
 // the warp, PerBlock over the warp and then the four warps (through the Q buffer before the codes are written).
 #pragma once
+#ifndef SAGE_MLQ_CHUNK_FALLBACK
+#define SAGE_MLQ_CHUNK_FALLBACK 1 // probe switch (SAGE_KERNEL_DEFINES): 0 = the lane's whole fallback of session 36
+#endif
 // The pre-processing's own helpers (load8: 8 elements widened exactly; cvt_rni_sat_s8: the spec's INT8 rounding;
 // int8_code_fast: the division-free code where it provably equals it), so the prologue's codes come from the same
 // functions as query_blocks'.
@@ -89,33 +92,55 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
     const bool any = scale != 0.0f;
 
     // Codes: the division-free form where it is provably equal (int8_code_fast), else (NaN/∞, a quotient within 2^-14
-    // of a midpoint: rare and lane-local) the lane redoes its codes with div.rn.
+    // of a midpoint) the 8-element chunk that holds a refused element redoes its codes with div.rn, as query_blocks'
+    // quantize8_fast does. A refusal is rare per element (≈ 1.2·10^-4) but not per CTA: a lane holds 64 elements at d = 128
+    // and a CTA 8,192, so about 60 % of CTAs have one, and the whole block waits for that lane at the barrier below. Redoing
+    // only the refused chunk keeps that wait at one chunk's eight divisions instead of all 64 of the lane's.
     const float reciprocal = __frcp_rn(scale);
     unsigned int words[2][CHUNKS / 2][4];
-    auto encode = [&](bool fast, bool& refused) {
+    // Chunk c of a row holds elements x[c][0..7], which are words[row][c / 2][2 (c mod 2) + 0..1] (4 codes each).
+    auto encode_chunk = [&](int row, int c, bool fast) -> bool {
+        bool refused = false;
+        const bool real = row == 0 ? real0 : real1;
+#pragma unroll
+        for (int half = 0; half < 2; half++)
+        {
+            unsigned int b[4];
+#pragma unroll
+            for (int e = 0; e < 4; e++)
+            {
+                const float x = row == 0 ? x0[c][4 * half + e] : x1[c][4 * half + e];
+                b[e] = fast ? int8_code_fast(x, reciprocal, refused)
+                            : (unsigned int)cvt_rni_sat_s8(__fdiv_rn(x, scale)); // §3 step 3: div.rn, then cvt.rni.sat.s8
+            }
+            const unsigned int word = __byte_perm(__byte_perm(b[0], b[1], 0x0040), __byte_perm(b[2], b[3], 0x0040), 0x5410);
+            words[row][c / 2][2 * (c & 1) + half] = real && any ? word : 0u;
+        }
+        return refused;
+    };
+#if SAGE_MLQ_CHUNK_FALLBACK
+    bool refused[2][CHUNKS];
+#pragma unroll
+    for (int row = 0; row < 2; row++)
+#pragma unroll
+        for (int c = 0; c < CHUNKS; c++) refused[row][c] = encode_chunk(row, c, true);
+#pragma unroll
+    for (int row = 0; row < 2; row++)
+#pragma unroll
+        for (int c = 0; c < CHUNKS; c++)
+            if (refused[row][c] && any) encode_chunk(row, c, false);
+#else
+    bool refusedLane = false;
+#pragma unroll
+    for (int row = 0; row < 2; row++)
+#pragma unroll
+        for (int c = 0; c < CHUNKS; c++) refusedLane = refusedLane | encode_chunk(row, c, true);
+    if (refusedLane && any)
 #pragma unroll
         for (int row = 0; row < 2; row++)
 #pragma unroll
-            for (int half = 0; half < CHUNKS / 2; half++)
-#pragma unroll
-                for (int w = 0; w < 4; w++)
-                {
-                    const bool real = row == 0 ? real0 : real1;
-                    unsigned int b[4];
-#pragma unroll
-                    for (int e = 0; e < 4; e++)
-                    {
-                        const float x = row == 0 ? x0[2 * half + w / 2][4 * (w & 1) + e] : x1[2 * half + w / 2][4 * (w & 1) + e];
-                        b[e] = fast ? int8_code_fast(x, reciprocal, refused)
-                                    : (unsigned int)cvt_rni_sat_s8(__fdiv_rn(x, scale)); // §3 step 3: div.rn, then cvt.rni.sat.s8
-                    }
-                    const unsigned int word = __byte_perm(__byte_perm(b[0], b[1], 0x0040), __byte_perm(b[2], b[3], 0x0040), 0x5410);
-                    words[row][half][w] = real && any ? word : 0u;
-                }
-    };
-    bool refused = false;
-    encode(true, refused);
-    if (refused && any) encode(false, refused);
+            for (int c = 0; c < CHUNKS; c++) encode_chunk(row, c, false);
+#endif
 
     // Row r's 16-byte chunk c sits at r·D + (c ^ swizzle(r))·16: the 128B swizzle XORs the chunk with r mod 8 (rows of
     // 128 bytes), the 64B swizzle with (r / 2) mod 4 (rows of 64 bytes).
