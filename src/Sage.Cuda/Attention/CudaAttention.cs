@@ -301,7 +301,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// (docs/results/gpu-run-session18-2026-11-26.md), so d = 128 keeps the pre-processed Q. Timed again in session 30
     /// (docs/results/gpu-run-session30-2026-11-27.md) with V in one pass: the pre-processing 20 % shorter but the kernel
     /// 11-24 % longer, end to end −1.8 % (2K) and −5.2 % (2K causal), −0.3 % and −3.1 % at 4K; with the prologue compiled
-    /// for FP16 inputs only the causal kernel was no faster (probes/session30-mlq-f16-only.patch).
+    /// for FP16 inputs only the causal kernel was no faster (probes/session30-mlq-f16-only.patch). In session 37, with a
+    /// refused code redoing only its 8-element chunk, within ±2 % at 2K d = 128 and not better causal
+    /// (docs/results/gpu-run-session37-2026-11-27.md).
     /// </summary>
     public bool QuantizesQueriesInMainLoop(AttentionProblem problem, SageOptions options)
     {
