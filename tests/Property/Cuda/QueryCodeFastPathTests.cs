@@ -117,6 +117,42 @@ public class QueryCodeFastPathTests
         Assert.True(refused < n / 1000, $"{refused} of {n} refused");
     }
 
+    /// <summary>
+    /// Why the Q prologue's fallback is per 8-element chunk (attention_query_quantize.cuh, session 37): rare per element, a
+    /// refusal is common per CTA (a d = 128 CTA codes 8,192 elements), and with a lane-wide fallback the whole block waited
+    /// for one lane's 64 divisions in most CTAs; per chunk, only one chunk in hundreds is redone.
+    /// </summary>
+    [Fact]
+    public void Refusals_are_rare_per_chunk_but_common_per_block()
+    {
+        var random = new Random(37);
+        const int blocks = 400, lanes = 128, chunksPerLane = 8, chunk = 8;
+        int blocksWithRefusal = 0, chunksRefused = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            bool any = false;
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                // Gaussian rows; the lane's PerThread group (its two rows, 64 elements) sets the scale.
+                var x = new float[chunksPerLane * chunk];
+                for (int i = 0; i < x.Length; i++)
+                    x[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+                float amax = x.Max(MathF.Abs);
+                float reciprocal = 1f / (amax / 127f);
+                for (int c = 0; c < chunksPerLane; c++)
+                {
+                    bool refused = false;
+                    for (int e = 0; e < chunk; e++) refused |= Fast(x[c * chunk + e], reciprocal) is null;
+                    if (refused) { chunksRefused++; any = true; }
+                }
+            }
+            if (any) blocksWithRefusal++;
+        }
+        double chunkShare = (double)chunksRefused / (blocks * lanes * chunksPerLane), blockShare = (double)blocksWithRefusal / blocks;
+        Assert.True(blockShare > 0.4, $"{blockShare:P1} of blocks hold a refused code: the per-chunk fallback's reason is gone");
+        Assert.True(chunkShare < 0.005, $"{chunkShare:P3} of chunks refused: the fast codes no longer cover ordinary data");
+    }
+
     [Theory]
     [InlineData(null, "Auto")]
     [InlineData("", "Auto")]
