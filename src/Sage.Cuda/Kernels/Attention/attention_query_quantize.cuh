@@ -10,7 +10,9 @@
 // 16-bit input) by the CTA that needs it, and the first pre-processing launch only reads K and V. The loads overlap the
 // CTA's first K/V tile loads, which thread 0 issues before this runs. The price is ≈ 1,000 warp instructions per CTA
 // (ncu, H100): at d = 64 the saved pass is worth more (end to end +1-9 % at 2K-16K), at d = 128 less (−2-4 %), so d = 128
-// keeps the pre-processed Q by default (docs/results/gpu-run-session6-2026-11-26.md).
+// keeps the pre-processed Q by default (docs/results/gpu-run-session6-2026-11-26.md). At d = 128 the prologue runs about
+// 730 more instructions per warp than the pre-processed Q's, once each, and what they cost is mostly their instruction
+// fetch, not the 16-bit Q's latency (ncu stall sampling; an L2 prefetch of the rows did not help; session 37).
 //
 // Lane (w, g, t) quantises rows 16w + g and 16w + g + 8 of the block (its accumulator rows), channels [t·D/4, (t+1)·D/4):
 // the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
