@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Sage.Cuda;
+using Sage.Reference;
 using Xunit;
 
 namespace Sage.Property.Tests.Cuda;
@@ -125,19 +126,18 @@ public class QueryCodeFastPathTests
     [Fact]
     public void Refusals_are_rare_per_chunk_but_common_per_block()
     {
-        var random = new Random(37);
         const int blocks = 400, lanes = 128, chunksPerLane = 8, chunk = 8;
+        // Gaussian rows; a lane's PerThread group (its two rows, 64 elements) sets its scale.
+        var values = SyntheticData.Generate(DataFamily.Gaussian, [blocks, lanes, chunksPerLane * chunk], ElementType.Float32, seed: 37).Single;
         int blocksWithRefusal = 0, chunksRefused = 0;
         for (int b = 0; b < blocks; b++)
         {
             bool any = false;
             for (int lane = 0; lane < lanes; lane++)
             {
-                // Gaussian rows; the lane's PerThread group (its two rows, 64 elements) sets the scale.
-                var x = new float[chunksPerLane * chunk];
-                for (int i = 0; i < x.Length; i++)
-                    x[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
-                float amax = x.Max(MathF.Abs);
+                var x = values.Slice((b * lanes + lane) * chunksPerLane * chunk, chunksPerLane * chunk);
+                float amax = 0f;
+                foreach (float v in x) amax = MathF.Max(amax, MathF.Abs(v));
                 float reciprocal = 1f / (amax / 127f);
                 for (int c = 0; c < chunksPerLane; c++)
                 {
