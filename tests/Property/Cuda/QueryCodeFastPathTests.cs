@@ -18,7 +18,6 @@ namespace Sage.Property.Tests.Cuda;
 public class QueryCodeFastPathTests
 {
     private const float Shifter = 12582912f; // 1.5 · 2^23
-    private const float Threshold = 0.49993896484375f; // ½ − 2^-14
 
     /// <summary>cvt.rni.sat.s8.f32(div.rn(x, scale)): NaN → 0.</summary>
     private static int Reference(float x, float scale)
@@ -29,21 +28,23 @@ public class QueryCodeFastPathTests
         return (int)Math.Clamp(rounded, -128f, 127f);
     }
 
-    /// <summary>The kernel's fast form: the code byte (as a signed value) or null when it refuses.</summary>
-    private static int? Fast(float x, float reciprocal)
+    /// <summary>
+    /// The kernel's fast form: fma(x, lo, SHIFTER) and fma(x, hi, SHIFTER) over quotient_bracket(scale); the code byte of
+    /// the first (as a signed value) where both agree, else null (refused; a NaN never compares equal).
+    /// </summary>
+    private static int? Fast(float x, float scale)
     {
-        float y = x * reciprocal;
-        float shifted = y + Shifter;
-        float f = y - (shifted - Shifter);
-        if (!(MathF.Abs(f) < Threshold)) return null;
-        return (sbyte)(byte)(BitConverter.SingleToUInt32Bits(shifted) & 0xFF);
+        var (lo, hi) = QuotientBracketMirror.Of(scale);
+        float low = MathF.FusedMultiplyAdd(x, lo, Shifter), high = MathF.FusedMultiplyAdd(x, hi, Shifter);
+        if (!(low == high)) return null;
+        return (sbyte)(byte)(BitConverter.SingleToUInt32Bits(low) & 0xFF);
     }
 
     private static void Check(float x, float amax)
     {
         float scale = amax / 127f;
         if (scale == 0f) return; // the kernel writes code 0 without either form
-        int? fast = Fast(x, 1f / scale);
+        int? fast = Fast(x, scale);
         if (fast is int code) Assert.True(code == Reference(x, scale), $"x = {x:R} amax = {amax:R}: fast {code}, div.rn {Reference(x, scale)}");
     }
 
@@ -71,7 +72,7 @@ public class QueryCodeFastPathTests
         foreach (float x in new[] { (float)(Math.Clamp(fraction.Get, -1.0, 1.0) * amax), amax, -amax, near, MathF.BitIncrement(near), MathF.BitDecrement(near) })
         {
             if (MathF.Abs(x) > amax) continue;
-            if (Fast(x, 1f / scale) is not int code) continue;
+            if (Fast(x, scale) is not int code) continue;
             float quotient = x / scale;
             int expected = float.IsNaN(quotient) ? 0 : (int)Math.Clamp(MathF.Round(quotient, MidpointRounding.ToEven), -7f, 7f);
             Assert.True(code == expected, $"x = {x:R} amax = {amax:R}: fast {code}, div.rn {expected}");
@@ -82,8 +83,8 @@ public class QueryCodeFastPathTests
     public void Quotients_on_and_next_to_midpoints_are_refused_or_exact()
     {
         int refused = 0, total = 0;
-        // Subnormal scales too (amax/127 below 2^-126): 1 ⊘ scale stays finite down to 2^-128, below that it is +∞ and
-        // every element is refused.
+        // Subnormal scales too (amax/127 below 2^-126): 1 ⊘ scale is a normal number ≥ 2^-125 down to about 2^-128,
+        // below that the bracket is [0, +∞] and every element is refused.
         foreach (float amax in new[] { 127f, 254f, 1f, 3.3f, 1e-30f, 6e4f, 1e30f, 127f * MathF.ScaleB(1f, -127),
                      127f * MathF.ScaleB(1.37f, -128), 127f * MathF.ScaleB(1f, -135), 127f * MathF.ScaleB(1.4f, -149) })
             for (int k = -128; k <= 127; k++)
@@ -95,7 +96,7 @@ public class QueryCodeFastPathTests
                     {
                         if (MathF.Abs(v) > amax) continue;
                         total++;
-                        if (Fast(v, 1f / scale) is null) refused++;
+                        if (Fast(v, scale) is null) refused++;
                         Check(v, amax);
                     }
                 }
@@ -113,7 +114,7 @@ public class QueryCodeFastPathTests
         {
             float amax = (float)(0.5 + 8 * random.NextDouble());
             float x = (float)((2 * random.NextDouble() - 1) * amax);
-            if (Fast(x, 1f / (amax / 127f)) is null) refused++;
+            if (Fast(x, amax / 127f) is null) refused++;
         }
         Assert.True(refused < n / 1000, $"{refused} of {n} refused");
     }
@@ -138,11 +139,11 @@ public class QueryCodeFastPathTests
                 var x = values.Slice((b * lanes + lane) * chunksPerLane * chunk, chunksPerLane * chunk);
                 float amax = 0f;
                 foreach (float v in x) amax = MathF.Max(amax, MathF.Abs(v));
-                float reciprocal = 1f / (amax / 127f);
+                float scale = amax / 127f;
                 for (int c = 0; c < chunksPerLane; c++)
                 {
                     bool refused = false;
-                    for (int e = 0; e < chunk; e++) refused |= Fast(x[c * chunk + e], reciprocal) is null;
+                    for (int e = 0; e < chunk; e++) refused |= Fast(x[c * chunk + e], scale) is null;
                     if (refused) { chunksRefused++; any = true; }
                 }
             }

@@ -7,7 +7,7 @@ using Xunit;
 namespace Sage.Property.Tests.Cuda;
 
 /// <summary>
-/// The pre-processing's division-free E4M3 V codes (value_reciprocals and the bracket of value_tile, in
+/// The pre-processing's division-free E4M3 V codes (quotient_bracket and the bracket of value_tile, in
 /// Kernels/Preprocess/quantize_codes.cuh), mirrored in C# (binary32 arithmetic with round-to-nearest-even, as the
 /// kernel's _rn intrinsics): wherever the codes of x ⊗ lo and x ⊗ hi agree, that code must be
 /// cvt.rn.satfinite.e4m3(x ⊘ v_scale), with v_scale = amax ⊘ V_MAX and |x| ≤ amax, for both V_MAX of the spec (448, and
@@ -17,20 +17,10 @@ namespace Sage.Property.Tests.Cuda;
 /// </summary>
 public class ValueCodeBracketTests
 {
-    private const float Below = 0.99999904632568359375f; // 1 − 2^-20
-    private const float Above = 1.00000095367431640625f; // 1 + 2^-20
-
-    private static (float Lo, float Hi) Reciprocals(float scale)
-    {
-        float r = 1f / scale;
-        bool normal = r >= MathF.ScaleB(1f, -125) && r <= float.MaxValue;
-        return normal ? (r * Below, r * Above) : (0f, float.PositiveInfinity);
-    }
-
     /// <summary>The kernel's word for one element: the agreed code (masked for v_scale = 0), or null where the division decides.</summary>
     private static byte? Fast(float x, float scale)
     {
-        var (lo, hi) = Reciprocals(scale);
+        var (lo, hi) = QuotientBracketMirror.Of(scale);
         byte low = Ptx.CvtRnSatfiniteE4M3(x * lo), high = Ptx.CvtRnSatfiniteE4M3(x * hi);
         if (low != high) return null;
         return scale == 0f ? (byte)0 : low;

@@ -18,8 +18,8 @@
 // the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
 // the warp, PerBlock over the warp and then the four warps (through the Q buffer before the codes are written).
 #pragma once
-#ifndef SAGE_MLQ_CHUNK_FALLBACK
-#define SAGE_MLQ_CHUNK_FALLBACK 1 // probe switch (SAGE_KERNEL_DEFINES): 0 = the lane's whole fallback of session 36
+#ifndef SAGE_MLQ_ROLLED
+#define SAGE_MLQ_ROLLED 0 // probe switch (SAGE_KERNEL_DEFINES): 1 = the codes in a rolled loop re-reading Q through L1
 #endif
 // The pre-processing's own helpers (load8: 8 elements widened exactly; cvt_rni_sat_s8: the spec's INT8 rounding;
 // int8_code_fast: the division-free code where it provably equals it), so the prologue's codes come from the same
@@ -36,6 +36,71 @@ __device__ __forceinline__ void warpgroup_sync(int wg)
     else asm volatile("bar.sync %0, 128;\n" ::"r"(1 + wg) : "memory");
 }
 
+// Eight codes of one 8-element load into two words (code e in byte e mod 4 of word e / 4): the division-free form
+// (int8_code_fast); returns whether any of the eight was refused.
+__device__ __forceinline__ bool encode8_fast(const float (&x)[8], const QuotientBracket& bracket, unsigned int (&w)[2])
+{
+    bool refused = false;
+    unsigned int c[8];
+#pragma unroll
+    for (int e = 0; e < 8; e++) c[e] = int8_code_fast(x[e], bracket, refused);
+#pragma unroll
+    for (int k = 0; k < 2; k++)
+        w[k] = __byte_perm(__byte_perm(c[4 * k], c[4 * k + 1], 0x0040), __byte_perm(c[4 * k + 2], c[4 * k + 3], 0x0040), 0x5410);
+    return refused;
+}
+
+// The same eight codes through §3 step 3 itself: div.rn, then cvt.rni.sat.s8.
+__device__ __forceinline__ void encode8_division(const float (&x)[8], float scale, unsigned int (&w)[2])
+{
+    unsigned int c[8];
+#pragma unroll
+    for (int e = 0; e < 8; e++) c[e] = (unsigned int)cvt_rni_sat_s8(__fdiv_rn(x[e], scale));
+#pragma unroll
+    for (int k = 0; k < 2; k++)
+        w[k] = __byte_perm(__byte_perm(c[4 * k], c[4 * k + 1], 0x0040), __byte_perm(c[4 * k + 2], c[4 * k + 3], 0x0040), 0x5410);
+}
+
+// Codes of one 8-element load: the fast form, and where it refused an element, all eight again through the division
+// (rare per element, ≈ 10^-4, but about half of d = 128 CTAs hold one; redoing only its chunk keeps the block's wait at
+// that lane to eight divisions, session 37). Masked to 0 past the last real row and where scale = 0.
+__device__ __forceinline__ void encode8(const float (&x)[8], float scale, const QuotientBracket& bracket, bool keep, unsigned int (&w)[2])
+{
+    if (encode8_fast(x, bracket, w) && keep) encode8_division(x, scale, w);
+    w[0] = keep ? w[0] : 0u;
+    w[1] = keep ? w[1] : 0u;
+}
+
+// The maximum of |x| over 8 elements (fmaxf from acc: exact in any order, NaN never wins).
+__device__ __forceinline__ float amax8(const float (&x)[8], float acc)
+{
+#pragma unroll
+    for (int j = 0; j < 8; j++) acc = fmaxf(acc, fabsf(x[j]));
+    return acc;
+}
+
+// Which widening an input type takes (NVRTC here has no <type_traits>).
+template <class E> struct QueryInput { static constexpr bool sixteen = true, bf16 = false; };
+template <> struct QueryInput<ElemBF16> { static constexpr bool sixteen = true, bf16 = true; };
+template <> struct QueryInput<ElemF32> { static constexpr bool sixteen = false, bf16 = false; };
+
+// Packed maxima and minima of 16-bit inputs (max/min.{f16,bf16}x2: a NaN half loses to the other operand, as in fmaxf),
+// so that the rolled prologue finds the maximum without widening every element twice.
+template <bool BF16> __device__ __forceinline__ unsigned int max16x2(unsigned int a, unsigned int b)
+{
+    unsigned int d;
+    if constexpr (BF16) asm("max.bf16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
+    else asm("max.f16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
+    return d;
+}
+template <bool BF16> __device__ __forceinline__ unsigned int min16x2(unsigned int a, unsigned int b)
+{
+    unsigned int d;
+    if constexpr (BF16) asm("min.bf16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
+    else asm("min.f16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
+    return d;
+}
+
 // Quantises the block's Q into sQ (64 rows × D bytes, swizzled as the TMA map of the pre-processed Q) and returns this
 // lane's q_scale. All 128 threads of the warpgroup call it; it ends with the generic-to-async proxy fence of its
 // shared-memory writes (the caller's __syncthreads completes the hand-over to the wgmma). WGS = 3 (the shared CTA):
@@ -47,6 +112,7 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
 {
     constexpr int CH = D / 4;      // channels per lane and row
     constexpr int CHUNKS = CH / 8; // 8-element loads per lane and row
+    constexpr int PAIRS = CHUNKS / 2; // 16-byte code chunks (two loads) per lane and row
     const int tid = WGS == 1 ? (int)threadIdx.x : (int)threadIdx.x & 127, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int rows = min(64, p.nq - block * 64); // real rows of the block (≥ 1)
     const int r0 = warp * 16 + g, r1 = r0 + 8;   // block-local rows of this lane
@@ -54,8 +120,39 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
     const long long head = (long long)b * p.q_orig_strides[0] + (long long)h * p.q_orig_strides[1];
     const long long at0 = head + (long long)(block * 64 + r0) * p.q_orig_strides[2] + t * CH;
     const long long at1 = head + (long long)(block * 64 + r1) * p.q_orig_strides[2] + t * CH;
-
     const typename E::storage* q = static_cast<const typename E::storage*>(p.q_orig);
+
+    float amax = 0.0f;
+#if SAGE_MLQ_ROLLED
+    if constexpr (QueryInput<E>::sixteen)
+    {
+        constexpr bool BF16 = QueryInput<E>::bf16;
+        unsigned int hi = 0u, lo = 0u; // packed running maximum and minimum, from +0
+#pragma unroll
+        for (int c = 0; c < CHUNKS; c++)
+        {
+            const uint4 u0 = real0 ? __ldg(reinterpret_cast<const uint4*>(q + at0 + 8 * c)) : make_uint4(0u, 0u, 0u, 0u);
+            const uint4 u1 = real1 ? __ldg(reinterpret_cast<const uint4*>(q + at1 + 8 * c)) : make_uint4(0u, 0u, 0u, 0u);
+            const unsigned int w[8] = { u0.x, u0.y, u0.z, u0.w, u1.x, u1.y, u1.z, u1.w };
+#pragma unroll
+            for (int k = 0; k < 8; k++) { hi = max16x2<BF16>(hi, w[k]); lo = min16x2<BF16>(lo, w[k]); }
+        }
+        const unsigned short halves[4] = { (unsigned short)(hi & 0xFFFFu), (unsigned short)(hi >> 16), (unsigned short)(lo & 0xFFFFu),
+                                           (unsigned short)(lo >> 16) };
+#pragma unroll
+        for (int k = 0; k < 4; k++) amax = fmaxf(amax, fabsf(widen<E>(halves[k])));
+    }
+    else
+    {
+#pragma unroll
+        for (int c = 0; c < CHUNKS; c++)
+        {
+            float x[8];
+            if (real0) { load8<E>(q + at0 + 8 * c, x); amax = amax8(x, amax); }
+            if (real1) { load8<E>(q + at1 + 8 * c, x); amax = amax8(x, amax); }
+        }
+    }
+#else
     float x0[CHUNKS][8], x1[CHUNKS][8];
 #pragma unroll
     for (int c = 0; c < CHUNKS; c++)
@@ -65,15 +162,13 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
         if (real1) load8<E>(q + at1 + 8 * c, x1[c]);
         else zero_registers(x1[c]);
     }
-    float amax = 0.0f;
 #pragma unroll
     for (int c = 0; c < CHUNKS; c++)
-#pragma unroll
-        for (int j = 0; j < 8; j++)
-        {
-            if (real0) amax = fmaxf(amax, fabsf(x0[c][j]));
-            if (real1) amax = fmaxf(amax, fabsf(x1[c][j]));
-        }
+    {
+        if (real0) amax = amax8(x0[c], amax);
+        if (real1) amax = amax8(x1[c], amax);
+    }
+#endif
     amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 1));
     amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 2));
     if (p.granularity != SAGE_GRAN_THREAD)
@@ -91,72 +186,49 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
         }
     }
     const float scale = __fdiv_rn(amax, 127.0f);
+    const QuotientBracket bracket = quotient_bracket(scale);
     const bool any = scale != 0.0f;
 
-    // Codes: the division-free form where it is provably equal (int8_code_fast), else (NaN/∞, a quotient within 2^-14
-    // of a midpoint) the 8-element chunk that holds a refused element redoes its codes with div.rn, as query_blocks'
-    // quantize8_fast does. A refusal is rare per element (≈ 1.2·10^-4) but not per CTA: a lane holds 64 elements at d = 128
-    // and a CTA 8,192, so about 60 % of CTAs have one, and the whole block waits for that lane at the barrier below. Redoing
-    // only the refused chunk keeps that wait at one chunk's eight divisions instead of all 64 of the lane's.
-    const float reciprocal = __frcp_rn(scale);
-    unsigned int words[2][CHUNKS / 2][4];
-    // Chunk c of a row holds elements x[c][0..7], which are words[row][c / 2][2 (c mod 2) + 0..1] (4 codes each).
-    auto encode_chunk = [&](int row, int c, bool fast) -> bool {
-        bool refused = false;
-        const bool real = row == 0 ? real0 : real1;
-#pragma unroll
-        for (int half = 0; half < 2; half++)
-        {
-            unsigned int b[4];
-#pragma unroll
-            for (int e = 0; e < 4; e++)
-            {
-                const float x = row == 0 ? x0[c][4 * half + e] : x1[c][4 * half + e];
-                b[e] = fast ? int8_code_fast(x, reciprocal, refused)
-                            : (unsigned int)cvt_rni_sat_s8(__fdiv_rn(x, scale)); // §3 step 3: div.rn, then cvt.rni.sat.s8
-            }
-            const unsigned int word = __byte_perm(__byte_perm(b[0], b[1], 0x0040), __byte_perm(b[2], b[3], 0x0040), 0x5410);
-            words[row][c / 2][2 * (c & 1) + half] = real && any ? word : 0u;
-        }
-        return refused;
+    // Codes, one 16-byte chunk of a row (two 8-element loads) at a time. Row r's 16-byte chunk c sits at
+    // r·D + (c ^ swizzle(r))·16: the 128B swizzle XORs the chunk with r mod 8 (rows of 128 bytes), the 64B swizzle with
+    // (r / 2) mod 4 (rows of 64 bytes).
+    auto store16 = [&](int row, int pair, const unsigned int (&wa)[2], const unsigned int (&wb)[2]) {
+        const int r = row == 0 ? r0 : r1;
+        const int chunk = (t * CH) / 16 + pair;
+        const int swizzled = D == 128 ? (chunk ^ (r & 7)) : (chunk ^ ((r >> 1) & 3));
+        *reinterpret_cast<uint4*>(sQ + r * D + swizzled * 16) = make_uint4(wa[0], wa[1], wb[0], wb[1]);
     };
-#if SAGE_MLQ_CHUNK_FALLBACK
-    bool refused[2][CHUNKS];
-#pragma unroll
-    for (int row = 0; row < 2; row++)
-#pragma unroll
-        for (int c = 0; c < CHUNKS; c++) refused[row][c] = encode_chunk(row, c, true);
-#pragma unroll
-    for (int row = 0; row < 2; row++)
-#pragma unroll
-        for (int c = 0; c < CHUNKS; c++)
-            if (refused[row][c] && any) encode_chunk(row, c, false);
+#if SAGE_MLQ_ROLLED
+    // A rolled loop: its body is fetched once and run 2·PAIRS times (the unrolled codes were ≈ 500 straight-line
+    // instructions, fetched once each, and ncu put most of their cost in instruction fetch, session 37). The inputs are
+    // read again, from L1: the lines were loaded just above.
+#pragma unroll 1
+    for (int it = 0; it < 2 * PAIRS; it++)
+    {
+        const int row = it / PAIRS, pair = it % PAIRS;
+        const bool real = row == 0 ? real0 : real1;
+        const long long at = (row == 0 ? at0 : at1) + 16 * pair;
+        float xa[8], xb[8];
+        if (real) { load8<E>(q + at, xa); load8<E>(q + at + 8, xb); }
+        else { zero_registers(xa); zero_registers(xb); }
+        unsigned int wa[2], wb[2];
+        encode8(xa, scale, bracket, real && any, wa);
+        encode8(xb, scale, bracket, real && any, wb);
+        store16(row, pair, wa, wb);
+    }
 #else
-    bool refusedLane = false;
 #pragma unroll
     for (int row = 0; row < 2; row++)
 #pragma unroll
-        for (int c = 0; c < CHUNKS; c++) refusedLane = refusedLane | encode_chunk(row, c, true);
-    if (refusedLane && any)
-#pragma unroll
-        for (int row = 0; row < 2; row++)
-#pragma unroll
-            for (int c = 0; c < CHUNKS; c++) encode_chunk(row, c, false);
-#endif
-
-    // Row r's 16-byte chunk c sits at r·D + (c ^ swizzle(r))·16: the 128B swizzle XORs the chunk with r mod 8 (rows of
-    // 128 bytes), the 64B swizzle with (r / 2) mod 4 (rows of 64 bytes).
-#pragma unroll
-    for (int row = 0; row < 2; row++)
-#pragma unroll
-        for (int half = 0; half < CHUNKS / 2; half++)
+        for (int pair = 0; pair < PAIRS; pair++)
         {
-            const int r = row == 0 ? r0 : r1;
-            const int chunk = (t * CH) / 16 + half;
-            const int swizzled = D == 128 ? (chunk ^ (r & 7)) : (chunk ^ ((r >> 1) & 3));
-            *reinterpret_cast<uint4*>(sQ + r * D + swizzled * 16) =
-                make_uint4(words[row][half][0], words[row][half][1], words[row][half][2], words[row][half][3]);
+            const bool keep = (row == 0 ? real0 : real1) && any;
+            unsigned int wa[2], wb[2];
+            encode8(row == 0 ? x0[2 * pair] : x1[2 * pair], scale, bracket, keep, wa);
+            encode8(row == 0 ? x0[2 * pair + 1] : x1[2 * pair + 1], scale, bracket, keep, wb);
+            store16(row, pair, wa, wb);
         }
+#endif
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     return __fmul_rn(scale, log2eScale);
 }

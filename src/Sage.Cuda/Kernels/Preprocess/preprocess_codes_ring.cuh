@@ -19,7 +19,7 @@
 //
 // Arithmetic: key_tile's and value_onepass's, operation for operation, with 128 threads per item instead of 256: the same
 // widening, the same K mean subtraction (fsub_rn), the same exact maxima (fmaxf, shared atomicMax on the bits, redux.sync),
-// the same divisions and reciprocals, quantize8_fast, store_quantized, value_reciprocals and value_code_word. So the
+// the same divisions and reciprocals, quantize8_fast, store_quantized, quotient_bracket and value_code_word. So the
 // bytes are the per-tile launch's (tests/Gpu RingCodesTests).
 #pragma once
 #include "async_copy.cuh" // the mbarriers and TMA loads the main loop uses, SageTensorMap
@@ -100,7 +100,7 @@ __device__ __forceinline__ void ring_key_tile(int tileIndex, const unsigned char
     const float qmax = int4 ? 7.0f : 127.0f;
     if (wtid < groups) scales[(bh * tiles + tile) * groups + wtid] = __fdiv_rn(__uint_as_float(slots[wtid]), qmax);
     const float scale = __fdiv_rn(__uint_as_float(slots[group]), qmax);
-    const float reciprocal = __frcp_rn(scale);
+    const QuotientBracket bracket = quotient_bracket(scale);
 #pragma unroll 4
     for (int i = 0; i < ROWS; ++i)
     {
@@ -116,7 +116,7 @@ __device__ __forceinline__ void ring_key_tile(int tileIndex, const unsigned char
 #pragma unroll
                 for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], m8[j]);
             }
-            quantize8_fast(x, scale, reciprocal, int4, qv);
+            quantize8_fast(x, scale, bracket, int4, qv);
         }
         store_quantized(quantized, bh * paddedLength + t, D, c0, qv, int4);
     }
@@ -190,7 +190,7 @@ __device__ __forceinline__ void ring_value_item(int index, const unsigned char* 
         for (int w = 0; w < SAGE_RING_TEAM_THREADS / 32; ++w) a = fmaxf(a, amaxSlots[w][wtid]);
         const float sc = __fdiv_rn(a, vMax);
         vScales[bh * D + c0 + wtid] = sc;
-        const ValueReciprocals r = value_reciprocals(sc);
+        const QuotientBracket r = quotient_bracket(sc);
         code[wtid] = make_float4(r.lo, r.hi, sc, __uint_as_float(sc != 0.0f ? 0xFFFFFFFFu : 0u));
     }
     ring_team_sync(team);

@@ -335,7 +335,8 @@ __device__ __forceinline__ void query_blocks(int firstBlockIndex, const typename
     constexpr int ROWS = SAGE_QUERY_BLOCK / RPP;
     __shared__ float s_qmean[NB][D];
     __shared__ unsigned int s_qamax[NB][32];
-    __shared__ float s_qscale[NB][32], s_qreciprocal[NB][32];
+    __shared__ float s_qscale[NB][32];
+    __shared__ QuotientBracket s_qbracket[NB][32];
     const int block0 = firstBlockIndex % blocksPerHead;
     const long long bh = firstBlockIndex / blocksPerHead;
     const int h = static_cast<int>(bh % heads), b = static_cast<int>(bh / heads);
@@ -411,7 +412,7 @@ __device__ __forceinline__ void query_blocks(int firstBlockIndex, const typename
 
     const float qmax = int4 ? 7.0f : 127.0f;
     const int groupsPerBlock = granularity == SAGE_PER_THREAD ? 32 : (granularity == SAGE_PER_WARP ? 4 : 1);
-    // Each group's scale amax ⊘ qmax and its reciprocal, once per group (a division and a correctly rounded reciprocal
+    // Each group's scale amax ⊘ qmax and its bracket (quotient_bracket), once per group (a division and a correctly rounded reciprocal
     // are ≈ 20 instructions; per row and thread they were ≈ 2.5 of the ≈ 24 instructions per Q element, session 13).
     if (tid < 32)
     {
@@ -420,7 +421,7 @@ __device__ __forceinline__ void query_blocks(int firstBlockIndex, const typename
         {
             const float scale = __fdiv_rn(__uint_as_float(s_qamax[n][tid]), qmax);
             s_qscale[n][tid] = scale;
-            s_qreciprocal[n][tid] = __frcp_rn(scale);
+            s_qbracket[n][tid] = quotient_bracket(scale);
             const int global = (block0 + n) * groupsPerBlock + tid;
             // Stored q_scale = (amax ⊘ qmax) ⊗ LOG2E_SCALE (§3 step 4).
             if (tid < groupsPerBlock && global < groupCount) scales[bh * groupCount + global] = __fmul_rn(scale, log2eScale);
@@ -437,7 +438,7 @@ __device__ __forceinline__ void query_blocks(int firstBlockIndex, const typename
             int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
             const int group = query_group(granularity, r);
             const float scale = s_qscale[n][group];
-            const float reciprocal = s_qreciprocal[n][group];
+            const QuotientBracket bracket = s_qbracket[n][group];
             if (r < rows[n] && scale != 0.0f)
             {
                 float x[8];
@@ -447,7 +448,7 @@ __device__ __forceinline__ void query_blocks(int firstBlockIndex, const typename
 #pragma unroll
                     for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_qmean[n][c0 + j]);
                 }
-                quantize8_fast(x, scale, reciprocal, int4, qv);
+                quantize8_fast(x, scale, bracket, int4, qv);
             }
             store_quantized(quantized, bh * paddedLength + row0[n] + r, D, c0, qv, int4);
         }
@@ -735,7 +736,7 @@ __device__ __forceinline__ void key_tile(int tileIndex, const typename E::storag
     const float qmax = int4 ? 7.0f : 127.0f;
     if (tid < groups) scales[(bh * tiles + tile) * groups + tid] = __fdiv_rn(__uint_as_float(s_kamax[tid]), qmax);
     const float scale = __fdiv_rn(__uint_as_float(s_kamax[group]), qmax);
-    const float reciprocal = __frcp_rn(scale);
+    const QuotientBracket bracket = quotient_bracket(scale);
 
 #pragma unroll
     for (int i = 0; i < ROWS; ++i)
@@ -751,7 +752,7 @@ __device__ __forceinline__ void key_tile(int tileIndex, const typename E::storag
 #pragma unroll
                 for (int j = 0; j < 8; ++j) x[j] = __fsub_rn(x[j], s_kmean[c0 + j]);
             }
-            quantize8_fast(x, scale, reciprocal, int4, qv);
+            quantize8_fast(x, scale, bracket, int4, qv);
         }
         store_quantized(quantized, bh * paddedLength + t, D, c0, qv, int4);
     }
@@ -779,7 +780,7 @@ __device__ __forceinline__ int value_channel_slot(int c)
 
 // §4's codes of one channel j for a unit's four tokens x[0..3][j] (real[m]: token m is before the sequence end), as the
 // 32-bit word of value_code_position: tokens 0, 1 in the low half, 2, 3 in the high half. code = (lo, hi, v_scale, mask)
-// of the channel (value_reciprocals; mask 0 where v_scale = 0). Shared by value_tile and value_onepass.
+// of the channel (quotient_bracket; mask 0 where v_scale = 0). Shared by value_tile and value_onepass.
 __device__ __forceinline__ unsigned int value_code_word(const float (&x)[4][8], int j, const bool (&real)[4], float4 code)
 {
     // The codes of both ends of the bracket (quantize_codes.cuh); past the last token x = +0, whose code is 0 at both
@@ -811,7 +812,7 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     constexpr int CPR = D / 8;
     constexpr int UNITS = (SAGE_KEY_TILE / 16) * 4 * CPR;
     __shared__ __align__(16) unsigned int s_words[D * (SAGE_KEY_TILE / 4)];
-    __shared__ float4 s_vcode[D]; // per channel: the bracket's lo, hi (value_reciprocals), v_scale, the code mask
+    __shared__ float4 s_vcode[D]; // per channel: the bracket's lo, hi (quotient_bracket), v_scale, the code mask
     __shared__ float s_vmean[D];
     const int tile = tileIndex % tiles;
     const long long bh = tileIndex / tiles;
@@ -833,7 +834,7 @@ __device__ __forceinline__ void value_tile(int tileIndex, const typename E::stor
     if (tid < D)
     {
         const float sc = vScales[bh * D + tid];
-        const ValueReciprocals r = value_reciprocals(sc);
+        const QuotientBracket r = quotient_bracket(sc);
         // v_scale = 0: every code is +0 (NaN inputs included), hence a mask of 0 on the word.
         s_vcode[value_channel_slot(tid)] = make_float4(r.lo, r.hi, sc, __uint_as_float(sc != 0.0f ? 0xFFFFFFFFu : 0u));
         s_vmean[tid] = mean != nullptr ? mean[bh * D + tid] : 0.0f;
@@ -970,7 +971,7 @@ __device__ __forceinline__ void value_onepass(int index, const typename E::stora
         for (int w = 0; w < SAGE_THREADS / 32; ++w) amax = fmaxf(amax, s_amax[w][tid]);
         const float sc = __fdiv_rn(amax, vMax);
         vScales[bh * D + c0 + tid] = sc;
-        const ValueReciprocals r = value_reciprocals(sc);
+        const QuotientBracket r = quotient_bracket(sc);
         s_code[tid] = make_float4(r.lo, r.hi, sc, __uint_as_float(sc != 0.0f ? 0xFFFFFFFFu : 0u));
     }
     __syncthreads();

@@ -7,58 +7,85 @@
 #include "preprocess_common.cuh"
 #include "attention_int_to_float.cuh" // SAGE_SHIFTER
 
-// INT8/INT4, one element (the main loop's Q prologue and the pre-processing's Q and K codes):
-//   r = 1 ⊘ scale (rcp.rn, once per group), y = x ⊗ r, T = y ⊕ SHIFTER (1.5·2^23: T = SHIFTER + n with n = rni(y) for
-//   |y| < 2^22), f = y ⊖ (T ⊖ SHIFTER) (exact: y − n), code = the low byte of T's bits (n mod 256).
-// Why it equals cvt.rni.sat.s8(x ⊘ scale) (and the INT4 code, clamp(rni(x ⊘ scale), ±7)) when f is not refused: with
-// q = x / scale exactly, |x ⊘ scale − q| ≤ 2^-24·|q| and (r normal) |y − q| ≤ (2^-23 + 2^-48)·|q|, so
-// |y − (x ⊘ scale)| < 2^-15.5 because |q| ≤ amax / scale ≤ qmax·(1 + 2^-23), qmax = 127 or 7 (amax is the maximum of these
-// very |x|; scale = amax ⊘ qmax ≥ (amax / qmax)(1 − 2^-24); a subnormal scale with r finite is ≥ 2^-128, so its rounding
-// stays below 2^-21 relative and the margin still holds; smaller ones make r = +∞). rni only changes at the midpoints
-// k + ½, so if y is more than 2^-14 from every midpoint (|f| < ½ − 2^-14), x ⊘ scale lies strictly on y's side of the
-// same midpoints and rounds to the same n; |n| ≤ qmax, so neither saturation nor the INT4 clamp applies and n mod 256 is
-// its byte (n mod 16 its nibble). NaN or ±∞ anywhere (x, r or y) makes f NaN or |f| large: refused.
-// (tests/Property/Cuda/QueryCodeFastPathTests mirrors this in C#.)
-__device__ __forceinline__ unsigned int int8_code_fast(float x, float r, bool& refused)
+#ifndef SAGE_INT8_CODE_SHIFTER
+#define SAGE_INT8_CODE_SHIFTER 0 // probe switch (SAGE_KERNEL_DEFINES): 1 = the shifter form of sessions 11-37, for A/B runs
+#endif
+
+// The bracket of a quotient x ⊘ scale (scale ≥ 0): r = 1 ⊘ scale (rcp.rn), lo = r ⊗ (1 − 2^-20), hi = r ⊗ (1 + 2^-20).
+// For r a finite normal number ≥ 2^-125 (lo stays normal), each of r, lo and hi carries at most 2^-24 relative rounding,
+// so the exact products x·lo and x·hi lie strictly on either side of x ⊘ scale (for x > 0: x·lo ≤ (x / scale)(1 − 2^-20)
+// (1 + 2^-24)^2 < (x / scale)(1 − 2^-24) ≤ x ⊘ scale, and symmetrically above; for x < 0 the ends swap; x = ±0 gives
+// ±0 at all three), and so do the rounded products x ⊗ lo, x ⊗ hi (one more 2^-24: still inside the 2^-20). Any other r
+// (scale 0, subnormal below 2^-128, ∞, NaN) gets lo = 0, hi = +∞, whose ends differ for every non-NaN x, so the
+// division decides. The INT8/INT4 codes below use the exact products (in an fma), the E4M3 V codes the rounded ones.
+struct QuotientBracket
 {
-    const float y = __fmul_rn(x, r);
+    float lo, hi;
+#if SAGE_INT8_CODE_SHIFTER
+    float r; // probe: the shifter form's reciprocal
+#endif
+};
+
+__device__ __forceinline__ QuotientBracket quotient_bracket(float scale)
+{
+    const float r = __frcp_rn(scale);
+    const bool normal = r >= 2.35098870e-38f && r <= 3.40282347e38f; // 2^-125 (lo stays normal) … FLT_MAX: false for ±∞, NaN, subnormals
+    QuotientBracket b = normal ? QuotientBracket{ __fmul_rn(r, 0.99999904632568359375f), __fmul_rn(r, 1.00000095367431640625f) }
+                               : QuotientBracket{ 0.0f, __int_as_float(0x7F800000) };
+#if SAGE_INT8_CODE_SHIFTER
+    b.r = r;
+#endif
+    return b;
+}
+
+// INT8/INT4, one element (the main loop's Q prologue and the pre-processing's Q and K codes), where scale = amax ⊘ qmax
+// (qmax = 127, or 7 for INT4) and |x| ≤ amax, amax the maximum of these very |x|:
+//   T_lo = fma(x, lo, SHIFTER), T_hi = fma(x, hi, SHIFTER) (SHIFTER = 1.5·2^23), code = the low byte of T_lo's bits,
+//   refused where T_lo ≠ T_hi (unordered: a NaN refuses).
+// Why it equals cvt.rni.sat.s8(x ⊘ scale) (and the INT4 code, clamp(rni(x ⊘ scale), ±7)) when not refused: the fma
+// rounds the exact x·lo + SHIFTER once, and for |v| < 2^22 rn(v + SHIFTER) = SHIFTER + rni(v) (the ulp in [2^23, 2^24) is
+// 1, SHIFTER is even, so ties go to even as rni's do), a non-decreasing function of v. x ⊘ scale lies between x·lo and
+// x·hi (quotient_bracket), so where both ends give the same n, x ⊘ scale gives n too. |x ⊘ scale| ≤ qmax·(1 + 2^-23)
+// (amax ⊘ qmax ≥ (amax / qmax)(1 − 2^-24)), so |n| ≤ qmax: neither the saturation nor the INT4 clamp applies, and
+// SHIFTER + n is the float whose bits are 0x4B400000 + n, whose low byte is n mod 256 (n mod 16 its nibble). x = ±∞ has
+// amax = ∞, r = 0 and so lo = 0, hi = +∞: T_lo is NaN (∞·0), refused; with lo = 0, hi = +∞ every x refuses (NaN for
+// x = ±0). Three instructions per element (FFMA, FFMA, an accumulating FSETP) where the shifter form of sessions 11-37
+// (y = x ⊗ r, T = y ⊕ SHIFTER, f = y ⊖ (T ⊖ SHIFTER), refused unless |f| < ½ − 2^-14) took five.
+// (tests/Property/Cuda/QueryCodeFastPathTests mirrors this in C#.)
+__device__ __forceinline__ unsigned int int8_code_fast(float x, const QuotientBracket& b, bool& refused)
+{
+#if SAGE_INT8_CODE_SHIFTER
+    const float y = __fmul_rn(x, b.r);
     const float shifted = __fadd_rn(y, SAGE_SHIFTER);
     const float f = __fsub_rn(y, __fsub_rn(shifted, SAGE_SHIFTER));
-    // Bitwise |, not ||: every element is evaluated, and the test folds into one predicate-accumulating FSETP (a
-    // short-circuit chain made ptxas predicate the whole block on the running result).
     refused = refused | !(fabsf(f) < 0.49993896484375f); // ½ − 2^-14; NaN refuses
-    return __float_as_uint(shifted);                      // the caller keeps the low byte
+    return __float_as_uint(shifted);
+#else
+    const float low = __fmaf_rn(x, b.lo, SAGE_SHIFTER);
+    const float high = __fmaf_rn(x, b.hi, SAGE_SHIFTER);
+    // Bitwise |, not ||: every element is evaluated, and the test folds into one predicate-accumulating FSETP (a
+    // short-circuit chain made ptxas predicate the whole block on the running result). != is true for NaN.
+    refused = refused | (low != high);
+    return __float_as_uint(low); // the caller keeps the low byte
+#endif
 }
 
 // Eight elements of one group: the division-free codes, or, if any of the eight is refused (≈ 1.2·10^-4 per element on
 // ordinary data), all eight through div.rn, the spec's own form.
-__device__ __forceinline__ void quantize8_fast(const float (&x)[8], float scale, float reciprocal, int int4, int (&q)[8])
+__device__ __forceinline__ void quantize8_fast(const float (&x)[8], float scale, const QuotientBracket& bracket, int int4, int (&q)[8])
 {
     bool refused = false;
 #pragma unroll
-    for (int i = 0; i < 8; ++i) q[i] = static_cast<int>(static_cast<signed char>(int8_code_fast(x[i], reciprocal, refused) & 0xFFu));
+    for (int i = 0; i < 8; ++i) q[i] = static_cast<int>(static_cast<signed char>(int8_code_fast(x[i], bracket, refused) & 0xFFu));
     if (refused) quantize8(x, scale, int4, q);
 }
 
-// E4M3 (the V codes of §4): cvt.rn.satfinite.e4m3 is monotone (non-decreasing) in its argument, so if the two ends of an
-// interval that contains x ⊘ v_scale give the same code, x ⊘ v_scale gives it too. The interval is [x ⊗ lo, x ⊗ hi] with
-// lo = r ⊗ (1 − 2^-20), hi = r ⊗ (1 + 2^-20), r = 1 ⊘ v_scale (rcp.rn) normal: each of r, lo or hi and the product
-// carries a relative rounding of at most 2^-24, so x ⊗ lo ≤ (x / v_scale)(1 − 2^-20 + 3·2^-24) < (x ⊘ v_scale) and
-// symmetrically above (for x > 0; for x < 0 the ends swap, for x = ±0 all three are the same zero). Results in binary32's
-// subnormal range are far below E4M3's smallest half-step (2^-10), so all of them give ±0 with x's sign, as x ⊘ v_scale
-// does. ±∞ gives 448 at both ends, as the division's ±∞ does; NaN gives the canonical NaN's code at both ends (binary32
-// arithmetic returns the canonical NaN), as the division does. A v_scale whose reciprocal is not a finite normal number
-// gets lo = 0, hi = +∞: the ends then differ for every non-NaN x and the division decides. Only v_scale = 0 (code +0
-// for every x, NaN included) needs its own test.
-struct ValueReciprocals
-{
-    float lo, hi;
-};
-
-__device__ __forceinline__ ValueReciprocals value_reciprocals(float vScale)
-{
-    const float r = __frcp_rn(vScale);
-    const bool normal = r >= 2.35098870e-38f && r <= 3.40282347e38f; // 2^-125 (lo stays normal) … FLT_MAX: false for ±∞, NaN, subnormals
-    return normal ? ValueReciprocals{ __fmul_rn(r, 0.99999904632568359375f), __fmul_rn(r, 1.00000095367431640625f) }
-                  : ValueReciprocals{ 0.0f, __int_as_float(0x7F800000) };
-}
+// E4M3 (the V codes of §4): cvt.rn.satfinite.e4m3 is monotone (non-decreasing) in its argument, so if the two ends
+// x ⊗ lo, x ⊗ hi of quotient_bracket(v_scale) give the same code, x ⊘ v_scale, which lies between them, gives it too:
+// each of r, lo or hi and the product carries a relative rounding of at most 2^-24, so x ⊗ lo ≤ (x / v_scale)(1 − 2^-20
+// + 3·2^-24) < (x ⊘ v_scale) and symmetrically above. Results in binary32's subnormal range are far below E4M3's
+// smallest half-step (2^-10), so all of them give ±0 with x's sign, as x ⊘ v_scale does. ±∞ gives 448 at both ends, as
+// the division's ±∞ does; NaN gives the canonical NaN's code at both ends (binary32 arithmetic returns the canonical
+// NaN), as the division does. A v_scale whose reciprocal is not a finite normal number gets lo = 0, hi = +∞: the ends
+// then differ for every non-NaN x and the division decides. Only v_scale = 0 (code +0 for every x, NaN included) needs
+// its own test. (value_code_word in preprocess_fused.cu; tests/Property/Cuda/ValueCodeBracketTests.)
