@@ -12,15 +12,14 @@
 // (ncu, H100): at d = 64 the saved pass is worth more (end to end +1-9 % at 2K-16K), at d = 128 less (−2-4 %), so d = 128
 // keeps the pre-processed Q by default (docs/results/gpu-run-session6-2026-11-26.md). At d = 128 the prologue runs about
 // 730 more instructions per warp than the pre-processed Q's, once each, and what they cost is mostly their instruction
-// fetch, not the 16-bit Q's latency (ncu stall sampling; an L2 prefetch of the rows did not help; session 37).
+// fetch, not the 16-bit Q's latency (ncu stall sampling; an L2 prefetch of the rows did not help; session 37). Neither
+// the three-instruction bracket codes (session 38: 368 fewer instructions in the d = 128 kernel) nor a rolled loop over
+// the chunks (3,500 fewer) moved the 2K e2e beyond its ±2 % noise (probes/session38-mlq-rolled-and-shifter-codes.patch).
 //
 // Lane (w, g, t) quantises rows 16w + g and 16w + g + 8 of the block (its accumulator rows), channels [t·D/4, (t+1)·D/4):
 // the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
 // the warp, PerBlock over the warp and then the four warps (through the Q buffer before the codes are written).
 #pragma once
-#ifndef SAGE_MLQ_ROLLED
-#define SAGE_MLQ_ROLLED 0 // probe switch (SAGE_KERNEL_DEFINES): 1 = the codes in a rolled loop re-reading Q through L1
-#endif
 // The pre-processing's own helpers (load8: 8 elements widened exactly; cvt_rni_sat_s8: the spec's INT8 rounding;
 // int8_code_fast: the division-free code where it provably equals it), so the prologue's codes come from the same
 // functions as query_blocks'.
@@ -79,28 +78,6 @@ __device__ __forceinline__ float amax8(const float (&x)[8], float acc)
     return acc;
 }
 
-// Which widening an input type takes (NVRTC here has no <type_traits>).
-template <class E> struct QueryInput { static constexpr bool sixteen = true, bf16 = false; };
-template <> struct QueryInput<ElemBF16> { static constexpr bool sixteen = true, bf16 = true; };
-template <> struct QueryInput<ElemF32> { static constexpr bool sixteen = false, bf16 = false; };
-
-// Packed maxima and minima of 16-bit inputs (max/min.{f16,bf16}x2: a NaN half loses to the other operand, as in fmaxf),
-// so that the rolled prologue finds the maximum without widening every element twice.
-template <bool BF16> __device__ __forceinline__ unsigned int max16x2(unsigned int a, unsigned int b)
-{
-    unsigned int d;
-    if constexpr (BF16) asm("max.bf16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
-    else asm("max.f16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
-    return d;
-}
-template <bool BF16> __device__ __forceinline__ unsigned int min16x2(unsigned int a, unsigned int b)
-{
-    unsigned int d;
-    if constexpr (BF16) asm("min.bf16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
-    else asm("min.f16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
-    return d;
-}
-
 // Quantises the block's Q into sQ (64 rows × D bytes, swizzled as the TMA map of the pre-processed Q) and returns this
 // lane's q_scale. All 128 threads of the warpgroup call it; it ends with the generic-to-async proxy fence of its
 // shared-memory writes (the caller's __syncthreads completes the hand-over to the wgmma). WGS = 3 (the shared CTA):
@@ -123,36 +100,6 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
     const typename E::storage* q = static_cast<const typename E::storage*>(p.q_orig);
 
     float amax = 0.0f;
-#if SAGE_MLQ_ROLLED
-    if constexpr (QueryInput<E>::sixteen)
-    {
-        constexpr bool BF16 = QueryInput<E>::bf16;
-        unsigned int hi = 0u, lo = 0u; // packed running maximum and minimum, from +0
-#pragma unroll
-        for (int c = 0; c < CHUNKS; c++)
-        {
-            const uint4 u0 = real0 ? __ldg(reinterpret_cast<const uint4*>(q + at0 + 8 * c)) : make_uint4(0u, 0u, 0u, 0u);
-            const uint4 u1 = real1 ? __ldg(reinterpret_cast<const uint4*>(q + at1 + 8 * c)) : make_uint4(0u, 0u, 0u, 0u);
-            const unsigned int w[8] = { u0.x, u0.y, u0.z, u0.w, u1.x, u1.y, u1.z, u1.w };
-#pragma unroll
-            for (int k = 0; k < 8; k++) { hi = max16x2<BF16>(hi, w[k]); lo = min16x2<BF16>(lo, w[k]); }
-        }
-        const unsigned short halves[4] = { (unsigned short)(hi & 0xFFFFu), (unsigned short)(hi >> 16), (unsigned short)(lo & 0xFFFFu),
-                                           (unsigned short)(lo >> 16) };
-#pragma unroll
-        for (int k = 0; k < 4; k++) amax = fmaxf(amax, fabsf(widen<E>(halves[k])));
-    }
-    else
-    {
-#pragma unroll
-        for (int c = 0; c < CHUNKS; c++)
-        {
-            float x[8];
-            if (real0) { load8<E>(q + at0 + 8 * c, x); amax = amax8(x, amax); }
-            if (real1) { load8<E>(q + at1 + 8 * c, x); amax = amax8(x, amax); }
-        }
-    }
-#else
     float x0[CHUNKS][8], x1[CHUNKS][8];
 #pragma unroll
     for (int c = 0; c < CHUNKS; c++)
@@ -168,7 +115,6 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
         if (real0) amax = amax8(x0[c], amax);
         if (real1) amax = amax8(x1[c], amax);
     }
-#endif
     amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 1));
     amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 2));
     if (p.granularity != SAGE_GRAN_THREAD)
@@ -198,25 +144,6 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
         const int swizzled = D == 128 ? (chunk ^ (r & 7)) : (chunk ^ ((r >> 1) & 3));
         *reinterpret_cast<uint4*>(sQ + r * D + swizzled * 16) = make_uint4(wa[0], wa[1], wb[0], wb[1]);
     };
-#if SAGE_MLQ_ROLLED
-    // A rolled loop: its body is fetched once and run 2·PAIRS times (the unrolled codes were ≈ 500 straight-line
-    // instructions, fetched once each, and ncu put most of their cost in instruction fetch, session 37). The inputs are
-    // read again, from L1: the lines were loaded just above.
-#pragma unroll 1
-    for (int it = 0; it < 2 * PAIRS; it++)
-    {
-        const int row = it / PAIRS, pair = it % PAIRS;
-        const bool real = row == 0 ? real0 : real1;
-        const long long at = (row == 0 ? at0 : at1) + 16 * pair;
-        float xa[8], xb[8];
-        if (real) { load8<E>(q + at, xa); load8<E>(q + at + 8, xb); }
-        else { zero_registers(xa); zero_registers(xb); }
-        unsigned int wa[2], wb[2];
-        encode8(xa, scale, bracket, real && any, wa);
-        encode8(xb, scale, bracket, real && any, wb);
-        store16(row, pair, wa, wb);
-    }
-#else
 #pragma unroll
     for (int row = 0; row < 2; row++)
 #pragma unroll
@@ -228,7 +155,6 @@ __device__ __forceinline__ float quantize_query_block(const AttentionParams& p, 
             encode8(row == 0 ? x0[2 * pair + 1] : x1[2 * pair + 1], scale, bracket, keep, wb);
             store16(row, pair, wa, wb);
         }
-#endif
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     return __fmul_rn(scale, log2eScale);
 }

@@ -7,10 +7,6 @@
 #include "preprocess_common.cuh"
 #include "attention_int_to_float.cuh" // SAGE_SHIFTER
 
-#ifndef SAGE_INT8_CODE_SHIFTER
-#define SAGE_INT8_CODE_SHIFTER 0 // probe switch (SAGE_KERNEL_DEFINES): 1 = the shifter form of sessions 11-37, for A/B runs
-#endif
-
 // The bracket of a quotient x ⊘ scale (scale ≥ 0): r = 1 ⊘ scale (rcp.rn), lo = r ⊗ (1 − 2^-20), hi = r ⊗ (1 + 2^-20).
 // For r a finite normal number ≥ 2^-125 (lo stays normal), each of r, lo and hi carries at most 2^-24 relative rounding,
 // so the exact products x·lo and x·hi lie strictly on either side of x ⊘ scale (for x > 0: x·lo ≤ (x / scale)(1 − 2^-20)
@@ -21,21 +17,14 @@
 struct QuotientBracket
 {
     float lo, hi;
-#if SAGE_INT8_CODE_SHIFTER
-    float r; // probe: the shifter form's reciprocal
-#endif
 };
 
 __device__ __forceinline__ QuotientBracket quotient_bracket(float scale)
 {
     const float r = __frcp_rn(scale);
     const bool normal = r >= 2.35098870e-38f && r <= 3.40282347e38f; // 2^-125 (lo stays normal) … FLT_MAX: false for ±∞, NaN, subnormals
-    QuotientBracket b = normal ? QuotientBracket{ __fmul_rn(r, 0.99999904632568359375f), __fmul_rn(r, 1.00000095367431640625f) }
-                               : QuotientBracket{ 0.0f, __int_as_float(0x7F800000) };
-#if SAGE_INT8_CODE_SHIFTER
-    b.r = r;
-#endif
-    return b;
+    return normal ? QuotientBracket{ __fmul_rn(r, 0.99999904632568359375f), __fmul_rn(r, 1.00000095367431640625f) }
+                  : QuotientBracket{ 0.0f, __int_as_float(0x7F800000) };
 }
 
 // INT8/INT4, one element (the main loop's Q prologue and the pre-processing's Q and K codes), where scale = amax ⊘ qmax
@@ -54,20 +43,12 @@ __device__ __forceinline__ QuotientBracket quotient_bracket(float scale)
 // (tests/Property/Cuda/QueryCodeFastPathTests mirrors this in C#.)
 __device__ __forceinline__ unsigned int int8_code_fast(float x, const QuotientBracket& b, bool& refused)
 {
-#if SAGE_INT8_CODE_SHIFTER
-    const float y = __fmul_rn(x, b.r);
-    const float shifted = __fadd_rn(y, SAGE_SHIFTER);
-    const float f = __fsub_rn(y, __fsub_rn(shifted, SAGE_SHIFTER));
-    refused = refused | !(fabsf(f) < 0.49993896484375f); // ½ − 2^-14; NaN refuses
-    return __float_as_uint(shifted);
-#else
     const float low = __fmaf_rn(x, b.lo, SAGE_SHIFTER);
     const float high = __fmaf_rn(x, b.hi, SAGE_SHIFTER);
     // Bitwise |, not ||: every element is evaluated, and the test folds into one predicate-accumulating FSETP (a
     // short-circuit chain made ptxas predicate the whole block on the running result). != is true for NaN.
     refused = refused | (low != high);
     return __float_as_uint(low); // the caller keeps the low byte
-#endif
 }
 
 // Eight elements of one group: the division-free codes, or, if any of the eight is refused (≈ 1.2·10^-4 per element on
