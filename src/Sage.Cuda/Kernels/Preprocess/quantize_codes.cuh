@@ -51,8 +51,8 @@ __device__ __forceinline__ unsigned int int8_code_fast(float x, const QuotientBr
     return __float_as_uint(low); // the caller keeps the low byte
 }
 
-// Eight elements of one group: the division-free codes, or, if any of the eight is refused (≈ 1.2·10^-4 per element on
-// ordinary data), all eight through div.rn, the spec's own form.
+// Eight elements of one group: the division-free codes, or, if any of the eight is refused (≈ 7·10^-5 per element on
+// Gaussian rows), all eight through div.rn, the spec's own form.
 __device__ __forceinline__ void quantize8_fast(const float (&x)[8], float scale, const QuotientBracket& bracket, int int4, int (&q)[8])
 {
     bool refused = false;
