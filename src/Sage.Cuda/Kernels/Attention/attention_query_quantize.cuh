@@ -20,9 +20,9 @@
 // the PerThread group of §3 is exactly these two rows, so its maximum is a reduction over the quad; PerWarp reduces over
 // the warp, PerBlock over the warp and then the four warps (through the Q buffer before the codes are written).
 #pragma once
-// The pre-processing's own helpers (load8: 8 elements widened exactly; cvt_rni_sat_s8: the spec's INT8 rounding;
-// int8_code_fast: the division-free code where it provably equals it), so the prologue's codes come from the same
-// functions as query_blocks'.
+// The pre-processing's own helpers (load8: 8 elements widened exactly; quantize8_fast: the division-free codes where they
+// provably equal the spec's, div.rn where not; pack_int8x8), so the prologue's codes come from the same functions as
+// query_blocks'.
 #include "preprocess_common.cuh"
 #include "quantize_codes.cuh"
 
@@ -35,39 +35,15 @@ __device__ __forceinline__ void warpgroup_sync(int wg)
     else asm volatile("bar.sync %0, 128;\n" ::"r"(1 + wg) : "memory");
 }
 
-// Eight codes of one 8-element load into two words (code e in byte e mod 4 of word e / 4): the division-free form
-// (int8_code_fast); returns whether any of the eight was refused.
-__device__ __forceinline__ bool encode8_fast(const float (&x)[8], const QuotientBracket& bracket, unsigned int (&w)[2])
-{
-    bool refused = false;
-    unsigned int c[8];
-#pragma unroll
-    for (int e = 0; e < 8; e++) c[e] = int8_code_fast(x[e], bracket, refused);
-#pragma unroll
-    for (int k = 0; k < 2; k++)
-        w[k] = __byte_perm(__byte_perm(c[4 * k], c[4 * k + 1], 0x0040), __byte_perm(c[4 * k + 2], c[4 * k + 3], 0x0040), 0x5410);
-    return refused;
-}
-
-// The same eight codes through §3 step 3 itself: div.rn, then cvt.rni.sat.s8.
-__device__ __forceinline__ void encode8_division(const float (&x)[8], float scale, unsigned int (&w)[2])
-{
-    unsigned int c[8];
-#pragma unroll
-    for (int e = 0; e < 8; e++) c[e] = (unsigned int)cvt_rni_sat_s8(__fdiv_rn(x[e], scale));
-#pragma unroll
-    for (int k = 0; k < 2; k++)
-        w[k] = __byte_perm(__byte_perm(c[4 * k], c[4 * k + 1], 0x0040), __byte_perm(c[4 * k + 2], c[4 * k + 3], 0x0040), 0x5410);
-}
-
-// Codes of one 8-element load: the fast form, and where it refused an element, all eight again through the division
-// (rare per element, ≈ 10^-4, but about half of d = 128 CTAs hold one; redoing only its chunk keeps the block's wait at
-// that lane to eight divisions, session 37). Masked to 0 past the last real row and where scale = 0.
+// Codes of one 8-element load as two words (pack_int8x8), from the pre-processing's own quantize8_fast: the
+// division-free form, and where it refused an element all eight again through div.rn (rare per element, ≈ 7·10^-5, but
+// about half of d = 128 CTAs hold one; redoing only its chunk keeps the block's wait at that lane to eight divisions,
+// session 37). 0 past the last real row and where scale = 0 (keep false), without coding them.
 __device__ __forceinline__ void encode8(const float (&x)[8], float scale, const QuotientBracket& bracket, bool keep, unsigned int (&w)[2])
 {
-    if (encode8_fast(x, bracket, w) && keep) encode8_division(x, scale, w);
-    w[0] = keep ? w[0] : 0u;
-    w[1] = keep ? w[1] : 0u;
+    int q[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    if (keep) quantize8_fast(x, scale, bracket, 0, q);
+    pack_int8x8(q, w);
 }
 
 // The maximum of |x| over 8 elements (fmaxf from acc: exact in any order, NaN never wins).

@@ -112,6 +112,18 @@ __device__ __forceinline__ void shared_max(unsigned int* slot, float nonNegative
     if (nonNegative > 0.0f) atomicMax(slot, __float_as_uint(nonNegative));
 }
 
+// Eight INT8 codes as two words, code i in byte i mod 4 of word i / 4 (the byte order of a row in memory).
+__device__ __forceinline__ void pack_int8x8(const int (&q)[8], unsigned int (&w)[2])
+{
+    w[0] = w[1] = 0u;
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+    {
+        w[0] |= (static_cast<unsigned int>(q[i]) & 0xFFu) << (8 * i);
+        w[1] |= (static_cast<unsigned int>(q[i + 4]) & 0xFFu) << (8 * i);
+    }
+}
+
 // Eight quantised values of one row at channel c0 (a multiple of 8) of row `row` of the output.
 __device__ __forceinline__ void store_quantized(signed char* __restrict__ out, long long row, int headDim, int c0,
                                                 const int (&q)[8], int int4)
@@ -125,14 +137,9 @@ __device__ __forceinline__ void store_quantized(signed char* __restrict__ out, l
     }
     else
     {
-        unsigned int lo = 0u, hi = 0u;
-#pragma unroll
-        for (int i = 0; i < 4; ++i)
-        {
-            lo |= (static_cast<unsigned int>(q[i]) & 0xFFu) << (8 * i);
-            hi |= (static_cast<unsigned int>(q[i + 4]) & 0xFFu) << (8 * i);
-        }
-        *reinterpret_cast<uint2*>(out + row * headDim + c0) = make_uint2(lo, hi);
+        unsigned int w[2];
+        pack_int8x8(q, w);
+        *reinterpret_cast<uint2*>(out + row * headDim + c0) = make_uint2(w[0], w[1]);
     }
 }
 
