@@ -13,7 +13,7 @@
 // keeps the pre-processed Q by default (docs/results/gpu-run-session6-2026-11-26.md). At d = 128 the prologue runs about
 // 730 more instructions per warp than the pre-processed Q's, once each, and what they cost is mostly their instruction
 // fetch, not the 16-bit Q's latency (ncu stall sampling; an L2 prefetch of the rows did not help; session 37). Neither
-// the three-instruction bracket codes (session 38: 368 fewer instructions in the d = 128 kernel) nor a rolled loop over
+// the three-instruction bracket codes (session 38: 192 fewer instructions in the d = 128 kernel) nor a rolled loop over
 // the chunks (3,500 fewer) moved the 2K e2e beyond its ±2 % noise (probes/session38-mlq-rolled-and-shifter-codes.patch).
 //
 // Lane (w, g, t) quantises rows 16w + g and 16w + g + 8 of the block (its accumulator rows), channels [t·D/4, (t+1)·D/4):
