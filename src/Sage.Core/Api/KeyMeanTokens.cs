@@ -11,9 +11,12 @@ public enum KeyMeanTokens
     All,
 
     /// <summary>
-    /// <see cref="KeyMeanSample.MaxTokens"/> tokens spread evenly over the head (<see cref="KeyMeanSample.Of"/>: tokens
-    /// 0, s, 2s, … with s = ⌊N / 128⌋; every token when N ≤ 128). The pre-processing then reads a sixteenth of K's rows for
-    /// the mean at N = 2048 instead of all of them, and K is read in full once (for its codes) instead of twice.
+    /// The trimmed mean of <see cref="KeyMeanSample.MaxTokens"/> tokens spread evenly over the head
+    /// (<see cref="KeyMeanSample.Of"/>: tokens 0, s, 2s, … with s = ⌊N / 128⌋): per channel the
+    /// <see cref="KeyMeanSample.TrimmedPerSide"/> largest and smallest sample values are dropped and the middle 96
+    /// averaged (docs/kernel-spec.md §1), so that a few outlier keys in the sample, such as an attention sink on token 0,
+    /// do not move it. Every token (the full mean, bit for bit) when N ≤ 128. The pre-processing then reads a sixteenth of
+    /// K's rows for the mean at N = 2048 instead of all of them, and K is read in full once (for its codes) instead of twice.
     /// </summary>
     Strided,
 }
@@ -23,6 +26,9 @@ public readonly record struct KeyMeanSample(int Count, int Step)
 {
     /// <summary>Most tokens of a <see cref="KeyMeanTokens.Strided"/> sample: one 128-token chunk of the spec's sum.</summary>
     public const int MaxTokens = 128;
+
+    /// <summary>Sample values dropped on each side of each channel before the <see cref="KeyMeanTokens.Strided"/> mean: an eighth.</summary>
+    public const int TrimmedPerSide = MaxTokens / 8;
 
     /// <summary>The sample of a head of <paramref name="length"/> tokens: every token for <see cref="KeyMeanTokens.All"/> or N ≤ 128.</summary>
     public static KeyMeanSample Of(int length, KeyMeanTokens tokens)

@@ -59,8 +59,9 @@ public sealed partial class GpuPreprocessor
     /// applies (<see cref="OnePassValuesApply"/>: launch 3's value_onepass, one CTA per key/value head and 8 channels
     /// holding all the head's tokens in registers; launch 1 then forms the K sums alone); "two-pass": V read in launch 1
     /// (minima, maxima) and again in launch 3 (codes); unset, empty or "auto": one pass at head dim 128 only, and at
-    /// either head dim with SmoothK's strided sample (<see cref="KeyMeanTokens.Strided"/>: launch 1 then reads only the
-    /// sample; with two passes it was 5 % slower than the full mean at 2K d = 64, session 34). Same
+    /// either head dim with SmoothK's strided sample (<see cref="KeyMeanTokens.Strided"/>: launch 1 then forms no statistics,
+    /// the sample's trimmed mean coming from its own kernel; with two passes it was 5 % slower than the full mean at 2K
+    /// d = 64, session 34). Same
     /// arithmetic, same bits (OnePassValuesTests). H100, session 28 (docs/results/gpu-run-session28-2026-11-27.md): end
     /// to end +0.2 to +3.1 % at 1K-2K, d = 128, in two calls; at d = 64 from −4.6 to +4.3 %, so d = 64 keeps two passes.
     /// Against session 29's faster two-pass kernel (session 30): d = 64 −3.3 % (2K), −2.7 % (2K causal), 16K within ±0.2 %.

@@ -165,25 +165,24 @@ public sealed partial class GpuPreprocessor : IDisposable
         CheckTensor(k, s.KeyValueShape(problem.Layout), nameof(k));
         CheckTensor(v, s.KeyValueShape(problem.Layout), nameof(v));
         int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
-        // SmoothK's mean over a strided sample (KeyMeanTokens.Strided, §1): with V in one pass launch 1's statistics see the
-        // sample as a sequence of Count tokens, Step rows apart (so launch 1 reads a sixteenth of K at 2K instead of all of
-        // it); with V in two passes launch 1 forms the V statistics alone and the chunk-sum kernels form the sampled mean
-        // after it, before launch 3. Same functions, same orders as for every token. With the sample, V goes in one pass
-        // wherever it can (unless SAGE_PREPROCESS_V=two-pass): launch 1 then reads nothing of K and V but the sample
-        // (H100, 2K d = 64: the two-pass form was 5 % slower end to end than the full mean, session 34).
+        // SmoothK's trimmed mean over a strided sample (KeyMeanTokens.Strided, §1) comes from its own kernel
+        // (key_trimmed_sample_mean) after launch 1 (or 2), before launch 3, so launch 1 forms no K statistics: with V in
+        // one pass it has no statistics at all (Q blocks only), with V in two passes the V statistics alone. With the
+        // sample, V goes in one pass wherever it can (unless SAGE_PREPROCESS_V=two-pass): the pre-processing then reads K
+        // and V once each but the sample (H100, 2K d = 64: the two-pass form was 5 % slower end to end than the full mean,
+        // session 34).
         var keySample = options.SmoothK ? KeyMeanSample.Of(nk, options.KeyMeanTokens) : new KeyMeanSample(nk, 1);
         bool sampledMean = !keySample.IsEveryToken(nk);
         bool onePassValues = !FinishLaunch && (ReadsValuesOnce(ValuePassChoice, s, options, q.ElementType) ||
             (sampledMean && ValuePassChoice != ValuePasses.Two && OnePassValuesApply(s, options, q.ElementType)));
-        bool sampleInFirst = sampledMean && onePassValues;
-        bool smoothKInFirst = options.SmoothK && (!sampledMean || onePassValues);
+        bool smoothKInFirst = options.SmoothK && !sampledMean;
         // V in one pass (launch 3's value_onepass or the ring; launch 1 then forms the K sums alone) where it applies; split
         // statistics only with K sums in launch 1: without them the K half of each CTA would idle.
         bool splitStatistics = SplitStatistics && smoothKInFirst && !onePassValues;
         var g = FusedPreprocessGeometry.Of(s, splitStatistics);
-        var gStats = sampleInFirst
-            ? FusedPreprocessGeometry.Of(new AttentionShape(s.Batch, s.QueryHeads, s.KeyValueHeads, nq, keySample.Count, d), splitStatistics)
-            : g; // launch 1's statistics (its Q blocks are the same in both)
+        // Launch 1's statistics: none with the sample and V in one pass (its Q blocks are the same either way).
+        bool noStatistics = sampledMean && onePassValues;
+        var gStats = noStatistics ? g with { StatsItems = 0, StatsBlocks = 0, PartialsPerArray = 0 } : g;
         int rowBytes = PreprocessLayout.QuantizedRowBytes(options.QkFormat, d);
         int padQ = PreprocessLayout.PaddedQueryLength(nq), padK = PreprocessLayout.PaddedKeyLength(nk);
         int qGroups = PreprocessLayout.QueryGroups(options.Granularity, nq);
@@ -191,8 +190,6 @@ public sealed partial class GpuPreprocessor : IDisposable
         long bhq = (long)s.Batch * s.QueryHeads, bhk = g.KeyValueHeads;
         var qStrides = Strides(problem.Layout, s.QueryHeads, nq, d);
         var kvStrides = Strides(problem.Layout, s.KeyValueHeads, nk, d);
-        var statsStrides = sampleInFirst ? kvStrides with { Token = kvStrides.Token * keySample.Step } : kvStrides;
-        int statsLength = sampleInFirst ? keySample.Count : nk;
         string kernels = $"{Suffix(q.ElementType)}_d{d}";
         int int4 = options.QkFormat == QkFormat.Int4 ? 1 : 0;
         float log2eScale = Log2EScale(problem);
@@ -200,12 +197,12 @@ public sealed partial class GpuPreprocessor : IDisposable
 
         // Launch 1 forms the means and V scales itself (its last statistics CTA of each head) unless FinishLaunch says
         // otherwise or there are no statistics CTAs (Nk = 0: launch 2 writes the zeros).
-        // Where a head is one tile in the keys-only layout (V in one pass; N ≤ 128 or the strided sample), launch 1's
+        // Where a head is one tile in the keys-only layout (V in one pass, N ≤ 128), launch 1's
         // statistics threads form the means themselves (preprocess_fused.cu 1a''): no counters, no finish.
         bool meansInThreads = onePassValues && gStats.TilesPerHead == 1 && gStats.StatsItems > 0;
         bool finishInFirst = !FinishLaunch && gStats.StatsItems > 0 && !meansInThreads;
         // Launch 3 may start as launch 1's programmatic dependent only when it follows launch 1 directly.
-        bool codesFollowFirst = (finishInFirst || meansInThreads) && !(sampledMean && !onePassValues);
+        bool codesFollowFirst = (finishInFirst || meansInThreads) && !sampledMean;
         // Every output and scratch buffer of the call in one arena (one allocation and one release per call instead of
         // seven to twelve of each, nine at d = 128 by default: host time at short sequences, where the host's enqueue
         // time is part of e2e).
@@ -245,19 +242,19 @@ public sealed partial class GpuPreprocessor : IDisposable
                     g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
                     Optional(qValues), padQ, Optional(qMeans),
                     KernelArgument.DevicePointer(k.Pointer), KernelArgument.DevicePointer(v.Pointer),
-                    statsStrides.Batch, statsStrides.Head, statsStrides.Token, statsLength, s.KeyValueHeads, gStats.TilesPerHead,
+                    kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, gStats.TilesPerHead,
                     smoothKInFirst ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), gStats.StatsItems, gStats.StatsBlocks,
                     (int)(onePassValues ? StatisticsLayout.KeysOnly : splitStatistics ? StatisticsLayout.Split : StatisticsLayout.Joint),
                     Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
-            if (bhk > 0 && !finishInFirst && !meansInThreads)
+            if (bhk > 0 && !finishInFirst && !meansInThreads && !noStatistics)
                 _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
                     Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, smoothKInFirst ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
-            // V in two passes with a sampled mean: launch 1 (or 2) wrote kMean = 0; the sample's mean replaces it.
-            if (sampledMean && !onePassValues)
-                SampledKeyMean(k, kvStrides, keySample, Suffix(k.ElementType), d, s.KeyValueHeads, s.Batch, kMean, stream);
+            // The sample's trimmed mean; with V in two passes launch 1 (or 2) wrote kMean = 0 first, which it replaces.
+            if (sampledMean)
+                TrimmedSampleMean(k, kvStrides, keySample, Suffix(k.ElementType), d, s.KeyValueHeads, s.Batch, kMean, stream);
             var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
             // Launch 3 (ring or per tile) as launch 1's programmatic dependent: only right after launch 1, i.e. when launch 1
             // finishes the heads itself (launch 3's griddepcontrol.wait orders it after the kernel before it), and only when
@@ -385,8 +382,12 @@ public sealed partial class GpuPreprocessor : IDisposable
             if (tiles > 0)
             {
                 var grid = new Dim3((uint)tiles, (uint)heads, (uint)s.Batch);
-                if (options.SmoothK) // every token, or the strided sample (§1)
-                    SampledKeyMean(k, strides, KeyMeanSample.Of(n, options.KeyMeanTokens), suffix, d, heads, s.Batch, mean, stream);
+                if (options.SmoothK) // every token, or the strided sample's trimmed mean (§1)
+                {
+                    var sample = KeyMeanSample.Of(n, options.KeyMeanTokens);
+                    if (sample.IsEveryToken(n)) ChannelMean(k, strides, suffix, n, d, heads, s.Batch, tiles, mean, stream);
+                    else TrimmedSampleMean(k, strides, sample, suffix, d, heads, s.Batch, mean, stream);
+                }
                 _qkQuantize.GetFunction("key_quantize_" + suffix).Launch(grid, Threads, 0, stream,
                     KernelArgument.DevicePointer(k.Pointer), strides.Batch, strides.Head, strides.Token, n, d, heads,
                     options.SmoothK ? (KernelArgument)mean : KernelArgument.DevicePointer(0),
@@ -507,12 +508,22 @@ public sealed partial class GpuPreprocessor : IDisposable
     /// The per-channel mean of §1 (K) or §4 (V, the same order): chunk sums of 128 tokens, then the chunks in order,
     /// ⊘ N. The chunk sums are per-call scratch, released in stream order.
     /// </summary>
-    /// <summary>SmoothK's mean over <paramref name="sample"/>'s tokens of K (<paramref name="strides"/> are K's own): the
-    /// chunk-sum kernels on the sample viewed as a sequence of Count tokens, Step rows apart (§1).</summary>
-    private void SampledKeyMean(DeviceTensor k, TensorStrides strides, KeyMeanSample sample, string suffix, int d, int heads, int batch,
-        DeviceBuffer<float> mean, CudaStream? stream) =>
-        ChannelMean(k, strides with { Token = strides.Token * sample.Step }, suffix, sample.Count, d, heads, batch,
-            PreprocessLayout.KeyTiles(sample.Count), mean, stream);
+    /// <summary>
+    /// SmoothK's trimmed mean of <paramref name="sample"/>'s tokens of K (§1, "Strided sample, trimmed";
+    /// <paramref name="strides"/> are K's own): key_trimmed_sample_mean, 8 lanes per channel, 32 channels per CTA.
+    /// </summary>
+    private void TrimmedSampleMean(DeviceTensor k, TensorStrides strides, KeyMeanSample sample, string suffix, int d, int heads, int batch,
+        DeviceBuffer<float> mean, CudaStream? stream)
+    {
+        if (sample.Count != KeyMeanSample.MaxTokens)
+            throw new ArgumentException($"a trimmed sample has {KeyMeanSample.MaxTokens} tokens, got {sample.Count}", nameof(sample));
+        _keySmoothing.GetFunction("key_trimmed_sample_mean_" + suffix).Launch(
+            new Dim3((uint)((d + TrimChannelsPerCta - 1) / TrimChannelsPerCta), (uint)heads, (uint)batch), 8 * TrimChannelsPerCta, 0, stream,
+            KernelArgument.DevicePointer(k.Pointer), strides.Batch, strides.Head, strides.Token * sample.Step, d, heads, mean);
+    }
+
+    /// <summary>Channels per CTA of key_trimmed_sample_mean (SAGE_TRIM_CHANNELS_PER_CTA of key_smoothing.cu).</summary>
+    private const int TrimChannelsPerCta = 32;
 
     private void ChannelMean(DeviceTensor x, TensorStrides strides, string suffix, int n, int d, int heads, int batch, int tiles,
         DeviceBuffer<float> mean, CudaStream? stream)

@@ -49,7 +49,7 @@ internal static class KeyValuePreprocessing
         }
         if (options.SmoothK)
         {
-            KSmoothing.ChannelMean(keys, d, KeyMeanSample.Of(n, options.KeyMeanTokens), prepared.KeyMean);
+            KSmoothing.KeyMean(keys, n, d, options.KeyMeanTokens, prepared.KeyMean);
             KSmoothing.Subtract(keys, n, d, prepared.KeyMean);
         }
         prepared.KeyScales = new float[prepared.Tiles * QuantGroups.KeyGroupsPerTile(options.Granularity)];

@@ -5,11 +5,12 @@ using Xunit;
 namespace Sage.Accuracy.Tests.Emulation;
 
 /// <summary>
-/// <see cref="KeyMeanTokens.Strided"/> (SmoothK's mean over 128 tokens spread over each head, docs/kernel-spec.md §1)
-/// against the float64 reference, beside the default mean over every token on the same inputs: the sample moves only K's
-/// quantisation error, so its relative L1 must stay within 2 % of the full mean's. N = 2048 (a sample of one token in
-/// 16), d = 128: the synthetic families, and keys with a channel bias turned by rotary embeddings (position-dependent
-/// angles, so that the bias drifts along the sequence, as in real models' keys after RoPE).
+/// <see cref="KeyMeanTokens.Strided"/> (SmoothK's trimmed mean over 128 tokens spread over each head, docs/kernel-spec.md
+/// §1) against the float64 reference, beside the default mean over every token on the same inputs: the sample moves only
+/// K's quantisation error, so its relative L1 must stay within 2 % of the full mean's, attention sinks included. N = 2048
+/// (a sample of one token in 16), d = 128: the synthetic families, keys with a channel bias turned by rotary embeddings
+/// (position-dependent angles, so that the bias drifts along the sequence, as in real models' keys after RoPE), sinks and
+/// recurring outlier keys.
 /// </summary>
 public class KeyMeanAccuracyTests
 {
@@ -39,22 +40,40 @@ public class KeyMeanAccuracyTests
     }
 
     /// <summary>
-    /// The strided sample's weak spot: it always holds token 0, and an attention sink there (token 0's key × F) weighs
-    /// N / 128 = 16 times more in its mean than in the full mean. A mild sink (F = 30) costs nothing measurable; a strong
-    /// one (F = 300) pulls the sampled mean so far that the other keys' codes lose most of their resolution, while the
-    /// full mean stays inside the default budget. Why the strided mean is opt-in and the planner emulates it on each
-    /// layer's own data (PlannerDecisionTests); session 38 measured relative L1 0.0284 (full) against 0.181 (strided).
+    /// The sample always holds token 0, where many language models put an attention sink (token 0's key × F). The
+    /// trimmed mean drops each channel's 16 largest and 16 smallest sample values, so the sink does not move it: within
+    /// 2 % of the full mean's relative L1, and inside the default budget wherever the full mean is (× 100 puts both just
+    /// under its cosine, 0.9978 and 0.9979). (Before session 39 the sample's plain
+    /// mean weighed the sink N / 128 = 16 times more than the full mean: relative L1 0.077 at × 100 and 0.181 at × 300,
+    /// against 0.031 and 0.028.)
     /// </summary>
-    [Fact]
-    public void Strided_mean_pays_for_a_strong_attention_sink_and_the_full_mean_does_not()
+    [Theory]
+    [InlineData(30f)]
+    [InlineData(100f)]
+    [InlineData(300f)]
+    public void Trimmed_strided_mean_is_not_moved_by_an_attention_sink(float factor)
     {
         var x = SyntheticData.GenerateInputs(Problem, DataFamily.KChannelBias, ElementType.Float16, seed: 9);
-        var (mildAll, mildStrided, _, _) = Run(AttentionSink.OnFirstKey(Problem, x, 30f), Problem, "sink × 30");
-        Assert.True(mildStrided.RelativeL1 <= 1.02 * mildAll.RelativeL1, $"sink × 30: strided {mildStrided}; every token {mildAll}");
-        var (all, strided, _, _) = Run(AttentionSink.OnFirstKey(Problem, x, 300f), Problem, "sink × 300");
-        Assert.True(AccuracyBudget.Default.Admits(all), $"sink × 300, every token: {all}");
-        Assert.True(strided.RelativeL1 >= 3 * all.RelativeL1, $"sink × 300: strided {strided}; every token {all}");
-        Assert.False(AccuracyBudget.Default.Admits(strided), $"sink × 300, strided: {strided}");
+        var (all, strided, _, _) = Run(AttentionSink.OnFirstKey(Problem, x, factor), Problem, $"sink × {factor}");
+        Assert.True(!AccuracyBudget.Default.Admits(all) || AccuracyBudget.Default.Admits(strided), $"sink × {factor}: strided {strided}; every token {all}");
+        Assert.True(strided.RelativeL1 <= 1.02 * all.RelativeL1, $"sink × {factor}: strided {strided}; every token {all}");
+    }
+
+    /// <summary>
+    /// Outlier keys at several positions (every 256th token × 100: eight a head, each in the sample) pull the full mean
+    /// toward them, and every other key's codes lose resolution: relative L1 0.227, cosine 0.955. The trimmed sample
+    /// drops them: 0.057, cosine 0.989. (Both are outside the default budget's cosine, which keys this peaked strain
+    /// whatever the mean: × 10 every 64th token reads 0.9973 and 0.9978.) Where outliers recur, the full mean is the
+    /// worse choice.
+    /// </summary>
+    [Fact]
+    public void Trimmed_strided_mean_beats_the_full_mean_where_outlier_keys_recur()
+    {
+        var x = SyntheticData.GenerateInputs(Problem, DataFamily.KChannelBias, ElementType.Float16, seed: 9);
+        var outliers = AttentionSink.OnKeys(Problem, x, 100f, AttentionSink.Every(256, Problem.Shape.KeyLength));
+        var (all, strided, _, _) = Run(outliers, Problem, "every 256th key × 100");
+        Assert.True(strided.RelativeL1 <= 0.5 * all.RelativeL1, $"strided {strided}; every token {all}");
+        Assert.True(strided.CosineSimilarity > all.CosineSimilarity, $"strided {strided}; every token {all}");
     }
 
     [Fact]

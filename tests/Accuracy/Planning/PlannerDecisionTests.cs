@@ -47,22 +47,21 @@ public class PlannerDecisionTests
     }
 
     /// <summary>
-    /// The strided key mean is offered only as a twin the planner emulates on the layer's own data: on keys with a strong
-    /// attention sink (token 0's key × 300; the sample always holds it, KeyMeanAccuracyTests) the twin is measured first
-    /// and rejected, and the full-mean mode is chosen.
+    /// The strided key mean is offered as a twin the planner emulates on the layer's own data. Its sample always holds
+    /// token 0; with the trimmed mean (session 39) a strong attention sink there (token 0's key × 300) no longer moves it,
+    /// so the twin, measured first, is admitted and chosen. (Before session 39 the sample's plain mean had relative L1
+    /// 0.18 here and the planner rejected the twin.)
     /// </summary>
     [Fact]
-    public void A_strong_attention_sink_rejects_the_strided_twin()
+    public void A_strong_attention_sink_leaves_the_strided_twin_admitted()
     {
         var problem = new AttentionProblem(new AttentionShape(1, 2, 2, 2048, 2048, 128), TensorLayout.HND);
         var inputs = Emulation.AttentionSink.OnFirstKey(problem, SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, 9), 300f);
         var layer = new PlanLayerInput("sink", problem, inputs.Q, inputs.K, inputs.V);
         var plan = new ModePlanner(AccuracyBudget.Default) { Candidates = [ModeSpeeds.Get("int8-fp16x2-strided"), ModeSpeeds.Int8Fp16TwoLevel, ModeSpeeds.FullPrecision] }
             .PlanLayer(layer);
-        Assert.Equal("int8-fp16x2", plan.Mode);
-        var strided = plan.Measurements.Single(m => m.Mode == "int8-fp16x2-strided");
-        Assert.False(strided.Admitted);
-        Assert.NotEmpty(strided.Violations);
+        Assert.Equal("int8-fp16x2-strided", plan.Mode);
+        Assert.True(plan.Measurements.Single(m => m.Mode == "int8-fp16x2-strided").Admitted);
     }
 
     [Fact]

@@ -33,4 +33,42 @@ public sealed class KeyMeanBitExactTests(ITestOutputHelper output)
         var options = new SageOptions { KeyMeanTokens = KeyMeanTokens.Strided, SmoothQ = smoothQ, SmoothV = smoothV, PEncoding = p };
         AttentionGpu.AssertMatchesEmulator(output, problem, inputs, options, $"strided K mean {problem.Shape} {layout}{(causal ? " causal" : "")} {options}");
     }
+
+    public static TheoryData<ElementType, int, TensorLayout> OutlierCases => new()
+    {
+        // input type, d, layout
+        { ElementType.Float16, 128, TensorLayout.HND },
+        { ElementType.BFloat16, 64, TensorLayout.NHD },
+        { ElementType.Float32, 128, TensorLayout.NHD },
+    };
+
+    /// <summary>
+    /// The trimmed sample mean's kernel (key_trimmed_sample_mean: a bitonic sort of totalOrder keys, §1) on keys that make
+    /// the trim and the order matter: an attention sink on token 0 (× 300), outlier tokens every 256 (× 100, each in the
+    /// sample), and a fifth of the elements exact zeros of both signs (ties, and −0 before +0).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OutlierCases))]
+    public void Trimmed_key_mean_matches_the_emulator_on_outliers_ties_and_signed_zeros(ElementType type, int headDim, TensorLayout layout)
+    {
+        var problem = new AttentionProblem(new AttentionShape(2, 4, 2, 512, 2048, headDim), layout, causal: true, returnLse: true);
+        var x = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, type, seed: headDim + (int)type);
+        var s = problem.Shape;
+        var k = x.K.ToSingleArray();
+        for (int b = 0; b < s.Batch; b++)
+            for (int h = 0; h < s.KeyValueHeads; h++)
+                for (int t = 0; t < s.KeyLength; t++)
+                    for (int c = 0; c < headDim; c++)
+                    {
+                        long at = layout == TensorLayout.HND
+                            ? (((long)b * s.KeyValueHeads + h) * s.KeyLength + t) * headDim + c
+                            : (((long)b * s.KeyLength + t) * s.KeyValueHeads + h) * headDim + c;
+                        if (t == 0) k[at] *= 300f;
+                        else if (t % 256 == 0) k[at] *= 100f;
+                        else if ((t * 7 + c) % 5 == 0) k[at] = (t + c) % 2 == 0 ? 0f : -0f;
+                    }
+        var inputs = x with { K = HostTensor.Create(type, k, [.. x.K.Shape]) };
+        var options = new SageOptions { KeyMeanTokens = KeyMeanTokens.Strided, PEncoding = PEncoding.LogLinear };
+        AttentionGpu.AssertMatchesEmulator(output, problem, inputs, options, $"trimmed K mean, outliers and signed zeros, {type} d={headDim} {layout}");
+    }
 }

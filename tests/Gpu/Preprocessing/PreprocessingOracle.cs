@@ -90,7 +90,7 @@ internal sealed class PreprocessingOracle
         var mean = KMean.AsSpan((int)(bh * d), d);
         if (options.SmoothK)
         {
-            KSmoothing.ChannelMean(keys, d, KeyMeanSample.Of(n, options.KeyMeanTokens), mean);
+            KSmoothing.KeyMean(keys, n, d, options.KeyMeanTokens, mean);
             KSmoothing.Subtract(keys, n, d, mean);
         }
         keys.CopyTo(KSmoothed, bh * n * d);

@@ -276,7 +276,7 @@ __device__ __forceinline__ void tile_key_sums(long long item, const typename E::
     store8(out.kSum + tile.partial, ks);
 }
 
-// 1a''. The keys-only layout when a head is one tile (N ≤ 128, or SmoothK's strided sample, KeyMeanTokens.Strided): the
+// 1a''. The keys-only layout when a head is one tile (N ≤ 128; SmoothK's strided sample has its own kernel): the
 // thread that forms the tile's chunk sums forms the means too, finish_channel's values for one tile (total = 0 ⊕ s_0,
 // then ⊘ N). No partials, no counter, no finish: with many heads per CTA, launch 1's finishes ran one head after another
 // in the CTA that completed them (meansInThreads in GpuPreprocessor.PreprocessFused, session 34).
