@@ -236,8 +236,11 @@ public sealed partial class GpuPreprocessor : IDisposable
             var kSmoothed = options.SmoothQ ? arena.Take<float>(kSmoothedCount) : null;
             var vCodes = arena.Take<byte>(vCodeCount);
             int firstLaunchBlocks = gStats.FirstLaunchBlocks(q.ElementType, quantizeQueries);
+            // Without statistics in launch 1 (the sample, V in one pass) the sample's trimmed mean goes first and launch 1's Q
+            // blocks run beside it as its programmatic dependent (they wait for it only before they exit).
+            if (noStatistics) TrimmedSampleMean(k, kvStrides, keySample, Suffix(k.ElementType), d, s.KeyValueHeads, s.Batch, kMean, stream);
             if (firstLaunchBlocks > 0)
-                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream,
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream, noStatistics, [
                     KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
                     g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
                     Optional(qValues), padQ, Optional(qMeans),
@@ -245,15 +248,15 @@ public sealed partial class GpuPreprocessor : IDisposable
                     kvStrides.Batch, kvStrides.Head, kvStrides.Token, nk, s.KeyValueHeads, gStats.TilesPerHead,
                     smoothKInFirst ? 1 : 0, options.SmoothV ? 1 : 0, Optional(partials), gStats.StatsItems, gStats.StatsBlocks,
                     (int)(onePassValues ? StatisticsLayout.KeysOnly : splitStatistics ? StatisticsLayout.Split : StatisticsLayout.Joint),
-                    Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales);
+                    Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales]);
 
             if (bhk > 0 && !finishInFirst && !meansInThreads && !noStatistics)
                 _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
                     Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, smoothKInFirst ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
-            // The sample's trimmed mean; with V in two passes launch 1 (or 2) wrote kMean = 0 first, which it replaces.
-            if (sampledMean)
+            // With V in two passes the sample's trimmed mean follows launch 1 (or 2), which wrote kMean = 0 first.
+            if (sampledMean && !noStatistics)
                 TrimmedSampleMean(k, kvStrides, keySample, Suffix(k.ElementType), d, s.KeyValueHeads, s.Batch, kMean, stream);
             var keyMean = options.SmoothK ? (KernelArgument)kMean : KernelArgument.DevicePointer(0);
             // Launch 3 (ring or per tile) as launch 1's programmatic dependent: only right after launch 1, i.e. when launch 1

@@ -77,6 +77,9 @@ template <class E>
 __device__ __forceinline__ void key_trimmed_sample_mean(const typename E::storage* __restrict__ k, TensorStrides strides,
                                                         int headDim, int heads, float* __restrict__ mean)
 {
+    // Launch 1 (the Q blocks) may start beside this grid as its programmatic dependent (GpuPreprocessor.PreprocessFused):
+    // it reads nothing this kernel writes, and waits for it only before it exits. A no-op without a dependent.
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
     const int g = threadIdx.x & 7; // this lane's 16 sample tokens, then its 16 sorted positions
     const int c = blockIdx.x * SAGE_TRIM_CHANNELS_PER_CTA + (threadIdx.x >> 3);
     const int h = blockIdx.y, b = blockIdx.z;

@@ -547,6 +547,10 @@ __device__ __forceinline__ void stats_queries(
     query_blocks<E, D>((static_cast<int>(blockIdx.x) - statsBlocks) * SAGE_QUERY_BLOCKS_PER_CTA(E), q, qs, qLength, qHeads,
                        qBlocksPerHead, smoothQ, granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded,
                        qMeans);
+    // Queued as the programmatic dependent of the strided sample's trimmed mean (launch 1 then holds Q blocks only), the
+    // Q blocks run beside it; each waits for it before exiting, so that launch 1 completes after it and the codes launch,
+    // stream-ordered after launch 1, reads its mean. A no-op when launch 1 is queued plainly.
+    wait_for_prerequisite_grid();
 }
 
 #define SAGE_STATS_QUERIES(SUFFIX, ELEM, D)                                                                         \
