@@ -46,7 +46,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public PEncoding PEncoding { get; init; } = PEncoding.Exp2;
 
         [CommandOption("--key-mean <TOKENS>")]
-        [Description("Which tokens form SmoothK's mean: All (default: every token) or Strided (128 tokens spread over each head; K is then read once; docs/kernel-spec.md §1). --modes all times both.")]
+        [Description("Which tokens form SmoothK's mean: All (default: every token) or Strided (the trimmed mean of 128 tokens spread over each head; K is then read once; docs/kernel-spec.md §1). --modes all times both.")]
         public KeyMeanTokens KeyMean { get; init; } = KeyMeanTokens.All;
 
         [CommandOption("--modes <MODES>")]
