@@ -166,11 +166,10 @@ public sealed partial class GpuPreprocessor : IDisposable
         CheckTensor(v, s.KeyValueShape(problem.Layout), nameof(v));
         int d = s.HeadDim, nq = s.QueryLength, nk = s.KeyLength;
         // SmoothK's trimmed mean over a strided sample (KeyMeanTokens.Strided, §1) comes from its own kernel
-        // (key_trimmed_sample_mean) after launch 1 (or 2), before launch 3, so launch 1 forms no K statistics: with V in
-        // one pass it has no statistics at all (Q blocks only), with V in two passes the V statistics alone. With the
-        // sample, V goes in one pass wherever it can (unless SAGE_PREPROCESS_V=two-pass): the pre-processing then reads K
-        // and V once each but the sample (H100, 2K d = 64: the two-pass form was 5 % slower end to end than the full mean,
-        // session 34).
+        // (key_trimmed_sample_mean), so launch 1 forms no K statistics: with V in one pass none at all (Q blocks only, run
+        // beside the mean's kernel), with V in two passes the V statistics alone (the mean follows). With the sample, V goes
+        // in one pass wherever it can (unless SAGE_PREPROCESS_V=two-pass): the pre-processing then reads K and V once each
+        // but the sample (H100, 2K d = 64: the two-pass form was 5 % slower end to end than the full mean, session 34).
         var keySample = options.SmoothK ? KeyMeanSample.Of(nk, options.KeyMeanTokens) : new KeyMeanSample(nk, 1);
         bool sampledMean = !keySample.IsEveryToken(nk);
         bool onePassValues = !FinishLaunch && (ReadsValuesOnce(ValuePassChoice, s, options, q.ElementType) ||
@@ -508,10 +507,6 @@ public sealed partial class GpuPreprocessor : IDisposable
     }
 
     /// <summary>
-    /// The per-channel mean of §1 (K) or §4 (V, the same order): chunk sums of 128 tokens, then the chunks in order,
-    /// ⊘ N. The chunk sums are per-call scratch, released in stream order.
-    /// </summary>
-    /// <summary>
     /// SmoothK's trimmed mean of <paramref name="sample"/>'s tokens of K (§1, "Strided sample, trimmed";
     /// <paramref name="strides"/> are K's own): key_trimmed_sample_mean, 8 lanes per channel, 32 channels per CTA.
     /// </summary>
@@ -528,6 +523,10 @@ public sealed partial class GpuPreprocessor : IDisposable
     /// <summary>Channels per CTA of key_trimmed_sample_mean (SAGE_TRIM_CHANNELS_PER_CTA of key_smoothing.cu).</summary>
     private const int TrimChannelsPerCta = 32;
 
+    /// <summary>
+    /// The per-channel mean of §1 (K) or §4 (V, the same order): chunk sums of 128 tokens, then the chunks in order,
+    /// ⊘ N. The chunk sums are per-call scratch, released in stream order.
+    /// </summary>
     private void ChannelMean(DeviceTensor x, TensorStrides strides, string suffix, int n, int d, int heads, int batch, int tiles,
         DeviceBuffer<float> mean, CudaStream? stream)
     {
