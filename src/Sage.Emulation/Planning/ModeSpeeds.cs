@@ -190,7 +190,7 @@ public static class ModeSpeeds
     /// pre-processing's reads of K differ, and no public kernel has the sample, so only a measured table ranks it).</summary>
     private static PlanCandidate StridedMeanTwin(PlanCandidate full) =>
         new(full.Name + "-strided",
-            $"{full.Description}; SmoothK's mean over {KeyMeanSample.MaxTokens} strided tokens (docs/kernel-spec.md §1)",
+            $"{full.Description}; SmoothK's trimmed mean of {KeyMeanSample.MaxTokens} strided tokens (docs/kernel-spec.md §1)",
             full.Options! with { KeyMeanTokens = KeyMeanTokens.Strided }, full.RelativeSpeed, false,
             $"estimate: {full.Name}'s speed; only a measured table (`sage bench --modes all`) ranks the strided key mean");
 }

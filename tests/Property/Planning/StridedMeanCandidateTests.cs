@@ -5,7 +5,7 @@ using Xunit;
 namespace Sage.Property.Tests.Planning;
 
 /// <summary>
-/// The strided key-mean twins of the six INT8 per-thread modes (SmoothK's mean over 128 strided tokens) as planner
+/// The strided key-mean twins of the six INT8 per-thread modes (SmoothK's trimmed mean of 128 strided tokens) as planner
 /// candidates: offered only where a speed table has their rows, ordered by measured speed like the others, ties broken
 /// toward the full mean (the more accurate K codes), and carried into the plan so that applying it runs the key mean
 /// that was evaluated.
