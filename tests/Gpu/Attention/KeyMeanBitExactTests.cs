@@ -1,3 +1,4 @@
+using Sage.Gpu.Tests.Preprocessing;
 using Sage.Reference;
 using Xunit;
 
@@ -60,9 +61,7 @@ public sealed class KeyMeanBitExactTests(ITestOutputHelper output)
                 for (int t = 0; t < s.KeyLength; t++)
                     for (int c = 0; c < headDim; c++)
                     {
-                        long at = layout == TensorLayout.HND
-                            ? (((long)b * s.KeyValueHeads + h) * s.KeyLength + t) * headDim + c
-                            : (((long)b * s.KeyLength + t) * s.KeyValueHeads + h) * headDim + c;
+                        long at = TokenOffset.Of(layout, s.KeyValueHeads, s.KeyLength, headDim, b, h, t) + c;
                         if (t == 0) k[at] *= 300f;
                         else if (t % 256 == 0) k[at] *= 100f;
                         else if ((t * 7 + c) % 5 == 0) k[at] = (t + c) % 2 == 0 ? 0f : -0f;

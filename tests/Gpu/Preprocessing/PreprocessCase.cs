@@ -38,14 +38,14 @@ internal sealed record PreprocessCase(
             for (int i = 5; i < v.Length; i += d) v[i] = 0f; // channel 5 of every head: v_scale 0, codes +0
         if (ZeroQueryRows)
             foreach (int t in Enumerable.Range(0, Math.Min(s.QueryLength, 24)))
-                Array.Clear(q, (int)Offset(problem.Layout, s.QueryHeads, s.QueryLength, d, 0, 0, t), d); // all-zero Q groups
+                Array.Clear(q, (int)TokenOffset.Of(problem.Layout, s.QueryHeads, s.QueryLength, d, 0, 0, t), d); // all-zero Q groups
         if (TinyHead)
         {
             // Head 0 of batch 0 scaled into the range where amax/127 and amax/V_MAX are subnormal (FP32 only).
             foreach (var (data, heads, n) in new[] { (k, s.KeyValueHeads, s.KeyLength), (v, s.KeyValueHeads, s.KeyLength), (q, s.QueryHeads, s.QueryLength) })
                 for (int t = 0; t < n; t++)
                 {
-                    long at = Offset(problem.Layout, heads, n, d, 0, 0, t);
+                    long at = TokenOffset.Of(problem.Layout, heads, n, d, 0, 0, t);
                     for (int c = 0; c < d; c++) data[at + c] *= 1e-37f;
                 }
         }
@@ -79,7 +79,7 @@ internal sealed record PreprocessCase(
                 for (int h = 0; h < heads; h++)
                     for (int t = 0; t < n; t++)
                     {
-                        long at = Offset(problem.Layout, heads, n, d, b, h, t);
+                        long at = TokenOffset.Of(problem.Layout, heads, n, d, b, h, t);
                         float amax = 5.1f * (1 + h);
                         float scale = amax / qmax;
                         data[at] = amax;
@@ -96,14 +96,10 @@ internal sealed record PreprocessCase(
                     float amax = 3.3f * (1 + c / 16f) * (1 + h);
                     float scale = amax / vMax;
                     for (int t = 0; t < s.KeyLength; t++)
-                        v[Offset(problem.Layout, s.KeyValueHeads, s.KeyLength, d, b, h, t) + c] =
+                        v[TokenOffset.Of(problem.Layout, s.KeyValueHeads, s.KeyLength, d, b, h, t) + c] =
                             t == 0 ? amax : Sign(Neighbour(midpoints[random.Next(midpoints.Length)] * scale));
                 }
     }
-
-    private static long Offset(TensorLayout layout, int heads, int tokens, int d, int b, int h, int t) => layout == TensorLayout.HND
-        ? (((long)b * heads + h) * tokens + t) * d
-        : (((long)b * tokens + t) * heads + h) * d;
 
     private static float[] Normal(Random random, int count, float sigma)
     {

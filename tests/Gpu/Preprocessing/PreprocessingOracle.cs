@@ -69,10 +69,6 @@ internal sealed class PreprocessingOracle
         // Blocks past the last real row stay 0 (their rows are discarded).
     }
 
-    private static long Offset(TensorLayout layout, int heads, int tokens, int d, int b, int h, int t) => layout == TensorLayout.HND
-        ? (((long)b * heads + h) * tokens + t) * d
-        : (((long)b * tokens + t) * heads + h) * d;
-
     /// <summary>As KeyValuePreprocessing.Prepare.</summary>
     private void KeyValueHead(AttentionProblem problem, SageOptions options, float[] k, float[] v, int b, int h)
     {
@@ -83,7 +79,7 @@ internal sealed class PreprocessingOracle
         var values = new float[(long)n * d];
         for (int t = 0; t < n; t++)
         {
-            long at = Offset(problem.Layout, s.KeyValueHeads, n, d, b, h, t);
+            long at = TokenOffset.Of(problem.Layout, s.KeyValueHeads, n, d, b, h, t);
             Array.Copy(k, at, keys, (long)t * d, d);
             Array.Copy(v, at, values, (long)t * d, d);
         }
@@ -139,7 +135,7 @@ internal sealed class PreprocessingOracle
             int q0 = tile * rowsPerTile, rows = Math.Min(rowsPerTile, n - q0);
             Array.Clear(smoothed);
             for (int r = 0; r < rows; r++)
-                Array.Copy(q, Offset(problem.Layout, s.QueryHeads, n, d, b, h, q0 + r), smoothed, r * d, d);
+                Array.Copy(q, TokenOffset.Of(problem.Layout, s.QueryHeads, n, d, b, h, q0 + r), smoothed, r * d, d);
             if (options.SmoothQ)
             {
                 for (int blk = 0; blk < 2; blk++)
