@@ -5,7 +5,8 @@
 # TELEMETRY=1 adds --telemetry to both (NVML SM clock and power per row; each timed window then follows one second of
 # the same calls) and a clock column per side. SETTLE=SECONDS sets that settle for both sides, with or without telemetry.
 # P_ENCODING=LogLinear runs our side with log-linear P codes (sage bench --p-encoding; docs/kernel-spec.md §7).
-# KEY_MEAN=Strided runs our side with SmoothK's mean over a strided sample of each head (sage bench --key-mean; §1).
+# KEY_MEAN=All runs our side with SmoothK's mean over every token (sage bench --key-mean; §1); unset, sage bench's default, the
+# trimmed mean of a strided sample of each head (KEY_MEAN=Strided says so explicitly).
 # QUEUE_AHEAD=US queues a GPU spin of US microseconds before each timed call on both sides (--queue-ahead), so that
 # both are timed on the GPU alone, without their host's dispatch. LAYOUT=NHD times [B, N, H, D] tensors on both sides
 # (sage bench --layout NHD; SDPA on transposed views of [B, N, H, D] memory).

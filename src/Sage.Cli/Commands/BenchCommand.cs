@@ -46,8 +46,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public PEncoding PEncoding { get; init; } = PEncoding.Exp2;
 
         [CommandOption("--key-mean <TOKENS>")]
-        [Description("Which tokens form SmoothK's mean: All (default: every token) or Strided (the trimmed mean of 128 tokens spread over each head; K is then read once; docs/kernel-spec.md §1). --modes all times both.")]
-        public KeyMeanTokens KeyMean { get; init; } = KeyMeanTokens.All;
+        [Description("Which tokens form SmoothK's mean: Strided (default: the trimmed mean of 128 tokens spread over each head; K is then read once; docs/kernel-spec.md §1) or All (every token, SageAttention's mean). --modes all times both.")]
+        public KeyMeanTokens? KeyMean { get; init; }
 
         [CommandOption("--modes <MODES>")]
         [Description("'all': every PV accumulation x QK granularity x P encoding the CUDA kernel runs, the per-thread ones with both key means (--key-mean All and Strided; 24 modes), on one problem (--seq first value, default 8192; --head-dim first value; --causal), printing the planner's speed table. With --json the table is JSON on stdout (the human table goes to stderr).")]
@@ -117,8 +117,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             if (Modes is not null && Layout != TensorLayout.HND)
                 return ValidationResult.Error($"--layout {Layout} applies to the sequence table, not --modes all (the planner's speed table is of HND inputs).");
             if (!Enum.IsDefined(Layout)) return ValidationResult.Error($"--layout {Layout}: expected HND or NHD.");
-            if (!Enum.IsDefined(KeyMean)) return ValidationResult.Error($"--key-mean {KeyMean}: expected All or Strided.");
-            if (KeyMean != KeyMeanTokens.All && Modes is not null)
+            if (KeyMean is KeyMeanTokens k && !Enum.IsDefined(k)) return ValidationResult.Error($"--key-mean {k}: expected All or Strided.");
+            if (KeyMean is not null && Modes is not null)
                 return ValidationResult.Error("--key-mean applies to the sequence table; --modes all times both key means (every INT8 per-thread mode also with the strided mean).");
             if (Settle is double settle && !(settle >= 0 && double.IsFinite(settle)))
                 return ValidationResult.Error($"--settle {settle}: expected zero or more seconds.");
@@ -138,7 +138,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         var options = new SageOptions
         {
             PvAccumulation = settings.Pv, PEncoding = settings.PEncoding, SmoothQ = settings.SmoothQ, SmoothV = settings.SmoothV,
-            KeyMeanTokens = settings.KeyMean,
+            KeyMeanTokens = settings.KeyMean ?? SageOptions.Default.KeyMeanTokens,
         };
         // The probe is a compile-time macro of the main loop: add it before CudaAttention compiles (the kernel cache keys on it).
         if (settings.Timeline) Environment.SetEnvironmentVariable(KernelDefines.EnvironmentVariable, KernelDefines.With(
@@ -191,7 +191,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             return ExitCodes.Success;
         }
         string power = telemetry is null ? "" : $", power: {telemetry.Power}";
-        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.SmoothQ ? ", SmoothQ" : "")}{(settings.SmoothV ? ", SmoothV" : "")}{(settings.KeyMean == KeyMeanTokens.Strided ? ", strided K mean" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.Layout != TensorLayout.HND ? $", {settings.Layout} inputs" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
+        var table = new Table().Title($"{Markup.Escape(cuda.Device.Name)}: B={settings.Batch} H={settings.Heads} {settings.Pv}{(settings.PEncoding == PEncoding.LogLinear ? ", log-linear P" : "")}{(settings.SmoothQ ? ", SmoothQ" : "")}{(settings.SmoothV ? ", SmoothV" : "")}{(options.KeyMeanTokens == KeyMeanTokens.All ? ", full K mean" : "")}{(settings.Lse ? ", with LSE" : "")}{(settings.Layout != TensorLayout.HND ? $", {settings.Layout} inputs" : "")}{(settings.QueueAhead > 0 ? $", each launch queued {settings.QueueAhead} µs ahead" : "")}, median of {settings.Repetitions}{power}")
             .AddColumns("d", "N", "causal", "kernel ms", "kernel TFLOPS", "pre ms", "pre GB/s", "e2e ms", "e2e TFLOPS", "e2e-kernel-pre ms", "e2e host µs");
         if (telemetry is not null) table.AddColumns("kernel MHz / W / capped", "e2e MHz / W / capped");
         foreach (var r in results)

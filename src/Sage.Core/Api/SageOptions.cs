@@ -13,10 +13,12 @@ public sealed record SageOptions
     public bool SmoothK { get; init; } = true;
 
     /// <summary>
-    /// Which tokens form SmoothK's mean (<see cref="Sage.KeyMeanTokens"/>; default every token). Only read with
-    /// <see cref="SmoothK"/>.
+    /// Which tokens form SmoothK's mean (<see cref="Sage.KeyMeanTokens"/>; default <see cref="KeyMeanTokens.Strided"/>, the
+    /// trimmed mean of 128 tokens spread over the head, since session 40: within 1.3 % of the full mean's relative L1 on
+    /// every family measured, robust to outlier keys, and 7-11 % faster end to end at 2K causal on an H100;
+    /// <see cref="KeyMeanTokens.All"/> gives SageAttention's mean over every token). Only read with <see cref="SmoothK"/>.
     /// </summary>
-    public KeyMeanTokens KeyMeanTokens { get; init; } = KeyMeanTokens.All;
+    public KeyMeanTokens KeyMeanTokens { get; init; } = KeyMeanTokens.Strided;
 
     /// <summary>Subtract the per-block mean of Q and add ΔS back (SageAttention2 paper, not in the public release).</summary>
     public bool SmoothQ { get; init; }
@@ -34,7 +36,7 @@ public sealed record SageOptions
 
     public ElementType OutputType { get; init; } = ElementType.Float16;
 
-    /// <summary>SageAttention2++ defaults: INT8 per-thread QK, K smoothing, FP16 two-level PV, FP16 output.</summary>
+    /// <summary>SageAttention2++ defaults: INT8 per-thread QK, K smoothing (the strided trimmed mean), FP16 two-level PV, FP16 output.</summary>
     public static SageOptions Default { get; } = new();
 
     /// <summary>

@@ -7,7 +7,9 @@ namespace Sage.Emulation.Planning;
 /// only modes CudaAttention runs; <see cref="CandidatesFor"/> builds the list from any table (`sage plan --speeds FILE`)
 /// and for either <see cref="PlanTarget"/>, with the <see cref="PEncoding.LogLinear"/> twins of the INT8 modes where the
 /// table has their rows (<see cref="LogLinearCandidates"/>), and the <see cref="KeyMeanTokens.Strided"/> twins of those six
-/// likewise (<see cref="StridedMeanCandidates"/>). <see cref="AnchorCandidates"/> keeps the earlier order taken from the public
+/// likewise (<see cref="StridedMeanCandidates"/>). The base modes name <see cref="KeyMeanTokens.All"/> explicitly: since
+/// session 40 SageOptions' default is the strided trimmed mean, which is the "-strided" twin (int8-fp16x2-strided is
+/// <see cref="SageOptions.Default"/>), and plan files written before then keep their meaning. <see cref="AnchorCandidates"/> keeps the earlier order taken from the public
 /// kernels' published speeds, for comparison and for tests of the planner's mechanics that must not depend on a
 /// measurement.
 /// </summary>
@@ -31,22 +33,22 @@ public static class ModeSpeeds
 
     public static PlanCandidate Int4Fp16TwoLevel { get; } = new("int4-fp16x2",
         "INT4 per-thread QK, FP8 PV with FP16 two-level accumulation",
-        new SageOptions { QkFormat = QkFormat.Int4, PvAccumulation = PvAccumulation.Fp16TwoLevel }, 1.25, false,
+        new SageOptions { QkFormat = QkFormat.Int4, PvAccumulation = PvAccumulation.Fp16TwoLevel, KeyMeanTokens = KeyMeanTokens.All }, 1.25, false,
         "estimate: not measured on H100 (no INT4 wgmma); papers report INT4 QK faster on RTX 4090");
 
     public static PlanCandidate Int8Fp16TwoLevel { get; } = new("int8-fp16x2",
         "INT8 per-thread QK, FP8 PV with FP16 two-level accumulation (SageAttention2++)",
-        new SageOptions { PvAccumulation = PvAccumulation.Fp16TwoLevel }, 1.18, true,
+        new SageOptions { PvAccumulation = PvAccumulation.Fp16TwoLevel, KeyMeanTokens = KeyMeanTokens.All }, 1.18, true,
         $"{Anchors}: SA2++ mma.sync FP16-acc 335 / SA2 mma.sync FP32-acc 283 TFLOPS");
 
     public static PlanCandidate Int8Fp32TwoLevel { get; } = new("int8-fp32x2",
         "INT8 per-thread QK, FP8 PV with FP32 two-level accumulation",
-        new SageOptions { PvAccumulation = PvAccumulation.Fp32TwoLevel }, 1.0, true,
+        new SageOptions { PvAccumulation = PvAccumulation.Fp32TwoLevel, KeyMeanTokens = KeyMeanTokens.All }, 1.0, true,
         $"{Anchors}: public SA2 Hopper wgmma kernel 649 TFLOPS (reference speed 1.0)");
 
     public static PlanCandidate Int8Fp32 { get; } = new("int8-fp32",
         "INT8 per-thread QK, FP8 PV accumulated in the tensor core's FP32 (fp22) accumulator",
-        new SageOptions { PvAccumulation = PvAccumulation.Fp32 }, 1.0, false,
+        new SageOptions { PvAccumulation = PvAccumulation.Fp32, KeyMeanTokens = KeyMeanTokens.All }, 1.0, false,
         "not measured: same tensor-core work as two-level; ranked after it because it is less accurate");
 
     // The log-linear twins of the INT8 modes: the same QK and PV work, P's codes without MUFU.EX2. The public kernels have

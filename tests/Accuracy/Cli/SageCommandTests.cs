@@ -6,7 +6,7 @@ namespace Sage.Accuracy.Tests.Cli;
 public class SageCommandTests
 {
     /// <summary>Modes of Sage.Cli.Verification.VerifyMode.All: seven until session 23, then the two log-linear P modes, and
-    /// since session 35 the strided K mean.</summary>
+    /// since session 35 the second K mean (the strided one until session 40, when it became the default; the full mean since).</summary>
     private const int VerifyModeCount = 10;
 
     [Fact]

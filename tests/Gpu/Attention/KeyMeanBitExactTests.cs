@@ -5,7 +5,8 @@ using Xunit;
 namespace Sage.Gpu.Tests.Attention;
 
 /// <summary>
-/// SmoothK's mean over a strided sample (<see cref="KeyMeanTokens.Strided"/>, docs/kernel-spec.md §1) through the whole
+/// SmoothK's mean over a strided sample (<see cref="KeyMeanTokens.Strided"/>, docs/kernel-spec.md §1, the default since
+/// session 40) and over every token (<see cref="KeyMeanTokens.All"/>) through the whole
 /// CUDA call against EmulatedAttention, every output and LSE bit: V in one pass (d = 128 up to 2048 tokens, the ring, both
 /// layouts), V in two passes (d = 64, longer sequences, SmoothV) and with SmoothQ (ΔS reads K̃), causal and GQA.
 /// The pre-processing's bytes per stage are in PreprocessingBitExactTests (its strided cases).
@@ -33,6 +34,20 @@ public sealed class KeyMeanBitExactTests(ITestOutputHelper output)
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, seed: keyLength + headDim);
         var options = new SageOptions { KeyMeanTokens = KeyMeanTokens.Strided, SmoothQ = smoothQ, SmoothV = smoothV, PEncoding = p };
         AttentionGpu.AssertMatchesEmulator(output, problem, inputs, options, $"strided K mean {problem.Shape} {layout}{(causal ? " causal" : "")} {options}");
+    }
+
+    /// <summary>The same problems with the mean over every token (<see cref="KeyMeanTokens.All"/>, the default until session
+    /// 40): launch 1's K statistics and their finish, which the strided default no longer runs.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Full_key_mean_matches_the_emulator_bit_for_bit(int batch, int queryHeads, int keyValueHeads, int queryLength, int keyLength,
+        int headDim, TensorLayout layout, bool causal, bool smoothQ, bool smoothV, PEncoding p)
+    {
+        var problem = new AttentionProblem(new AttentionShape(batch, queryHeads, keyValueHeads, queryLength, keyLength, headDim), layout,
+            causal: causal, returnLse: true);
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, seed: keyLength + headDim);
+        var options = new SageOptions { KeyMeanTokens = KeyMeanTokens.All, SmoothQ = smoothQ, SmoothV = smoothV, PEncoding = p };
+        AttentionGpu.AssertMatchesEmulator(output, problem, inputs, options, $"full K mean {problem.Shape} {layout}{(causal ? " causal" : "")} {options}");
     }
 
     public static TheoryData<ElementType, int, TensorLayout> OutlierCases => new()

@@ -26,7 +26,7 @@ public sealed class FinishPlacementTests(ITestOutputHelper output)
         using var context = PreprocessingGpu.ContextOrSkip();
         using var preprocessor = new GpuPreprocessor(context);
         var problem = new AttentionProblem(new AttentionShape(batch, heads, heads, 70, keyLength, headDim), TensorLayout.NHD, causal: false);
-        var options = new SageOptions { SmoothK = smoothK, SmoothV = smoothV };
+        var options = new SageOptions { SmoothK = smoothK, SmoothV = smoothV, KeyMeanTokens = KeyMeanTokens.All }; // launch 1's K statistics: the full mean
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: keyLength + heads);
         var (compared, mismatches) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries: true,
             p => p.FinishLaunch = true, p => p.FinishLaunch = false);

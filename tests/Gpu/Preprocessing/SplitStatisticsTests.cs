@@ -25,7 +25,7 @@ public sealed class SplitStatisticsTests(ITestOutputHelper output)
         using var context = PreprocessingGpu.ContextOrSkip();
         using var preprocessor = new GpuPreprocessor(context);
         var problem = new AttentionProblem(new AttentionShape(batch, heads, heads, length, length, headDim), TensorLayout.NHD, causal: false);
-        var options = new SageOptions { SmoothK = true, SmoothV = smoothV };
+        var options = new SageOptions { SmoothK = true, SmoothV = smoothV, KeyMeanTokens = KeyMeanTokens.All }; // launch 1's K statistics: the full mean
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed: length + 7 * heads);
         // Two passes over V on both sides: where V goes in one pass launch 1 forms the K sums alone, joint or split alike.
         var (compared, mismatches) = PreprocessedBytes.CompareSchedules(context, preprocessor, problem, options, inputs, quantizeQueries,

@@ -33,10 +33,13 @@ public class KeyMeanSampleTests
     [InlineData(0)]
     [InlineData(300)]
     [InlineData(5000)]
-    public void Every_token_is_the_default(int length)
+    public void All_is_every_token_and_the_strided_sample_is_the_default(int length)
     {
         Assert.Equal(new KeyMeanSample(length, 1), KeyMeanSample.Of(length, KeyMeanTokens.All));
-        Assert.Equal(KeyMeanTokens.All, new SageOptions().KeyMeanTokens);
+        // Since session 40 SageOptions' default is the trimmed strided mean; SageOptions.Default is the same options.
+        Assert.Equal(KeyMeanTokens.Strided, new SageOptions().KeyMeanTokens);
+        Assert.Equal(KeyMeanTokens.Strided, SageOptions.Default.KeyMeanTokens);
+        Assert.Equal(length <= KeyMeanSample.MaxTokens, KeyMeanSample.Of(length, new SageOptions().KeyMeanTokens).IsEveryToken(length));
     }
 
     [Fact]
