@@ -27,27 +27,26 @@ public sealed class KeyMeanBitExactTests(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Cases))]
     public void Strided_key_mean_matches_the_emulator_bit_for_bit(int batch, int queryHeads, int keyValueHeads, int queryLength, int keyLength,
-        int headDim, TensorLayout layout, bool causal, bool smoothQ, bool smoothV, PEncoding p)
-    {
-        var problem = new AttentionProblem(new AttentionShape(batch, queryHeads, keyValueHeads, queryLength, keyLength, headDim), layout,
-            causal: causal, returnLse: true);
-        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, seed: keyLength + headDim);
-        var options = new SageOptions { KeyMeanTokens = KeyMeanTokens.Strided, SmoothQ = smoothQ, SmoothV = smoothV, PEncoding = p };
-        AttentionGpu.AssertMatchesEmulator(output, problem, inputs, options, $"strided K mean {problem.Shape} {layout}{(causal ? " causal" : "")} {options}");
-    }
+        int headDim, TensorLayout layout, bool causal, bool smoothQ, bool smoothV, PEncoding p) =>
+        AssertMatches(KeyMeanTokens.Strided, new AttentionShape(batch, queryHeads, keyValueHeads, queryLength, keyLength, headDim), layout,
+            causal, smoothQ, smoothV, p);
 
     /// <summary>The same problems with the mean over every token (<see cref="KeyMeanTokens.All"/>, the default until session
     /// 40): launch 1's K statistics and their finish, which the strided default no longer runs.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void Full_key_mean_matches_the_emulator_bit_for_bit(int batch, int queryHeads, int keyValueHeads, int queryLength, int keyLength,
-        int headDim, TensorLayout layout, bool causal, bool smoothQ, bool smoothV, PEncoding p)
+        int headDim, TensorLayout layout, bool causal, bool smoothQ, bool smoothV, PEncoding p) =>
+        AssertMatches(KeyMeanTokens.All, new AttentionShape(batch, queryHeads, keyValueHeads, queryLength, keyLength, headDim), layout,
+            causal, smoothQ, smoothV, p);
+
+    private void AssertMatches(KeyMeanTokens tokens, AttentionShape shape, TensorLayout layout, bool causal, bool smoothQ, bool smoothV, PEncoding p)
     {
-        var problem = new AttentionProblem(new AttentionShape(batch, queryHeads, keyValueHeads, queryLength, keyLength, headDim), layout,
-            causal: causal, returnLse: true);
-        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, seed: keyLength + headDim);
-        var options = new SageOptions { KeyMeanTokens = KeyMeanTokens.All, SmoothQ = smoothQ, SmoothV = smoothV, PEncoding = p };
-        AttentionGpu.AssertMatchesEmulator(output, problem, inputs, options, $"full K mean {problem.Shape} {layout}{(causal ? " causal" : "")} {options}");
+        var problem = new AttentionProblem(shape, layout, causal: causal, returnLse: true);
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, seed: shape.KeyLength + shape.HeadDim);
+        var options = new SageOptions { KeyMeanTokens = tokens, SmoothQ = smoothQ, SmoothV = smoothV, PEncoding = p };
+        string mean = tokens == KeyMeanTokens.Strided ? "strided" : "full";
+        AttentionGpu.AssertMatchesEmulator(output, problem, inputs, options, $"{mean} K mean {shape} {layout}{(causal ? " causal" : "")} {options}");
     }
 
     public static TheoryData<ElementType, int, TensorLayout> OutlierCases => new()
