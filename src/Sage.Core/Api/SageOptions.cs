@@ -15,7 +15,7 @@ public sealed record SageOptions
     /// <summary>
     /// Which tokens form SmoothK's mean (<see cref="Sage.KeyMeanTokens"/>; default <see cref="KeyMeanTokens.Strided"/>, the
     /// trimmed mean of 128 tokens spread over the head, since session 40: within 1.3 % of the full mean's relative L1 on
-    /// every family measured, robust to outlier keys, and 7-11 % faster end to end at 2K causal on an H100;
+    /// every family measured, robust to outlier keys, and 5-11 % faster end to end at 2K causal on an H100;
     /// <see cref="KeyMeanTokens.All"/> gives SageAttention's mean over every token). Only read with <see cref="SmoothK"/>.
     /// </summary>
     public KeyMeanTokens KeyMeanTokens { get; init; } = KeyMeanTokens.Strided;

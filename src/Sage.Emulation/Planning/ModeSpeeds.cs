@@ -9,9 +9,9 @@ namespace Sage.Emulation.Planning;
 /// table has their rows (<see cref="LogLinearCandidates"/>), and the <see cref="KeyMeanTokens.Strided"/> twins of those six
 /// likewise (<see cref="StridedMeanCandidates"/>). The base modes name <see cref="KeyMeanTokens.All"/> explicitly: since
 /// session 40 SageOptions' default is the strided trimmed mean, which is the "-strided" twin (int8-fp16x2-strided is
-/// <see cref="SageOptions.Default"/>), and plan files written before then keep their meaning. <see cref="AnchorCandidates"/> keeps the earlier order taken from the public
-/// kernels' published speeds, for comparison and for tests of the planner's mechanics that must not depend on a
-/// measurement.
+/// <see cref="SageOptions.Default"/>), and plan files written before then keep their meaning.
+/// <see cref="AnchorCandidates"/> keeps the earlier order taken from the public kernels' published speeds, for comparison
+/// and for tests of the planner's mechanics that must not depend on a measurement.
 /// </summary>
 /// <remarks>
 /// <para>Anchor figures (<see cref="AnchorCandidates"/>): the GPU anchors recorded on an H100 80GB HBM3 on 2026-11-25
