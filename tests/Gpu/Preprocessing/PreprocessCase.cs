@@ -1,6 +1,10 @@
 namespace Sage.Gpu.Tests.Preprocessing;
 
-/// <summary>One random pre-processing problem: shape, layout, input type, options and the edge cases it plants.</summary>
+/// <summary>
+/// One random pre-processing problem: shape, layout, input type, options and the edge cases it plants. SmoothK's mean is
+/// the full mean unless a case names <see cref="KeyMeanTokens.Strided"/> (the library's default since session 40), so that
+/// launch 1's K statistics keep their coverage here; the strided cases are listed apart.
+/// </summary>
 internal sealed record PreprocessCase(
     int Seed, int Batch, int KeyValueHeads, int GroupSize, int QueryLength, int KeyLength, int HeadDim,
     TensorLayout Layout, ElementType Input, QuantGranularity Granularity, QkFormat Format,
@@ -158,9 +162,9 @@ internal sealed record PreprocessCase(
             QkFormat.Int8, true, true, PvAccumulation.Fp16TwoLevel, false, false, false, SmoothV: true));
         cases.Add(new PreprocessCase(3001, 1, 2, 4, 1000, 2000, 128, TensorLayout.NHD, ElementType.Float16, QuantGranularity.PerThread,
             QkFormat.Int8, true, false, PvAccumulation.Fp16TwoLevel, true, true, false));
-        // SmoothK's mean over a strided sample (§1): V in one pass (d = 128, ≤ 2048 tokens: launch 1's statistics on the
-        // sample, step 16, 7, 2 and the first 128 tokens), V in two passes (d = 64, FP32, SmoothV, N > 2048: the chunk-sum
-        // kernels after launch 1), with ΔS (SmoothQ reads K̃), both layouts.
+        // SmoothK's trimmed mean over a strided sample (§1, key_trimmed_sample_mean; steps 16, 7, 2 and 1, the first 128 of
+        // 255 tokens): V in one pass (d = 128, ≤ 2048 tokens: the mean's kernel first, launch 1 with no statistics), V in two
+        // passes (d = 64, FP32, SmoothV, N > 2048: the mean's kernel after launch 1), with ΔS (SmoothQ reads K̃), both layouts.
         cases.Add(new PreprocessCase(4000, 2, 2, 2, 300, 2048, 128, TensorLayout.HND, ElementType.Float16, QuantGranularity.PerThread,
             QkFormat.Int8, true, false, PvAccumulation.Fp16TwoLevel, false, true, false, KeyMean: KeyMeanTokens.Strided));
         cases.Add(new PreprocessCase(4001, 1, 2, 2, 200, 1000, 128, TensorLayout.NHD, ElementType.BFloat16, QuantGranularity.PerWarp,
