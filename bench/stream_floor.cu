@@ -27,6 +27,18 @@ __device__ __forceinline__ void st_plain(uint4* p, uint4 v) { *p = v; }
 
 __device__ __forceinline__ unsigned lowbytes(unsigned a, unsigned b) { return __byte_perm(a, b, 0x6420); }
 
+// The U vectors in[base + u·blockDim.x] of this thread, all loads issued before any use; zeros past n.
+template <int U, bool NC>
+__device__ __forceinline__ void load_vectors(const uint4* __restrict__ in, long long base, long long n, uint4 (&v)[U])
+{
+#pragma unroll
+    for (int u = 0; u < U; u++)
+    {
+        long long i = base + (long long)u * blockDim.x;
+        v[u] = i < n ? (NC ? ld_nc(in + i) : ld_plain(in + i)) : make_uint4(0, 0, 0, 0);
+    }
+}
+
 // Read-only: each thread U vectors in flight.
 template <int U, bool NC>
 __global__ void k_read(const uint4* __restrict__ in, long long n, unsigned* sink)
@@ -34,12 +46,7 @@ __global__ void k_read(const uint4* __restrict__ in, long long n, unsigned* sink
     long long base = ((long long)blockIdx.x * blockDim.x) * U + threadIdx.x;
     unsigned acc = 0;
     uint4 v[U];
-#pragma unroll
-    for (int u = 0; u < U; u++)
-    {
-        long long i = base + (long long)u * blockDim.x;
-        v[u] = i < n ? (NC ? ld_nc(in + i) : ld_plain(in + i)) : make_uint4(0, 0, 0, 0);
-    }
+    load_vectors<U, NC>(in, base, n, v);
 #pragma unroll
     for (int u = 0; u < U; u++) acc ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;
     if (acc == 0x12345678u) sink[0] = acc;
@@ -79,12 +86,7 @@ __global__ void k_r2w1_coal(const uint4* __restrict__ in, uint4* __restrict__ ou
 {
     long long base = ((long long)blockIdx.x * blockDim.x) * U + threadIdx.x;
     uint4 a[U];
-#pragma unroll
-    for (int u = 0; u < U; u++)
-    {
-        long long i = base + (long long)u * blockDim.x;
-        a[u] = i < nIn ? (NC ? ld_nc(in + i) : ld_plain(in + i)) : make_uint4(0, 0, 0, 0);
-    }
+    load_vectors<U, NC>(in, base, nIn, a);
     const int lane = threadIdx.x & 31;
 #pragma unroll
     for (int u = 0; u < U; u++)
@@ -105,12 +107,7 @@ __global__ void k_copy(const uint4* __restrict__ in, uint4* __restrict__ out, lo
 {
     long long base = ((long long)blockIdx.x * blockDim.x) * U + threadIdx.x;
     uint4 a[U];
-#pragma unroll
-    for (int u = 0; u < U; u++)
-    {
-        long long i = base + (long long)u * blockDim.x;
-        if (i < n) a[u] = NC ? ld_nc(in + i) : ld_plain(in + i);
-    }
+    load_vectors<U, NC>(in, base, n, a);
 #pragma unroll
     for (int u = 0; u < U; u++)
     {
