@@ -84,39 +84,67 @@ public sealed partial class GpuPreprocessor
         : throw new ArgumentException($"{RingCtasEnvironmentVariable}={value}: expected a positive number of CTAs.");
 
     /// <summary>
+    /// Whether the ring can also quantise Q (<see cref="QueriesInRing"/>): the ring applies, no SmoothQ (its block means
+    /// form ΔS in launch 1's path), Q 16-byte aligned and at least 256 rows along its boxes' token axis, fewer than 2^31.
+    /// </summary>
+    internal static bool RingQueriesApply(AttentionProblem problem, DeviceTensor q)
+    {
+        var s = problem.Shape;
+        long rows = problem.Layout == TensorLayout.HND ? (long)s.Batch * s.QueryHeads * s.QueryLength : (long)s.Batch * s.QueryLength;
+        return rows >= 256 && rows <= int.MaxValue && q.Pointer % 16 == 0;
+    }
+
+    /// <summary>The ring's Q items (two 64-row blocks of one head each) and what they write, or null for none.</summary>
+    internal sealed record RingQueries(DeviceTensor Q, int Tiles, float Log2EScale, DeviceBuffer<float> Scales, int GroupCount,
+        DeviceBuffer<sbyte> Values, int PaddedLength);
+
+    /// <summary>
     /// Queues the ring (launch 3): one CTA per SM, or one per item if there are fewer. The maps view K and V as bytes: in
     /// HND as matrices of B·Hkv·Nk rows of 2d bytes, in NHD as B·Nk tokens of Hkv heads of 2d bytes; boxes of one head,
-    /// 128 tokens × 2d bytes (a K tile) and 256 tokens × 16 bytes (8 channels of a V item).
+    /// 128 tokens × 2d bytes (a K tile) and 256 tokens × 16 bytes (8 channels of a V item). With <paramref name="queries"/>
+    /// a map of Q as well (two 64-row blocks per box, a K tile's geometry), whose items go first.
     /// </summary>
     private void LaunchRingCodes(string kernels, AttentionShape s, TensorLayout layout, SageOptions options, DeviceTensor k, DeviceTensor v,
         FusedPreprocessGeometry g, int padK, KernelArgument keyMean, DeviceBuffer<float> kScales, DeviceBuffer<sbyte> kValues,
-        DeviceBuffer<float> vScales, DeviceBuffer<byte> vCodes, bool dependent, CudaStream? stream)
+        DeviceBuffer<float> vScales, DeviceBuffer<byte> vCodes, bool dependent, CudaStream? stream, RingQueries? queries = null)
     {
         var function = _fused.GetFunction("preprocess_quantize_kv_ring_" + kernels);
         function.ReserveSharedMemory(_ring.SharedMemoryBytes);
         int d = s.HeadDim;
         ulong rowBytes = (ulong)(2 * d);
-        int items = g.KeyTiles + g.OnePassValueBlocks;
+        long qItems = queries is null ? 0 : (long)s.Batch * s.QueryHeads * queries.Tiles;
+        if (qItems + g.KeyTiles + g.OnePassValueBlocks > int.MaxValue)
+            throw new NotSupportedException($"{s}: {qItems + g.KeyTiles + g.OnePassValueBlocks} ring items; the ring counts at most {int.MaxValue}.");
+        int items = (int)qItems + g.KeyTiles + g.OnePassValueBlocks;
         int ctas = Math.Min(Math.Min(items, _context.Device.MultiprocessorCount), RingCtaLimit ?? int.MaxValue);
         bool nhd = layout == TensorLayout.NHD;
-        KernelArgument Map(DeviceTensor t, uint boxWidth, uint boxTokens)
+        KernelArgument Map(DeviceTensor t, uint boxWidth, uint boxTokens, int headCount, int length)
         {
             if (!nhd)
             {
-                ulong rows = (ulong)s.Batch * (ulong)s.KeyValueHeads * (ulong)s.KeyLength;
+                ulong rows = (ulong)s.Batch * (ulong)headCount * (ulong)length;
                 return new ByteTileMap(t.Pointer, rowBytes, rows, rowBytes, boxWidth, boxTokens, CuTensorMapSwizzle.None).Encode(_context);
             }
-            ulong heads = (ulong)s.KeyValueHeads, tokens = (ulong)s.Batch * (ulong)s.KeyLength;
+            ulong heads = (ulong)headCount, tokens = (ulong)s.Batch * (ulong)length;
             return new HeadTileMap(t.Pointer, rowBytes, heads, tokens, rowBytes, heads * rowBytes, boxWidth, boxTokens).Encode(_context);
         }
+        var mapK = Map(k, (uint)rowBytes, 128, s.KeyValueHeads, s.KeyLength);
+        // Without Q items the kernel never reads its Q map: K's stands in (a parameter of the map's size).
+        var mapQ = queries is null ? mapK : Map(queries.Q, (uint)rowBytes, 128, s.QueryHeads, s.QueryLength);
         KernelArgument[] arguments =
         [
-            Map(k, (uint)rowBytes, 128), Map(v, 16, 256), nhd ? 1 : 0, s.KeyValueHeads,
+            mapK, Map(v, 16, 256, s.KeyValueHeads, s.KeyLength), nhd ? 1 : 0, s.KeyValueHeads,
             s.KeyLength, g.TilesPerHead, g.KeyTiles, items, keyMean, (int)options.Granularity,
             options.QkFormat == QkFormat.Int4 ? 1 : 0, kScales, kValues, padK, vScales, vCodes, (float)options.VScaleMax,
+            mapQ, s.QueryHeads, s.QueryLength, queries?.Tiles ?? 1, (int)qItems, queries?.Log2EScale ?? 0f,
+            KernelArgument.DevicePointer(queries?.Scales.Pointer ?? 0), queries?.GroupCount ?? 0,
+            KernelArgument.DevicePointer(queries?.Values.Pointer ?? 0), queries?.PaddedLength ?? 0,
+            // With Q items the V items go before the K tiles, which alone wait for the mean's grid.
+            queries is null ? 0 : 1,
         ];
-        // As a programmatic dependent of launch 1 (its teams wait for launch 1 before their first item; the producer does
-        // not), where launch 1 holds no Q blocks, as the per-tile launch 3 (DependentCodes).
+        // As a programmatic dependent of launch 1 where launch 1 holds no Q blocks, as the per-tile launch 3
+        // (DependentCodes), or of the trimmed mean with the Q items (QueriesInRing): its teams wait for that grid before
+        // their first K tile; the producer does not.
         function.Launch(new Dim3((uint)ctas), (uint)_ring.Threads, _ring.SharedMemoryBytes, stream, dependent, arguments);
     }
 }

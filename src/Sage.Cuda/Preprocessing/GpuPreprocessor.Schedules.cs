@@ -33,6 +33,22 @@ public sealed partial class GpuPreprocessor
         ScheduleSwitch.Select(DependentCodesEnvironmentVariable, value, ("1", true), ("0", false));
 
     /// <summary>
+    /// Environment variable: unset, empty or "1" lets the codes ring quantise Q too where it applies (SmoothK's strided
+    /// sample with V in one pass, no SmoothQ: <see cref="RingQueriesApply"/>), in place of launch 1: the trimmed mean
+    /// first, then the ring as its programmatic dependent, its Q items first, then V's, then the K tiles, which alone wait
+    /// for the mean. "0": launch 1's Q blocks beside the mean, then the ring. The same arithmetic (query_blocks'), the same
+    /// bytes (RingQueriesTests). Session 42, 2K d = 128 on the H100: pre-processing 0.150 → 0.143 ms, e2e +1.5 to +3.0 %
+    /// in two A/B runs of three rounds (the ring reaches 2.6 TB/s over Q, K and V; launch 1's Q blocks reached 2.17).
+    /// </summary>
+    public const string QueriesInRingEnvironmentVariable = "SAGE_PREPROCESS_Q_RING";
+
+    /// <summary>True: the ring quantises Q where it applies (<see cref="QueriesInRingEnvironmentVariable"/>).</summary>
+    internal bool QueriesInRing { get; set; } = QueriesInRingSelected(Environment.GetEnvironmentVariable(QueriesInRingEnvironmentVariable));
+
+    internal static bool QueriesInRingSelected(string? value) =>
+        ScheduleSwitch.Select(QueriesInRingEnvironmentVariable, value, ("1", true), ("0", false));
+
+    /// <summary>
     /// Environment variable: unset, empty or "split" gives launch 1's statistics two threads per item with SmoothK, one for
     /// the K chunk sums and one for the V statistics, each loading twice as many of its rows ahead (preprocess_fused.cu,
     /// 1a'); "joint" keeps one thread per item for both. Same arithmetic, same bits (SplitStatisticsTests). H100, session 28

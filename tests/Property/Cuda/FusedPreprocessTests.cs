@@ -184,6 +184,34 @@ public class FusedPreprocessTests
         Assert.Contains("yes", e.Message);
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("1", true)]
+    [InlineData("0", false)]
+    public void Queries_in_ring_switch(string? value, bool inRing) => Assert.Equal(inRing, GpuPreprocessor.QueriesInRingSelected(value));
+
+    [Fact]
+    public void Unknown_ring_query_setting_names_its_variable()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.QueriesInRingSelected("yes"));
+        Assert.Contains(GpuPreprocessor.QueriesInRingEnvironmentVariable, e.Message);
+        Assert.Contains("yes", e.Message);
+    }
+
+    [Theory]
+    [InlineData(TensorLayout.HND, 1, 2, 128, 0, true)]   // 256 rows of [B·Hq·Nq]
+    [InlineData(TensorLayout.HND, 1, 1, 255, 0, false)]  // a box of 128 rows needs the map to hold 256 (as the ring's K and V maps)
+    [InlineData(TensorLayout.NHD, 2, 8, 128, 0, true)]   // NHD counts B·Nq tokens along the box
+    [InlineData(TensorLayout.NHD, 1, 8, 200, 0, false)]
+    [InlineData(TensorLayout.HND, 4, 32, 2048, 8, false)] // Q not 16-byte aligned
+    public void Ring_queries_apply_to_copy_engine_sized_aligned_queries(TensorLayout layout, int batch, int heads, int length, int offset, bool applies)
+    {
+        var problem = new AttentionProblem(new AttentionShape(batch, heads, heads, length, length, 128), layout, causal: false);
+        var q = new DeviceTensor(0x10000UL + (ulong)offset, (long)batch * heads * length * 128, ElementType.Float16);
+        Assert.Equal(applies, GpuPreprocessor.RingQueriesApply(problem, q));
+    }
+
     /// <summary>
     /// preprocess_finish forms amax_t |fl(V[t] − m)| from the tile minima and maxima alone: x ↦ fl(x − m) is monotone, so
     /// the largest magnitude sits at fl(min − m) or fl(max − m). Checked bit for bit on random data, means near the data

@@ -214,6 +214,104 @@ __device__ __forceinline__ void ring_value_item(int index, const unsigned char* 
     }
 }
 
+// The Q items (session 41, untested): with SmoothK's strided mean the Q blocks need no statistic of another item, so the
+// ring can quantise them too, in place of launch 1. Item = two 64-row blocks of one head (128 rows, a K tile's geometry:
+// row r at r·2D bytes), the arithmetic of query_blocks without SmoothQ, operation for operation: the row's |x| maxima
+// (fmaxf), one shared atomic per row into its group (query_group), scale = amax ⊘ qmax, the stored q_scale
+// scale ⊗ LOG2E_SCALE, quotient_bracket, quantize8_fast, store_quantized, zero codes for rows past the sequence end.
+struct RingQuerySlots
+{
+    unsigned int amax[2][32];
+    float scale[2][32];
+    QuotientBracket bracket[2][32];
+};
+
+template <class E, int D>
+__device__ __forceinline__ void ring_query_item(int index, const unsigned char* rows, int wtid, int team, int length, int tilesPerHead,
+                                                int granularity, int int4, float log2eScale, float* __restrict__ scales, int groupCount,
+                                                signed char* __restrict__ quantized, int paddedLength, RingQuerySlots& slots)
+{
+    constexpr int CPR = D / 8;
+    constexpr int RPP = SAGE_RING_TEAM_THREADS / CPR;
+    constexpr int ROWS = SAGE_KEY_TILE / RPP;
+    const int tile = index % tilesPerHead; // blocks 2·tile and 2·tile + 1 of head bh
+    const long long bh = index / tilesPerHead;
+    const int c0 = (wtid % CPR) * 8;
+    const int firstRow = wtid / CPR;
+    const int t0 = tile * SAGE_KEY_TILE;
+    // The group maxima: zeroed, then the barrier. The team's previous Q item read them before its second barrier, which
+    // every thread has passed.
+    if (wtid < 64) (&slots.amax[0][0])[wtid] = 0u;
+    ring_team_sync(team);
+#pragma unroll 4
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int r = firstRow + i * RPP;
+        float amax = 0.0f;
+        if (t0 + r < length)
+        {
+            float x[8];
+            widen8<E>(ring_row8<E>(rows + r * 2 * D + 2 * c0), x);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) amax = fmaxf(amax, fabsf(x[j]));
+        }
+        amax = row_lanes_max<CPR>(amax); // every lane takes part: rows past the end give 0
+        if ((wtid % CPR) == 0) shared_max(&slots.amax[r >> 6][query_group(granularity, r & 63)], amax);
+    }
+    ring_team_sync(team);
+
+    const float qmax = int4 ? 7.0f : 127.0f;
+    const int groupsPerBlock = granularity == SAGE_PER_THREAD ? 32 : (granularity == SAGE_PER_WARP ? 4 : 1);
+    if (wtid < 64)
+    {
+        const int n = wtid >> 5, g = wtid & 31;
+        const float scale = __fdiv_rn(__uint_as_float(slots.amax[n][g]), qmax);
+        slots.scale[n][g] = scale;
+        slots.bracket[n][g] = quotient_bracket(scale);
+        const int global = (2 * tile + n) * groupsPerBlock + g;
+        if (g < groupsPerBlock && global < groupCount) scales[bh * groupCount + global] = __fmul_rn(scale, log2eScale);
+    }
+    ring_team_sync(team);
+
+#pragma unroll 4
+    for (int i = 0; i < ROWS; ++i)
+    {
+        const int r = firstRow + i * RPP;
+        const int n = r >> 6, group = query_group(granularity, r & 63);
+        const float scale = slots.scale[n][group];
+        int qv[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        if (t0 + r < length && scale != 0.0f)
+        {
+            float x[8];
+            widen8<E>(ring_row8<E>(rows + r * 2 * D + 2 * c0), x);
+            quantize8_fast(x, scale, slots.bracket[n][group], int4, qv);
+        }
+        store_quantized(quantized, bh * paddedLength + t0 + r, D, c0, qv, int4);
+    }
+}
+
+// An item's kind and its index among its kind: qItems Q items first, then the K tiles and V's items, the V items first
+// where valuesFirst (the K tiles then wait for a mean that a grid before the ring is still forming).
+#define SAGE_RING_Q 0
+#define SAGE_RING_K 1
+#define SAGE_RING_V 2
+__device__ __forceinline__ int ring_item_kind(int item, int qItems, int keyTiles, int items, int valuesFirst, int& index)
+{
+    if (item < qItems)
+    {
+        index = item;
+        return SAGE_RING_Q;
+    }
+    const int j = item - qItems, valueItems = items - qItems - keyTiles;
+    if (valuesFirst)
+    {
+        index = j < valueItems ? j : j - valueItems;
+        return j < valueItems ? SAGE_RING_V : SAGE_RING_K;
+    }
+    index = j < keyTiles ? j : j - keyTiles;
+    return j < keyTiles ? SAGE_RING_K : SAGE_RING_V;
+}
+
 // The box of `rows` tokens from token `token` of head bh, byte x of the row, into dst: HND (nhd = 0) a rank-2 map of
 // [BHkv·length rows, 2D bytes]; NHD a rank-3 map of [B·length tokens, Hkv heads, 2D bytes] with a box of one head. Both
 // put row r of the box at dst + r·(box width): the same staged rows.
@@ -231,7 +329,10 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
                                                  int keyTiles, int items, const float* __restrict__ keyMean, int granularity,
                                                  int int4, float* __restrict__ kScales, signed char* __restrict__ kQuantized,
                                                  int paddedLength, float* __restrict__ vScales,
-                                                 unsigned char* __restrict__ codes, float vMax)
+                                                 unsigned char* __restrict__ codes, float vMax, const SageTensorMap* mapQ,
+                                                 int qHeads, int qLength, int qTiles, int qItems, float log2eScale,
+                                                 float* __restrict__ qScales, int qGroupCount, signed char* __restrict__ qQuantized,
+                                                 int qPadded, int valuesFirst)
 {
     static_assert(sizeof(typename E::storage) == 2, "16-bit inputs (V in one pass)");
     static_assert(SAGE_KEY_TILE * 2 * D <= SAGE_RING_STAGE_BYTES, "a K tile fits a stage");
@@ -240,6 +341,7 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
     __shared__ unsigned int keySlots[SAGE_RING_TEAMS][3][4]; // group maxima, three items deep (see the team loop)
     __shared__ float valueSlots[SAGE_RING_TEAMS][4][8];
     __shared__ float4 valueCodes[SAGE_RING_TEAMS][8];
+    __shared__ RingQuerySlots querySlots[SAGE_RING_TEAMS];
     const int tid = threadIdx.x, warp = tid >> 5;
     if (tid < SAGE_RING_STAGES)
     {
@@ -260,14 +362,21 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
             const int s = k % SAGE_RING_STAGES;
             if (k >= SAGE_RING_STAGES) mbarrier_wait(&empty[s], static_cast<unsigned int>(k / SAGE_RING_STAGES - 1) & 1u);
             unsigned char* stage = ringStages + s * SAGE_RING_STAGE_BYTES;
-            if (item < keyTiles)
+            int index;
+            const int kind = ring_item_kind(item, qItems, keyTiles, items, valuesFirst, index);
+            if (kind == SAGE_RING_Q)
             {
                 mbarrier_expect_tx(&full[s], SAGE_KEY_TILE * 2 * D);
-                ring_load_rows(stage, mapK, 0, item / tiles, (item % tiles) * SAGE_KEY_TILE, length, nhd, kvHeads, &full[s]);
+                ring_load_rows(stage, mapQ, 0, index / qTiles, (index % qTiles) * SAGE_KEY_TILE, qLength, nhd, qHeads, &full[s]);
+            }
+            else if (kind == SAGE_RING_K)
+            {
+                mbarrier_expect_tx(&full[s], SAGE_KEY_TILE * 2 * D);
+                ring_load_rows(stage, mapK, 0, index / tiles, (index % tiles) * SAGE_KEY_TILE, length, nhd, kvHeads, &full[s]);
             }
             else
             {
-                const int v = item - keyTiles;
+                const int v = index;
                 const int x = (v % (D / 8)) * 16;
                 const int boxes = (length + SAGE_RING_V_BOX_ROWS - 1) / SAGE_RING_V_BOX_ROWS;
                 mbarrier_expect_tx(&full[s], boxes * SAGE_RING_V_BOX_ROWS * 16);
@@ -283,10 +392,11 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
     // slots of item n + 1 before item n's barrier, when every thread is past item n − 1's barrier and so past its reads
     // of item n − 2's slots (the same three), and no thread reaches item n + 1's atomics before item n's barrier.
     const int team = warp >> 2, wtid = tid & (SAGE_RING_TEAM_THREADS - 1);
-    // Launched as a programmatic dependent of launch 1 (GpuPreprocessor: when launch 1 holds no Q blocks), the producer
-    // copies rows (inputs) at once, and the teams wait here for launch 1's K means and its memory before they read them.
-    // A no-op in an ordinary launch.
-    wait_for_prerequisite_grid();
+    // Launched as a programmatic dependent (of launch 1 when it holds no Q blocks, or of the strided sample's trimmed mean
+    // when the ring quantises Q), the producer copies rows (inputs) at once, and each team waits for the grid before it
+    // (its K means and its memory) before its first K tile, the one item kind that reads them. A no-op in an ordinary
+    // launch.
+    bool waited = false;
     int n = 0;
     for (int k = team, item = blockIdx.x + team * gridDim.x; item < items; k += SAGE_RING_TEAMS, item += SAGE_RING_TEAMS * gridDim.x, ++n)
     {
@@ -294,12 +404,24 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
         mbarrier_wait(&full[s], static_cast<unsigned int>(k / SAGE_RING_STAGES) & 1u);
         const unsigned char* rows = ringStages + s * SAGE_RING_STAGE_BYTES;
         if (wtid < 4) keySlots[team][(n + 1) % 3][wtid] = 0u;
-        if (item < keyTiles)
-            ring_key_tile<E, D>(item, rows, wtid, team, length, tiles, keyMean, granularity, int4, kScales, kQuantized,
+        int index;
+        const int kind = ring_item_kind(item, qItems, keyTiles, items, valuesFirst, index);
+        if (kind == SAGE_RING_K)
+        {
+            if (!waited)
+            {
+                wait_for_prerequisite_grid();
+                waited = true;
+            }
+            ring_key_tile<E, D>(index, rows, wtid, team, length, tiles, keyMean, granularity, int4, kScales, kQuantized,
                                 paddedLength, keySlots[team][n % 3]);
+        }
+        else if (kind == SAGE_RING_Q)
+            ring_query_item<E, D>(index, rows, wtid, team, qLength, qTiles, granularity, int4, log2eScale, qScales, qGroupCount,
+                                  qQuantized, qPadded, querySlots[team]);
         else
         {
-            ring_value_item<E, D>(item - keyTiles, rows, wtid, team, length, paddedLength, vMax, vScales, codes, valueSlots[team],
+            ring_value_item<E, D>(index, rows, wtid, team, length, paddedLength, vMax, vScales, codes, valueSlots[team],
                                   valueCodes[team]);
         }
         __syncwarp();
@@ -314,10 +436,14 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
         int kvHeads, int length,                                                                                   \
         int tiles, int keyTiles, int items, const float* __restrict__ keyMean, int granularity, int int4,          \
         float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength,                       \
-        float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax)                                 \
+        float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax,                                \
+        const __grid_constant__ SageTensorMap mapQ, int qHeads, int qLength, int qTiles, int qItems, float log2eScale, \
+        float* __restrict__ qScales, int qGroupCount, signed char* __restrict__ qQuantized, int qPadded,           \
+        int valuesFirst)                                                                                           \
     {                                                                                                              \
         quantize_kv_ring<ELEM, D>(&mapK, &mapV, nhd, kvHeads, length, tiles, keyTiles, items, keyMean, granularity, int4, kScales, \
-                                  kQuantized, paddedLength, vScales, codes, vMax);                                  \
+                                  kQuantized, paddedLength, vScales, codes, vMax, &mapQ, qHeads, qLength, qTiles,     \
+                                  qItems, log2eScale, qScales, qGroupCount, qQuantized, qPadded, valuesFirst);      \
     }
 
 SAGE_QUANTIZE_KV_RING(f16, ElemF16, 64) SAGE_QUANTIZE_KV_RING(f16, ElemF16, 128)
