@@ -214,11 +214,12 @@ __device__ __forceinline__ void ring_value_item(int index, const unsigned char* 
     }
 }
 
-// The Q items (session 41, untested): with SmoothK's strided mean the Q blocks need no statistic of another item, so the
-// ring can quantise them too, in place of launch 1. Item = two 64-row blocks of one head (128 rows, a K tile's geometry:
-// row r at r·2D bytes), the arithmetic of query_blocks without SmoothQ, operation for operation: the row's |x| maxima
-// (fmaxf), one shared atomic per row into its group (query_group), scale = amax ⊘ qmax, the stored q_scale
-// scale ⊗ LOG2E_SCALE, quotient_bracket, quantize8_fast, store_quantized, zero codes for rows past the sequence end.
+// The Q items (sessions 41-42; RingQueriesTests): with SmoothK's strided mean the Q blocks need no statistic of another
+// item, so the ring can quantise them too, in place of launch 1. Item = two 64-row blocks of one head (128 rows, a K
+// tile's geometry: row r at r·2D bytes), the arithmetic of query_blocks without SmoothQ, operation for operation: the
+// row's |x| maxima (fmaxf), one shared atomic per row into its group (query_group), scale = amax ⊘ qmax, the stored
+// q_scale scale ⊗ LOG2E_SCALE, quotient_bracket, quantize8_fast, store_quantized, zero codes for rows past the
+// sequence end. Three team barriers per item: maxima zeroed, maxima complete, scales and brackets written.
 struct RingQuerySlots
 {
     unsigned int amax[2][32];
