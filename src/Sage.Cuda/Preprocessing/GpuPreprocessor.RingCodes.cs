@@ -95,8 +95,12 @@ public sealed partial class GpuPreprocessor
     }
 
     /// <summary>The ring's Q items (two 64-row blocks of one head each) and what they write, or null for none.</summary>
-    internal sealed record RingQueries(DeviceTensor Q, int Tiles, float Log2EScale, DeviceBuffer<float> Scales, int GroupCount,
-        DeviceBuffer<sbyte> Values, int PaddedLength);
+    internal sealed record RingQueries(DeviceTensor Q, float Log2EScale, DeviceBuffer<float> Scales, int GroupCount,
+        DeviceBuffer<sbyte> Values, int PaddedLength)
+    {
+        /// <summary>Q items per head: the padded length holds whole 128-row tiles.</summary>
+        public int Tiles => PaddedLength / PreprocessLayout.QueryTileRows;
+    }
 
     /// <summary>
     /// Queues the ring (launch 3): one CTA per SM, or one per item if there are fewer. The maps view K and V as bytes: in

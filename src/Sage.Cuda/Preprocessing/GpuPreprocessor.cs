@@ -234,10 +234,10 @@ public sealed partial class GpuPreprocessor : IDisposable
             var kScales = arena.Take<float>(kScaleCount);
             var kSmoothed = options.SmoothQ ? arena.Take<float>(kSmoothedCount) : null;
             var vCodes = arena.Take<byte>(vCodeCount);
-            // The ring quantises Q in place of launch 1 where QueriesInRing says so and it applies (the mean first, then the
-            // ring as its dependent).
-            bool queriesInRing = QueriesInRing && noStatistics && quantizeQueries && g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring &&
-                                 RingCodesApply(problem, options, k, v, onePassValues) && RingQueriesApply(problem, q);
+            // Launch 3 as the ring where it applies; the ring quantises Q in place of launch 1 where QueriesInRing says so and
+            // it applies (the mean first, then the ring as its dependent).
+            bool ringCodes = g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues);
+            bool queriesInRing = ringCodes && QueriesInRing && noStatistics && quantizeQueries && RingQueriesApply(problem, q);
             int firstLaunchBlocks = queriesInRing ? 0 : gStats.FirstLaunchBlocks(q.ElementType, quantizeQueries);
             // Without statistics in launch 1 (the sample, V in one pass) the sample's trimmed mean goes first, and then either the
             // ring with the Q items (queriesInRing) or launch 1's Q blocks beside it as its programmatic dependent (they wait
@@ -269,11 +269,9 @@ public sealed partial class GpuPreprocessor : IDisposable
             // launch 3's CTAs then fill (d = 64: 2K-4K 2-3 % faster end to end). Beside launch 1's 2048 Q CTAs at d = 128 the
             // early row loads only slowed launch 1 (2K 3-4 % slower per tile, session 27; the ring −1.4 to +0.6 %, session 35).
             bool codesDependent = (DependentCodes && codesFollowFirst && !quantizeQueries) || queriesInRing;
-            if (g.KeyTiles > 0 && CodesChoice == CodesSchedule.Ring && RingCodesApply(problem, options, k, v, onePassValues))
+            if (ringCodes)
                 LaunchRingCodes(kernels, s, problem.Layout, options, k, v, g, padK, keyMean, kScales, kValues, vScales, vCodes,
-                    codesDependent, stream, queriesInRing
-                        ? new RingQueries(q, padQ / PreprocessLayout.QueryTileRows, log2eScale, qScales!, qGroups, qValues!, padQ)
-                        : null);
+                    codesDependent, stream, queriesInRing ? new RingQueries(q, log2eScale, qScales!, qGroups, qValues!, padQ) : null);
             else if (g.KeyTiles > 0)
             {
                 KernelArgument[] codeArguments =
