@@ -126,6 +126,15 @@ __device__ __forceinline__ void ring_key_tile(int tileIndex, const unsigned char
 // sequence end are never read: they count as +0, as value_onepass's zero rows). Unit u = wtid + 128k (16-token group
 // u / 4, quad u mod 4) as value_onepass's u = tid + 256k: a warp's 32 units at one k are one 128-token tile, tile
 // warp + 4k. `amaxSlots` [4][8] and `code` [8] are the team's.
+// Token m of a unit sits at 16·unit_row(u, m) bytes: 256·(u / 4) + 32·(u mod 4) + 16·(m mod 2) + 128·(m / 2), so at one
+// m every lane's 16 bytes fall in the same four of the eight 16-byte bank groups, and each quarter-warp's LDS.128 took
+// two wavefronts (ncu, session 42). Lanes with bit 2 of u set (SAGE_RING_V_SWAP) read m ^ 1 in slot m: a quarter-warp
+// then covers all eight groups. The amax pass is order-free; the code pass computes the word of the swapped tokens,
+// whose bytes are the true word's with each half's two bytes exchanged (value_code_word is bytewise in m, and its
+// fallback test compares whole words, the same under any order), and exchanges them back with one PRMT.
+#ifndef SAGE_RING_V_SWAP
+#define SAGE_RING_V_SWAP 1
+#endif
 template <class E, int D>
 __device__ __forceinline__ void ring_value_item(int index, const unsigned char* rows, int wtid, int team, int length,
                                                 int paddedLength, float vMax, float* __restrict__ vScales,
@@ -137,6 +146,8 @@ __device__ __forceinline__ void ring_value_item(int index, const unsigned char* 
     const int c0 = (index % CPR) * 8;
     const int lane = wtid & 31, warp = wtid >> 5;
     const int units = paddedLength / 4;
+    const int swap = SAGE_RING_V_SWAP ? (wtid >> 2) & 1 : 0; // bit 2 of u = wtid + 128k
+    const unsigned int restore = swap ? 0x2301u : 0x3210u;  // PRMT selector: the true word from the swapped one
     const auto unit_row = [&](int u, int m) { return 16 * (u >> 2) + 2 * (u & 3) + (m & 1) + 8 * (m >> 1); };
     const auto row_of = [&](int u, int m) {
         const int t = unit_row(u, m);
@@ -157,9 +168,9 @@ __device__ __forceinline__ void ring_value_item(int index, const unsigned char* 
 #pragma unroll
         for (int m = 0; m < 4; ++m)
         {
-            if (u >= units || unit_row(u, m) >= length) continue;
+            if (u >= units || unit_row(u, m ^ swap) >= length) continue;
             float y[8];
-            widen8<E>(row_of(u, m), y);
+            widen8<E>(row_of(u, m ^ swap), y);
 #pragma unroll
             for (int i = 0; i < 8; ++i)
             {
@@ -205,12 +216,13 @@ __device__ __forceinline__ void ring_value_item(int index, const unsigned char* 
 #pragma unroll
         for (int m = 0; m < 4; ++m)
         {
-            real[m] = unit_row(u, m) < length;
-            widen8<E>(row_of(u, m), x[m]);
+            real[m] = unit_row(u, m ^ swap) < length;
+            widen8<E>(row_of(u, m ^ swap), x[m]);
         }
 #pragma unroll
         for (int j = 0; j < 8; ++j)
-            *reinterpret_cast<unsigned int*>(codes + (bh * D + c0 + j) * paddedLength + 4 * u) = value_code_word(x, j, real, code[j]);
+            *reinterpret_cast<unsigned int*>(codes + (bh * D + c0 + j) * paddedLength + 4 * u) =
+                __byte_perm(value_code_word(x, j, real, code[j]), 0u, restore);
     }
 }
 
