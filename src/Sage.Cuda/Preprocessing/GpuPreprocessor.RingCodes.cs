@@ -142,9 +142,9 @@ public sealed partial class GpuPreprocessor
             options.QkFormat == QkFormat.Int4 ? 1 : 0, kScales, kValues, padK, vScales, vCodes, (float)options.VScaleMax,
             mapQ, s.QueryHeads, s.QueryLength, queries?.Tiles ?? 1, (int)qItems, queries?.Log2EScale ?? 0f,
             KernelArgument.DevicePointer(queries?.Scales.Pointer ?? 0), queries?.GroupCount ?? 0,
-            KernelArgument.DevicePointer(queries?.Values.Pointer ?? 0), queries?.PaddedLength ?? 0,
-            // With Q items the V items go before the K tiles, which alone wait for the mean's grid.
-            queries is null ? 0 : 1,
+            // With Q items the V items go before the K tiles, which alone wait for the mean's grid (ring_item_kind); the kernel
+            // takes Q's padded length as 128 rows per item (RingQueries.Tiles).
+            KernelArgument.DevicePointer(queries?.Values.Pointer ?? 0),
         ];
         // As a programmatic dependent of launch 1 where launch 1 holds no Q blocks, as the per-tile launch 3
         // (DependentCodes), or of the trimmed mean with the Q items (QueriesInRing): its teams wait for that grid before

@@ -304,11 +304,12 @@ __device__ __forceinline__ void ring_query_item(int index, const unsigned char* 
 }
 
 // An item's kind and its index among its kind: qItems Q items first, then the K tiles and V's items, the V items first
-// where valuesFirst (the K tiles then wait for a mean that a grid before the ring is still forming).
+// where there are Q items (the ring is then the trimmed mean's programmatic dependent, and the K tiles, which alone read
+// the mean, come last so that they rarely wait for it).
 #define SAGE_RING_Q 0
 #define SAGE_RING_K 1
 #define SAGE_RING_V 2
-__device__ __forceinline__ int ring_item_kind(int item, int qItems, int keyTiles, int items, int valuesFirst, int& index)
+__device__ __forceinline__ int ring_item_kind(int item, int qItems, int keyTiles, int items, int& index)
 {
     if (item < qItems)
     {
@@ -316,7 +317,7 @@ __device__ __forceinline__ int ring_item_kind(int item, int qItems, int keyTiles
         return SAGE_RING_Q;
     }
     const int j = item - qItems, valueItems = items - qItems - keyTiles;
-    if (valuesFirst)
+    if (qItems > 0)
     {
         index = j < valueItems ? j : j - valueItems;
         return j < valueItems ? SAGE_RING_V : SAGE_RING_K;
@@ -344,8 +345,7 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
                                                  int paddedLength, float* __restrict__ vScales,
                                                  unsigned char* __restrict__ codes, float vMax, const SageTensorMap* mapQ,
                                                  int qHeads, int qLength, int qTiles, int qItems, float log2eScale,
-                                                 float* __restrict__ qScales, int qGroupCount, signed char* __restrict__ qQuantized,
-                                                 int qPadded, int valuesFirst)
+                                                 float* __restrict__ qScales, int qGroupCount, signed char* __restrict__ qQuantized)
 {
     static_assert(sizeof(typename E::storage) == 2, "16-bit inputs (V in one pass)");
     static_assert(SAGE_KEY_TILE * 2 * D <= SAGE_RING_STAGE_BYTES, "a K tile fits a stage");
@@ -376,7 +376,7 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
             if (k >= SAGE_RING_STAGES) mbarrier_wait(&empty[s], static_cast<unsigned int>(k / SAGE_RING_STAGES - 1) & 1u);
             unsigned char* stage = ringStages + s * SAGE_RING_STAGE_BYTES;
             int index;
-            const int kind = ring_item_kind(item, qItems, keyTiles, items, valuesFirst, index);
+            const int kind = ring_item_kind(item, qItems, keyTiles, items, index);
             if (kind == SAGE_RING_Q)
             {
                 mbarrier_expect_tx(&full[s], SAGE_KEY_TILE * 2 * D);
@@ -418,7 +418,7 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
         const unsigned char* rows = ringStages + s * SAGE_RING_STAGE_BYTES;
         if (wtid < 4) keySlots[team][(n + 1) % 3][wtid] = 0u;
         int index;
-        const int kind = ring_item_kind(item, qItems, keyTiles, items, valuesFirst, index);
+        const int kind = ring_item_kind(item, qItems, keyTiles, items, index);
         if (kind == SAGE_RING_K)
         {
             if (!waited)
@@ -431,7 +431,7 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
         }
         else if (kind == SAGE_RING_Q)
             ring_query_item<E, D>(index, rows, wtid, team, qLength, qTiles, granularity, int4, log2eScale, qScales, qGroupCount,
-                                  qQuantized, qPadded, querySlots[team]);
+                                  qQuantized, qTiles * SAGE_KEY_TILE /* Q's padded length: 128-row items */, querySlots[team]);
         else
         {
             ring_value_item<E, D>(index, rows, wtid, team, length, paddedLength, vMax, vScales, codes, valueSlots[team],
@@ -451,12 +451,11 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
         float* __restrict__ kScales, signed char* __restrict__ kQuantized, int paddedLength,                       \
         float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax,                                \
         const __grid_constant__ SageTensorMap mapQ, int qHeads, int qLength, int qTiles, int qItems, float log2eScale, \
-        float* __restrict__ qScales, int qGroupCount, signed char* __restrict__ qQuantized, int qPadded,           \
-        int valuesFirst)                                                                                           \
+        float* __restrict__ qScales, int qGroupCount, signed char* __restrict__ qQuantized)                        \
     {                                                                                                              \
         quantize_kv_ring<ELEM, D>(&mapK, &mapV, nhd, kvHeads, length, tiles, keyTiles, items, keyMean, granularity, int4, kScales, \
                                   kQuantized, paddedLength, vScales, codes, vMax, &mapQ, qHeads, qLength, qTiles,     \
-                                  qItems, log2eScale, qScales, qGroupCount, qQuantized, qPadded, valuesFirst);      \
+                                  qItems, log2eScale, qScales, qGroupCount, qQuantized);                             \
     }
 
 SAGE_QUANTIZE_KV_RING(f16, ElemF16, 64) SAGE_QUANTIZE_KV_RING(f16, ElemF16, 128)
