@@ -153,4 +153,49 @@ public sealed class Fp8ModelPropertyTests
         var mma = TensorCoreVariants.Get("mma.m16n8k32.e4m3.f32");
         Assert.Equal(1f + MathF.ScaleB(1, -20), mma.Dot(new float[32], new float[32], 1f + MathF.ScaleB(1, -20)));
     }
+    /// <summary>
+    /// The premise of skipping a tile's last PV k-steps where every P code is zero (docs/kernel-spec.md §8, "Fully masked
+    /// k-steps"): such a k-step returns its C unchanged, bit for bit, when C is the output of an earlier k-step of the
+    /// same chain, whatever the V codes (their zero products may be −0). An output of the model is already on its
+    /// accumulator's grid (FP32: 13 fraction bits; FP16) and never −0 (an exactly zero sum gives +0), so nothing is left
+    /// for the zero k-step to truncate, round or re-sign.
+    /// </summary>
+    [Property(MaxTest = 500)]
+    public FsCheck.Property A_zero_k_step_after_a_k_step_returns_the_accumulator_unchanged()
+    {
+        return Prop.ForAll(Bytes32, Bytes32, Gen.Zip(Bytes32.Generator, ArbMap.Default.GeneratorFor<float>()).ToArbitrary(), (ra, rb, vc) =>
+        {
+            var (rv, c0) = vc;
+            if (!float.IsFinite(c0)) return true;
+            foreach (string name in new[] { "wgmma.e4m3.f32", "wgmma.e4m3.f16" })
+            {
+                var m = TensorCoreVariants.GetFp8(name);
+                // C of the first k-step: any float for FP32 (acc_o ⊗ rescale), an FP16 value for the FP16 chain (+0 in
+                // the kernel; any finite value here).
+                float c = m.Accumulator == MmaAccumulator.Fp16 ? (float)(Half)Math.Clamp(c0, -60000f, 60000f) : c0;
+                float first = m.DotBytes(Finite(m.Input, ra), Finite(m.Input, rb), c);
+                if (!float.IsFinite(first)) continue; // an FP16 overflow ends the chain either way
+                float after = m.DotBytes(new byte[32], Finite(m.Input, rv), first);
+                if (BitConverter.SingleToUInt32Bits(after) != BitConverter.SingleToUInt32Bits(first)) return false;
+            }
+            return true;
+        });
+    }
+
+    [Fact]
+    public void A_zero_k_step_after_an_exactly_cancelling_k_step_keeps_plus_zero()
+    {
+        // k-step 1 sums to exactly zero from C = −0 (+0 by the model), then a k-step of zero P codes against negative V
+        // codes (−0 products) must still give +0.
+        foreach (string name in new[] { "wgmma.e4m3.f32", "wgmma.e4m3.f16" })
+        {
+            var m = TensorCoreVariants.Get(name);
+            float[] a = new float[32], b = new float[32], v = new float[32];
+            a[0] = 1; b[0] = 2; a[1] = 1; b[1] = -2;
+            Array.Fill(v, -1.5f);
+            float first = m.Dot(a, b, -0f);
+            Assert.Equal(0u, BitConverter.SingleToUInt32Bits(first));
+            Assert.Equal(0u, BitConverter.SingleToUInt32Bits(m.Dot(new float[32], v, first)));
+        }
+    }
 }
