@@ -154,11 +154,12 @@ public sealed class Fp8ModelPropertyTests
         Assert.Equal(1f + MathF.ScaleB(1, -20), mma.Dot(new float[32], new float[32], 1f + MathF.ScaleB(1, -20)));
     }
     /// <summary>
-    /// The premise of skipping a tile's last PV k-steps where every P code is zero (docs/kernel-spec.md §8, "Fully masked
-    /// k-steps"): such a k-step returns its C unchanged, bit for bit, when C is the output of an earlier k-step of the
-    /// same chain, whatever the V codes (their zero products may be −0). An output of the model is already on its
-    /// accumulator's grid (FP32: 13 fraction bits; FP16) and never −0 (an exactly zero sum gives +0), so nothing is left
-    /// for the zero k-step to truncate, round or re-sign.
+    /// The premise of skipping a tile's last PV k-steps where every P code is zero (the main loop's upper causal block on
+    /// its diagonal tile; docs/results/probes/session43-half-last-tile-untested.patch): such a k-step returns its C
+    /// unchanged, bit for bit, when C is the output of an earlier k-step of the same chain, whatever the V codes (their
+    /// zero products may be −0). An output of the model is already on its accumulator's grid (FP32: 13 fraction bits;
+    /// FP16) and never −0 (an exactly zero sum gives +0), so nothing is left for the zero k-step to truncate, round or
+    /// re-sign.
     /// </summary>
     [Property(MaxTest = 500)]
     public FsCheck.Property A_zero_k_step_after_a_k_step_returns_the_accumulator_unchanged()

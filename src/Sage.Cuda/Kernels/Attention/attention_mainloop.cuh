@@ -561,11 +561,8 @@ template <int D> struct PvBlock<D, SAGE_MODE_FP16_TWO_LEVEL> { unsigned int h[D 
 // acc_o first.
 template <int D, int MODE>
 __device__ __forceinline__ void pv_issue_desc(float (&accO)[SAGE_ACC_O(D)], PvBlock<D, MODE>& pv, const unsigned int (&pr)[16],
-                                              unsigned long long vDesc, float rescale0, float rescale1, bool firstHalf = false)
+                                              unsigned long long vDesc, float rescale0, float rescale1)
 {
-    // firstHalf (warpgroup-uniform): every P code of tokens 64..127 is zero for every row of the block, so k-steps 2 and 3
-    // are not issued: each would return its C unchanged (§8, "Fully masked k-steps"; C is k-step 1's output).
-    const int ksteps = firstHalf ? 2 : 4;
     if constexpr (MODE == SAGE_MODE_FP32)
     {
         // x ⊗ 1 = x for every finite x and ±0, so a tile where no row of the warp has a new maximum (rescale = 1 for all
@@ -580,22 +577,19 @@ __device__ __forceinline__ void pv_issue_desc(float (&accO)[SAGE_ACC_O(D)], PvBl
         for (int i = D / 2; i < SAGE_ACC_O(D); i++) accO[i] = 0.0f;
         wgmma_fence();
 #pragma unroll
-        for (int s = 0; s < 4; s++)
-            if (s < ksteps) PvOps<D>::f32(accO, &pr[4 * s], vDesc + 2 * s, 1);
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(accO, &pr[4 * s], vDesc + 2 * s, 1);
     }
     else if constexpr (MODE == SAGE_MODE_FP32_TWO_LEVEL)
     {
         wgmma_fence();
 #pragma unroll
-        for (int s = 0; s < 4; s++)
-            if (s < ksteps) PvOps<D>::f32(pv.blk, &pr[4 * s], vDesc + 2 * s, s > 0 ? 1 : 0);
+        for (int s = 0; s < 4; s++) PvOps<D>::f32(pv.blk, &pr[4 * s], vDesc + 2 * s, s > 0 ? 1 : 0);
     }
     else
     {
         wgmma_fence();
 #pragma unroll
-        for (int s = 0; s < 4; s++)
-            if (s < ksteps) PvOps<D>::f16(pv.h, &pr[4 * s], vDesc + 2 * s, s > 0 ? 1 : 0);
+        for (int s = 0; s < 4; s++) PvOps<D>::f16(pv.h, &pr[4 * s], vDesc + 2 * s, s > 0 ? 1 : 0);
     }
     wgmma_commit();
 }

@@ -49,15 +49,6 @@
 #ifndef SAGE_TAIL_SMS
 #define SAGE_TAIL_SMS 132
 #endif
-// SAGE_HALF_LAST_TILE (session 43; off until a GPU run has compared it bit for bit and timed it): where keys 64..127 of a
-// block's last K tile are past the last visible key of every row of the block (the upper 64-row block of a causal
-// diagonal tile, or padding past Nk), its QKᵀ runs as N = 64 and its PV as k-steps 0-1 only. The skipped scores are
-// masked, and the skipped k-steps' P codes are all zero, so each would have returned its C unchanged: the same bits
-// (docs/kernel-spec.md §8, "Fully masked k-steps"). 2K causal d = 128: about 2,048 of 34,816 tile visits get half the
-// tensor work.
-#ifndef SAGE_HALF_LAST_TILE
-#define SAGE_HALF_LAST_TILE 0
-#endif
 #define SAGE_SOLO_STAGES(D) ((D) == 128 ? 2 : 3)
 #define SAGE_SOLO_THREADS 128
 // The shared CTA (the *_share kernels): three warpgroups, one CTA per SM, and the K/V stages that fit beside three Q
@@ -99,13 +90,6 @@ __device__ __forceinline__ int block_tiles(const AttentionParams& p, int block)
     const int lastRow = min(q0 + 127, p.nq - 1);
     const int last = min(p.nk - 1, lastRow + p.nk - p.nq);
     return last < 0 ? 0 : last / SAGE_KEY_TILE + 1;
-}
-
-// The last key any row of 64-row block `block` sees (rows past Nq included, so every row's P is covered): the largest
-// of the rows' last visible keys (block_rows).
-__device__ __forceinline__ int block_last_key(const AttentionParams& p, int block)
-{
-    return p.causal ? min(p.nk - 1, block * 64 + 63 + p.nk - p.nq) : p.nk - 1;
 }
 
 // WGS = 1: the solo CTA (one warpgroup, SAGE_SOLO_MIN_BLOCKS CTAs per SM, thread 0 refills a stage once its "empty"
@@ -214,8 +198,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // ptxas then allocated the loop differently.
         T = tilesOf[wg];
     }
-    // SAGE_HALF_LAST_TILE: keys 64..127 of the last tile are masked for every row of this warpgroup's block.
-    const bool halfLast = SAGE_HALF_LAST_TILE && T > 0 && block_last_key(p, block) < (T - 1) * SAGE_KEY_TILE + 64;
     int ctaTiles = tilesOf[0];
 #pragma unroll
     for (int w = 1; w < WGS; w++) ctaTiles = max(ctaTiles, tilesOf[w]);
@@ -338,7 +320,7 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     static_assert(STAGE % 16 == 0, "stages are 16-byte multiples");
     const unsigned long long kDesc0 = swizzled_descriptor(stages, D);
     const unsigned long long vDesc0 = swizzled_descriptor(stages + TILE, SAGE_KEY_TILE);
-    auto qk_issue = [&](int s, unsigned int phase, bool firstHalf) {
+    auto qk_issue = [&](int s, unsigned int phase) {
         mbarrier_wait(fullK + s, phase);
         const unsigned long long kDesc = kDesc0 + (unsigned long long)(s * (STAGE >> 4));
         // The sums start from SHIFTER_BITS (§5.3): the wgmma's integer accumulation adds the exact sum to it, so acc
@@ -349,23 +331,13 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 #pragma unroll
         for (int i = 0; i < 64; i++) accS[i] = SAGE_SHIFTER_BITS;
         wgmma_fence();
-#if SAGE_HALF_LAST_TILE
-        if (firstHalf)
-        {
 #pragma unroll
-            for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n64k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, 1);
-        }
-        else
-#endif
-        {
-#pragma unroll
-            for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, 1);
-        }
+        for (int ks = 0; ks < KSTEPS; ks++) wgmma_ss_m64n128k32_s32_s8(accS, qDesc + 2 * ks, kDesc + 2 * ks, 1);
         wgmma_commit();
     };
-    auto pv_issue_tile = [&](int s, unsigned int phase, const unsigned int (&pr)[16], float rs0, float rs1, bool firstHalf) {
+    auto pv_issue_tile = [&](int s, unsigned int phase, const unsigned int (&pr)[16], float rs0, float rs1) {
         mbarrier_wait(fullV + s, phase);
-        pv_issue_desc<D, MODE>(accO, pv, pr, vDesc0 + (unsigned long long)(s * (STAGE >> 4)), rs0, rs1, firstHalf);
+        pv_issue_desc<D, MODE>(accO, pv, pr, vDesc0 + (unsigned long long)(s * (STAGE >> 4)), rs0, rs1);
     };
     // This lane's k_scale of tile kt sits kt·kGroups floats after kScaleLane. The loop steps the pointer by one tile: the
     // indexed form compiled to ≈ 20 SASS instructions of 64-bit index arithmetic per tile (session 11's SASS study).
@@ -394,13 +366,12 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         // (+3 % at N = 16K over refill -> issue -> wait -> load, H100, docs/results/kernel-speed-2026-11-25.md).
         const float kScale = *kScaleLane;
         kScaleLane += rows.kGroups;
-        const bool firstHalf = halfLast && kt == T - 1;
-        qk_issue(stage, phase, firstHalf);
+        qk_issue(stage, phase);
         refill(kt, stage, phase);
         wgmma_wait<0>();
         SAGE_TIMELINE(if (kt == 0) firstQkClock = timeline_clock());
         softmax_with(kt, kScale, rescale0, rescale1, pr);
-        pv_issue_tile(stage, phase, pr, rescale0, rescale1, firstHalf);
+        pv_issue_tile(stage, phase, pr, rescale0, rescale1);
         wgmma_wait<0>();
         const bool completed = release_start(kt, stage);
         pv_finish<D, MODE>(accO, pv, st, rescale0, rescale1);

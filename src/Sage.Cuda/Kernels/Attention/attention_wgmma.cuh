@@ -15,18 +15,6 @@ __device__ __forceinline__ void wgmma_ss_m64n128k32_s32_s8(int* d, unsigned long
                  : "l"(da), "l"(db), "r"(scaleD));
 }
 
-// N = 64: the first 64 keys of a K tile (accumulator registers 0..31 of the N = 128 form hold the same columns). A
-// template so that it is emitted only where a kernel uses it (SAGE_HALF_LAST_TILE, attention_solo.cuh).
-template <int N = 64>
-__device__ __forceinline__ void wgmma_ss_m64n64k32_s32_s8(int* d, unsigned long long da, unsigned long long db, int scaleD)
-{
-    static_assert(N == 64, "the N = 64 form");
-    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-                 "wgmma.mma_async.sync.aligned.m64n64k32.s32.s8.s8 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}, %32, %33, p;\n}\n"
-                 : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3]), "+r"(d[4]), "+r"(d[5]), "+r"(d[6]), "+r"(d[7]), "+r"(d[8]), "+r"(d[9]), "+r"(d[10]), "+r"(d[11]), "+r"(d[12]), "+r"(d[13]), "+r"(d[14]), "+r"(d[15]), "+r"(d[16]), "+r"(d[17]), "+r"(d[18]), "+r"(d[19]), "+r"(d[20]), "+r"(d[21]), "+r"(d[22]), "+r"(d[23]), "+r"(d[24]), "+r"(d[25]), "+r"(d[26]), "+r"(d[27]), "+r"(d[28]), "+r"(d[29]), "+r"(d[30]), "+r"(d[31])
-                 : "l"(da), "l"(db), "r"(scaleD));
-}
-
 __device__ __forceinline__ void wgmma_rs_m64n72k32_f32_e4m3(float* d, const unsigned int* a, unsigned long long db, int scaleD)
 {
     asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %41, 0;\n"
