@@ -153,6 +153,10 @@ public sealed class Fp8ModelPropertyTests
         var mma = TensorCoreVariants.Get("mma.m16n8k32.e4m3.f32");
         Assert.Equal(1f + MathF.ScaleB(1, -20), mma.Dot(new float[32], new float[32], 1f + MathF.ScaleB(1, -20)));
     }
+
+    // The main loop's PV models (FP32 and FP16 accumulation; docs/kernel-spec.md §8).
+    private static readonly string[] PvNames = ["wgmma.e4m3.f32", "wgmma.e4m3.f16"];
+
     /// <summary>
     /// The premise of skipping a tile's last PV k-steps where every P code is zero (the main loop's upper causal block on
     /// its diagonal tile; docs/results/probes/session43-half-last-tile-untested.patch): such a k-step returns its C
@@ -168,7 +172,7 @@ public sealed class Fp8ModelPropertyTests
         {
             var (rv, c0) = vc;
             if (!float.IsFinite(c0)) return true;
-            foreach (string name in new[] { "wgmma.e4m3.f32", "wgmma.e4m3.f16" })
+            foreach (string name in PvNames)
             {
                 var m = TensorCoreVariants.GetFp8(name);
                 // C of the first k-step: any float for FP32 (acc_o ⊗ rescale), an FP16 value for the FP16 chain (+0 in
@@ -188,7 +192,7 @@ public sealed class Fp8ModelPropertyTests
     {
         // k-step 1 sums to exactly zero from C = −0 (+0 by the model), then a k-step of zero P codes against negative V
         // codes (−0 products) must still give +0.
-        foreach (string name in new[] { "wgmma.e4m3.f32", "wgmma.e4m3.f16" })
+        foreach (string name in PvNames)
         {
             var m = TensorCoreVariants.Get(name);
             float[] a = new float[32], b = new float[32], v = new float[32];
