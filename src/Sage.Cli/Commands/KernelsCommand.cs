@@ -83,6 +83,10 @@ public sealed class KernelsCommand : Command<KernelsCommand.Settings>
         foreach (string resource in programs)
         {
             var compiled = compiler.Compile(KernelSource.FromEmbedded(typeof(CudaContext).Assembly, resource), architecture, defines);
+            // NVRTC's log (ptxas's warnings included, e.g. wgmma serialised around a branch) would otherwise be lost on a
+            // successful compile; a cache hit has none. Standard error, so that --json stays parseable.
+            if (!string.IsNullOrWhiteSpace(compiled.Log))
+                Console.Error.WriteLine($"NVRTC log of {compiled.ProgramName}:{Environment.NewLine}{compiled.Log.TrimEnd()}");
             var (sass, usage) = disassembler.Disassemble(compiled);
             var usageByName = SassText.ResourceUsage(usage);
             var listed = SassText.Functions(sass).Where(listing => filter is null || filter.IsMatch(listing.Name)).ToList();

@@ -242,8 +242,9 @@ struct RingQuerySlots
 template <class E, int D>
 __device__ __forceinline__ void ring_query_item(int index, const unsigned char* rows, int wtid, int team, int length, int tilesPerHead,
                                                 int granularity, int int4, float log2eScale, float* __restrict__ scales, int groupCount,
-                                                signed char* __restrict__ quantized, int paddedLength, RingQuerySlots& slots)
+                                                signed char* __restrict__ quantized, RingQuerySlots& slots)
 {
+    const int paddedLength = tilesPerHead * SAGE_KEY_TILE; // Q's padded length: whole 128-row items
     constexpr int CPR = D / 8;
     constexpr int RPP = SAGE_RING_TEAM_THREADS / CPR;
     constexpr int ROWS = SAGE_KEY_TILE / RPP;
@@ -431,7 +432,7 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
         }
         else if (kind == SAGE_RING_Q)
             ring_query_item<E, D>(index, rows, wtid, team, qLength, qTiles, granularity, int4, log2eScale, qScales, qGroupCount,
-                                  qQuantized, qTiles * SAGE_KEY_TILE /* Q's padded length: 128-row items */, querySlots[team]);
+                                  qQuantized, querySlots[team]);
         else
         {
             ring_value_item<E, D>(index, rows, wtid, team, length, paddedLength, vMax, vScales, codes, valueSlots[team],
