@@ -7,7 +7,8 @@ namespace Sage.Property.Tests.Cuda;
 /// Every CUDA kernel source parses and instantiates as device code (KernelSyntax/check.sh: clang with a stub of what
 /// NVRTC provides). NVRTC itself runs only on the GPU machine, so without this a C++ error in a .cu file (an unknown
 /// name, a wrong overload or argument count, a template that does not instantiate) would first show there, in a call
-/// that costs device time. Skipped, saying so, where no clang with CUDA support is installed.
+/// that costs device time. Skipped, saying so, where no clang with CUDA support is installed; the NVRTC rules clang does
+/// not apply (check.sh's nvrtc_rules) are checked with or without it.
 /// </summary>
 public class KernelSyntaxTests
 {
@@ -55,6 +56,32 @@ public class KernelSyntaxTests
             Assert.Equal(1, exit);
             Assert.Contains("undefined_name", stdout);
             Assert.Contains("store_rows", stdout);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>
+    /// A generic lambda in device code parses under clang but NVRTC refuses it ("host functions are not allowed in JIT
+    /// mode": session 44's peeled tile loop, a lost device call), so the check applies that rule by pattern, with or
+    /// without clang: exit 1 and the line named.
+    /// </summary>
+    [Fact]
+    public async Task The_check_refuses_a_generic_lambda_that_NVRTC_would_reject()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"sage-syntax-{Guid.NewGuid():N}.cu");
+        File.WriteAllText(file, """
+            __device__ int step(int kt) { auto tile = [&](int k, auto half) { return k + (int)half; }; return tile(kt, true); }
+            extern "C" __global__ void k(int* out) { *out = step(1); }
+            """);
+        try
+        {
+            var (exit, stdout, _) = await RunCheck(null, file);
+            Assert.Equal(1, exit);
+            Assert.Contains("generic lambda", stdout);
+            Assert.Contains("auto half", stdout);
         }
         finally
         {
