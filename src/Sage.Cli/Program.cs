@@ -43,7 +43,7 @@ app.Configure(config =>
         .WithExample("bench", "--seq", "2048,8192", "--head-dim", "128", "--json")
         .WithExample("bench", "--modes", "all", "--json");
     config.AddCommand<KernelsCommand>("kernels")
-        .WithDescription("Every CUDA kernel as the backend compiles it, with its SASS counted (registers, spills, largest loop, R2UR, wgmma, MUFU); needs NVRTC and cuobjdump.")
+        .WithDescription("Every CUDA kernel as the backend compiles it, with its SASS counted (registers, spills, largest loop, R2UR, wgmma, MUFU) and NVRTC's log (ptxas's notes, e.g. serialised wgmma) on standard error; needs NVRTC and cuobjdump.")
         .WithExample("kernels", "--filter", "d128_fp16_two_level")
         .WithExample("kernels", "--json", "--out", "cubins")
         .WithExample("kernels", "--filter", "_share$", "--out", "sass", "--sass");
