@@ -84,8 +84,9 @@ public sealed partial class GpuPreprocessor
         : throw new ArgumentException($"{RingCtasEnvironmentVariable}={value}: expected a positive number of CTAs.");
 
     /// <summary>
-    /// Whether the ring can also quantise Q (<see cref="QueriesInRing"/>): the ring applies, no SmoothQ (its block means
-    /// form ΔS in launch 1's path), Q 16-byte aligned and at least 256 rows along its boxes' token axis, fewer than 2^31.
+    /// Whether Q's map can be made for the ring's Q items (<see cref="QueriesInRing"/>): Q 16-byte aligned and at least 256
+    /// rows along its boxes' token axis, fewer than 2^31. The caller checks the rest: that the ring applies
+    /// (<see cref="RingCodesApply"/>, which also excludes SmoothQ, whose block means form ΔS in launch 1's path).
     /// </summary>
     internal static bool RingQueriesApply(AttentionProblem problem, DeviceTensor q)
     {

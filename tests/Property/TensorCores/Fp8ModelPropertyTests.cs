@@ -159,7 +159,8 @@ public sealed class Fp8ModelPropertyTests
 
     /// <summary>
     /// The premise of skipping a tile's last PV k-steps where every P code is zero (the main loop's upper causal block on
-    /// its diagonal tile; docs/results/probes/session43-half-last-tile-untested.patch): such a k-step returns its C
+    /// its diagonal tile; docs/results/probes/session43-half-last-tile-untested.patch, measured bit-exact but slower in
+    /// session 44 and not merged): such a k-step returns its C
     /// unchanged, bit for bit, when C is the output of an earlier k-step of the same chain, whatever the V codes (their
     /// zero products may be −0). An output of the model is already on its accumulator's grid (FP32: 13 fraction bits;
     /// FP16) and never −0 (an exactly zero sum gives +0), so nothing is left for the zero k-step to truncate, round or
