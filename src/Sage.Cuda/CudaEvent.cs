@@ -16,6 +16,8 @@ public sealed unsafe class CudaEvent : IDisposable
 
     public CudaContext Context { get; }
 
+    internal nint Handle => RawHandle;
+
     private nint RawHandle
     {
         get
@@ -32,6 +34,31 @@ public sealed unsafe class CudaEvent : IDisposable
         nint @event;
         CudaCheck.ThrowIfFailed(CuDriver.cuEventCreate(&@event, 0));
         return new CudaEvent(context, new EventHandle(context.Handle, @event));
+    }
+
+    /// <summary>An event without timing (CU_EVENT_DISABLE_TIMING), for ordering only: cheaper to record and wait on.</summary>
+    internal static CudaEvent CreateForOrdering(CudaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.MakeCurrent();
+        nint @event;
+        CudaCheck.ThrowIfFailed(CuDriver.cuEventCreate(&@event, CuEventDisableTiming));
+        return new CudaEvent(context, new EventHandle(context.Handle, @event));
+    }
+
+    private const uint CuEventDisableTiming = 0x2;
+    private const uint CuEventRecordExternal = 0x1;
+
+    /// <summary>
+    /// Records the event on <paramref name="stream"/> as a node of the graph being captured there (CU_EVENT_RECORD_EXTERNAL):
+    /// every replay of the graph records it again, where it stands.
+    /// </summary>
+    internal void RecordInCapture(CudaStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Context.MakeCurrent();
+        CudaCheck.ThrowIfFailed(CuDriver.cuEventRecordWithFlags(RawHandle, stream.RawHandle, CuEventRecordExternal));
+        GC.KeepAlive(stream);
     }
 
     /// <summary>Records the event on <paramref name="stream"/> (null: the legacy default stream).</summary>

@@ -77,6 +77,21 @@ public sealed unsafe class CudaStream : IDisposable
         return new CudaStream(context, null, stream);
     }
 
+    /// <summary>
+    /// While set (by the owner of a capture on this stream), stream-ordered allocations queued on this stream come from
+    /// this workspace (<see cref="GraphWorkspace"/>) instead of the memory pool.
+    /// </summary>
+    internal GraphWorkspace? CaptureWorkspace { get; set; }
+
+    /// <summary>Makes work queued on this stream from now on wait for the work before <paramref name="event"/>'s last record.</summary>
+    internal void Wait(CudaEvent @event)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        Context.MakeCurrent();
+        CudaCheck.ThrowIfFailed(CuDriver.cuStreamWaitEvent(RawHandle, @event.Handle, 0));
+        GC.KeepAlive(@event);
+    }
+
     /// <summary>Waits for everything queued on this stream.</summary>
     public void Synchronize()
     {

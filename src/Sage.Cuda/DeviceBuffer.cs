@@ -87,7 +87,8 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
     /// Allocates <paramref name="count"/> elements in stream order on <paramref name="stream"/> (null: the legacy default
     /// stream) from the device's default memory pool. The memory may be used by work queued on that stream after this
     /// call (or on other streams once they wait for it); Dispose queues its release on the same stream, so the stream
-    /// must outlive the buffer.
+    /// must outlive the buffer. On a stream being captured with a <see cref="CudaStream.CaptureWorkspace"/>, the workspace
+    /// serves the allocation instead.
     /// </summary>
     public static DeviceBuffer<T> AllocateStreamOrdered(CudaContext context, long count, CudaStream? stream)
     {
@@ -96,7 +97,13 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         if (count > long.MaxValue / sizeof(T))
             throw new ArgumentOutOfRangeException(nameof(count), count, $"{count} elements of {sizeof(T)} bytes overflow a 64-bit byte count");
         if (count == 0) return new DeviceBuffer<T>(context, null, 0);
+        // A capture that keeps its graph's buffers out of the graph (CudaStream.CaptureWorkspace).
+        if (stream?.CaptureWorkspace is { } workspace) return workspace.Allocate(context, count, stream, () => AllocateInPool(context, count, stream));
+        return AllocateInPool(context, count, stream);
+    }
 
+    private static DeviceBuffer<T> AllocateInPool(CudaContext context, long count, CudaStream? stream)
+    {
         long bytes = count * sizeof(T);
         nint raw = stream?.RawHandle ?? 0;
         context.MakeCurrent();

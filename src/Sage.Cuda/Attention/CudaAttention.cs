@@ -22,7 +22,7 @@ namespace Sage.Cuda;
 /// instance's context to the calling thread first; kernels are looked up under a lock and configured once; each call
 /// allocates its own intermediate buffers (stream-ordered) and, on the host path, its own stream.</para>
 /// </summary>
-public sealed class CudaAttention : IAttentionBackend, IDisposable
+public sealed partial class CudaAttention : IAttentionBackend, IDisposable
 {
     private const uint SoloThreads = 128; // one warpgroup per CTA (attention_solo.cuh)
     private const int SoloBlockRows = 64;
@@ -194,7 +194,9 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             using var output = DeviceInput.Allocate(_context, options.OutputType, Math.Max(outCount, 1), stream);
             using var lse = problem.ReturnLse ? DeviceBuffer<float>.AllocateStreamOrdered(_context, Math.Max(lseCount, 1), stream) : null;
 
-            Run(problem, options, qd.Tensor, kd.Tensor, vd.Tensor, output.Tensor with { Count = outCount }, lse?.Pointer ?? 0, stream);
+            // Never a graph: these buffers are this call's own, and its copies and wait dwarf the launches' host time.
+            Run(problem, options, qd.Tensor, kd.Tensor, vd.Tensor, output.Tensor with { Count = outCount }, lse?.Pointer ?? 0, stream,
+                mayReplay: false);
 
             result = output.Download(outShape, outCount, stream);
             if (lse is not null)
@@ -228,11 +230,17 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
     /// (the caller's CUstream through <see cref="CudaStream.FromHandle"/>; null: the legacy default stream) and the
     /// method returns without waiting: the inputs must stay alive and unchanged, and the output is ready, once work
     /// queued on the stream after this call may run. Intermediate buffers are allocated and released in stream order.
+    /// A call that repeats a recent one (the same problem, options, tensors and LSE buffer) replays a graph of it
+    /// (<see cref="GraphReplay"/>): the same launches for one driver call.
     /// Shapes and options are checked before anything is queued; the inputs' values are not scanned (the caller owns
     /// the input domain, docs/kernel-spec.md §0).
     /// </summary>
     public void Run(AttentionProblem problem, SageOptions? options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
-        DeviceTensor output, ulong lsePointer, CudaStream? stream)
+        DeviceTensor output, ulong lsePointer, CudaStream? stream) =>
+        Run(problem, options, q, k, v, output, lsePointer, stream, mayReplay: true);
+
+    private void Run(AttentionProblem problem, SageOptions? options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
+        DeviceTensor output, ulong lsePointer, CudaStream? stream, bool mayReplay)
     {
         ArgumentNullException.ThrowIfNull(problem);
         options ??= SageOptions.Default;
@@ -252,8 +260,18 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
             throw new ArgumentException("The problem asks for the LSE (ReturnLse) but no LSE buffer was given.", nameof(lsePointer));
         if (!problem.ReturnLse) lsePointer = 0;
 
+        if (mayReplay && GraphReplay && s.QueryLength > 0 &&
+            Replayed(new AttentionCallKey(problem, options, q, k, v, output, lsePointer, MainLoopCtaChoice, _preprocessor.Schedules), stream))
+            return;
+        Enqueue(problem, options, q, k, v, output, lsePointer, stream);
+    }
+
+    /// <summary>The call's launches, queued on <paramref name="stream"/> (or recorded, when it is being captured).</summary>
+    private void Enqueue(AttentionProblem problem, SageOptions options, DeviceTensor q, DeviceTensor k, DeviceTensor v,
+        DeviceTensor output, ulong lsePointer, CudaStream? stream)
+    {
         using var inputs = _preprocessor.Preprocess(problem, options, q, k, v, stream, quantizeQueries: !QuantizesQueriesInMainLoop(problem, options));
-        if (s.QueryLength > 0) LaunchMainLoop(problem, options, inputs, q, output, lsePointer, stream);
+        if (problem.Shape.QueryLength > 0) LaunchMainLoop(problem, options, inputs, q, output, lsePointer, stream);
         // Disposing the inputs queues their release on the stream, after the main loop: no wait here.
     }
 
@@ -422,6 +440,7 @@ public sealed class CudaAttention : IAttentionBackend, IDisposable
 
     public void Dispose()
     {
+        DisposeGraphs();
         if (_module.IsValueCreated) _module.Value.Dispose();
         if (_logLinearModule.IsValueCreated) _logLinearModule.Value.Dispose();
         _preprocessor.Dispose();

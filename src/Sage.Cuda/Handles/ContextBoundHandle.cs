@@ -77,3 +77,14 @@ internal sealed class EventHandle(PrimaryContextHandle context, nint @event) : C
 {
     protected override CuResult Free(nint value) => CuDriver.cuEventDestroy_v2(value);
 }
+
+internal sealed class GraphHandle(PrimaryContextHandle context, nint graph) : ContextBoundHandle(context, graph)
+{
+    protected override CuResult Free(nint value) => CuDriver.cuGraphDestroy(value);
+}
+
+/// <summary>An executable graph. Destroying one that is still running is allowed: the driver frees it when it completes.</summary>
+internal sealed class GraphExecHandle(PrimaryContextHandle context, nint graphExec) : ContextBoundHandle(context, graphExec)
+{
+    protected override CuResult Free(nint value) => CuDriver.cuGraphExecDestroy(value);
+}

@@ -71,9 +71,22 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamDestroy_v2(nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamSynchronize(nint stream);
 
+    // Graphs (CUDA 10+; instantiate with flags 11.4+): a stream's work recorded by capture (kernels with their launch
+    // attributes, stream-ordered allocations and releases, memsets) and replayed by one launch.
+    [LibraryImport(LibraryName)] public static partial CuResult cuStreamBeginCapture_v2(nint stream, CuStreamCaptureMode mode);
+    [LibraryImport(LibraryName)] public static partial CuResult cuStreamEndCapture(nint stream, nint* graph);
+    [LibraryImport(LibraryName)] public static partial CuResult cuGraphInstantiateWithFlags(nint* graphExec, nint graph, ulong flags);
+    [LibraryImport(LibraryName)] public static partial CuResult cuGraphUpload(nint graphExec, nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuGraphLaunch(nint graphExec, nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuGraphExecDestroy(nint graphExec);
+    [LibraryImport(LibraryName)] public static partial CuResult cuGraphDestroy(nint graph);
+    [LibraryImport(LibraryName)] public static partial CuResult cuGraphGetNodes(nint graph, nint* nodes, nuint* count);
+
     [LibraryImport(LibraryName)] public static partial CuResult cuEventCreate(nint* @event, uint flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventDestroy_v2(nint @event);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventRecord(nint @event, nint stream);
+    [LibraryImport(LibraryName)] public static partial CuResult cuEventRecordWithFlags(nint @event, nint stream, uint flags);
+    [LibraryImport(LibraryName)] public static partial CuResult cuStreamWaitEvent(nint stream, nint @event, uint flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventSynchronize(nint @event);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventQuery(nint @event);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventElapsedTime(float* milliseconds, nint start, nint end);
@@ -85,6 +98,15 @@ internal static unsafe partial class CuDriver
         void* tensorMap, CuTensorMapDataType dataType, uint rank, ulong globalAddress, ulong* globalDim,
         ulong* globalStrides, uint* boxDim, uint* elementStrides, CuTensorMapInterleave interleave,
         CuTensorMapSwizzle swizzle, CuTensorMapL2Promotion l2Promotion, CuTensorMapFloatOobFill oobFill);
+}
+
+/// <summary>CUstreamCaptureMode.</summary>
+internal enum CuStreamCaptureMode
+{
+    Global = 0,
+    ThreadLocal = 1,
+    /// <summary>Neither this thread nor others are refused the calls that are unsafe during capture.</summary>
+    Relaxed = 2,
 }
 
 /// <summary>CUtensorMapDataType values we use.</summary>

@@ -4,6 +4,10 @@ namespace Sage.Cuda.Preprocessing;
 // rules that pick a schedule per call. Every schedule gives the same bytes.
 public sealed partial class GpuPreprocessor
 {
+    /// <summary>The settable switches as they stand now (the key of a replayed call includes them).</summary>
+    internal PreprocessSchedules Schedules =>
+        new(FinishLaunch, DependentCodes, QueriesInRing, SplitStatistics, ValuePassChoice, CodesChoice, RingCtaLimit);
+
     /// <summary>
     /// Environment variable: "launch" runs the fused path's finish (means, V scales) as launch 2, as before session 21;
     /// unset, empty or "first" lets launch 1's statistics CTAs finish each head as it completes. Both give the same bits.
