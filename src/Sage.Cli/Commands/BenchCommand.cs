@@ -183,6 +183,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 preprocessMs = r.PreprocessMilliseconds, preprocessGBps = r.PreprocessGigabytesPerSecond,
                 kernelHostUs = r.HostEnqueue?.KernelMicroseconds, preprocessHostUs = r.HostEnqueue?.PreprocessMicroseconds,
                 endToEndHostUs = r.HostEnqueue?.EndToEndMicroseconds,
+                endToEndGraphs = new { direct = r.EndToEndGraphs.Direct, captured = r.EndToEndGraphs.Captured, replayed = r.EndToEndGraphs.Replayed, refused = r.EndToEndGraphs.Refused },
                 powerReading = telemetry?.Power.ToString(),
                 kernelTelemetry = TelemetryJson(r.KernelTelemetry), endToEndTelemetry = TelemetryJson(r.EndToEndTelemetry),
                 timeline = r.Timeline,

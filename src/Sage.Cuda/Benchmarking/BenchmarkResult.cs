@@ -18,6 +18,13 @@ public sealed record BenchmarkResult(BenchmarkCase Case, double KernelMillisecon
     /// <summary>The main loop's CTA timeline of one kernel-only launch (<see cref="AttentionBenchmark.Timeline"/>), or null.</summary>
     public CtaTimeline? Timeline { get; init; }
 
+    /// <summary>
+    /// How the end-to-end instance's calls had run when the last timed one was queued (<see cref="CudaAttention.GraphReplays"/>,
+    /// over every round so far): with <see cref="CudaAttention.GraphReplay"/> on, the timed calls are replays; all zero with
+    /// it off.
+    /// </summary>
+    public GraphReplayCounts EndToEndGraphs { get; init; }
+
     public double KernelTflops => Case.Flops / KernelMilliseconds / 1e9;
     public double EndToEndTflops => Case.Flops / EndToEndMilliseconds / 1e9;
 

@@ -20,6 +20,13 @@ public class SettleTests
     public void Settle_launches_fill_the_time(double launchMilliseconds, double seconds, int expected) =>
         Assert.Equal(expected, AttentionBenchmark.SettleLaunches(launchMilliseconds, seconds));
 
+    [Theory]
+    [InlineData(3, 6)] // the default three input sets: each one's first sighting and its capture, untimed
+    [InlineData(1, 2)]
+    [InlineData(0, 2)]
+    public void Warm_up_calls_see_every_input_set_twice(int inputSets, int expected) =>
+        Assert.Equal(expected, AttentionBenchmark.WarmUpCalls(inputSets));
+
     [Fact]
     public void Default_settle_is_none_without_telemetry()
     {
