@@ -2,13 +2,13 @@ namespace Sage.Cuda;
 
 /// <summary>
 /// Where the stream-ordered allocations queued on a capturing stream go (<see cref="CudaStream.CaptureWorkspace"/>), so
-/// that a captured graph holds no allocation or release nodes. Captured allocation nodes give each graph memory of the
-/// driver's graph pool, which the driver shares between graphs replayed on one stream and remaps whenever another of
-/// them runs: replaying three graphs in turn made each launch cost more host time than the launches it replaced (H100,
-/// session 46). A <see cref="Measuring"/> workspace passes each allocation through and adds up its footprint (for a
-/// rehearsal capture that is then dropped); a workspace over a block (<see cref="Over"/>) hands out consecutive views of
-/// it, each at a multiple of <see cref="DeviceArena.Alignment"/>, which outlive the capture: the graph's kernels use them
-/// on every replay, and the block's owner frees it after the last one.
+/// that a captured graph holds no allocation or release nodes. Captured allocation nodes would give each graph memory of
+/// the driver's graph pool, which only cuDeviceGraphMemTrim returns and which the driver may share and remap between
+/// graphs; a workspace is ordinary pool memory whose size the caller measures, limits and reports, and releases in stream
+/// order when it drops the graph. A <see cref="Measuring"/> workspace passes each allocation through and adds up its
+/// footprint (for a rehearsal capture that is then dropped); a workspace over a block (<see cref="Over"/>) hands out
+/// consecutive views of it, each at a multiple of <see cref="DeviceArena.Alignment"/>, which outlive the capture: the
+/// graph's kernels use them on every replay, and the block's owner frees it after the last one.
 /// </summary>
 internal sealed class GraphWorkspace
 {
