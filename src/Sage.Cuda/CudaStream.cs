@@ -92,6 +92,19 @@ public sealed unsafe class CudaStream : IDisposable
         GC.KeepAlive(@event);
     }
 
+    /// <summary>
+    /// True while <paramref name="stream"/> (null: the legacy default stream) is being captured into a graph, by this
+    /// library or by the caller; also when the driver cannot tell (the legacy stream while a blocking stream is captured).
+    /// </summary>
+    internal static bool IsCapturing(CudaContext context, CudaStream? stream)
+    {
+        context.MakeCurrent();
+        CuStreamCaptureStatus status;
+        CuResult result = CuDriver.cuStreamIsCapturing(stream?.RawHandle ?? 0, &status);
+        GC.KeepAlive(stream);
+        return result != CuResult.CUDA_SUCCESS || status != CuStreamCaptureStatus.None;
+    }
+
     /// <summary>Waits for everything queued on this stream.</summary>
     public void Synchronize()
     {

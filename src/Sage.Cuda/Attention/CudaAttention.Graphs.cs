@@ -38,7 +38,8 @@ public sealed partial class CudaAttention
     /// <see cref="GraphWorkspaceLimit"/> per graph and <see cref="GraphCapacity"/> graphs; <see cref="ClearGraphs"/>
     /// returns it). Replays of one graph run one after another whatever their streams, so they never share the workspace.
     /// A first sighting runs directly, so callers whose buffers change every call never pay for a capture. Calls without
-    /// query rows never replay, nor does the host-tensor <c>Run</c>.
+    /// query rows never replay, nor does the host-tensor <c>Run</c>, nor a call on a stream the caller is capturing (its
+    /// launches go into the caller's graph as they are).
     /// </summary>
     public bool GraphReplay { get; set; } = GraphReplaySelected(Environment.GetEnvironmentVariable(GraphReplayEnvironmentVariable));
 
@@ -87,6 +88,13 @@ public sealed partial class CudaAttention
     /// </summary>
     private bool Replayed(AttentionCallKey key, CudaStream? stream)
     {
+        // A caller capturing its own graph records the direct launches, with their own allocations: our graph in theirs
+        // would use a workspace that we release when we drop the graph, while theirs may still run.
+        if (CudaStream.IsCapturing(_context, stream))
+        {
+            lock (_graphGate) _graphCounts = _graphCounts with { Direct = _graphCounts.Direct + 1 };
+            return false;
+        }
         lock (_graphGate) // one capture at a time on the capture stream; launches of one graph must not race
         {
             switch (_graphs.Next(key, out var graph))

@@ -75,6 +75,7 @@ internal static unsafe partial class CuDriver
     // attributes, stream-ordered allocations and releases, memsets) and replayed by one launch.
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamBeginCapture_v2(nint stream, CuStreamCaptureMode mode);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamEndCapture(nint stream, nint* graph);
+    [LibraryImport(LibraryName)] public static partial CuResult cuStreamIsCapturing(nint stream, CuStreamCaptureStatus* status);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphInstantiateWithFlags(nint* graphExec, nint graph, ulong flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphUpload(nint graphExec, nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphLaunch(nint graphExec, nint stream);
@@ -107,6 +108,14 @@ internal enum CuStreamCaptureMode
     ThreadLocal = 1,
     /// <summary>Neither this thread nor others are refused the calls that are unsafe during capture.</summary>
     Relaxed = 2,
+}
+
+/// <summary>CUstreamCaptureStatus.</summary>
+internal enum CuStreamCaptureStatus
+{
+    None = 0,
+    Active = 1,
+    Invalidated = 2,
 }
 
 /// <summary>CUtensorMapDataType values we use.</summary>

@@ -161,4 +161,50 @@ public sealed class GraphReplayTests(ITestOutputHelper output)
         Assert.Equal(0, gpu.GraphCount);
         Assert.Equal(0, gpu.GraphWorkspaceBytes);
     }
+
+    [Fact]
+    public void Calls_on_a_stream_the_caller_captures_go_into_the_callers_graph_directly()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var gpu = new CudaAttention(context) { GraphReplay = true };
+        using var direct = new CudaAttention(context) { GraphReplay = false };
+        var problem = new AttentionProblem(new AttentionShape(2, 4, 2, 700, 900, 128), TensorLayout.HND, causal: true, returnLse: true);
+        var options = new SageOptions { SmoothQ = true };
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, seed: 46);
+        var s = problem.Shape;
+        long outCount = (long)s.Batch * s.QueryHeads * s.QueryLength * s.HeadDim, lseCount = (long)s.Batch * s.QueryHeads * s.QueryLength;
+        using var q = DeviceBuffer<ushort>.Upload(context, inputs.Q.Bits16);
+        using var k = DeviceBuffer<ushort>.Upload(context, inputs.K.Bits16);
+        using var v = DeviceBuffer<ushort>.Upload(context, inputs.V.Bits16);
+        using var captured = DeviceBuffer<ushort>.Allocate(context, outCount);
+        using var reference = DeviceBuffer<ushort>.Allocate(context, outCount);
+        using var capturedLse = DeviceBuffer<float>.Allocate(context, lseCount);
+        using var referenceLse = DeviceBuffer<float>.Allocate(context, lseCount);
+        DeviceTensor T(DeviceBuffer<ushort> b) => DeviceTensor.From(b, ElementType.Float16);
+        using var stream = CudaStream.CreateNonBlocking(context);
+        // The caller records two calls (the second a repeat, which would otherwise be captured by us) into its own graph.
+        using var callers = CudaGraph.Capture(stream, on =>
+        {
+            gpu.Run(problem, options, T(q), T(k), T(v), T(captured), capturedLse.Pointer, on);
+            gpu.Run(problem, options, T(q), T(k), T(v), T(captured), capturedLse.Pointer, on);
+        });
+        var counts = gpu.GraphReplays;
+        captured.EnqueueFill(0, stream);
+        callers.Launch(stream);
+        stream.Synchronize();
+        direct.Run(problem, options, T(q), T(k), T(v), T(reference), referenceLse.Pointer, stream);
+        stream.Synchronize();
+        ushort[] a = captured.ToArray(), b = reference.ToArray();
+        float[] la = capturedLse.ToArray(), lb = referenceLse.ToArray();
+        long mismatches = 0;
+        for (long e = 0; e < a.Length; e++) if (a[e] != b[e]) mismatches++;
+        for (long e = 0; e < la.Length; e++) if (BitConverter.SingleToInt32Bits(la[e]) != BitConverter.SingleToInt32Bits(lb[e])) mismatches++;
+        string line = $"Graph replay inside the caller's capture: {s}, SmoothQ, LSE: the caller's graph of {callers.NodeCount} nodes vs a direct call: " +
+                      $"{outCount + lseCount} elements compared, {mismatches} mismatches; counts {counts} ({context.Device.Name})";
+        output.WriteLine(line);
+        AttentionGpu.Report(line);
+        Assert.Equal(0, mismatches);
+        Assert.Equal(new GraphReplayCounts(Direct: 2, Captured: 0, Replayed: 0, Refused: 0), counts);
+        Assert.Equal(0, gpu.GraphCount);
+    }
 }
