@@ -47,20 +47,6 @@ public sealed unsafe class CudaEvent : IDisposable
     }
 
     private const uint CuEventDisableTiming = 0x2;
-    private const uint CuEventRecordExternal = 0x1;
-
-    /// <summary>
-    /// Records the event on <paramref name="stream"/> as a node of the graph being captured there (CU_EVENT_RECORD_EXTERNAL):
-    /// every replay of the graph records it again, where it stands.
-    /// </summary>
-    internal void RecordInCapture(CudaStream stream)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        Context.MakeCurrent();
-        CudaCheck.ThrowIfFailed(CuDriver.cuEventRecordWithFlags(RawHandle, stream.RawHandle, CuEventRecordExternal));
-        GC.KeepAlive(stream);
-    }
-
     /// <summary>Records the event on <paramref name="stream"/> (null: the legacy default stream).</summary>
     public void Record(CudaStream? stream = null)
     {

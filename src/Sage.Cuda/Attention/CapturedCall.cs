@@ -2,9 +2,10 @@ namespace Sage.Cuda;
 
 /// <summary>
 /// One kept graph of <see cref="CudaAttention.GraphReplay"/>: the instantiated graph, the workspace its kernels use on
-/// every replay (<see cref="GraphWorkspace"/>), and an event that each replay records as its last node. Disposing it
-/// queues the workspace's release on the capture stream behind that event, so the memory returns to the pool only after
-/// the last replay has finished, and the host waits for nothing.
+/// every replay (<see cref="GraphWorkspace"/>), and an event recorded on the replay's stream right after each replay
+/// (cuEventRecord, whose state a later cuStreamWaitEvent reads as of the call; the caller serialises replays and
+/// disposal under one lock). Disposing it queues the workspace's release on the capture stream behind that event, so the
+/// memory returns to the pool only after the last replay has finished, and the host waits for nothing.
 /// </summary>
 internal sealed class CapturedCall(CudaGraph graph, DeviceBuffer<byte> workspace, CudaEvent done, CudaStream releaseStream) : IDisposable
 {
@@ -15,7 +16,11 @@ internal sealed class CapturedCall(CudaGraph graph, DeviceBuffer<byte> workspace
 
     public int NodeCount => graph.NodeCount;
 
-    public void Launch(CudaStream? stream) => graph.Launch(stream);
+    public void Launch(CudaStream? stream)
+    {
+        graph.Launch(stream);
+        done.Record(stream);
+    }
 
     public void Dispose()
     {

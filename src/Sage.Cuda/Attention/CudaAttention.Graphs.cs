@@ -120,8 +120,18 @@ public sealed partial class CudaAttention
                         Refuse(key, e.Message);
                         return false;
                     }
+                    try
+                    {
+                        captured.Launch(stream);
+                    }
+                    catch (CudaException e)
+                    {
+                        // A graph that cannot launch is not kept: its call runs directly from now on.
+                        captured.Dispose();
+                        Refuse(key, e.Message);
+                        return false;
+                    }
                     _graphs.Add(key, captured);
-                    captured.Launch(stream);
                     _graphCounts = _graphCounts with { Captured = _graphCounts.Captured + 1 };
                     return true;
                 default:
@@ -141,8 +151,8 @@ public sealed partial class CudaAttention
     /// <summary>
     /// Captures the call of <paramref name="key"/> with its intermediate buffers in a workspace of its own: a rehearsal
     /// capture measures what the call allocates, the workspace is allocated (stream-ordered, then waited for once, so
-    /// every stream may use it), and the real capture carves the same allocations out of it and ends by recording the
-    /// graph's event. Null, with the reason, when the workspace would pass <see cref="GraphWorkspaceLimit"/>.
+    /// every stream may use it), and the real capture carves the same allocations out of it. Null, with the reason, when
+    /// the workspace would pass <see cref="GraphWorkspaceLimit"/>.
     /// </summary>
     private CapturedCall? Capture(AttentionCallKey key, out string? tooLarge)
     {
@@ -174,11 +184,7 @@ public sealed partial class CudaAttention
             CudaGraph graph;
             try
             {
-                graph = CudaGraph.Capture(captureStream, s =>
-                {
-                    EnqueueCall(s);
-                    done.RecordInCapture(s);
-                });
+                graph = CudaGraph.Capture(captureStream, EnqueueCall);
             }
             finally
             {

@@ -86,7 +86,6 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuEventCreate(nint* @event, uint flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventDestroy_v2(nint @event);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventRecord(nint @event, nint stream);
-    [LibraryImport(LibraryName)] public static partial CuResult cuEventRecordWithFlags(nint @event, nint stream, uint flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamWaitEvent(nint stream, nint @event, uint flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventSynchronize(nint @event);
     [LibraryImport(LibraryName)] public static partial CuResult cuEventQuery(nint @event);
