@@ -20,7 +20,9 @@ namespace Sage.Cuda;
 /// and waits for that stream only.</para>
 /// <para>Thread safety: one instance may serve concurrent calls from any number of threads. Every driver call binds this
 /// instance's context to the calling thread first; kernels are looked up under a lock and configured once; each call
-/// allocates its own intermediate buffers (stream-ordered) and, on the host path, its own stream.</para>
+/// allocates its own intermediate buffers (stream-ordered) and, on the host path, its own stream; a replayed call
+/// (<see cref="GraphReplay"/>) uses its graph's workspace, and replays, captures and the graphs' bookkeeping share one
+/// lock.</para>
 /// </summary>
 public sealed partial class CudaAttention : IAttentionBackend, IDisposable
 {
