@@ -69,14 +69,7 @@ public sealed class GraphReplayTests(ITestOutputHelper output)
             directOut.EnqueueFill(0xFF, stream);
             direct.Run(problem, options, In(q), In(k), In(v), Out(directOut), directLse?.Pointer ?? 0, stream);
             stream.Synchronize();
-            ushort[] a = replayedOut.ToArray(), b = directOut.ToArray();
-            long mismatches = 0;
-            for (long e = 0; e < a.Length; e++) if (a[e] != b[e]) mismatches++;
-            if (smooth)
-            {
-                float[] la = replayedLse!.ToArray(), lb = directLse!.ToArray();
-                for (long e = 0; e < la.Length; e++) if (BitConverter.SingleToInt32Bits(la[e]) != BitConverter.SingleToInt32Bits(lb[e])) mismatches++;
-            }
+            long mismatches = OutputComparison.BitMismatches(directOut.ToArray(), replayedOut.ToArray(), directLse?.ToArray(), replayedLse?.ToArray());
             total += mismatches;
             lines.Add($"{step}: {outCount + lseCount} elements, {mismatches} mismatches");
         }
@@ -194,11 +187,7 @@ public sealed class GraphReplayTests(ITestOutputHelper output)
         stream.Synchronize();
         direct.Run(problem, options, T(q), T(k), T(v), T(reference), referenceLse.Pointer, stream);
         stream.Synchronize();
-        ushort[] a = captured.ToArray(), b = reference.ToArray();
-        float[] la = capturedLse.ToArray(), lb = referenceLse.ToArray();
-        long mismatches = 0;
-        for (long e = 0; e < a.Length; e++) if (a[e] != b[e]) mismatches++;
-        for (long e = 0; e < la.Length; e++) if (BitConverter.SingleToInt32Bits(la[e]) != BitConverter.SingleToInt32Bits(lb[e])) mismatches++;
+        long mismatches = OutputComparison.BitMismatches(reference.ToArray(), captured.ToArray(), referenceLse.ToArray(), capturedLse.ToArray());
         string line = $"Graph replay inside the caller's capture: {s}, SmoothQ, LSE: the caller's graph of {callers.NodeCount} nodes vs a direct call: " +
                       $"{outCount + lseCount} elements compared, {mismatches} mismatches; counts {counts} ({context.Device.Name})";
         output.WriteLine(line);

@@ -63,11 +63,7 @@ public sealed class MainLoopCtaTests(ITestOutputHelper output)
             gpu.LaunchMainLoop(problem, options, pre, q.Tensor, DeviceTensor.From(soloOut, ElementType.Float16), soloLse.Pointer, stream);
         }
         stream.Synchronize();
-        ushort[] a = sharedOut.ToArray(), b = soloOut.ToArray();
-        float[] la = sharedLse.ToArray(), lb = soloLse.ToArray();
-        long mismatches = 0;
-        for (long e = 0; e < a.Length; e++) if (a[e] != b[e]) mismatches++;
-        for (long e = 0; e < la.Length; e++) if (BitConverter.SingleToInt32Bits(la[e]) != BitConverter.SingleToInt32Bits(lb[e])) mismatches++;
+        long mismatches = OutputComparison.BitMismatches(soloOut.ToArray(), sharedOut.ToArray(), soloLse.ToArray(), sharedLse.ToArray());
         string line = $"Shared CTA vs solo CTA: {mode} {granularity} {inputType} {layout} causal={causal} smooth={smooth} P={encoding} " +
                       $"{queryLength}x{keyLength}: {outCount + lseCount} elements compared, {mismatches} mismatches";
         output.WriteLine(line);

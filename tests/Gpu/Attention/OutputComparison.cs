@@ -10,6 +10,23 @@ internal sealed class OutputComparison
     public long Mismatches { get; private set; }
     public string? FirstMismatch { get; private set; }
 
+    /// <summary>
+    /// Mismatching elements between two device outputs read back as 16-bit words, plus mismatching LSE values compared
+    /// by their bits (pass null for both LSEs when there are none).
+    /// </summary>
+    public static long BitMismatches(ushort[] expected, ushort[] actual, float[]? expectedLse = null, float[]? actualLse = null)
+    {
+        if (expected.Length != actual.Length) throw new InvalidOperationException($"Output lengths differ: {expected.Length} and {actual.Length}.");
+        long mismatches = 0;
+        for (long e = 0; e < expected.Length; e++) if (expected[e] != actual[e]) mismatches++;
+        if (expectedLse is null && actualLse is null) return mismatches;
+        if (expectedLse is null || actualLse is null || expectedLse.Length != actualLse.Length)
+            throw new InvalidOperationException("The LSEs differ in presence or length.");
+        for (long e = 0; e < expectedLse.Length; e++)
+            if (BitConverter.SingleToInt32Bits(expectedLse[e]) != BitConverter.SingleToInt32Bits(actualLse[e])) mismatches++;
+        return mismatches;
+    }
+
     public static OutputComparison Compare(AttentionProblem problem, AttentionResult expected, AttentionResult actual)
     {
         var c = new OutputComparison();
