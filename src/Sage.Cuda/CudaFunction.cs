@@ -181,7 +181,6 @@ public sealed unsafe class CudaFunction
         Module.Context.MakeCurrent();
         nint streamHandle = stream?.RawHandle ?? 0;
         CuResult result;
-        string call;
         if (dependent)
         {
             var attribute = new CuLaunchAttribute { Id = CuLaunchAttributeId.ProgrammaticStreamSerialization, Value = 1 };
@@ -191,18 +190,17 @@ public sealed unsafe class CudaFunction
                 SharedMemoryBytes = (uint)sharedMemoryBytes, Stream = streamHandle, Attributes = &attribute, AttributeCount = 1,
             };
             result = CuDriver.cuLaunchKernelEx(&config, Handle, pointers, null);
-            call = $"cuLaunchKernelEx({Name}, programmatic stream serialization)";
         }
         else
         {
             result = CuDriver.cuLaunchKernel(
                 Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
                 (uint)sharedMemoryBytes, streamHandle, pointers, null);
-            call = $"cuLaunchKernel({Name})";
         }
         GC.KeepAlive(stream);
         if (result != CuResult.CUDA_SUCCESS)
-            throw CudaCheck.Failure(result, call,
+            // The call's name is formatted only here: a launch that succeeds allocates nothing on the managed heap.
+            throw CudaCheck.Failure(result, dependent ? $"cuLaunchKernelEx({Name}, programmatic stream serialization)" : $"cuLaunchKernel({Name})",
                 $"grid {grid}, block {block}, {sharedMemoryBytes} bytes of dynamic shared memory (limit {MaxDynamicSharedMemory})");
     }
 

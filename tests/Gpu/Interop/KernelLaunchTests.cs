@@ -112,6 +112,7 @@ public sealed class KernelLaunchTests(ITestOutputHelper output)
         var refused = Assert.Throws<CudaException>(() => function.Launch(1, 256, bytes, null, deviceIn, deviceOut, n));
         output.WriteLine(refused.Message);
         Assert.Equal("CUDA_ERROR_INVALID_VALUE", refused.ErrorName);
+        Assert.StartsWith("cuLaunchKernel(shared_reverse) failed: CUDA_ERROR_INVALID_VALUE (", refused.Message);
 
         function.MaxDynamicSharedMemory = bytes;
         Assert.Equal(bytes, function.MaxDynamicSharedMemory);
