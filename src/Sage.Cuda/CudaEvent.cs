@@ -27,26 +27,22 @@ public sealed unsafe class CudaEvent : IDisposable
         }
     }
 
-    public static CudaEvent Create(CudaContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        context.MakeCurrent();
-        nint @event;
-        CudaCheck.ThrowIfFailed(CuDriver.cuEventCreate(&@event, 0));
-        return new CudaEvent(context, new EventHandle(context.Handle, @event));
-    }
+    public static CudaEvent Create(CudaContext context) => CreateWithFlags(context, 0);
 
     /// <summary>An event without timing (CU_EVENT_DISABLE_TIMING), for ordering only: cheaper to record and wait on.</summary>
-    internal static CudaEvent CreateForOrdering(CudaContext context)
+    internal static CudaEvent CreateForOrdering(CudaContext context) => CreateWithFlags(context, CuEventDisableTiming);
+
+    private const uint CuEventDisableTiming = 0x2;
+
+    private static CudaEvent CreateWithFlags(CudaContext context, uint flags)
     {
         ArgumentNullException.ThrowIfNull(context);
         context.MakeCurrent();
         nint @event;
-        CudaCheck.ThrowIfFailed(CuDriver.cuEventCreate(&@event, CuEventDisableTiming));
+        CudaCheck.ThrowIfFailed(CuDriver.cuEventCreate(&@event, flags));
         return new CudaEvent(context, new EventHandle(context.Handle, @event));
     }
 
-    private const uint CuEventDisableTiming = 0x2;
     /// <summary>Records the event on <paramref name="stream"/> (null: the legacy default stream).</summary>
     public void Record(CudaStream? stream = null)
     {

@@ -98,7 +98,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
             throw new ArgumentOutOfRangeException(nameof(count), count, $"{count} elements of {sizeof(T)} bytes overflow a 64-bit byte count");
         if (count == 0) return new DeviceBuffer<T>(context, null, 0);
         // A capture that keeps its graph's buffers out of the graph (CudaStream.CaptureWorkspace).
-        if (stream?.CaptureWorkspace is { } workspace) return workspace.Allocate(context, count, stream, () => AllocateInPool(context, count, stream));
+        if (stream?.CaptureWorkspace is { } workspace) return workspace.Allocate(count, () => AllocateInPool(context, count, stream));
         return AllocateInPool(context, count, stream);
     }
 

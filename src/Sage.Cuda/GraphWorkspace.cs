@@ -29,8 +29,11 @@ internal sealed class GraphWorkspace
     /// <summary>Bytes measured or carved so far (aligned footprints).</summary>
     public long Bytes { get; private set; }
 
-    /// <summary>The allocation of <paramref name="count"/> elements that <paramref name="stream"/>'s capture asked for.</summary>
-    internal DeviceBuffer<T> Allocate<T>(CudaContext context, long count, CudaStream stream, Func<DeviceBuffer<T>> passThrough) where T : unmanaged
+    /// <summary>
+    /// The allocation of <paramref name="count"/> elements that the capture asked for: <paramref name="passThrough"/>'s
+    /// (measuring) or the next view of the block.
+    /// </summary>
+    internal DeviceBuffer<T> Allocate<T>(long count, Func<DeviceBuffer<T>> passThrough) where T : unmanaged
     {
         long footprint = DeviceArena.Footprint<T>(count);
         if (block is null)
@@ -45,7 +48,6 @@ internal sealed class GraphWorkspace
                 "allocated more than its rehearsal did.");
         var view = DeviceBuffer<T>.ViewOf(block, Bytes, count);
         Bytes += footprint;
-        GC.KeepAlive(stream);
         return view;
     }
 }

@@ -14,8 +14,6 @@ internal sealed class CapturedCall(CudaGraph graph, DeviceBuffer<byte> workspace
     /// <summary>Bytes of the workspace this graph holds.</summary>
     public long WorkspaceBytes => workspace.SizeInBytes;
 
-    public int NodeCount => graph.NodeCount;
-
     public void Launch(CudaStream? stream)
     {
         graph.Launch(stream);

@@ -2,8 +2,8 @@ namespace Sage.Cuda;
 
 /// <summary>
 /// Which calls replay a captured graph (<see cref="CudaAttention.GraphReplay"/>). A call whose key was seen among the
-/// last <see cref="SeenCapacity"/> keys is captured once and replayed from then on; a first sighting runs directly, so
-/// a caller whose buffers change on every call never pays for a capture. At most <see cref="GraphCapacity"/> graphs are
+/// last <c>seenCapacity</c> keys is captured once and replayed from then on; a first sighting runs directly, so
+/// a caller whose buffers change on every call never pays for a capture. At most <c>graphCapacity</c> graphs are
 /// kept, the least recently used one is disposed to make room. A key whose capture failed is refused for good (it runs
 /// directly). Not thread-safe: the caller holds a lock around each step and each launch of a graph it returns.
 /// </summary>
@@ -14,10 +14,6 @@ internal sealed class RepeatedCallGraphs<TKey, TGraph>(int graphCapacity, int se
     private readonly RecentlyUsed<TKey, TGraph> graphs = new(CheckCapacity(graphCapacity, nameof(graphCapacity)));
     private readonly RecentlyUsed<TKey, bool> seen = new(CheckCapacity(seenCapacity, nameof(seenCapacity)));
     private readonly HashSet<TKey> refused = [];
-
-    public int GraphCapacity => graphs.Capacity;
-
-    public int SeenCapacity => seen.Capacity;
 
     /// <summary>Graphs held now.</summary>
     public int Count => graphs.Count;

@@ -77,7 +77,6 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamEndCapture(nint stream, nint* graph);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamIsCapturing(nint stream, CuStreamCaptureStatus* status);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphInstantiateWithFlags(nint* graphExec, nint graph, ulong flags);
-    [LibraryImport(LibraryName)] public static partial CuResult cuGraphUpload(nint graphExec, nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphLaunch(nint graphExec, nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphExecDestroy(nint graphExec);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphDestroy(nint graph);
