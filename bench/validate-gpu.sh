@@ -17,6 +17,9 @@ counts() { # file → "lines elements bytes mismatches"
             END { printf "%d %d %d %d\n", $l, $e, $b, $m }' "$1"
 }
 total() { grep -Eo "Total: [0-9]+, Errors: [0-9]+, Failed: [0-9]+, Skipped: [0-9]+" "$1" | tail -1; }
+# Each failed test's name and the first lines of its message, colour codes stripped: printed on stdout, so that a call
+# whose log files do not all come back (the device returns a limited number of files) still names what failed.
+failures() { grep -a -A6 "\[FAIL\]" "$1" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-240 | head -60; }
 
 SAGE_TEST_REPORT_DIR=$out $run Sage.Gpu.Tests > "$out/suite.log" 2>&1; suite=$?
 SAGE_TEST_REPORT_DIR=$out/share SAGE_MAIN_LOOP=share $run Sage.Gpu.Tests \
@@ -38,4 +41,7 @@ printf "%-34s %-8s %s\n" "  pre-processing bit-exact" "" "$pl lines, $pb bytes, 
 printf "%-34s %-8s %s\n" "shared CTA forced (3 classes)" "$share" "$(total "$out/share.log"); $sl lines, $se elements, $sm mismatches"
 printf "%-34s %-8s %s\n" "sage verify" "$verify" "$(grep -E '^GPU ' "$out/verify.log" | head -1 | cut -c1-110)"
 printf "%-34s %-8s %s\n" "sage kernels" "$kernels" "$(tail -1 "$out/kernels.txt")"
+for log in "$out/suite.log" "$out/share.log"; do
+  f=$(failures "$log"); [ -z "$f" ] || printf "\nfailed in %s:\n%s\n" "$(basename "$log")" "$f"
+done
 [ $suite -eq 0 ] && [ $share -eq 0 ] && [ $verify -eq 0 ] && [ "$am$pm$sm" = "000" ]
