@@ -16,9 +16,7 @@ public sealed unsafe class CudaEvent : IDisposable
 
     public CudaContext Context { get; }
 
-    internal nint Handle => RawHandle;
-
-    private nint RawHandle
+    internal nint RawHandle
     {
         get
         {

@@ -88,7 +88,7 @@ public sealed unsafe class CudaStream : IDisposable
     {
         ArgumentNullException.ThrowIfNull(@event);
         Context.MakeCurrent();
-        CudaCheck.ThrowIfFailed(CuDriver.cuStreamWaitEvent(RawHandle, @event.Handle, 0));
+        CudaCheck.ThrowIfFailed(CuDriver.cuStreamWaitEvent(RawHandle, @event.RawHandle, 0));
         GC.KeepAlive(@event);
     }
 
