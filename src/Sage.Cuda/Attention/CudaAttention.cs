@@ -312,7 +312,7 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
     /// True when the device-level Run leaves Q to the main loop: every CTA quantises its 64-row Q block in its prologue
     /// (§3 arithmetic, the same bits; the *_mlq kernels) and the pre-processing neither reads Q nor writes its codes.
     /// Never with SmoothQ (ΔS needs the pre-processing's block means) or SmoothV (the smooth kernels have no such prologue).
-    /// By default (<see cref="QueryQuantizationEnvironmentVariable"/> unset) at head dim 64 only: the prologue costs each
+    /// By default (<see cref="QueryQuantizationEnvironmentVariable"/> unset) until session 47 at head dim 64 only: the prologue costs each
     /// CTA about 1,000 warp instructions and a wait for its 16-bit Q, and what it saves is the pre-processing's Q pass.
     /// H100, end to end against the pre-processed Q (docs/results/gpu-run-session6-2026-11-26.md): d = 64 +0.7-6 % at
     /// 2K-16K (32K within ±2.5 %); d = 128 −4 % at 16K-32K and −2 % at 2K. At d = 128 from 16K the shared CTA runs the
@@ -323,7 +323,8 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
     /// 11-24 % longer, end to end −1.8 % (2K) and −5.2 % (2K causal), −0.3 % and −3.1 % at 4K; with the prologue compiled
     /// for FP16 inputs only the causal kernel was no faster (probes/session30-mlq-f16-only.patch). In session 37, with a
     /// refused code redoing only its 8-element chunk, within ±2 % at 2K d = 128 and not better causal
-    /// (docs/results/gpu-run-session37-2026-11-27.md).
+    /// (docs/results/gpu-run-session37-2026-11-27.md). Since session 48, with the ring's Q items, the default follows the
+    /// key count instead (<see cref="MainLoopQueriesByDefault"/>).
     /// </summary>
     public bool QuantizesQueriesInMainLoop(AttentionProblem problem, SageOptions options)
     {
@@ -334,9 +335,31 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
         {
             QueryQuantizationPlace.MainLoop => true,
             QueryQuantizationPlace.Preprocess => false,
-            _ => problem.Shape.HeadDim == 64,
+            _ => MainLoopQueriesByDefault(problem.Shape,
+                UsesSharedCta(MainLoopCtaChoice, problem.Shape.HeadDim, problem.Shape.QueryLength, problem.Shape.KeyLength)),
         };
     }
+
+    /// <summary>
+    /// Keys up to which the default leaves Q to the pre-processing. With few K tiles per CTA the prologue's quantisation
+    /// (about 1,000 warp instructions and a wait for the 16-bit Q block) is a large share of each CTA, while the codes
+    /// ring quantises Q at close to the streaming rate (its Q items since session 42). H100, B = 4, H = 32, e2e gain of
+    /// the main loop's Q over the pre-processed Q, session 48 (docs/results/gpu-run-session48-2026-11-28.md), per call and
+    /// on the GPU alone, causal or not:
+    /// d = 64: 2K −0.5 to −2.9 % (six readings), 3K level (−0.6 to +0.4 %), 4K +0.5 to +2.7 %, 8K 0 to +1.4 %, 16K-32K
+    /// level (−1.3 to +0.3 %); d = 128 (solo CTA): 2K −0.6 to −1.3 % (one call; session 47 read +1.4 % once on the GPU
+    /// alone), 4K +0.7 to +2.3 % (five readings), 8K level (−1.0 to +0.5 %; one two-round reading of +7.4 % causal did
+    /// not repeat).
+    /// </summary>
+    internal const int MainLoopQueriesAboveKeys = 2048;
+
+    /// <summary>
+    /// The default placement (<see cref="QueryQuantizationEnvironmentVariable"/> unset or "auto"), SmoothQ and SmoothV
+    /// aside: the main loop quantises Q above <see cref="MainLoopQueriesAboveKeys"/> keys, at d = 128 only in the solo CTA
+    /// (the shared CTA, one per SM, hides no prologue behind other CTAs: −1.3 % end to end at 16K, session 18).
+    /// </summary>
+    internal static bool MainLoopQueriesByDefault(AttentionShape shape, bool sharedCta) =>
+        shape.KeyLength > MainLoopQueriesAboveKeys && (shape.HeadDim == 64 || !sharedCta);
 
     /// <summary>
     /// The main loop alone, on pre-processed inputs (<see cref="GpuPreprocessor.Preprocess(AttentionProblem, SageOptions, DeviceTensor, DeviceTensor, DeviceTensor, CudaStream?, bool)"/>);

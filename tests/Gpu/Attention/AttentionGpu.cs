@@ -16,9 +16,7 @@ internal static class AttentionGpu
     /// <summary>Appends a line to $SAGE_TEST_REPORT_DIR/attention-counts.txt when the variable is set (device runs).</summary>
     public static void Report(string line)
     {
-        string? dir = Environment.GetEnvironmentVariable("SAGE_TEST_REPORT_DIR");
-        if (string.IsNullOrEmpty(dir)) return;
-        lock (typeof(AttentionGpu)) File.AppendAllText(Path.Combine(dir, "attention-counts.txt"), line + "\n");
+        TestReport.Append("attention-counts.txt", line);
     }
 
     /// <summary>

@@ -10,8 +10,9 @@ namespace Sage.Gpu.Tests.Attention;
 /// with pre-processed inputs that hold Q it loads the pre-processing's codes instead. Both must give the same output and
 /// LSE bits: every granularity (the quad, warp and block reductions), every input type, both head dims and layouts,
 /// ragged lengths (a last block with few real rows), causal masks and GQA. The emulator comparisons of
-/// AttentionBitExactTests go through Run, which takes the in-prologue path at d = 64 and the pre-processed Q at d = 128
-/// (CudaAttention.QuantizesQueriesInMainLoop), so with these tests both paths are tied to the emulator at both head dims.
+/// AttentionBitExactTests go through Run, which takes the in-prologue path above 2,048 keys (at d = 128 in the solo CTA) and
+/// the pre-processed Q otherwise (CudaAttention.QuantizesQueriesInMainLoop), so with these tests both paths are tied to the
+/// emulator at both head dims.
 /// </summary>
 public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
 {
@@ -155,19 +156,21 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Default_placement_is_the_main_loop_at_head_dim_64_only()
+    public void Default_placement_is_the_main_loop_above_2K_keys_outside_the_shared_CTA()
     {
         using var context = AttentionGpu.ContextOrSkip();
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CudaAttention.QueryQuantizationEnvironmentVariable)))
             Assert.Skip($"{CudaAttention.QueryQuantizationEnvironmentVariable} is set: the default policy is not in force.");
-        using var gpu = new CudaAttention(context);
+        using var gpu = new CudaAttention(context) { MainLoopCtaChoice = CudaAttention.MainLoopCta.Auto }; // whatever SAGE_MAIN_LOOP says
         var options = SageOptions.Default;
         AttentionProblem Problem(int d, int nk) => new(new AttentionShape(1, 1, 1, 128, nk, d));
-        Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(64, 2048), options));
+        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(64, 2048), options));
+        Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(64, 2049), options));
         Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(64, 32768), options));
         Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, 2048), options));
-        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(128, 32768), options));
-        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(64, 2048), options with { SmoothV = true }));
+        Assert.True(gpu.QuantizesQueriesInMainLoop(Problem(128, 4096), options));
+        Assert.False(gpu.QuantizesQueriesInMainLoop(new AttentionProblem(new AttentionShape(1, 1, 1, 16384, 16384, 128)), options)); // shared CTA
+        Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(64, 4096), options with { SmoothV = true }));
     }
 
     [Fact]

@@ -27,8 +27,6 @@ internal static class PreprocessingGpu
     /// <summary>Appends a line to $SAGE_TEST_REPORT_DIR/preprocess-counts.txt when the variable is set (device runs).</summary>
     public static void Report(string line)
     {
-        string? dir = Environment.GetEnvironmentVariable("SAGE_TEST_REPORT_DIR");
-        if (string.IsNullOrEmpty(dir)) return;
-        lock (typeof(PreprocessingGpu)) File.AppendAllText(Path.Combine(dir, "preprocess-counts.txt"), line + "\n");
+        TestReport.Append("preprocess-counts.txt", line);
     }
 }

@@ -51,8 +51,7 @@ public sealed class MufuExp2GpuTests(ITestOutputHelper output)
         });
         string line = $"{context.Device.Name} {context.Device.Architecture}: ex2.approx.ftz.f32 vs MufuExp2, 2^32 inputs, {mismatches} mismatches ({negativeMismatches} with x negative), span path ({MufuExp2.SpanPath}) {spanMismatches} mismatches {first}";
         output.WriteLine(line);
-        string? dir = Environment.GetEnvironmentVariable("SAGE_TEST_REPORT_DIR");
-        if (!string.IsNullOrEmpty(dir)) File.AppendAllText(Path.Combine(dir, "mufu-exp2-counts.txt"), line + "\n");
+        TestReport.Append("mufu-exp2-counts.txt", line);
         Assert.True(mismatches == 0, $"{mismatches} inputs differ, first {first}");
         Assert.True(spanMismatches == 0, $"{spanMismatches} inputs differ on the span path");
     }

@@ -164,6 +164,24 @@ public class QueryCodeFastPathTests
     public void Query_quantization_switch(string? value, string expected) =>
         Assert.Equal(expected, CudaAttention.QueryQuantizationSelected(value).ToString());
 
+    [Theory]
+    [InlineData(64, 1, false, false)]
+    [InlineData(64, 2048, false, false)]
+    [InlineData(64, 2049, false, true)]
+    [InlineData(64, 32768, false, true)]
+    [InlineData(128, 2048, false, false)]
+    [InlineData(128, 2049, false, true)]
+    [InlineData(128, 8192, false, true)]
+    [InlineData(128, 2048, true, false)]
+    [InlineData(128, 32768, true, false)]
+    public void Default_query_placement_is_the_main_loop_above_2K_keys_outside_the_shared_CTA(int headDim, int keys, bool sharedCta,
+        bool mainLoop)
+    {
+        // The query length does not enter: with few keys per CTA the prologue's quantisation outweighs the Q pass it saves.
+        foreach (int queries in new[] { 1, 2048, 32768 })
+            Assert.Equal(mainLoop, CudaAttention.MainLoopQueriesByDefault(new AttentionShape(1, 1, 1, queries, keys, headDim), sharedCta));
+    }
+
     [Fact]
     public void Unknown_query_quantization_names_the_variable()
     {
