@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine (carry [".gpu"], after bench/stage-gpu.sh): the whole bit-exact record of a tree in one call.
-#   1. the whole Sage.Gpu.Tests, count lines in $OUT/attention-counts.txt and $OUT/preprocess-counts.txt;
+#   1. the whole Sage.Gpu.Tests, count lines in $OUT/attention-counts.txt and $OUT/preprocess-counts.txt, per-test times in
+#      $OUT/suite.xml (the slowest classes and tests printed at the end, bench/slowest-tests.py);
 #   2. the shared CTA forced (SAGE_MAIN_LOOP=share) through the attention bit-exact classes (Exp2 and LogLinear), counts
 #      in $OUT/share/;
 #   3. sage verify;
@@ -21,7 +22,7 @@ total() { grep -Eo "Total: [0-9]+, Errors: [0-9]+, Failed: [0-9]+, Skipped: [0-9
 # whose log files do not all come back (the device returns a limited number of files) still names what failed.
 failures() { grep -a -A6 "\[FAIL\]" "$1" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-240 | head -60; }
 
-SAGE_TEST_REPORT_DIR=$out $run Sage.Gpu.Tests > "$out/suite.log" 2>&1; suite=$?
+SAGE_TEST_REPORT_DIR=$out $run Sage.Gpu.Tests -result-xml "$out/suite.xml" > "$out/suite.log" 2>&1; suite=$?
 SAGE_TEST_REPORT_DIR=$out/share SAGE_MAIN_LOOP=share $run Sage.Gpu.Tests \
   -class Sage.Gpu.Tests.Attention.AttentionBitExactTests -class Sage.Gpu.Tests.Attention.AttentionBitExactProperties \
   -class Sage.Gpu.Tests.Attention.LogLinearBitExactTests \
@@ -41,6 +42,7 @@ printf "%-34s %-8s %s\n" "  pre-processing bit-exact" "" "$pl lines, $pb bytes, 
 printf "%-34s %-8s %s\n" "shared CTA forced (3 classes)" "$share" "$(total "$out/share.log"); $sl lines, $se elements, $sm mismatches"
 printf "%-34s %-8s %s\n" "sage verify" "$verify" "$(grep -E '^GPU ' "$out/verify.log" | head -1 | cut -c1-110)"
 printf "%-34s %-8s %s\n" "sage kernels" "$kernels" "$(tail -1 "$out/kernels.txt")"
+[ -f "$out/suite.xml" ] && { echo; python3 bench/slowest-tests.py "$out/suite.xml" 6; }
 for log in "$out/suite.log" "$out/share.log"; do
   f=$(failures "$log"); [ -z "$f" ] || printf "\nfailed in %s:\n%s\n" "$(basename "$log")" "$f"
 done

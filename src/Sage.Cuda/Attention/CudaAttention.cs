@@ -346,10 +346,10 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
     /// ring quantises Q at close to the streaming rate (its Q items since session 42). H100, B = 4, H = 32, e2e gain of
     /// the main loop's Q over the pre-processed Q, session 48 (docs/results/gpu-run-session48-2026-11-28.md), per call and
     /// on the GPU alone, causal or not:
-    /// d = 64: 2K −0.5 to −2.9 % (six readings), 3K level (−0.6 to +0.4 %), 4K +0.5 to +2.7 %, 8K 0 to +1.4 %, 16K-32K
-    /// level (−1.3 to +0.3 %); d = 128 (solo CTA): 2K −0.6 to −1.3 % (one call; session 47 read +1.4 % once on the GPU
-    /// alone), 4K +0.7 to +2.3 % (five readings), 8K level (−1.0 to +0.5 %; one two-round reading of +7.4 % causal did
-    /// not repeat).
+    /// d = 64: 2K −0.5 to −2.9 % (seven readings), 3K level (−0.6 to +0.4 %), 4K +0.5 to +2.7 %, 8K 0 to +1.4 %, 16K-32K
+    /// level (−1.3 to +0.3 %); d = 128 (solo CTA): 2K −0.6 to −1.5 % (four readings; session 47 read +1.4 % once on the
+    /// GPU alone), 4K +0.7 to +2.4 % (seven readings), 8K level within its spread (−1.1 to +2.3 %; one two-round reading
+    /// of +8.0 % causal did not repeat).
     /// </summary>
     internal const int MainLoopQueriesAboveKeys = 2048;
 
