@@ -161,7 +161,7 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         using var context = AttentionGpu.ContextOrSkip();
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CudaAttention.QueryQuantizationEnvironmentVariable)))
             Assert.Skip($"{CudaAttention.QueryQuantizationEnvironmentVariable} is set: the default policy is not in force.");
-        using var gpu = new CudaAttention(context) { MainLoopCtaChoice = CudaAttention.MainLoopCta.Auto }; // whatever SAGE_MAIN_LOOP says
+        using var gpu = new CudaAttention(context) { MainLoopCtaChoice = CudaAttention.MainLoopCta.Auto }; // auto, whatever SAGE_MAIN_LOOP says
         var options = SageOptions.Default;
         AttentionProblem Problem(int d, int nk) => new(new AttentionShape(1, 1, 1, 128, nk, d));
         Assert.False(gpu.QuantizesQueriesInMainLoop(Problem(64, 2048), options));
