@@ -50,7 +50,7 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         var options = new SageOptions { Granularity = granularity, SmoothK = granularity != QuantGranularity.PerWarp };
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, inputType, seed);
         var (inKernel, preprocessed, count) = RunBoth(context, gpu, preprocessor, problem, options, inputs.Q, inputs.K, inputs.V);
-        long mismatches = Mismatches(inKernel, preprocessed);
+        long mismatches = OutputComparison.BitMismatches(inKernel.Out, preprocessed.Out, inKernel.Lse, preprocessed.Lse);
         string line = $"{label}: {granularity} {inputType} d{headDim} {layout} causal={causal} " +
                       $"{queryLength}x{keyLength}: {count} elements compared, {mismatches} mismatches";
         output.WriteLine(line);
@@ -112,7 +112,7 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         var inputs = SyntheticData.GenerateInputs(problem, DataFamily.Gaussian, inputType, seed: 3);
         var q = HostTensor.Create(inputType, qValues, s.QueryShape(problem.Layout));
         var (inKernel, preprocessed, count) = RunBoth(context, gpu, preprocessor, problem, options, q, inputs.K, inputs.V);
-        long mismatches = Mismatches(inKernel, preprocessed);
+        long mismatches = OutputComparison.BitMismatches(inKernel.Out, preprocessed.Out, inKernel.Lse, preprocessed.Lse);
         string line = $"Q in main loop vs pre-processed Q, midpoint quotients: {inputType} {granularity}: {count} elements compared, {mismatches} mismatches";
         output.WriteLine(line);
         AttentionGpu.Report(line);
@@ -145,14 +145,6 @@ public sealed class QueryQuantizationPlacementTests(ITestOutputHelper output)
         }
         stream.Synchronize();
         return ((inKernel.ToArray(), lseInKernel.ToArray()), (preprocessed.ToArray(), lsePreprocessed.ToArray()), outCount + lseCount);
-    }
-
-    private static long Mismatches((ushort[] Out, float[] Lse) a, (ushort[] Out, float[] Lse) b)
-    {
-        long mismatches = 0;
-        for (long e = 0; e < a.Out.Length; e++) if (a.Out[e] != b.Out[e]) mismatches++;
-        for (long e = 0; e < a.Lse.Length; e++) if (BitConverter.SingleToInt32Bits(a.Lse[e]) != BitConverter.SingleToInt32Bits(b.Lse[e])) mismatches++;
-        return mismatches;
     }
 
     [Fact]
