@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # NVRTC's output kept from one device call to the next. Each call starts on a fresh machine, and compiling the
-# main-loop modules takes 150-200 s of it; an entry is keyed by the source's hash, the NVRTC options and version
+# main-loop kernels takes minutes of it (2-12 s each, 54 of them); an entry is keyed by the source's hash, the NVRTC options and version
 # (KernelCacheKey), so only changed kernels recompile.
 #   On the GPU machine, first:  export SAGE_CUDA_CACHE=$PWD/.kcache
 #                        last:  bash bench/kernel-cache.sh save          (the entries as one file, $OUT/kcache.tgz)
 #   Here, after the call:       bash bench/kernel-cache.sh load FILES_AT (the reply's files_at folder)
 # and carry [".gpu", ".kcache"]. .kcache counts toward the 64 MiB that travels, beside .gpu's ≈ 46 MiB, so only the
 # entries in use travel: `load` dates every entry to 2000-01-01, KernelCache sets an entry's time to now when a call
-# reads it (a hit) or writes it, and `save` keeps the entries dated after that: those the last call used.
+# reads it (a hit) or writes it, and `save` keeps the entries dated after that: those the last call used, up to 1 MiB
+# each. Larger entries stay behind: the whole main-loop programs (3.6 MB each; calls compile one kernel per module since
+# session 49, and only the SASS and compile tests build the whole program, which they do without the cache) and the
+# fused pre-processing program (2.7 MB, compiled in under a second).
 set -euo pipefail
 root=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
 case "${1:-}" in
   save)
     out=${OUT:?save runs on the GPU machine, where OUT is set}
     dir=${SAGE_CUDA_CACHE:-$root/.kcache}
-    used=$(cd "$dir" 2>/dev/null && find . -maxdepth 1 -name '*.kernel' -newermt 2001-01-01 | sort)
+    used=$(cd "$dir" 2>/dev/null && find . -maxdepth 1 -name '*.kernel' -newermt 2001-01-01 -size -1024k | sort)
     if [ -n "$used" ]; then
       (cd "$dir" && echo "$used" | tar -czf "$out/kcache.tgz" -T -)
       echo "kernel-cache: $(echo "$used" | wc -l) entries used by this call, $(du -h "$out/kcache.tgz" | cut -f1) in \$OUT/kcache.tgz"

@@ -44,10 +44,8 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
     private readonly CudaContext _context;
     private readonly bool _ownsContext;
     private readonly GpuPreprocessor _preprocessor;
-    // Each P encoding's main-loop kernels, compiled (or read from the kernel cache) the first time a call needs them, so
-    // that a process using one encoding never compiles the other's (NVRTC: about 100 s per module on a cold cache).
-    private readonly Lazy<CudaModule> _module;
-    private readonly Lazy<CudaModule> _logLinearModule;
+    // Each main-loop kernel, compiled (or read from the kernel cache) alone the first time a call launches it.
+    private readonly MainLoopKernels _mainLoop;
 
     /// <summary>Uses device 0 with a context of its own.</summary>
     public CudaAttention() : this(0) { }
@@ -80,11 +78,7 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
         try
         {
             // SAGE_KERNEL_DEFINES: schedule macros for probing variants of the main loop (KernelDefines); none by default.
-            var defines = KernelDefines.FromEnvironment();
-            _module = new Lazy<CudaModule>(
-                () => compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, KernelResource), defines));
-            _logLinearModule = new Lazy<CudaModule>(
-                () => compiler.Load(context, KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, LogLinearKernelResource), defines));
+            _mainLoop = new MainLoopKernels(context, compiler, KernelDefines.FromEnvironment());
         }
         catch
         {
@@ -103,8 +97,8 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
 
     /// <summary>
     /// Resource name of the same kernels under <see cref="PEncoding.LogLinear"/> (attention_solo_loglinear.cu: the P codes
-    /// read off their arguments instead of MUFU.EX2 and a conversion; docs/kernel-spec.md §7.5, §7.8). Same kernel names;
-    /// compiled the first time a call needs them, so that calls with the default encoding never pay for its compilation.
+    /// read off their arguments instead of MUFU.EX2 and a conversion; docs/kernel-spec.md §7.5, §7.8). Same kernel names.
+    /// A call compiles only the kernel it launches, from either program (<see cref="MainLoopKernels"/>).
     /// </summary>
     public const string LogLinearKernelResource = "Sage.Cuda.Kernels.Attention.attention_solo_loglinear.cu";
 
@@ -466,27 +460,21 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
     public void Dispose()
     {
         DisposeGraphs();
-        if (_module.IsValueCreated) _module.Value.Dispose();
-        if (_logLinearModule.IsValueCreated) _logLinearModule.Value.Dispose();
+        _mainLoop.Dispose();
         _preprocessor.Dispose();
         if (_ownsContext) _context.Dispose();
     }
 
-    /// <summary>The kernel of <paramref name="encoding"/>'s module, prepared once for <paramref name="sharedBytes"/> (CudaFunction.ReserveSharedMemory).</summary>
+    /// <summary>The kernel <paramref name="name"/> of <paramref name="encoding"/>, prepared once for <paramref name="sharedBytes"/> (CudaFunction.ReserveSharedMemory).</summary>
     private CudaFunction Configured(PEncoding encoding, string name, int sharedBytes)
     {
-        var function = MainLoopModule(encoding).GetFunction(name);
+        var function = _mainLoop.Function(encoding, name);
         function.ReserveSharedMemory(sharedBytes);
         return function;
     }
 
-    /// <summary>The main-loop module of <paramref name="encoding"/> (compiled on first use for LogLinear).</summary>
-    private CudaModule MainLoopModule(PEncoding encoding) => encoding switch
-    {
-        PEncoding.Exp2 => _module.Value,
-        PEncoding.LogLinear => _logLinearModule.Value,
-        _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown P encoding."),
-    };
+    /// <summary>Main-loop kernels compiled or loaded so far by this instance (each in a module of its own).</summary>
+    internal int MainLoopKernelsLoaded => _mainLoop.LoadedCount;
 
     /// <summary>
     /// The CTA records of the last main-loop launch of <paramref name="problem"/> under <paramref name="encoding"/>
@@ -499,7 +487,8 @@ public sealed partial class CudaAttention : IAttentionBackend, IDisposable
         var s = problem.Shape;
         bool shared = UsesSharedCta(MainLoopCtaChoice, s.HeadDim, s.QueryLength, s.KeyLength);
         long ctas = (long)MainLoopGrid(s, problem.Causal, shared).Volume;
-        var words = MainLoopModule(encoding).ReadGlobal<ulong>("sage_cta_timeline");
+        // Each kernel's module has its own record: the last one launched under this encoding wrote it.
+        var words = _mainLoop.LastUsed(encoding)?.ReadGlobal<ulong>("sage_cta_timeline");
         if (words is null) return null;
         long length = Math.Min(ctas * Benchmarking.CtaTimeline.WordsPerCta, words.LongLength);
         return words[..(int)length];

@@ -24,11 +24,14 @@ public class KernelSyntaxTests
     /// <summary>
     /// The main loop's macro variants (SAGE_KERNEL_DEFINES, attention_solo.cuh and attention_mainloop.cuh) parse and
     /// instantiate too, so that a later session's device call does not find them broken: SAGE_CAUSAL_TAIL=0, the
-    /// head-major causal order before session 26; SAGE_EPILOGUE_STAGED=0, the per-pair output stores before session 27.
+    /// head-major causal order before session 26; SAGE_EPILOGUE_STAGED=0, the per-pair output stores before session 27;
+    /// SAGE_KERNEL_ONLY, one kernel's module (MainLoopKernels), for a solo and a shared kernel.
     /// </summary>
     [Theory]
     [InlineData("SAGE_CAUSAL_TAIL=0")]
     [InlineData("SAGE_EPILOGUE_STAGED=0")]
+    [InlineData("SAGE_KERNEL_ONLY=sage_attention_d128_fp16_two_level")]
+    [InlineData("SAGE_KERNEL_ONLY=sage_attention_d128_fp32_two_level_mlq_share")]
     public async Task The_macro_variants_parse_as_device_code(string define)
     {
         string kernels = Path.Combine(RepositoryRoot(), "src", "Sage.Cuda", "Kernels", "Attention");
@@ -37,6 +40,46 @@ public class KernelSyntaxTests
         if (exit == 77) Assert.Skip(stdout.Trim());
         Assert.True(exit == 0, $"{define}: C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
         Assert.Contains("0 errors  Attention/attention_solo_loglinear.cu", stdout);
+    }
+
+    /// <summary>
+    /// SAGE_KERNEL_ONLY=name selects that kernel and no other: not one whose name it begins (the shared CTA's
+    /// sage_attention_d128_fp16_two_level_share beside sage_attention_d128_fp16_two_level), not one it begins with. Checked
+    /// as constant expressions, the way the kernels' <c>if constexpr</c> evaluates them; without the macro every kernel is selected.
+    /// </summary>
+    [Fact]
+    public async Task The_kernel_selection_matches_whole_names_only()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"sage-syntax-{Guid.NewGuid():N}.cu");
+        File.WriteAllText(file, """
+            #include "attention_solo.cuh"
+            static_assert(SAGE_KERNEL_SELECTED(sage_attention_d128_fp16_two_level), "the named kernel");
+            static_assert(!SAGE_KERNEL_SELECTED(sage_attention_d128_fp16_two_level_share), "a longer name");
+            static_assert(!SAGE_KERNEL_SELECTED(sage_attention_d128_fp16_two), "a shorter name");
+            static_assert(!SAGE_KERNEL_SELECTED(sage_attention_d64_fp16_two_level), "another head dim");
+            """);
+        string unselected = Path.Combine(Path.GetTempPath(), $"sage-syntax-{Guid.NewGuid():N}.cu");
+        File.WriteAllText(unselected, """
+            #include "attention_solo.cuh"
+            static_assert(SAGE_KERNEL_SELECTED(sage_attention_d64_fp32) && SAGE_KERNEL_SELECTED(sage_attention_d128_fp16_two_level_share), "all");
+            """);
+        try
+        {
+            var (exit, stdout, stderr) = await RunCheck("-DSAGE_KERNEL_ONLY=sage_attention_d128_fp16_two_level", file);
+            if (exit == 77) Assert.Skip(stdout.Trim());
+            Assert.True(exit == 0, $"selection (check.sh exit {exit}):\n{stdout}\n{stderr}");
+            (exit, stdout, stderr) = await RunCheck(null, unselected);
+            Assert.True(exit == 0, $"no selection (check.sh exit {exit}):\n{stdout}\n{stderr}");
+            // The check can fail: the same assertions with another kernel selected.
+            (exit, stdout, _) = await RunCheck("-DSAGE_KERNEL_ONLY=sage_attention_d128_fp16_two_level_share", file);
+            Assert.Equal(1, exit);
+            Assert.Contains("the named kernel", stdout);
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(unselected);
+        }
     }
 
     /// <summary>The check reports what it must find: an unknown name and a wrong argument count in a kernel template.</summary>

@@ -407,15 +407,42 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
 #endif
 }
 
+// SAGE_KERNEL_ONLY=<kernel name> (CudaAttention's MainLoopKernels compiles one module per kernel it launches): that kernel
+// alone gets its body, every other entry of the module compiles to a trap. Why: ptxas spends about 4-5 s on each of these
+// kernels, so a module of all 27 kept a process's first call waiting about two minutes for kernels it never launches.
+// Each kernel is compiled on its own by ptxas either way (its device functions are all inlined into it), so the
+// selected kernel's SASS is the whole module's (tests/Gpu MainLoopKernelSelectionTests). Without the macro every
+// kernel is compiled, as `sage kernels` and the SASS tests do.
+#define SAGE_STRINGIZE_(x) #x
+#define SAGE_STRINGIZE(x) SAGE_STRINGIZE_(x)
+__host__ __device__ constexpr bool sage_same_name(const char* a, const char* b)
+{
+    while (*a != 0 && *a == *b)
+    {
+        ++a;
+        ++b;
+    }
+    return *a == *b;
+}
+#ifdef SAGE_KERNEL_ONLY
+#define SAGE_KERNEL_SELECTED(NAME) sage_same_name(#NAME, SAGE_STRINGIZE(SAGE_KERNEL_ONLY))
+#else
+#define SAGE_KERNEL_SELECTED(NAME) true
+#endif
+
 // Parameters: the three tensor maps (Q, K, V), then the flat list SAGE_ATTENTION_PARAMETERS.
 #define SAGE_SOLO_KERNEL(NAME, D, MODE, SMOOTH)                                                                        \
     extern "C" __global__ void __launch_bounds__(SAGE_SOLO_THREADS, SAGE_SOLO_MIN_BLOCKS(D)) NAME(                        \
         const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
         const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
     {                                                                                                                  \
-        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
-        if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SMOOTH, false>(p, &mapQ, &mapK, &mapV);                       \
-        else solo_cta<D, MODE, false, SMOOTH, false>(p, &mapQ, &mapK, &mapV);                                         \
+        if constexpr (SAGE_KERNEL_SELECTED(NAME))                                                                      \
+        {                                                                                                              \
+            SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                    \
+            if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SMOOTH, false>(p, &mapQ, &mapK, &mapV);                   \
+            else solo_cta<D, MODE, false, SMOOTH, false>(p, &mapQ, &mapK, &mapV);                                     \
+        }                                                                                                              \
+        else __trap();                                                                                                 \
     }
 
 // The plain kernel with Q quantised in the prologue (attention_query_quantize.cuh); mapQ is unused.
@@ -424,8 +451,12 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
         const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
     {                                                                                                                  \
-        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
-        solo_cta<D, MODE, false, false, true>(p, &mapQ, &mapK, &mapV);                                                \
+        if constexpr (SAGE_KERNEL_SELECTED(NAME))                                                                      \
+        {                                                                                                              \
+            SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                    \
+            solo_cta<D, MODE, false, false, true>(p, &mapQ, &mapK, &mapV);                                            \
+        }                                                                                                              \
+        else __trap();                                                                                                 \
     }
 
 // The shared CTA's kernels (solo_cta with WGS = 3; pre-processed Q, or _mlq: each warpgroup quantises its block): grid
@@ -435,9 +466,13 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
         const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
     {                                                                                                                  \
-        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
-        if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SMOOTH, false, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);       \
-        else solo_cta<D, MODE, false, SMOOTH, false, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);                         \
+        if constexpr (SAGE_KERNEL_SELECTED(NAME))                                                                      \
+        {                                                                                                              \
+            SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                    \
+            if (SMOOTH && smoothQ) solo_cta<D, MODE, SMOOTH, SMOOTH, false, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);   \
+            else solo_cta<D, MODE, false, SMOOTH, false, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);                     \
+        }                                                                                                              \
+        else __trap();                                                                                                 \
     }
 
 // The shared CTA with Q quantised in the prologue, each warpgroup its own block (mapQ unused).
@@ -446,8 +481,12 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
         const __grid_constant__ SageTensorMap mapQ, const __grid_constant__ SageTensorMap mapK,                        \
         const __grid_constant__ SageTensorMap mapV, SAGE_ATTENTION_PARAMETERS)                                         \
     {                                                                                                                  \
-        SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                        \
-        solo_cta<D, MODE, false, false, true, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);                                \
+        if constexpr (SAGE_KERNEL_SELECTED(NAME))                                                                      \
+        {                                                                                                              \
+            SAGE_ATTENTION_PARAMS_FROM_ARGUMENTS(p)                                                                    \
+            solo_cta<D, MODE, false, false, true, SAGE_SHARE_WGS>(p, &mapQ, &mapK, &mapV);                            \
+        }                                                                                                              \
+        else __trap();                                                                                                 \
     }
 
 // sage_attention_d128_{fp32,fp32_two_level,fp16_two_level}[_smooth | _mlq]_share.
