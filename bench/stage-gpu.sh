@@ -17,4 +17,6 @@ done
 # ScottPlot's native renderers (SkiaSharp, HarfBuzz: 11 MB) serve only `sage study`'s plots, which the GPU machine never
 # draws: dropping them leaves room in the 64 MiB for bench/kernel-cache.sh's entries.
 rm -f .gpu/sage/runtimes/linux-x64/native/libSkiaSharp.so .gpu/sage/runtimes/linux-x64/native/libHarfBuzzSharp.so
+# The XML documentation files (1.2 MB) serve IDEs only.
+find .gpu -name 'Sage.*.xml' -delete
 du -sh .gpu | awk '{print "stage-gpu: .gpu holds " $1}'
