@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On the GPU machine (carry [".gpu", ".kcache"], after bench/stage-gpu.sh and bench/kernel-cache.sh load): main's
+# On the GPU machine (carry [".gpu", ".kcache.tgz"], after bench/stage-gpu.sh and bench/kernel-cache.sh load; there kernel-cache.sh unpack first): main's
 # kernels against variants of the main loop compiled with SAGE_KERNEL_DEFINES, in one call and one staging.
 #   bash bench/ab-defines.sh [-r ROUNDS] [-t] VARIANT ... [-- sage bench arguments]
 # VARIANT: a SAGE_KERNEL_DEFINES value, e.g. SAGE_EPILOGUE_STAGED=1 (quote several macros: "SAGE_A=1 SAGE_B=2").

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On the GPU machine (carry [".gpu", ".kcache"], after bench/stage-gpu.sh): Nsight Compute over the kernels one
+# On the GPU machine (carry [".gpu", ".kcache.tgz"], after bench/stage-gpu.sh; there bench/kernel-cache.sh unpack first): Nsight Compute over the kernels one
 # `sage bench` run launches, then one summary row per profiled launch.
 #   bash bench/ncu-bench.sh [-k REGEX] [-c COUNT] [-s SKIP] -- sage bench arguments
 # -k: kernels to profile (default 'sage_attention|preprocess'); -c: launches to profile (default 24); -s: matching

@@ -34,10 +34,14 @@ public sealed unsafe class CudaGraph : IDisposable
     /// one this library created: the legacy default stream cannot be captured. When <paramref name="enqueue"/> throws,
     /// the capture is ended and discarded and the exception passes through.
     /// </summary>
-    public static CudaGraph Capture(CudaStream captureStream, Action<CudaStream> enqueue)
+    public static CudaGraph Capture(CudaStream captureStream, Action<CudaStream> enqueue) =>
+        Capture(captureStream, enqueue, CuStreamCaptureMode.Relaxed);
+
+    /// <summary><see cref="Capture(CudaStream, Action{CudaStream})"/> in another capture mode (tests of callers' captures).</summary>
+    internal static CudaGraph Capture(CudaStream captureStream, Action<CudaStream> enqueue, CuStreamCaptureMode mode)
     {
         var context = captureStream?.Context ?? throw new ArgumentNullException(nameof(captureStream));
-        using var graph = Record(captureStream, enqueue);
+        using var graph = Record(captureStream, enqueue, mode);
         nint raw = graph.DangerousGetHandle();
         nuint nodes = 0;
         CudaCheck.ThrowIfFailed(CuDriver.cuGraphGetNodes(raw, null, &nodes));
@@ -49,12 +53,13 @@ public sealed unsafe class CudaGraph : IDisposable
     }
 
     /// <summary>
-    /// Records what <paramref name="enqueue"/> queues on <paramref name="captureStream"/>, as <see cref="Capture"/> does,
+    /// Records what <paramref name="enqueue"/> queues on <paramref name="captureStream"/>, as <see cref="Capture(CudaStream, Action{CudaStream})"/> does,
     /// and drops it: a dry run, for what the recording does on the host (the sizes it allocates).
     /// </summary>
-    public static void Rehearse(CudaStream captureStream, Action<CudaStream> enqueue) => Record(captureStream, enqueue).Dispose();
+    public static void Rehearse(CudaStream captureStream, Action<CudaStream> enqueue) =>
+        Record(captureStream, enqueue, CuStreamCaptureMode.Relaxed).Dispose();
 
-    private static GraphHandle Record(CudaStream captureStream, Action<CudaStream> enqueue)
+    private static GraphHandle Record(CudaStream captureStream, Action<CudaStream> enqueue, CuStreamCaptureMode mode)
     {
         ArgumentNullException.ThrowIfNull(captureStream);
         ArgumentNullException.ThrowIfNull(enqueue);
@@ -64,7 +69,7 @@ public sealed unsafe class CudaGraph : IDisposable
         var context = captureStream.Context;
         nint raw = captureStream.RawHandle;
         context.MakeCurrent();
-        CudaCheck.ThrowIfFailed(CuDriver.cuStreamBeginCapture_v2(raw, CuStreamCaptureMode.Relaxed));
+        CudaCheck.ThrowIfFailed(CuDriver.cuStreamBeginCapture_v2(raw, mode));
         nint graph = 0;
         try
         {

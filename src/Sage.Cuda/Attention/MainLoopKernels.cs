@@ -10,7 +10,8 @@ namespace Sage.Cuda;
 /// program kept a process's first call waiting about two minutes on a cold kernel cache (four with both encodings) for
 /// kernels it never launches. One kernel takes seconds. The selected kernel's SASS is the whole program's
 /// (tests/Gpu MainLoopKernelSelectionTests), so nothing it computes changes.</para>
-/// <para>Thread-safe: concurrent first launches of one kernel compile it once; different kernels compile in parallel.</para>
+/// <para>Thread-safe: concurrent first launches of one kernel compile it once; different kernels compile in parallel.
+/// A first launch inside the caller's stream capture loads its module in relaxed capture mode (<see cref="RelaxedCaptureScope"/>).</para>
 /// </summary>
 internal sealed class MainLoopKernels : IDisposable
 {
@@ -46,9 +47,16 @@ internal sealed class MainLoopKernels : IDisposable
     /// <summary>The kernel <paramref name="kernelName"/> of <paramref name="encoding"/>'s program, from its own module.</summary>
     public CudaFunction Function(PEncoding encoding, string kernelName)
     {
-        var module = _modules.GetOrAdd((encoding, kernelName), key => new Lazy<CudaModule>(() => _compiler.Load(_context,
+        var entry = _modules.GetOrAdd((encoding, kernelName), key => new Lazy<CudaModule>(() => _compiler.Load(_context,
             KernelSource.FromEmbedded(typeof(CudaAttention).Assembly, CudaAttention.KernelResourceFor(key.Encoding)),
-            OptionsFor(key.Name, _defines)))).Value;
+            OptionsFor(key.Name, _defines))));
+        CudaModule module;
+        if (entry.IsValueCreated) module = entry.Value;
+        else
+        {
+            // The first launch may come inside the caller's stream capture (a global-mode one refuses module loads).
+            using (RelaxedCaptureScope.Enter()) module = entry.Value;
+        }
         _lastUsed[encoding] = module;
         return module.GetFunction(kernelName);
     }

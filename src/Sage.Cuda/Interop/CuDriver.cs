@@ -76,6 +76,8 @@ internal static unsafe partial class CuDriver
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamBeginCapture_v2(nint stream, CuStreamCaptureMode mode);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamEndCapture(nint stream, nint* graph);
     [LibraryImport(LibraryName)] public static partial CuResult cuStreamIsCapturing(nint stream, CuStreamCaptureStatus* status);
+    // This thread's capture mode (CUDA 10.1+): set to *mode, the previous one written back to *mode.
+    [LibraryImport(LibraryName)] public static partial CuResult cuThreadExchangeStreamCaptureMode(CuStreamCaptureMode* mode);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphInstantiateWithFlags(nint* graphExec, nint graph, ulong flags);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphLaunch(nint graphExec, nint stream);
     [LibraryImport(LibraryName)] public static partial CuResult cuGraphExecDestroy(nint graphExec);

@@ -176,6 +176,11 @@ public sealed class GraphReplayTests(ITestOutputHelper output)
         using var referenceLse = DeviceBuffer<float>.Allocate(context, lseCount);
         DeviceTensor T(DeviceBuffer<ushort> b) => DeviceTensor.From(b, ElementType.Float16);
         using var stream = CudaStream.CreateNonBlocking(context);
+        // The reference first: it compiles the main-loop kernel into the kernel cache, so that `gpu` only loads it inside
+        // the capture below. A compile there would hold the capture open for seconds, and the other test classes' context
+        // synchronisations fail while any stream of the shared primary context is captured.
+        direct.Run(problem, options, T(q), T(k), T(v), T(reference), referenceLse.Pointer, stream);
+        stream.Synchronize();
         // The caller records two calls (the second a repeat, which would otherwise be captured by us) into its own graph.
         using var callers = CudaGraph.Capture(stream, on =>
         {
@@ -186,8 +191,6 @@ public sealed class GraphReplayTests(ITestOutputHelper output)
         captured.EnqueueFill(0, stream);
         callers.Launch(stream);
         stream.Synchronize();
-        direct.Run(problem, options, T(q), T(k), T(v), T(reference), referenceLse.Pointer, stream);
-        stream.Synchronize();
         long mismatches = OutputComparison.BitMismatches(reference.ToArray(), captured.ToArray(), referenceLse.ToArray(), capturedLse.ToArray());
         string line = $"Graph replay inside the caller's capture: {s}, SmoothQ, LSE: the caller's graph of {callers.NodeCount} nodes vs a direct call: " +
                       $"{outCount + lseCount} elements compared, {mismatches} mismatches; counts {counts} ({context.Device.Name})";
@@ -196,5 +199,44 @@ public sealed class GraphReplayTests(ITestOutputHelper output)
         Assert.Equal(0, mismatches);
         Assert.Equal(new GraphReplayCounts(Direct: 2, Captured: 0, Replayed: 0, Refused: 0), counts);
         Assert.Equal(0, gpu.GraphCount);
+    }
+
+    /// <summary>
+    /// A caller capturing in thread-local mode, where the driver refuses this thread the calls that are unsafe during
+    /// capture, makes a fresh instance's first call: the main-loop kernel's module is loaded inside the capture
+    /// (MainLoopKernels, in relaxed mode for that load), and the recorded graph gives a direct call's bits. A warm
+    /// instance compiles the kernel into the cache first, so the capture stays short.
+    /// </summary>
+    [Fact]
+    public void A_first_call_inside_a_callers_thread_local_capture_loads_its_kernel()
+    {
+        using var context = AttentionGpu.ContextOrSkip();
+        using var warm = new CudaAttention(context) { GraphReplay = false };
+        using var fresh = new CudaAttention(context);
+        var problem = new AttentionProblem(new AttentionShape(1, 2, 2, 300, 500, 64), TensorLayout.HND, causal: false);
+        var options = new SageOptions { PvAccumulation = PvAccumulation.Fp32TwoLevel };
+        var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, seed: 49);
+        long outCount = (long)problem.Shape.Batch * problem.Shape.QueryHeads * problem.Shape.QueryLength * problem.Shape.HeadDim;
+        using var q = DeviceBuffer<ushort>.Upload(context, inputs.Q.Bits16);
+        using var k = DeviceBuffer<ushort>.Upload(context, inputs.K.Bits16);
+        using var v = DeviceBuffer<ushort>.Upload(context, inputs.V.Bits16);
+        using var captured = DeviceBuffer<ushort>.Allocate(context, outCount);
+        using var reference = DeviceBuffer<ushort>.Allocate(context, outCount);
+        DeviceTensor T(DeviceBuffer<ushort> b) => DeviceTensor.From(b, ElementType.Float16);
+        using var stream = CudaStream.CreateNonBlocking(context);
+        warm.Run(problem, options, T(q), T(k), T(v), T(reference), 0, stream);
+        stream.Synchronize();
+        Assert.Equal(0, fresh.MainLoopKernelsLoaded);
+        using var callers = CudaGraph.Capture(stream, on => fresh.Run(problem, options, T(q), T(k), T(v), T(captured), 0, on),
+            Sage.Cuda.Interop.CuStreamCaptureMode.ThreadLocal);
+        Assert.Equal(1, fresh.MainLoopKernelsLoaded);
+        callers.Launch(stream);
+        stream.Synchronize();
+        long mismatches = OutputComparison.BitMismatches(reference.ToArray(), captured.ToArray());
+        string line = $"First call inside a thread-local capture: {problem.Shape}, the caller's graph of {callers.NodeCount} nodes vs a direct " +
+                      $"call: {outCount} elements compared, {mismatches} mismatches ({context.Device.Name})";
+        output.WriteLine(line);
+        AttentionGpu.Report(line);
+        Assert.Equal(0, mismatches);
     }
 }
