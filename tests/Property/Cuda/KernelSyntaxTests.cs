@@ -25,7 +25,7 @@ public class KernelSyntaxTests
     /// The main loop's macro variants (SAGE_KERNEL_DEFINES, attention_solo.cuh and attention_mainloop.cuh) parse and
     /// instantiate too, so that a later session's device call does not find them broken: SAGE_CAUSAL_TAIL=0, the
     /// head-major causal order before session 26; SAGE_EPILOGUE_STAGED=0, the per-pair output stores before session 27;
-    /// SAGE_KERNEL_ONLY, one kernel's module (MainLoopKernels), for a solo and a shared kernel.
+    /// SAGE_KERNEL_ONLY, one kernel's module (SelectedKernels), for a solo and a shared kernel.
     /// </summary>
     [Theory]
     [InlineData("SAGE_CAUSAL_TAIL=0")]
@@ -40,6 +40,19 @@ public class KernelSyntaxTests
         if (exit == 77) Assert.Skip(stdout.Trim());
         Assert.True(exit == 0, $"{define}: C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
         Assert.Contains("0 errors  Attention/attention_solo_loglinear.cu", stdout);
+    }
+
+    /// <summary>The fused pre-processing program with one kernel selected (GpuPreprocessor's SelectedKernels): a kernel whose name is pasted together from macro arguments, and the one plain kernel.</summary>
+    [Theory]
+    [InlineData("SAGE_KERNEL_ONLY=preprocess_quantize_kv_ring_bf16_d64")]
+    [InlineData("SAGE_KERNEL_ONLY=preprocess_finish")]
+    public async Task The_preprocessing_program_parses_with_one_kernel_selected(string define)
+    {
+        string file = Path.Combine(RepositoryRoot(), "src", "Sage.Cuda", "Kernels", "Preprocess", "preprocess_fused.cu");
+        var (exit, stdout, stderr) = await RunCheck($"-D{define}", file);
+        if (exit == 77) Assert.Skip(stdout.Trim());
+        Assert.True(exit == 0, $"{define}: C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
+        Assert.Contains("0 errors  Preprocess/preprocess_fused.cu", stdout);
     }
 
     /// <summary>

@@ -31,6 +31,7 @@
 #pragma once
 #include "attention_mainloop.cuh"
 #include "attention_query_quantize.cuh"
+#include "kernel_selection.cuh" // SAGE_KERNEL_SELECTED: one kernel per module (CudaAttention's MainLoopKernels)
 
 // CTAs per SM the registers are budgeted for (__launch_bounds__): three at d = 128 (≤ 168 registers), four at d = 64
 // (≤ 128); and the K/V stages that let that many CTAs' shared memory fit (CudaAttention.SoloStages must agree).
@@ -406,29 +407,6 @@ __device__ __forceinline__ void solo_cta(const AttentionParams& p, const SageTen
     }
 #endif
 }
-
-// SAGE_KERNEL_ONLY=<kernel name> (CudaAttention's MainLoopKernels compiles one module per kernel it launches): that kernel
-// alone gets its body, every other entry of the module compiles to a trap. Why: ptxas spends about 4-5 s on each of these
-// kernels, so a module of all 27 kept a process's first call waiting about two minutes for kernels it never launches.
-// Each kernel is compiled on its own by ptxas either way (its device functions are all inlined into it), so the
-// selected kernel's SASS is the whole module's (tests/Gpu MainLoopKernelSelectionTests). Without the macro every
-// kernel is compiled, as `sage kernels` and the SASS tests do.
-#define SAGE_STRINGIZE_(x) #x
-#define SAGE_STRINGIZE(x) SAGE_STRINGIZE_(x)
-__host__ __device__ constexpr bool sage_same_name(const char* a, const char* b)
-{
-    while (*a != 0 && *a == *b)
-    {
-        ++a;
-        ++b;
-    }
-    return *a == *b;
-}
-#ifdef SAGE_KERNEL_ONLY
-#define SAGE_KERNEL_SELECTED(NAME) sage_same_name(#NAME, SAGE_STRINGIZE(SAGE_KERNEL_ONLY))
-#else
-#define SAGE_KERNEL_SELECTED(NAME) true
-#endif
 
 // Parameters: the three tensor maps (Q, K, V), then the flat list SAGE_ATTENTION_PARAMETERS.
 #define SAGE_SOLO_KERNEL(NAME, D, MODE, SMOOTH)                                                                        \

@@ -8,32 +8,40 @@ using Xunit;
 namespace Sage.Gpu.Tests.Interop;
 
 /// <summary>
-/// CudaAttention compiles each main-loop kernel in a module of its own (MainLoopKernels: the program with
-/// SAGE_KERNEL_ONLY=name, every other kernel a trap). These check on the real toolkit that a kernel compiled alone is the
-/// whole program's kernel byte for byte (its code section and the driver's registers and local memory), so that the
-/// bit-exact suites, which run the kernels compiled alone, also vouch for the whole program that `sage kernels` and
-/// SassTests read, and that a call compiles only what it launches.
+/// CudaAttention and GpuPreprocessor compile each main-loop and fused pre-processing kernel in a module of its own
+/// (SelectedKernels: the program with SAGE_KERNEL_ONLY=name, every other kernel a trap). These check on the real toolkit
+/// that a kernel compiled alone is the whole program's kernel byte for byte (its code section and the driver's registers
+/// and local memory), so that the bit-exact suites, which run the kernels compiled alone, also vouch for the whole
+/// programs that `sage kernels` and SassTests read, and that a call compiles only what it launches.
 /// </summary>
-public sealed class MainLoopKernelSelectionTests(ITestOutputHelper output)
+public sealed class SelectedKernelTests(ITestOutputHelper output)
 {
-    private const int KernelsPerProgram = 27; // 18 solo + 9 shared (attention_solo.cuh)
-    private const int TrapInstructions = 16;  // a trap entry: the trap, its exit and padding
+    private const int TrapInstructions = 16; // a trap entry: the trap, its exit and padding
 
     [Theory]
     [InlineData(PEncoding.Exp2)]
     [InlineData(PEncoding.LogLinear)]
-    public void Each_kernel_compiled_alone_is_the_whole_programs_machine_code(PEncoding encoding)
+    public void Each_main_loop_kernel_compiled_alone_is_the_whole_programs_machine_code(PEncoding encoding) =>
+        CheckProgram(CudaAttention.KernelResourceFor(encoding), "sage_attention_", 27); // 18 solo + 9 shared (attention_solo.cuh)
+
+    [Fact]
+    public void Each_fused_preprocessing_kernel_compiled_alone_is_the_whole_programs_machine_code() =>
+        // launch 1 (6), the finish, launch 3 (6 + 4 one-pass), the ring (4), the LSE dot products (6)
+        CheckProgram("Sage.Cuda.Kernels.Preprocess.preprocess_fused.cu", "preprocess_", 27);
+
+    private void CheckProgram(string resource, string prefix, int kernels)
     {
         using var context = InteropGpu.ContextOrSkip();
-        var source = KernelSource.FromEmbedded(typeof(CudaContext).Assembly, CudaAttention.KernelResourceFor(encoding));
+        var source = KernelSource.FromEmbedded(typeof(CudaContext).Assembly, resource);
+        string program = resource.Split('.')[^2];
         // The default cache: the entries the backend itself reads (a cold cache compiles here what a call would).
         var compiler = new KernelCompiler();
         string architecture = context.Device.Architecture;
         var wholeImage = compiler.Compile(source, architecture);
         var whole = CubinSections.Read(wholeImage.Image);
         using var wholeModule = CudaModule.Load(context, wholeImage);
-        string[] names = [.. whole.Keys.Where(n => n.StartsWith(".text.sage_attention_", StringComparison.Ordinal)).Select(n => n[".text.".Length..])];
-        Assert.Equal(KernelsPerProgram, names.Length);
+        string[] names = [.. whole.Keys.Where(n => n.StartsWith(".text." + prefix, StringComparison.Ordinal)).Select(n => n[".text.".Length..])];
+        Assert.Equal(kernels, names.Length);
 
         var problems = new ConcurrentBag<string>();
         var compiled = new ConcurrentDictionary<string, CompiledKernel>();
@@ -41,7 +49,7 @@ public sealed class MainLoopKernelSelectionTests(ITestOutputHelper output)
         Parallel.ForEach(names, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, name =>
         {
             var clock = Stopwatch.StartNew();
-            var alone = compiler.Compile(source, architecture, MainLoopKernels.OptionsFor(name, []));
+            var alone = compiler.Compile(source, architecture, SelectedKernels.OptionsFor(name, []));
             seconds[name] = clock.Elapsed.TotalSeconds;
             compiled[name] = alone;
             var sections = CubinSections.Read(alone.Image);
@@ -67,15 +75,16 @@ public sealed class MainLoopKernelSelectionTests(ITestOutputHelper output)
             if (own.RegistersPerThread != reference.RegistersPerThread || own.LocalMemoryBytes != reference.LocalMemoryBytes)
                 problems.Add($"{name}: {own.RegistersPerThread} registers, {own.LocalMemoryBytes} local bytes alone against " +
                              $"{reference.RegistersPerThread}, {reference.LocalMemoryBytes}");
-            output.WriteLine($"{encoding} {name}: {(compiled[name].FromCache ? "cache" : "compiled")} in {seconds[name]:F1} s, " +
+            output.WriteLine($"{program} {name}: {(compiled[name].FromCache ? "cache" : "compiled")} in {seconds[name]:F1} s, " +
                              $"{own.RegistersPerThread} registers, {compiled[name].Image.Length} bytes (whole program {wholeImage.Image.Length})");
         }
         Assert.Empty(problems);
     }
 
     /// <summary>
-    /// A fresh instance on an empty kernel cache compiles the one kernel its call launches, then the other encoding's one
-    /// when a call needs it, and nothing on repeated calls. The output lines give the first call's time (not asserted).
+    /// A fresh instance on an empty kernel cache compiles the one main-loop kernel its call launches, then the other
+    /// encoding's one when a call needs it, and nothing on repeated calls. The output lines give the construction's and
+    /// the first call's times on the empty cache (not asserted).
     /// </summary>
     [Fact]
     public void A_call_compiles_only_the_kernel_it_launches()
@@ -86,14 +95,14 @@ public sealed class MainLoopKernelSelectionTests(ITestOutputHelper output)
         {
             var clock = Stopwatch.StartNew();
             using var gpu = new CudaAttention(context, new KernelCompiler(new KernelCache(cacheDirectory)));
-            output.WriteLine($"construction on an empty cache (the pre-processing programs compiled): {clock.Elapsed.TotalSeconds:F1} s");
+            output.WriteLine($"construction on an empty cache (the four small pre-processing programs compiled): {clock.Elapsed.TotalSeconds:F1} s");
             var problem = new AttentionProblem(new AttentionShape(1, 2, 2, 200, 200, 64), causal: true);
             var inputs = SyntheticData.GenerateInputs(problem, DataFamily.KChannelBias, ElementType.Float16, seed: 5);
             Assert.Equal(0, gpu.MainLoopKernelsLoaded);
 
             clock.Restart();
             var first = gpu.Run(problem, inputs.Q, inputs.K, inputs.V, new SageOptions());
-            output.WriteLine($"first call (one main-loop kernel compiled): {clock.Elapsed.TotalSeconds:F1} s");
+            output.WriteLine($"first call (its fused pre-processing kernels and one main-loop kernel compiled): {clock.Elapsed.TotalSeconds:F1} s");
             Assert.Equal(1, gpu.MainLoopKernelsLoaded);
 
             var again = gpu.Run(problem, inputs.Q, inputs.K, inputs.V, new SageOptions());

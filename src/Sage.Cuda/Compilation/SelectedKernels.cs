@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+
+namespace Sage.Cuda;
+
+/// <summary>
+/// The kernels of one program, each compiled (or read from the kernel cache) in a module of its own the first time a
+/// caller asks for it: the program with <c>SAGE_KERNEL_ONLY=name</c>, under which every other kernel of the program
+/// compiles to a trap (Kernels/Common/kernel_selection.cuh; the program's kernels must wrap their bodies in
+/// <c>SAGE_KERNEL_SELECTED</c>).
+/// <para>Why: ptxas spends seconds on each kernel, and the main-loop and pre-processing programs hold dozens, so
+/// compiling a whole program kept a process's first call waiting minutes on a cold kernel cache for kernels it never
+/// launches. A selected kernel's code is the whole program's byte for byte (tests/Gpu SelectedKernelTests), so nothing
+/// it computes changes.</para>
+/// <para>Thread-safe: concurrent first requests for one kernel compile it once; different kernels compile in parallel.
+/// A first request inside the caller's stream capture loads its module in relaxed capture mode
+/// (<see cref="RelaxedCaptureScope"/>).</para>
+/// </summary>
+internal sealed class SelectedKernels : IDisposable
+{
+    /// <summary>The macro of kernel_selection.cuh that keeps one kernel's body.</summary>
+    internal const string SelectionMacro = "SAGE_KERNEL_ONLY";
+
+    private readonly CudaContext _context;
+    private readonly KernelCompiler _compiler;
+    private readonly KernelSource _source;
+    private readonly IReadOnlyList<string> _defines;
+    private readonly ConcurrentDictionary<string, Lazy<CudaModule>> _modules = new(StringComparer.Ordinal);
+    private volatile CudaModule? _lastUsed;
+
+    /// <param name="context">The context the modules load into.</param>
+    /// <param name="compiler">The compiler and its kernel cache.</param>
+    /// <param name="source">The program.</param>
+    /// <param name="defines">Macros for every kernel (<see cref="KernelDefines"/>), before the selection.</param>
+    public SelectedKernels(CudaContext context, KernelCompiler compiler, KernelSource source, IReadOnlyList<string> defines)
+    {
+        _context = context;
+        _compiler = compiler;
+        _source = source;
+        _defines = defines;
+    }
+
+    /// <summary>The NVRTC options that compile <paramref name="kernelName"/> alone: the other macros, then the selection.</summary>
+    internal static IReadOnlyList<string> OptionsFor(string kernelName, IReadOnlyList<string> defines)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kernelName);
+        // A macro value reaches the preprocessor as tokens: only an identifier names one kernel and nothing else.
+        if (!kernelName.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || char.IsAsciiDigit(kernelName[0]))
+            throw new ArgumentException($"'{kernelName}' is not a kernel name (an identifier of letters, digits and _).", nameof(kernelName));
+        return [.. defines, $"-D{SelectionMacro}={kernelName}"];
+    }
+
+    /// <summary>The kernel <paramref name="kernelName"/>, from its own module.</summary>
+    public CudaFunction Function(string kernelName)
+    {
+        var entry = _modules.GetOrAdd(kernelName, name => new Lazy<CudaModule>(() => _compiler.Load(_context, _source, OptionsFor(name, _defines))));
+        CudaModule module;
+        if (entry.IsValueCreated) module = entry.Value;
+        else
+        {
+            // The first request may come inside the caller's stream capture (a global-mode one refuses module loads).
+            using (RelaxedCaptureScope.Enter()) module = entry.Value;
+        }
+        _lastUsed = module;
+        return module.GetFunction(kernelName);
+    }
+
+    /// <summary>The module of the last kernel <see cref="Function"/> returned, or null.</summary>
+    public CudaModule? LastUsed => _lastUsed;
+
+    /// <summary>Kernels compiled or loaded so far.</summary>
+    public int LoadedCount => _modules.Values.Count(m => m.IsValueCreated);
+
+    public void Dispose()
+    {
+        foreach (var module in _modules.Values)
+            if (module.IsValueCreated) module.Value.Dispose();
+        _modules.Clear();
+        _lastUsed = null;
+    }
+}
