@@ -7,10 +7,10 @@ namespace Sage.Cuda;
 /// caller asks for it: the program with <c>SAGE_KERNEL_ONLY=name</c>, under which every other kernel of the program
 /// compiles to a trap (Kernels/Common/kernel_selection.cuh; the program's kernels must wrap their bodies in
 /// <c>SAGE_KERNEL_SELECTED</c>).
-/// <para>Why: ptxas spends seconds on each kernel, and the main-loop and pre-processing programs hold dozens, so
-/// compiling a whole program kept a process's first call waiting minutes on a cold kernel cache for kernels it never
-/// launches. A selected kernel's code is the whole program's byte for byte (tests/Gpu SelectedKernelTests), so nothing
-/// it computes changes.</para>
+/// <para>Why: ptxas spends seconds on each kernel, and a main-loop program holds 27, so compiling a whole program kept a
+/// process's first call waiting about two minutes on a cold kernel cache for kernels it never launches. Only for
+/// programs whose selected kernels are the whole program's byte for byte (tests/Gpu SelectedKernelTests checks the main
+/// loop's), so that nothing they compute or how fast they run changes.</para>
 /// <para>Thread-safe: concurrent first requests for one kernel compile it once; different kernels compile in parallel.
 /// A first request inside the caller's stream capture loads its module in relaxed capture mode
 /// (<see cref="RelaxedCaptureScope"/>).</para>

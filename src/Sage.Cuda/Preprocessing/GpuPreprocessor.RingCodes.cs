@@ -113,7 +113,7 @@ public sealed partial class GpuPreprocessor
         FusedPreprocessGeometry g, int padK, KernelArgument keyMean, DeviceBuffer<float> kScales, DeviceBuffer<sbyte> kValues,
         DeviceBuffer<float> vScales, DeviceBuffer<byte> vCodes, bool dependent, CudaStream? stream, RingQueries? queries = null)
     {
-        var function = _fused.Function("preprocess_quantize_kv_ring_" + kernels);
+        var function = _fused.GetFunction("preprocess_quantize_kv_ring_" + kernels);
         function.ReserveSharedMemory(_ring.SharedMemoryBytes);
         int d = s.HeadDim;
         ulong rowBytes = (ulong)(2 * d);

@@ -28,8 +28,7 @@ public sealed partial class GpuPreprocessor : IDisposable
     private readonly CudaModule _vQuantize;
 
     private readonly CudaModule _scoreCorrection;
-    // The fused kernels, each compiled alone the first time a call launches it (a call launches two to four of them).
-    private readonly SelectedKernels _fused;
+    private readonly CudaModule _fused;
 
     /// <summary>
     /// Environment variable naming the default <see cref="Path"/>: "fused" (three launches) or "separate";
@@ -60,7 +59,7 @@ public sealed partial class GpuPreprocessor : IDisposable
             _scoreCorrection = compiler.Load(context, Source("score_correction.cu"));
             // SAGE_PREPROCESS_DEFINES: schedule macros for probing variants of the fused kernels (KernelDefines); none by default.
             var defines = KernelDefines.Parse(Environment.GetEnvironmentVariable(DefinesEnvironmentVariable), DefinesEnvironmentVariable);
-            _fused = new SelectedKernels(context, compiler, Source("preprocess_fused.cu"), defines);
+            _fused = compiler.Load(context, Source("preprocess_fused.cu"), defines);
             _ring = RingShape.Of(defines);
         }
         catch
@@ -245,7 +244,7 @@ public sealed partial class GpuPreprocessor : IDisposable
             // for it only before they exit).
             if (noStatistics) TrimmedSampleMean(k, kvStrides, keySample, Suffix(k.ElementType), d, s.KeyValueHeads, s.Batch, kMean, stream);
             if (firstLaunchBlocks > 0)
-                _fused.Function("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream, noStatistics, [
+                _fused.GetFunction("preprocess_stats_queries_" + kernels).Launch(new Dim3((uint)firstLaunchBlocks), Threads, 0, stream, noStatistics, [
                     KernelArgument.DevicePointer(q.Pointer), qStrides.Batch, qStrides.Head, qStrides.Token, nq, s.QueryHeads,
                     g.QueryBlocksPerHead, options.SmoothQ ? 1 : 0, (int)options.Granularity, int4, log2eScale, Optional(qScales), qGroups,
                     Optional(qValues), padQ, Optional(qMeans),
@@ -256,7 +255,7 @@ public sealed partial class GpuPreprocessor : IDisposable
                     Optional(headCounters), (float)options.VScaleMax, kMean, Optional(vMean), vScales]);
 
             if (bhk > 0 && !finishInFirst && !meansInThreads && !noStatistics)
-                _fused.Function("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
+                _fused.GetFunction("preprocess_finish").Launch(new Dim3((uint)bhk), (uint)d, 0, stream,
                     Optional(partials), g.PartialsPerArray, g.TilesPerHead, nk, d, smoothKInFirst ? 1 : 0, options.SmoothV ? 1 : 0,
                     (float)options.VScaleMax, kMean, Optional(vMean), vScales);
 
@@ -284,7 +283,7 @@ public sealed partial class GpuPreprocessor : IDisposable
                 ];
                 // V in one pass: the kernel whose V CTAs are value_onepass's, with its own register bound
                 // (SAGE_ONEPASS_MIN_BLOCKS of preprocess_fused.cu); the same parameters.
-                var codes = _fused.Function((onePassValues ? "preprocess_quantize_kv_onepass_" : "preprocess_quantize_kv_") + kernels);
+                var codes = _fused.GetFunction((onePassValues ? "preprocess_quantize_kv_onepass_" : "preprocess_quantize_kv_") + kernels);
                 // The K tiles, then the V tiles or, in one pass, one CTA per (head, 8 channels).
                 int codeCtas = g.CodeBlocks(onePassValues);
                 codes.Launch(new Dim3((uint)codeCtas), Threads, 0, stream, codesDependent, codeArguments);
@@ -318,7 +317,7 @@ public sealed partial class GpuPreprocessor : IDisposable
         var dots = DeviceBuffer<double>.AllocateStreamOrdered(_context, rows, stream);
         try
         {
-            _fused.Function($"preprocess_lse_dot_{Suffix(q.ElementType)}_d{s.HeadDim}").Launch(
+            _fused.GetFunction($"preprocess_lse_dot_{Suffix(q.ElementType)}_d{s.HeadDim}").Launch(
                 new Dim3((uint)((rows + Threads - 1) / Threads)), Threads, 0, stream,
                 KernelArgument.DevicePointer(q.Pointer), strides.Batch, strides.Head, strides.Token, s.QueryLength, s.QueryHeads,
                 s.QueryHeads / s.KeyValueHeads, keyMean, dots, rows);

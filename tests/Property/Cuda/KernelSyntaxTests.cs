@@ -42,19 +42,6 @@ public class KernelSyntaxTests
         Assert.Contains("0 errors  Attention/attention_solo_loglinear.cu", stdout);
     }
 
-    /// <summary>The fused pre-processing program with one kernel selected (GpuPreprocessor's SelectedKernels): a kernel whose name is pasted together from macro arguments, and the one plain kernel.</summary>
-    [Theory]
-    [InlineData("SAGE_KERNEL_ONLY=preprocess_quantize_kv_ring_bf16_d64")]
-    [InlineData("SAGE_KERNEL_ONLY=preprocess_finish")]
-    public async Task The_preprocessing_program_parses_with_one_kernel_selected(string define)
-    {
-        string file = Path.Combine(RepositoryRoot(), "src", "Sage.Cuda", "Kernels", "Preprocess", "preprocess_fused.cu");
-        var (exit, stdout, stderr) = await RunCheck($"-D{define}", file);
-        if (exit == 77) Assert.Skip(stdout.Trim());
-        Assert.True(exit == 0, $"{define}: C++ errors (check.sh exit {exit}):\n{stdout}\n{stderr}");
-        Assert.Contains("0 errors  Preprocess/preprocess_fused.cu", stdout);
-    }
-
     /// <summary>
     /// SAGE_KERNEL_ONLY=name selects that kernel and no other: not one whose name it begins (the shared CTA's
     /// sage_attention_d128_fp16_two_level_share beside sage_attention_d128_fp16_two_level), not one it begins with. Checked

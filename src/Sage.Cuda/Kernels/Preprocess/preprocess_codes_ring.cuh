@@ -454,13 +454,9 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
         const __grid_constant__ SageTensorMap mapQ, int qHeads, int qLength, int qTiles, int qItems, float log2eScale, \
         float* __restrict__ qScales, int qGroupCount, signed char* __restrict__ qQuantized)                        \
     {                                                                                                              \
-        if constexpr (SAGE_KERNEL_SELECTED(preprocess_quantize_kv_ring_##SUFFIX##_d##D))                           \
-        {                                                                                                          \
-            quantize_kv_ring<ELEM, D>(&mapK, &mapV, nhd, kvHeads, length, tiles, keyTiles, items, keyMean, granularity, int4, kScales, \
-                                      kQuantized, paddedLength, vScales, codes, vMax, &mapQ, qHeads, qLength, qTiles, \
-                                      qItems, log2eScale, qScales, qGroupCount, qQuantized);                       \
-        }                                                                                                          \
-        else __trap();                                                                                             \
+        quantize_kv_ring<ELEM, D>(&mapK, &mapV, nhd, kvHeads, length, tiles, keyTiles, items, keyMean, granularity, int4, kScales, \
+                                  kQuantized, paddedLength, vScales, codes, vMax, &mapQ, qHeads, qLength, qTiles,     \
+                                  qItems, log2eScale, qScales, qGroupCount, qQuantized);                             \
     }
 
 SAGE_QUANTIZE_KV_RING(f16, ElemF16, 64) SAGE_QUANTIZE_KV_RING(f16, ElemF16, 128)

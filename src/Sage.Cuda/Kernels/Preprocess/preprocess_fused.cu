@@ -24,7 +24,6 @@
 // codes cannot be written before one whole pass; V once where value_onepass runs), the codes once, plus ≈ 4·d floats
 // per tile of partials.
 #include "preprocess_common.cuh"
-#include "kernel_selection.cuh" // SAGE_KERNEL_SELECTED: one kernel per module (GpuPreprocessor's SelectedKernels)
 #include "quantize_codes.cuh" // the division-free codes where they provably equal the division
 
 // Programmatic dependent launch of launch 3 after launch 1 (GpuPreprocessor.DependentCodes): every launch-1 CTA allows
@@ -565,15 +564,11 @@ __device__ __forceinline__ void stats_queries(
         long long statsItems, int statsBlocks, int statsLayout, int* __restrict__ headCounters, float vMax,         \
         float* __restrict__ keyMean, float* __restrict__ valueMean, float* __restrict__ valueScales)              \
     {                                                                                                              \
-        if constexpr (SAGE_KERNEL_SELECTED(preprocess_stats_queries_##SUFFIX##_d##D))                              \
-        {                                                                                                          \
-            stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,    \
-                                   granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
-                                   v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
-                                   statsItems, statsBlocks, statsLayout, headCounters, vMax, keyMean, valueMean,   \
-                                   valueScales);                                                                   \
-        }                                                                                                          \
-        else __trap();                                                                                             \
+        stats_queries<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, qLength, qHeads, qBlocksPerHead, smoothQ,         \
+                               granularity, int4, log2eScale, qScales, qGroupCount, qQuantized, qPadded, qMeans, k, \
+                               v, TensorStrides{ sb, sh, st }, kvLength, kvHeads, tiles, smoothK, smoothV, partials, \
+                               statsItems, statsBlocks, statsLayout, headCounters, vMax, keyMean, valueMean,         \
+                               valueScales);                                                                       \
     }
 
 SAGE_FOR_EACH_INPUT(SAGE_STATS_QUERIES)
@@ -678,14 +673,10 @@ extern "C" __global__ void preprocess_finish(const float* __restrict__ partials,
                                              float* __restrict__ keyMean, float* __restrict__ valueMean,
                                              float* __restrict__ valueScales)
 {
-    if constexpr (SAGE_KERNEL_SELECTED(preprocess_finish))
-    {
-        const int c = threadIdx.x;
-        if (c >= headDim) return;
-        finish_channel<false>(partials, perArray, tiles, length, headDim, smoothK, smoothV, true, vMax, keyMean, valueMean, valueScales,
-                              blockIdx.x, c);
-    }
-    else __trap();
+    const int c = threadIdx.x;
+    if (c >= headDim) return;
+    finish_channel<false>(partials, perArray, tiles, length, headDim, smoothK, smoothV, true, vMax, keyMean, valueMean, valueScales,
+                          blockIdx.x, c);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1036,13 +1027,9 @@ __device__ __forceinline__ void quantize_kv(
         int paddedLength, float* __restrict__ kSmoothed, const float* __restrict__ valueMean,                      \
         float* __restrict__ vScales, unsigned char* __restrict__ codes, float vMax)                                 \
     {                                                                                                              \
-        if constexpr (SAGE_KERNEL_SELECTED(NAME##_##SUFFIX##_d##D))                                                \
-        {                                                                                                          \
-            quantize_kv<ELEM, D, VALUE_ONEPASS>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles, \
-                                                keyMean, granularity, int4, kScales, kQuantized, paddedLength,     \
-                                                kSmoothed, valueMean, vScales, codes, vMax);                       \
-        }                                                                                                          \
-        else __trap();                                                                                             \
+        quantize_kv<ELEM, D, VALUE_ONEPASS>(k, v, TensorStrides{ sb, sh, st }, length, heads, tiles, keyTiles,     \
+                                            keyMean, granularity, int4, kScales, kQuantized, paddedLength,         \
+                                            kSmoothed, valueMean, vScales, codes, vMax);                           \
     }
 #define SAGE_QUANTIZE_KV(SUFFIX, ELEM, D)                                                                           \
     SAGE_QUANTIZE_KV_KERNEL(preprocess_quantize_kv, SAGE_QUANTIZE_MIN_BLOCKS(D), false, SUFFIX, ELEM, D)
@@ -1096,11 +1083,7 @@ __device__ __forceinline__ void lse_dot_row(const typename E::storage* __restric
         const ELEM::storage* __restrict__ q, long long qsb, long long qsh, long long qst, int length, int heads,   \
         int group, const float* __restrict__ mean, double* __restrict__ dot, long long rows)                       \
     {                                                                                                              \
-        if constexpr (SAGE_KERNEL_SELECTED(preprocess_lse_dot_##SUFFIX##_d##D))                                    \
-        {                                                                                                          \
-            lse_dot_row<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, length, heads, group, mean, dot, rows);        \
-        }                                                                                                          \
-        else __trap();                                                                                             \
+        lse_dot_row<ELEM, D>(q, TensorStrides{ qsb, qsh, qst }, length, heads, group, mean, dot, rows);            \
     }
 
 SAGE_FOR_EACH_INPUT(SAGE_LSE_DOT)
