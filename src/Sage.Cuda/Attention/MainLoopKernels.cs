@@ -3,7 +3,7 @@ namespace Sage.Cuda;
 /// <summary>
 /// The main loop's kernels of both P encodings (<see cref="CudaAttention.KernelResourceFor"/>), each compiled alone the
 /// first time a call launches it (<see cref="SelectedKernels"/>): on a cold kernel cache a call waits seconds for its
-/// kernel (2-12 s) instead of about two minutes for the 27 kernels of its encoding's program.
+/// kernel (2-12 s) instead of one to two minutes for the 27 kernels of its encoding's program.
 /// </summary>
 internal sealed class MainLoopKernels : IDisposable
 {

@@ -8,7 +8,7 @@ namespace Sage.Cuda;
 /// compiles to a trap (Kernels/Common/kernel_selection.cuh; the program's kernels must wrap their bodies in
 /// <c>SAGE_KERNEL_SELECTED</c>).
 /// <para>Why: ptxas spends seconds on each kernel, and a main-loop program holds 27, so compiling a whole program kept a
-/// process's first call waiting about two minutes on a cold kernel cache for kernels it never launches. Only for
+/// process's first call waiting one to two minutes on a cold kernel cache for kernels it never launches. Only for
 /// programs whose selected kernels are the whole program's byte for byte (tests/Gpu SelectedKernelTests checks the main
 /// loop's), so that nothing they compute or how fast they run changes.</para>
 /// <para>Thread-safe: concurrent first requests for one kernel compile it once; different kernels compile in parallel.
