@@ -64,8 +64,13 @@ public sealed unsafe class CudaModule : IDisposable
         nint* values = stackalloc nint[] { (nint)log, JitLogBytes };
         nint module;
         CuResult result;
-        fixed (byte* data = image)
-            result = CuDriver.cuModuleLoadDataEx(&module, data, 2, options, values);
+        // Relaxed for this call: a lazily loaded kernel's first launch may come inside the caller's stream capture, whose
+        // global or thread-local mode refuses module loads; a load queues nothing on any stream (RelaxedCaptureScope).
+        using (RelaxedCaptureScope.Enter())
+        {
+            fixed (byte* data = image)
+                result = CuDriver.cuModuleLoadDataEx(&module, data, 2, options, values);
+        }
         if (result != CuResult.CUDA_SUCCESS)
         {
             string jitLog = Encoding.UTF8.GetString(log, IndexOfNul(log, JitLogBytes)).Trim();

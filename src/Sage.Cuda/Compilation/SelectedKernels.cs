@@ -12,8 +12,8 @@ namespace Sage.Cuda;
 /// programs whose selected kernels are the whole program's byte for byte (tests/Gpu SelectedKernelTests checks the main
 /// loop's), so that nothing they compute or how fast they run changes.</para>
 /// <para>Thread-safe: concurrent first requests for one kernel compile it once; different kernels compile in parallel.
-/// A first request inside the caller's stream capture loads its module in relaxed capture mode
-/// (<see cref="RelaxedCaptureScope"/>).</para>
+/// A first request inside the caller's stream capture loads its module there (<see cref="CudaModule"/> loads in
+/// relaxed capture mode).</para>
 /// </summary>
 internal sealed class SelectedKernels : IDisposable
 {
@@ -52,17 +52,15 @@ internal sealed class SelectedKernels : IDisposable
     /// <summary>The kernel <paramref name="kernelName"/>, from its own module.</summary>
     public CudaFunction Function(string kernelName)
     {
-        var entry = _modules.GetOrAdd(kernelName, name => new Lazy<CudaModule>(() => _compiler.Load(_context, _source, OptionsFor(name, _defines))));
-        CudaModule module;
-        if (entry.IsValueCreated) module = entry.Value;
-        else
-        {
-            // The first request may come inside the caller's stream capture (a global-mode one refuses module loads).
-            using (RelaxedCaptureScope.Enter()) module = entry.Value;
-        }
+        // Called on every launch: the lookup allocates nothing once the kernel's entry exists.
+        if (!_modules.TryGetValue(kernelName, out var entry)) entry = _modules.GetOrAdd(kernelName, NewEntry);
+        var module = entry.Value;
         _lastUsed = module;
         return module.GetFunction(kernelName);
     }
+
+    private Lazy<CudaModule> NewEntry(string kernelName) =>
+        new(() => _compiler.Load(_context, _source, OptionsFor(kernelName, _defines)));
 
     /// <summary>The module of the last kernel <see cref="Function"/> returned, or null.</summary>
     public CudaModule? LastUsed => _lastUsed;

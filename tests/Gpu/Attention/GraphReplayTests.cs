@@ -204,7 +204,7 @@ public sealed class GraphReplayTests(ITestOutputHelper output)
     /// <summary>
     /// A caller capturing in thread-local mode, where the driver refuses this thread the calls that are unsafe during
     /// capture, makes a fresh instance's first call: the main-loop kernel's module is loaded inside the capture
-    /// (MainLoopKernels, in relaxed mode for that load), and the recorded graph gives a direct call's bits. A warm
+    /// (SelectedKernels; CudaModule loads in relaxed capture mode), and the recorded graph gives a direct call's bits. A warm
     /// instance compiles the kernel into the cache first, so the capture stays short.
     /// </summary>
     [Fact]
