@@ -4,7 +4,8 @@
 # options and version (KernelCacheKey), so only changed kernels recompile.
 #   On the GPU machine, first:  bash bench/kernel-cache.sh unpack; export SAGE_CUDA_CACHE=$PWD/.kcache
 #                        last:  bash bench/kernel-cache.sh save          (the entries as one file, $OUT/kcache.tgz)
-#   Here, after the call:       bash bench/kernel-cache.sh load FILES_AT (the reply's files_at folder)
+#   Here, after the call:       bash bench/kernel-cache.sh load FILES_AT (the reply's files_at folder; merged into the
+#                               .kcache.tgz already here)
 # and carry [".gpu", ".kcache.tgz"]. The archive travels, not the entries: it counts toward the 64 MiB that travels
 # beside .gpu's ≈ 46 MiB, and cubins compress about fivefold. Only the entries in use travel: `unpack` dates every
 # entry to 2000-01-01, KernelCache sets an entry's time to now when a call reads it (a hit) or writes it, and `save`
@@ -28,7 +29,14 @@ case "${1:-}" in
   load)
     from=${2:?usage: kernel-cache.sh load FILES_AT}
     [ -f "$from/kcache.tgz" ] || { echo "kernel-cache: no kcache.tgz in $from"; exit 1; }
-    cp "$from/kcache.tgz" "$root/.kcache.tgz"
+    # Merged into the archive already here, so that a call which used few entries does not drop the others (an entry is
+    # keyed by everything that shapes its code, so an older one is never wrong, at worst unused).
+    merge=$(mktemp -d)
+    [ -f "$root/.kcache.tgz" ] && tar -xzf "$root/.kcache.tgz" -C "$merge"
+    tar -xzf "$from/kcache.tgz" -C "$merge"
+    rm -f "$root/.kcache.tgz"
+    (cd "$merge" && find . -maxdepth 1 -name '*.kernel' | sort | tar -czf "$root/.kcache.tgz" -T -)
+    rm -rf "$merge"
     grep -qx '/.kcache.tgz' "$root/.git/info/exclude" 2>/dev/null || echo '/.kcache.tgz' >> "$root/.git/info/exclude"
     echo "kernel-cache: $(tar -tzf "$root/.kcache.tgz" | grep -c '\.kernel$') entries, $(du -h "$root/.kcache.tgz" | cut -f1) in .kcache.tgz (carry it)" ;;
   unpack)

@@ -69,7 +69,8 @@ public sealed partial class GpuPreprocessor
 
     /// <summary>
     /// Environment variable: schedule macros of preprocess_fused.cu (SAGE_STATS_MIN_BLOCKS_D128, SAGE_QUANTIZE_MIN_BLOCKS_D64,
-    /// SAGE_SPLIT_BATCH, ...) for A/B runs, in <see cref="KernelDefines"/>' syntax; read at construction. Kept apart from
+    /// SAGE_SPLIT_BATCH, SAGE_RING_TEAMS, ...) and key_smoothing.cu (SAGE_TRIM_PACKED_KEYS) for A/B runs, in
+    /// <see cref="KernelDefines"/>' syntax; read at construction. Kept apart from
     /// <see cref="KernelDefines.EnvironmentVariable"/> so that probing the pre-processing does not recompile the main loop.
     /// </summary>
     public const string DefinesEnvironmentVariable = "SAGE_PREPROCESS_DEFINES";

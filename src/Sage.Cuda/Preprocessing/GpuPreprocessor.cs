@@ -51,14 +51,15 @@ public sealed partial class GpuPreprocessor : IDisposable
         Path = path ?? SelectedPath(Environment.GetEnvironmentVariable(PathEnvironmentVariable));
         compiler ??= new KernelCompiler();
         PoolRetention.Apply(context);
-        _keySmoothing = compiler.Load(context, Source("key_smoothing.cu"));
+        // SAGE_PREPROCESS_DEFINES: macros for probing variants of the fused kernels and the trimmed mean (KernelDefines);
+        // none by default.
+        var defines = KernelDefines.Parse(Environment.GetEnvironmentVariable(DefinesEnvironmentVariable), DefinesEnvironmentVariable);
+        _keySmoothing = compiler.Load(context, Source("key_smoothing.cu"), defines);
         try
         {
             _qkQuantize = compiler.Load(context, Source("qk_quantize.cu"));
             _vQuantize = compiler.Load(context, Source("v_quantize.cu"));
             _scoreCorrection = compiler.Load(context, Source("score_correction.cu"));
-            // SAGE_PREPROCESS_DEFINES: schedule macros for probing variants of the fused kernels (KernelDefines); none by default.
-            var defines = KernelDefines.Parse(Environment.GetEnvironmentVariable(DefinesEnvironmentVariable), DefinesEnvironmentVariable);
             _fused = compiler.Load(context, Source("preprocess_fused.cu"), defines);
             _ring = RingShape.Of(defines);
         }

@@ -75,12 +75,26 @@ public class RingCodesSwitchTests
     [Fact]
     public void Ring_stages_leave_one_cta_per_sm_within_the_opt_in_limit()
     {
-        // 227 KiB is the H100's opt-in limit per block; the static part (barriers, group maxima, V scales) is about 1.3 KiB.
+        // 227 KiB (232,448 bytes) is Hopper's opt-in limit per block, static shared memory included. The static part
+        // (barriers, the teams' group maxima, V scales and Q slots) read 6,144, 7,168 and 8,192 bytes at four, five and six
+        // teams (the driver's refusal of seven stages, session 50): 2 KiB and 1 KiB a team.
         var ring = GpuPreprocessor.RingShape.Default;
-        Assert.True(ring.SharedMemoryBytes + 2048 <= 227 * 1024);
+        Assert.True(ring.SharedMemoryBytes + 2048 + 1024 * ring.Teams <= 232448);
+        Assert.False(new GpuPreprocessor.RingShape(ring.Stages + 1, ring.Teams).SharedMemoryBytes + 2048 + 1024 * ring.Teams <= 232448);
         Assert.True(ring.SharedMemoryBytes > 228 * 1024 / 2); // never two ring CTAs on one SM
         Assert.Equal(2048 * 16, GpuPreprocessor.RingStageBytes); // a V item: every token of 8 channels
-        Assert.Equal(4 * 128 + 32, ring.Threads);               // four teams of 128 and the producer warp
+        Assert.Equal(5 * 128 + 32, ring.Threads);               // five teams of 128 and the producer warp
+    }
+
+    [Fact]
+    public void Ring_shape_default_is_the_kernels_default()
+    {
+        // The host sizes the launch (threads, shared memory) from RingShape; the kernel from its macros' defaults.
+        var source = KernelSource.FromEmbedded(typeof(GpuPreprocessor).Assembly, "Sage.Cuda.Kernels.Preprocess.preprocess_fused.cu");
+        string ring = source.Headers.First(h => h.IncludeName.EndsWith("preprocess_codes_ring.cuh", StringComparison.Ordinal)).Code;
+        int Macro(string name) => int.Parse(System.Text.RegularExpressions.Regex.Match(ring, $@"#define {name} (\d+)").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(GpuPreprocessor.RingShape.Default, new GpuPreprocessor.RingShape(Macro("SAGE_RING_STAGES"), Macro("SAGE_RING_TEAMS")));
     }
 
     [Fact]

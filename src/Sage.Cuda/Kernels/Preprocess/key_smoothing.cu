@@ -73,18 +73,43 @@ __device__ __forceinline__ float total_order_value(unsigned int key)
 
 #define SAGE_TRIM_CHANNELS_PER_CTA 32
 
-template <class E>
-__device__ __forceinline__ void key_trimmed_sample_mean(const typename E::storage* __restrict__ k, TensorStrides strides,
-                                                        int headDim, int heads, float* __restrict__ mean)
+// 16-bit inputs sort their 16-bit keys two to a register (SAGE_TRIM_PACKED_KEYS, session 50): the sort is the kernel's
+// time (ncu: issue-bound, "math pipe throttle", 11.6 µs at B = 4, H = 32, d = 128 on the H200, in series before the
+// codes ring), and min/max.u16x2 compare two keys per instruction. Widening is exact and monotone on FP16 and BF16 bits
+// (−0 below +0 included), so the 16-bit keys sort into the same sequence as the 32-bit keys of the widened values, and
+// the group sums add the same floats in the same order: the same mean, bit for bit. 0 keeps the 32-bit sort for A/B runs.
+#ifndef SAGE_TRIM_PACKED_KEYS
+#define SAGE_TRIM_PACKED_KEYS 1
+#endif
+
+// totalOrder keys of 16-bit float bits (FP16 or BF16: sign, then magnitude), and back.
+__device__ __forceinline__ unsigned int total_order_key16(unsigned int u)
 {
-    // Launch 1 (the Q blocks) may start beside this grid as its programmatic dependent (GpuPreprocessor.PreprocessFused):
-    // it reads nothing this kernel writes, and waits for it only before it exits. A no-op without a dependent.
-    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
-    const int g = threadIdx.x & 7; // this lane's 16 sample tokens, then its 16 sorted positions
-    const int c = blockIdx.x * SAGE_TRIM_CHANNELS_PER_CTA + (threadIdx.x >> 3);
-    const int h = blockIdx.y, b = blockIdx.z;
-    // Past the last channel a group sorts a copy of it and stores nothing: every lane takes part in the shuffles.
-    const int cc = min(c, headDim - 1);
+    return (u & 0x8000u) ? (~u & 0xFFFFu) : (u | 0x8000u);
+}
+__device__ __forceinline__ unsigned short total_order_bits16(unsigned int key)
+{
+    return static_cast<unsigned short>((key & 0x8000u) ? (key & 0x7FFFu) : (~key & 0xFFFFu));
+}
+__device__ __forceinline__ unsigned int min_u16x2(unsigned int a, unsigned int b)
+{
+    unsigned int d;
+    asm("min.u16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
+    return d;
+}
+__device__ __forceinline__ unsigned int max_u16x2(unsigned int a, unsigned int b)
+{
+    unsigned int d;
+    asm("max.u16x2 %0, %1, %2;" : "=r"(d) : "r"(a), "r"(b));
+    return d;
+}
+
+// The channel's 128 sample values sorted, then lane g's group sum of sorted positions 16g … 16g + 15 (+0 for groups 0
+// and 7), 32-bit keys: any element type. Lane g loads sample tokens 16g … 16g + 15 (16g + r in v[r]).
+template <class E>
+__device__ __forceinline__ float trimmed_group_sum32(const typename E::storage* __restrict__ k, TensorStrides strides, int b, int h,
+                                                     int g, int cc)
+{
     unsigned int v[16];
 #pragma unroll
     for (int r = 0; r < 16; ++r) v[r] = total_order_key(widen<E>(k[token_offset(strides, b, h, 16 * g + r) + cc]));
@@ -124,14 +149,115 @@ __device__ __forceinline__ void key_trimmed_sample_mean(const typename E::storag
             }
         }
     }
-
-    // Groups 1 … 6 are kept (sorted positions 16 … 111); groups 0 and 7 stay +0.
     float p = 0.0f;
     if (g >= 1 && g <= 6)
     {
 #pragma unroll
         for (int r = 0; r < 16; ++r) p = __fadd_rn(p, total_order_value(v[r]));
     }
+    return p;
+}
+
+// The same network on 16-bit keys, two per register: P[i] holds position 16g + i in its low half and 16g + i + 8 in its
+// high half. Every stage makes the 32-bit network's comparisons (the same mean: KeyMeanBitExactTests and the
+// pre-processing bit-exact tests compare it with the emulator's):
+//   j ≥ 16 (lanes g, g ^ j/16): both halves keep the smaller or both the larger, as in the 32-bit network;
+//   j = 8 (the two halves of one register): min and max of the register and its halves exchanged, low half the min
+//         where the run ascends;
+//   j < 8 (registers i, i | j, half by half): both halves ascend or descend together, except in the runs of 8 (size 8),
+//         where the low halves (positions i < 8) ascend and the high halves (i + 8) descend.
+template <class E>
+__device__ __forceinline__ float trimmed_group_sum16(const typename E::storage* __restrict__ k, TensorStrides strides, int b, int h,
+                                                     int g, int cc)
+{
+    unsigned int P[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+    {
+        const unsigned int lo = k[token_offset(strides, b, h, 16 * g + i) + cc];
+        const unsigned int hi = k[token_offset(strides, b, h, 16 * g + i + 8) + cc];
+        P[i] = total_order_key16(lo) | (total_order_key16(hi) << 16);
+    }
+#pragma unroll
+    for (int size = 2; size <= 128; size <<= 1)
+    {
+#pragma unroll
+        for (int j = size >> 1; j > 0; j >>= 1)
+        {
+            if (j >= 16)
+            {
+                const int apart = j >> 4;
+                const bool keepSmaller = ((g & apart) == 0) == (((16 * g) & size) == 0);
+#pragma unroll
+                for (int i = 0; i < 8; ++i)
+                {
+                    const unsigned int other = __shfl_xor_sync(0xFFFFFFFFu, P[i], apart);
+                    P[i] = keepSmaller ? min_u16x2(P[i], other) : max_u16x2(P[i], other);
+                }
+            }
+            else if (j == 8)
+            {
+#pragma unroll
+                for (int i = 0; i < 8; ++i)
+                {
+                    const bool up = ((16 * g + i) & size) == 0; // the same for i + 8: size ≥ 16
+                    const unsigned int swapped = __byte_perm(P[i], 0u, 0x1032);
+                    const unsigned int lo = min_u16x2(P[i], swapped), hi = max_u16x2(P[i], swapped);
+                    P[i] = __byte_perm(lo, hi, up ? 0x7610 : 0x3254); // low half from lo and high from hi, or the reverse
+                }
+            }
+            else
+            {
+#pragma unroll
+                for (int i = 0; i < 8; ++i)
+                {
+                    if (i & j) continue;
+                    const unsigned int lo = min_u16x2(P[i], P[i | j]), hi = max_u16x2(P[i], P[i | j]);
+                    if (size == 8)
+                    {
+                        P[i] = __byte_perm(lo, hi, 0x7610);     // position i ascends: min; i + 8 descends: max
+                        P[i | j] = __byte_perm(hi, lo, 0x7610);
+                    }
+                    else
+                    {
+                        const bool up = ((16 * g + i) & size) == 0; // the same for i + 8: size ≤ 4 or ≥ 16
+                        P[i] = up ? lo : hi;
+                        P[i | j] = up ? hi : lo;
+                    }
+                }
+            }
+        }
+    }
+    float p = 0.0f;
+    if (g >= 1 && g <= 6)
+    {
+#pragma unroll
+        for (int r = 0; r < 16; ++r)
+        {
+            const unsigned int key = r < 8 ? (P[r] & 0xFFFFu) : (P[r - 8] >> 16);
+            p = __fadd_rn(p, widen<E>(static_cast<typename E::storage>(total_order_bits16(key))));
+        }
+    }
+    return p;
+}
+
+template <class E>
+__device__ __forceinline__ void key_trimmed_sample_mean(const typename E::storage* __restrict__ k, TensorStrides strides,
+                                                        int headDim, int heads, float* __restrict__ mean)
+{
+    // Launch 1 (the Q blocks) may start beside this grid as its programmatic dependent (GpuPreprocessor.PreprocessFused):
+    // it reads nothing this kernel writes, and waits for it only before it exits. A no-op without a dependent.
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+    const int g = threadIdx.x & 7; // this lane's 16 sample tokens, then its 16 sorted positions
+    const int c = blockIdx.x * SAGE_TRIM_CHANNELS_PER_CTA + (threadIdx.x >> 3);
+    const int h = blockIdx.y, b = blockIdx.z;
+    // Past the last channel a group sorts a copy of it and stores nothing: every lane takes part in the shuffles.
+    const int cc = min(c, headDim - 1);
+    // Groups 1 … 6 are kept (sorted positions 16 … 111); groups 0 and 7 stay +0.
+    float p;
+    if constexpr (SAGE_TRIM_PACKED_KEYS && sizeof(typename E::storage) == 2)
+        p = trimmed_group_sum16<E>(k, strides, b, h, g, cc);
+    else p = trimmed_group_sum32<E>(k, strides, b, h, g, cc);
     p = __fadd_rn(p, __shfl_xor_sync(0xFFFFFFFFu, p, 1));
     p = __fadd_rn(p, __shfl_xor_sync(0xFFFFFFFFu, p, 2));
     p = __fadd_rn(p, __shfl_xor_sync(0xFFFFFFFFu, p, 4));
