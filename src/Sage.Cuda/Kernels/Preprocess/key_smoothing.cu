@@ -77,7 +77,9 @@ __device__ __forceinline__ float total_order_value(unsigned int key)
 // time (ncu: issue-bound, "math pipe throttle", 11.6 µs at B = 4, H = 32, d = 128 on the H200, in series before the
 // codes ring), and min/max.u16x2 compare two keys per instruction. Widening is exact and monotone on FP16 and BF16 bits
 // (−0 below +0 included), so the 16-bit keys sort into the same sequence as the 32-bit keys of the widened values, and
-// the group sums add the same floats in the same order: the same mean, bit for bit. 0 keeps the 32-bit sort for A/B runs.
+// the group sums add the same floats in the same order: the same mean, bit for bit, on the inputs of the contract's
+// domain (docs/kernel-spec.md §0: finite; a NaN with its sign bit set sorts below −∞ here, where cvt.f32.f16 may have made
+// it a positive NaN for the 32-bit keys). 0 keeps the 32-bit sort for A/B runs.
 #ifndef SAGE_TRIM_PACKED_KEYS
 #define SAGE_TRIM_PACKED_KEYS 1
 #endif
