@@ -32,11 +32,12 @@ case "${1:-}" in
     # Merged into the archive already here, so that a call which used few entries does not drop the others (an entry is
     # keyed by everything that shapes its code, so an older one is never wrong, at worst unused).
     merge=$(mktemp -d)
-    [ -f "$root/.kcache.tgz" ] && tar -xzf "$root/.kcache.tgz" -C "$merge"
+    trap 'rm -rf "$merge" "$merge.tgz"' EXIT
+    if [ -f "$root/.kcache.tgz" ]; then tar -xzf "$root/.kcache.tgz" -C "$merge"; fi
     tar -xzf "$from/kcache.tgz" -C "$merge"
-    rm -f "$root/.kcache.tgz"
-    (cd "$merge" && find . -maxdepth 1 -name '*.kernel' | sort | tar -czf "$root/.kcache.tgz" -T -)
-    rm -rf "$merge"
+    # Written beside, then moved: a failed merge leaves the archive here as it was.
+    (cd "$merge" && find . -maxdepth 1 -name '*.kernel' | sort | tar -czf "$merge.tgz" -T -)
+    mv -f "$merge.tgz" "$root/.kcache.tgz"
     grep -qx '/.kcache.tgz' "$root/.git/info/exclude" 2>/dev/null || echo '/.kcache.tgz' >> "$root/.git/info/exclude"
     echo "kernel-cache: $(tar -tzf "$root/.kcache.tgz" | grep -c '\.kernel$') entries, $(du -h "$root/.kcache.tgz" | cut -f1) in .kcache.tgz (carry it)" ;;
   unpack)
