@@ -8,7 +8,7 @@ public sealed partial class GpuPreprocessor
     /// <summary>
     /// Environment variable choosing launch 3's schedule where V goes in one pass: unset, empty or "ring"
     /// (preprocess_quantize_kv_ring_*: one CTA per SM, the rows of six items in flight through the copy engine into
-    /// shared memory, five teams of 128 threads working on them) wherever <see cref="RingCodesApply"/> says it can;
+    /// shared memory, three teams of 256 threads working on them) wherever <see cref="RingCodesApply"/> says it can;
     /// "per-tile" keeps one item per CTA with its rows loaded into registers (preprocess_quantize_kv_onepass_*). Same
     /// items, same arithmetic, same bytes (RingCodesTests). H100, session 32 (docs/results/gpu-run-session32-2026-11-27.md):
     /// the pre-processing at 2K d = 128 0.178-0.183 → 0.164-0.169 ms.
@@ -27,14 +27,15 @@ public sealed partial class GpuPreprocessor
     internal const int RingStageBytes = 32768;
 
     /// <summary>
-    /// The ring's stages and consumer teams (SAGE_RING_STAGES, SAGE_RING_TEAMS of preprocess_codes_ring.cuh, 6 and 5 unless
-    /// <see cref="DefinesEnvironmentVariable"/> sets them for an A/B run), hence its threads and shared memory.
+    /// The ring's stages, consumer teams and threads per team (SAGE_RING_STAGES, SAGE_RING_TEAMS, SAGE_RING_TEAM_THREADS of
+    /// preprocess_codes_ring.cuh, 6, 3 and 256 unless <see cref="DefinesEnvironmentVariable"/> sets them for an A/B run),
+    /// hence its threads and shared memory.
     /// </summary>
-    internal readonly record struct RingShape(int Stages, int Teams)
+    internal readonly record struct RingShape(int Stages, int Teams, int TeamThreads = 256)
     {
-        public static RingShape Default => new(6, 5);
+        public static RingShape Default => new(6, 3, 256);
 
-        public int Threads => 128 * Teams + 32;
+        public int Threads => TeamThreads * Teams + 32;
 
         public int SharedMemoryBytes => Stages * RingStageBytes;
 
@@ -48,7 +49,8 @@ public sealed partial class GpuPreprocessor
                     ? (int?)n
                     : throw new ArgumentException($"{DefinesEnvironmentVariable}: {name}={p[1]}; expected a positive number (the host sizes the ring's launch from it)."))
                 .LastOrDefault();
-            return new RingShape(Value(defines, "SAGE_RING_STAGES") ?? Default.Stages, Value(defines, "SAGE_RING_TEAMS") ?? Default.Teams);
+            return new RingShape(Value(defines, "SAGE_RING_STAGES") ?? Default.Stages, Value(defines, "SAGE_RING_TEAMS") ?? Default.Teams,
+                Value(defines, "SAGE_RING_TEAM_THREADS") ?? Default.TeamThreads);
         }
     }
 

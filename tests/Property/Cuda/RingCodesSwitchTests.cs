@@ -75,15 +75,20 @@ public class RingCodesSwitchTests
     [Fact]
     public void Ring_stages_leave_one_cta_per_sm_within_the_opt_in_limit()
     {
-        // 227 KiB (232,448 bytes) is Hopper's opt-in limit per block, static shared memory included. The static part
-        // (barriers, the teams' group maxima, V scales and Q slots) read 6,144, 7,168 and 8,192 bytes at four, five and six
-        // teams (the driver's refusal of seven stages, session 50): 2 KiB and 1 KiB a team.
+        // 227 KiB (232,448 bytes) is Hopper's opt-in limit per block, static shared memory included. The static part is
+        // the barriers and, per team, the arrays quantize_kv_ring declares: 3 × 4 key group maxima (48 bytes), a V maximum
+        // per warp and channel (32 bytes a warp), 8 V brackets (128) and the Q slots (1,024). The driver read 6,144, 7,168
+        // and 8,192 bytes in all at four, five and six teams of 128 threads (its refusal of seven stages, session 50): at
+        // most 2 KiB besides the teams' arrays.
         var ring = GpuPreprocessor.RingShape.Default;
-        Assert.True(ring.SharedMemoryBytes + 2048 + 1024 * ring.Teams <= 232448);
-        Assert.False(new GpuPreprocessor.RingShape(ring.Stages + 1, ring.Teams).SharedMemoryBytes + 2048 + 1024 * ring.Teams <= 232448);
+        int teamArrays = ring.Teams * (48 + 32 * (ring.TeamThreads / 32) + 128 + 1024);
+        Assert.True(ring.SharedMemoryBytes + 2048 + teamArrays <= 232448);
+        Assert.False(new GpuPreprocessor.RingShape(ring.Stages + 1, ring.Teams, ring.TeamThreads).SharedMemoryBytes + teamArrays <= 232448);
         Assert.True(ring.SharedMemoryBytes > 228 * 1024 / 2); // never two ring CTAs on one SM
         Assert.Equal(2048 * 16, GpuPreprocessor.RingStageBytes); // a V item: every token of 8 channels
-        Assert.Equal(5 * 128 + 32, ring.Threads);               // five teams of 128 and the producer warp
+        Assert.Equal(3 * 256 + 32, ring.Threads);               // three teams of 256 and the producer warp
+        // Registers: 72 a thread at three teams of 256 (`sage kernels`, session 51), 800 threads in 65,536.
+        Assert.True(ring.Threads * 72 <= 65536);
     }
 
     [Fact]
@@ -94,7 +99,8 @@ public class RingCodesSwitchTests
         string ring = source.Headers.First(h => h.IncludeName.EndsWith("preprocess_codes_ring.cuh", StringComparison.Ordinal)).Code;
         int Macro(string name) => int.Parse(System.Text.RegularExpressions.Regex.Match(ring, $@"#define {name} (\d+)").Groups[1].Value,
             System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(GpuPreprocessor.RingShape.Default, new GpuPreprocessor.RingShape(Macro("SAGE_RING_STAGES"), Macro("SAGE_RING_TEAMS")));
+        Assert.Equal(GpuPreprocessor.RingShape.Default, new GpuPreprocessor.RingShape(Macro("SAGE_RING_STAGES"), Macro("SAGE_RING_TEAMS"),
+            Macro("SAGE_RING_TEAM_THREADS")));
     }
 
     [Fact]
@@ -103,9 +109,12 @@ public class RingCodesSwitchTests
         Assert.Equal(GpuPreprocessor.RingShape.Default, GpuPreprocessor.RingShape.Of([]));
         Assert.Equal(GpuPreprocessor.RingShape.Default, GpuPreprocessor.RingShape.Of(KernelDefines.Parse("SAGE_ONEPASS_MIN_BLOCKS_D128=4", "test")));
         var shape = GpuPreprocessor.RingShape.Of(KernelDefines.Parse("SAGE_RING_STAGES=7,SAGE_RING_TEAMS=2", "test"));
-        Assert.Equal(new GpuPreprocessor.RingShape(7, 2), shape);
-        Assert.Equal(2 * 128 + 32, shape.Threads);
+        Assert.Equal(new GpuPreprocessor.RingShape(7, 2, 256), shape);
+        Assert.Equal(2 * 256 + 32, shape.Threads);
         Assert.Equal(7 * 32768, shape.SharedMemoryBytes);
+        var narrow = GpuPreprocessor.RingShape.Of(KernelDefines.Parse("SAGE_RING_TEAMS=5,SAGE_RING_TEAM_THREADS=128", "test"));
+        Assert.Equal(new GpuPreprocessor.RingShape(6, 5, 128), narrow);
+        Assert.Equal(5 * 128 + 32, narrow.Threads);
     }
 
     [Fact]

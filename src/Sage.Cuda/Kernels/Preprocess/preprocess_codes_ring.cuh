@@ -10,14 +10,14 @@
 // main loop would need.
 //
 // Structure: grid = P CTAs (one per SM: SAGE_RING_STAGES stages of 32 KiB), one producer warp and SAGE_RING_TEAMS
-// consumer teams of 4 warps. Items in launch 3's order: the K tiles (BHkv · tiles: 128 tokens × D), then the V items
+// consumer teams of SAGE_RING_TEAM_THREADS threads. Items in launch 3's order: the K tiles (BHkv · tiles: 128 tokens × D), then the V items
 // (BHkv · D/8: 8 channels × every token, value_onepass's item). CTA c takes items c, c + P, c + 2P, ...; its k-th item is
 // loaded into stage k mod STAGES by the producer's lane 0 (a copy-engine load on a byte view of the 16-bit input: HND,
 // rank 2, row = (b·Hkv + h)·length + token; NHD, rank 3, (channel byte, h, b·length + token), whose box of one head
 // lands as the same rows) and worked on by team k mod TEAMS, which reads the rows from shared
 // memory (twice: the group maxima, then the codes) and releases the stage (one arrival per warp).
 //
-// Arithmetic: key_tile's and value_onepass's, operation for operation, with 128 threads per item instead of 256: the same
+// Arithmetic: key_tile's and value_onepass's, operation for operation, with a team's threads per item: the same
 // widening, the same K mean subtraction (fsub_rn), the same exact maxima (fmaxf, shared atomicMax on the bits, redux.sync),
 // the same divisions and reciprocals, quantize8_fast, store_quantized, quotient_bracket and value_code_word. So the
 // bytes are the per-tile launch's (tests/Gpu RingCodesTests).
@@ -27,18 +27,26 @@
 #ifndef SAGE_RING_STAGES
 #define SAGE_RING_STAGES 6
 #endif
-// Five teams since session 50: on the H200 the ring is bound by its teams' issue and latency, not by DRAM (ncu: 99 µs,
-// 59 % of DRAM peak, 26 % occupancy at 2K d = 128), and a fifth team shortened the pre-processing by 2-3 µs (A/B, calls 2-4
-// of docs/results/gpu-run-session50-2026-11-28.md). On the H100 six teams were level with four (session 42).
+// Three teams of 256 threads since session 51 (were five of 128, four before session 50). Each team holds its stage for
+// the whole item, so with five teams in six stages one stage at most was loading ahead of the teams; three teams of 256
+// threads keep 24 consumer warps (five of 128 kept 20) and leave three stages to the copy engine, and the busiest team
+// takes 16 items where the average is 15.5 (10 against 9.3 with five teams). H200, 2K, GPU alone (A/B, call 4 of
+// docs/results/gpu-run-session51-2026-11-28.md): pre-processing 0.1128 → 0.1090 ms at d = 128 and 0.0661 → 0.0603 at
+// d = 64. Two teams of 256 were slower (0.1206), and so was keeping an item's rows in registers to free its stage after
+// the first pass (spills and a fully unrolled loop: 0.21 ms; probes/session51-ring-early-release.patch).
 #ifndef SAGE_RING_TEAMS
-#define SAGE_RING_TEAMS 5
+#define SAGE_RING_TEAMS 3
 #endif
-#define SAGE_RING_TEAM_THREADS 128
+// Threads per consumer team (a power of two: a thread's place in its team is a mask).
+#ifndef SAGE_RING_TEAM_THREADS
+#define SAGE_RING_TEAM_THREADS 256
+#endif
+#define SAGE_RING_TEAM_WARPS (SAGE_RING_TEAM_THREADS / 32)
 #define SAGE_RING_THREADS (SAGE_RING_TEAMS * SAGE_RING_TEAM_THREADS + 32)
 #define SAGE_RING_STAGE_BYTES (SAGE_ONEPASS_TOKENS * 16) // a V item: every token × 8 channels of 2 bytes; a K tile is at most this
 #define SAGE_RING_V_BOX_ROWS 256                         // rows per V box (the copy engine's limit)
 
-// The team's 128 threads (named barrier 1 + team; 0 is __syncthreads).
+// The team's threads (named barrier 1 + team; 0 is __syncthreads).
 __device__ __forceinline__ void ring_team_sync(int team)
 {
     asm volatile("bar.sync %0, %1;\n" ::"r"(1 + team), "n"(SAGE_RING_TEAM_THREADS) : "memory");
@@ -126,9 +134,9 @@ __device__ __forceinline__ void ring_key_tile(int tileIndex, const unsigned char
 }
 
 // value_onepass (3c) for the item staged at `rows` (every token of 8 channels, row t at 16·t bytes; rows at or past the
-// sequence end are never read: they count as +0, as value_onepass's zero rows). Unit u = wtid + 128k (16-token group
-// u / 4, quad u mod 4) as value_onepass's u = tid + 256k: a warp's 32 units at one k are one 128-token tile, tile
-// warp + 4k. `amaxSlots` [4][8] and `code` [8] are the team's.
+// sequence end are never read: they count as +0, as value_onepass's zero rows). Unit u = wtid + T·k for a team of T
+// threads (16-token group u / 4, quad u mod 4), as value_onepass's u = tid + 256k: a warp's 32 units at one k are one
+// 128-token tile, tile warp + (T / 32)·k. `amaxSlots` [T / 32][8] and `code` [8] are the team's.
 // Token m of a unit sits at 16·unit_row(u, m) bytes: 256·(u / 4) + 32·(u mod 4) + 16·(m mod 2) + 128·(m / 2), so at one
 // m every lane's 16 bytes fall in the same four of the eight 16-byte bank groups, and each quarter-warp's LDS.128 took
 // two wavefronts (ncu, session 42). Lanes with bit 2 of u set (SAGE_RING_V_SWAP) read m ^ 1 in slot m: a quarter-warp
@@ -353,23 +361,25 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
 {
     static_assert(sizeof(typename E::storage) == 2, "16-bit inputs (V in one pass)");
     static_assert(SAGE_KEY_TILE * 2 * D <= SAGE_RING_STAGE_BYTES, "a K tile fits a stage");
+    static_assert((SAGE_RING_TEAM_THREADS & (SAGE_RING_TEAM_THREADS - 1)) == 0 && SAGE_RING_TEAM_THREADS >= 128 &&
+                      SAGE_RING_TEAM_THREADS <= 512, "a team is 128, 256 or 512 threads");
     extern __shared__ __align__(1024) unsigned char ringStages[];
     __shared__ unsigned long long full[SAGE_RING_STAGES], empty[SAGE_RING_STAGES];
     __shared__ unsigned int keySlots[SAGE_RING_TEAMS][3][4]; // group maxima, three items deep (see the team loop)
-    __shared__ float valueSlots[SAGE_RING_TEAMS][4][8];
+    __shared__ float valueSlots[SAGE_RING_TEAMS][SAGE_RING_TEAM_WARPS][8];
     __shared__ float4 valueCodes[SAGE_RING_TEAMS][8];
     __shared__ RingQuerySlots querySlots[SAGE_RING_TEAMS];
     const int tid = threadIdx.x, warp = tid >> 5;
     if (tid < SAGE_RING_STAGES)
     {
         mbarrier_init(&full[tid], 1);
-        mbarrier_init(&empty[tid], 4); // one arrival per warp of the team that used the stage
+        mbarrier_init(&empty[tid], SAGE_RING_TEAM_WARPS); // one arrival per warp of the team that used the stage
     }
     if (tid < SAGE_RING_TEAMS * 3 * 4) (&keySlots[0][0][0])[tid] = 0u;
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
     __syncthreads();
 
-    if (warp == SAGE_RING_TEAMS * 4)
+    if (warp == SAGE_RING_TEAMS * SAGE_RING_TEAM_WARPS)
     {
         // The producer: lane 0 loads item k into stage k mod STAGES once the team that used the stage last released it.
         if ((tid & 31) != 0) return;
@@ -408,7 +418,7 @@ __device__ __forceinline__ void quantize_kv_ring(const SageTensorMap* mapK, cons
     // Team `team` works on items k ≡ team (mod TEAMS). keySlots[team][n mod 3] serve its n-th item: the team zeroes the
     // slots of item n + 1 before item n's barrier, when every thread is past item n − 1's barrier and so past its reads
     // of item n − 2's slots (the same three), and no thread reaches item n + 1's atomics before item n's barrier.
-    const int team = warp >> 2, wtid = tid & (SAGE_RING_TEAM_THREADS - 1);
+    const int team = warp / SAGE_RING_TEAM_WARPS, wtid = tid & (SAGE_RING_TEAM_THREADS - 1);
     // Launched as a programmatic dependent (of launch 1 when it holds no Q blocks, or of the strided sample's trimmed mean
     // when the ring quantises Q), the producer copies rows (inputs) at once, and each team waits for the grid before it
     // (its K means and its memory) before its first K tile, the one item kind that reads them. A no-op in an ordinary
