@@ -39,6 +39,8 @@ public sealed partial class GpuPreprocessor
 
         public int SharedMemoryBytes => Stages * RingStageBytes;
 
+        private const int MaxBlockThreads = 1024;
+
         public static RingShape Of(IReadOnlyList<string> defines)
         {
             // The items as KernelDefines.Parse gives them to NVRTC: "-DSAGE_NAME=VALUE".
@@ -49,8 +51,13 @@ public sealed partial class GpuPreprocessor
                     ? (int?)n
                     : throw new ArgumentException($"{DefinesEnvironmentVariable}: {name}={p[1]}; expected a positive number (the host sizes the ring's launch from it)."))
                 .LastOrDefault();
-            return new RingShape(Value(defines, "SAGE_RING_STAGES") ?? Default.Stages, Value(defines, "SAGE_RING_TEAMS") ?? Default.Teams,
+            var shape = new RingShape(Value(defines, "SAGE_RING_STAGES") ?? Default.Stages, Value(defines, "SAGE_RING_TEAMS") ?? Default.Teams,
                 Value(defines, "SAGE_RING_TEAM_THREADS") ?? Default.TeamThreads);
+            // A block holds at most 1,024 threads: the launch would fail with CUDA_ERROR_INVALID_VALUE (session 51 asked
+            // for four teams of 256, 1,056 threads).
+            return shape.Threads <= MaxBlockThreads ? shape
+                : throw new ArgumentException($"{DefinesEnvironmentVariable}: SAGE_RING_TEAMS={shape.Teams} teams of SAGE_RING_TEAM_THREADS=" +
+                    $"{shape.TeamThreads} and the producer warp make {shape.Threads} threads; a block holds at most {MaxBlockThreads}.");
         }
     }
 

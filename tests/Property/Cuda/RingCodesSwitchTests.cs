@@ -124,4 +124,14 @@ public class RingCodesSwitchTests
         Assert.Contains(GpuPreprocessor.DefinesEnvironmentVariable, e.Message);
         Assert.Contains("SAGE_RING_TEAMS=four", e.Message);
     }
+
+    [Fact]
+    public void Ring_shape_refuses_more_threads_than_a_block_holds()
+    {
+        // Four teams of 256 and the producer warp: 1,056 threads, which cuLaunchKernelEx refuses as an invalid value.
+        var e = Assert.Throws<ArgumentException>(() => GpuPreprocessor.RingShape.Of(KernelDefines.Parse("SAGE_RING_TEAMS=4", "test")));
+        Assert.Contains(GpuPreprocessor.DefinesEnvironmentVariable, e.Message);
+        Assert.Contains("1056 threads", e.Message);
+        Assert.Equal(3 * 256 + 32, GpuPreprocessor.RingShape.Of(KernelDefines.Parse("SAGE_RING_TEAMS=3", "test")).Threads);
+    }
 }
