@@ -10,8 +10,8 @@
 // main loop would need.
 //
 // Structure: grid = P CTAs (one per SM: SAGE_RING_STAGES stages of 32 KiB), one producer warp and SAGE_RING_TEAMS
-// consumer teams of SAGE_RING_TEAM_THREADS threads. Items in launch 3's order: the K tiles (BHkv · tiles: 128 tokens × D), then the V items
-// (BHkv · D/8: 8 channels × every token, value_onepass's item). CTA c takes items c, c + P, c + 2P, ...; its k-th item is
+// consumer teams of SAGE_RING_TEAM_THREADS threads. Items in launch 3's order: the K tiles (BHkv · tiles: 128 tokens ×
+// D), then the V items (BHkv · D/8: 8 channels × every token, value_onepass's item). CTA c takes items c, c + P, c + 2P, ...; its k-th item is
 // loaded into stage k mod STAGES by the producer's lane 0 (a copy-engine load on a byte view of the 16-bit input: HND,
 // rank 2, row = (b·Hkv + h)·length + token; NHD, rank 3, (channel byte, h, b·length + token), whose box of one head
 // lands as the same rows) and worked on by team k mod TEAMS, which reads the rows from shared
@@ -61,8 +61,9 @@ template <class E> __device__ __forceinline__ Raw8<E> ring_row8(const unsigned c
 }
 
 // key_tile (3a) for the tile staged at `rows` (128 rows of D 16-bit elements, row r at r·2D bytes; rows past the sequence
-// hold another head's tokens or zeros and are never read). Thread = (8 channels, rows firstRow + i·RPP) of the team's 128;
-// RPP (8 at D = 128, 16 at D = 64) is a multiple of 8, so a thread's rows share one per-thread group, as in key_tile.
+// hold another head's tokens or zeros and are never read). Thread = (8 channels, rows firstRow + i·RPP) of the team's T;
+// RPP = T / (D / 8) (16 at D = 128 and 32 at D = 64 for T = 256) is a multiple of 8, so a thread's rows share one
+// per-thread group, as in key_tile.
 // `slots`: the team's group maxima for this item, zeroed by the team before its previous barrier.
 template <class E, int D>
 __device__ __forceinline__ void ring_key_tile(int tileIndex, const unsigned char* rows, int wtid, int team, int length, int tiles,
