@@ -106,6 +106,23 @@ __device__ __forceinline__ unsigned int max_u16x2(unsigned int a, unsigned int b
     return d;
 }
 
+// The bitonic stages that pair lanes (j ≥ 16: lane g with lane g ^ j/16, the same register index) in both sorts below:
+// each register keeps the smaller of its two keys, or the larger, as position 16g's run ascends and g is the lower lane
+// or not. PACKED: two 16-bit keys per register, compared half by half (min/max.u16x2); else one 32-bit key.
+template <bool PACKED, int N>
+__device__ __forceinline__ void trimmed_lane_stage(unsigned int (&keys)[N], int g, int size, int j)
+{
+    const int apart = j >> 4;
+    const bool keepSmaller = ((g & apart) == 0) == (((16 * g) & size) == 0);
+#pragma unroll
+    for (int i = 0; i < N; ++i)
+    {
+        const unsigned int other = __shfl_xor_sync(0xFFFFFFFFu, keys[i], apart);
+        if constexpr (PACKED) keys[i] = keepSmaller ? min_u16x2(keys[i], other) : max_u16x2(keys[i], other);
+        else keys[i] = keepSmaller ? min(keys[i], other) : max(keys[i], other);
+    }
+}
+
 // The channel's 128 sample values sorted, then lane g's group sum of sorted positions 16g … 16g + 15 (+0 for groups 0
 // and 7), 32-bit keys: any element type. Lane g loads sample tokens 16g … 16g + 15 (16g + r in v[r]).
 template <class E>
@@ -138,17 +155,7 @@ __device__ __forceinline__ float trimmed_group_sum32(const typename E::storage* 
                     v[r | j] = up ? hi : lo;
                 }
             }
-            else
-            {
-                const int apart = j >> 4;
-                const bool keepSmaller = ((g & apart) == 0) == (((16 * g) & size) == 0);
-#pragma unroll
-                for (int r = 0; r < 16; ++r)
-                {
-                    const unsigned int other = __shfl_xor_sync(0xFFFFFFFFu, v[r], apart);
-                    v[r] = keepSmaller ? min(v[r], other) : max(v[r], other);
-                }
-            }
+            else trimmed_lane_stage<false>(v, g, size, j);
         }
     }
     float p = 0.0f;
@@ -186,17 +193,7 @@ __device__ __forceinline__ float trimmed_group_sum16(const typename E::storage* 
 #pragma unroll
         for (int j = size >> 1; j > 0; j >>= 1)
         {
-            if (j >= 16)
-            {
-                const int apart = j >> 4;
-                const bool keepSmaller = ((g & apart) == 0) == (((16 * g) & size) == 0);
-#pragma unroll
-                for (int i = 0; i < 8; ++i)
-                {
-                    const unsigned int other = __shfl_xor_sync(0xFFFFFFFFu, P[i], apart);
-                    P[i] = keepSmaller ? min_u16x2(P[i], other) : max_u16x2(P[i], other);
-                }
-            }
+            if (j >= 16) trimmed_lane_stage<true>(P, g, size, j);
             else if (j == 8)
             {
 #pragma unroll

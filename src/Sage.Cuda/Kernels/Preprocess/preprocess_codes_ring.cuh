@@ -10,8 +10,9 @@
 // main loop would need.
 //
 // Structure: grid = P CTAs (one per SM: SAGE_RING_STAGES stages of 32 KiB), one producer warp and SAGE_RING_TEAMS
-// consumer teams of SAGE_RING_TEAM_THREADS threads. Items in launch 3's order: the K tiles (BHkv · tiles: 128 tokens ×
-// D), then the V items (BHkv · D/8: 8 channels × every token, value_onepass's item). CTA c takes items c, c + P, c + 2P, ...; its k-th item is
+// consumer teams of SAGE_RING_TEAM_THREADS threads. Items: the K tiles (BHkv · tiles: 128 tokens × D) and the V items
+// (BHkv · D/8: 8 channels × every token, value_onepass's item), after the Q items where the ring has them (in the order
+// of ring_item_kind). CTA c takes items c, c + P, c + 2P, ...; its k-th item is
 // loaded into stage k mod STAGES by the producer's lane 0 (a copy-engine load on a byte view of the 16-bit input: HND,
 // rank 2, row = (b·Hkv + h)·length + token; NHD, rank 3, (channel byte, h, b·length + token), whose box of one head
 // lands as the same rows) and worked on by team k mod TEAMS, which reads the rows from shared
